@@ -1,0 +1,56 @@
+# socialcare: the two commands a newcomer needs are `make demo` and `make test`.
+# Both create .venv on first use from pyproject.toml (Python 3.11, pip, PyPI only).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# sam build looks for `python3.11` on PATH: the venv provides one on every machine.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= eu-west-1
+
+.PHONY: venv test lint typecheck check-config template build unit events bench demo clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "socialcare needs Python 3.11, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+check-config: venv
+	$(BIN)/python -m socialcare.config layers/config/brands
+
+template: venv
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint -t template.yaml
+
+build: venv
+	$(BIN)/sam build -t template.yaml --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached
+
+unit: venv
+	$(BIN)/pytest
+
+test: lint typecheck check-config template build unit
+
+events: venv
+	$(BIN)/python -m socialcare.devtools.samples events
+
+bench: venv
+	$(BIN)/python bench/ingest.py
+
+demo: venv
+	@echo "make demo arrives with the local stack (issue 3). Meanwhile: make test"
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

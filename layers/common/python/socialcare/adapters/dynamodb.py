@@ -1,0 +1,192 @@
+"""The conversations table: every read and write of it lives here (see docs/storage.md)."""
+
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from socialcare.clock import Clock, utc_now
+from socialcare.errors import StorageUnavailable
+from socialcare.models import Conversation, InboundMessage
+from socialcare.models.message import iso
+from socialcare.ports import SaveOutcome, StoredRef
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def conversation_pk(conversation_id: str) -> str:
+    return f"CONV#{conversation_id}"
+
+
+def message_sk(message: InboundMessage) -> str:
+    return f"MSG#{iso(message.sent_at)}#{message.platform_message_id}"
+
+
+def _only_conditions_failed(error: ClientError) -> bool:
+    reasons = error.response.get("CancellationReasons") or []
+    codes = {r.get("Code") for r in reasons} - {"None", None}
+    return error.response["Error"]["Code"] == "TransactionCanceledException" and codes == {
+        "ConditionalCheckFailed"
+    }
+
+
+class DynamoConversationStore:
+    def __init__(self, table_name: str, client: Any = None, clock: Clock = utc_now) -> None:
+        self._table = table_name
+        self._client = client or boto3.client("dynamodb")
+        self._clock = clock
+
+    def find_ref(self, message_ref: str) -> StoredRef | None:
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"REF#{message_ref}", "sk": "REF"}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading message reference failed: {exc}") from exc
+        if not found:
+            return None
+        values = _from_item(found)
+        return StoredRef(values["conversation_id"], values["message_sk"])
+
+    def save_inbound(
+        self, message: InboundMessage, conversation_id: str, conversation_key: str
+    ) -> SaveOutcome:
+        stored = StoredRef(conversation_id, message_sk(message))
+        now = iso(self._clock())
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    self._put_new(self._ref_item(message, stored, now)),
+                    self._put_new(self._message_item(message, stored, now)),
+                    {
+                        "Update": self._conversation_update(
+                            message, conversation_id, conversation_key, now
+                        )
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if not _only_conditions_failed(exc):
+                raise StorageUnavailable(f"storing message failed: {exc}") from exc
+            # Already stored: the platform re-delivered it. Report where it went the first time.
+            earlier = self.find_ref(message.ref) or stored
+            return SaveOutcome(earlier, created=False)
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"storing message failed: {exc}") from exc
+        return SaveOutcome(stored, created=True)
+
+    def get_conversation(self, conversation_id: str) -> Conversation | None:
+        found = self._client.get_item(
+            TableName=self._table,
+            Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+            ConsistentRead=True,
+        ).get("Item")
+        return Conversation.model_validate(_from_item(found)) if found else None
+
+    def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
+            ExpressionAttributeValues=_to_item(
+                {":pk": conversation_pk(conversation_id), ":msg": "MSG#"}
+            ),
+        )
+        return [_from_item(item) for page in pages for item in page["Items"]]
+
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    @staticmethod
+    def _ref_item(message: InboundMessage, stored: StoredRef, now: str) -> dict[str, Any]:
+        return {
+            "pk": f"REF#{message.ref}",
+            "sk": "REF",
+            "conversation_id": stored.conversation_id,
+            "message_sk": stored.message_sk,
+            "platform_event_id": message.platform_event_id,
+            "stored_at": now,
+        }
+
+    @staticmethod
+    def _message_item(message: InboundMessage, stored: StoredRef, now: str) -> dict[str, Any]:
+        return {
+            "pk": conversation_pk(stored.conversation_id),
+            "sk": stored.message_sk,
+            "type": "message",
+            "direction": "inbound",
+            "platform": str(message.platform),
+            "account_id": message.account_id,
+            "kind": str(message.kind),
+            "message_ref": message.ref,
+            "platform_message_id": message.platform_message_id,
+            "platform_event_id": message.platform_event_id,
+            "in_reply_to": message.in_reply_to,
+            "author": message.customer.model_dump(exclude_none=True),
+            "text": message.text,
+            "sent_at": iso(message.sent_at),
+            "stored_at": now,
+            "link": message.link,
+        }
+
+    def _conversation_update(
+        self, message: InboundMessage, conversation_id: str, key: str, now: str
+    ) -> dict[str, Any]:
+        sent_at = iso(message.sent_at)
+        brand = message.brand_id
+        # Set on creation only (if_not_exists), so later messages never rewrite history.
+        first = {
+            "id": conversation_id,
+            "key": key,
+            "type": "conversation",
+            "status": "new",
+            "platform": str(message.platform),
+            "account_id": message.account_id,
+            "brand_id": brand,
+            "channel_type": str(message.channel_type),
+            "created_at": sent_at,
+            "link": message.link,
+            "waiting_since": sent_at,
+            "queue_pk": f"QUEUE#{brand}",
+            "queue_sk": f"{sent_at}#{conversation_id}",
+            "day_pk": f"DAY#{brand}#{sent_at[:10]}",
+            "day_sk": f"{sent_at}#{conversation_id}",
+            "customer_pk": f"CUST#{message.platform}#{message.customer.id}",
+            "customer_sk": f"{sent_at}#{conversation_id}",
+        }
+        # Always refreshed: the customer's name and reach change over time.
+        latest = {
+            "customer": message.customer.model_dump(exclude_none=True),
+            "last_inbound_at": sent_at,
+            "updated_at": now,
+        }
+        first = {k: v for k, v in first.items() if v is not None}
+        names = {f"#{k}": k for k in (*first, *latest, "message_count")}
+        values = {f":{k}": v for k, v in (*first.items(), *latest.items())} | {":one": 1}
+        sets = [f"#{k} = if_not_exists(#{k}, :{k})" for k in first] + [
+            f"#{k} = :{k}" for k in latest
+        ]
+        return {
+            "TableName": self._table,
+            "Key": _to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+            "UpdateExpression": f"SET {', '.join(sets)} ADD #message_count :one",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _to_item(values),
+        }

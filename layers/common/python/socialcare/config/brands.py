@@ -1,0 +1,107 @@
+"""Which accounts belong to which brand, validated when loaded.
+
+Each brand is a folder ``<BRANDS_DIR>/<brand id>/`` holding ``brand.yaml``; later issues
+add policies and the answer base beside it. In Lambda the folder is the config layer,
+``/opt/brands``; in the repository it is ``layers/config/brands``.
+"""
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from socialcare.errors import ConfigurationError
+from socialcare.models.common import Platform
+
+BRAND_FILE = "brand.yaml"
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+NumericId = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
+
+
+class Account(BaseModel):
+    """One brand presence on a platform: an X account, a VK community."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    id: NumericId = Field(description="X: the account's numeric user id; VK: the community id")
+    handle: str | None = Field(default=None, description="@handle or short name, for people")
+
+
+class Accounts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    x: tuple[Account, ...] = ()
+    vk: tuple[Account, ...] = ()
+
+
+class Brand(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    name: str = Field(min_length=1)
+    accounts: Accounts
+
+    @model_validator(mode="after")
+    def _has_an_account(self) -> "Brand":
+        if not (self.accounts.x or self.accounts.vk):
+            raise ValueError("a brand needs at least one account under accounts.x or accounts.vk")
+        return self
+
+
+class BrandDirectory:
+    """All brands, with the lookup every webhook needs: which brand owns this account."""
+
+    def __init__(self, brands: Iterable[Brand]) -> None:
+        self.brands: dict[str, Brand] = {}
+        self._owners: dict[tuple[Platform, str], Brand] = {}
+        for brand in brands:
+            if brand.id in self.brands:
+                raise ConfigurationError(f"brand id {brand.id!r} is used twice")
+            self.brands[brand.id] = brand
+            for platform, accounts in (
+                (Platform.X, brand.accounts.x),
+                (Platform.VK, brand.accounts.vk),
+            ):
+                for account in accounts:
+                    owner = self._owners.setdefault((platform, account.id), brand)
+                    if owner is not brand:
+                        raise ConfigurationError(
+                            f"{platform} account {account.id} belongs to both "
+                            f"{owner.id!r} and {brand.id!r}"
+                        )
+
+    def owner_of(self, platform: Platform, account_id: str) -> Brand | None:
+        return self._owners.get((platform, account_id))
+
+
+def _describe(error: ValidationError, source: Path) -> str:
+    lines = [f"{source}: invalid brand configuration"]
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "(file)"
+        lines.append(f"  {field}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_brand(path: Path) -> Brand:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"{path}: cannot read: {exc}") from exc
+    try:
+        brand = Brand.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc, path)) from exc
+    if brand.id != path.parent.name:
+        raise ConfigurationError(
+            f"{path}: id: {brand.id!r} must match its folder name {path.parent.name!r}"
+        )
+    return brand
+
+
+def load_brands(directory: Path) -> BrandDirectory:
+    files = sorted(directory.glob(f"*/{BRAND_FILE}"))
+    if not files:
+        raise ConfigurationError(f"{directory}: no brands (expected <brand>/{BRAND_FILE})")
+    return BrandDirectory(load_brand(path) for path in files)

@@ -1,0 +1,41 @@
+"""Domain errors. Each boundary (HTTP, SQS, Step Functions) translates them in one place.
+
+No HTTP or SDK types appear here: the webhook module maps these to status codes, and
+adapters translate SDK errors into them, never by matching message text.
+"""
+
+
+class SupportError(Exception):
+    """Base of every socialcare error."""
+
+
+class RejectedRequest(SupportError):
+    """Bad input from outside. Never stored, never a 5xx."""
+
+
+class InvalidSignature(RejectedRequest):
+    """The request is not signed by the platform (missing or wrong signature)."""
+
+
+class ForbiddenSender(RejectedRequest):
+    """Signed or authenticated, but not by anyone we serve (wrong secret, unknown account)."""
+
+
+class MalformedPayload(RejectedRequest):
+    """The body is not the JSON the platform documents; the message says what is wrong."""
+
+    def __init__(self, message: str, problems: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class PayloadTooLarge(RejectedRequest):
+    """The body is larger than the documented limit."""
+
+
+class ConfigurationError(SupportError):
+    """The brand configuration or a secret is missing or invalid."""
+
+
+class StorageUnavailable(SupportError):
+    """DynamoDB or SQS failed; the platform must retry, so the webhook answers 5xx."""

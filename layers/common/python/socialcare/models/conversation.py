@@ -1,0 +1,40 @@
+"""``Conversation``: one customer's thread with one account."""
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from socialcare.models.common import ChannelType, Platform
+from socialcare.models.message import Customer
+
+
+class ConversationStatus(StrEnum):
+    """``new -> open -> answered -> (customer writes again) open -> ... -> resolved``, + spam.
+
+    Ingest creates conversations as ``new``; the classifier moves them on (it reads the
+    conversation anyway), so ingest stays one transaction with no read before the write.
+    """
+
+    NEW = "new"
+    OPEN = "open"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+    SPAM = "spam"
+
+
+class Conversation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    key: str
+    status: ConversationStatus
+    platform: Platform
+    account_id: str
+    brand_id: str
+    channel_type: ChannelType
+    customer: Customer
+    created_at: AwareDatetime
+    last_inbound_at: AwareDatetime
+    waiting_since: AwareDatetime | None = None
+    message_count: int
+    link: str | None = None

@@ -1,0 +1,73 @@
+"""``InboundMessage``: one customer message, the same shape for every platform."""
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+
+from socialcare.models.common import ChannelType, Platform
+
+
+class MessageKind(StrEnum):
+    MENTION = "mention"  # X: a tweet that mentions or quotes the account
+    REPLY = "reply"  # X: a reply in a thread
+    DIRECT = "direct"  # X DM, VK private message
+    WALL_POST = "wall_post"  # VK: a user's post on the community wall
+    WALL_COMMENT = "wall_comment"
+    PHOTO_COMMENT = "photo_comment"
+    BOARD_POST = "board_post"
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str | None = None
+    handle: str | None = None
+    followers: int | None = Field(default=None, ge=0, description="reach, when the platform says")
+    verified: bool | None = None
+    profile_url: str | None = None
+
+
+def conversation_id_for(key: str) -> str:
+    """Stable, short, URL- and Step-Functions-safe id derived from a conversation key."""
+    digest = hashlib.sha256(key.encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:16]
+
+
+class InboundMessage(BaseModel):
+    """A message a customer wrote to the brand, normalised from any platform.
+
+    ``thread_key`` is the conversation key this message would start on its own (design.md,
+    "Conversation keys"). A reply (``in_reply_to``) joins the conversation of the message it
+    answers when we stored that one; the ingest service decides, because it needs the store.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: Platform
+    account_id: str
+    brand_id: str
+    channel_type: ChannelType
+    kind: MessageKind
+    thread_key: str
+    platform_message_id: str
+    platform_event_id: str | None = None
+    in_reply_to: str | None = None
+    customer: Customer
+    text: str
+    sent_at: AwareDatetime
+    link: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ref(self) -> str:
+        """Unique across platforms and accounts: the dedup key of this message."""
+        return f"{self.platform}#{self.account_id}#{self.platform_message_id}"
+
+
+def iso(moment: datetime) -> str:
+    """One timestamp format everywhere we sort by text: UTC, milliseconds, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

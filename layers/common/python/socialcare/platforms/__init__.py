@@ -1,0 +1,1 @@
+"""Platform wire formats: raw payload models, signatures, normalisation to our models."""

@@ -1,0 +1,1 @@
+"""VK Callback API (version 5.199)."""

@@ -1,0 +1,98 @@
+"""X events → ``InboundMessage``: what the customer wrote, in which conversation.
+
+Conversation keys (design.md): a DM belongs to account + customer; a public tweet starts
+its own thread unless it answers a stored tweet (``in_reply_to``, resolved by ingest).
+Our own tweets and DM echoes come back through the webhook and are skipped here.
+"""
+
+from dataclasses import dataclass, field
+
+from socialcare.config import Brand
+from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
+from socialcare.platforms.x.payloads import XDirectMessage, XTweet, XWebhook
+
+
+@dataclass
+class Normalised:
+    messages: list[InboundMessage] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # why each event was not a message
+
+
+def _tweet(tweet: XTweet, account: str, brand: Brand) -> InboundMessage:
+    author = tweet.user
+    is_reply = tweet.in_reply_to_status_id_str is not None
+    handle = author.screen_name
+    return InboundMessage(
+        platform=Platform.X,
+        account_id=account,
+        brand_id=brand.id,
+        channel_type=ChannelType.PUBLIC,
+        kind=MessageKind.REPLY if is_reply else MessageKind.MENTION,
+        thread_key=f"x:{account}:tweet:{tweet.id_str}",
+        platform_message_id=tweet.id_str,
+        in_reply_to=tweet.in_reply_to_status_id_str,
+        customer=Customer(
+            id=author.id_str,
+            name=author.name,
+            handle=handle,
+            followers=author.followers_count,
+            verified=author.verified,
+            profile_url=f"https://x.com/{handle}" if handle else None,
+        ),
+        text=tweet.full,
+        sent_at=tweet.sent_at,
+        link=f"https://x.com/{handle or 'i/web'}/status/{tweet.id_str}",
+    )
+
+
+def _direct(dm: XDirectMessage, payload: XWebhook, brand: Brand) -> InboundMessage:
+    assert dm.message_create is not None  # checked by the caller
+    account = payload.for_user_id
+    sender = dm.message_create.sender_id
+    profile = payload.users.get(sender)
+    handle = profile.screen_name if profile else None
+    low, high = sorted((account, sender), key=int)
+    return InboundMessage(
+        platform=Platform.X,
+        account_id=account,
+        brand_id=brand.id,
+        channel_type=ChannelType.PRIVATE,
+        kind=MessageKind.DIRECT,
+        thread_key=f"x:{account}:dm:{sender}",
+        platform_message_id=dm.id,
+        customer=Customer(
+            id=sender,
+            name=profile.name if profile else None,
+            handle=handle,
+            followers=profile.followers_count if profile else None,
+            verified=profile.verified if profile else None,
+            profile_url=f"https://x.com/{handle}" if handle else None,
+        ),
+        text=dm.message_create.message_data.text,
+        sent_at=dm.sent_at,
+        link=f"https://x.com/messages/{low}-{high}",
+    )
+
+
+def normalise(payload: XWebhook, brand: Brand) -> Normalised:
+    account = payload.for_user_id
+    result = Normalised()
+    for tweet in payload.tweet_create_events or []:
+        if tweet.user.id_str == account:
+            result.skipped.append(f"tweet {tweet.id_str}: our own tweet")
+        elif tweet.retweeted_status is not None:
+            result.skipped.append(f"tweet {tweet.id_str}: a retweet, nothing to answer")
+        else:
+            result.messages.append(_tweet(tweet, account, brand))
+    for dm in payload.direct_message_events or []:
+        if dm.type != "message_create" or dm.message_create is None:
+            result.skipped.append(f"dm event {dm.id}: type {dm.type}")
+        elif dm.message_create.sender_id == account:
+            result.skipped.append(f"dm {dm.id}: echo of our own message")
+        else:
+            result.messages.append(_direct(dm, payload, brand))
+    for kind in payload.other_event_kinds:
+        result.skipped.append(f"{kind}: not handled")
+    if payload.user_event is not None:
+        result.skipped.append("user_event: subscription change (revoked?)")
+    return result

@@ -1,0 +1,135 @@
+"""Account Activity API payloads (v1.1 objects), only the fields we use.
+
+Unknown fields are ignored; every event array we do not handle is acknowledged.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from socialcare.platforms.parsing import SafeText
+
+IdStr = Annotated[str, Field(pattern=r"^[0-9]{1,25}$")]
+TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
+
+
+class XSecrets(BaseModel):
+    """The X secret in Secrets Manager: ``{"consumer_secret": "..."}``."""
+
+    consumer_secret: SecretStr = Field(min_length=1)
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class XUser(_Lenient):
+    id_str: IdStr
+    name: SafeText | None = None
+    screen_name: SafeText | None = None
+    followers_count: int | None = Field(default=None, ge=0)
+    verified: bool | None = None
+
+
+class XMention(_Lenient):
+    id_str: IdStr
+
+
+class XEntities(_Lenient):
+    user_mentions: list[XMention] = []
+
+
+class XExtendedTweet(_Lenient):
+    full_text: SafeText
+
+
+class XTweet(_Lenient):
+    id_str: IdStr
+    text: SafeText = ""
+    full_text: SafeText | None = None
+    truncated: bool = False
+    extended_tweet: XExtendedTweet | None = None
+    in_reply_to_status_id_str: IdStr | None = None
+    in_reply_to_user_id_str: IdStr | None = None
+    user: XUser
+    entities: XEntities = XEntities()
+    retweeted_status: dict[str, Any] | None = None
+    timestamp_ms: Annotated[str, Field(pattern=r"^[0-9]{1,15}$")] | None = None
+    created_at: str | None = None
+
+    @model_validator(mode="after")
+    def _has_a_time(self) -> "XTweet":
+        self.sent_at  # noqa: B018 - raises when neither timestamp is usable
+        return self
+
+    @property
+    def sent_at(self) -> datetime:
+        """``timestamp_ms`` when present (exact), else ``created_at`` (to the second)."""
+        if self.timestamp_ms is not None:
+            return datetime.fromtimestamp(int(self.timestamp_ms) / 1000, UTC)
+        if self.created_at is not None:
+            try:
+                return datetime.strptime(self.created_at, TWITTER_TIME)
+            except ValueError:
+                raise ValueError(f"created_at is not in X's format {TWITTER_TIME!r}") from None
+        raise ValueError("a tweet needs timestamp_ms or created_at")
+
+    @property
+    def full(self) -> str:
+        """The whole text: ``extended_tweet.full_text`` when the tweet was truncated."""
+        if self.extended_tweet is not None:
+            return self.extended_tweet.full_text
+        return self.full_text if self.full_text is not None else self.text
+
+
+class XMessageTarget(_Lenient):
+    recipient_id: IdStr
+
+
+class XMessageData(_Lenient):
+    text: SafeText = ""
+
+
+class XMessageCreate(_Lenient):
+    target: XMessageTarget
+    sender_id: IdStr
+    message_data: XMessageData
+
+
+class XDirectMessage(_Lenient):
+    type: str
+    id: IdStr
+    created_timestamp: Annotated[str, Field(pattern=r"^[0-9]{1,15}$")]
+    message_create: XMessageCreate | None = None
+
+    @property
+    def sent_at(self) -> datetime:
+        return datetime.fromtimestamp(int(self.created_timestamp) / 1000, UTC)
+
+
+class XDmUser(_Lenient):
+    id: IdStr
+    name: SafeText | None = None
+    screen_name: SafeText | None = None
+    followers_count: int | None = Field(default=None, ge=0)
+    verified: bool | None = None
+
+
+class XWebhook(_Lenient):
+    """The envelope: the subscribed account plus one array of events."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)  # other kinds: logged, acknowledged
+
+    for_user_id: IdStr
+    tweet_create_events: list[XTweet] | None = None
+    direct_message_events: list[XDirectMessage] | None = None
+    users: dict[str, XDmUser] = {}
+    user_event: dict[str, Any] | None = None
+
+    @property
+    def other_event_kinds(self) -> list[str]:
+        handled = {"tweet_create_events", "direct_message_events", "users", "for_user_id"}
+        return sorted(
+            k for k in (self.model_extra or {}) if k.endswith("_events") and k not in handled
+        )

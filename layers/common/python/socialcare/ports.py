@@ -1,0 +1,32 @@
+"""What services need from the outside world. Adapters satisfy these structurally."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from socialcare.models import ClassifyRequest, InboundMessage
+
+
+@dataclass(frozen=True)
+class StoredRef:
+    """Where a platform message was stored: its conversation and its sort key."""
+
+    conversation_id: str
+    message_sk: str
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    ref: StoredRef
+    created: bool  # False: the platform re-delivered a message we already have
+
+
+class ConversationStore(Protocol):
+    def find_ref(self, message_ref: str) -> StoredRef | None: ...
+
+    def save_inbound(
+        self, message: InboundMessage, conversation_id: str, conversation_key: str
+    ) -> SaveOutcome: ...
+
+
+class ClassifyQueue(Protocol):
+    def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None: ...

@@ -1,0 +1,1 @@
+"""Use cases. Services receive their dependencies; they never look them up."""

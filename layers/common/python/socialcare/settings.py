@@ -1,0 +1,46 @@
+"""Environment settings as validated models: a missing variable fails the cold start."""
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from socialcare.errors import ConfigurationError
+
+DEFAULT_MAX_BODY_BYTES = 256 * 1024  # largest real payloads (X batches) are a few KiB
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class IngestSettings(Settings):
+    TABLE_NAME: str
+    CLASSIFY_QUEUE_URL: str
+    BRANDS_DIR: Path
+    MAX_BODY_BYTES: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
+    SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
+
+
+class XIngestSettings(IngestSettings):
+    X_SECRET_ARN: str  # an ARN, never the secret
+
+
+class VkIngestSettings(IngestSettings):
+    VK_SECRET_ARN: str
+
+
+S = TypeVar("S", bound=Settings)
+
+
+@cache
+def load_settings(model: type[S]) -> S:
+    try:
+        return model.model_validate(dict(os.environ))
+    except ValidationError as exc:
+        missing = ", ".join(str(e["loc"][0]) for e in exc.errors(include_url=False))
+        raise ConfigurationError(
+            f"{model.__name__}: bad or missing environment: {missing}"
+        ) from exc

@@ -1,0 +1,37 @@
+"""Production wiring, built once per cold start by each function's ``build_deps``."""
+
+from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.secrets import secret_reader
+from socialcare.adapters.sqs import SqsClassifyQueue
+from socialcare.config import load_brands
+from socialcare.platforms.vk.payloads import VkSecrets
+from socialcare.platforms.x.payloads import XSecrets
+from socialcare.services.ingest import IngestDeps
+from socialcare.services.vk_webhook import VkWebhookDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from socialcare.settings import IngestSettings, VkIngestSettings, XIngestSettings
+
+
+def ingest_deps(settings: IngestSettings) -> IngestDeps:
+    return IngestDeps(
+        store=DynamoConversationStore(settings.TABLE_NAME),
+        queue=SqsClassifyQueue(settings.CLASSIFY_QUEUE_URL),
+    )
+
+
+def x_webhook_deps(settings: XIngestSettings) -> XWebhookDeps:
+    return XWebhookDeps(
+        ingest=ingest_deps(settings),
+        brands=load_brands(settings.BRANDS_DIR),
+        secrets=secret_reader(settings.X_SECRET_ARN, XSecrets, settings.SECRETS_MAX_AGE_SECONDS),
+        max_body_bytes=settings.MAX_BODY_BYTES,
+    )
+
+
+def vk_webhook_deps(settings: VkIngestSettings) -> VkWebhookDeps:
+    return VkWebhookDeps(
+        ingest=ingest_deps(settings),
+        brands=load_brands(settings.BRANDS_DIR),
+        secrets=secret_reader(settings.VK_SECRET_ARN, VkSecrets, settings.SECRETS_MAX_AGE_SECONDS),
+        max_body_bytes=settings.MAX_BODY_BYTES,
+    )

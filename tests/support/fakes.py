@@ -1,0 +1,90 @@
+"""In-memory stand-ins for the ports, with the same semantics as the real adapters."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from socialcare.config import load_brands
+from socialcare.devtools import local_secrets as local
+from socialcare.errors import StorageUnavailable
+from socialcare.models import ClassifyRequest, InboundMessage
+from socialcare.platforms.vk.payloads import VkSecrets
+from socialcare.platforms.x.payloads import XSecrets
+from socialcare.ports import SaveOutcome, StoredRef
+from socialcare.services.ingest import IngestDeps
+from socialcare.services.vk_webhook import VkWebhookDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from tests.conftest import BRANDS_DIR
+
+
+@dataclass
+class FakeStore:
+    refs: dict[str, StoredRef] = field(default_factory=dict)
+    messages: dict[str, list[InboundMessage]] = field(default_factory=dict)  # by conversation
+    keys: dict[str, str] = field(default_factory=dict)  # conversation id -> key
+    fail_with: Exception | None = None
+
+    def find_ref(self, message_ref: str) -> StoredRef | None:
+        return self.refs.get(message_ref)
+
+    def save_inbound(self, message: InboundMessage, conversation_id: str, key: str) -> SaveOutcome:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if message.ref in self.refs:
+            return SaveOutcome(self.refs[message.ref], created=False)
+        ref = StoredRef(
+            conversation_id, f"MSG#{message.sent_at.isoformat()}#{message.platform_message_id}"
+        )
+        self.refs[message.ref] = ref
+        self.messages.setdefault(conversation_id, []).append(message)
+        self.keys.setdefault(conversation_id, key)
+        return SaveOutcome(ref, created=True)
+
+    @property
+    def all_messages(self) -> list[InboundMessage]:
+        return [m for ms in self.messages.values() for m in ms]
+
+
+@dataclass
+class FakeQueue:
+    """Records sends; ``delivered`` applies FIFO deduplication as SQS does."""
+
+    sent: list[tuple[ClassifyRequest, str, str]] = field(default_factory=list)
+    failures_left: int = 0
+
+    def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise StorageUnavailable("queue is down")
+        self.sent.append((request, group, dedup_id))
+
+    @property
+    def delivered(self) -> list[ClassifyRequest]:
+        seen: set[str] = set()
+        out = []
+        for request, _group, dedup in self.sent:
+            if dedup not in seen:
+                seen.add(dedup)
+                out.append(request)
+        return out
+
+
+def fake_ingest() -> IngestDeps:
+    return IngestDeps(store=FakeStore(), queue=FakeQueue())
+
+
+def x_deps(**overrides: Any) -> XWebhookDeps:
+    values: dict[str, Any] = {
+        "ingest": fake_ingest(),
+        "brands": load_brands(BRANDS_DIR),
+        "secrets": lambda: XSecrets.model_validate(local.X_SECRET_VALUE),
+    }
+    return XWebhookDeps(**(values | overrides))
+
+
+def vk_deps(**overrides: Any) -> VkWebhookDeps:
+    values: dict[str, Any] = {
+        "ingest": fake_ingest(),
+        "brands": load_brands(BRANDS_DIR),
+        "secrets": lambda: VkSecrets.model_validate(local.VK_SECRET_VALUE),
+    }
+    return VkWebhookDeps(**(values | overrides))

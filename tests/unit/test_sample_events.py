@@ -1,0 +1,17 @@
+"""The files in events/ are what the generator makes, so they cannot drift from the code."""
+
+import pytest
+
+from socialcare.devtools.samples import all_events, render
+from tests.conftest import EVENTS
+
+
+@pytest.mark.parametrize("name", sorted(all_events()))
+def test_event_file_matches_the_generator(name: str) -> None:
+    path = EVENTS / f"{name}.json"
+    assert path.read_text(encoding="utf-8") == render(all_events()[name]), "run `make events`"
+
+
+def test_no_stale_event_files() -> None:
+    known = {f"{name}.json" for name in all_events()} | {"env.json"}
+    assert {p.name for p in EVENTS.glob("*.json")} <= known

@@ -1,0 +1,403 @@
+"""What an operator would notice about template.yaml, checked without AWS or network.
+
+The template is read with samtranslator's YAML loader (it understands !Ref, !GetAtt, !Sub)
+and, for the IAM checks, translated offline into plain CloudFormation.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+
+QUEUE = "AWS::SQS::Queue"
+FUNCTION = "AWS::Serverless::Function"
+LOG_GROUP = "AWS::Logs::LogGroup"
+SECRET = "AWS::SecretsManager::Secret"
+ALARM = "AWS::CloudWatch::Alarm"
+TABLE = "AWS::DynamoDB::Table"
+
+# Added by SAM itself (logs, and X-Ray for Tracing: Active); nothing else may be attached.
+ALLOWED_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+
+
+class NoIamPolicyLoader:
+    """Managed-policy loader that never calls IAM (the translator falls back to its bundled map)."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+# ------------------------------------------------------------------ fixtures / helpers
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return yaml_parse(TEMPLATE_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+@pytest.fixture(scope="module")
+def translated(template: dict[str, Any]) -> dict[str, Any]:
+    return translate(template)
+
+
+def translate(template: dict[str, Any]) -> dict[str, Any]:
+    """SAM -> CloudFormation, offline: local code paths become s3:// placeholders."""
+    sam = copy.deepcopy(template)
+    for name, resource in sam["Resources"].items():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(props.get(key), str):
+                props[key] = f"s3://local-artifacts/{name}.zip"
+    with pytest.MonkeyPatch.context() as mp:
+        # The translator needs a region for ARNs; it makes no AWS call.
+        mp.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+        return transform(sam, {"Stage": "dev"}, NoIamPolicyLoader())
+
+
+def of_type(resources: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    return {name: r for name, r in resources.items() if r["Type"] == resource_type}
+
+
+def props(resource: dict[str, Any]) -> dict[str, Any]:
+    return resource.get("Properties", {})
+
+
+def ref_target(value: Any) -> str | None:
+    """Logical id behind !Ref X or !GetAtt X.Attr, else None."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Ref" and isinstance(arg, str):
+            return arg
+        if fn == "Fn::GetAtt":
+            return arg[0] if isinstance(arg, list) else str(arg).split(".")[0]
+    return None
+
+
+def dlq_names(resources: dict[str, Any]) -> set[str]:
+    """Queues named *DLQ (style.md naming) or that some queue's RedrivePolicy points at."""
+    queues = of_type(resources, QUEUE)
+    found = {name for name in queues if name.endswith("DLQ")}
+    for queue in queues.values():
+        redrive = props(queue).get("RedrivePolicy")
+        if redrive:
+            found.add(ref_target(redrive["deadLetterTargetArn"]))
+    return found
+
+
+def function_env(template: dict[str, Any], function: dict[str, Any]) -> dict[str, Any]:
+    glob = template.get("Globals", {}).get("Function", {}).get("Environment", {})
+    own = props(function).get("Environment", {})
+    return {**glob.get("Variables", {}), **own.get("Variables", {})}
+
+
+def function_timeout(template: dict[str, Any], function: dict[str, Any]) -> int:
+    default = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
+    return int(props(function).get("Timeout", default))
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# ---------------------------------------------------------------------------- queues
+
+
+def test_queues_every_work_queue_redrives_to_a_dlq(resources: dict[str, Any]) -> None:
+    queues = of_type(resources, QUEUE)
+    dlqs = dlq_names(resources)
+    work_queues = set(queues) - dlqs
+    assert work_queues, "expected at least one work queue"
+    for name in work_queues:
+        redrive = props(queues[name]).get("RedrivePolicy")
+        assert redrive, f"{name} has no RedrivePolicy: poison messages would retry forever"
+        target = ref_target(redrive["deadLetterTargetArn"])
+        assert target in queues, f"{name} redrives to {target}, which is not a queue here"
+        assert target != name, f"{name} redrives to itself"
+        assert 1 <= int(redrive["maxReceiveCount"]) <= 10
+        # SQS only accepts a FIFO DLQ for a FIFO queue (and standard for standard).
+        fifo = bool(props(queues[name]).get("FifoQueue", False))
+        assert bool(props(queues[target]).get("FifoQueue", False)) == fifo, name
+
+
+def test_queues_dlqs_keep_messages_at_least_as_long_as_their_source(
+    resources: dict[str, Any],
+) -> None:
+    queues = of_type(resources, QUEUE)
+    for name, queue in queues.items():
+        redrive = props(queue).get("RedrivePolicy")
+        if not redrive:
+            continue
+        dlq = props(queues[ref_target(redrive["deadLetterTargetArn"])])
+        source_retention = int(props(queue).get("MessageRetentionPeriod", 345600))
+        assert int(dlq.get("MessageRetentionPeriod", 345600)) >= source_retention, name
+
+
+def test_queues_all_encrypted_at_rest(resources: dict[str, Any]) -> None:
+    for name, queue in of_type(resources, QUEUE).items():
+        p = props(queue)
+        assert p.get("SqsManagedSseEnabled") is True or p.get("KmsMasterKeyId"), name
+
+
+def test_queues_every_dlq_has_an_alarm_that_notifies(resources: dict[str, Any]) -> None:
+    alarms = of_type(resources, ALARM).values()
+    for dlq in dlq_names(resources):
+        watching = [
+            props(a)
+            for a in alarms
+            if props(a).get("Namespace") == "AWS/SQS"
+            and any(
+                d["Name"] == "QueueName" and ref_target(d["Value"]) == dlq
+                for d in props(a).get("Dimensions", [])
+            )
+        ]
+        assert watching, f"no CloudWatch alarm watches dead-letter queue {dlq}"
+        for alarm in watching:
+            assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+            assert alarm.get("AlarmActions"), f"alarm on {dlq} notifies nobody"
+            assert float(alarm["Threshold"]) <= 1
+
+
+def test_queues_visibility_timeout_is_six_times_the_consumer_timeout(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    # No consumer exists yet; this guards the classifier and later SQS consumers.
+    for fname, function in of_type(resources, FUNCTION).items():
+        for event in props(function).get("Events", {}).values():
+            if event["Type"] != "SQS":
+                continue
+            queue = props(resources[ref_target(event["Properties"]["Queue"])])
+            timeout = function_timeout(template, function)
+            assert int(queue.get("VisibilityTimeout", 30)) >= 6 * timeout, fname
+            assert "ReportBatchItemFailures" in event["Properties"].get(
+                "FunctionResponseTypes", []
+            ), fname
+
+
+# ----------------------------------------------------------------------------- table
+
+
+def test_table_has_pitr_ttl_encryption_and_survives_stack_deletion(
+    resources: dict[str, Any],
+) -> None:
+    table = resources["ConversationsTable"]
+    assert table["Type"] == TABLE
+    assert table.get("DeletionPolicy") == "Retain"
+    assert table.get("UpdateReplacePolicy") == "Retain"
+    p = props(table)
+    assert p["BillingMode"] == "PAY_PER_REQUEST"
+    pitr = p.get("PointInTimeRecoverySpecification", {})
+    assert pitr.get("PointInTimeRecoveryEnabled") is True, "no point-in-time recovery"
+    assert p.get("SSESpecification", {}).get("SSEEnabled") is True
+    assert p.get("TimeToLiveSpecification") == {"AttributeName": "expires_at", "Enabled": True}
+    assert {k["KeyType"]: k["AttributeName"] for k in p["KeySchema"]} == {
+        "HASH": "pk",
+        "RANGE": "sk",
+    }
+
+
+def test_table_indexes_match_storage_doc(resources: dict[str, Any]) -> None:
+    p = props(resources["ConversationsTable"])
+    indexes = {
+        i["IndexName"]: (
+            {k["KeyType"]: k["AttributeName"] for k in i["KeySchema"]},
+            i["Projection"]["ProjectionType"],
+        )
+        for i in p["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {
+        "ByDueTime": ({"HASH": "queue_pk", "RANGE": "queue_sk"}, "ALL"),
+        "ByDay": ({"HASH": "day_pk", "RANGE": "day_sk"}, "ALL"),
+        "BySlackThread": ({"HASH": "thread_key"}, "KEYS_ONLY"),
+        "ByCustomer": ({"HASH": "customer_pk", "RANGE": "customer_sk"}, "KEYS_ONLY"),
+    }
+    key_attributes = {"pk", "sk"} | {a for keys, _ in indexes.values() for a in keys.values()}
+    defined = {a["AttributeName"]: a["AttributeType"] for a in p["AttributeDefinitions"]}
+    assert defined == dict.fromkeys(key_attributes, "S")
+
+
+# -------------------------------------------------------------------------- logging
+
+
+def test_functions_log_to_their_own_group_with_retention(resources: dict[str, Any]) -> None:
+    functions = of_type(resources, FUNCTION)
+    assert functions
+    groups = []
+    for name, function in functions.items():
+        config = props(function).get("LoggingConfig", {})
+        assert config.get("LogFormat") == "JSON", name
+        group = ref_target(config.get("LogGroup"))
+        assert group in resources, f"{name}: LoggingConfig.LogGroup is not a !Ref to a resource"
+        assert resources[group]["Type"] == LOG_GROUP, name
+        assert "RetentionInDays" in props(resources[group]), f"{group} keeps logs forever"
+        groups.append(group)
+    assert len(groups) == len(set(groups)), "two functions share one log group"
+
+
+def test_log_groups_all_have_retention(resources: dict[str, Any]) -> None:
+    for name, group in of_type(resources, LOG_GROUP).items():
+        assert "RetentionInDays" in props(group), f"{name} keeps logs forever"
+
+
+def test_functions_each_have_a_service_name(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    names = [
+        function_env(template, f).get("POWERTOOLS_SERVICE_NAME")
+        for f in of_type(resources, FUNCTION).values()
+    ]
+    assert all(names)
+    assert len(names) == len(set(names))
+
+
+# ------------------------------------------------------------------------------ IAM
+
+
+def test_function_policies_have_no_wildcard_resource_or_action(
+    resources: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    cfn = translated["Resources"]
+    for name in of_type(resources, FUNCTION):
+        role = ref_target(cfn[name]["Properties"]["Role"])
+        role_props = cfn[role]["Properties"]
+        extra = set(role_props.get("ManagedPolicyArns", [])) - ALLOWED_MANAGED_POLICIES
+        assert not extra, f"{name} has broad managed policies {extra}"
+        for policy in role_props.get("Policies", []):
+            for statement in as_list(policy["PolicyDocument"]["Statement"]):
+                where = f"{name} {statement.get('Sid', '')}"
+                assert statement["Effect"] == "Allow", where
+                assert "NotAction" not in statement and "NotResource" not in statement, where
+                for action in as_list(statement["Action"]):
+                    assert "*" not in action, f"{where}: wildcard action {action}"
+                for resource in as_list(statement["Resource"]):
+                    assert resource != "*", f"{where}: Resource '*'"
+                    if isinstance(resource, str):
+                        assert not resource.endswith(":*"), f"{where}: {resource}"
+
+
+def test_function_policies_are_explicit_statements(resources: dict[str, Any]) -> None:
+    # Managed policies and SAM policy templates (e.g. DynamoDBCrudPolicy adds Scan and
+    # DeleteItem) grant more than a function needs; write the actions out instead.
+    for name, function in of_type(resources, FUNCTION).items():
+        for policy in props(function).get("Policies", []):
+            assert isinstance(policy, dict) and "Statement" in policy, (
+                f"{name}: use explicit statements, not {policy}"
+            )
+
+
+# -------------------------------------------------------------------------- secrets
+
+SECRETISH_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE|CREDENTIAL")
+SECRETISH_VALUE = re.compile(r"[A-Za-z0-9+/=_\-]{24,}")
+
+
+def test_secrets_reach_functions_only_as_arns(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    for name, function in of_type(resources, FUNCTION).items():
+        env = function_env(template, function)
+        granted = {
+            ref_target(r)
+            for policy in props(function).get("Policies", [])
+            if isinstance(policy, dict)
+            for s in as_list(policy.get("Statement", []))
+            if "secretsmanager:GetSecretValue" in as_list(s["Action"])
+            for r in as_list(s["Resource"])
+        }
+        for var, value in env.items():
+            if SECRETISH_NAME.search(var):
+                assert var.endswith("_SECRET_ARN"), f"{name}.{var}: secrets go in as *_SECRET_ARN"
+            if var.endswith("_SECRET_ARN"):
+                target = ref_target(value)
+                assert target in resources and resources[target]["Type"] == SECRET, (
+                    f"{name}.{var} must be !Ref to a Secrets Manager secret"
+                )
+                assert target in granted, f"{name} cannot read {target}"
+        secret_vars = {ref_target(v) for k, v in env.items() if k.endswith("_SECRET_ARN")}
+        assert granted <= secret_vars, f"{name} may read secrets it is not given: {granted}"
+
+
+def test_no_env_var_holds_a_literal_secret(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    for name, function in of_type(resources, FUNCTION).items():
+        for var, value in function_env(template, function).items():
+            if isinstance(value, str):
+                assert not SECRETISH_VALUE.search(value), f"{name}.{var} looks like a secret"
+
+
+def test_secrets_ship_only_placeholders(resources: dict[str, Any]) -> None:
+    secrets = of_type(resources, SECRET)
+    assert secrets
+    for name, secret in secrets.items():
+        p = props(secret)
+        assert p.get("Description"), f"{name}: tell the operator what to fill in"
+        assert "GenerateSecretString" in p or "SecretString" in p, name
+        if "SecretString" in p:
+            values = _leaves(json.loads(p["SecretString"]))
+            assert values and all(v.startswith("REPLACE") for v in values), name
+
+
+def _leaves(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [leaf for v in node.values() for leaf in _leaves(v)]
+    return [str(node)]
+
+
+# ----------------------------------------------------------------- API and outputs
+
+
+def test_webhook_routes_and_urls(template: dict[str, Any], resources: dict[str, Any]) -> None:
+    routes = {
+        (e["Properties"]["Method"].upper(), e["Properties"]["Path"], name)
+        for name, f in of_type(resources, FUNCTION).items()
+        for e in props(f).get("Events", {}).values()
+        if e["Type"] == "HttpApi"
+    }
+    assert {
+        ("GET", "/webhooks/x", "IngestXFunction"),
+        ("POST", "/webhooks/x", "IngestXFunction"),
+        ("POST", "/webhooks/vk", "IngestVkFunction"),
+    } <= routes
+    api = props(resources["HttpApi"])
+    assert ref_target(api["AccessLogSettings"]["DestinationArn"]) == "HttpApiAccessLogs"
+    assert api["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    outputs = template["Outputs"]
+    assert outputs["XWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/x")
+    assert outputs["VkWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/vk")
+
+
+def test_ops_alert_email_subscription_is_optional(resources: dict[str, Any]) -> None:
+    subscriptions = of_type(resources, "AWS::SNS::Subscription")
+    assert subscriptions
+    for name, sub in subscriptions.items():
+        assert sub.get("Condition") == "HasOpsAlertEmail", name
+        assert ref_target(props(sub)["TopicArn"]) == "OpsAlertTopic"
+
+
+# ------------------------------------------------------------------------ translate
+
+
+def test_template_translates_offline(translated: dict[str, Any]) -> None:
+    cfn = translated["Resources"]
+    assert "Transform" not in translated
+    assert not [r for r in cfn.values() if r["Type"].startswith("AWS::Serverless::")]
+    assert cfn["IngestXFunction"]["Type"] == "AWS::Lambda::Function"
+    assert cfn["IngestXFunction"]["Properties"]["Architectures"] == ["arm64"]
+    assert len(cfn["IngestXFunction"]["Properties"]["Layers"]) == 3

@@ -1,0 +1,189 @@
+"""POST/GET /webhooks/x through the real handler and resolver, with in-memory ports."""
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+from typing import Any
+
+from functions.ingest_x import app as ingest_x
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import x_delivery
+from socialcare.devtools.samples import tweet, x_tweets
+from socialcare.errors import StorageUnavailable
+from socialcare.models import ChannelType, MessageKind
+from socialcare.services.x_webhook import XWebhookDeps
+from tests.conftest import LambdaContext, load_event
+from tests.support.fakes import FakeQueue, FakeStore, x_deps
+
+
+def call(event: dict[str, Any], deps: XWebhookDeps) -> dict[str, Any]:
+    return ingest_x.lambda_handler(event, LambdaContext(), deps=deps)
+
+
+def store_of(deps: XWebhookDeps) -> FakeStore:
+    assert isinstance(deps.ingest.store, FakeStore)
+    return deps.ingest.store
+
+
+def queue_of(deps: XWebhookDeps) -> FakeQueue:
+    assert isinstance(deps.ingest.queue, FakeQueue)
+    return deps.ingest.queue
+
+
+def test_crc_challenge_is_answered_with_the_hmac_of_the_token() -> None:
+    response = call(load_event("x_crc_challenge"), x_deps())
+    assert response["statusCode"] == 200
+    digest = hmac.new(
+        local.X_CONSUMER_SECRET.encode(), b"challenge_string", hashlib.sha256
+    ).digest()
+    assert json.loads(response["body"]) == {
+        "response_token": "sha256=" + base64.b64encode(digest).decode()
+    }
+
+
+def test_crc_without_a_token_is_a_400_that_says_so() -> None:
+    response = call(load_event("x_crc_missing_token"), x_deps())
+    assert response["statusCode"] == 400
+    assert "crc_token" in json.loads(response["body"])["message"]
+
+
+def test_a_mention_becomes_a_stored_public_conversation_and_is_queued() -> None:
+    deps = x_deps()
+    response = call(load_event("x_tweet_mention"), deps)
+    assert (response["statusCode"], response["body"]) == (200, "")
+    [message] = store_of(deps).all_messages
+    assert message.text == "@AcmeSupport order #4411 never arrived"
+    assert message.channel_type is ChannelType.PUBLIC and message.kind is MessageKind.MENTION
+    assert (message.customer.followers, message.customer.verified) == (1532, False)
+    assert message.customer.handle == "janeroe" and message.brand_id == "acme"
+    assert message.link == "https://x.com/janeroe/status/1960000000000000123"
+    assert [r.message_ref for r in queue_of(deps).delivered] == [message.ref]
+
+
+def test_a_reply_joins_the_conversation_of_the_tweet_it_answers() -> None:
+    deps = x_deps()
+    call(load_event("x_tweet_mention"), deps)
+    call(load_event("x_tweet_reply"), deps)
+    [(conversation, messages)] = store_of(deps).messages.items()
+    assert [m.kind for m in messages] == [MessageKind.MENTION, MessageKind.REPLY]
+    assert {r.conversation_id for r in queue_of(deps).delivered} == {conversation}
+
+
+def test_a_reply_to_a_tweet_we_never_stored_starts_its_own_conversation() -> None:
+    deps = x_deps()
+    call(load_event("x_tweet_reply"), deps)
+    assert len(store_of(deps).messages) == 1
+
+
+def test_a_tweet_and_its_reply_in_one_delivery_share_a_conversation() -> None:
+    deps = x_deps()
+    payload = x_tweets(
+        tweet("100", "@AcmeSupport hi"), tweet("101", "@AcmeSupport hello?", reply_to="100")
+    )
+    call(x_delivery(payload, local.X_CONSUMER_SECRET), deps)
+    assert len(store_of(deps).messages) == 1 and len(store_of(deps).all_messages) == 2
+
+
+def test_a_truncated_tweet_is_stored_with_its_full_text() -> None:
+    deps = x_deps()
+    call(load_event("x_tweet_extended"), deps)
+    [message] = store_of(deps).all_messages
+    assert len(message.text) > 140 and message.text.endswith("nobody answers the phone.")
+
+
+def test_a_dm_is_a_private_conversation_per_customer_and_account() -> None:
+    deps = x_deps()
+    call(load_event("x_dm"), deps)
+    [message] = store_of(deps).all_messages
+    assert message.channel_type is ChannelType.PRIVATE and message.kind is MessageKind.DIRECT
+    assert message.thread_key == f"x:{local.X_ACCOUNT_ID}:dm:1400000000000000042"
+    assert message.customer.followers == 1532
+
+
+def test_our_own_tweets_and_dm_echoes_are_acknowledged_and_not_stored() -> None:
+    deps = x_deps()
+    for name in ("x_tweet_own", "x_dm_echo", "x_favorite_events"):
+        assert call(load_event(name), deps)["statusCode"] == 200
+    assert store_of(deps).all_messages == [] and queue_of(deps).sent == []
+
+
+def test_an_unhandled_event_kind_is_acknowledged_and_logged(captured_logs: io.StringIO) -> None:
+    deps = x_deps()
+    assert call(load_event("x_favorite_events"), deps)["statusCode"] == 200
+    records = [json.loads(line) for line in captured_logs.getvalue().splitlines()]
+    assert {
+        "message": "event not ingested",
+        "reason": "favorite_events: not handled",
+    }.items() <= records[-1].items()
+    assert store_of(deps).all_messages == []
+
+
+def test_a_forged_or_unsigned_delivery_is_401_and_nothing_is_stored() -> None:
+    deps = x_deps()
+    for name in ("x_bad_signature", "x_missing_signature"):
+        response = call(load_event(name), deps)
+        assert response["statusCode"] == 401
+        assert json.loads(response["body"])["error"] == "invalid_signature"
+    assert store_of(deps).all_messages == [] and queue_of(deps).sent == []
+
+
+def test_malformed_json_is_a_400_saying_it_is_not_json() -> None:
+    response = call(load_event("x_malformed_json"), x_deps())
+    assert response["statusCode"] == 400
+    assert "not valid JSON" in json.loads(response["body"])["message"]
+
+
+def test_a_payload_that_fails_validation_names_the_fields() -> None:
+    response = call(load_event("x_invalid_payload"), x_deps())
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 400
+    fields = {p["field"] for p in body["problems"]}
+    assert "for_user_id" in fields and "tweet_create_events.0.id_str" in fields
+
+
+def test_a_body_over_the_limit_is_413_and_nothing_is_stored() -> None:
+    deps = x_deps(max_body_bytes=1024)
+    big = x_tweets(tweet("1", "@AcmeSupport " + "x" * 2000))
+    response = call(x_delivery(big, local.X_CONSUMER_SECRET), deps)
+    assert response["statusCode"] == 413
+    assert store_of(deps).all_messages == []
+
+
+def test_a_base64_encoded_body_is_verified_and_stored() -> None:
+    deps = x_deps()
+    assert call(load_event("x_tweet_mention_base64"), deps)["statusCode"] == 200
+    assert len(store_of(deps).all_messages) == 1
+
+
+def test_an_account_in_no_brand_is_acknowledged_but_not_stored() -> None:
+    deps = x_deps()
+    assert call(load_event("x_unknown_account"), deps)["statusCode"] == 200
+    assert store_of(deps).all_messages == []
+
+
+def test_the_same_delivery_twice_stores_once_and_queues_once() -> None:
+    deps = x_deps()
+    call(load_event("x_tweet_mention"), deps)
+    call(load_event("x_tweet_mention"), deps)
+    assert len(store_of(deps).all_messages) == 1
+    assert len(queue_of(deps).delivered) == 1
+
+
+def test_when_storage_fails_the_platform_gets_503_and_nothing_is_queued() -> None:
+    deps = x_deps()
+    store_of(deps).fail_with = StorageUnavailable("dynamodb is down")
+    response = call(load_event("x_tweet_mention"), deps)
+    assert response["statusCode"] == 503
+    assert queue_of(deps).sent == []
+
+
+def test_a_retry_after_a_failed_queue_send_queues_the_stored_message() -> None:
+    deps = x_deps()
+    queue_of(deps).failures_left = 1
+    assert call(load_event("x_tweet_mention"), deps)["statusCode"] == 503
+    assert len(store_of(deps).all_messages) == 1 and queue_of(deps).delivered == []
+    assert call(load_event("x_tweet_mention"), deps)["statusCode"] == 200
+    assert len(store_of(deps).all_messages) == 1
+    assert len(queue_of(deps).delivered) == 1
