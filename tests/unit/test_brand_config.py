@@ -25,13 +25,17 @@ def test_every_brand_in_the_repository_is_valid() -> None:
 
 
 def test_a_wrong_field_is_named_with_its_file(tmp_path: Path) -> None:
-    write_brand(tmp_path, "shop", """
+    write_brand(
+        tmp_path,
+        "shop",
+        """
         id: shop
         name: Shop
         accounts:
           x:
             - id: "@shophelp"
-    """)
+    """,
+    )
     with pytest.raises(ConfigurationError) as error:
         load_brands(tmp_path)
     message = str(error.value)
@@ -39,23 +43,31 @@ def test_a_wrong_field_is_named_with_its_file(tmp_path: Path) -> None:
 
 
 def test_an_unknown_key_is_refused_so_typos_do_not_pass_silently(tmp_path: Path) -> None:
-    write_brand(tmp_path, "shop", """
+    write_brand(
+        tmp_path,
+        "shop",
+        """
         id: shop
         name: Shop
         acounts: {}
-    """)
+    """,
+    )
     with pytest.raises(ConfigurationError, match="acounts"):
         load_brands(tmp_path)
 
 
 def test_an_account_claimed_by_two_brands_is_refused(tmp_path: Path) -> None:
     for brand in ("one", "two"):
-        write_brand(tmp_path, brand, f"""
+        write_brand(
+            tmp_path,
+            brand,
+            f"""
             id: {brand}
             name: {brand}
             accounts:
               vk: [{{id: 218000000}}]
-        """)
+        """,
+        )
     with pytest.raises(ConfigurationError, match="218000000 belongs to both 'one' and 'two'"):
         load_brands(tmp_path)
 
@@ -66,7 +78,9 @@ def test_the_brand_id_must_match_its_folder(tmp_path: Path) -> None:
         load_brands(tmp_path)
 
 
-def test_the_check_command_exits_1_and_prints_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_check_command_exits_1_and_prints_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_brand(tmp_path, "shop", "id: shop\nname: ''\naccounts: {vk: [{id: 1}]}\n")
     assert check_config([str(tmp_path)]) == 1
     assert "name: String should have at least 1 character" in capsys.readouterr().err

@@ -6,19 +6,20 @@ cannot drift from what ``sam deploy`` creates.
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 from samtranslator.yaml_helper import yaml_parse
 
 from socialcare.devtools import local_secrets as local
-from tests.conftest import ROOT
 
 STACK = "test"
+ROOT = Path(__file__).resolve().parents[5]  # layers/common/python/socialcare/devtools
 
 
-def template_resources() -> dict[str, Any]:
-    template = yaml_parse((ROOT / "template.yaml").read_text())
+def template_resources(template_path: Path | None = None) -> dict[str, Any]:
+    template = yaml_parse((template_path or ROOT / "template.yaml").read_text())
     resources: dict[str, Any] = template["Resources"]
     return resources
 
@@ -63,7 +64,7 @@ def create_queue(logical_id: str) -> str:
     """Create a queue (and, first, the dead-letter queue its redrive policy names)."""
     resources = template_resources()
     props = resources[logical_id]["Properties"]
-    attributes = {
+    attributes: dict[Any, str] = {
         target: str(props[source]).lower()
         if isinstance(props[source], bool)
         else str(props[source])

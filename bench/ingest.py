@@ -1,0 +1,201 @@
+"""Ingest budgets (issue 2), each measured against a baseline in the same run.
+
+(a) cold import of each ingest function module, in a fresh interpreter, against a
+    baseline that imports boto3 and creates a DynamoDB and an SQS client. Budget 1.6x.
+(b) in-process time per webhook against moto, against a baseline doing one PutItem and
+    one SendMessage on the same moto. Budget 3x.
+(c) AWS calls per ingested message, counted on the wire (botocore before-call events).
+    Budget 2: one transaction and one send.
+
+Run: make bench   (or .venv/bin/python bench/ingest.py [--runs 9] [--messages 300])
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+ENV = {
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "POWERTOOLS_SERVICE_NAME": "bench",
+    "POWERTOOLS_METRICS_NAMESPACE": "socialcare",
+    "POWERTOOLS_TRACE_DISABLED": "1",
+    "POWERTOOLS_METRICS_DISABLED": "1",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+
+BASELINE_IMPORT = "import boto3; boto3.client('dynamodb'); boto3.client('sqs')"
+MODULE_IMPORT = "import functions.{name}.app"
+
+
+def cold(code: str, runs: int) -> float:
+    """Median wall time of a fresh interpreter running ``code``, minus an empty one."""
+    env = os.environ | {
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}",
+        "PYTHONDONTWRITEBYTECODE": "0",
+    }
+
+    def once(snippet: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", snippet], check=True, env=env, cwd=ROOT)
+        return time.perf_counter() - start
+
+    once(code)  # warm the OS file cache and write .pyc files, as a deployed package has them
+    empty = statistics.median(once("pass") for _ in range(runs))
+    return statistics.median(once(code) for _ in range(runs)) - empty
+
+
+def bench_imports(runs: int) -> list[tuple[str, float, float]]:
+    baseline = cold(BASELINE_IMPORT, runs)
+    rows = [("baseline: boto3 + DynamoDB and SQS clients", baseline, 1.0)]
+    for name in ("ingest_x", "ingest_vk"):
+        took = cold(MODULE_IMPORT.format(name=name), runs)
+        rows.append((f"import functions/{name}/app.py", took, took / baseline))
+    return rows
+
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    def take(self) -> Counter[str]:
+        taken, self.calls = self.calls, Counter()
+        return taken
+
+
+def bench_webhooks(
+    messages: int, stock_moto: bool = False
+) -> tuple[list[tuple[str, float, float]], dict[str, Counter[str]]]:
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models import DynamoDBBackend
+
+    from socialcare.local import moto_patches
+
+    if stock_moto:
+        DynamoDBBackend.transact_write_items = moto_patches.ORIGINAL_TRANSACT_WRITE_ITEMS  # type: ignore[method-assign]
+    else:
+        moto_patches.install()
+
+    from functions.ingest_x import app as ingest_x
+    from socialcare.devtools import local_secrets as local
+    from socialcare.devtools.apigw import x_delivery
+    from socialcare.devtools.samples import tweet, x_tweets
+    from socialcare.devtools.template_resources import create_backbone
+    from socialcare.settings import XIngestSettings
+    from socialcare.wiring import x_webhook_deps
+
+    class Context:
+        function_name, memory_limit_in_mb = "bench", 512
+        invoked_function_arn, aws_request_id = "arn:aws:lambda:eu-west-1:1:function:bench", "r"
+
+    counter = CallCounter()
+    with mock_aws():  # moto resets boto3's default session: count on the one it leaves
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION.events.register("before-call", counter)  # type: ignore[union-attr]
+        backbone = create_backbone()
+        deps = x_webhook_deps(
+            XIngestSettings.model_validate(
+                {
+                    "TABLE_NAME": backbone.table,
+                    "CLASSIFY_QUEUE_URL": backbone.classify_queue,
+                    "BRANDS_DIR": str(ROOT / "layers/config/brands"),
+                    "X_SECRET_ARN": backbone.x_secret_arn,
+                }
+            )
+        )
+        events = [
+            x_delivery(
+                x_tweets(tweet(str(10**18 + i), f"@AcmeSupport order {i}?")),
+                local.X_CONSUMER_SECRET,
+            )
+            for i in range(messages + 1)
+        ]
+        ingest_x.lambda_handler(
+            events[0], Context(), deps=deps
+        )  # cold path: secret read, first clients
+        counter.take()
+
+        # Interleaved, so both see the same table and queue sizes at every step.
+        ddb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+        webhook = baseline = 0.0
+        calls: dict[str, Counter[str]] = {}
+        for i, event in enumerate(events[1:]):
+            start = time.perf_counter()
+            assert ingest_x.lambda_handler(event, Context(), deps=deps)["statusCode"] == 200
+            webhook += time.perf_counter() - start
+            calls["new mention"] = counter.take()
+            start = time.perf_counter()
+            ddb.put_item(
+                TableName=backbone.table,
+                Item={"pk": {"S": f"B#{i}"}, "sk": {"S": "B"}, "t": {"S": "x" * 40}},
+            )
+            sqs.send_message(
+                QueueUrl=backbone.classify_queue,
+                MessageBody="{}",
+                MessageGroupId=f"g{i}",
+                MessageDeduplicationId=f"b{i}",
+            )
+            baseline += time.perf_counter() - start
+            counter.take()
+        webhook, baseline = webhook / messages, baseline / messages
+
+        reply = x_delivery(
+            x_tweets(tweet("3" * 19, "@AcmeSupport and?", reply_to=str(10**18 + 1))),
+            local.X_CONSUMER_SECRET,
+        )
+        ingest_x.lambda_handler(reply, Context(), deps=deps)
+        calls["reply joining a stored thread"] = counter.take()
+        ingest_x.lambda_handler(events[1], Context(), deps=deps)
+        calls["duplicate delivery"] = counter.take()
+
+    rows = [
+        ("baseline: PutItem + SendMessage", baseline, 1.0),
+        ("POST /webhooks/x, one new mention", webhook, webhook / baseline),
+    ]
+    return rows, calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--messages", type=int, default=300)
+    args = parser.parse_args()
+    import logging
+    import warnings
+
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    print(f"(a) cold import, median of {args.runs} fresh interpreters (budget 1.6x)")
+    for label, took, ratio in bench_imports(args.runs):
+        print(f"    {label:<48} {took * 1000:7.1f} ms   {ratio:4.2f}x")
+    rows, calls = bench_webhooks(args.messages)
+    print(f"(b) in-process per webhook against moto, mean of {args.messages} (budget 3x)")
+    for label, took, ratio in rows:
+        print(f"    {label:<48} {took * 1000:7.2f} ms   {ratio:4.2f}x")
+    stock, _ = bench_webhooks(args.messages, stock_moto=True)
+    print("    the same on stock moto, whose transactions deep-copy the table (O(table size)):")
+    for label, took, ratio in stock:
+        print(f"    {label:<48} {took * 1000:7.2f} ms   {ratio:4.2f}x")
+    print("(c) AWS calls per ingested message (budget 2 for a new message)")
+    for case, counted in calls.items():
+        detail = ", ".join(f"{op} x{n}" for op, n in sorted(counted.items()))
+        print(f"    {case:<48} {sum(counted.values())}   ({detail})")
+
+
+if __name__ == "__main__":
+    main()

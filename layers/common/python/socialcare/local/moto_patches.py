@@ -1,0 +1,141 @@
+"""Fixes to moto 5.2.5 internals that the local stack and the benchmarks rely on.
+
+Pinned: ``tests/unit/test_moto_canaries.py`` fails when the moto code we replace changes,
+so an upgrade is reviewed, not silently trusted.
+
+``transact_write_items``: moto backs up each touched table with ``copy.deepcopy`` before
+every transaction so it can roll back, which makes each transaction O(table size); a
+2,000-message burst becomes quadratic and the emulator, not our code, dominates every
+measurement. This version keeps an undo log of only the items the transaction touches:
+same validation, same conditions, same errors, same all-or-nothing result. Derived from
+moto's implementation (Apache-2.0).
+"""
+
+import copy
+from typing import Any
+
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+
+ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
+UndoEntry = tuple[Any, DynamoType, DynamoType | None, Any]
+
+
+def _restore(undo: list[UndoEntry]) -> None:
+    for table, hash_value, range_value, before in reversed(undo):
+        if range_value is None:
+            if before is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = before
+        elif before is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = before
+
+
+def _key_of(op_type: str, op: dict[str, Any], table: Any) -> dict[str, Any]:
+    if op_type != "Put":
+        return dict(op["Key"])
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:  # noqa: PLR0912
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    undo: list[UndoEntry] = []
+    targets: set[tuple[str, str]] = set()
+    errors: list[tuple[Any, Any, Any]] = []
+    for item in transact_items:
+        original_item: dict[str, Any] | None = None
+        if len(list(item.keys())) > 1:
+            raise TransactWriteSingleOpException
+        try:
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            names = op.get("ExpressionAttributeNames")
+            values = op.get("ExpressionAttributeValues")
+            condition = op.get("ConditionExpression")
+            table = self.get_table(table_name)
+            key = _key_of(op_type, op, table)
+            target = (str(table_name), str(dict(sorted(key.items()))))
+            if target in targets:
+                raise MultipleTransactionsException()
+            targets.add(target)
+
+            current = self.get_item(table_name, key)
+            failed = condition is not None and not get_filter_expression(
+                condition, names, values
+            ).expr(current)
+            if failed:
+                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                    original_item = current.to_json()["Attributes"]
+                raise ConditionalCheckFailed(item=original_item)
+            if op_type != "ConditionCheck":
+                range_value = (
+                    DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+                )
+                undo.append(
+                    (
+                        table,
+                        DynamoType(key[table.hash_key_attr]),
+                        range_value,
+                        copy.deepcopy(current),
+                    )
+                )
+            if op_type == "Put":
+                self.put_item(
+                    table_name,
+                    op["Item"],
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            elif op_type == "Delete":
+                self.delete_item(
+                    table_name,
+                    key,
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            elif op_type == "Update":
+                self.update_item(
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            _restore(undo)
+            raise
+        except ConditionalCheckFailed as e:
+            errors.append(("ConditionalCheckFailed", str(e.message), original_item))
+        except Exception as e:
+            errors.append((type(e).__name__, str(e), original_item))
+    if any(code is not None for code, _, _ in errors):
+        _restore(undo)
+        raise TransactionCanceledException(errors)
+
+
+def install() -> None:
+    """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

@@ -1,0 +1,52 @@
+"""moto-backed fixtures: the backbone's resources, built from template.yaml."""
+
+from collections.abc import Iterator
+
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from socialcare.devtools.template_resources import Backbone, create_backbone
+from socialcare.services.vk_webhook import VkWebhookDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from socialcare.settings import VkIngestSettings, XIngestSettings
+from socialcare.wiring import vk_webhook_deps, x_webhook_deps
+from tests.conftest import BRANDS_DIR
+
+
+@pytest.fixture
+def backbone() -> Iterator[Backbone]:
+    parameters.clear_caches()
+    with mock_aws():
+        yield create_backbone()
+    parameters.clear_caches()
+
+
+def live_x(backbone: Backbone, **overrides: str) -> XWebhookDeps:
+    settings = {
+        "TABLE_NAME": backbone.table,
+        "CLASSIFY_QUEUE_URL": backbone.classify_queue,
+        "BRANDS_DIR": str(BRANDS_DIR),
+        "X_SECRET_ARN": backbone.x_secret_arn,
+    }
+    return x_webhook_deps(XIngestSettings.model_validate(settings | overrides))
+
+
+def live_vk(backbone: Backbone, **overrides: str) -> VkWebhookDeps:
+    settings = {
+        "TABLE_NAME": backbone.table,
+        "CLASSIFY_QUEUE_URL": backbone.classify_queue,
+        "BRANDS_DIR": str(BRANDS_DIR),
+        "VK_SECRET_ARN": backbone.vk_secret_arn,
+    }
+    return vk_webhook_deps(VkIngestSettings.model_validate(settings | overrides))
+
+
+@pytest.fixture
+def x_live(backbone: Backbone) -> XWebhookDeps:
+    return live_x(backbone)
+
+
+@pytest.fixture
+def vk_live(backbone: Backbone) -> VkWebhookDeps:
+    return live_vk(backbone)

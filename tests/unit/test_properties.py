@@ -1,0 +1,128 @@
+"""Hypothesis throws arbitrary bytes and mutated valid payloads at both webhooks.
+
+Whatever arrives, the answer is a deliberate one (200, 400, 401, 403, 413), never a 5xx,
+and a rejected request stores nothing.
+"""
+
+import copy
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from functions.ingest_vk import app as ingest_vk
+from functions.ingest_x import app as ingest_x
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import http_event, json_bytes, vk_delivery, x_delivery
+from tests.conftest import LambdaContext, load_event
+from tests.support.fakes import FakeStore, vk_deps, x_deps
+
+DELIBERATE = {200, 400, 401, 403, 413}
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def body_of(name: str) -> Any:
+    event = load_event(name)
+    return json.loads(event["body"])
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += paths(child, (*prefix, index))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn, names: list[str]) -> Any:
+    """A valid payload with one value replaced by anything, or one key removed."""
+    payload = copy.deepcopy(body_of(draw(st.sampled_from(names))))
+    where = draw(st.sampled_from(paths(payload)))
+    parent = payload
+    for step in where[:-1]:
+        parent = parent[step]
+    if draw(st.booleans()) and isinstance(parent, dict):
+        del parent[where[-1]]
+    else:
+        parent[where[-1]] = draw(json_values)
+    return payload
+
+
+X_SAMPLES = ["x_tweet_mention", "x_tweet_reply", "x_tweet_extended", "x_dm"]
+VK_SAMPLES = [
+    "vk_message_new",
+    "vk_wall_reply_new",
+    "vk_wall_post_new",
+    "vk_photo_comment_new",
+    "vk_board_post_new",
+]
+
+
+def assert_deliberate(response: dict[str, Any], store: Any) -> None:
+    assert response["statusCode"] in DELIBERATE, response
+    if response["statusCode"] != 200:
+        assert isinstance(store, FakeStore) and store.all_messages == []
+
+
+@FAST
+@given(st.binary(max_size=2048), st.booleans())
+def test_x_arbitrary_bytes_signed_or_not(body: bytes, signed: bool) -> None:
+    deps = x_deps()
+    event = (
+        x_delivery(body, local.X_CONSUMER_SECRET, base64_body=True)
+        if signed
+        else http_event("POST", "/webhooks/x", body, base64_body=True)
+    )
+    assert_deliberate(ingest_x.lambda_handler(event, LambdaContext(), deps=deps), deps.ingest.store)
+
+
+@FAST
+@given(mutated(X_SAMPLES))
+def test_x_mutated_valid_payloads(payload: Any) -> None:
+    deps = x_deps()
+    event = x_delivery(json_bytes(payload), local.X_CONSUMER_SECRET)
+    assert_deliberate(ingest_x.lambda_handler(event, LambdaContext(), deps=deps), deps.ingest.store)
+
+
+@FAST
+@given(st.binary(max_size=2048))
+def test_vk_arbitrary_bytes(body: bytes) -> None:
+    deps = vk_deps()
+    event = vk_delivery(body, base64_body=True)
+    assert_deliberate(
+        ingest_vk.lambda_handler(event, LambdaContext(), deps=deps), deps.ingest.store
+    )
+
+
+@FAST
+@given(mutated(VK_SAMPLES))
+def test_vk_mutated_valid_payloads(payload: Any) -> None:
+    deps = vk_deps()
+    event = vk_delivery(json_bytes(payload))
+    assert_deliberate(
+        ingest_vk.lambda_handler(event, LambdaContext(), deps=deps), deps.ingest.store
+    )
+
+
+@FAST
+@given(st.text(max_size=300))
+def test_vk_any_text_in_a_valid_message_is_stored_or_refused_cleanly(text: str) -> None:
+    deps = vk_deps()
+    payload = body_of("vk_message_new")
+    payload["object"]["message"]["text"] = text
+    event = vk_delivery(json.dumps(payload).encode())  # ASCII-escaped: lone surrogates survive JSON
+    response = ingest_vk.lambda_handler(event, LambdaContext(), deps=deps)
+    assert_deliberate(response, deps.ingest.store)
