@@ -50,7 +50,7 @@ bench: venv
 	$(BIN)/python bench/ingest.py
 
 demo: venv
-	@echo "make demo arrives with the local stack (issue 3). Meanwhile: make test"
+	$(BIN)/socialcare demo --any-port
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -177,17 +177,23 @@ def test_queues_every_dlq_has_an_alarm_that_notifies(resources: dict[str, Any]) 
 def test_queues_visibility_timeout_is_six_times_the_consumer_timeout(
     template: dict[str, Any], resources: dict[str, Any]
 ) -> None:
-    # No consumer exists yet; this guards the classifier and later SQS consumers.
+    mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
+    assert mappings, "the classify queue needs a consumer"
+    for name, mapping in mappings.items():
+        function = resources[ref_target(props(mapping)["FunctionName"])]
+        queue = props(resources[ref_target(props(mapping)["EventSourceArn"])])
+        assert int(queue.get("VisibilityTimeout", 30)) >= 6 * function_timeout(
+            template, function
+        ), name
+        assert "ReportBatchItemFailures" in props(mapping).get("FunctionResponseTypes", []), name
+
+
+def test_no_function_uses_a_sam_sqs_event_and_its_broad_managed_policy(
+    resources: dict[str, Any],
+) -> None:
     for fname, function in of_type(resources, FUNCTION).items():
-        for event in props(function).get("Events", {}).values():
-            if event["Type"] != "SQS":
-                continue
-            queue = props(resources[ref_target(event["Properties"]["Queue"])])
-            timeout = function_timeout(template, function)
-            assert int(queue.get("VisibilityTimeout", 30)) >= 6 * timeout, fname
-            assert "ReportBatchItemFailures" in event["Properties"].get(
-                "FunctionResponseTypes", []
-            ), fname
+        kinds = {e["Type"] for e in props(function).get("Events", {}).values()}
+        assert "SQS" not in kinds, f"{fname}: use an AWS::Lambda::EventSourceMapping instead"
 
 
 # ----------------------------------------------------------------------------- table

@@ -24,6 +24,10 @@ class IngestSettings(Settings):
     SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
 
 
+class ClassifySettings(Settings):
+    TABLE_NAME: str
+
+
 class XIngestSettings(IngestSettings):
     X_SECRET_ARN: str  # an ARN, never the secret
 

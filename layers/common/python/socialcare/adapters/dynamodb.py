@@ -87,6 +87,69 @@ class DynamoConversationStore:
             raise StorageUnavailable(f"storing message failed: {exc}") from exc
         return SaveOutcome(stored, created=True)
 
+    def get_message(self, conversation_id: str, message_sk: str) -> dict[str, Any] | None:
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading message failed: {exc}") from exc
+        return _from_item(found) if found else None
+
+    def take_up(self, conversation_id: str, message_sk: str) -> bool:
+        """Mark the message processed and reopen its conversation if it was waiting on the
+        customer or closed (a new customer message reopens, as in every helpdesk).
+
+        Both writes are conditional, so a redelivered request changes nothing: returns
+        False when the message had already been processed.
+        """
+        now = iso(self._clock())
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _to_item(
+                                {"pk": conversation_pk(conversation_id), "sk": message_sk}
+                            ),
+                            "UpdateExpression": "SET processed_at = :now",
+                            "ConditionExpression": (
+                                "attribute_exists(pk) AND attribute_not_exists(processed_at)"
+                            ),
+                            "ExpressionAttributeValues": _to_item({":now": now}),
+                        }
+                    }
+                ]
+            )
+        except ClientError as exc:
+            if _only_conditions_failed(exc):
+                return False
+            raise StorageUnavailable(f"marking message failed: {exc}") from exc
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="SET #status = :open, updated_at = :now",
+                ConditionExpression="#status IN (:new, :answered, :resolved)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=_to_item(
+                    {
+                        ":open": "open",
+                        ":new": "new",
+                        ":answered": "answered",
+                        ":resolved": "resolved",
+                        ":now": now,
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"reopening conversation failed: {exc}") from exc
+        return True
+
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         found = self._client.get_item(
             TableName=self._table,

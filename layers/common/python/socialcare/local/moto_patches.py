@@ -12,6 +12,7 @@ moto's implementation (Apache-2.0).
 """
 
 import copy
+import time
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
@@ -25,6 +26,9 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+    WaitFunction,
+)
 
 ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
 UndoEntry = tuple[Any, DynamoType, DynamoType | None, Any]
@@ -136,6 +140,30 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         raise TransactionCanceledException(errors)
 
 
+ORIGINAL_WAIT_EVAL_BODY = WaitFunction._eval_body
+
+
+def compress_waits(factor: float) -> None:
+    """Step Functions ``Wait`` states last ``1/factor`` of their time (the local stack's
+    documented time compression). moto's own loop counts whole seconds and would spin on
+    a fractional wait, so the wait is re-implemented here, still interruptible by a stop."""
+
+    def eval_body(self: WaitFunction, env: Any) -> None:
+        deadline = time.monotonic() + max(0.0, self._get_wait_seconds(env=env) / factor)
+        while env.is_running():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            env.program_state_event.wait(left)
+
+    WaitFunction._eval_body = eval_body  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    DynamoDBBackend.transact_write_items = ORIGINAL_TRANSACT_WRITE_ITEMS  # type: ignore[method-assign]
+    WaitFunction._eval_body = ORIGINAL_WAIT_EVAL_BODY  # type: ignore[method-assign]

@@ -1,0 +1,43 @@
+"""SQS classify queue → one record at a time, partial batch failures, FIFO order kept."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.models import ClassifyRequest
+from socialcare.observability import logger, metrics
+from socialcare.services.classify import ClassifyDeps, process
+from socialcare.settings import ClassifySettings, load_settings
+
+
+class ClassifyRecord(SqsRecordModel):
+    body: Json[ClassifyRequest]  # type: ignore[assignment]
+
+
+# A failure holds back only the rest of its own conversation (message group).
+processor = SqsFifoPartialProcessor(model=ClassifyRecord, skip_group_on_error=True)
+
+
+@cache
+def build_deps() -> ClassifyDeps:
+    return ClassifyDeps(store=DynamoConversationStore(load_settings(ClassifySettings).TABLE_NAME))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, deps: ClassifyDeps | None = None
+) -> dict[str, Any]:
+    wired = deps or build_deps()
+
+    def handle(record: ClassifyRecord) -> None:
+        process(record.body, wired)
+
+    return process_partial_response(
+        event=event, record_handler=handle, processor=processor, context=context
+    )

@@ -1,0 +1,94 @@
+"""``socialcare``: run the desk locally and look inside it.
+
+socialcare local                  start the local stack and keep it running
+socialcare demo                   start it, play a busy hour, print what happened
+socialcare send x "text"          post a signed delivery to the running stack
+socialcare send FILE.json         post a sample event (events/) or a raw payload
+socialcare inbox [--json]         the conversations
+socialcare slack [--json]         what the app posted to the Slack stand-in
+socialcare outbox [--json]        the replies that reached the X and VK stand-ins
+"""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from socialcare.local import commands
+from socialcare.local.stack import DEFAULT_TIME_FACTOR, Ports
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="socialcare", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = root.add_subparsers(dest="command", required=True)
+    defaults = Ports()
+    for name, helptext in (
+        ("local", "start the local stack; Ctrl-C stops it"),
+        ("demo", "start the stack, play a scripted busy hour, check nothing is lost"),
+    ):
+        command = sub.add_parser(name, help=helptext)
+        command.add_argument(
+            "--aws-port",
+            type=int,
+            default=defaults.aws,
+            help=f"embedded AWS (default {defaults.aws})",
+        )
+        command.add_argument(
+            "--gateway-port",
+            type=int,
+            default=defaults.gateway,
+            help=f"HTTP gateway (default {defaults.gateway})",
+        )
+        command.add_argument(
+            "--standin-ports",
+            type=int,
+            nargs=3,
+            metavar=("SLACK", "X", "VK"),
+            default=[defaults.slack, defaults.x, defaults.vk],
+            help="stand-in ports",
+        )
+        command.add_argument(
+            "--time-factor",
+            type=float,
+            default=DEFAULT_TIME_FACTOR,
+            help=f"divide every platform wait by this (default {DEFAULT_TIME_FACTOR:g})",
+        )
+        command.add_argument(
+            "--any-port", action="store_true", help="pick free ports instead of the defaults"
+        )
+    demo = sub.choices["demo"]
+    demo.add_argument("--scenario", type=Path, default=Path("events/scenarios/busy_hour.json"))
+
+    send = sub.add_parser("send", help="post a delivery, signed as the platform would sign it")
+    send.add_argument(
+        "target", help="x, vk, or a JSON file (an event from events/ or a raw payload)"
+    )
+    send.add_argument("text", nargs="?", help="the message text (with x or vk)")
+    send.add_argument(
+        "--from", dest="sender", default="janeroe", help="the customer (handle or id)"
+    )
+    send.add_argument("--reply-to", help="X: the tweet id this answers; VK: the top comment id")
+    send.add_argument("--dm", action="store_true", help="a private message instead of a public one")
+    for name, helptext in (
+        ("inbox", "the conversations"),
+        ("slack", "what the app posted to Slack"),
+        ("outbox", "replies that reached the platforms"),
+    ):
+        view = sub.add_parser(name, help=helptext)
+        view.add_argument("--json", action="store_true", help="machine-readable output")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return commands.run(args)
+    except commands.CommandError as error:
+        print(f"socialcare: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

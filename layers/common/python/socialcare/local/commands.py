@@ -1,0 +1,252 @@
+"""What each ``socialcare`` command does. The CLI module only parses arguments."""
+
+import argparse
+import base64
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import vk_delivery, x_delivery
+from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
+from socialcare.local.embedded_aws import FAKE_CREDENTIALS, PortInUseError
+from socialcare.local.scenario import Player, render_summary
+from socialcare.local.stack import STATE_FILE, LocalStack, Ports
+from socialcare.local.standins import PortInUse
+from socialcare.local.views import conversations, render_calls, render_inbox
+
+
+class CommandError(Exception):
+    """Something the user can fix; printed without a traceback."""
+
+
+def run(args: argparse.Namespace) -> int:
+    handlers = {
+        "local": serve,
+        "demo": demo,
+        "send": send,
+        "inbox": inbox,
+        "slack": slack,
+        "outbox": outbox,
+    }
+    result: int = handlers[args.command](args)
+    return result
+
+
+def _root() -> Path:
+    root = Path.cwd()
+    if not (root / "template.yaml").exists():
+        raise CommandError("run this from the socialcare repository (no template.yaml here)")
+    return root
+
+
+def _stack(args: argparse.Namespace) -> LocalStack:
+    slack, x, vk_port = args.standin_ports
+    ports = (
+        Ports.any_free()
+        if args.any_port
+        else Ports(args.aws_port, args.gateway_port, slack, x, vk_port)
+    )
+    stack = LocalStack(_root(), ports, time_factor=args.time_factor)
+    try:
+        return stack.start()
+    except (PortInUseError, PortInUse) as error:
+        raise CommandError(str(error)) from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    stack = _stack(args)
+    state = stack.write_state()
+    info = stack.describe()
+    print(
+        f"socialcare local stack is up ({time.perf_counter() - started:.1f} s), Ctrl-C stops it\n"
+    )
+    print(f"  gateway        {info['gateway']}   (POST /webhooks/x, /webhooks/vk)")
+    print(f"  embedded AWS   {info['aws_endpoint']}   (region eu-west-1, any credentials)")
+    print(f"  Slack stand-in {info['standins']['slack']}")
+    print(f"  X, VK stand-ins {info['standins']['x']}  {info['standins']['vk']}")
+    factor = info["time_factor"]
+    print(f"  time factor    {factor:g} (an hour of deadline takes {3600 / factor:.0f} s)")
+    print(f"  local secrets  X consumer secret {local.X_CONSUMER_SECRET!r}")
+    print(f"                 VK secret {local.VK_SECRET!r}, confirmation {local.VK_CONFIRMATION!r}")
+    print(f"  function logs  {stack.root / '.socialcare' / 'logs'}/")
+    print(f"  written to     {state}\n")
+    print('Try: socialcare send x "where is my order?"  then  socialcare inbox')
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    print("\nstopping…")
+    stack.stop()
+    state.unlink(missing_ok=True)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    root = _root()
+    scenario = json.loads((root / args.scenario).read_text(encoding="utf-8"))
+    stack = _stack(args)
+    try:
+        assert stack.deployment is not None and stack.gateway is not None
+        physical = stack.deployment.physical
+        endpoint = stack.aws.endpoint if stack.aws else "?"
+        print(
+            f"socialcare local stack up in {time.perf_counter() - started:.1f} s: the real "
+            f"template.yaml, deployed into an embedded AWS on {endpoint}"
+        )
+        player = Player(
+            stack.gateway.url,
+            physical["ConversationsTable"],
+            [url for logical, url in physical.items() if logical.endswith("DLQ")],
+            root / "events",
+        )
+        summary = player.play(scenario, sys.stdout)
+        render_summary(summary, sys.stdout)
+        print("\nThe inbox now:")
+        print(render_inbox(conversations(physical["ConversationsTable"])[:12]))
+        took = time.perf_counter() - started
+        print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
+        return 0 if summary.ok else 1
+    finally:
+        stack.stop()
+
+
+def _state() -> dict[str, Any]:
+    path = Path.cwd() / STATE_FILE
+    if not path.exists():
+        raise CommandError("no local stack is running here: start one with `socialcare local`")
+    state: dict[str, Any] = dict(json.loads(path.read_text()))
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ["AWS_ENDPOINT_URL"] = state["aws_endpoint"]
+    os.environ["AWS_DEFAULT_REGION"] = state["region"]
+    return state
+
+
+def _event_from_file(path: str) -> dict[str, Any]:
+    payload: dict[str, Any] = dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    if payload.get("version") == "2.0" and "requestContext" in payload:
+        return payload  # an API Gateway event, e.g. one of events/*.json
+    if "for_user_id" in payload:
+        return x_delivery(payload, local.X_CONSUMER_SECRET)
+    if "group_id" in payload:
+        return vk_delivery(payload)
+    raise CommandError(f"{path}: neither an API Gateway event nor an X or VK payload")
+
+
+def _event_for(args: argparse.Namespace) -> dict[str, Any]:
+    if args.target not in ("x", "vk"):
+        return _event_from_file(args.target)
+    if not args.text:
+        raise CommandError(
+            f'what should the {args.target} customer say? socialcare send {args.target} "text"'
+        )
+    stamp = time.time_ns() // 1000
+    sender = str(args.sender)
+    if args.target == "x":
+        user_id = sender if sender.isdigit() else str(1400000000000000000 + sum(map(ord, sender)))
+        user = {
+            "id_str": user_id,
+            "name": sender,
+            "screen_name": sender,
+            "followers_count": 100,
+            "verified": False,
+        }
+        if args.dm:
+            dm = x_dm(str(stamp), args.text, sender=user_id, millis=stamp // 1000)
+            dm["users"] = {user_id: {"id": user_id, "name": sender, "screen_name": sender}}
+            return x_delivery(dm, local.X_CONSUMER_SECRET)
+        text = args.text if "@AcmeSupport" in args.text else f"@AcmeSupport {args.text}"
+        return x_delivery(
+            x_tweets(
+                tweet(str(stamp), text, user=user, reply_to=args.reply_to, millis=stamp // 1000)
+            ),
+            local.X_CONSUMER_SECRET,
+        )
+    peer = int(sender) if sender.isdigit() else 500000000 + sum(map(ord, sender))
+    if args.dm or not args.reply_to:
+        message = vk_message(
+            args.text, conversation_message_id=stamp % 10**9, peer=peer, date=int(time.time())
+        )
+        return vk_delivery(vk("message_new", message, f"cli-{stamp}"))
+    comment = {
+        "id": stamp % 10**9,
+        "from_id": peer,
+        "date": int(time.time()),
+        "text": args.text,
+        "post_owner_id": -local.VK_GROUP_ID,
+        "post_id": 1043,
+        "parents_stack": [int(args.reply_to)],
+    }
+    return vk_delivery(vk("wall_reply_new", comment, f"cli-{stamp}"))
+
+
+def send(args: argparse.Namespace) -> int:
+    state = _state()
+    event = _event_for(args)
+    body = event.get("body", "")
+    data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    query = f"?{event['rawQueryString']}" if event.get("rawQueryString") else ""
+    url = f"{state['gateway']}{event['rawPath']}{query}"
+    try:
+        response = requests.request(
+            event["requestContext"]["http"]["method"],
+            url,
+            data=data,
+            headers=event["headers"],
+            timeout=30,
+        )
+    except requests.ConnectionError:
+        raise CommandError(
+            f"the local stack at {state['gateway']} does not answer; is `socialcare local` running?"
+        ) from None
+    method = event["requestContext"]["http"]["method"]
+    print(f"{method} {event['rawPath']} -> {response.status_code} {response.text[:200]}")
+    return 0 if response.ok else 1
+
+
+def inbox(args: argparse.Namespace) -> int:
+    state = _state()
+    rows = conversations(state["resources"]["ConversationsTable"])
+    print(
+        json.dumps(rows, indent=2, ensure_ascii=False, default=str)
+        if args.json
+        else render_inbox(rows)
+    )
+    return 0
+
+
+def _calls(state: dict[str, Any], services: tuple[str, ...]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for service in services:
+        base = state["standins"][service].removesuffix("/api/").removesuffix("/method/").rstrip("/")
+        found += requests.get(f"{base}/_calls", timeout=10).json()
+    return found
+
+
+def slack(args: argparse.Namespace) -> int:
+    calls = _calls(_state(), ("slack",))
+    print(
+        json.dumps(calls, indent=2, ensure_ascii=False)
+        if args.json
+        else render_calls(calls, "Slack")
+    )
+    return 0
+
+
+def outbox(args: argparse.Namespace) -> int:
+    calls = _calls(_state(), ("x", "vk"))
+    print(
+        json.dumps(calls, indent=2, ensure_ascii=False)
+        if args.json
+        else render_calls(calls, "the platforms")
+    )
+    return 0

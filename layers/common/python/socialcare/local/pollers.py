@@ -1,0 +1,116 @@
+"""SQS → Lambda, the way Lambda's event source mapping does it.
+
+moto's own mapping invokes one message at a time inside ``SendMessage`` and ignores
+``batchItemFailures`` (aws-local.md §4), so each queue source gets a poller thread:
+receive up to the batch size, invoke with Lambda's SQS event, delete what succeeded, and
+leave each failure invisible for the queue's visibility timeout (divided by the time
+factor) so the redrive policy moves a poison message to its dead-letter queue after
+``maxReceiveCount`` receives.
+"""
+
+import threading
+from typing import Any
+
+import boto3
+
+from socialcare.local.deploy import QueueSource
+from socialcare.local.runtime import LocalRuntime
+
+
+def lambda_record(message: Any, queue_arn: str) -> dict[str, Any]:
+    attributes = message.get("Attributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {k: str(v) for k, v in attributes.items()},
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value["DataType"],
+            }
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": "eu-west-1",
+    }
+
+
+def failed_ids(result: Any, ok: bool, batch: list[str], report_failures: bool) -> set[str]:
+    """Lambda's rules: an error fails the batch; without ReportBatchItemFailures a success
+    deletes all; an identifier that is not in the batch fails the whole batch."""
+    if not ok:
+        return set(batch)
+    if not report_failures or not isinstance(result, dict):
+        return set()
+    ids = {str(f.get("itemIdentifier", "")) for f in result.get("batchItemFailures") or []}
+    return set(batch) if ids - set(batch) else ids
+
+
+class SqsPoller:
+    def __init__(
+        self, runtime: LocalRuntime, function: str, source: QueueSource, time_factor: float
+    ) -> None:
+        self.runtime, self.function, self.source = runtime, function, source
+        self.retry_after = int(source.visibility_timeout / time_factor)
+        self.sqs = boto3.client("sqs")
+        self.queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=source.queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"poller-{function}", daemon=True)
+        self.batches = 0
+
+    def start(self) -> "SqsPoller":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once(wait_seconds=1)
+            except Exception:
+                if not self._stop.is_set():
+                    self._stop.wait(0.5)
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.source.queue_url,
+            MaxNumberOfMessages=min(self.source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        self.batches += 1
+        event = {"Records": [lambda_record(m, self.queue_arn) for m in messages]}
+        outcome = self.runtime.invoke(self.function, event)
+        batch = [m["MessageId"] for m in messages]
+        failed = failed_ids(outcome.result, outcome.ok, batch, self.source.report_failures)
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            self.sqs.delete_message_batch(
+                QueueUrl=self.source.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(done[start : start + 10])
+                ],
+            )
+        for message in messages:
+            if message["MessageId"] in failed:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.source.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=self.retry_after,
+                )
+        return len(messages)

@@ -1,0 +1,163 @@
+"""An in-process Lambda runtime: our handlers, with the environment the template gives
+each function, on the event shapes AWS sends.
+
+One process hosts every function, so an invocation swaps in its function's environment
+under a lock (functions share variable names such as TABLE_NAME and
+POWERTOOLS_SERVICE_NAME). Calls are therefore serial, as if each function had a
+concurrency of one; for a local run that is the honest trade-off.
+Lambda invocations that moto itself makes (Step Functions ``lambda:invoke``, the Invoke
+API, SNS → Lambda) are routed here too, by replacing moto's Docker runner (aws-local.md §1).
+"""
+
+import importlib.util
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import moto.awslambda.models as moto_lambda
+
+from socialcare.local.deploy import FunctionSpec
+from socialcare.local.logs import FunctionLogs
+
+Handler = Callable[[dict[str, Any], Any], Any]
+ORIGINAL_INVOKE = moto_lambda.LambdaFunction._invoke_lambda
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = ""
+    deadline_ms: int = 0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+@dataclass
+class Invocation:
+    function: str
+    ok: bool
+    result: Any
+    error: str | None
+    seconds: float
+
+
+class LocalRuntime:
+    def __init__(
+        self, functions: dict[str, FunctionSpec], logs: FunctionLogs | None = None
+    ) -> None:
+        self.logs = logs
+        self.functions = {spec.logical_id: spec for spec in functions.values()}
+        self.by_name = {spec.name: spec for spec in functions.values()}
+        self._handlers: dict[str, Handler] = {}
+        self._lock = threading.RLock()
+        self.listeners: list[Callable[[Invocation], None]] = []
+
+    def handler(self, spec: FunctionSpec) -> Handler:
+        if spec.logical_id not in self._handlers:
+            module_name, _, attribute = spec.handler.rpartition(".")
+            path = spec.code_dir / f"{module_name.replace('.', '/')}.py"
+            with self._environment(spec):
+                module = self._load(f"fn_{spec.logical_id}", path)
+            self._handlers[spec.logical_id] = getattr(module, attribute)
+            if self.logs is not None:
+                self.logs.adopt_handlers(getattr(module, "logger", None))
+        return self._handlers[spec.logical_id]
+
+    @staticmethod
+    def _load(unique_name: str, path: Any) -> ModuleType:
+        # Unique module names: every function's handler file is called app.py.
+        spec = importlib.util.spec_from_file_location(unique_name, path)
+        assert spec is not None and spec.loader is not None, path
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique_name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    def _environment(self, spec: FunctionSpec) -> "_Swap":
+        return _Swap(spec.environment | {"AWS_LAMBDA_FUNCTION_NAME": spec.name})
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Invocation:
+        """Run one invocation; an exception is returned as a failed Invocation, not raised."""
+        spec = self.functions[logical_id]
+        context = LambdaContext(
+            function_name=spec.name,
+            invoked_function_arn=f"arn:aws:lambda:eu-west-1:123456789012:function:{spec.name}",
+            aws_request_id=str(uuid.uuid4()),
+            deadline_ms=int(time.time() * 1000) + spec.timeout * 1000,
+        )
+        with self._lock:
+            handler = self.handler(spec)
+            started = time.perf_counter()
+            output = self.logs.stream.to(self.logs.of(logical_id)) if self.logs else nullcontext()
+            with self._environment(spec), output:
+                try:
+                    result, ok, error = handler(event, context), True, None
+                except Exception as exc:
+                    result, ok, error = None, False, f"{type(exc).__name__}: {exc}"
+                    traceback.print_exc(file=sys.stdout)
+            outcome = Invocation(logical_id, ok, result, error, time.perf_counter() - started)
+        for listener in self.listeners:
+            listener(outcome)
+        return outcome
+
+    def install_into_moto(self) -> None:
+        runtime = self
+
+        def invoke_in_process(
+            function: Any, event: str | bytes | None = None
+        ) -> tuple[str, bool, str]:
+            payload = json.loads(event) if isinstance(event, (str, bytes)) and event else {}
+            spec = runtime.by_name.get(function.function_name)
+            if spec is None:
+                return (
+                    json.dumps({"errorMessage": f"no local function {function.function_name}"}),
+                    True,
+                    "",
+                )
+            outcome = runtime.invoke(spec.logical_id, payload)
+            if outcome.ok:
+                return json.dumps(outcome.result, default=str), False, ""
+            kind, _, message = (outcome.error or "Error: failed").partition(": ")
+            return (
+                json.dumps({"errorType": kind, "errorMessage": message}),
+                True,
+                outcome.error or "",
+            )
+
+        moto_lambda.LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign, assignment]
+
+    @staticmethod
+    def uninstall_from_moto() -> None:
+        moto_lambda.LambdaFunction._invoke_lambda = ORIGINAL_INVOKE  # type: ignore[method-assign]
+
+
+class _Swap:
+    """Set environment variables for the duration of a ``with`` block, then restore them."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        self.saved = {k: os.environ.get(k) for k in self.values}
+        os.environ.update(self.values)
+
+    def __exit__(self, *_: object) -> None:
+        for key, old in self.saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

@@ -1,0 +1,257 @@
+"""Play a scripted support-desk scenario against a running local stack and check that no
+message was lost.
+
+Each step posts a platform delivery (a sample from ``events/`` or a generated burst) to
+the local gateway exactly as the platform would, then measures what happened in DynamoDB:
+the number of stored messages before and after. The outcome is compared with what the
+scenario expects (stored, duplicate, ignored, rejected); any mismatch, any message left
+unclassified, or anything in a dead-letter queue fails the run.
+"""
+
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+import requests
+
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import vk_delivery, x_delivery
+from socialcare.devtools.samples import tweet, vk, vk_message, x_tweets
+
+PLATFORM_OF_PATH = {"/webhooks/x": "X ", "/webhooks/vk": "VK"}
+
+
+@dataclass
+class StepResult:
+    say: str
+    platform: str
+    expect: str
+    actual: str
+    statuses: list[int]
+    stored: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.expect == self.actual
+
+
+@dataclass
+class Summary:
+    steps: list[StepResult] = field(default_factory=list)
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    rejected: int = 0
+    taken_up: int = 0
+    in_dead_letter: int = 0
+    lost: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps) and not self.lost and not self.in_dead_letter
+
+
+def burst(texts: list[str], count: int) -> list[dict[str, Any]]:
+    """``count`` deliveries, alternating X mentions and VK messages from distinct customers."""
+    events = []
+    for i in range(count):
+        text = texts[i % len(texts)]
+        if i % 2 == 0:
+            user = {
+                "id_str": str(1400000000000001000 + i),
+                "name": f"Customer {i}",
+                "screen_name": f"customer{i}",
+                "followers_count": 10 * i,
+                "verified": False,
+            }
+            payload = x_tweets(
+                tweet(
+                    str(1970000000000000000 + i), text, user=user, millis=1787570000000 + i * 1000
+                )
+            )
+            events.append(x_delivery(payload, local.X_CONSUMER_SECRET))
+        else:
+            message = vk_message(
+                text.removeprefix("@AcmeSupport "),
+                conversation_message_id=1000 + i,
+                peer=600000000 + i,
+                date=1787570000 + i,
+            )
+            events.append(vk_delivery(vk("message_new", message, f"burst-{i:04d}")))
+    return events
+
+
+class Player:
+    def __init__(
+        self, gateway: str, table: str, dead_letter_queues: list[str], events_dir: Path
+    ) -> None:
+        self.gateway = gateway.rstrip("/")
+        self.table = table
+        self.dead_letter_queues = dead_letter_queues
+        self.events_dir = events_dir
+        self.ddb = boto3.client("dynamodb")
+        self.sqs = boto3.client("sqs")
+        self.http = requests.Session()
+
+    def count(self, processed_only: bool = False) -> int:
+        expression = "begins_with(sk, :m)" + (
+            " AND attribute_exists(processed_at)" if processed_only else ""
+        )
+        pages = self.ddb.get_paginator("scan").paginate(
+            TableName=self.table,
+            Select="COUNT",
+            FilterExpression=expression,
+            ExpressionAttributeValues={":m": {"S": "MSG#"}},
+        )
+        return sum(page["Count"] for page in pages)
+
+    def post(self, event: dict[str, Any]) -> int:  # the status code
+        body = event.get("body", "")
+        data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+        query = f"?{event['rawQueryString']}" if event.get("rawQueryString") else ""
+        response = self.http.request(
+            event["requestContext"]["http"]["method"],
+            f"{self.gateway}{event['rawPath']}{query}",
+            data=data,
+            headers=event["headers"],
+            timeout=30,
+        )
+        return int(response.status_code)
+
+    def step(self, step: dict[str, Any], texts: list[str]) -> StepResult:
+        if "burst" in step:
+            events = burst(texts, int(step["burst"]))
+        else:
+            events = [
+                json.loads((self.events_dir / f"{step['event']}.json").read_text(encoding="utf-8"))
+            ]
+        before, started = self.count(), time.perf_counter()
+        statuses = [self.post(event) for event in events]
+        stored = self.count() - before
+        if all(s == 200 for s in statuses):
+            actual = (
+                "stored"
+                if stored == len(events)
+                else step["expect"]
+                if stored == 0
+                else "partly stored"
+            )
+            if stored == 0 and step["expect"] not in ("duplicate", "ignored"):
+                actual = "not stored"
+        elif all(400 <= s < 500 for s in statuses) and stored == 0:
+            actual = "rejected"
+        else:
+            actual = f"failed ({', '.join(map(str, sorted(set(statuses))))})"
+        platform = "X+VK" if "burst" in step else PLATFORM_OF_PATH.get(events[0]["rawPath"], "?")
+        return StepResult(
+            step["say"],
+            platform,
+            step["expect"],
+            actual,
+            statuses,
+            stored,
+            time.perf_counter() - started,
+        )
+
+    def wait_until_taken_up(self, expected: int, timeout: float = 60) -> int:
+        deadline = time.monotonic() + timeout
+        while (done := self.count(processed_only=True)) < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return done
+
+    def dead_letters(self) -> int:
+        total = 0
+        for url in self.dead_letter_queues:
+            attributes = self.sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            total += int(attributes["ApproximateNumberOfMessages"]) + int(
+                attributes["ApproximateNumberOfMessagesNotVisible"]
+            )
+        return total
+
+    def play(self, scenario: dict[str, Any], out: TextIO) -> Summary:
+        summary = Summary()
+        started = time.perf_counter()
+        texts = scenario.get("burst_texts", [])
+        print(f"\n{scenario['title']}\n", file=out)
+        for raw in scenario["steps"]:
+            result = self.step(raw, texts)
+            summary.steps.append(result)
+            summary.received += len(result.statuses)
+            summary.stored += result.stored
+            n = len(result.statuses)
+            if result.expect == "duplicate" and result.ok:
+                summary.duplicates += n
+            elif result.expect == "ignored" and result.ok:
+                summary.ignored += n
+            elif result.actual == "rejected":
+                summary.rejected += n
+            mark = "ok " if result.ok else "!! "
+            codes = (
+                f"{n} x 200"
+                if n > 1 and set(result.statuses) == {200}
+                else ",".join(map(str, result.statuses))
+            )
+            print(
+                f"{mark}+{time.perf_counter() - started:5.2f}s  {result.platform:<4}  {result.say}",
+                file=out,
+            )
+            print(
+                f"{'':13}-> {codes}, {result.actual}"
+                + ("" if result.ok else f" (expected {result.expect})"),
+                file=out,
+            )
+        summary.taken_up = self.wait_until_taken_up(summary.stored)
+        summary.in_dead_letter = self.dead_letters()
+        if summary.taken_up < summary.stored:
+            summary.lost.append(
+                f"{summary.stored - summary.taken_up} stored messages never reached the classifier"
+            )
+        return summary
+
+
+def render_summary(summary: Summary, out: TextIO) -> None:
+    rows = [
+        ("deliveries received", summary.received),
+        ("messages stored", summary.stored),
+        ("duplicates absorbed", summary.duplicates),
+        ("ignored (ours, or not a message)", summary.ignored),
+        ("rejected (forged)", summary.rejected),
+        ("taken up by the classifier", summary.taken_up),
+        ("in dead-letter queues", summary.in_dead_letter),
+    ]
+    print("\nSummary", file=out)
+    for label, value in rows:
+        print(f"  {label:<34} {value:>5}", file=out)
+    for later in ("classified (language, topic, priority)", "answered from Slack", "escalated"):
+        print(f"  {later:<34}   not yet (arrives with its issue)", file=out)
+    verdict = (
+        "no message lost"
+        if summary.ok
+        else "PROBLEM: "
+        + "; ".join(
+            summary.lost
+            + [
+                f"step '{s.say}' was {s.actual}, expected {s.expect}"
+                for s in summary.steps
+                if not s.ok
+            ]
+            + (
+                [f"{summary.in_dead_letter} in a dead-letter queue"]
+                if summary.in_dead_letter
+                else []
+            )
+        )
+    )
+    print(f"\n{verdict}", file=out)

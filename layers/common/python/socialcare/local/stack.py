@@ -1,0 +1,164 @@
+"""The whole pipeline on one machine: embedded AWS, the template deployed into it, the
+functions in-process behind a local gateway, SQS pollers, schedules, Step Functions with
+compressed time, and stand-ins for the outside world.
+
+Time compression: ``time_factor`` (default 60, ``SOCIALCARE_TIME_FACTOR``) divides every
+wait the platform would make: Step Functions ``Wait`` states, SQS visibility timeouts
+before a retry, ``rate(...)`` schedules. At 60, an hour of deadline takes a minute.
+"""
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from socialcare.devtools import local_secrets as local
+from socialcare.local import moto_patches
+from socialcare.local.deploy import Deployment, deploy
+from socialcare.local.embedded_aws import EmbeddedAws
+from socialcare.local.gateway import LocalGateway
+from socialcare.local.logs import FunctionLogs
+from socialcare.local.pollers import SqsPoller
+from socialcare.local.runtime import LocalRuntime
+from socialcare.local.schedules import Schedules
+from socialcare.local.standins import StandIns
+
+DEFAULT_TIME_FACTOR = 60.0
+STATE_FILE = Path(".socialcare/local.json")
+
+
+@dataclass
+class Ports:
+    """Documented defaults, all on 127.0.0.1; 0 picks a free port."""
+
+    aws: int = 5599
+    gateway: int = 8780
+    slack: int = 8781
+    x: int = 8782
+    vk: int = 8783
+
+    @classmethod
+    def any_free(cls) -> "Ports":
+        return cls(aws=0, gateway=0, slack=0, x=0, vk=0)
+
+
+@dataclass
+class LocalStack:
+    root: Path
+    ports: Ports = field(default_factory=Ports)
+    time_factor: float = float(os.environ.get("SOCIALCARE_TIME_FACTOR", DEFAULT_TIME_FACTOR))
+    aws: EmbeddedAws | None = None
+    deployment: Deployment | None = None
+    runtime: LocalRuntime | None = None
+    gateway: LocalGateway | None = None
+    pollers: list[SqsPoller] = field(default_factory=list)
+    schedules: Schedules | None = None
+    logs: FunctionLogs | None = None
+    standins: StandIns | None = None
+
+    def start(self, pollers: bool = True) -> "LocalStack":
+        try:
+            self.standins = StandIns(
+                slack_port=self.ports.slack, x_port=self.ports.x, vk_port=self.ports.vk
+            )
+            self.standins.start()
+            self.aws = EmbeddedAws(self.ports.aws).start()
+            moto_patches.install()
+            moto_patches.compress_waits(self.time_factor)
+            self.deployment = deploy(self.root / "template.yaml")
+            self.logs = FunctionLogs(self.root / ".socialcare" / "logs")
+            self.logs.install()
+            self.runtime = LocalRuntime(self.deployment.functions, self.logs)
+            self.runtime.install_into_moto()
+            for spec in self.deployment.functions.values():
+                self.runtime.handler(spec)  # import every function now: a broken one fails start
+            self.gateway = LocalGateway(self.runtime, self.ports.gateway).start()
+            if pollers:
+                self.start_pollers()
+            self.schedules = Schedules(self.runtime, self.time_factor).start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_pollers(self) -> None:
+        assert self.runtime is not None
+        for logical_id, spec in self.runtime.functions.items():
+            for source in spec.queues:
+                self.pollers.append(
+                    SqsPoller(self.runtime, logical_id, source, self.time_factor).start()
+                )
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self.pollers.clear()
+        if self.schedules is not None:
+            self.schedules.stop()
+        if self.gateway is not None:
+            self.gateway.stop()
+        if self.aws is not None and self.aws.server is not None:
+            self._stop_executions()
+        if self.runtime is not None:
+            self.runtime.uninstall_from_moto()
+        moto_patches.uninstall()
+        if self.aws is not None:
+            self.aws.stop()
+        if self.logs is not None:
+            self.logs.uninstall()
+        if self.standins is not None:
+            self.standins.stop()
+
+    def _stop_executions(self) -> None:
+        """Executions run on moto's threads: stop those still waiting so none outlives us."""
+        client = boto3.client("stepfunctions")
+        for machine in client.list_state_machines()["stateMachines"]:
+            running = client.list_executions(
+                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+            )
+            for execution in running["executions"]:
+                client.stop_execution(executionArn=execution["executionArn"])
+
+    # What scripts and the CLI need to find the running stack.
+    def describe(self) -> dict[str, Any]:
+        assert self.aws and self.gateway and self.deployment
+        return {
+            "gateway": self.gateway.url,
+            "aws_endpoint": self.aws.endpoint,
+            "region": "eu-west-1",
+            "time_factor": self.time_factor,
+            "stack": self.deployment.stack,
+            "resources": self.deployment.physical,
+            "outputs": self.deployment.outputs,
+            "standins": {
+                "slack": self.standins.slack_url if self.standins else None,
+                "x": self.standins.x_url if self.standins else None,
+                "vk": self.standins.vk_url if self.standins else None,
+            },
+            "webhooks": {
+                "x": f"{self.gateway.url}/webhooks/x",
+                "vk": f"{self.gateway.url}/webhooks/vk",
+            },
+            "secrets": {
+                "x_consumer_secret": local.X_CONSUMER_SECRET,
+                "x_account_id": local.X_ACCOUNT_ID,
+                "vk_group_id": local.VK_GROUP_ID,
+                "vk_secret": local.VK_SECRET,
+                "vk_confirmation": local.VK_CONFIRMATION,
+            },
+        }
+
+    def write_state(self, path: Path | None = None) -> Path:
+        target = path or self.root / STATE_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.describe(), indent=2))
+        return target
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
