@@ -105,3 +105,52 @@ def test_two_operations_on_one_item_are_refused_and_nothing_is_written(ddb: Any)
     with pytest.raises(ClientError, match="ValidationException"):
         ddb.transact_write_items(TransactItems=[put("d"), put("d")])
     assert keys(ddb) == {"a": "1", "z": None}
+
+
+# The local stack replaces or leans on these moto internals (socialcare.local).
+REVIEWED = {
+    # compress_waits replaces _eval_body; moto's _wait_interval counts whole seconds.
+    "WaitFunction._eval_body": "adaade605eee07ef044c2e4043982e114a420a81f109deb24b8494a00761a7ab",
+    "WaitFunction._wait_interval": "8f954dee80372b4b8233918f4d94810949f402cb3ddd2361ef4cbd9719d02253",  # noqa: E501
+    # LocalRuntime.install_into_moto replaces the Docker runner of Lambda invocations.
+    "LambdaFunction._invoke_lambda": "23ce7a8f956e8090eaf8a3a4de498cf938c79db073ab0284b988f1aed8719f5f",  # noqa: E501
+    # EmbeddedAws.stop closes the socket that this stop() leaves open (via ._server).
+    "ThreadedMotoServer.stop": "0106e010279b6fee6ca4c6bac81bfdc583498edcd3ba71a33801ce489aa02c89",
+}
+
+
+def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> None:
+    from moto.awslambda.models import LambdaFunction
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    from socialcare.local import moto_patches, runtime
+
+    current = {
+        "WaitFunction._eval_body": moto_patches.ORIGINAL_WAIT_EVAL_BODY,
+        "WaitFunction._wait_interval": WaitFunction._wait_interval,
+        "LambdaFunction._invoke_lambda": runtime.ORIGINAL_INVOKE,
+        "ThreadedMotoServer.stop": ThreadedMotoServer.stop,
+    }
+    for name, function in current.items():
+        digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+        assert digest == REVIEWED[name], (
+            f"moto changed {name}: review socialcare.local before upgrading"
+        )
+    assert "_server" in inspect.getsource(ThreadedMotoServer.__init__)
+    assert list(inspect.signature(LambdaFunction._invoke_lambda).parameters) == ["self", "event"]
+
+
+def test_moto_cloudformation_still_skips_what_the_local_deployer_fills() -> None:
+    """If moto learns to create secrets or HTTP APIs, the deployer would create them twice."""
+    from moto.cloudformation import parsing
+
+    supported = set(parsing.get_model_map())
+    for skipped in (
+        "AWS::SecretsManager::Secret",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::SNS::Subscription",
+    ):
+        assert skipped not in supported, skipped

@@ -325,6 +325,6 @@ def test_port_in_use_is_a_clear_error() -> None:
         taken = holder.getsockname()[1]
         with pytest.raises(PortInUse) as clash:
             StandIns(x_port=taken).start()
-    assert (clash.value.port, clash.value.service) == (taken, "x")
+    assert (clash.value.port, clash.value.service) == (taken, "x stand-in")
     assert str(taken) in str(clash.value) and "x stand-in" in str(clash.value)
     assert new_server_threads(before) == []  # the slack stand-in started first was stopped again

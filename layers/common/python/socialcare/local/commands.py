@@ -16,7 +16,7 @@ import requests
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
-from socialcare.local.embedded_aws import FAKE_CREDENTIALS, PortInUseError
+from socialcare.local.embedded_aws import FAKE_CREDENTIALS
 from socialcare.local.scenario import Player, render_summary
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
 from socialcare.local.standins import PortInUse
@@ -57,7 +57,7 @@ def _stack(args: argparse.Namespace) -> LocalStack:
     stack = LocalStack(_root(), ports, time_factor=args.time_factor)
     try:
         return stack.start()
-    except (PortInUseError, PortInUse) as error:
+    except PortInUse as error:
         raise CommandError(str(error)) from None
 
 
@@ -228,7 +228,7 @@ def _calls(state: dict[str, Any], services: tuple[str, ...]) -> list[dict[str, A
     found: list[dict[str, Any]] = []
     for service in services:
         base = state["standins"][service].removesuffix("/api/").removesuffix("/method/").rstrip("/")
-        found += requests.get(f"{base}/_calls", timeout=10).json()
+        found += requests.get(f"{base}/_calls", timeout=10).json()["calls"]
     return found
 
 

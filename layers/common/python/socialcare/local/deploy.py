@@ -127,6 +127,9 @@ class Resolver:
             if fn == "Fn::GetAtt":
                 logical, attr = arg if isinstance(arg, list) else arg.split(".", 1)
                 return self._attribute(logical, attr)
+            if fn == "Fn::Join":
+                separator, parts = arg
+                return separator.join(str(self(part)) for part in parts)
             if fn == "Fn::Sub":
                 text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
                 return _sub(text, self.values | {k: str(self(v)) for k, v in extra.items()})
@@ -145,6 +148,13 @@ class Resolver:
 def deploy(
     template_path: Path, stack: str = "socialcare-local", parameters: dict[str, str] | None = None
 ) -> Deployment:
+    with warnings.catch_warnings():
+        # moto names each resource type it skips, on every read; this module fills the gaps.
+        warnings.filterwarnings("ignore", message=".*moto's CloudFormation|No Moto CloudFormation")
+        return _deploy(template_path, stack, parameters)
+
+
+def _deploy(template_path: Path, stack: str, parameters: dict[str, str] | None) -> Deployment:
     root = template_path.parent
     sam = yaml_parse(template_path.read_text())
     params = {"Stage": "local"} | (parameters or {})
@@ -159,15 +169,12 @@ def deploy(
     for logical_id in sam["Resources"]:
         s3.put_object(Bucket=ARTIFACTS, Key=f"{logical_id}.zip", Body=_placeholder_zip())
     cloudformation = boto3.client("cloudformation")
-    with warnings.catch_warnings():
-        # moto names each resource type it skips; this module fills those gaps below.
-        warnings.filterwarnings("ignore", message=".*moto's CloudFormation|No Moto CloudFormation")
-        cloudformation.create_stack(
-            StackName=stack,
-            TemplateBody=json.dumps(cfn),
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
-            Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-        )
+    cloudformation.create_stack(
+        StackName=stack,
+        TemplateBody=json.dumps(cfn),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
     summaries = cloudformation.list_stack_resources(StackName=stack)["StackResourceSummaries"]
     deployment = Deployment(
         stack=stack,
@@ -241,8 +248,8 @@ def _recreate_state_machine(
     under the same name (so the ARN in every environment is unchanged), substituted."""
     client = boto3.client("stepfunctions")
     arn = deployment.physical[logical_id]
-    definition = props.get("DefinitionString") or json.dumps(props.get("Definition", {}))
-    definition = str(resolve(definition)) if isinstance(definition, dict) else definition
+    raw = props.get("DefinitionString") or json.dumps(props.get("Definition", {}))
+    definition = str(resolve(raw)) if isinstance(raw, dict) else str(raw)
     substitutions = {
         k: str(resolve(v)) for k, v in props.get("DefinitionSubstitutions", {}).items()
     }

@@ -13,21 +13,14 @@ from dataclasses import dataclass
 import requests
 from moto.server import ThreadedMotoServer
 
+from socialcare.local.standins import PortInUse
+
 REGION = "eu-west-1"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_SESSION_TOKEN": "local",
 }
-
-
-class PortInUseError(Exception):
-    def __init__(self, port: int, service: str) -> None:
-        super().__init__(
-            f"port {port} on 127.0.0.1 is in use, so the {service} cannot start; "
-            f"stop what uses it or choose another port (see `socialcare local --help`)"
-        )
-        self.port, self.service = port, service
 
 
 def free_port() -> int:
@@ -42,10 +35,13 @@ def ensure_free(port: int, service: str) -> int:
     if port == 0:
         return free_port()
     with socket.socket() as probe:
+        # As a server binds: connections of a stack stopped a moment ago (TIME_WAIT) are
+        # no reason to refuse the port, only a listener is.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            raise PortInUseError(port, service) from None
+            raise PortInUse(port, service) from None
     return port
 
 
@@ -53,6 +49,7 @@ def ensure_free(port: int, service: str) -> int:
 class EmbeddedAws:
     port: int = 0
     server: ThreadedMotoServer | None = None
+    _saved_environment: dict[str, str | None] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -60,14 +57,20 @@ class EmbeddedAws:
 
     def start(self) -> "EmbeddedAws":
         self.port = ensure_free(self.port, "embedded AWS (moto)")
-        # moto's Step Functions interpreter calls the other services at localhost:MOTO_PORT.
-        os.environ["MOTO_PORT"] = str(self.port)
-        os.environ.update(FAKE_CREDENTIALS)
-        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = REGION
-        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        environment = FAKE_CREDENTIALS | {
+            # moto's Step Functions interpreter calls the other services at localhost:MOTO_PORT.
+            "MOTO_PORT": str(self.port),
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
+        self._saved_environment = {k: os.environ.get(k) for k in environment}
+        os.environ.update(environment)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
+        # moto's backends live in this process: start from nothing, whatever ran before.
+        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         response = requests.post(
             f"{self.endpoint}/moto-api/config",
             json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": True}},
@@ -79,6 +82,12 @@ class EmbeddedAws:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+            # moto shuts the server down but leaves its socket open (canary-tested).
+            self.server._server.server_close()  # type: ignore[union-attr]
             self.server = None
-        for name in ("AWS_ENDPOINT_URL", "MOTO_PORT"):
-            os.environ.pop(name, None)
+        for name, value in (self._saved_environment or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment = None

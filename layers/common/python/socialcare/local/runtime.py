@@ -119,7 +119,10 @@ class LocalRuntime:
         def invoke_in_process(
             function: Any, event: str | bytes | None = None
         ) -> tuple[str, bool, str]:
-            payload = json.loads(event) if isinstance(event, (str, bytes)) and event else {}
+            # moto passes the payload as a dict (Step Functions) or as JSON text (Invoke API).
+            payload = (
+                json.loads(event) if isinstance(event, (str, bytes)) and event else event or {}
+            )
             spec = runtime.by_name.get(function.function_name)
             if spec is None:
                 return (

@@ -9,6 +9,7 @@ before a retry, ``rate(...)`` schedules. At 60, an hour of deadline takes a minu
 
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from socialcare.local.schedules import Schedules
 from socialcare.local.standins import StandIns
 
 DEFAULT_TIME_FACTOR = 60.0
+_ONE_PER_PROCESS = threading.Lock()
 STATE_FILE = Path(".socialcare/local.json")
 
 
@@ -50,6 +52,7 @@ class LocalStack:
     root: Path
     ports: Ports = field(default_factory=Ports)
     time_factor: float = float(os.environ.get("SOCIALCARE_TIME_FACTOR", DEFAULT_TIME_FACTOR))
+    work_dir: Path | None = None  # logs and the state file; default <root>/.socialcare
     aws: EmbeddedAws | None = None
     deployment: Deployment | None = None
     runtime: LocalRuntime | None = None
@@ -58,8 +61,12 @@ class LocalStack:
     schedules: Schedules | None = None
     logs: FunctionLogs | None = None
     standins: StandIns | None = None
+    _holds_process: bool = False
 
     def start(self, pollers: bool = True) -> "LocalStack":
+        # moto's backends, its patches and the environment belong to the whole process.
+        if not _ONE_PER_PROCESS.acquire(blocking=False):
+            raise RuntimeError("a local stack is already running in this process; stop it first")
         try:
             self.standins = StandIns(
                 slack_port=self.ports.slack, x_port=self.ports.x, vk_port=self.ports.vk
@@ -69,7 +76,7 @@ class LocalStack:
             moto_patches.install()
             moto_patches.compress_waits(self.time_factor)
             self.deployment = deploy(self.root / "template.yaml")
-            self.logs = FunctionLogs(self.root / ".socialcare" / "logs")
+            self.logs = FunctionLogs(self.workspace / "logs")
             self.logs.install()
             self.runtime = LocalRuntime(self.deployment.functions, self.logs)
             self.runtime.install_into_moto()
@@ -80,8 +87,10 @@ class LocalStack:
                 self.start_pollers()
             self.schedules = Schedules(self.runtime, self.time_factor).start()
         except BaseException:
+            self._holds_process = True
             self.stop()
             raise
+        self._holds_process = True
         return self
 
     def start_pollers(self) -> None:
@@ -111,6 +120,9 @@ class LocalStack:
             self.logs.uninstall()
         if self.standins is not None:
             self.standins.stop()
+        if self._holds_process:
+            _ONE_PER_PROCESS.release()
+            self._holds_process = False
 
     def _stop_executions(self) -> None:
         """Executions run on moto's threads: stop those still waiting so none outlives us."""
@@ -151,8 +163,12 @@ class LocalStack:
             },
         }
 
+    @property
+    def workspace(self) -> Path:
+        return self.work_dir or self.root / STATE_FILE.parent
+
     def write_state(self, path: Path | None = None) -> Path:
-        target = path or self.root / STATE_FILE
+        target = path or self.workspace / STATE_FILE.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(self.describe(), indent=2))
         return target

@@ -43,7 +43,7 @@ VK_API_VERSION = "5.199"
 class PortInUse(Exception):
     def __init__(self, port: int, service: str) -> None:
         super().__init__(
-            f"cannot start the {service} stand-in: port {port} on {HOST} is already in use; "
+            f"cannot start the {service}: port {port} on {HOST} is already in use; "
             "stop what holds it or choose another port (0 picks a free one)"
         )
         self.port, self.service = port, service
@@ -155,7 +155,7 @@ class StandIns:
         return self
 
     def _serve(self, service: str, app: StandIn) -> None:
-        sock = _listen(self.ports[service], service)
+        sock = _listen(self.ports[service], f"{service} stand-in")
         try:
             server = make_server(
                 HOST, 0, app, threaded=True, request_handler=_Handler, fd=sock.fileno()

@@ -1,0 +1,72 @@
+"""The two commands a person runs, as separate processes: `socialcare demo` (what
+`make demo` runs) and `socialcare local` stopped with Ctrl-C."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+CLI = [sys.executable, "-m", "socialcare.cli"]
+
+
+def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
+    done = subprocess.run(
+        [*CLI, "demo", "--any-port"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=os.environ | {"PYTHONPATH": str(ROOT / "layers/common/python")},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "no message lost" in out
+    assert "messages stored                       50" in out
+    assert "duplicates absorbed                    2" in out
+    assert "rejected (forged)                      2" in out
+    assert "!!" not in out  # no step differed from what the scenario expects
+
+
+def test_local_runs_until_ctrl_c_then_stops_cleanly(tmp_path: object) -> None:
+    state = ROOT / ".socialcare" / "local.json"
+    state.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [*CLI, "local", "--any-port"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT / "layers/common/python")},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not state.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert state.exists(), process.stderr.read() if process.stderr else ""
+        info = json.loads(state.read_text())
+        ports = [
+            int(info["gateway"].rsplit(":", 1)[1]),
+            int(info["aws_endpoint"].rsplit(":", 1)[1]),
+        ]
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "socialcare local stack is up" in out and "stopping" in out
+    assert "Traceback" not in err
+    assert not state.exists()  # scripts must not find a stack that is gone
+    for port in ports:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a new server would
+            probe.bind(("127.0.0.1", port))

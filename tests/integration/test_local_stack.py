@@ -1,0 +1,217 @@
+"""The local stack, started as `socialcare local` starts it: signed events through the
+gateway land in DynamoDB, the classify queue is consumed, poison goes to the DLQ."""
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import x_delivery
+from socialcare.devtools.samples import tweet, x_tweets
+from socialcare.local.stack import LocalStack, Ports
+from tests.conftest import ROOT, load_event
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    # 3600: a 180 s visibility timeout becomes 0, so failed messages come back at once.
+    with LocalStack(
+        ROOT, Ports.any_free(), time_factor=3600, work_dir=tmp_path_factory.mktemp("stack")
+    ) as running:
+        yield running
+
+
+def post(stack: LocalStack, name_or_event: str | dict[str, Any]) -> requests.Response:
+    event = load_event(name_or_event) if isinstance(name_or_event, str) else name_or_event
+    assert stack.gateway is not None
+    return requests.post(
+        stack.gateway.url + event["rawPath"],
+        data=event["body"].encode(),
+        headers=event["headers"],
+        timeout=10,
+    )
+
+
+def table(stack: LocalStack) -> str:
+    assert stack.deployment is not None
+    return stack.deployment.physical["ConversationsTable"]
+
+
+def items(stack: LocalStack, prefix: str) -> list[dict[str, Any]]:
+    found = boto3.client("dynamodb").scan(TableName=table(stack))["Items"]
+    return [i for i in found if i["sk"]["S"].startswith(prefix)]
+
+
+def eventually(check: Any, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.1)
+    raise AssertionError("condition not reached in time")
+
+
+def test_a_signed_mention_is_stored_and_taken_up_by_the_classifier(stack: LocalStack) -> None:
+    payload = x_tweets(tweet("1980000000000000001", "@AcmeSupport where is parcel 77?"))
+    response = post(stack, x_delivery(payload, local.X_CONSUMER_SECRET))
+    assert (response.status_code, response.text) == (200, "")
+    message = eventually(
+        lambda: [
+            m
+            for m in items(stack, "MSG#")
+            if "processed_at" in m and m["platform_message_id"]["S"] == "1980000000000000001"
+        ]
+    )
+    conversation_pk = message[0]["pk"]["S"]
+    [meta] = [i for i in items(stack, "META") if i["pk"]["S"] == conversation_pk]
+    assert meta["status"]["S"] == "open"  # the classifier moved it on from "new"
+
+
+def test_the_crc_challenge_and_vk_confirmation_work_through_the_gateway(stack: LocalStack) -> None:
+    assert stack.gateway is not None
+    crc = requests.get(
+        stack.gateway.url + "/webhooks/x", params={"crc_token": "challenge_string"}, timeout=10
+    )
+    assert crc.status_code == 200 and crc.json()["response_token"].startswith("sha256=")
+    confirmation = post(stack, "vk_confirmation")
+    assert (confirmation.status_code, confirmation.text) == (200, local.VK_CONFIRMATION)
+
+
+def test_a_forged_request_is_refused_and_nothing_is_stored(stack: LocalStack) -> None:
+    before = len(items(stack, "MSG#"))
+    assert post(stack, "x_bad_signature").status_code == 401
+    assert post(stack, "vk_bad_secret").status_code == 403
+    assert len(items(stack, "MSG#")) == before
+
+
+def test_a_binary_body_reaches_the_function_base64_encoded_and_is_a_400(stack: LocalStack) -> None:
+    assert stack.gateway is not None
+    response = requests.post(
+        stack.gateway.url + "/webhooks/vk", data=b"\xff\xfe\x00binary", timeout=10
+    )
+    assert response.status_code == 400 and "not valid JSON" in response.json()["message"]
+
+
+def test_an_unknown_route_is_404_as_api_gateway_answers(stack: LocalStack) -> None:
+    assert stack.gateway is not None
+    assert requests.get(stack.gateway.url + "/webhooks/telegram", timeout=10).status_code == 404
+
+
+def test_a_poison_message_ends_in_the_dead_letter_queue_after_the_receive_count(
+    stack: LocalStack,
+) -> None:
+    assert stack.deployment is not None
+    physical = stack.deployment.physical
+    sqs = boto3.client("sqs")
+    sqs.send_message(
+        QueueUrl=physical["ClassifyQueue"],
+        MessageBody='{"not": "a classify request"}',
+        MessageGroupId="poison",
+        MessageDeduplicationId="poison-1",
+    )
+
+    def dead_lettered() -> list[dict[str, Any]]:
+        got = sqs.receive_message(
+            QueueUrl=physical["ClassifyDLQ"], AttributeNames=["All"], WaitTimeSeconds=0
+        )
+        return got.get("Messages", [])
+
+    [message] = eventually(dead_lettered, timeout=20)
+    assert json.loads(message["Body"]) == {"not": "a classify request"}
+    assert (
+        int(message["Attributes"]["ApproximateReceiveCount"]) >= 5
+    )  # maxReceiveCount in template.yaml
+
+
+def test_the_state_file_tells_scripts_where_everything_is(
+    stack: LocalStack, tmp_path: Path
+) -> None:
+    state = json.loads(stack.write_state(tmp_path / "local.json").read_text())
+    assert state["webhooks"]["x"].endswith("/webhooks/x")
+    assert state["secrets"]["x_consumer_secret"] == local.X_CONSUMER_SECRET
+    assert requests.get(state["standins"]["slack"].removesuffix("/api/") + "/_calls", timeout=5).ok
+
+
+@pytest.fixture
+def cli_here(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder that looks like the repository to the CLI, with the running stack's state."""
+    (tmp_path / "template.yaml").write_text(
+        "# the CLI only checks that it is in a socialcare folder\n"
+    )
+    stack.write_state(tmp_path / ".socialcare" / "local.json")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_cli_send_then_inbox_shows_the_new_conversation(
+    cli_here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from socialcare.cli import main
+
+    assert main(["send", "x", "my parcel is stuck in Hamburg", "--from", "hans"]) == 0
+    assert "POST /webhooks/x -> 200" in capsys.readouterr().out
+    assert main(["send", "vk", "Здравствуйте, где заказ?", "--from", "olga", "--dm"]) == 0
+    capsys.readouterr()
+    assert main(["inbox", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    handles = {r["customer"].get("handle") for r in rows}
+    assert "hans" in handles
+    assert main(["inbox"]) == 0
+    table = capsys.readouterr().out
+    assert (
+        table.splitlines()[0].split()[:3] == ["status", "platform", "channel"] and "@hans" in table
+    )
+
+
+def test_cli_send_a_sample_event_file(cli_here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from socialcare.cli import main
+
+    assert main(["send", str(ROOT / "events" / "vk_board_post_new.json")]) == 0
+    assert "-> 200 ok" in capsys.readouterr().out
+    assert main(["send", str(ROOT / "events" / "x_bad_signature.json")]) == 1
+    assert "-> 401" in capsys.readouterr().out
+
+
+def test_cli_slack_and_outbox_show_what_reached_the_stand_ins(
+    stack: LocalStack, cli_here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from slack_sdk import WebClient
+
+    from socialcare.cli import main
+    from socialcare.local.standins import vk_client
+
+    assert stack.standins is not None
+    WebClient(token="xoxb-local", base_url=stack.standins.slack_url).chat_postMessage(
+        channel="C0SUPPORT", text="New conversation from @janeroe"
+    )
+    vk_client(stack.standins.vk_url, "local-token").get_api().messages.send(
+        peer_id=512345678, random_id=42, message="Проверили заказ"
+    )
+    assert main(["slack"]) == 0
+    assert (
+        "chat.postMessage" in (out := capsys.readouterr().out)
+        and "New conversation from @janeroe" in out
+    )
+    assert main(["outbox", "--json"]) == 0
+    calls = json.loads(capsys.readouterr().out)
+    assert [c["params"]["message"] for c in calls if c["method"] == "messages.send"] == [
+        "Проверили заказ"
+    ]
+
+
+def test_cli_without_a_running_stack_says_how_to_start_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from socialcare.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["inbox"]) == 2
+    assert "start one with `socialcare local`" in capsys.readouterr().err
