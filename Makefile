@@ -10,7 +10,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: venv test lint typecheck check-config template build unit events bench demo clean
+.PHONY: venv test lint typecheck check-config template build unit events bench demo clean \
+	layer-requirements
 
 venv: $(STAMP)
 
@@ -46,8 +47,12 @@ test: lint typecheck check-config template build unit
 events: venv
 	$(BIN)/python -m socialcare.devtools.samples events
 
+layer-requirements: venv
+	$(BIN)/python -m socialcare.devtools.layer_requirements
+
 bench: venv
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py --runs 7 --messages 300
+	$(BIN)/python bench/local_stack.py --messages 2000
 
 demo: venv
 	$(BIN)/socialcare demo --any-port

@@ -7,11 +7,12 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from socialcare.devtools.template_resources import Backbone, create_backbone
+from socialcare.local.stack import LocalStack, Ports
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.settings import VkIngestSettings, XIngestSettings
 from socialcare.wiring import vk_webhook_deps, x_webhook_deps
-from tests.conftest import BRANDS_DIR
+from tests.conftest import BRANDS_DIR, ROOT
 
 
 @pytest.fixture
@@ -50,3 +51,15 @@ def x_live(backbone: Backbone) -> XWebhookDeps:
 @pytest.fixture
 def vk_live(backbone: Backbone) -> VkWebhookDeps:
     return live_vk(backbone)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The whole local pipeline (what `socialcare local` runs), once per test module.
+
+    Time factor 3600: an hour of deadline takes a second, and the classify queue's 180 s
+    visibility timeout becomes 0, so a failed message comes back at once.
+    """
+    work = tmp_path_factory.mktemp("stack")
+    with LocalStack(ROOT, Ports.any_free(), time_factor=3600, work_dir=work) as running:
+        yield running

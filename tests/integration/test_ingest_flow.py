@@ -12,7 +12,7 @@ from functions.ingest_x import app as ingest_x
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
-from socialcare.devtools.samples import vk, vk_message, x_dm
+from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare.devtools.template_resources import Backbone
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
@@ -212,3 +212,30 @@ def test_a_lone_surrogate_in_the_text_is_400_not_a_storage_crash(
     assert response["statusCode"] == 400
     assert "lone surrogate" in response["body"]
     assert of_kind(backbone.table, "MSG#") == []
+
+
+def test_someone_else_replying_in_the_thread_does_not_become_its_customer(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    post_x(load_event("x_tweet_mention"), x_live)  # Jane's complaint
+    other = {
+        "id_str": "1400000000000000099",
+        "name": "Max",
+        "screen_name": "max",
+        "followers_count": 5,
+        "verified": False,
+    }
+    reply = x_tweets(
+        tweet(
+            "1960000000000000555",
+            "@janeroe @AcmeSupport same here!",
+            user=other,
+            reply_to="1960000000000000123",
+        )
+    )
+    post_x(x_delivery(reply, local.X_CONSUMER_SECRET), x_live)
+    [conversation] = of_kind(backbone.table, "META")
+    assert conversation["message_count"] == 2
+    assert conversation["customer"]["handle"] == "janeroe"  # the thread is still Jane's
+    authors = {m["author"]["handle"] for m in of_kind(backbone.table, "MSG#")}
+    assert authors == {"janeroe", "max"}  # each message keeps its own author

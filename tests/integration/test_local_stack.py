@@ -3,7 +3,6 @@ gateway land in DynamoDB, the classify queue is consumed, poison goes to the DLQ
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +13,10 @@ import requests
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import x_delivery
 from socialcare.devtools.samples import tweet, x_tweets
-from socialcare.local.stack import LocalStack, Ports
+from socialcare.local.stack import LocalStack
 from tests.conftest import ROOT, load_event
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    # 3600: a 180 s visibility timeout becomes 0, so failed messages come back at once.
-    with LocalStack(
-        ROOT, Ports.any_free(), time_factor=3600, work_dir=tmp_path_factory.mktemp("stack")
-    ) as running:
-        yield running
 
 
 def post(stack: LocalStack, name_or_event: str | dict[str, Any]) -> requests.Response:

@@ -10,7 +10,6 @@ import moto
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.dynamodb.models import DynamoDBBackend
 
 from socialcare.local import moto_patches
 
@@ -52,7 +51,7 @@ def ddb(request: pytest.FixtureRequest) -> Iterator[Any]:
             client.put_item(TableName="t", Item={"pk": {"S": "z"}, "sk": {"S": "1"}})
             yield client
     finally:
-        DynamoDBBackend.transact_write_items = moto_patches.ORIGINAL_TRANSACT_WRITE_ITEMS  # type: ignore[method-assign]
+        moto_patches.uninstall()
 
 
 def put(pk: str, condition: str | None = None) -> dict[str, Any]:
@@ -101,6 +100,67 @@ def test_a_failing_update_rolls_back_the_whole_transaction(ddb: Any) -> None:
     assert keys(ddb) == {"a": "1", "z": None}
 
 
+def test_an_invalid_update_of_a_missing_item_creates_nothing(ddb: Any) -> None:
+    with pytest.raises(ClientError, match="ValidationException"):
+        ddb.update_item(
+            TableName="t",
+            Key={"pk": {"S": "new"}, "sk": {"S": "1"}},
+            UpdateExpression="SET x = :undefined",
+            ExpressionAttributeValues={":v": {"S": "1"}},
+        )
+    assert keys(ddb) == {"a": "1", "z": None}
+
+
+def test_with_the_patch_a_failed_add_on_a_missing_item_creates_nothing_as_dynamodb() -> None:
+    """Stock moto 5.2.5 leaves a key-only item behind here; real DynamoDB writes nothing."""
+    moto_patches.install()
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="eu-west-1")
+            client.create_table(
+                TableName="t",
+                BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            )
+            with pytest.raises(ClientError, match="ValidationException"):
+                client.update_item(
+                    TableName="t",
+                    Key={"pk": {"S": "new"}},
+                    UpdateExpression="ADD n :v",
+                    ExpressionAttributeValues={":v": {"S": "not a number"}},
+                )
+            assert client.scan(TableName="t")["Items"] == []
+    finally:
+        moto_patches.uninstall()
+
+
+def test_an_update_creates_a_missing_item_with_if_not_exists(ddb: Any) -> None:
+    update = {
+        "TableName": "t",
+        "Key": {"pk": {"S": "new"}, "sk": {"S": "1"}},
+        "UpdateExpression": "SET x = if_not_exists(x, :v) ADD n :one",
+        "ExpressionAttributeValues": {":v": {"S": "first"}, ":one": {"N": "1"}},
+    }
+    ddb.update_item(**update)
+    ddb.update_item(
+        **update | {"ExpressionAttributeValues": {":v": {"S": "second"}, ":one": {"N": "1"}}}
+    )
+    item = ddb.get_item(TableName="t", Key=update["Key"])["Item"]
+    assert (item["x"]["S"], item["n"]["N"]) == ("first", "2")
+
+
+def test_an_update_with_two_set_clauses_is_still_refused(ddb: Any) -> None:
+    with pytest.raises(ClientError, match="SET"):
+        ddb.update_item(
+            TableName="t",
+            Key={"pk": {"S": "a"}, "sk": {"S": "1"}},
+            UpdateExpression="SET x = :v, y = :v SET z = :v",
+            ExpressionAttributeValues={":v": {"S": "1"}},
+        )
+    assert keys(ddb) == {"a": "1", "z": None}
+
+
 def test_two_operations_on_one_item_are_refused_and_nothing_is_written(ddb: Any) -> None:
     with pytest.raises(ClientError, match="ValidationException"):
         ddb.transact_write_items(TransactItems=[put("d"), put("d")])
@@ -114,6 +174,13 @@ REVIEWED = {
     "WaitFunction._wait_interval": "8f954dee80372b4b8233918f4d94810949f402cb3ddd2361ef4cbd9719d02253",  # noqa: E501
     # LocalRuntime.install_into_moto replaces the Docker runner of Lambda invocations.
     "LambdaFunction._invoke_lambda": "23ce7a8f956e8090eaf8a3a4de498cf938c79db073ab0284b988f1aed8719f5f",  # noqa: E501
+    # moto_patches replaces how an SQS message asks the time (same instant, cheaper).
+    "Message.visible": "5129b573308de62a700c40541df76673710ff2303258839ac66990eb56f27f27",
+    "Message.delayed": "e2fd48abf582683aa4630cbd95daef06deb9f6de33e002a89f8c3d8a3f334838",
+    "unix_time_millis": "7a37e1337d02962edf1a7396cbc8f3872997b0d7cbb22d50e53876019c11dbad",
+    "ActionCountValidator.verify_action_counts": "8cd8c9a3ae3a414abe39794eb3b5097b64b580b9dee258da242d2c03cf91c293",  # noqa: E501
+    "Validator.validate": "5a99f0d36c7b7b8ebfa3e745203515f57a9b99109cfca55a039153a8f6b081c6",
+    "DynamoDBBackend.update_item": "218984588dd689a5de81678ce11e6a40d05c91e7b6c21b44c4ed4122fe74aa9f",  # noqa: E501
     # EmbeddedAws.stop closes the socket that this stop() leaves open (via ._server).
     "ThreadedMotoServer.stop": "0106e010279b6fee6ca4c6bac81bfdc583498edcd3ba71a33801ce489aa02c89",
 }
@@ -121,6 +188,7 @@ REVIEWED = {
 
 def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> None:
     from moto.awslambda.models import LambdaFunction
+    from moto.core.utils import unix_time_millis
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
@@ -133,6 +201,12 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "WaitFunction._wait_interval": WaitFunction._wait_interval,
         "LambdaFunction._invoke_lambda": runtime.ORIGINAL_INVOKE,
         "ThreadedMotoServer.stop": ThreadedMotoServer.stop,
+        "Message.visible": moto_patches.ORIGINAL_SQS_VISIBLE.fget,
+        "Message.delayed": moto_patches.ORIGINAL_SQS_DELAYED.fget,
+        "unix_time_millis": unix_time_millis,
+        "ActionCountValidator.verify_action_counts": moto_patches.ORIGINAL_VERIFY_ACTION_COUNTS,
+        "Validator.validate": moto_patches.ORIGINAL_VALIDATE,
+        "DynamoDBBackend.update_item": moto_patches.ORIGINAL_UPDATE_ITEM,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
@@ -154,3 +228,39 @@ def test_moto_cloudformation_still_skips_what_the_local_deployer_fills() -> None
         "AWS::SNS::Subscription",
     ):
         assert skipped not in supported, skipped
+
+
+@pytest.fixture(params=["moto", "patched"])
+def sqs(request: pytest.FixtureRequest) -> Iterator[Any]:
+    if request.param == "patched":
+        moto_patches.install()
+    try:
+        with mock_aws():
+            yield boto3.client("sqs", region_name="eu-west-1")
+    finally:
+        moto_patches.uninstall()
+
+
+def test_visibility_timeout_delay_and_fifo_dedup_behave_the_same(sqs: Any) -> None:
+    import time
+
+    url = sqs.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for dedup in ("a", "a", "b"):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=dedup, MessageGroupId=dedup, MessageDeduplicationId=dedup
+        )
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert counts["Attributes"]["ApproximateNumberOfMessages"] == "2"  # the duplicate was dropped
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1)["Messages"]
+    assert sorted(m["Body"] for m in got) == ["a", "b"]
+    assert (
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages") is None
+    )  # in flight
+    time.sleep(1.1)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert len(again) == 2  # visible again after the timeout
+    plain = sqs.create_queue(QueueName="plain")["QueueUrl"]
+    sqs.send_message(QueueUrl=plain, MessageBody="later", DelaySeconds=1)
+    assert sqs.receive_message(QueueUrl=plain).get("Messages") is None  # delayed
+    time.sleep(1.1)
+    assert sqs.receive_message(QueueUrl=plain)["Messages"][0]["Body"] == "later"

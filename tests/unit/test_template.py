@@ -407,3 +407,11 @@ def test_template_translates_offline(translated: dict[str, Any]) -> None:
     assert cfn["IngestXFunction"]["Type"] == "AWS::Lambda::Function"
     assert cfn["IngestXFunction"]["Properties"]["Architectures"] == ["arm64"]
     assert len(cfn["IngestXFunction"]["Properties"]["Layers"]) == 3
+
+
+def test_the_deps_layer_installs_what_pyproject_declares() -> None:
+    from socialcare.devtools.layer_requirements import render
+
+    root = Path(__file__).resolve().parents[2]
+    current = (root / "layers" / "deps" / "requirements.txt").read_text()
+    assert current == render(root / "pyproject.toml"), "run `make layer-requirements`"

@@ -1,6 +1,7 @@
 """What services need from the outside world. Adapters satisfy these structurally."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from socialcare.models import ClassifyRequest, InboundMessage
@@ -30,3 +31,11 @@ class ConversationStore(Protocol):
 
 class ClassifyQueue(Protocol):
     def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None: ...
+
+
+class TakeUp(StrEnum):
+    """What happened when the classify step took up a stored message."""
+
+    TAKEN = "taken"  # first time: processed now
+    ALREADY = "already"  # a redelivered request: nothing changed
+    MISSING = "missing"  # no such message stored

@@ -10,7 +10,7 @@ from socialcare.clock import Clock, utc_now
 from socialcare.errors import StorageUnavailable
 from socialcare.models import Conversation, InboundMessage
 from socialcare.models.message import iso
-from socialcare.ports import SaveOutcome, StoredRef
+from socialcare.ports import SaveOutcome, StoredRef, TakeUp
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -87,47 +87,35 @@ class DynamoConversationStore:
             raise StorageUnavailable(f"storing message failed: {exc}") from exc
         return SaveOutcome(stored, created=True)
 
-    def get_message(self, conversation_id: str, message_sk: str) -> dict[str, Any] | None:
-        try:
-            found = self._client.get_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
-                ConsistentRead=True,
-            ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading message failed: {exc}") from exc
-        return _from_item(found) if found else None
+    def take_up(self, conversation_id: str, message_sk: str) -> TakeUp:
+        """Mark the message processed, then reopen its conversation if it was waiting on the
+        customer or closed (a new customer message reopens it, as in every helpdesk).
 
-    def take_up(self, conversation_id: str, message_sk: str) -> bool:
-        """Mark the message processed and reopen its conversation if it was waiting on the
-        customer or closed (a new customer message reopens, as in every helpdesk).
-
-        Both writes are conditional, so a redelivered request changes nothing: returns
-        False when the message had already been processed.
+        Two conditional writes, so a redelivered request changes nothing; the failed
+        condition's old item tells "already processed" from "not stored" without a read.
         """
         now = iso(self._clock())
+        key = _to_item({"pk": conversation_pk(conversation_id), "sk": message_sk})
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _to_item(
-                                {"pk": conversation_pk(conversation_id), "sk": message_sk}
-                            ),
-                            "UpdateExpression": "SET processed_at = :now",
-                            "ConditionExpression": (
-                                "attribute_exists(pk) AND attribute_not_exists(processed_at)"
-                            ),
-                            "ExpressionAttributeValues": _to_item({":now": now}),
-                        }
-                    }
-                ]
+            self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET processed_at = :now",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(processed_at)",
+                ExpressionAttributeValues=_to_item({":now": now}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _only_conditions_failed(exc):
-                return False
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"marking message failed: {exc}") from exc
+            return TakeUp.ALREADY if "Item" in exc.response else TakeUp.MISSING
+        except BotoCoreError as exc:
             raise StorageUnavailable(f"marking message failed: {exc}") from exc
+        self._reopen(conversation_id, now)
+        return TakeUp.TAKEN
+
+    def _reopen(self, conversation_id: str, now: str) -> None:
+        states = {":open": "open", ":new": "new", ":answered": "answered", ":resolved": "resolved"}
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -135,20 +123,13 @@ class DynamoConversationStore:
                 UpdateExpression="SET #status = :open, updated_at = :now",
                 ConditionExpression="#status IN (:new, :answered, :resolved)",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
-                    {
-                        ":open": "open",
-                        ":new": "new",
-                        ":answered": "answered",
-                        ":resolved": "resolved",
-                        ":now": now,
-                    }
-                ),
+                ExpressionAttributeValues=_to_item(states | {":now": now}),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise StorageUnavailable(f"reopening conversation failed: {exc}") from exc
-        return True
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"reopening conversation failed: {exc}") from exc
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         found = self._client.get_item(
@@ -214,37 +195,38 @@ class DynamoConversationStore:
     ) -> dict[str, Any]:
         sent_at = iso(message.sent_at)
         brand = message.brand_id
-        # Set on creation only (if_not_exists), so later messages never rewrite history.
-        first = {
+        # The same for every message of the conversation: plain SETs are idempotent.
+        constant = {
             "id": conversation_id,
-            "key": key,
             "type": "conversation",
-            "status": "new",
             "platform": str(message.platform),
             "account_id": message.account_id,
             "brand_id": brand,
             "channel_type": str(message.channel_type),
+            "queue_pk": f"QUEUE#{brand}",
+        }
+        # Set by the first message only (if_not_exists): later ones never rewrite history.
+        # The customer is the conversation's first author; each message keeps its own.
+        first = {
+            "key": key,
+            "status": "new",
+            "customer": message.customer.model_dump(exclude_none=True),
             "created_at": sent_at,
             "link": message.link,
             "waiting_since": sent_at,
-            "queue_pk": f"QUEUE#{brand}",
             "queue_sk": f"{sent_at}#{conversation_id}",
             "day_pk": f"DAY#{brand}#{sent_at[:10]}",
             "day_sk": f"{sent_at}#{conversation_id}",
             "customer_pk": f"CUST#{message.platform}#{message.customer.id}",
             "customer_sk": f"{sent_at}#{conversation_id}",
         }
-        # Always refreshed: the customer's name and reach change over time.
-        latest = {
-            "customer": message.customer.model_dump(exclude_none=True),
-            "last_inbound_at": sent_at,
-            "updated_at": now,
-        }
+        latest = {"last_inbound_at": sent_at, "updated_at": now}
         first = {k: v for k, v in first.items() if v is not None}
-        names = {f"#{k}": k for k in (*first, *latest, "message_count")}
-        values = {f":{k}": v for k, v in (*first.items(), *latest.items())} | {":one": 1}
+        plain = constant | latest
+        names = {f"#{k}": k for k in (*first, *plain, "message_count")}
+        values = {f":{k}": v for k, v in (*first.items(), *plain.items())} | {":one": 1}
         sets = [f"#{k} = if_not_exists(#{k}, :{k})" for k in first] + [
-            f"#{k} = :{k}" for k in latest
+            f"#{k} = :{k}" for k in plain
         ]
         return {
             "TableName": self._table,

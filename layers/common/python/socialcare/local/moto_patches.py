@@ -26,6 +26,9 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.validators import ActionCountValidator, UpdateExpressionValidator
+from moto.sqs.models import Message as SqsMessage
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
     WaitFunction,
 )
@@ -141,6 +144,24 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 
 
 ORIGINAL_WAIT_EVAL_BODY = WaitFunction._eval_body
+ORIGINAL_SQS_VISIBLE = SqsMessage.visible
+ORIGINAL_SQS_DELAYED = SqsMessage.delayed
+
+
+def _now_ms() -> float:
+    return time.time() * 1000
+
+
+# moto's SQS reads queue.attributes (which counts visible, delayed and in-flight messages by
+# asking each message) several times per SendMessage, and each message asks the time through
+# a datetime round trip of several microseconds: a queue of a few hundred messages made
+# every send cost 10-15 ms. The same instant from time.time() costs a fraction of that.
+def _visible(self: SqsMessage) -> bool:
+    return bool(_now_ms() > self.visible_at)
+
+
+def _delayed(self: SqsMessage) -> bool:
+    return bool(_now_ms() < self.delayed_until)
 
 
 def compress_waits(factor: float) -> None:
@@ -159,11 +180,61 @@ def compress_waits(factor: float) -> None:
     WaitFunction._eval_body = eval_body  # type: ignore[method-assign]
 
 
+ORIGINAL_VERIFY_ACTION_COUNTS = ActionCountValidator.verify_action_counts
+
+
+# moto's parser nests one UpdateExpression node per clause, and the clause-count check
+# searches the whole subtree again at every one of them: O(clauses^2), ~2 ms for the
+# conversation upsert, twice per new item. The nested checks only ever see a subset of
+# what the root check sees, so checking at the root gives the same errors in O(clauses).
+def _verify_action_counts(self: ActionCountValidator, node: Any) -> Any:
+    if isinstance(node.parent, UpdateExpression):
+        return node
+    return ORIGINAL_VERIFY_ACTION_COUNTS(self, node)
+
+
+ORIGINAL_UPDATE_ITEM = DynamoDBBackend.update_item
+ORIGINAL_VALIDATE = UpdateExpressionValidator.validate
+
+
+# For an item that does not exist yet, moto validates the UpdateExpression twice: first
+# against a throwaway item with no attributes at all (so that an invalid expression creates
+# nothing), then against the item it created. Validation is most of an update's cost here.
+# Same guarantee, one validation: skip the throwaway check, and if the real one fails,
+# delete the item that the failed update created.
+def _validate(self: UpdateExpressionValidator) -> Any:
+    if not self.item.attrs:  # only moto's throwaway pre-check item has not even its keys
+        return self.node_to_validate
+    return ORIGINAL_VALIDATE(self)
+
+
+def _update_item(
+    self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
+) -> Any:
+    existed = self.get_item(table_name, key) is not None
+    try:
+        return ORIGINAL_UPDATE_ITEM(self, table_name, key, *args, **kwargs)
+    except Exception:
+        if not existed and self.get_item(table_name, key) is not None:
+            self.delete_item(table_name, key)
+        raise
+
+
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    SqsMessage.visible = property(_visible)  # type: ignore[assignment, method-assign]
+    SqsMessage.delayed = property(_delayed)  # type: ignore[assignment, method-assign]
+    ActionCountValidator.verify_action_counts = _verify_action_counts  # type: ignore[method-assign]
+    UpdateExpressionValidator.validate = _validate  # type: ignore[method-assign, assignment]
+    DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     DynamoDBBackend.transact_write_items = ORIGINAL_TRANSACT_WRITE_ITEMS  # type: ignore[method-assign]
     WaitFunction._eval_body = ORIGINAL_WAIT_EVAL_BODY  # type: ignore[method-assign]
+    SqsMessage.visible = ORIGINAL_SQS_VISIBLE  # type: ignore[method-assign]
+    SqsMessage.delayed = ORIGINAL_SQS_DELAYED  # type: ignore[method-assign]
+    ActionCountValidator.verify_action_counts = ORIGINAL_VERIFY_ACTION_COUNTS  # type: ignore[method-assign]
+    UpdateExpressionValidator.validate = ORIGINAL_VALIDATE  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = ORIGINAL_UPDATE_ITEM  # type: ignore[method-assign]

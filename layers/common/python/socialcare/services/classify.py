@@ -6,11 +6,12 @@ sentiment, topic, priority, spam and the answer-base match arrive with issue 4, 
 """
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.ports import TakeUp
 
 
 class MessageMissing(SupportError):
@@ -18,9 +19,7 @@ class MessageMissing(SupportError):
 
 
 class ClassifyStore(Protocol):
-    def get_message(self, conversation_id: str, message_sk: str) -> dict[str, Any] | None: ...
-
-    def take_up(self, conversation_id: str, message_sk: str) -> bool: ...
+    def take_up(self, conversation_id: str, message_sk: str) -> TakeUp: ...
 
 
 @dataclass(frozen=True)
@@ -30,10 +29,9 @@ class ClassifyDeps:
 
 def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     logger.append_keys(conversation_id=request.conversation_id)
-    if deps.store.get_message(request.conversation_id, request.message_sk) is None:
+    outcome = deps.store.take_up(request.conversation_id, request.message_sk)
+    if outcome is TakeUp.MISSING:
         raise MessageMissing(f"{request.message_ref} is not stored")
-    if deps.store.take_up(request.conversation_id, request.message_sk):
+    if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageTakenUp", unit=MetricUnit.Count, value=1)
-        logger.info("message taken up", extra={"message_ref": request.message_ref})
-    else:
-        logger.info("message already taken up", extra={"message_ref": request.message_ref})
+    logger.info(f"message {outcome}", extra={"message_ref": request.message_ref})

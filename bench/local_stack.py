@@ -1,0 +1,146 @@
+"""Local stack throughput (issue 3): a burst of signed webhooks, from POST to the message
+being consumed from the classify queue, against a baseline that makes the same number of
+PutItem + SendMessage + ReceiveMessage (+ the DeleteMessage every consumer makes) calls
+directly on the same embedded AWS.
+Budget: at most 3x the baseline's time (a third of its messages per second); no message lost.
+
+Run: .venv/bin/python bench/local_stack.py [--messages 2000] [--clients 8]
+"""
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+
+import boto3  # noqa: E402
+import requests  # noqa: E402
+
+from socialcare.devtools import local_secrets as local  # noqa: E402
+from socialcare.devtools.apigw import x_delivery  # noqa: E402
+from socialcare.devtools.samples import tweet, x_tweets  # noqa: E402
+from socialcare.local.stack import LocalStack, Ports  # noqa: E402
+
+
+def processed(table: str) -> int:
+    pages = (
+        boto3.client("dynamodb")
+        .get_paginator("scan")
+        .paginate(
+            TableName=table,
+            Select="COUNT",
+            FilterExpression="begins_with(sk, :m) AND attribute_exists(processed_at)",
+            ExpressionAttributeValues={":m": {"S": "MSG#"}},
+        )
+    )
+    return sum(page["Count"] for page in pages)
+
+
+def queue_empty(url: str) -> bool:
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        attributes["ApproximateNumberOfMessages"]
+        == "0"
+        == attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def pipeline(stack: LocalStack, messages: int, clients: int) -> tuple[float, int, int]:
+    assert stack.gateway and stack.deployment
+    url = stack.gateway.url + "/webhooks/x"
+    events = [
+        x_delivery(
+            x_tweets(
+                tweet(str(10**18 + i), f"@AcmeSupport order {i} where?", millis=1787566502000 + i)
+            ),
+            local.X_CONSUMER_SECRET,
+        )
+        for i in range(messages)
+    ]
+    sessions = [requests.Session() for _ in range(clients)]
+
+    def post(i: int) -> int:
+        event = events[i]
+        return (
+            sessions[i % clients]
+            .post(url, data=event["body"].encode(), headers=event["headers"], timeout=60)
+            .status_code
+        )
+
+    queue = stack.deployment.physical["ClassifyQueue"]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        statuses = list(pool.map(post, range(messages)))
+    while not queue_empty(queue):
+        time.sleep(0.05)
+    took = time.perf_counter() - start
+    return (
+        took,
+        sum(s == 200 for s in statuses),
+        processed(stack.deployment.physical["ConversationsTable"]),
+    )
+
+
+def baseline(stack: LocalStack, messages: int) -> float:
+    assert stack.deployment
+    ddb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+    table = stack.deployment.physical["ConversationsTable"]
+    queue = sqs.create_queue(QueueName="baseline.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    start = time.perf_counter()
+    for i in range(messages):
+        ddb.put_item(
+            TableName=table, Item={"pk": {"S": f"BASE#{i}"}, "sk": {"S": "B"}, "t": {"S": "x" * 40}}
+        )
+        sqs.send_message(
+            QueueUrl=queue, MessageBody="{}", MessageGroupId=f"g{i}", MessageDeduplicationId=f"b{i}"
+        )
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1)["Messages"]
+        # Deleted, as any consumer does (the pipeline too): left in flight, received messages
+        # pile up and moto's receive slows down with every one, which would flatter us.
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=received[0]["ReceiptHandle"])
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument(
+        "--clients", type=int, default=8, help="concurrent HTTP clients posting the burst"
+    )
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    import tempfile
+
+    with (
+        tempfile.TemporaryDirectory() as work,
+        LocalStack(ROOT, Ports.any_free(), work_dir=Path(work)) as stack,
+    ):
+        took, accepted, consumed = pipeline(stack, args.messages, args.clients)
+        base = baseline(stack, args.messages)
+    rate, base_rate = args.messages / took, args.messages / base
+    lost = not consumed == accepted == args.messages
+    n = args.messages
+    print(f"burst of {n} signed X webhooks, {args.clients} concurrent clients")
+    print(f"  pipeline (POST -> DynamoDB -> queue -> consumed)  {took:7.2f} s  {rate:6.1f} msg/s")
+    print(
+        f"  baseline (Put+Send+Receive+Delete, direct)        {base:7.2f} s  {base_rate:6.1f} msg/s"
+    )
+    print(f"  ratio: {took / base:.2f}x the baseline's time (budget 3x)")
+    verdict = "LOST MESSAGES" if lost else "no message lost"
+    print(f"  accepted {accepted}/{n}, consumed by the classifier {consumed}/{n}: {verdict}")
+    return 0 if consumed == accepted == args.messages else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The classify queue consumer: partial batch failures, FIFO order, idempotent take-up."""
+
+import json
+from typing import Any
+
+import pytest
+
+from functions.classify_message import app as classify
+from functions.ingest_x import app as ingest_x
+from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import x_delivery
+from socialcare.devtools.samples import tweet, x_tweets
+from socialcare.devtools.template_resources import Backbone
+from socialcare.services.classify import ClassifyDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from tests.conftest import LambdaContext
+from tests.support.inspect import drain, of_kind
+
+pytestmark = pytest.mark.integration
+
+
+def record(body: str, group: str, message_id: str) -> dict[str, Any]:
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"rh-{message_id}",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1787566502000",
+            "SenderId": "AIDA",
+            "ApproximateFirstReceiveTimestamp": "1787566502000",
+            "MessageGroupId": group,
+            "MessageDeduplicationId": message_id,
+            "SequenceNumber": "1",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:test-classify.fifo",
+        "awsRegion": "eu-west-1",
+    }
+
+
+def queued_records(
+    backbone: Backbone, x_live: XWebhookDeps, *tweets: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Ingest tweets for real, then shape what reached the queue as Lambda delivers it."""
+    ingest_x.lambda_handler(
+        x_delivery(x_tweets(*tweets), local.X_CONSUMER_SECRET), LambdaContext(), deps=x_live
+    )
+    return [
+        record(json.dumps(q["body"]), q["group"], f"m{i}")
+        for i, q in enumerate(drain(backbone.classify_queue))
+    ]
+
+
+def consume(backbone: Backbone, records: list[dict[str, Any]]) -> dict[str, Any]:
+    deps = ClassifyDeps(store=DynamoConversationStore(backbone.table))
+    result: dict[str, Any] = classify.lambda_handler(
+        {"Records": records}, LambdaContext(), deps=deps
+    )
+    return result
+
+
+def test_a_new_conversation_becomes_open_and_its_message_is_marked(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello"))
+    assert consume(backbone, records) == {"batchItemFailures": []}
+    [meta] = of_kind(backbone.table, "META")
+    [message] = of_kind(backbone.table, "MSG#")
+    assert meta["status"] == "open" and "processed_at" in message
+
+
+def test_a_redelivered_request_changes_nothing(backbone: Backbone, x_live: XWebhookDeps) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello"))
+    consume(backbone, records)
+    [first] = of_kind(backbone.table, "MSG#")
+    assert consume(backbone, records) == {"batchItemFailures": []}
+    [again] = of_kind(backbone.table, "MSG#")
+    assert again["processed_at"] == first["processed_at"]
+
+
+def test_an_answered_conversation_reopens_when_the_customer_writes_again(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    consume(backbone, queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello")))
+    [meta] = of_kind(backbone.table, "META")
+    import boto3
+
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET #s = :a",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":a": {"S": "answered"}},
+    )
+    consume(
+        backbone,
+        queued_records(backbone, x_live, tweet("101", "@AcmeSupport still?", reply_to="100")),
+    )
+    assert of_kind(backbone.table, "META")[0]["status"] == "open"
+
+
+def test_a_request_for_a_message_never_stored_fails_only_its_record(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    good = queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello"))
+    ghost = json.loads(good[0]["body"]) | {
+        "message_sk": "MSG#2026-01-01T00:00:00.000Z#999",
+        "conversation_id": "ghost",
+    }
+    records = [record(json.dumps(ghost), "ghost", "m-ghost"), *good]
+    assert consume(backbone, records) == {"batchItemFailures": [{"itemIdentifier": "m-ghost"}]}
+    assert of_kind(backbone.table, "META")[0]["status"] == "open"  # the other group went on
+
+
+def test_a_malformed_body_fails_its_record_and_holds_back_only_its_own_group(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    good = queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello"))
+    group = good[0]["attributes"]["MessageGroupId"]
+    records = [
+        record("{not json", "other", "bad"),
+        record(good[0]["body"], "other", "after-bad"),
+        *good,
+    ]
+    failures = consume(backbone, records)["batchItemFailures"]
+    assert {f["itemIdentifier"] for f in failures} == {
+        "bad",
+        "after-bad",
+    }  # FIFO: order kept in "other"
+    assert group != "other" and of_kind(backbone.table, "META")[0]["status"] == "open"
