@@ -202,6 +202,19 @@ ORIGINAL_VALIDATE = UpdateExpressionValidator.validate
 # nothing), then against the item it created. Validation is most of an update's cost here.
 # Same guarantee, one validation: skip the throwaway check, and if the real one fails,
 # delete the item that the failed update created.
+ORIGINAL_VALIDATOR_INIT = UpdateExpressionValidator.__init__
+
+
+def _validator_init(
+    self: UpdateExpressionValidator, expression: Any, *args: Any, **kwargs: Any
+) -> None:
+    item = kwargs.get("item", args[2] if len(args) > 2 else None)
+    if item is not None and not item.attrs:  # the throwaway pre-check: nothing to copy or set up
+        self.item, self.node_to_validate = item, expression
+        return
+    ORIGINAL_VALIDATOR_INIT(self, expression, *args, **kwargs)
+
+
 def _validate(self: UpdateExpressionValidator) -> Any:
     if not self.item.attrs:  # only moto's throwaway pre-check item has not even its keys
         return self.node_to_validate
@@ -227,6 +240,7 @@ def install() -> None:
     SqsMessage.delayed = property(_delayed)  # type: ignore[assignment, method-assign]
     ActionCountValidator.verify_action_counts = _verify_action_counts  # type: ignore[method-assign]
     UpdateExpressionValidator.validate = _validate  # type: ignore[method-assign, assignment]
+    UpdateExpressionValidator.__init__ = _validator_init  # type: ignore[method-assign, assignment]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
 
 
@@ -237,4 +251,5 @@ def uninstall() -> None:
     SqsMessage.delayed = ORIGINAL_SQS_DELAYED  # type: ignore[method-assign]
     ActionCountValidator.verify_action_counts = ORIGINAL_VERIFY_ACTION_COUNTS  # type: ignore[method-assign]
     UpdateExpressionValidator.validate = ORIGINAL_VALIDATE  # type: ignore[method-assign]
+    UpdateExpressionValidator.__init__ = ORIGINAL_VALIDATOR_INIT  # type: ignore[method-assign]
     DynamoDBBackend.update_item = ORIGINAL_UPDATE_ITEM  # type: ignore[method-assign]

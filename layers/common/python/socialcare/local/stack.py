@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.base import (  # type: ignore[attr-defined]
+    DEFAULT_PROVIDERS,
+)
 
 from socialcare.devtools import local_secrets as local
 from socialcare.local import moto_patches
@@ -30,6 +34,13 @@ from socialcare.local.standins import StandIns
 DEFAULT_TIME_FACTOR = 60.0
 _ONE_PER_PROCESS = threading.Lock()
 STATE_FILE = Path(".socialcare/local.json")
+
+
+def _fresh_parameter_providers() -> None:
+    """Powertools caches its Secrets Manager client process-wide; one made before the
+    embedded AWS started (or against another moto) would read secrets somewhere else."""
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    DEFAULT_PROVIDERS.clear()
 
 
 @dataclass
@@ -73,6 +84,7 @@ class LocalStack:
             )
             self.standins.start()
             self.aws = EmbeddedAws(self.ports.aws).start()
+            _fresh_parameter_providers()
             moto_patches.install()
             moto_patches.compress_waits(self.time_factor)
             self.deployment = deploy(self.root / "template.yaml")
