@@ -54,12 +54,12 @@ def test_a_state_machine_runs_its_definition_with_compressed_waits_and_lambda_ta
         assert output["got"] == {"wait_seconds": 3600}
 
 
-def test_a_rate_schedule_fires_on_its_compressed_timer_and_on_demand(tmp_path: Path) -> None:
+def test_rate_and_cron_schedules_fire_on_the_compressed_clock_and_on_demand(tmp_path: Path) -> None:
     with LocalStack(FIXTURE, Ports.any_free(), time_factor=3600, work_dir=tmp_path) as stack:
         assert stack.deployment is not None and stack.schedules is not None
         table = stack.deployment.physical["Ticks"]
-        [fired] = stack.schedules.fire("TickFunction")
-        assert fired.ok
+        fired = stack.schedules.fire("TickFunction")  # each of its schedules, once
+        assert [f.ok for f in fired] == [True, True]
         deadline = time.monotonic() + 5
         while (
             boto3.client("dynamodb").scan(TableName=table)["Count"] < 3
@@ -69,6 +69,16 @@ def test_a_rate_schedule_fires_on_its_compressed_timer_and_on_demand(tmp_path: P
         ticks = boto3.client("dynamodb").scan(TableName=table)["Items"]
         assert len(ticks) >= 3  # rate(1 hour) at 3600x fires every second, plus the one on demand
         assert {t["source"]["S"] for t in ticks} == {"aws.events"}
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not any(
+            "cron" in t["schedule"]["S"]
+            for t in boto3.client("dynamodb").scan(TableName=table)["Items"]
+        ):
+            time.sleep(0.1)
+        schedules = {
+            t["schedule"]["S"] for t in boto3.client("dynamodb").scan(TableName=table)["Items"]
+        }
+        assert "local-schedule:cron(30 * * * ? *)" in schedules  # hourly: a second at 3600x
 
 
 def test_a_port_in_use_is_a_clear_error_and_starts_nothing() -> None:

@@ -66,6 +66,7 @@ class FunctionSpec:
     routes: list[HttpRoute] = field(default_factory=list)
     queues: list[QueueSource] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
+    schedule_zones: dict[str, str] = field(default_factory=dict)  # expression -> IANA zone
 
 
 @dataclass
@@ -353,6 +354,9 @@ def _attach_event(
             )
         )
     elif kind in ("Schedule", "ScheduleV2"):
-        spec.schedules.append(
-            str(resolve(props["Schedule"] if kind == "Schedule" else props["ScheduleExpression"]))
+        expression = str(
+            resolve(props["Schedule"] if kind == "Schedule" else props["ScheduleExpression"])
         )
+        spec.schedules.append(expression)
+        if props.get("ScheduleExpressionTimezone"):
+            spec.schedule_zones[expression] = str(resolve(props["ScheduleExpressionTimezone"]))
