@@ -83,6 +83,7 @@ class Schedules:
             seconds = rate_seconds(expression)
             fields = cron_fields(expression)
             target: Callable[..., None]
+            args: tuple[str, str, float | str]
             if seconds is not None:
                 target, args = self._every, (function, expression, seconds / self.time_factor)
             elif fields is not None:
