@@ -96,9 +96,9 @@ def bench_webhooks(
     from socialcare.devtools.apigw import x_delivery
     from socialcare.devtools.samples import tweet, x_tweets
     from socialcare.devtools.template_resources import create_backbone
-    from socialcare.models import ClassifyRequest
     from socialcare.platforms.x.normalise import normalise
     from socialcare.platforms.x.payloads import XWebhook
+    from socialcare.services.ingest import classify_request
     from socialcare.settings import XIngestSettings
     from socialcare.wiring import x_webhook_deps
 
@@ -148,16 +148,6 @@ def bench_webhooks(
             for i in range(messages)
         ]
 
-        def floor_request(message: Any, saved: Any) -> ClassifyRequest:
-            return ClassifyRequest(
-                conversation_id=saved.ref.conversation_id,
-                message_sk=saved.ref.message_sk,
-                message_ref=message.ref,
-                platform=message.platform,
-                brand_id=message.brand_id,
-                sent_at=message.sent_at,
-            )
-
         ingest_x.lambda_handler(
             events[0], Context(), deps=deps
         )  # cold path: secret read, first clients
@@ -188,7 +178,7 @@ def bench_webhooks(
             start = time.perf_counter()
             saved = deps.ingest.store.save_inbound(message, f"floor{i}", message.thread_key)
             deps.ingest.queue.send(
-                floor_request(message, saved), group=f"floor{i}", dedup_id=message.ref
+                classify_request(message, saved.ref), group=f"floor{i}", dedup_id=message.ref
             )
             floor += time.perf_counter() - start
             counter.take()

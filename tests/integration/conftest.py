@@ -23,24 +23,23 @@ def backbone() -> Iterator[Backbone]:
     parameters.clear_caches()
 
 
-def live_x(backbone: Backbone, **overrides: str) -> XWebhookDeps:
-    settings = {
+def _environment(backbone: Backbone) -> dict[str, str]:
+    """What the template gives an ingest function, pointing at the moto resources."""
+    return {
         "TABLE_NAME": backbone.table,
         "CLASSIFY_QUEUE_URL": backbone.classify_queue,
         "BRANDS_DIR": str(BRANDS_DIR),
         "X_SECRET_ARN": backbone.x_secret_arn,
+        "VK_SECRET_ARN": backbone.vk_secret_arn,
     }
-    return x_webhook_deps(XIngestSettings.model_validate(settings | overrides))
+
+
+def live_x(backbone: Backbone, **overrides: str) -> XWebhookDeps:
+    return x_webhook_deps(XIngestSettings.model_validate(_environment(backbone) | overrides))
 
 
 def live_vk(backbone: Backbone, **overrides: str) -> VkWebhookDeps:
-    settings = {
-        "TABLE_NAME": backbone.table,
-        "CLASSIFY_QUEUE_URL": backbone.classify_queue,
-        "BRANDS_DIR": str(BRANDS_DIR),
-        "VK_SECRET_ARN": backbone.vk_secret_arn,
-    }
-    return vk_webhook_deps(VkIngestSettings.model_validate(settings | overrides))
+    return vk_webhook_deps(VkIngestSettings.model_validate(_environment(backbone) | overrides))
 
 
 @pytest.fixture

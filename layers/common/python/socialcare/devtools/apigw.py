@@ -18,27 +18,34 @@ def http_event(
     query: str = "",
     *,
     base64_body: bool = False,
+    route_key: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+    source_ip: str = "127.0.0.1",
+    domain: str = "local.execute-api.localhost",
 ) -> dict[str, Any]:
+    """The event API Gateway hands to Lambda; the local gateway builds its events here too."""
     now = datetime.now(UTC)
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    route = route_key or f"{method} {path}"
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": route,
         "rawPath": path,
         "rawQueryString": query,
-        "headers": {k.lower(): v for k, v in (headers or {}).items()},
+        "headers": lowered,
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "local",
-            "domainName": "local.execute-api.localhost",
+            "domainName": domain,
             "http": {
                 "method": method,
                 "path": path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "socialcare",
+                "sourceIp": source_ip,
+                "userAgent": lowered.get("user-agent", "socialcare"),
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": f"{method} {path}",
+            "routeKey": route,
             "stage": "$default",
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),
@@ -46,7 +53,13 @@ def http_event(
         "isBase64Encoded": base64_body,
     }
     if query:
-        event["queryStringParameters"] = dict(parse_qsl(query, keep_blank_values=True))
+        # API Gateway joins repeated parameters with commas.
+        joined: dict[str, list[str]] = {}
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            joined.setdefault(key, []).append(value)
+        event["queryStringParameters"] = {k: ",".join(v) for k, v in joined.items()}
+    if path_parameters:
+        event["pathParameters"] = path_parameters
     if body is not None:
         event["body"] = base64.b64encode(body).decode() if base64_body else body.decode("utf-8")
     return event

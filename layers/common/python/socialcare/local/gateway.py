@@ -6,16 +6,14 @@ as received (base64 when it is not UTF-8 text), path parameters from ``{name}`` 
 import base64
 import re
 import threading
-import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from socialcare.devtools.apigw import http_event
 from socialcare.local.embedded_aws import ensure_free
 from socialcare.local.runtime import LocalRuntime
 
@@ -45,49 +43,26 @@ class LocalGateway:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def event(self, request: Request, route: Any, path_parameters: Any) -> dict[str, Any]:
+    @staticmethod
+    def event(request: Request, route: Any, path_parameters: Any) -> dict[str, Any]:
         raw = request.get_data(cache=False)
         try:
-            body, encoded = raw.decode("utf-8"), False
+            raw.decode("utf-8")
+            binary = False
         except UnicodeDecodeError:
-            body, encoded = base64.b64encode(raw).decode(), True
-        query = request.query_string.decode("latin-1")
-        now = datetime.now(UTC)
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": f"{route.method} {route.path}",
-            "rawPath": request.path,
-            "rawQueryString": query,
-            "headers": {k.lower(): v for k, v in request.headers.items()},
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "local",
-                "domainName": request.host,
-                "http": {
-                    "method": request.method,
-                    "path": request.path,
-                    "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-                    "sourceIp": request.remote_addr or "127.0.0.1",
-                    "userAgent": request.headers.get("user-agent", ""),
-                },
-                "requestId": str(uuid.uuid4()),
-                "routeKey": f"{route.method} {route.path}",
-                "stage": "$default",
-                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-                "timeEpoch": int(now.timestamp() * 1000),
-            },
-            "isBase64Encoded": encoded,
-        }
-        if raw:
-            event["body"] = body
-        if query:
-            pairs: dict[str, list[str]] = {}
-            for key, value in parse_qsl(query, keep_blank_values=True):
-                pairs.setdefault(key, []).append(value)
-            event["queryStringParameters"] = {k: ",".join(v) for k, v in pairs.items()}
-        if path_parameters:
-            event["pathParameters"] = path_parameters
-        return event
+            binary = True  # API Gateway hands a non-text body over base64-encoded
+        return http_event(
+            request.method,
+            request.path,
+            raw or None,
+            dict(request.headers.items()),
+            request.query_string.decode("latin-1"),
+            base64_body=binary,
+            route_key=f"{route.method} {route.path}",
+            path_parameters=path_parameters or None,
+            source_ip=request.remote_addr or "127.0.0.1",
+            domain=request.host,
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from socialcare.models import ClassifyRequest, InboundMessage
 from socialcare.models.message import conversation_id_for
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import ClassifyQueue, ConversationStore
+from socialcare.ports import ClassifyQueue, ConversationStore, StoredRef
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,17 @@ def resolve_conversation(message: InboundMessage, store: ConversationStore) -> t
     return conversation_id_for(message.thread_key), message.thread_key
 
 
+def classify_request(message: InboundMessage, stored: StoredRef) -> ClassifyRequest:
+    return ClassifyRequest(
+        conversation_id=stored.conversation_id,
+        message_sk=stored.message_sk,
+        message_ref=message.ref,
+        platform=message.platform,
+        brand_id=message.brand_id,
+        sent_at=message.sent_at,
+    )
+
+
 def ingest(messages: Sequence[InboundMessage], deps: IngestDeps) -> IngestReport:
     """Messages go in payload order, so a tweet and its reply in one delivery share a thread.
 
@@ -52,15 +63,11 @@ def ingest(messages: Sequence[InboundMessage], deps: IngestDeps) -> IngestReport
         conversation_id, key = resolve_conversation(message, deps.store)
         outcome = deps.store.save_inbound(message, conversation_id, key)
         logger.append_keys(conversation_id=outcome.ref.conversation_id)
-        request = ClassifyRequest(
-            conversation_id=outcome.ref.conversation_id,
-            message_sk=outcome.ref.message_sk,
-            message_ref=message.ref,
-            platform=message.platform,
-            brand_id=message.brand_id,
-            sent_at=message.sent_at,
+        deps.queue.send(
+            classify_request(message, outcome.ref),
+            group=outcome.ref.conversation_id,
+            dedup_id=message.ref,
         )
-        deps.queue.send(request, group=outcome.ref.conversation_id, dedup_id=message.ref)
         if outcome.created:
             report.stored.append(message.ref)
             metrics.add_metric(name="MessageIngested", unit=MetricUnit.Count, value=1)
