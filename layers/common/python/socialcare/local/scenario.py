@@ -233,9 +233,9 @@ def render_summary(summary: Summary, out: TextIO) -> None:
     ]
     print("\nSummary", file=out)
     for label, value in rows:
-        print(f"  {label:<34} {value:>5}", file=out)
+        print(f"  {label:<40} {value:>5}", file=out)
     for later in ("classified (language, topic, priority)", "answered from Slack", "escalated"):
-        print(f"  {later:<34}   not yet (arrives with its issue)", file=out)
+        print(f"  {later:<40}   not yet (arrives with its issue)", file=out)
     verdict = (
         "no message lost"
         if summary.ok
