@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.classification import language
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
 from socialcare.services.classify import ClassifyDeps, process
@@ -25,6 +26,7 @@ processor = SqsFifoPartialProcessor(model=ClassifyRecord, skip_group_on_error=Tr
 
 @cache
 def build_deps() -> ClassifyDeps:
+    language.load()  # models load once per cold start; a broken one fails it, clearly
     return ClassifyDeps(store=DynamoConversationStore(load_settings(ClassifySettings).TABLE_NAME))
 
 

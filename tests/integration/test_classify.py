@@ -63,14 +63,59 @@ def consume(backbone: Backbone, records: list[dict[str, Any]]) -> dict[str, Any]
     return result
 
 
+def test_the_language_of_each_message_is_stored_and_the_conversation_follows_the_latest(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    consume(
+        backbone,
+        queued_records(backbone, x_live, tweet("100", "@AcmeSupport где мой заказ? Жду неделю")),
+    )
+    assert of_kind(backbone.table, "META")[0]["language"] == "ru"
+    reply = tweet("101", "@AcmeSupport sorry, my order 4411 is still missing", reply_to="100")
+    consume(backbone, queued_records(backbone, x_live, reply))
+    languages = [m["classification"]["language"]["code"] for m in of_kind(backbone.table, "MSG#")]
+    assert (
+        sorted(languages) == ["en", "ru"] and of_kind(backbone.table, "META")[0]["language"] == "en"
+    )
+
+
+def test_a_spam_conversation_stays_spam_when_the_customer_writes_again(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    import boto3
+
+    consume(
+        backbone,
+        queued_records(backbone, x_live, tweet("100", "@AcmeSupport WIN FREE iPhone click here")),
+    )
+    [meta] = of_kind(backbone.table, "META")
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET #s = :spam",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":spam": {"S": "spam"}},
+    )
+    consume(
+        backbone,
+        queued_records(
+            backbone, x_live, tweet("101", "@AcmeSupport FREE iPhone!!!", reply_to="100")
+        ),
+    )
+    assert of_kind(backbone.table, "META")[0]["status"] == "spam"
+
+
 def test_a_new_conversation_becomes_open_and_its_message_is_marked(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello"))
+    records = queued_records(
+        backbone, x_live, tweet("100", "@AcmeSupport hello, my parcel never arrived")
+    )
     assert consume(backbone, records) == {"batchItemFailures": []}
     [meta] = of_kind(backbone.table, "META")
     [message] = of_kind(backbone.table, "MSG#")
     assert meta["status"] == "open" and "processed_at" in message
+    assert message["classification"]["language"]["code"] == "en" and meta["language"] == "en"
 
 
 def test_a_redelivered_request_changes_nothing(backbone: Backbone, x_live: XWebhookDeps) -> None:

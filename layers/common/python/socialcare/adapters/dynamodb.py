@@ -1,5 +1,6 @@
 """The conversations table: every read and write of it lives here (see docs/storage.md)."""
 
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -9,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from socialcare.clock import Clock, utc_now
 from socialcare.errors import StorageUnavailable
 from socialcare.models import Conversation, InboundMessage
+from socialcare.models.classification import Classification
 from socialcare.models.message import iso
 from socialcare.ports import SaveOutcome, StoredRef, TakeUp
 
@@ -18,6 +20,15 @@ _deserializer = TypeDeserializer()
 
 def _to_item(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def _decimals(value: Any) -> Any:
+    """DynamoDB numbers are Decimals; floats (scores) are stored with 4 significant digits."""
+    if isinstance(value, float):
+        return Decimal(f"{value:.4g}")
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    return value
 
 
 def _from_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -87,22 +98,36 @@ class DynamoConversationStore:
             raise StorageUnavailable(f"storing message failed: {exc}") from exc
         return SaveOutcome(stored, created=True)
 
-    def take_up(self, conversation_id: str, message_sk: str) -> TakeUp:
-        """Mark the message processed, then reopen its conversation if it was waiting on the
-        customer or closed (a new customer message reopens it, as in every helpdesk).
+    def get_message(self, conversation_id: str, message_sk: str) -> dict[str, Any] | None:
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading message failed: {exc}") from exc
+        return _from_item(found) if found else None
 
-        Two conditional writes, so a redelivered request changes nothing; the failed
+    def take_up(
+        self, conversation_id: str, message_sk: str, classification: Classification
+    ) -> TakeUp:
+        """Store what the classifier found on the message and mark it processed, then carry it
+        to the conversation and reopen it (a new customer message reopens an answered or
+        resolved conversation, as in every helpdesk), unless it is spam.
+
+        Both writes are conditional, so a redelivered request changes nothing; the failed
         condition's old item tells "already processed" from "not stored" without a read.
         """
         now = iso(self._clock())
-        key = _to_item({"pk": conversation_pk(conversation_id), "sk": message_sk})
+        found = classification.model_dump(exclude_none=True)
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=key,
-                UpdateExpression="SET processed_at = :now",
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                UpdateExpression="SET processed_at = :now, classification = :found",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(processed_at)",
-                ExpressionAttributeValues=_to_item({":now": now}),
+                ExpressionAttributeValues=_to_item({":now": now, ":found": _decimals(found)}),
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
@@ -111,25 +136,33 @@ class DynamoConversationStore:
             return TakeUp.ALREADY if "Item" in exc.response else TakeUp.MISSING
         except BotoCoreError as exc:
             raise StorageUnavailable(f"marking message failed: {exc}") from exc
-        self._reopen(conversation_id, now)
+        self._carry_to_conversation(conversation_id, classification, now)
         return TakeUp.TAKEN
 
-    def _reopen(self, conversation_id: str, now: str) -> None:
-        states = {":open": "open", ":new": "new", ":answered": "answered", ":resolved": "resolved"}
+    def _carry_to_conversation(
+        self, conversation_id: str, classification: Classification, now: str
+    ) -> None:
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="SET #status = :open, updated_at = :now",
-                ConditionExpression="#status IN (:new, :answered, :resolved)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(states | {":now": now}),
+                UpdateExpression="SET #status = :open, #language = :language, updated_at = :now",
+                ConditionExpression="attribute_exists(pk) AND #status <> :spam",
+                ExpressionAttributeNames={"#status": "status", "#language": "language"},
+                ExpressionAttributeValues=_to_item(
+                    {
+                        ":open": "open",
+                        ":spam": "spam",
+                        ":language": classification.language.code,
+                        ":now": now,
+                    }
+                ),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"reopening conversation failed: {exc}") from exc
+                raise StorageUnavailable(f"updating conversation failed: {exc}") from exc
         except BotoCoreError as exc:
-            raise StorageUnavailable(f"reopening conversation failed: {exc}") from exc
+            raise StorageUnavailable(f"updating conversation failed: {exc}") from exc
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         found = self._client.get_item(

@@ -11,6 +11,7 @@ unclassified, or anything in a dead-letter queue fails the run.
 import base64
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -51,6 +52,7 @@ class Summary:
     taken_up: int = 0
     in_dead_letter: int = 0
     lost: list[str] = field(default_factory=list)
+    languages: Counter[str] = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -165,6 +167,20 @@ class Player:
             time.sleep(0.2)
         return done
 
+    def languages(self) -> Counter[str]:
+        """What the classifier read in each message: its language, counted."""
+        pages = self.ddb.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="begins_with(sk, :m) AND attribute_exists(classification)",
+            ExpressionAttributeValues={":m": {"S": "MSG#"}},
+            ProjectionExpression="classification",
+        )
+        return Counter(
+            item["classification"]["M"]["language"]["M"]["code"]["S"]
+            for page in pages
+            for item in page["Items"]
+        )
+
     def dead_letters(self) -> int:
         total = 0
         for url in self.dead_letter_queues:
@@ -214,6 +230,7 @@ class Player:
             )
         summary.taken_up = self.wait_until_taken_up(summary.stored)
         summary.in_dead_letter = self.dead_letters()
+        summary.languages = self.languages()
         if summary.taken_up < summary.stored:
             summary.lost.append(
                 f"{summary.stored - summary.taken_up} stored messages never reached the classifier"
@@ -228,13 +245,15 @@ def render_summary(summary: Summary, out: TextIO) -> None:
         ("duplicates absorbed", summary.duplicates),
         ("ignored (ours, or not a message)", summary.ignored),
         ("rejected (forged)", summary.rejected),
-        ("taken up by the classifier", summary.taken_up),
+        ("classified (language so far)", summary.taken_up),
         ("in dead-letter queues", summary.in_dead_letter),
     ]
     print("\nSummary", file=out)
     for label, value in rows:
         print(f"  {label:<40} {value:>5}", file=out)
-    for later in ("classified (language, topic, priority)", "answered from Slack", "escalated"):
+    read = ", ".join(f"{code} {n}" for code, n in summary.languages.most_common())
+    print(f"  {'languages read':<40} {read}", file=out)
+    for later in ("sentiment, topic, priority, answer", "answered from Slack", "escalated"):
         print(f"  {later:<40}   not yet (arrives with its issue)", file=out)
     verdict = (
         "no message lost"

@@ -38,3 +38,4 @@ class Conversation(BaseModel):
     waiting_since: AwareDatetime | None = None
     message_count: int
     link: str | None = None
+    language: str | None = None  # the customer's, from the latest classified message

@@ -1,15 +1,19 @@
-"""The classify step: each stored message is taken up once, in conversation order.
+"""The classify step: each stored message is read once, in conversation order.
 
-Today it moves the conversation's lifecycle (``new``/``answered``/``resolved`` → ``open``),
-which ingest leaves to this step so that ingest never reads before it writes. Language,
-sentiment, topic, priority, spam and the answer-base match arrive with issue 4, here.
+Today it finds the customer's language and moves the conversation's lifecycle (``new``,
+``answered``, ``resolved`` -> ``open``), which ingest leaves to this step so that ingest never
+reads before it writes. Sentiment, topic, priority, spam and the answer-base match join the
+Classification as issue 4 goes on.
 """
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+from socialcare.classification import language
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
+from socialcare.models.classification import Classification
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import TakeUp
 
@@ -19,19 +23,38 @@ class MessageMissing(SupportError):
 
 
 class ClassifyStore(Protocol):
-    def take_up(self, conversation_id: str, message_sk: str) -> TakeUp: ...
+    def get_message(self, conversation_id: str, message_sk: str) -> dict[str, Any] | None: ...
+
+    def take_up(
+        self, conversation_id: str, message_sk: str, classification: Classification
+    ) -> TakeUp: ...
+
+
+def classify_text(text: str) -> Classification:
+    return Classification(language=language.detect(text))
 
 
 @dataclass(frozen=True)
 class ClassifyDeps:
     store: ClassifyStore
+    classify: Callable[[str], Classification] = field(default=classify_text)
 
 
 def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     logger.append_keys(conversation_id=request.conversation_id)
-    outcome = deps.store.take_up(request.conversation_id, request.message_sk)
+    message = deps.store.get_message(request.conversation_id, request.message_sk)
+    if message is None:
+        raise MessageMissing(f"{request.message_ref} is not stored")
+    if "processed_at" in message:  # a redelivered request: nothing to redo
+        logger.info("message already taken up", extra={"message_ref": request.message_ref})
+        return
+    found = deps.classify(str(message.get("text", "")))
+    outcome = deps.store.take_up(request.conversation_id, request.message_sk, found)
     if outcome is TakeUp.MISSING:
         raise MessageMissing(f"{request.message_ref} is not stored")
     if outcome is TakeUp.TAKEN:
-        metrics.add_metric(name="MessageTakenUp", unit=MetricUnit.Count, value=1)
-    logger.info(f"message {outcome}", extra={"message_ref": request.message_ref})
+        metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
+    logger.info(
+        f"message {outcome}",
+        extra={"message_ref": request.message_ref, "language": found.language.code},
+    )

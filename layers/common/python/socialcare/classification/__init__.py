@@ -1,0 +1,1 @@
+"""Reading a customer's message the way an agent would: language first (issue 4)."""
