@@ -7,6 +7,7 @@ socialcare send FILE.json         post a sample event (events/) or a raw payload
 socialcare inbox [--json]         the conversations
 socialcare slack [--json]         what the app posted to the Slack stand-in
 socialcare outbox [--json]        the replies that reached the X and VK stand-ins
+socialcare classify TEXT | -      what the classifier reads in a message (JSON)
 """
 
 import argparse
@@ -71,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     )
     send.add_argument("--reply-to", help="X: the tweet id this answers; VK: the top comment id")
     send.add_argument("--dm", action="store_true", help="a private message instead of a public one")
+    classify = sub.add_parser("classify", help="what the classifier reads in a message, as JSON")
+    classify.add_argument("text", help='the message, or "-" for one message a line on stdin')
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

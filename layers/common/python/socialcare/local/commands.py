@@ -21,6 +21,7 @@ from socialcare.local.scenario import Player, render_summary
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
 from socialcare.local.standins import PortInUse
 from socialcare.local.views import conversations, render_calls, render_inbox
+from socialcare.services.classify import classify_text
 
 
 class CommandError(Exception):
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         "inbox": inbox,
         "slack": slack,
         "outbox": outbox,
+        "classify": classify,
     }
     result: int = handlers[args.command](args)
     return result
@@ -118,6 +120,15 @@ def demo(args: argparse.Namespace) -> int:
         return 0 if summary.ok else 1
     finally:
         stack.stop()
+
+
+def classify(args: argparse.Namespace) -> int:
+    """Try the classifier on text without a stack: support leads check their rules here."""
+    texts = sys.stdin.read().splitlines() if args.text == "-" else [args.text]
+    for text in texts:
+        found = classify_text(text)
+        print(json.dumps({"text": text, **found.model_dump(mode="json")}, ensure_ascii=False))
+    return 0
 
 
 def _state() -> dict[str, Any]:
