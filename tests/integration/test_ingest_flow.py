@@ -17,7 +17,7 @@ from socialcare.devtools.template_resources import Backbone
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import LambdaContext, load_event
-from tests.integration.conftest import live_x
+from tests.integration.conftest import live_vk, live_x
 from tests.support.inspect import drain, of_kind
 
 pytestmark = pytest.mark.integration
@@ -239,3 +239,34 @@ def test_someone_else_replying_in_the_thread_does_not_become_its_customer(
     assert conversation["customer"]["handle"] == "janeroe"  # the thread is still Jane's
     authors = {m["author"]["handle"] for m in of_kind(backbone.table, "MSG#")}
     assert authors == {"janeroe", "max"}  # each message keeps its own author
+
+
+def test_the_template_placeholder_secrets_are_refused_so_nobody_can_sign_with_them(
+    backbone: Backbone,
+) -> None:
+    from socialcare.devtools.apigw import http_event
+    from socialcare.devtools.template_resources import create_local_secret
+
+    x_arn = create_local_secret("socialcare/test/x-new", {"consumer_secret": "REPLACE_ME"})
+    vk_arn = create_local_secret(
+        "socialcare/test/vk-new",
+        {
+            "communities": {
+                "REPLACE_WITH_GROUP_ID": {"confirmation": "REPLACE_ME", "secret": "REPLACE_ME"}
+            }
+        },
+    )
+    x_deps = live_x(backbone, X_SECRET_ARN=x_arn)
+    forged = x_delivery(x_tweets(tweet("1", "@AcmeSupport forged")), "REPLACE_ME")
+    assert post_x(forged, x_deps)["statusCode"] == 503
+    assert (
+        post_x(http_event("GET", "/webhooks/x", query="crc_token=abc"), x_deps)["statusCode"] == 503
+    )
+    vk_deps = live_vk(backbone, VK_SECRET_ARN=vk_arn)
+    assert (
+        post_vk(
+            vk_delivery(vk("message_new", vk_message("hi"), "e1", secret="REPLACE_ME")), vk_deps
+        )["statusCode"]
+        == 503
+    )
+    assert of_kind(backbone.table, "MSG#") == []

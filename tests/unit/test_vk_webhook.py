@@ -158,3 +158,12 @@ def test_when_storage_fails_vk_gets_503() -> None:
     store_of(deps).fail_with = StorageUnavailable("down")
     assert call(load_event("vk_message_new"), deps)["statusCode"] == 503
     assert queue_of(deps).sent == []
+
+
+@pytest.mark.parametrize("body", [b"[" * 50_000, b'{"a":' * 50_000])
+def test_json_nested_too_deeply_is_400_not_a_crash(body: bytes) -> None:
+    deps = vk_deps()
+    response = call(vk_delivery(body), deps)
+    assert response["statusCode"] == 400
+    assert "nested too deeply" in json.loads(response["body"])["message"]
+    assert store_of(deps).all_messages == []

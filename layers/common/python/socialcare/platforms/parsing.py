@@ -3,7 +3,7 @@
 import json
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, SecretStr, ValidationError
 
 from socialcare.errors import MalformedPayload
 
@@ -35,6 +35,16 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedPayload(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedPayload("body is nested too deeply to be a platform payload") from None
+
+
+def not_a_placeholder(value: SecretStr) -> SecretStr:
+    """template.yaml creates the secrets with REPLACE_ME values: until an operator fills them,
+    nothing may be signed with or checked against a value everybody can read on GitHub."""
+    if "REPLACE_ME" in value.get_secret_value().upper():
+        raise ValueError("still the placeholder from template.yaml: fill in the real secret")
+    return value
 
 
 def validate(model: type[M], data: Any, what: str) -> M:

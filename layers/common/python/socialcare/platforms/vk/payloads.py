@@ -6,24 +6,27 @@ parsed with the model of its ``type``.
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from socialcare.platforms.parsing import SafeText
+from socialcare.platforms.parsing import SafeText, not_a_placeholder
 
 MIN_API_VERSION = (5, 103)  # below it, message_new's object is the message itself
 VkId = Annotated[int, Field(ge=-(10**15), le=10**15)]
 VkTime = Annotated[int, Field(ge=0, le=10**11)]
 
 
+Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]
+
+
 class VkCommunitySecret(BaseModel):
-    confirmation: SecretStr = Field(min_length=1)
-    secret: SecretStr = Field(min_length=1)
+    confirmation: Filled = Field(min_length=1)
+    secret: Filled = Field(min_length=1)
 
 
 class VkSecrets(BaseModel):
-    """The VK secret in Secrets Manager: per community id, its two strings."""
+    """The VK secret in Secrets Manager: per community id (digits), its two strings."""
 
-    communities: dict[str, VkCommunitySecret]
+    communities: dict[Annotated[str, Field(pattern=r"^[0-9]{1,15}$")], VkCommunitySecret]
 
 
 class VkEnvelope(BaseModel):

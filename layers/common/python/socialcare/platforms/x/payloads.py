@@ -6,9 +6,9 @@ Unknown fields are ignored; every event array we do not handle is acknowledged.
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from socialcare.platforms.parsing import SafeText
+from socialcare.platforms.parsing import SafeText, not_a_placeholder
 
 IdStr = Annotated[str, Field(pattern=r"^[0-9]{1,25}$")]
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -17,7 +17,7 @@ TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 class XSecrets(BaseModel):
     """The X secret in Secrets Manager: ``{"consumer_secret": "..."}``."""
 
-    consumer_secret: SecretStr = Field(min_length=1)
+    consumer_secret: Annotated[SecretStr, AfterValidator(not_a_placeholder)] = Field(min_length=1)
 
 
 class _Lenient(BaseModel):
