@@ -7,9 +7,12 @@ import io
 import json
 from typing import Any
 
+import pytest
+
 from functions.ingest_x import app as ingest_x
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import x_delivery
+from socialcare.devtools.samples import JANE as JANE_USER
 from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ChannelType, MessageKind
@@ -139,8 +142,69 @@ def test_a_payload_that_fails_validation_names_the_fields() -> None:
     response = call(load_event("x_invalid_payload"), x_deps())
     body = json.loads(response["body"])
     assert response["statusCode"] == 400
-    fields = {p["field"] for p in body["problems"]}
-    assert "for_user_id" in fields and "tweet_create_events.0.id_str" in fields
+    assert {p["field"] for p in body["problems"]} == {"for_user_id"}
+
+
+def test_a_delivery_whose_events_are_all_invalid_names_each_field() -> None:
+    payload = x_tweets(
+        {"id_str": "abc", "user": {"id_str": "1"}}, tweet("5", "@AcmeSupport hi", millis=10**14)
+    )
+    response = call(x_delivery(payload, local.X_CONSUMER_SECRET), x_deps())
+    fields = {p["field"] for p in json.loads(response["body"])["problems"]}
+    assert response["statusCode"] == 400
+    assert {"tweet_create_events.0.id_str", "tweet_create_events.1"} <= fields
+
+
+def test_one_bad_event_does_not_lose_the_good_one_in_the_same_delivery(
+    captured_logs: io.StringIO,
+) -> None:
+    deps = x_deps()
+    bad = tweet("7", "@AcmeSupport from the future", millis=99_999_999_999_999)
+    payload = x_tweets(tweet("6", "@AcmeSupport my order is late"), bad)
+    assert call(x_delivery(payload, local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
+    assert [m.platform_message_id for m in store_of(deps).all_messages] == ["6"]
+    errors = [
+        json.loads(line) for line in captured_logs.getvalue().splitlines() if '"ERROR"' in line
+    ]
+    assert errors[0]["message"] == "invalid X events skipped"
+    assert errors[0]["problems"][0]["field"].startswith("tweet_create_events.1")
+
+
+def test_a_revoked_subscription_is_logged_as_an_error(captured_logs: io.StringIO) -> None:
+    payload = {
+        "for_user_id": local.X_ACCOUNT_ID,
+        "user_event": {"revoke": {"date_time": "2026-08-24T10:00:00.000Z"}},
+    }
+    assert call(x_delivery(payload, local.X_CONSUMER_SECRET), x_deps())["statusCode"] == 200
+    assert (
+        '"level":"ERROR"' in captured_logs.getvalue()
+        and "X subscription changed" in captured_logs.getvalue()
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"created_at": "Fri Dec 31 23:59:59 -1400 9999", "timestamp_ms": None},
+        {"user": {**JANE_USER, "followers_count": 10**40 + 1}},
+        {"timestamp_ms": "0"},
+    ],
+)
+def test_implausible_numbers_and_times_are_400_not_a_storage_crash(
+    change: dict[str, object],
+) -> None:
+    event = {k: v for k, v in (tweet("8", "@AcmeSupport hi") | change).items() if v is not None}
+    response = call(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), x_deps())
+    assert response["statusCode"] == 400
+
+
+def test_a_dm_with_an_implausible_timestamp_is_400() -> None:
+    from socialcare.devtools.samples import x_dm
+
+    response = call(
+        x_delivery(x_dm("9", "hi", millis=999_999_999_999_999), local.X_CONSUMER_SECRET), x_deps()
+    )
+    assert response["statusCode"] == 400
 
 
 def test_a_body_over_the_limit_is_413_and_nothing_is_stored() -> None:

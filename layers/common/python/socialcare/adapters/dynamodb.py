@@ -1,5 +1,7 @@
 """The conversations table: every read and write of it lives here (see docs/storage.md)."""
 
+import random
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +16,7 @@ from socialcare.models.classification import Classification
 from socialcare.models.message import iso
 from socialcare.ports import SaveOutcome, StoredRef, TakeUp
 
+CONFLICT_RETRIES = 3
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -41,6 +44,14 @@ def conversation_pk(conversation_id: str) -> str:
 
 def message_sk(message: InboundMessage) -> str:
     return f"MSG#{iso(message.sent_at)}#{message.platform_message_id}"
+
+
+def _cancelled_by_conflict(error: ClientError) -> bool:
+    reasons = error.response.get("CancellationReasons") or []
+    codes = {r.get("Code") for r in reasons} - {"None", None}
+    return error.response["Error"]["Code"] == "TransactionCanceledException" and codes == {
+        "TransactionConflict"
+    }
 
 
 def _only_conditions_failed(error: ClientError) -> bool:
@@ -76,18 +87,13 @@ class DynamoConversationStore:
     ) -> SaveOutcome:
         stored = StoredRef(conversation_id, message_sk(message))
         now = iso(self._clock())
+        items = [
+            self._put_new(self._ref_item(message, stored, now)),
+            self._put_new(self._message_item(message, stored, now)),
+            {"Update": self._conversation_update(message, conversation_id, conversation_key, now)},
+        ]
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    self._put_new(self._ref_item(message, stored, now)),
-                    self._put_new(self._message_item(message, stored, now)),
-                    {
-                        "Update": self._conversation_update(
-                            message, conversation_id, conversation_key, now
-                        )
-                    },
-                ]
-            )
+            self._transact_with_conflict_retries(items)
         except ClientError as exc:
             if not _only_conditions_failed(exc):
                 raise StorageUnavailable(f"storing message failed: {exc}") from exc
@@ -163,6 +169,19 @@ class DynamoConversationStore:
                 raise StorageUnavailable(f"updating conversation failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"updating conversation failed: {exc}") from exc
+
+    def _transact_with_conflict_retries(self, items: list[dict[str, Any]]) -> None:
+        """Two messages of one conversation at the same moment both update it; DynamoDB then
+        cancels one with TransactionConflict. That is no failure to report to the platform:
+        try again, briefly (the platform's own retry is the last resort)."""
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._client.transact_write_items(TransactItems=items)
+                return
+            except ClientError as exc:
+                if attempt == CONFLICT_RETRIES or not _cancelled_by_conflict(exc):
+                    raise
+                time.sleep(random.uniform(0.02, 0.08) * (attempt + 1))  # noqa: S311 - jitter
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         found = self._client.get_item(

@@ -8,6 +8,7 @@ factor) so the redrive policy moves a poison message to its dead-letter queue af
 ``maxReceiveCount`` receives.
 """
 
+import logging
 import threading
 from typing import Any
 
@@ -15,6 +16,8 @@ import boto3
 
 from socialcare.local.deploy import QueueSource
 from socialcare.local.runtime import LocalRuntime
+
+LOG = logging.getLogger("socialcare.local.pollers")
 
 
 def lambda_record(message: Any, queue_arn: str) -> dict[str, Any]:
@@ -78,8 +81,9 @@ class SqsPoller:
         while not self._stop.is_set():
             try:
                 self.poll_once(wait_seconds=1)
-            except Exception:
+            except Exception:  # keep polling, like Lambda's poller, but say why it failed
                 if not self._stop.is_set():
+                    LOG.exception("poller of %s failed; polling again", self.function)
                     self._stop.wait(0.5)
 
     def poll_once(self, wait_seconds: int = 0) -> int:

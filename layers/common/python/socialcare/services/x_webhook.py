@@ -40,7 +40,20 @@ def receive(raw: bytes, signed: str | None, deps: XWebhookDeps) -> IngestReport:
         logger.error("X account is not in any brand", extra={"account_id": payload.for_user_id})
         metrics.add_metric(name="UnroutedDelivery", unit=MetricUnit.Count, value=1)
         return IngestReport()
-    found = normalise(payload, brand)
+    if payload.user_event is not None:
+        # A revoked subscription: from now on nothing arrives for this account. Loud.
+        logger.error("X subscription changed", extra={"account_id": payload.for_user_id})
+        metrics.add_metric(name="SubscriptionChanged", unit=MetricUnit.Count, value=1)
+    events = payload.events()
+    if events.problems and not (events.tweets or events.dms):
+        raise MalformedPayload(
+            "X webhook events do not match the documented shape", events.problems
+        )
+    if events.problems:
+        # Some events are fine: store them, say loudly what was skipped (X never resends it).
+        logger.error("invalid X events skipped", extra={"problems": events.problems})
+        metrics.add_metric(name="InvalidEventSkipped", unit=MetricUnit.Count, value=1)
+    found = normalise(payload, events, brand)
     for reason in found.skipped:
         logger.info("event not ingested", extra={"reason": reason})
     return ingest(found.messages, deps.ingest)

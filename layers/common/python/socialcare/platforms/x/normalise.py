@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from socialcare.config import Brand
 from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
-from socialcare.platforms.x.payloads import XDirectMessage, XTweet, XWebhook
+from socialcare.platforms.x.payloads import XDirectMessage, XEvents, XTweet, XWebhook
 
 
 @dataclass
@@ -74,17 +74,17 @@ def _direct(dm: XDirectMessage, payload: XWebhook, brand: Brand) -> InboundMessa
     )
 
 
-def normalise(payload: XWebhook, brand: Brand) -> Normalised:
+def normalise(payload: XWebhook, events: XEvents, brand: Brand) -> Normalised:
     account = payload.for_user_id
     result = Normalised()
-    for tweet in payload.tweet_create_events or []:
+    for tweet in events.tweets:
         if tweet.user.id_str == account:
             result.skipped.append(f"tweet {tweet.id_str}: our own tweet")
         elif tweet.retweeted_status is not None:
             result.skipped.append(f"tweet {tweet.id_str}: a retweet, nothing to answer")
         else:
             result.messages.append(_tweet(tweet, account, brand))
-    for dm in payload.direct_message_events or []:
+    for dm in events.dms:
         if dm.type != "message_create" or dm.message_create is None:
             result.skipped.append(f"dm event {dm.id}: type {dm.type}")
         elif dm.message_create.sender_id == account:
@@ -93,6 +93,4 @@ def normalise(payload: XWebhook, brand: Brand) -> Normalised:
             result.messages.append(_direct(dm, payload, brand))
     for kind in payload.other_event_kinds:
         result.skipped.append(f"{kind}: not handled")
-    if payload.user_event is not None:
-        result.skipped.append("user_event: subscription change (revoked?)")
     return result

@@ -3,14 +3,34 @@
 Unknown fields are ignored; every event array we do not handle is acknowledged.
 """
 
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
-from socialcare.platforms.parsing import SafeText, not_a_placeholder
+from socialcare.platforms.parsing import SafeText, describe, not_a_placeholder
 
 IdStr = Annotated[str, Field(pattern=r"^[0-9]{1,25}$")]
+Reach = Annotated[int, Field(ge=0, le=10**12)]
+# X launched in 2006; a clock a day ahead is tolerated, anything else is not a real event.
+EARLIEST = datetime(2006, 3, 21, tzinfo=UTC)
+
+
+def plausible(moment: datetime) -> datetime:
+    if not EARLIEST <= moment <= datetime.now(UTC) + timedelta(days=1):
+        raise ValueError(f"timestamp {moment.isoformat()} is not a plausible time of a message")
+    return moment
+
+
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 
 
@@ -28,7 +48,7 @@ class XUser(_Lenient):
     id_str: IdStr
     name: SafeText | None = None
     screen_name: SafeText | None = None
-    followers_count: int | None = Field(default=None, ge=0)
+    followers_count: Reach | None = None
     verified: bool | None = None
 
 
@@ -67,12 +87,14 @@ class XTweet(_Lenient):
     def sent_at(self) -> datetime:
         """``timestamp_ms`` when present (exact), else ``created_at`` (to the second)."""
         if self.timestamp_ms is not None:
-            return datetime.fromtimestamp(int(self.timestamp_ms) / 1000, UTC)
+            return plausible(datetime.fromtimestamp(int(self.timestamp_ms) / 1000, UTC))
         if self.created_at is not None:
             try:
-                return datetime.strptime(self.created_at, TWITTER_TIME)
-            except ValueError:
-                raise ValueError(f"created_at is not in X's format {TWITTER_TIME!r}") from None
+                return plausible(datetime.strptime(self.created_at, TWITTER_TIME))
+            except (ValueError, OverflowError) as exc:
+                raise ValueError(
+                    f"created_at is not a time in X's format {TWITTER_TIME!r}: {exc}"
+                ) from None
         raise ValueError("a tweet needs timestamp_ms or created_at")
 
     @property
@@ -103,16 +125,21 @@ class XDirectMessage(_Lenient):
     created_timestamp: Annotated[str, Field(pattern=r"^[0-9]{1,15}$")]
     message_create: XMessageCreate | None = None
 
+    @model_validator(mode="after")
+    def _has_a_time(self) -> "XDirectMessage":
+        self.sent_at  # noqa: B018 - raises when the timestamp is not a plausible time
+        return self
+
     @property
     def sent_at(self) -> datetime:
-        return datetime.fromtimestamp(int(self.created_timestamp) / 1000, UTC)
+        return plausible(datetime.fromtimestamp(int(self.created_timestamp) / 1000, UTC))
 
 
 class XDmUser(_Lenient):
     id: IdStr
     name: SafeText | None = None
     screen_name: SafeText | None = None
-    followers_count: int | None = Field(default=None, ge=0)
+    followers_count: Reach | None = None
     verified: bool | None = None
 
 
@@ -122,10 +149,34 @@ class XWebhook(_Lenient):
     model_config = ConfigDict(extra="allow", frozen=True)  # other kinds: logged, acknowledged
 
     for_user_id: IdStr
-    tweet_create_events: list[XTweet] | None = None
-    direct_message_events: list[XDirectMessage] | None = None
+    # Events are validated one by one (events()): one bad event must not lose the others.
+    tweet_create_events: list[dict[str, Any]] | None = None
+    direct_message_events: list[dict[str, Any]] | None = None
     users: dict[str, XDmUser] = {}
     user_event: dict[str, Any] | None = None
+
+    def events(self) -> "XEvents":
+        found = XEvents()
+        for kind, raw_events, model in (
+            ("tweet_create_events", self.tweet_create_events, XTweet),
+            ("direct_message_events", self.direct_message_events, XDirectMessage),
+        ):
+            for index, raw in enumerate(raw_events or []):
+                try:
+                    event = model.model_validate(raw)
+                except ValidationError as exc:
+                    found.problems += [
+                        {
+                            "field": ".".join(
+                                f for f in (kind, str(index), p["field"]) if f != "(body)"
+                            ),
+                            "problem": p["problem"],
+                        }
+                        for p in describe(exc)
+                    ]
+                    continue
+                (found.tweets if isinstance(event, XTweet) else found.dms).append(event)  # type: ignore[arg-type]
+        return found
 
     @property
     def other_event_kinds(self) -> list[str]:
@@ -133,3 +184,12 @@ class XWebhook(_Lenient):
         return sorted(
             k for k in (self.model_extra or {}) if k.endswith("_events") and k not in handled
         )
+
+
+@dataclass
+class XEvents:
+    """The events of one delivery that passed validation, and what was wrong with the rest."""
+
+    tweets: list[XTweet] = field(default_factory=list)
+    dms: list[XDirectMessage] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)

@@ -1,0 +1,73 @@
+"""A transaction cancelled by a concurrent one (TransactionConflict) is retried, not a 503."""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from socialcare.adapters.dynamodb import CONFLICT_RETRIES, DynamoConversationStore
+from socialcare.config import load_brands
+from socialcare.devtools.samples import tweet
+from socialcare.errors import StorageUnavailable
+from socialcare.platforms.x.normalise import _tweet
+from socialcare.platforms.x.payloads import XTweet
+from tests.conftest import BRANDS_DIR
+
+CONFLICT = [{"Code": "None"}, {"Code": "None"}, {"Code": "TransactionConflict"}]
+
+
+def message():  # type: ignore[no-untyped-def]
+    brand = load_brands(BRANDS_DIR).brands["acme"]
+    return _tweet(
+        XTweet.model_validate(tweet("1", "@AcmeSupport hi")), "1500000000000000001", brand
+    )
+
+
+def conflict(stub: Stubber) -> None:
+    stub.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        service_message="Transaction cancelled, please refer cancellation reasons",
+        modeled_fields={"CancellationReasons": CONFLICT},
+    )
+
+
+def test_a_conflict_is_retried_until_the_transaction_goes_through() -> None:
+    client = boto3.client("dynamodb", region_name="eu-west-1")
+    with Stubber(client) as stub:
+        conflict(stub)
+        conflict(stub)
+        stub.add_response("transact_write_items", {})
+        outcome = DynamoConversationStore("t", client=client).save_inbound(message(), "c1", "k")
+        stub.assert_no_pending_responses()
+    assert outcome.created
+
+
+def test_conflicts_that_do_not_clear_make_the_platform_retry() -> None:
+    client = boto3.client("dynamodb", region_name="eu-west-1")
+    with Stubber(client) as stub:
+        for _ in range(CONFLICT_RETRIES + 1):
+            conflict(stub)
+        with pytest.raises(StorageUnavailable):
+            DynamoConversationStore("t", client=client).save_inbound(message(), "c1", "k")
+
+
+def test_a_failed_condition_is_not_mistaken_for_a_conflict() -> None:
+    client = boto3.client("dynamodb", region_name="eu-west-1")
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "transact_write_items",
+            service_error_code="TransactionCanceledException",
+            modeled_fields={
+                "CancellationReasons": [
+                    {"Code": "ConditionalCheckFailed"},
+                    {"Code": "None"},
+                    {"Code": "None"},
+                ]
+            },
+        )
+        stub.add_response(
+            "get_item", {"Item": {"conversation_id": {"S": "c0"}, "message_sk": {"S": "MSG#x"}}}
+        )
+        outcome = DynamoConversationStore("t", client=client).save_inbound(message(), "c1", "k")
+        stub.assert_no_pending_responses()
+    assert (outcome.created, outcome.ref.conversation_id) == (False, "c0")
