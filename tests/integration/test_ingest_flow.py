@@ -270,3 +270,33 @@ def test_the_template_placeholder_secrets_are_refused_so_nobody_can_sign_with_th
         == 503
     )
     assert of_kind(backbone.table, "MSG#") == []
+
+
+def test_a_customer_answering_our_reply_stays_in_the_same_conversation(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    acme = {
+        "id_str": local.X_ACCOUNT_ID,
+        "name": "Acme Support",
+        "screen_name": "AcmeSupport",
+        "followers_count": 90000,
+        "verified": True,
+    }
+    customer_first = tweet("1960000000000000123", "@AcmeSupport order #4411 never arrived")
+    our_answer = tweet(
+        "1960000000000000400",
+        "@janeroe sorry! DM us the order number",
+        user=acme,
+        reply_to="1960000000000000123",
+    )
+    customer_again = tweet(
+        "1960000000000000500", "@AcmeSupport sent you a DM", reply_to="1960000000000000400"
+    )
+    for event in (customer_first, our_answer, customer_again):
+        assert (
+            post_x(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), x_live)["statusCode"]
+            == 200
+        )
+    [conversation] = of_kind(backbone.table, "META")
+    assert conversation["message_count"] == 2  # ours is not a customer message
+    assert {q["group"] for q in drain(backbone.classify_queue)} == {conversation["id"]}

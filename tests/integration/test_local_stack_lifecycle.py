@@ -101,3 +101,21 @@ def test_a_second_stack_in_the_same_process_is_refused(tmp_path: Path) -> None:
         pytest.raises(RuntimeError, match="already running in this process"),
     ):
         LocalStack(ROOT, Ports.any_free(), work_dir=tmp_path).start()
+
+
+def test_a_failure_while_stopping_still_frees_everything(tmp_path: Path) -> None:
+    import sys
+
+    before = set(threading.enumerate())
+    stack = LocalStack(ROOT, Ports.any_free(), work_dir=tmp_path).start()
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt  # as if Ctrl-C arrived while executions were being stopped
+
+    stack._stop_executions = interrupted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        stack.stop()
+    time.sleep(0.2)
+    assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
+    assert sys.stdout is sys.__stdout__ or "RoutedStdout" not in type(sys.stdout).__name__
+    LocalStack(ROOT, Ports.any_free(), work_dir=tmp_path).start().stop()  # the process lock is free

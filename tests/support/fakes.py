@@ -26,6 +26,12 @@ class FakeStore:
     def find_ref(self, message_ref: str) -> StoredRef | None:
         return self.refs.get(message_ref)
 
+    def link(self, message_ref: str, parent_ref: str) -> bool:
+        parent = self.refs.get(parent_ref)
+        if parent is not None:
+            self.refs.setdefault(message_ref, parent)
+        return parent is not None
+
     def save_inbound(self, message: InboundMessage, conversation_id: str, key: str) -> SaveOutcome:
         if self.fail_with is not None:
             raise self.fail_with
@@ -46,7 +52,8 @@ class FakeStore:
 
 @dataclass
 class FakeQueue:
-    """Records sends; ``delivered`` applies FIFO deduplication as SQS does."""
+    """Records sends; ``delivered`` deduplicates as the classify queue does: per message group
+    (DeduplicationScope messageGroup), so a re-send under another group would count twice."""
 
     sent: list[tuple[ClassifyRequest, str, str]] = field(default_factory=list)
     failures_left: int = 0
@@ -59,11 +66,11 @@ class FakeQueue:
 
     @property
     def delivered(self) -> list[ClassifyRequest]:
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         out = []
-        for request, _group, dedup in self.sent:
-            if dedup not in seen:
-                seen.add(dedup)
+        for request, group, dedup in self.sent:
+            if (group, dedup) not in seen:
+                seen.add((group, dedup))
                 out.append(request)
         return out
 

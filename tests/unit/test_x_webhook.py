@@ -251,3 +251,18 @@ def test_a_retry_after_a_failed_queue_send_queues_the_stored_message() -> None:
     assert call(load_event("x_tweet_mention"), deps)["statusCode"] == 200
     assert len(store_of(deps).all_messages) == 1
     assert len(queue_of(deps).delivered) == 1
+
+
+def test_a_redelivery_is_sent_again_under_its_first_message_group() -> None:
+    """A reply that arrived before its parent has its own conversation; when X redelivers it
+    after the parent came, the re-send must keep the first group, or SQS queues it twice."""
+    deps = x_deps()
+    reply = x_delivery(
+        x_tweets(tweet("201", "@AcmeSupport hello?", reply_to="200")), local.X_CONSUMER_SECRET
+    )
+    call(reply, deps)
+    call(x_delivery(x_tweets(tweet("200", "@AcmeSupport hi")), local.X_CONSUMER_SECRET), deps)
+    call(reply, deps)
+    groups = [group for _, group, dedup in queue_of(deps).sent if dedup.endswith("#201")]
+    assert len(groups) == 2 and groups[0] == groups[1]
+    assert len(queue_of(deps).delivered) == 2  # the parent and the reply, once each

@@ -82,6 +82,30 @@ class DynamoConversationStore:
         values = _from_item(found)
         return StoredRef(values["conversation_id"], values["message_sk"])
 
+    def link(self, message_ref: str, parent_ref: str) -> bool:
+        """Let ``message_ref`` (our own reply, posted outside socialcare) lead to the
+        conversation of ``parent_ref``, so the customer's answer to it joins that thread.
+        False when the parent is not stored; a link that exists already is kept."""
+        parent = self.find_ref(parent_ref)
+        if parent is None:
+            return False
+        item = {
+            "pk": f"REF#{message_ref}",
+            "sk": "REF",
+            "conversation_id": parent.conversation_id,
+            "message_sk": parent.message_sk,
+            "linked_from": parent_ref,
+            "stored_at": iso(self._clock()),
+        }
+        try:
+            self._client.put_item(**self._put_new(item)["Put"])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"linking our reply failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"linking our reply failed: {exc}") from exc
+        return True
+
     def save_inbound(
         self, message: InboundMessage, conversation_id: str, conversation_key: str
     ) -> SaveOutcome:

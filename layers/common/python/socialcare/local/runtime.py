@@ -103,6 +103,7 @@ class LocalRuntime:
             started = time.perf_counter()
             output = self.logs.stream.to(self.logs.of(logical_id)) if self.logs else nullcontext()
             with self._environment(spec), output:
+                _name_the_service(spec.environment.get("POWERTOOLS_SERVICE_NAME"))
                 try:
                     result, ok, error = handler(event, context), True, None
                 except Exception as exc:
@@ -145,6 +146,21 @@ class LocalRuntime:
     @staticmethod
     def uninstall_from_moto() -> None:
         moto_lambda.LambdaFunction._invoke_lambda = ORIGINAL_INVOKE  # type: ignore[method-assign]
+
+
+def _name_the_service(service: str | None) -> None:
+    """In Lambda each function's Powertools Logger and Metrics read POWERTOOLS_SERVICE_NAME
+    at import; here the functions share socialcare.observability, so each invocation names
+    its own service (without it every log line said the first function's name)."""
+    observability = sys.modules.get("socialcare.observability")
+    if observability is None or not service:
+        return
+    logger, metrics = observability.logger, observability.metrics
+    logger.service = service
+    logger._default_log_keys["service"] = service  # private, but clear_state restores from it
+    logger.append_keys(service=service)
+    metrics.service = service
+    metrics.provider.service = service
 
 
 class _Swap:

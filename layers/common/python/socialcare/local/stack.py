@@ -10,6 +10,7 @@ before a retry, ``rate(...)`` schedules. At 60, an hour of deadline takes a minu
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,27 +115,33 @@ class LocalStack:
                 )
 
     def stop(self) -> None:
-        for poller in self.pollers:
-            poller.stop()
-        self.pollers.clear()
+        """Every step runs even if one fails (or Ctrl-C arrives mid-way): no thread, port,
+        patch, rerouted stdout or process lock is left behind. The first error is raised last."""
+        steps: list[Callable[[], None]] = [*(p.stop for p in self.pollers)]
         if self.schedules is not None:
-            self.schedules.stop()
+            steps.append(self.schedules.stop)
         if self.gateway is not None:
-            self.gateway.stop()
+            steps.append(self.gateway.stop)
         if self.aws is not None and self.aws.server is not None:
-            self._stop_executions()
+            steps.append(self._stop_executions)
         if self.runtime is not None:
-            self.runtime.uninstall_from_moto()
-        moto_patches.uninstall()
-        if self.aws is not None:
-            self.aws.stop()
-        if self.logs is not None:
-            self.logs.uninstall()
-        if self.standins is not None:
-            self.standins.stop()
+            steps.append(self.runtime.uninstall_from_moto)
+        steps.append(moto_patches.uninstall)
+        for part in (self.aws, self.logs, self.standins):
+            if part is not None:
+                steps.append(part.stop if not isinstance(part, FunctionLogs) else part.uninstall)
+        errors: list[BaseException] = []
+        for step in steps:
+            try:
+                step()
+            except BaseException as exc:
+                errors.append(exc)
+        self.pollers.clear()
         if self._holds_process:
             _ONE_PER_PROCESS.release()
             self._holds_process = False
+        if errors:
+            raise errors[0]
 
     def _stop_executions(self) -> None:
         """Executions run on moto's threads: stop those still waiting so none outlives us."""

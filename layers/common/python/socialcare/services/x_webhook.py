@@ -56,4 +56,7 @@ def receive(raw: bytes, signed: str | None, deps: XWebhookDeps) -> IngestReport:
     found = normalise(payload, events, brand)
     for reason in found.skipped:
         logger.info("event not ingested", extra={"reason": reason})
+    for own, parent in found.own_replies:
+        account = payload.for_user_id
+        deps.ingest.store.link(f"x#{account}#{own}", f"x#{account}#{parent}")
     return ingest(found.messages, deps.ingest)

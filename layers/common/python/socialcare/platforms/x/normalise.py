@@ -16,6 +16,9 @@ from socialcare.platforms.x.payloads import XDirectMessage, XEvents, XTweet, XWe
 class Normalised:
     messages: list[InboundMessage] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why each event was not a message
+    # (our tweet, the tweet it answers): an answer posted on x.com joins that thread, so
+    # the customer's reply to it finds its conversation.
+    own_replies: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _tweet(tweet: XTweet, account: str, brand: Brand) -> InboundMessage:
@@ -80,6 +83,8 @@ def normalise(payload: XWebhook, events: XEvents, brand: Brand) -> Normalised:
     for tweet in events.tweets:
         if tweet.user.id_str == account:
             result.skipped.append(f"tweet {tweet.id_str}: our own tweet")
+            if tweet.in_reply_to_status_id_str is not None:
+                result.own_replies.append((tweet.id_str, tweet.in_reply_to_status_id_str))
         elif tweet.retweeted_status is not None:
             result.skipped.append(f"tweet {tweet.id_str}: a retweet, nothing to answer")
         else:
