@@ -10,6 +10,8 @@ from pydantic import Json
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.classification import language
+from socialcare.classification.rules import RuleBook
+from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
 from socialcare.services.classify import ClassifyDeps, process
@@ -27,7 +29,12 @@ processor = SqsFifoPartialProcessor(model=ClassifyRecord, skip_group_on_error=Tr
 @cache
 def build_deps() -> ClassifyDeps:
     language.load()  # models load once per cold start; a broken one fails it, clearly
-    return ClassifyDeps(store=DynamoConversationStore(load_settings(ClassifySettings).TABLE_NAME))
+    settings = load_settings(ClassifySettings)
+    brands = load_brands(settings.BRANDS_DIR).brands.values()
+    return ClassifyDeps(
+        store=DynamoConversationStore(settings.TABLE_NAME),
+        rulebooks={brand.id: RuleBook(brand.rules) for brand in brands},
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,13 +8,15 @@ import pytest
 from functions.classify_message import app as classify
 from functions.ingest_x import app as ingest_x
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.classification.rules import RuleBook
+from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import x_delivery
 from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.devtools.template_resources import Backbone
 from socialcare.services.classify import ClassifyDeps
 from socialcare.services.x_webhook import XWebhookDeps
-from tests.conftest import LambdaContext
+from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import drain, of_kind
 
 pytestmark = pytest.mark.integration
@@ -56,7 +58,11 @@ def queued_records(
 
 
 def consume(backbone: Backbone, records: list[dict[str, Any]]) -> dict[str, Any]:
-    deps = ClassifyDeps(store=DynamoConversationStore(backbone.table))
+    brands = load_brands(BRANDS_DIR).brands.values()  # as the handler's cold start builds them
+    deps = ClassifyDeps(
+        store=DynamoConversationStore(backbone.table),
+        rulebooks={brand.id: RuleBook(brand.rules) for brand in brands},
+    )
     result: dict[str, Any] = classify.lambda_handler(
         {"Records": records}, LambdaContext(), deps=deps
     )
@@ -177,3 +183,16 @@ def test_a_malformed_body_fails_its_record_and_holds_back_only_its_own_group(
         "after-bad",
     }  # FIFO: order kept in "other"
     assert group != "other" and of_kind(backbone.table, "META")[0]["status"] == "open"
+
+
+def test_the_brand_rules_set_the_topic_of_the_message_and_the_conversation(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    records = queued_records(
+        backbone, x_live, tweet("100", "@AcmeSupport верните деньги за бракованный товар")
+    )
+    consume(backbone, records)
+    [message] = of_kind(backbone.table, "MSG#")
+    topic = message["classification"]["topic"]
+    assert (topic["code"], topic["source"], topic["priority"]) == ("refund_return", "rule", "up")
+    assert of_kind(backbone.table, "META")[0]["topic"] == "refund_return"

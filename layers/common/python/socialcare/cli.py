@@ -74,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     send.add_argument("--dm", action="store_true", help="a private message instead of a public one")
     classify = sub.add_parser("classify", help="what the classifier reads in a message, as JSON")
     classify.add_argument("text", help='the message, or "-" for one message a line on stdin')
+    classify.add_argument("--brand", help="whose rules apply (default: the first brand)")
+    classify.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

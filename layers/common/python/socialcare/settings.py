@@ -26,6 +26,7 @@ class IngestSettings(Settings):
 
 class ClassifySettings(Settings):
     TABLE_NAME: str
+    BRANDS_DIR: Path
 
 
 class XIngestSettings(IngestSettings):

@@ -176,7 +176,10 @@ class DynamoConversationStore:
             self._client.update_item(
                 TableName=self._table,
                 Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="SET #status = :open, #language = :language, updated_at = :now",
+                UpdateExpression=(
+                    "SET #status = :open, #language = :language, updated_at = :now"
+                    + (", topic = :topic" if classification.topic else "")
+                ),
                 ConditionExpression="attribute_exists(pk) AND #status <> :spam",
                 ExpressionAttributeNames={"#status": "status", "#language": "language"},
                 ExpressionAttributeValues=_to_item(
@@ -186,6 +189,7 @@ class DynamoConversationStore:
                         ":language": classification.language.code,
                         ":now": now,
                     }
+                    | ({":topic": str(classification.topic.code)} if classification.topic else {})
                 ),
             )
         except ClientError as exc:

@@ -13,15 +13,16 @@ from typing import Any
 
 import requests
 
+from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
+from socialcare.errors import ConfigurationError
 from socialcare.local.embedded_aws import FAKE_CREDENTIALS
 from socialcare.local.scenario import Player, render_summary
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
 from socialcare.local.standins import PortInUse
 from socialcare.local.views import conversations, render_calls, render_inbox
-from socialcare.services.classify import classify_text
 
 
 class CommandError(Exception):
@@ -124,9 +125,20 @@ def demo(args: argparse.Namespace) -> int:
 
 def classify(args: argparse.Namespace) -> int:
     """Try the classifier on text without a stack: support leads check their rules here."""
+    from socialcare.classification.rules import RuleBook  # noqa: PLC0415 - only this command
+    from socialcare.services.classify import classify_text  # noqa: PLC0415 - loads the models
+
+    try:
+        brands = load_brands(args.brands_dir).brands
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    brand = brands.get(args.brand) if args.brand else next(iter(brands.values()))
+    if brand is None:
+        raise CommandError(f"no brand {args.brand!r}; there are: {', '.join(brands)}")
+    rules = RuleBook(brand.rules)
     texts = sys.stdin.read().splitlines() if args.text == "-" else [args.text]
     for text in texts:
-        found = classify_text(text)
+        found = classify_text(text, rules)
         print(json.dumps({"text": text, **found.model_dump(mode="json")}, ensure_ascii=False))
     return 0
 

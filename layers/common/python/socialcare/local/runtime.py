@@ -103,7 +103,7 @@ class LocalRuntime:
             started = time.perf_counter()
             output = self.logs.stream.to(self.logs.of(logical_id)) if self.logs else nullcontext()
             with self._environment(spec), output:
-                _name_the_service(spec.environment.get("POWERTOOLS_SERVICE_NAME"))
+                _apply_powertools_settings(spec.environment)
                 try:
                     result, ok, error = handler(event, context), True, None
                 except Exception as exc:
@@ -148,19 +148,22 @@ class LocalRuntime:
         moto_lambda.LambdaFunction._invoke_lambda = ORIGINAL_INVOKE  # type: ignore[method-assign]
 
 
-def _name_the_service(service: str | None) -> None:
-    """In Lambda each function's Powertools Logger and Metrics read POWERTOOLS_SERVICE_NAME
-    at import; here the functions share socialcare.observability, so each invocation names
-    its own service (without it every log line said the first function's name)."""
+def _apply_powertools_settings(environment: dict[str, str]) -> None:
+    """In Lambda each function's Powertools Logger and Metrics read their settings from the
+    environment at import. Here the functions share socialcare.observability, which may even
+    have been imported by the CLI before any function's environment existed, so every
+    invocation applies its own function's service and metrics namespace."""
     observability = sys.modules.get("socialcare.observability")
-    if observability is None or not service:
+    if observability is None:
         return
     logger, metrics = observability.logger, observability.metrics
-    logger.service = service
-    logger._default_log_keys["service"] = service  # private, but clear_state restores from it
-    logger.append_keys(service=service)
-    metrics.service = service
-    metrics.provider.service = service
+    if service := environment.get("POWERTOOLS_SERVICE_NAME"):
+        logger.service = service
+        logger._default_log_keys["service"] = service  # private, but clear_state restores from it
+        logger.append_keys(service=service)
+        metrics.service = metrics.provider.service = service
+    if namespace := environment.get("POWERTOOLS_METRICS_NAMESPACE"):
+        metrics.namespace = metrics.provider.namespace = namespace
 
 
 class _Swap:

@@ -53,6 +53,7 @@ class Summary:
     in_dead_letter: int = 0
     lost: list[str] = field(default_factory=list)
     languages: Counter[str] = field(default_factory=Counter)
+    topics: Counter[str] = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -167,19 +168,18 @@ class Player:
             time.sleep(0.2)
         return done
 
-    def languages(self) -> Counter[str]:
-        """What the classifier read in each message: its language, counted."""
+    def readings(self) -> tuple[Counter[str], Counter[str]]:
+        """What the classifier read in each message: languages and topics, counted."""
         pages = self.ddb.get_paginator("scan").paginate(
             TableName=self.table,
             FilterExpression="begins_with(sk, :m) AND attribute_exists(classification)",
             ExpressionAttributeValues={":m": {"S": "MSG#"}},
             ProjectionExpression="classification",
         )
-        return Counter(
-            item["classification"]["M"]["language"]["M"]["code"]["S"]
-            for page in pages
-            for item in page["Items"]
-        )
+        found = [item["classification"]["M"] for page in pages for item in page["Items"]]
+        languages = Counter(f["language"]["M"]["code"]["S"] for f in found)
+        topics = Counter(f["topic"]["M"]["code"]["S"] for f in found if "topic" in f)
+        return languages, topics
 
     def dead_letters(self) -> int:
         total = 0
@@ -230,7 +230,7 @@ class Player:
             )
         summary.taken_up = self.wait_until_taken_up(summary.stored)
         summary.in_dead_letter = self.dead_letters()
-        summary.languages = self.languages()
+        summary.languages, summary.topics = self.readings()
         if summary.taken_up < summary.stored:
             summary.lost.append(
                 f"{summary.stored - summary.taken_up} stored messages never reached the classifier"
@@ -253,7 +253,9 @@ def render_summary(summary: Summary, out: TextIO) -> None:
         print(f"  {label:<40} {value:>5}", file=out)
     read = ", ".join(f"{code} {n}" for code, n in summary.languages.most_common())
     print(f"  {'languages read':<40} {read}", file=out)
-    for later in ("sentiment, topic, priority, answer", "answered from Slack", "escalated"):
+    topics = ", ".join(f"{code} {n}" for code, n in summary.topics.most_common())
+    print(f"  {'topics (brand rules)':<40} {topics or '-'}", file=out)
+    for later in ("sentiment, priority, suggested answer", "answered from Slack", "escalated"):
         print(f"  {later:<40}   not yet (arrives with its issue)", file=out)
     verdict = (
         "no message lost"

@@ -1,6 +1,33 @@
 """What the classify step found in a message."""
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class Topic(StrEnum):
+    """The topics a support desk uses everywhere (issue 4); brands name finer intents in rules."""
+
+    ORDER_STATUS = "order_status"
+    DELIVERY = "delivery"
+    PAYMENT = "payment"
+    REFUND_RETURN = "refund_return"
+    PRODUCT_DEFECT = "product_defect"
+    AVAILABILITY = "availability"
+    ACCOUNT_LOGIN = "account_login"
+    STORE_EXPERIENCE = "store_experience"
+    PRAISE = "praise"
+    QUESTION = "question"
+    OTHER = "other"
+
+
+class TopicGuess(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: Topic
+    source: str = Field(description="rule (a brand rule matched) or model")
+    reason: str = Field(description="which rule and which words, or the model's confidence")
+    priority: str | None = Field(default=None, description="the rule's nudge: up or down")
 
 
 class LanguageGuess(BaseModel):
@@ -17,3 +44,4 @@ class Classification(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     language: LanguageGuess
+    topic: TopicGuess | None = None

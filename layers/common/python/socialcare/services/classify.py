@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from socialcare.classification import language
+from socialcare.classification.rules import RuleBook
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
@@ -30,14 +31,18 @@ class ClassifyStore(Protocol):
     ) -> TakeUp: ...
 
 
-def classify_text(text: str) -> Classification:
-    return Classification(language=language.detect(text))
+def classify_text(text: str, rules: RuleBook | None = None) -> Classification:
+    """Language first; the brand's rules then pick the topic (before any model, issue 4)."""
+    found = language.detect(text)
+    topic = rules.match(text, found.code) if rules is not None else None
+    return Classification(language=found, topic=topic)
 
 
 @dataclass(frozen=True)
 class ClassifyDeps:
     store: ClassifyStore
-    classify: Callable[[str], Classification] = field(default=classify_text)
+    rulebooks: dict[str, RuleBook] = field(default_factory=dict)  # brand id -> its rules
+    classify: Callable[[str, RuleBook | None], Classification] = field(default=classify_text)
 
 
 def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
@@ -48,13 +53,14 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     if "processed_at" in message:  # a redelivered request: nothing to redo
         logger.info("message already taken up", extra={"message_ref": request.message_ref})
         return
-    found = deps.classify(str(message.get("text", "")))
+    found = deps.classify(str(message.get("text", "")), deps.rulebooks.get(request.brand_id))
     outcome = deps.store.take_up(request.conversation_id, request.message_sk, found)
     if outcome is TakeUp.MISSING:
         raise MessageMissing(f"{request.message_ref} is not stored")
     if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
+    topic = found.topic.code if found.topic else None
     logger.info(
         f"message {outcome}",
-        extra={"message_ref": request.message_ref, "language": found.language.code},
+        extra={"message_ref": request.message_ref, "language": found.language.code, "topic": topic},
     )

@@ -1,0 +1,43 @@
+"""Words to stems, per language, so that one phrase matches its inflected forms.
+
+Snowball stemmers where they exist (Russian, English; its Serbian stemmer for Croatian).
+Ukrainian and Belarusian have none: there, and for every language as a safety net, two
+words match when one stem begins with the other and the shorter has at least four letters
+(доставка / доставку / доставкою share "доставк").
+"""
+
+import re
+from functools import cache
+from typing import Any
+
+import snowballstemmer
+
+SNOWBALL = {"ru": "russian", "en": "english", "hr": "serbian"}
+MIN_PREFIX = 4
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    algorithm = SNOWBALL.get(language)
+    return snowballstemmer.stemmer(algorithm) if algorithm else None
+
+
+def _normalise(word: str) -> str:
+    return word.lower().replace("ё", "е").replace("’", "'")
+
+
+def stems(text: str, language: str) -> list[str]:
+    words = [_normalise(w) for w in _WORD.findall(text)]
+    stemmer = _stemmer(language)
+    return stemmer.stemWords(words) if stemmer else [_light_stem(w) for w in words]
+
+
+def _light_stem(word: str) -> str:
+    """No stemmer: drop a final vowel or soft sign, enough for the prefix match to work."""
+    return word[:-1] if len(word) > MIN_PREFIX + 1 and word[-1] in "аеєиіїоуюяьыэaeiouy" else word
+
+
+def same_word(a: str, b: str) -> bool:
+    shorter, longer = sorted((a, b), key=len)
+    return shorter == longer or (len(shorter) >= MIN_PREFIX and longer.startswith(shorter))
