@@ -196,3 +196,34 @@ def test_the_brand_rules_set_the_topic_of_the_message_and_the_conversation(
     topic = message["classification"]["topic"]
     assert (topic["code"], topic["source"], topic["priority"]) == ("refund_return", "rule", "up")
     assert of_kind(backbone.table, "META")[0]["topic"] == "refund_return"
+
+
+def test_priority_with_its_reasons_is_stored_on_the_message_and_the_conversation(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    consume(
+        backbone,
+        queued_records(
+            backbone, x_live, tweet("100", "@AcmeSupport СРОЧНО верните деньги за брак")
+        ),
+    )
+    [message] = of_kind(backbone.table, "MSG#")
+    found = message["classification"]["priority"]
+    assert found["level"] == "P1"  # public +1, reach 1532 +1, urgent +2, refund +1, rule up +2
+    assert "urgent: 'СРОЧНО' (+2)" in found["reasons"]
+    assert of_kind(backbone.table, "META")[0]["priority"] == "P1"
+
+
+def test_a_conversation_that_starts_as_spam_is_marked_and_leaves_the_queue(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    consume(
+        backbone,
+        queued_records(
+            backbone, x_live, tweet("100", "@AcmeSupport WIN a free iPhone https://x.co/a")
+        ),
+    )
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "spam" and "queue_pk" not in meta
+    [message] = of_kind(backbone.table, "MSG#")
+    assert message["classification"]["spam"]["is_spam"] is True

@@ -128,16 +128,25 @@ class DynamoConversationStore:
             raise StorageUnavailable(f"storing message failed: {exc}") from exc
         return SaveOutcome(stored, created=True)
 
-    def get_message(self, conversation_id: str, message_sk: str) -> dict[str, Any] | None:
+    def load(
+        self, conversation_id: str, message_sk: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The message and its conversation, in one call."""
+        keys = [{"pk": conversation_pk(conversation_id), "sk": sk} for sk in (message_sk, "META")]
         try:
-            found = self._client.get_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
-                ConsistentRead=True,
-            ).get("Item")
+            found = self._client.batch_get_item(
+                RequestItems={
+                    self._table: {"Keys": [_to_item(k) for k in keys], "ConsistentRead": True}
+                }
+            )
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"reading message failed: {exc}") from exc
-        return _from_item(found) if found else None
+        if found.get("UnprocessedKeys"):
+            raise StorageUnavailable("reading message was throttled; retried by the queue")
+        items = {
+            item["sk"]["S"]: _from_item(item) for item in found["Responses"].get(self._table, [])
+        }
+        return items.get(message_sk), items.get("META")
 
     def take_up(
         self, conversation_id: str, message_sk: str, classification: Classification
@@ -172,25 +181,42 @@ class DynamoConversationStore:
     def _carry_to_conversation(
         self, conversation_id: str, classification: Classification, now: str
     ) -> None:
+        """Latest language, topic and priority; reopened unless spam. A conversation whose
+        first message is spam becomes spam and leaves the queue (never escalated)."""
+        if classification.spam.is_spam:
+            update = "SET #status = :spam, updated_at = :now REMOVE queue_pk, queue_sk"
+            condition = "attribute_exists(pk) AND #status = :new"
+            values: dict[str, Any] = {":spam": "spam", ":new": "new", ":now": now}
+        else:
+            sets = {
+                "#status": ":open",
+                "#language": ":language",
+                "updated_at": ":now",
+                "priority": ":priority",
+                "topic": ":topic",
+            }
+            values = {
+                ":open": "open",
+                ":spam": "spam",
+                ":language": classification.language.code,
+                ":now": now,
+                ":priority": classification.priority.level if classification.priority else None,
+                ":topic": str(classification.topic.code) if classification.topic else None,
+            }
+            values = {k: v for k, v in values.items() if v is not None}
+            update = "SET " + ", ".join(
+                f"{name} = {value}" for name, value in sets.items() if value in values
+            )
+            condition = "attribute_exists(pk) AND #status <> :spam"
+        names = {"#status": "status"} | ({"#language": "language"} if "#language" in update else {})
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression=(
-                    "SET #status = :open, #language = :language, updated_at = :now"
-                    + (", topic = :topic" if classification.topic else "")
-                ),
-                ConditionExpression="attribute_exists(pk) AND #status <> :spam",
-                ExpressionAttributeNames={"#status": "status", "#language": "language"},
-                ExpressionAttributeValues=_to_item(
-                    {
-                        ":open": "open",
-                        ":spam": "spam",
-                        ":language": classification.language.code,
-                        ":now": now,
-                    }
-                    | ({":topic": str(classification.topic.code)} if classification.topic else {})
-                ),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item(values),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":

@@ -138,7 +138,7 @@ def classify(args: argparse.Namespace) -> int:
     rules = RuleBook(brand.rules)
     texts = sys.stdin.read().splitlines() if args.text == "-" else [args.text]
     for text in texts:
-        found = classify_text(text, rules)
+        found = classify_text(text, rules)  # as a first public message: no reach, no waiting
         print(json.dumps({"text": text, **found.model_dump(mode="json")}, ensure_ascii=False))
     return 0
 

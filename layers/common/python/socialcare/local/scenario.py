@@ -179,6 +179,10 @@ class Player:
         found = [item["classification"]["M"] for page in pages for item in page["Items"]]
         languages = Counter(f["language"]["M"]["code"]["S"] for f in found)
         topics = Counter(f["topic"]["M"]["code"]["S"] for f in found if "topic" in f)
+        topics.update(f["priority"]["M"]["level"]["S"] for f in found if "priority" in f)
+        topics.update(
+            "spam" for f in found if f.get("spam", {}).get("M", {}).get("is_spam", {}).get("BOOL")
+        )
         return languages, topics
 
     def dead_letters(self) -> int:
@@ -245,7 +249,7 @@ def render_summary(summary: Summary, out: TextIO) -> None:
         ("duplicates absorbed", summary.duplicates),
         ("ignored (ours, or not a message)", summary.ignored),
         ("rejected (forged)", summary.rejected),
-        ("classified (language so far)", summary.taken_up),
+        ("classified", summary.taken_up),
         ("in dead-letter queues", summary.in_dead_letter),
     ]
     print("\nSummary", file=out)
@@ -253,9 +257,18 @@ def render_summary(summary: Summary, out: TextIO) -> None:
         print(f"  {label:<40} {value:>5}", file=out)
     read = ", ".join(f"{code} {n}" for code, n in summary.languages.most_common())
     print(f"  {'languages read':<40} {read}", file=out)
-    topics = ", ".join(f"{code} {n}" for code, n in summary.topics.most_common())
+    levels = ", ".join(
+        f"{k} {summary.topics[k]}" for k in ("P1", "P2", "P3", "P4") if summary.topics[k]
+    )
+    topics = ", ".join(
+        f"{code} {n}"
+        for code, n in summary.topics.most_common()
+        if code not in {"P1", "P2", "P3", "P4", "spam"}
+    )
     print(f"  {'topics (brand rules)':<40} {topics or '-'}", file=out)
-    for later in ("sentiment, priority, suggested answer", "answered from Slack", "escalated"):
+    print(f"  {'priorities':<40} {levels or '-'}", file=out)
+    print(f"  {'marked spam':<40} {summary.topics['spam']:>5}", file=out)
+    for later in ("sentiment, suggested answer", "answered from Slack", "escalated"):
         print(f"  {later:<40}   not yet (arrives with its issue)", file=out)
     verdict = (
         "no message lost"

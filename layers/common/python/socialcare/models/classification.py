@@ -38,6 +38,21 @@ class LanguageGuess(BaseModel):
     reason: str | None = Field(default=None, description="why, when it is not a plain detection")
 
 
+class Priority(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    level: str = Field(pattern=r"^P[1-4]$")
+    score: int
+    reasons: tuple[str, ...] = ()
+
+
+class SpamVerdict(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    is_spam: bool
+    reasons: tuple[str, ...] = ()
+
+
 class Classification(BaseModel):
     """Grows with issue 4: sentiment, topic, priority, spam and the suggested answer join it."""
 
@@ -45,3 +60,5 @@ class Classification(BaseModel):
 
     language: LanguageGuess
     topic: TopicGuess | None = None
+    spam: SpamVerdict = SpamVerdict(is_spam=False)
+    priority: Priority | None = None

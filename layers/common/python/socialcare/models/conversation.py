@@ -39,3 +39,5 @@ class Conversation(BaseModel):
     message_count: int
     link: str | None = None
     language: str | None = None  # the customer's, from the latest classified message
+    topic: str | None = None
+    priority: str | None = None  # P1..P4, from the latest classified message

@@ -8,10 +8,12 @@ Classification as issue 4 goes on.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
-from socialcare.classification import language
+from socialcare.classification import language, priority, spam
 from socialcare.classification.rules import RuleBook
+from socialcare.clock import Clock, utc_now
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
@@ -24,36 +26,91 @@ class MessageMissing(SupportError):
 
 
 class ClassifyStore(Protocol):
-    def get_message(self, conversation_id: str, message_sk: str) -> dict[str, Any] | None: ...
+    def load(
+        self, conversation_id: str, message_sk: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]: ...
 
     def take_up(
         self, conversation_id: str, message_sk: str, classification: Classification
     ) -> TakeUp: ...
 
 
-def classify_text(text: str, rules: RuleBook | None = None) -> Classification:
-    """Language first; the brand's rules then pick the topic (before any model, issue 4)."""
+@dataclass(frozen=True)
+class Context:
+    """What the conversation tells about a message; the CLI assumes a first public message."""
+
+    followers: int | None = None
+    verified: bool | None = None
+    public: bool = True
+    messages_in_conversation: int = 1
+    waiting_since: datetime | None = None
+    now: datetime = field(default_factory=utc_now)
+
+
+def classify_text(
+    text: str, rules: RuleBook | None = None, context: Context | None = None
+) -> Classification:
+    """Language first; the brand's rules pick the topic (before any model); then spam and
+    priority with its reasons."""
+    about = context or Context()
     found = language.detect(text)
     topic = rules.match(text, found.code) if rules is not None else None
-    return Classification(language=found, topic=topic)
+    verdict = spam.judge(spam.SpamSignals(text=text))
+    rank = priority.score(
+        priority.Signals(
+            followers=about.followers,
+            verified=about.verified,
+            public=about.public,
+            text=text,
+            topic=topic,
+            messages_in_conversation=about.messages_in_conversation,
+            waiting_since=about.waiting_since,
+            now=about.now,
+            spam=verdict.is_spam,
+        )
+    )
+    return Classification(language=found, topic=topic, spam=verdict, priority=rank)
+
+
+def context_of(
+    message: dict[str, Any], conversation: dict[str, Any] | None, now: datetime
+) -> Context:
+    author = message.get("author", {})
+    meta = conversation or {}
+    waiting = meta.get("waiting_since")
+    return Context(
+        followers=int(author["followers"]) if "followers" in author else None,
+        verified=author.get("verified"),
+        public=message.get("kind") != "direct",
+        messages_in_conversation=int(meta.get("message_count", 1)),
+        waiting_since=datetime.fromisoformat(waiting) if waiting else None,
+        now=now,
+    )
 
 
 @dataclass(frozen=True)
 class ClassifyDeps:
     store: ClassifyStore
     rulebooks: dict[str, RuleBook] = field(default_factory=dict)  # brand id -> its rules
-    classify: Callable[[str, RuleBook | None], Classification] = field(default=classify_text)
+    classify: Callable[[str, RuleBook | None, Context | None], Classification] = field(
+        default=classify_text
+    )
+    clock: Clock = utc_now
 
 
 def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     logger.append_keys(conversation_id=request.conversation_id)
-    message = deps.store.get_message(request.conversation_id, request.message_sk)
+    message, conversation = deps.store.load(request.conversation_id, request.message_sk)
     if message is None:
         raise MessageMissing(f"{request.message_ref} is not stored")
     if "processed_at" in message:  # a redelivered request: nothing to redo
         logger.info("message already taken up", extra={"message_ref": request.message_ref})
         return
-    found = deps.classify(str(message.get("text", "")), deps.rulebooks.get(request.brand_id))
+    found = deps.classify(
+        str(message.get("text", "")),
+        deps.rulebooks.get(request.brand_id),
+        context_of(message, conversation, deps.clock()),
+    )
     outcome = deps.store.take_up(request.conversation_id, request.message_sk, found)
     if outcome is TakeUp.MISSING:
         raise MessageMissing(f"{request.message_ref} is not stored")
@@ -62,5 +119,11 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     topic = found.topic.code if found.topic else None
     logger.info(
         f"message {outcome}",
-        extra={"message_ref": request.message_ref, "language": found.language.code, "topic": topic},
+        extra={
+            "message_ref": request.message_ref,
+            "language": found.language.code,
+            "topic": topic,
+            "priority": found.priority.level if found.priority else None,
+            "spam": found.spam.is_spam,
+        },
     )
