@@ -10,11 +10,10 @@ from pydantic import Json
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.classification import language
-from socialcare.classification.rules import RuleBook
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
-from socialcare.services.classify import ClassifyDeps, process
+from socialcare.services.classify import ClassifyDeps, Knowledge, process
 from socialcare.settings import ClassifySettings, load_settings
 
 
@@ -33,7 +32,7 @@ def build_deps() -> ClassifyDeps:
     brands = load_brands(settings.BRANDS_DIR).brands.values()
     return ClassifyDeps(
         store=DynamoConversationStore(settings.TABLE_NAME),
-        rulebooks={brand.id: RuleBook(brand.rules) for brand in brands},
+        brands={brand.id: Knowledge.of(brand) for brand in brands},
     )
 
 

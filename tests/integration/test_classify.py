@@ -8,13 +8,12 @@ import pytest
 from functions.classify_message import app as classify
 from functions.ingest_x import app as ingest_x
 from socialcare.adapters.dynamodb import DynamoConversationStore
-from socialcare.classification.rules import RuleBook
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import x_delivery
 from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.devtools.template_resources import Backbone
-from socialcare.services.classify import ClassifyDeps
+from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import drain, of_kind
@@ -61,7 +60,7 @@ def consume(backbone: Backbone, records: list[dict[str, Any]]) -> dict[str, Any]
     brands = load_brands(BRANDS_DIR).brands.values()  # as the handler's cold start builds them
     deps = ClassifyDeps(
         store=DynamoConversationStore(backbone.table),
-        rulebooks={brand.id: RuleBook(brand.rules) for brand in brands},
+        brands={brand.id: Knowledge.of(brand) for brand in brands},
     )
     result: dict[str, Any] = classify.lambda_handler(
         {"Records": records}, LambdaContext(), deps=deps
@@ -227,3 +226,21 @@ def test_a_conversation_that_starts_as_spam_is_marked_and_leaves_the_queue(
     assert meta["status"] == "spam" and "queue_pk" not in meta
     [message] = of_kind(backbone.table, "MSG#")
     assert message["classification"]["spam"]["is_spam"] is True
+
+
+def test_the_suggested_answer_is_stored_with_the_customers_name_and_order(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    consume(
+        backbone,
+        queued_records(
+            backbone, x_live, tweet("100", "@AcmeSupport where is my order 4411? not arrived")
+        ),
+    )
+    [message] = of_kind(backbone.table, "MSG#")
+    suggestion = message["classification"]["suggestion"]
+    assert suggestion["answer_id"] == "where-is-my-order"
+    assert (
+        suggestion["text"]
+        == "Hi Jane Roe, we're checking order 4411 and will get back to you within the hour."
+    )

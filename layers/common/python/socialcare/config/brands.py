@@ -12,6 +12,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from socialcare.config.answers import AnswerBase, load_answers
 from socialcare.config.rules import BrandRules, load_rules
 from socialcare.errors import ConfigurationError
 from socialcare.models.common import Platform
@@ -44,6 +45,7 @@ class Brand(BaseModel):
     name: str = Field(min_length=1)
     accounts: Accounts
     rules: BrandRules = Field(default_factory=BrandRules, exclude=True)  # from rules.yaml
+    answers: AnswerBase = Field(default_factory=AnswerBase, exclude=True)  # from answers.yaml
 
     @model_validator(mode="after")
     def _has_an_account(self) -> "Brand":
@@ -99,7 +101,9 @@ def load_brand(path: Path) -> Brand:
         raise ConfigurationError(
             f"{path}: id: {brand.id!r} must match its folder name {path.parent.name!r}"
         )
-    return brand.model_copy(update={"rules": load_rules(path.parent)})
+    return brand.model_copy(
+        update={"rules": load_rules(path.parent), "answers": load_answers(path.parent)}
+    )
 
 
 def load_brands(directory: Path) -> BrandDirectory:

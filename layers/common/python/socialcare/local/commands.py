@@ -125,8 +125,7 @@ def demo(args: argparse.Namespace) -> int:
 
 def classify(args: argparse.Namespace) -> int:
     """Try the classifier on text without a stack: support leads check their rules here."""
-    from socialcare.classification.rules import RuleBook  # noqa: PLC0415 - only this command
-    from socialcare.services.classify import classify_text  # noqa: PLC0415 - loads the models
+    from socialcare.services.classify import Knowledge, classify_text  # noqa: PLC0415 - models
 
     try:
         brands = load_brands(args.brands_dir).brands
@@ -135,10 +134,10 @@ def classify(args: argparse.Namespace) -> int:
     brand = brands.get(args.brand) if args.brand else next(iter(brands.values()))
     if brand is None:
         raise CommandError(f"no brand {args.brand!r}; there are: {', '.join(brands)}")
-    rules = RuleBook(brand.rules)
+    knowledge = Knowledge.of(brand)
     texts = sys.stdin.read().splitlines() if args.text == "-" else [args.text]
     for text in texts:
-        found = classify_text(text, rules)  # as a first public message: no reach, no waiting
+        found = classify_text(text, knowledge)  # as a first public message: no reach, no waiting
         print(json.dumps({"text": text, **found.model_dump(mode="json")}, ensure_ascii=False))
     return 0
 

@@ -183,6 +183,7 @@ class Player:
         topics.update(
             "spam" for f in found if f.get("spam", {}).get("M", {}).get("is_spam", {}).get("BOOL")
         )
+        topics.update("suggested" for f in found if "suggestion" in f)
         return languages, topics
 
     def dead_letters(self) -> int:
@@ -263,12 +264,15 @@ def render_summary(summary: Summary, out: TextIO) -> None:
     topics = ", ".join(
         f"{code} {n}"
         for code, n in summary.topics.most_common()
-        if code not in {"P1", "P2", "P3", "P4", "spam"}
+        if code not in {"P1", "P2", "P3", "P4", "spam", "suggested"}
     )
     print(f"  {'topics (brand rules)':<40} {topics or '-'}", file=out)
     print(f"  {'priorities':<40} {levels or '-'}", file=out)
     print(f"  {'marked spam':<40} {summary.topics['spam']:>5}", file=out)
-    for later in ("sentiment, suggested answer", "answered from Slack", "escalated"):
+    suggested, classified = summary.topics["suggested"], max(summary.taken_up, 1)
+    coverage = f"{suggested} of {summary.taken_up} ({100 * suggested / classified:.0f} %)"
+    print(f"  {'suggested answers (answer base)':<40} {coverage}", file=out)
+    for later in ("sentiment", "answered from Slack", "escalated"):
         print(f"  {later:<40}   not yet (arrives with its issue)", file=out)
     verdict = (
         "no message lost"

@@ -53,6 +53,19 @@ class SpamVerdict(BaseModel):
     reasons: tuple[str, ...] = ()
 
 
+class Suggestion(BaseModel):
+    """The prepared answer an agent can send as it is, or edit first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answer_id: str
+    score: float = Field(ge=0.0, le=1.0)
+    language: str
+    text: str
+    missing: tuple[str, ...] = ()  # variables the agent must fill in: [order number]
+    reason: str
+
+
 class Classification(BaseModel):
     """Grows with issue 4: sentiment, topic, priority, spam and the suggested answer join it."""
 
@@ -62,3 +75,4 @@ class Classification(BaseModel):
     topic: TopicGuess | None = None
     spam: SpamVerdict = SpamVerdict(is_spam=False)
     priority: Priority | None = None
+    suggestion: Suggestion | None = None

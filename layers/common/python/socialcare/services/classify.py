@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from socialcare.classification import language, priority, spam
+from socialcare.classification import answers, language, priority, spam
 from socialcare.classification.rules import RuleBook
 from socialcare.clock import Clock, utc_now
+from socialcare.config.answers import AnswerBase
+from socialcare.config.brands import Brand
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
@@ -36,25 +38,39 @@ class ClassifyStore(Protocol):
 
 
 @dataclass(frozen=True)
+class Knowledge:
+    """What a brand taught the classifier: its rules and its answer base."""
+
+    rules: RuleBook
+    answers: AnswerBase
+
+    @classmethod
+    def of(cls, brand: Brand) -> "Knowledge":
+        return cls(RuleBook(brand.rules), brand.answers)
+
+
+@dataclass(frozen=True)
 class Context:
     """What the conversation tells about a message; the CLI assumes a first public message."""
 
     followers: int | None = None
     verified: bool | None = None
     public: bool = True
+    name: str | None = None
+    handle: str | None = None
     messages_in_conversation: int = 1
     waiting_since: datetime | None = None
     now: datetime = field(default_factory=utc_now)
 
 
 def classify_text(
-    text: str, rules: RuleBook | None = None, context: Context | None = None
+    text: str, brand: Knowledge | None = None, context: Context | None = None
 ) -> Classification:
     """Language first; the brand's rules pick the topic (before any model); then spam and
     priority with its reasons."""
     about = context or Context()
     found = language.detect(text)
-    topic = rules.match(text, found.code) if rules is not None else None
+    topic = brand.rules.match(text, found.code) if brand is not None else None
     verdict = spam.judge(spam.SpamSignals(text=text))
     rank = priority.score(
         priority.Signals(
@@ -69,7 +85,13 @@ def classify_text(
             spam=verdict.is_spam,
         )
     )
-    return Classification(language=found, topic=topic, spam=verdict, priority=rank)
+    suggestion = None
+    if brand is not None and not verdict.is_spam:
+        customer = {"name": about.name, "handle": about.handle}
+        suggestion = answers.suggest(brand.answers, text, found.code, topic, customer)
+    return Classification(
+        language=found, topic=topic, spam=verdict, priority=rank, suggestion=suggestion
+    )
 
 
 def context_of(
@@ -82,6 +104,8 @@ def context_of(
         followers=int(author["followers"]) if "followers" in author else None,
         verified=author.get("verified"),
         public=message.get("kind") != "direct",
+        name=author.get("name"),
+        handle=author.get("handle"),
         messages_in_conversation=int(meta.get("message_count", 1)),
         waiting_since=datetime.fromisoformat(waiting) if waiting else None,
         now=now,
@@ -91,8 +115,8 @@ def context_of(
 @dataclass(frozen=True)
 class ClassifyDeps:
     store: ClassifyStore
-    rulebooks: dict[str, RuleBook] = field(default_factory=dict)  # brand id -> its rules
-    classify: Callable[[str, RuleBook | None, Context | None], Classification] = field(
+    brands: dict[str, Knowledge] = field(default_factory=dict)  # brand id -> what it taught
+    classify: Callable[[str, Knowledge | None, Context | None], Classification] = field(
         default=classify_text
     )
     clock: Clock = utc_now
@@ -108,7 +132,7 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         return
     found = deps.classify(
         str(message.get("text", "")),
-        deps.rulebooks.get(request.brand_id),
+        deps.brands.get(request.brand_id),
         context_of(message, conversation, deps.clock()),
     )
     outcome = deps.store.take_up(request.conversation_id, request.message_sk, found)
@@ -116,6 +140,9 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         raise MessageMissing(f"{request.message_ref} is not stored")
     if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
+        # Coverage of the answer base: the share of messages that had a suggestion.
+        covered = "AnswerSuggested" if found.suggestion else "NoAnswer"
+        metrics.add_metric(name=covered, unit=MetricUnit.Count, value=1)
     topic = found.topic.code if found.topic else None
     logger.info(
         f"message {outcome}",

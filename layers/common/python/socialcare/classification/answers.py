@@ -1,0 +1,76 @@
+"""The best prepared answer for a message, in the customer's language, variables filled.
+
+Score: 0.6 when the answer is for the message's topic, plus 0.4 when one of the answer's
+own phrases is in the message (matched on stems, as brand rules are). The best answer at or
+above the brand's threshold is suggested; below it, nothing (a wrong suggestion costs an
+agent more than none).
+"""
+
+import re
+from string import Formatter
+
+from socialcare.classification.stems import same_word, stems
+from socialcare.config.answers import AnswerBase
+from socialcare.models.classification import Suggestion, TopicGuess
+
+TOPIC_WEIGHT, PHRASE_WEIGHT = 0.6, 0.4
+ORDER_NUMBER = re.compile(r"(?:#|№|no\.?\s*|nr\.?\s*)?\b(\d{4,12})\b", re.IGNORECASE)
+PLACEHOLDER = {"name": "[name]", "handle": "[handle]", "order_number": "[order number]"}
+
+
+def _has_phrase(text: str, language: str, phrases: dict[str, tuple[str, ...]]) -> str | None:
+    for lang in (language, "any"):
+        words = stems(text, lang)
+        for phrase in phrases.get(lang, ()):
+            wanted = stems(phrase, lang)
+            if wanted and any(
+                all(same_word(words[i + j], wanted[j]) for j in range(len(wanted)))
+                for i in range(len(words) - len(wanted) + 1)
+            ):
+                return phrase
+    return None
+
+
+def suggest(
+    base: AnswerBase,
+    text: str,
+    language: str,
+    topic: TopicGuess | None,
+    customer: dict[str, str | None],
+) -> Suggestion | None:
+    best: tuple[float, int, str | None] | None = None
+    for index, answer in enumerate(base.answers):
+        on_topic = topic is not None and answer.topic == topic.code
+        phrase = _has_phrase(text, language, {str(k): v for k, v in answer.phrases.items()})
+        score = TOPIC_WEIGHT * on_topic + PHRASE_WEIGHT * (phrase is not None)
+        if score >= base.threshold and score > 0 and (best is None or score > best[0]):
+            best = (score, index, phrase)
+    if best is None:
+        return None
+    score, index, phrase = best
+    answer = base.answers[index]
+    in_language = language if language in answer.texts else base.fallback_language
+    order = ORDER_NUMBER.search(text)
+    values = {
+        "name": customer.get("name"),
+        "handle": customer.get("handle"),
+        "order_number": order and order.group(1),
+    }
+    wanted = {field for _, field, _, _ in Formatter().parse(answer.texts[in_language]) if field}
+    missing = sorted(v for v in wanted if not values.get(v))
+    filled = answer.texts[in_language].format(
+        **{k: values.get(k) or PLACEHOLDER[k] for k in PLACEHOLDER}
+    )
+    why = [f"topic {answer.topic}"] if topic is not None and answer.topic == topic.code else []
+    if phrase:
+        why.append(f"phrase '{phrase}'")
+    if in_language != language:
+        why.append(f"no {language} text: {in_language}")
+    return Suggestion(
+        answer_id=answer.id,
+        score=round(score, 2),
+        language=in_language,
+        text=filled,
+        missing=tuple(missing),
+        reason=", ".join(why),
+    )
