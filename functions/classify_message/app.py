@@ -1,5 +1,7 @@
 """SQS classify queue → one record at a time, partial batch failures, FIFO order kept."""
 
+import json
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -13,12 +15,24 @@ from socialcare.classification import language
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
-from socialcare.services.classify import ClassifyDeps, Knowledge, process
+from socialcare.services.classify import ClassifyDeps, Knowledge, PrefetchedStore, process
 from socialcare.settings import ClassifySettings, load_settings
 
 
 class ClassifyRecord(SqsRecordModel):
     body: Json[ClassifyRequest]  # type: ignore[assignment]
+
+
+def prefetch(event: dict[str, Any], store: Any) -> dict[tuple[str, str], Any]:
+    """One read for the whole batch; a body that cannot be read is left to its record."""
+    wanted = []
+    for record in event.get("Records", []):
+        try:
+            body = json.loads(record["body"])
+            wanted.append((str(body["conversation_id"]), str(body["message_sk"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return store.load_many(wanted) if wanted and hasattr(store, "load_many") else {}
 
 
 # A failure holds back only the rest of its own conversation (message group).
@@ -42,9 +56,10 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: ClassifyDeps | None = None
 ) -> dict[str, Any]:
     wired = deps or build_deps()
+    batch = replace(wired, store=PrefetchedStore(wired.store, prefetch(event, wired.store)))
 
     def handle(record: ClassifyRecord) -> None:
-        process(record.body, wired)
+        process(record.body, batch)
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context

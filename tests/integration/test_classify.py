@@ -244,3 +244,42 @@ def test_the_suggested_answer_is_stored_with_the_customers_name_and_order(
         suggestion["text"]
         == "Hi Jane Roe, we're checking order 4411 and will get back to you within the hour."
     )
+
+
+def test_a_conversation_changed_while_classifying_fails_the_record_and_writes_nothing(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    import pytest as _pytest
+
+    from socialcare.errors import StorageUnavailable
+    from socialcare.services.classify import classify_text
+
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    request = json.loads(records[0]["body"])
+    store = DynamoConversationStore(backbone.table)
+    with _pytest.raises(StorageUnavailable, match="changed while classifying"):
+        # The classifier saw "open", but the conversation is "new": something changed it.
+        store.take_up(
+            request["conversation_id"], request["message_sk"], classify_text("hi"), "open"
+        )
+    [message] = of_kind(backbone.table, "MSG#")
+    assert "processed_at" not in message  # the whole transaction was cancelled
+    assert consume(backbone, records) == {"batchItemFailures": []}  # a fresh read then succeeds
+
+
+def test_two_messages_of_one_conversation_in_one_batch_both_go_through(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    records = queued_records(
+        backbone,
+        x_live,
+        tweet("100", "@AcmeSupport where is my order?"),
+        tweet("101", "@AcmeSupport hello?? still waiting", reply_to="100"),
+    )
+    assert (
+        len(records) == 2
+        and records[0]["attributes"]["MessageGroupId"] == records[1]["attributes"]["MessageGroupId"]
+    )
+    assert consume(backbone, records) == {"batchItemFailures": []}  # one read for the batch
+    assert all("processed_at" in m for m in of_kind(backbone.table, "MSG#"))
+    assert of_kind(backbone.table, "META")[0]["status"] == "open"

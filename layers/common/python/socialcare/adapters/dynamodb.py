@@ -132,97 +132,98 @@ class DynamoConversationStore:
         self, conversation_id: str, message_sk: str
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """The message and its conversation, in one call."""
-        keys = [{"pk": conversation_pk(conversation_id), "sk": sk} for sk in (message_sk, "META")]
+        found = self.load_many([(conversation_id, message_sk)])
+        return found.get((conversation_id, message_sk), (None, None))
+
+    def load_many(
+        self, wanted: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+        """Messages and their conversations, for a whole queue batch in one call (<= 50)."""
+        keys = {(conversation_pk(c), sk) for c, sk in wanted}
+        keys |= {(conversation_pk(c), "META") for c, _ in wanted}
         try:
             found = self._client.batch_get_item(
                 RequestItems={
-                    self._table: {"Keys": [_to_item(k) for k in keys], "ConsistentRead": True}
+                    self._table: {
+                        "Keys": [_to_item({"pk": pk, "sk": sk}) for pk, sk in sorted(keys)],
+                        "ConsistentRead": True,
+                    }
                 }
             )
         except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading message failed: {exc}") from exc
+            raise StorageUnavailable(f"reading messages failed: {exc}") from exc
         if found.get("UnprocessedKeys"):
-            raise StorageUnavailable("reading message was throttled; retried by the queue")
+            raise StorageUnavailable("reading messages was throttled; retried by the queue")
         items = {
-            item["sk"]["S"]: _from_item(item) for item in found["Responses"].get(self._table, [])
+            (item["pk"]["S"], item["sk"]["S"]): _from_item(item)
+            for item in found["Responses"].get(self._table, [])
         }
-        return items.get(message_sk), items.get("META")
+        return {
+            (c, sk): (items.get((conversation_pk(c), sk)), items.get((conversation_pk(c), "META")))
+            for c, sk in wanted
+        }
 
     def take_up(
-        self, conversation_id: str, message_sk: str, classification: Classification
+        self,
+        conversation_id: str,
+        message_sk: str,
+        classification: Classification,
+        seen_status: str | None,
     ) -> TakeUp:
-        """Store what the classifier found on the message and mark it processed, then carry it
-        to the conversation and reopen it (a new customer message reopens an answered or
-        resolved conversation, as in every helpdesk), unless it is spam.
+        """In one transaction: store what the classifier found on the message (marking it
+        processed) and carry it to the conversation, whose status the classifier saw moments
+        ago (``seen_status``): a new customer message reopens an answered or resolved
+        conversation, as in every helpdesk; spam stays spam; a conversation whose first
+        message is spam becomes spam and leaves the queue (never escalated).
 
-        Both writes are conditional, so a redelivered request changes nothing; the failed
-        condition's old item tells "already processed" from "not stored" without a read.
+        The message's condition makes a redelivered request change nothing; the
+        conversation's condition (its status is still the one seen) makes a change made in
+        between (an agent marking spam) fail the record, which the queue then retries.
         """
         now = iso(self._clock())
-        found = classification.model_dump(exclude_none=True)
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
-                UpdateExpression="SET processed_at = :now, classification = :found",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(processed_at)",
-                ExpressionAttributeValues=_to_item({":now": now, ":found": _decimals(found)}),
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        found = _decimals(classification.model_dump(exclude_none=True))
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                    "UpdateExpression": "SET processed_at = :now, classification = :found",
+                    "ConditionExpression": (
+                        "attribute_exists(pk) AND attribute_not_exists(processed_at)"
+                    ),
+                    "ExpressionAttributeValues": _to_item({":now": now, ":found": found}),
+                }
+            }
+        ]
+        change = _conversation_change(classification, seen_status, now)
+        if change is not None:
+            update, values = change
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                        "UpdateExpression": update,
+                        "ConditionExpression": "#status = :seen",
+                        "ExpressionAttributeNames": {"#status": "status", "#language": "language"}
+                        if "#language" in update
+                        else {"#status": "status"},
+                        "ExpressionAttributeValues": _to_item(values | {":seen": seen_status}),
+                    }
+                }
             )
+        try:
+            self._transact_with_conflict_retries(items)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"marking message failed: {exc}") from exc
-            return TakeUp.ALREADY if "Item" in exc.response else TakeUp.MISSING
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return TakeUp.ALREADY
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise StorageUnavailable("the conversation changed while classifying") from exc
+            raise StorageUnavailable(f"storing the classification failed: {exc}") from exc
         except BotoCoreError as exc:
-            raise StorageUnavailable(f"marking message failed: {exc}") from exc
-        self._carry_to_conversation(conversation_id, classification, now)
+            raise StorageUnavailable(f"storing the classification failed: {exc}") from exc
         return TakeUp.TAKEN
-
-    def _carry_to_conversation(
-        self, conversation_id: str, classification: Classification, now: str
-    ) -> None:
-        """Latest language, topic and priority; reopened unless spam. A conversation whose
-        first message is spam becomes spam and leaves the queue (never escalated)."""
-        if classification.spam.is_spam:
-            update = "SET #status = :spam, updated_at = :now REMOVE queue_pk, queue_sk"
-            condition = "attribute_exists(pk) AND #status = :new"
-            values: dict[str, Any] = {":spam": "spam", ":new": "new", ":now": now}
-        else:
-            sets = {
-                "#status": ":open",
-                "#language": ":language",
-                "updated_at": ":now",
-                "priority": ":priority",
-                "topic": ":topic",
-            }
-            values = {
-                ":open": "open",
-                ":spam": "spam",
-                ":language": classification.language.code,
-                ":now": now,
-                ":priority": classification.priority.level if classification.priority else None,
-                ":topic": str(classification.topic.code) if classification.topic else None,
-            }
-            values = {k: v for k, v in values.items() if v is not None}
-            update = "SET " + ", ".join(
-                f"{name} = {value}" for name, value in sets.items() if value in values
-            )
-            condition = "attribute_exists(pk) AND #status <> :spam"
-        names = {"#status": "status"} | ({"#language": "language"} if "#language" in update else {})
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item(values),
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"updating conversation failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"updating conversation failed: {exc}") from exc
 
     def _transact_with_conflict_retries(self, items: list[dict[str, Any]]) -> None:
         """Two messages of one conversation at the same moment both update it; DynamoDB then
@@ -341,3 +342,31 @@ class DynamoConversationStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": _to_item(values),
         }
+
+
+def _conversation_change(
+    classification: Classification, seen_status: str | None, now: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The update the conversation needs after this message, or None when it stays as it is."""
+    if seen_status is None or seen_status == "spam":
+        return None
+    if classification.spam.is_spam:
+        if seen_status != "new":
+            return None  # spam inside a real customer's conversation: only the message is marked
+        return "SET #status = :spam, updated_at = :now REMOVE queue_pk, queue_sk", {
+            ":spam": "spam",
+            ":now": now,
+        }
+    values: dict[str, Any] = {
+        ":open": "open",
+        ":language": classification.language.code,
+        ":now": now,
+    }
+    sets = ["#status = :open", "#language = :language", "updated_at = :now"]
+    if classification.topic is not None:
+        sets.append("topic = :topic")
+        values[":topic"] = str(classification.topic.code)
+    if classification.priority is not None:
+        sets.append("priority = :priority")
+        values[":priority"] = classification.priority.level
+    return "SET " + ", ".join(sets), values

@@ -27,13 +27,20 @@ class MessageMissing(SupportError):
     """A classify request for a message that is not stored: retried, then dead-lettered."""
 
 
+Loaded = tuple[dict[str, Any] | None, dict[str, Any] | None]  # the message and its conversation
+
+
 class ClassifyStore(Protocol):
     def load(
         self, conversation_id: str, message_sk: str
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]: ...
 
     def take_up(
-        self, conversation_id: str, message_sk: str, classification: Classification
+        self,
+        conversation_id: str,
+        message_sk: str,
+        classification: Classification,
+        seen_status: str | None,
     ) -> TakeUp: ...
 
 
@@ -112,6 +119,40 @@ def context_of(
     )
 
 
+class PrefetchedStore:
+    """One queue batch's messages and conversations, read in one call before the batch runs.
+
+    A record whose keys were not prefetched (or whose body could not be read) falls back to
+    the store; after each take-up the conversation's new status is remembered, so a second
+    message of the same conversation in the batch sees what the first one left."""
+
+    def __init__(self, store: ClassifyStore, prefetched: dict[tuple[str, str], Loaded]) -> None:
+        self._store = store
+        self._prefetched = prefetched
+
+    def load(self, conversation_id: str, message_sk: str) -> Loaded:
+        found = self._prefetched.get((conversation_id, message_sk))
+        return found if found is not None else self._store.load(conversation_id, message_sk)
+
+    def take_up(
+        self,
+        conversation_id: str,
+        message_sk: str,
+        classification: Classification,
+        seen_status: str | None,
+    ) -> TakeUp:
+        outcome = self._store.take_up(conversation_id, message_sk, classification, seen_status)
+        if outcome is TakeUp.TAKEN and seen_status not in (None, "spam"):
+            if not classification.spam.is_spam:
+                status = "open"
+            else:
+                status = "spam" if seen_status == "new" else seen_status
+            for (conversation, _), (_, meta) in self._prefetched.items():
+                if conversation == conversation_id and meta is not None:
+                    meta["status"] = status
+        return outcome
+
+
 @dataclass(frozen=True)
 class ClassifyDeps:
     store: ClassifyStore
@@ -135,7 +176,8 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         deps.brands.get(request.brand_id),
         context_of(message, conversation, deps.clock()),
     )
-    outcome = deps.store.take_up(request.conversation_id, request.message_sk, found)
+    seen_status = conversation.get("status") if conversation else None
+    outcome = deps.store.take_up(request.conversation_id, request.message_sk, found, seen_status)
     if outcome is TakeUp.MISSING:
         raise MessageMissing(f"{request.message_ref} is not stored")
     if outcome is TakeUp.TAKEN:
