@@ -140,13 +140,11 @@ def bench_webhooks(
             for i in range(messages + 1)
         ]
         brand = deps.brands.brands["acme"]
-        floor_messages = [
-            normalise(
-                XWebhook.model_validate(x_tweets(tweet(str(2 * 10**18 + i), f"@AcmeSupport {i}?"))),
-                brand,
-            ).messages[0]
+        floor_payloads = [
+            XWebhook.model_validate(x_tweets(tweet(str(2 * 10**18 + i), f"@AcmeSupport {i}?")))
             for i in range(messages)
         ]
+        floor_messages = [normalise(p, p.events(), brand).messages[0] for p in floor_payloads]
 
         ingest_x.lambda_handler(
             events[0], Context(), deps=deps
