@@ -6,10 +6,9 @@ import string
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from socialcare.errors import ConfigurationError
+from socialcare.config.files import read_model
 from socialcare.models.classification import Topic
 
 ANSWERS_FILE = "answers.yaml"
@@ -57,16 +56,4 @@ class AnswerBase(BaseModel):
 
 
 def load_answers(brand_dir: Path) -> AnswerBase:
-    path = brand_dir / ANSWERS_FILE
-    if not path.exists():
-        return AnswerBase()
-    try:
-        return AnswerBase.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{path}: cannot read: {exc}") from exc
-    except ValidationError as exc:
-        fields = "\n".join(
-            f"  {'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        )
-        raise ConfigurationError(f"{path}: invalid answer base\n{fields}") from exc
+    return read_model(brand_dir / ANSWERS_FILE, AnswerBase, "answer base")

@@ -7,10 +7,9 @@ matches, in file order, decides the topic.
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from socialcare.errors import ConfigurationError
+from socialcare.config.files import read_model
 from socialcare.models.classification import Topic
 
 RULES_FILE = "rules.yaml"
@@ -41,17 +40,4 @@ class BrandRules(BaseModel):
 
 
 def load_rules(brand_dir: Path) -> BrandRules:
-    path = brand_dir / RULES_FILE
-    if not path.exists():
-        return BrandRules()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return BrandRules.model_validate(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{path}: cannot read: {exc}") from exc
-    except ValidationError as exc:
-        fields = "\n".join(
-            f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        )
-        raise ConfigurationError(f"{path}: invalid rules\n{fields}") from exc
+    return read_model(brand_dir / RULES_FILE, BrandRules, "rules")
