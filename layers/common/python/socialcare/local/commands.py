@@ -19,7 +19,7 @@ from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare.errors import ConfigurationError
 from socialcare.local.embedded_aws import FAKE_CREDENTIALS
-from socialcare.local.scenario import Player, render_summary
+from socialcare.local.scenario import Player, render_readings, render_summary
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
 from socialcare.local.standins import PortInUse
 from socialcare.local.views import conversations, render_calls, render_inbox
@@ -113,6 +113,7 @@ def demo(args: argparse.Namespace) -> int:
             root / "events",
         )
         summary = player.play(scenario, sys.stdout)
+        render_readings(player.classified_messages(limit=16), sys.stdout)
         render_summary(summary, sys.stdout)
         print("\nThe inbox now:")
         print(render_inbox(conversations(physical["ConversationsTable"])[:12]))

@@ -18,11 +18,13 @@ from typing import Any, TextIO
 
 import boto3
 import requests
+from boto3.dynamodb.types import TypeDeserializer
 
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_tweets
 
+_deserializer = TypeDeserializer()
 PLATFORM_OF_PATH = {"/webhooks/x": "X ", "/webhooks/vk": "VK"}
 
 
@@ -186,6 +188,16 @@ class Player:
         topics.update("suggested" for f in found if "suggestion" in f)
         return languages, topics
 
+    def classified_messages(self, limit: int) -> list[dict[str, Any]]:
+        """The first stored messages, in the order they arrived, with what was read in them."""
+        pages = self.ddb.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="begins_with(sk, :m)",
+            ExpressionAttributeValues={":m": {"S": "MSG#"}},
+        )
+        items = [_plain(item) for page in pages for item in page["Items"]]
+        return sorted(items, key=lambda m: str(m.get("stored_at", "")))[:limit]
+
     def dead_letters(self) -> int:
         total = 0
         for url in self.dead_letter_queues:
@@ -241,6 +253,25 @@ class Player:
                 f"{summary.stored - summary.taken_up} stored messages never reached the classifier"
             )
         return summary
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def render_readings(messages: list[dict[str, Any]], out: TextIO) -> None:
+    """What the classifier read in each message, as an agent would see it on the card."""
+    print("\nWhat the classifier read (first messages, in order)", file=out)
+    for message in messages:
+        found = message.get("classification", {})
+        lang = found.get("language", {}).get("code", "-")
+        topic = found.get("topic", {}).get("code", "-")
+        level = found.get("priority", {}).get("level", "-")
+        spam = " SPAM" if found.get("spam", {}).get("is_spam") else ""
+        answer = found.get("suggestion", {}).get("answer_id", "-")
+        text = " ".join(str(message.get("text", "")).split())[:48]
+        print(f"  {lang:<5} {topic:<15} {level:<3}{spam:<5} answer {answer:<18} {text}", file=out)
+    print("  (sentiment: not yet, arrives with its model)", file=out)
 
 
 def render_summary(summary: Summary, out: TextIO) -> None:
