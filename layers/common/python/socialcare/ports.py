@@ -40,4 +40,3 @@ class TakeUp(StrEnum):
 
     TAKEN = "taken"  # first time: processed now
     ALREADY = "already"  # a redelivered request: nothing changed
-    MISSING = "missing"  # no such message stored

@@ -178,8 +178,6 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     )
     seen_status = conversation.get("status") if conversation else None
     outcome = deps.store.take_up(request.conversation_id, request.message_sk, found, seen_status)
-    if outcome is TakeUp.MISSING:
-        raise MessageMissing(f"{request.message_ref} is not stored")
     if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
         # Coverage of the answer base: the share of messages that had a suggestion.
