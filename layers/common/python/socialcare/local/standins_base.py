@@ -9,6 +9,7 @@ really parses (errors included).
 import copy
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ class FailureScript:
             self._queued.clear()
 
 
-class StandIn:
+class StandIn(ABC):
     """Base WSGI app: ``/_calls`` and ``/_fail`` for other processes, then the API itself.
 
     Subclasses implement ``parse`` (request -> method name and recorded params) and
@@ -126,11 +127,13 @@ class StandIn:
         self.failures = FailureScript()
         self.lock = threading.Lock()  # guards the subclass's fake platform state
 
+    @abstractmethod
     def parse(self, request: Request) -> tuple[str, Json]:
-        raise NotImplementedError
+        """The API method this request calls, and the parameters to record."""
 
+    @abstractmethod
     def dispatch(self, method: str, params: Json, request: Request) -> Reply:
-        raise NotImplementedError
+        """The platform's answer to that call."""
 
     def __call__(
         self, environ: "WSGIEnvironment", start_response: "StartResponse"
