@@ -1,0 +1,45 @@
+"""The benchmark scripts still run (a signature change once broke one unnoticed). Tiny
+parameters, no timing asserted: the figures belong in bench/RESULTS.md, not in tests."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    ("script", "arguments", "expected"),
+    [
+        (
+            "bench/ingest.py",
+            ["--runs", "1", "--messages", "5"],
+            ["(a) cold import", "(b) in-process", "(c) AWS calls"],
+        ),
+        ("bench/local_stack.py", ["--messages", "20", "--clients", "2"], ["no message lost"]),
+        (
+            "bench/classify.py",
+            ["--runs", "1"],
+            ["language accuracy", "messages a second", "cold start"],
+        ),
+    ],
+)
+def test_a_benchmark_runs_to_its_end_and_prints_its_budgets(
+    script: str, arguments: list[str], expected: list[str]
+) -> None:
+    done = subprocess.run(
+        [sys.executable, script, *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=os.environ | {"PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for line in expected:
+        assert line in done.stdout
