@@ -189,7 +189,10 @@ class LocalStack:
     def write_state(self, path: Path | None = None) -> Path:
         target = path or self.workspace / STATE_FILE.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(self.describe(), indent=2))
+        # Atomically: scripts poll for this file and must never read it half-written.
+        partial = target.with_suffix(".partial")
+        partial.write_text(json.dumps(self.describe(), indent=2))
+        partial.replace(target)
         return target
 
     def __enter__(self) -> "LocalStack":
