@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from socialcare.config.answers import AnswerBase, load_answers
+from socialcare.config.files import read_model
 from socialcare.config.rules import BrandRules, load_rules
 from socialcare.errors import ConfigurationError
 from socialcare.models.common import Platform
@@ -80,23 +80,8 @@ class BrandDirectory:
         return self._owners.get((platform, account_id))
 
 
-def _describe(error: ValidationError, source: Path) -> str:
-    lines = [f"{source}: invalid brand configuration"]
-    for item in error.errors(include_url=False):
-        field = ".".join(str(part) for part in item["loc"]) or "(file)"
-        lines.append(f"  {field}: {item['msg']}")
-    return "\n".join(lines)
-
-
 def load_brand(path: Path) -> Brand:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"{path}: cannot read: {exc}") from exc
-    try:
-        brand = Brand.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigurationError(_describe(exc, path)) from exc
+    brand = read_model(path, Brand, "brand configuration", required=True)
     if brand.id != path.parent.name:
         raise ConfigurationError(
             f"{path}: id: {brand.id!r} must match its folder name {path.parent.name!r}"

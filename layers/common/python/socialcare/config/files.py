@@ -11,13 +11,13 @@ from socialcare.errors import ConfigurationError
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_model(path: Path, model: type[M], what: str) -> M:
-    """The file as ``model``; an absent file is the model's defaults."""
-    if not path.exists():
+def read_model(path: Path, model: type[M], what: str, *, required: bool = False) -> M:
+    """The file as ``model``; an absent optional file is the model's defaults."""
+    if not required and not path.exists():
         return model()
     try:
         return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except yaml.YAMLError as exc:
+    except (OSError, yaml.YAMLError) as exc:
         raise ConfigurationError(f"{path}: cannot read: {exc}") from exc
     except ValidationError as exc:
         fields = "\n".join(

@@ -6,13 +6,13 @@ points at it: the code under test is the code that runs in Lambda.
 """
 
 import logging
-import os
 import socket
 from dataclasses import dataclass
 
 import requests
 from moto.server import ThreadedMotoServer
 
+from socialcare.local.environment import EnvironmentSwap
 from socialcare.local.standins import PortInUse
 
 REGION = "eu-west-1"
@@ -49,7 +49,7 @@ def ensure_free(port: int, service: str) -> int:
 class EmbeddedAws:
     port: int = 0
     server: ThreadedMotoServer | None = None
-    _saved_environment: dict[str, str | None] | None = None
+    _environment: EnvironmentSwap | None = None
 
     @property
     def endpoint(self) -> str:
@@ -64,8 +64,8 @@ class EmbeddedAws:
             "AWS_REGION": REGION,
             "AWS_ENDPOINT_URL": self.endpoint,
         }
-        self._saved_environment = {k: os.environ.get(k) for k in environment}
-        os.environ.update(environment)
+        self._environment = EnvironmentSwap(environment)
+        self._environment.apply()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
@@ -85,9 +85,6 @@ class EmbeddedAws:
             # moto shuts the server down but leaves its socket open (canary-tested).
             self.server._server.server_close()  # type: ignore[union-attr]
             self.server = None
-        for name, value in (self._saved_environment or {}).items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved_environment = None
+        if self._environment is not None:
+            self._environment.restore()
+            self._environment = None

@@ -11,7 +11,6 @@ API, SNS → Lambda) are routed here too, by replacing moto's Docker runner (aws
 
 import importlib.util
 import json
-import os
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ from typing import Any
 import moto.awslambda.models as moto_lambda
 
 from socialcare.local.deploy import FunctionSpec
+from socialcare.local.environment import EnvironmentSwap
 from socialcare.local.logs import FunctionLogs
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -86,8 +86,8 @@ class LocalRuntime:
         spec.loader.exec_module(module)
         return module
 
-    def _environment(self, spec: FunctionSpec) -> "_Swap":
-        return _Swap(spec.environment | {"AWS_LAMBDA_FUNCTION_NAME": spec.name})
+    def _environment(self, spec: FunctionSpec) -> EnvironmentSwap:
+        return EnvironmentSwap(spec.environment | {"AWS_LAMBDA_FUNCTION_NAME": spec.name})
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Invocation:
         """Run one invocation; an exception is returned as a failed Invocation, not raised."""
@@ -164,22 +164,3 @@ def _apply_powertools_settings(environment: dict[str, str]) -> None:
         metrics.service = metrics.provider.service = service
     if namespace := environment.get("POWERTOOLS_METRICS_NAMESPACE"):
         metrics.namespace = metrics.provider.namespace = namespace
-
-
-class _Swap:
-    """Set environment variables for the duration of a ``with`` block, then restore them."""
-
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-        self.saved: dict[str, str | None] = {}
-
-    def __enter__(self) -> None:
-        self.saved = {k: os.environ.get(k) for k in self.values}
-        os.environ.update(self.values)
-
-    def __exit__(self, *_: object) -> None:
-        for key, old in self.saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
