@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .PHONY: venv test lint typecheck check-config template build unit events bench demo clean \
-	layer-requirements
+	layer-requirements models
 
 venv: $(STAMP)
 
@@ -49,6 +49,17 @@ events: venv
 
 layer-requirements: venv
 	$(BIN)/python -m socialcare.devtools.layer_requirements
+
+# The trainer (fastText's own Python package) and the predictor the functions use
+# (fasttext-predict) install the same module name, so training has an environment of its own.
+TRAIN_VENV := .venv-train
+$(TRAIN_VENV)/.installed:
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet fasttext-wheel==0.9.2 'numpy<2'
+	@touch $@
+
+models: $(TRAIN_VENV)/.installed
+	PYTHONPATH=layers/common/python $(TRAIN_VENV)/bin/python -m socialcare.devtools.train_models
 
 bench: venv
 	$(BIN)/python bench/ingest.py --runs 7 --messages 300

@@ -283,3 +283,37 @@ def test_two_messages_of_one_conversation_in_one_batch_both_go_through(
     assert consume(backbone, records) == {"batchItemFailures": []}  # one read for the batch
     assert all("processed_at" in m for m in of_kind(backbone.table, "MSG#"))
     assert of_kind(backbone.table, "META")[0]["status"] == "open"
+
+
+def test_sentiment_is_stored_on_the_message_and_the_conversation(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    consume(
+        backbone,
+        queued_records(
+            backbone, x_live, tweet("100", "@AcmeSupport worst service ever, nobody answers 😡")
+        ),
+    )
+    [message] = of_kind(backbone.table, "MSG#")
+    feeling = message["classification"]["sentiment"]
+    assert feeling["label"] == "negative" and feeling["score"] < 0
+    assert "negative sentiment (+2)" in message["classification"]["priority"]["reasons"]
+    assert of_kind(backbone.table, "META")[0]["sentiment"] == "negative"
+
+
+def test_a_customer_back_with_a_new_conversation_within_a_week_is_a_repeat_contact(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    day = 86_400_000
+    first = tweet("100", "@AcmeSupport where is my order 4411?", millis=1787566502000)
+    second = tweet("200", "@AcmeSupport still nothing about 4411", millis=1787566502000 + 2 * day)
+    much_later = tweet("300", "@AcmeSupport hello again", millis=1787566502000 + 30 * day)
+    consume(backbone, queued_records(backbone, x_live, first, second, much_later))
+    reasons = {
+        message["text"]: message["classification"]["priority"]["reasons"]
+        for message in of_kind(backbone.table, "MSG#")
+    }
+    repeat = "repeat contact: 1 other conversation in 7 days (+1)"
+    assert repeat not in reasons["@AcmeSupport where is my order 4411?"]
+    assert repeat in reasons["@AcmeSupport still nothing about 4411"]
+    assert not any("repeat contact" in r for r in reasons["@AcmeSupport hello again"])

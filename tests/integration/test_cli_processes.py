@@ -39,9 +39,9 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     assert re.search(r"marked spam\s+[1-9]", out)  # the giveaway bot in the burst
     assert re.search(r"suggested answers \(answer base\)\s+[1-9]\d* of 50", out)
     readings = out.split("What the classifier read")[1].split("Summary")[0]
-    assert re.search(
-        r"^\s+ru\s+order_status\s+P\d", readings, re.MULTILINE
-    )  # per message, as on a card
+    # per message, as on a card: language, sentiment with its score, topic, priority
+    assert re.search(r"^\s+ru\s+-\d\.\d\d\s+order_status\s+P\d", readings, re.MULTILINE)
+    assert re.search(r"sentiment\s+negative \d+, .*positive \d+", out)
     languages = dict(
         re.findall(r"(ru|en|uk|be|hr|other) (\d+)", out.split("languages read")[1].splitlines()[0])
     )

@@ -92,3 +92,20 @@ def test_clear_spam_is_marked_with_its_reason(text: str, reason: str) -> None:
 )
 def test_a_real_customer_with_a_link_is_not_spam(text: str) -> None:
     assert not spam.judge(spam.SpamSignals(text=text)).is_spam
+
+
+def test_negative_sentiment_and_repeat_contact_raise_the_priority_and_say_so() -> None:
+    ranked = priority.score(signals(negative=True, earlier_conversations=2))
+    assert ranked.level == "P2" and ranked.reasons == (
+        "negative sentiment (+2)",
+        "repeat contact: 2 other conversations in 7 days (+2)",
+    )
+    once = priority.score(signals(earlier_conversations=1))
+    assert once.reasons == ("repeat contact: 1 other conversation in 7 days (+1)",)
+
+
+def test_the_models_spam_reading_counts_alone_only_when_near_certain() -> None:
+    assert spam.judge(spam.SpamSignals(text="earn from home, dm me", model=0.97)).is_spam
+    assert not spam.judge(spam.SpamSignals(text="earn from home, dm me", model=0.8)).is_spam
+    with_link = spam.judge(spam.SpamSignals(text="earn from home https://x.co/a", model=0.8))
+    assert with_link.reasons == ("reads like spam (model 0.80)",)

@@ -27,6 +27,7 @@ class IngestSettings(Settings):
 class ClassifySettings(Settings):
     TABLE_NAME: str
     BRANDS_DIR: Path
+    MODELS_DIR: Path | None = None  # unset: the models shipped in the package
 
 
 class XIngestSettings(IngestSettings):

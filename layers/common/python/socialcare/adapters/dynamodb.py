@@ -238,6 +238,23 @@ class DynamoConversationStore:
                     raise
                 time.sleep(random.uniform(0.02, 0.08) * (attempt + 1))  # noqa: S311 - jitter
 
+    def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
+        """How many conversations the customer opened in [since, before): a count over the
+        ByCustomer index (keys only), never the items."""
+        try:
+            found = self._client.query(
+                TableName=self._table,
+                IndexName="ByCustomer",
+                Select="COUNT",
+                KeyConditionExpression="customer_pk = :customer AND customer_sk BETWEEN :a AND :b",
+                ExpressionAttributeValues=_to_item(
+                    {":customer": customer_pk, ":a": since, ":b": before}
+                ),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"counting earlier conversations failed: {exc}") from exc
+        return int(found.get("Count", 0))
+
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         found = self._client.get_item(
             TableName=self._table,
@@ -369,4 +386,7 @@ def _conversation_change(
     if classification.priority is not None:
         sets.append("priority = :priority")
         values[":priority"] = classification.priority.level
+    if classification.sentiment is not None:
+        sets.append("sentiment = :sentiment")
+        values[":sentiment"] = str(classification.sentiment.label)
     return "SET " + ", ".join(sets), values

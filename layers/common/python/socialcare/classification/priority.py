@@ -5,11 +5,12 @@
 | reach: 100,000+ / 10,000+ / 1,000+ followers | +3 / +2 / +1 |
 | verified account | +1 |
 | public (everyone sees how we answer) | +1 |
-| negative sentiment (once the sentiment model lands) | +2 |
+| negative sentiment (the model's label) | +2 |
 | urgency words ("срочно", "urgent", "hitno", ...) | +2 |
 | topic: refund or return, product defect, payment / praise | +1 / -2 |
 | a brand rule's nudge: up / down | +2 / -2 |
 | the customer writes again while waiting: 2nd / 3rd+ message | +1 / +2 |
+| repeat contact: 1 / 2+ other conversations of the customer in 7 days | +1 / +2 |
 | waiting since 1 h / 4 h | +1 / +2 |
 
 Score 6+ is P1, 4-5 P2, 2-3 P3, below 2 P4. Spam is always P4.
@@ -28,6 +29,7 @@ URGENT = re.compile(
 )
 SERIOUS_TOPICS = {Topic.REFUND_RETURN, Topic.PRODUCT_DEFECT, Topic.PAYMENT}
 LEVELS = ((6, "P1"), (4, "P2"), (2, "P3"))
+REPEAT_WINDOW_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Signals:
     now: datetime
     negative: bool = False
     spam: bool = False
+    earlier_conversations: int = 0  # the customer's other conversations in REPEAT_WINDOW
 
 
 Reasons = list[tuple[str, int]]
@@ -65,7 +68,7 @@ def _who(signals: Signals) -> Reasons:
 def _what(signals: Signals) -> Reasons:
     reasons: Reasons = []
     if signals.negative:
-        reasons.append(("negative", 2))
+        reasons.append(("negative sentiment", 2))
     if match := URGENT.search(signals.text):
         reasons.append((f"urgent: '{match.group(0)}'", 2))
     topic = signals.topic
@@ -85,6 +88,15 @@ def _waiting(signals: Signals) -> Reasons:
         reasons.append((f"message {signals.messages_in_conversation} while waiting", 2))
     elif signals.messages_in_conversation == 2:
         reasons.append(("writes again while waiting", 1))
+    if signals.earlier_conversations:
+        count = signals.earlier_conversations
+        reasons.append(
+            (
+                f"repeat contact: {count} other conversation{'s' if count > 1 else ''} in"
+                f" {REPEAT_WINDOW_DAYS} days",
+                2 if count >= 2 else 1,
+            )
+        )
     if signals.waiting_since is not None:
         hours = (signals.now - signals.waiting_since).total_seconds() / 3600
         if hours >= 4:

@@ -44,6 +44,35 @@ class StepResult:
 
 
 @dataclass
+class Readings:
+    """What the classifier read across the stored messages, counted."""
+
+    languages: Counter[str] = field(default_factory=Counter)
+    sentiments: Counter[str] = field(default_factory=Counter)
+    topics: Counter[str] = field(default_factory=Counter)
+    topic_sources: Counter[str] = field(default_factory=Counter)
+    priorities: Counter[str] = field(default_factory=Counter)
+    spam: int = 0
+    suggested: int = 0
+
+    @classmethod
+    def of(cls, found: list[dict[str, Any]]) -> "Readings":
+        read = cls()
+        for reading in found:
+            read.languages[reading["language"]["code"]] += 1
+            if "sentiment" in reading:
+                read.sentiments[reading["sentiment"]["label"]] += 1
+            if "topic" in reading:
+                read.topics[reading["topic"]["code"]] += 1
+                read.topic_sources[reading["topic"]["source"]] += 1
+            if "priority" in reading:
+                read.priorities[reading["priority"]["level"]] += 1
+            read.spam += bool(reading.get("spam", {}).get("is_spam"))
+            read.suggested += "suggestion" in reading
+        return read
+
+
+@dataclass
 class Summary:
     steps: list[StepResult] = field(default_factory=list)
     received: int = 0
@@ -54,8 +83,7 @@ class Summary:
     taken_up: int = 0
     in_dead_letter: int = 0
     lost: list[str] = field(default_factory=list)
-    languages: Counter[str] = field(default_factory=Counter)
-    topics: Counter[str] = field(default_factory=Counter)
+    read: Readings = field(default_factory=Readings)
 
     @property
     def ok(self) -> bool:
@@ -170,23 +198,17 @@ class Player:
             time.sleep(0.2)
         return done
 
-    def readings(self) -> tuple[Counter[str], Counter[str]]:
-        """What the classifier read in each message: languages and topics, counted."""
+    def readings(self) -> Readings:
+        """What the classifier read in each message, counted."""
         pages = self.ddb.get_paginator("scan").paginate(
             TableName=self.table,
             FilterExpression="begins_with(sk, :m) AND attribute_exists(classification)",
             ExpressionAttributeValues={":m": {"S": "MSG#"}},
             ProjectionExpression="classification",
         )
-        found = [item["classification"]["M"] for page in pages for item in page["Items"]]
-        languages = Counter(f["language"]["M"]["code"]["S"] for f in found)
-        topics = Counter(f["topic"]["M"]["code"]["S"] for f in found if "topic" in f)
-        topics.update(f["priority"]["M"]["level"]["S"] for f in found if "priority" in f)
-        topics.update(
-            "spam" for f in found if f.get("spam", {}).get("M", {}).get("is_spam", {}).get("BOOL")
+        return Readings.of(
+            [_plain(item)["classification"] for page in pages for item in page["Items"]]
         )
-        topics.update("suggested" for f in found if "suggestion" in f)
-        return languages, topics
 
     def classified_messages(self, limit: int) -> list[dict[str, Any]]:
         """The first stored messages, in the order they arrived, with what was read in them."""
@@ -247,7 +269,7 @@ class Player:
             )
         summary.taken_up = self.wait_until_taken_up(summary.stored)
         summary.in_dead_letter = self.dead_letters()
-        summary.languages, summary.topics = self.readings()
+        summary.read = self.readings()
         if summary.taken_up < summary.stored:
             summary.lost.append(
                 f"{summary.stored - summary.taken_up} stored messages never reached the classifier"
@@ -259,19 +281,27 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
+SIGNS = {"negative": "-", "neutral": "=", "positive": "+"}
+
+
 def render_readings(messages: list[dict[str, Any]], out: TextIO) -> None:
     """What the classifier read in each message, as an agent would see it on the card."""
     print("\nWhat the classifier read (first messages, in order)", file=out)
     for message in messages:
         found = message.get("classification", {})
         lang = found.get("language", {}).get("code", "-")
+        feeling = found.get("sentiment", {})
+        mood = f"{SIGNS.get(feeling.get('label'), '?')}{abs(float(feeling.get('score', 0))):.2f}"
         topic = found.get("topic", {}).get("code", "-")
         level = found.get("priority", {}).get("level", "-")
         spam = " SPAM" if found.get("spam", {}).get("is_spam") else ""
         answer = found.get("suggestion", {}).get("answer_id", "-")
-        text = " ".join(str(message.get("text", "")).split())[:48]
-        print(f"  {lang:<5} {topic:<15} {level:<3}{spam:<5} answer {answer:<18} {text}", file=out)
-    print("  (sentiment: not yet, arrives with its model)", file=out)
+        text = " ".join(str(message.get("text", "")).split())[:44]
+        print(
+            f"  {lang:<5} {mood:<6} {topic:<16} {level:<3}{spam:<5} {answer:<18} {text}",
+            file=out,
+        )
+    print("  (sentiment: - negative, = neutral, + positive, with the model's score)", file=out)
 
 
 def render_summary(summary: Summary, out: TextIO) -> None:
@@ -287,23 +317,22 @@ def render_summary(summary: Summary, out: TextIO) -> None:
     print("\nSummary", file=out)
     for label, value in rows:
         print(f"  {label:<40} {value:>5}", file=out)
-    read = ", ".join(f"{code} {n}" for code, n in summary.languages.most_common())
-    print(f"  {'languages read':<40} {read}", file=out)
-    levels = ", ".join(
-        f"{k} {summary.topics[k]}" for k in ("P1", "P2", "P3", "P4") if summary.topics[k]
-    )
-    topics = ", ".join(
-        f"{code} {n}"
-        for code, n in summary.topics.most_common()
-        if code not in {"P1", "P2", "P3", "P4", "spam", "suggested"}
-    )
-    print(f"  {'topics (brand rules)':<40} {topics or '-'}", file=out)
-    print(f"  {'priorities':<40} {levels or '-'}", file=out)
-    print(f"  {'marked spam':<40} {summary.topics['spam']:>5}", file=out)
-    suggested, classified = summary.topics["suggested"], max(summary.taken_up, 1)
-    coverage = f"{suggested} of {summary.taken_up} ({100 * suggested / classified:.0f} %)"
+    read = summary.read
+
+    def counted(counter: Counter[str]) -> str:
+        return ", ".join(f"{code} {n}" for code, n in counter.most_common()) or "-"
+
+    sources = ", ".join(f"{n} by {source}" for source, n in sorted(read.topic_sources.items()))
+    print(f"  {'languages read':<40} {counted(read.languages)}", file=out)
+    print(f"  {'sentiment':<40} {counted(read.sentiments)}", file=out)
+    print(f"  {'topics (' + sources + ')':<40} {counted(read.topics)}", file=out)
+    levels = ", ".join(f"{k} {read.priorities[k]}" for k in ("P1", "P2", "P3", "P4"))
+    print(f"  {'priorities':<40} {levels}", file=out)
+    print(f"  {'marked spam':<40} {read.spam:>5}", file=out)
+    classified = max(summary.taken_up, 1)
+    coverage = f"{read.suggested} of {summary.taken_up} ({100 * read.suggested / classified:.0f} %)"
     print(f"  {'suggested answers (answer base)':<40} {coverage}", file=out)
-    for later in ("sentiment", "answered from Slack", "escalated"):
+    for later in ("answered from Slack", "escalated"):
         print(f"  {later:<40}   not yet (arrives with its issue)", file=out)
     verdict = (
         "no message lost"

@@ -21,6 +21,20 @@ class Topic(StrEnum):
     OTHER = "other"
 
 
+class Sentiment(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class SentimentGuess(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: Sentiment
+    score: float = Field(ge=-1.0, le=1.0, description="-1 surely negative .. +1 surely positive")
+    confidence: float = Field(ge=0.0, le=1.0, description="the model's probability of the label")
+
+
 class TopicGuess(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -67,11 +81,12 @@ class Suggestion(BaseModel):
 
 
 class Classification(BaseModel):
-    """Grows with issue 4: sentiment, topic, priority, spam and the suggested answer join it."""
+    """Everything the classify step read in one message; stored with the message."""
 
     model_config = ConfigDict(frozen=True)
 
     language: LanguageGuess
+    sentiment: SentimentGuess | None = None
     topic: TopicGuess | None = None
     spam: SpamVerdict = SpamVerdict(is_spam=False)
     priority: Priority | None = None

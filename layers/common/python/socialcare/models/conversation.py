@@ -41,3 +41,4 @@ class Conversation(BaseModel):
     language: str | None = None  # the customer's, from the latest classified message
     topic: str | None = None
     priority: str | None = None  # P1..P4, from the latest classified message
+    sentiment: str | None = None  # negative, neutral or positive, of the latest message

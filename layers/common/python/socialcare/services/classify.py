@@ -1,24 +1,25 @@
 """The classify step: each stored message is read once, in conversation order.
 
-Today it finds the customer's language and moves the conversation's lifecycle (``new``,
-``answered``, ``resolved`` -> ``open``), which ingest leaves to this step so that ingest never
-reads before it writes. Sentiment, topic, priority, spam and the answer-base match join the
-Classification as issue 4 goes on.
+It finds the customer's language, sentiment and topic (a brand rule first, the model for the
+rest), judges spam, ranks priority with its reasons, picks the prepared answer, and moves the
+conversation's lifecycle (``new``, ``answered``, ``resolved`` -> ``open``), which ingest
+leaves to this step so that ingest never reads before it writes.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from socialcare.classification import answers, language, priority, spam
+from socialcare.classification import answers, language, priority, sentiment, spam, topics
+from socialcare.classification.models import Models, shipped
 from socialcare.classification.rules import RuleBook
 from socialcare.clock import Clock, utc_now
 from socialcare.config.answers import AnswerBase
 from socialcare.config.brands import Brand
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
-from socialcare.models.classification import Classification
+from socialcare.models.classification import Classification, Sentiment
+from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import TakeUp
 
@@ -43,6 +44,8 @@ class ClassifyStore(Protocol):
         seen_status: str | None,
     ) -> TakeUp: ...
 
+    def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int: ...
+
 
 @dataclass(frozen=True)
 class Knowledge:
@@ -66,19 +69,27 @@ class Context:
     name: str | None = None
     handle: str | None = None
     messages_in_conversation: int = 1
+    earlier_conversations: int = 0
     waiting_since: datetime | None = None
     now: datetime = field(default_factory=utc_now)
 
 
 def classify_text(
-    text: str, brand: Knowledge | None = None, context: Context | None = None
+    text: str,
+    brand: Knowledge | None = None,
+    context: Context | None = None,
+    models: Models | None = None,
 ) -> Classification:
-    """Language first; the brand's rules pick the topic (before any model); then spam and
-    priority with its reasons."""
+    """Language first; sentiment; the brand's rules pick the topic before the model does;
+    then spam, priority with its reasons, and the prepared answer."""
     about = context or Context()
+    loaded = models or shipped()
     found = language.detect(text)
-    topic = brand.rules.match(text, found.code) if brand is not None else None
-    verdict = spam.judge(spam.SpamSignals(text=text))
+    feeling = sentiment.judge(text, loaded.sentiment)
+    modelled = topics.guess(text, loaded.topic)
+    ruled = brand.rules.match(text, found.code) if brand is not None else None
+    topic = ruled or modelled.topic
+    verdict = spam.judge(spam.SpamSignals(text=text, model=modelled.spam_probability))
     rank = priority.score(
         priority.Signals(
             followers=about.followers,
@@ -89,7 +100,9 @@ def classify_text(
             messages_in_conversation=about.messages_in_conversation,
             waiting_since=about.waiting_since,
             now=about.now,
+            negative=feeling.label is Sentiment.NEGATIVE,
             spam=verdict.is_spam,
+            earlier_conversations=about.earlier_conversations,
         )
     )
     suggestion = None
@@ -97,12 +110,20 @@ def classify_text(
         customer = {"name": about.name, "handle": about.handle}
         suggestion = answers.suggest(brand.answers, text, found.code, topic, customer)
     return Classification(
-        language=found, topic=topic, spam=verdict, priority=rank, suggestion=suggestion
+        language=found,
+        sentiment=feeling,
+        topic=topic,
+        spam=verdict,
+        priority=rank,
+        suggestion=suggestion,
     )
 
 
 def context_of(
-    message: dict[str, Any], conversation: dict[str, Any] | None, now: datetime
+    message: dict[str, Any],
+    conversation: dict[str, Any] | None,
+    now: datetime,
+    earlier_conversations: int = 0,
 ) -> Context:
     author = message.get("author", {})
     meta = conversation or {}
@@ -114,6 +135,7 @@ def context_of(
         name=author.get("name"),
         handle=author.get("handle"),
         messages_in_conversation=int(meta.get("message_count", 1)),
+        earlier_conversations=earlier_conversations,
         waiting_since=datetime.fromisoformat(waiting) if waiting else None,
         now=now,
     )
@@ -133,6 +155,9 @@ class PrefetchedStore:
     def load(self, conversation_id: str, message_sk: str) -> Loaded:
         found = self._prefetched.get((conversation_id, message_sk))
         return found if found is not None else self._store.load(conversation_id, message_sk)
+
+    def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
+        return self._store.earlier_conversations(customer_pk, since, before)
 
     def take_up(
         self,
@@ -157,9 +182,8 @@ class PrefetchedStore:
 class ClassifyDeps:
     store: ClassifyStore
     brands: dict[str, Knowledge] = field(default_factory=dict)  # brand id -> what it taught
-    classify: Callable[[str, Knowledge | None, Context | None], Classification] = field(
-        default=classify_text
-    )
+    models: Models = field(default_factory=shipped)
+    repeat_window: timedelta = timedelta(days=priority.REPEAT_WINDOW_DAYS)
     clock: Clock = utc_now
 
 
@@ -171,10 +195,12 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     if "processed_at" in message:  # a redelivered request: nothing to redo
         logger.info("message already taken up", extra={"message_ref": request.message_ref})
         return
-    found = deps.classify(
+    now = deps.clock()
+    found = classify_text(
         str(message.get("text", "")),
         deps.brands.get(request.brand_id),
-        context_of(message, conversation, deps.clock()),
+        context_of(message, conversation, now, _earlier_conversations(conversation, deps)),
+        deps.models,
     )
     seen_status = conversation.get("status") if conversation else None
     outcome = deps.store.take_up(request.conversation_id, request.message_sk, found, seen_status)
@@ -194,3 +220,13 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
             "spam": found.spam.is_spam,
         },
     )
+
+
+def _earlier_conversations(conversation: dict[str, Any] | None, deps: ClassifyDeps) -> int:
+    """Repeat contact: the customer's other conversations opened in the window before this
+    one began (the ByCustomer index's keys sort by first-message time)."""
+    if not conversation or "customer_pk" not in conversation or "created_at" not in conversation:
+        return 0
+    began = str(conversation["created_at"])
+    since = iso(datetime.fromisoformat(began) - deps.repeat_window)
+    return deps.store.earlier_conversations(str(conversation["customer_pk"]), since, f"{began}#")
