@@ -97,6 +97,14 @@ def quality(loaded: models.Models) -> None:
             f"    {code}: {len(rows)} messages, topic macro-F1 {topic_f1:.2f},"
             f" sentiment macro-F1 {sentiment_f1:.2f}"
         )
+    gold, found = _topics(held_out, no_rules, loaded)
+    spam = sum(g == "spam" for g in gold)
+    caught = sum(g == f == "spam" for g, f in zip(gold, found, strict=True))
+    wrongly = sum(f == "spam" != g for g, f in zip(gold, found, strict=True))
+    print(
+        f"spam: {caught} of {spam} held-out spam messages marked;"
+        f" {wrongly} of {len(gold) - spam} real messages wrongly marked"
+    )
     answer_base_hits(held_out, acme, loaded)
 
 
@@ -159,6 +167,18 @@ def main() -> None:
     print(
         f"cold start: classify function + model {function * 1000:.0f} ms,"
         f" import boto3 {baseline * 1000:.0f} ms: {function / baseline:.2f}x (budget 1.5x)"
+    )
+    # The floor: the libraries the function must use (boto3, Powertools logging, metrics and
+    # batch processing, pydantic), imported with none of socialcare's code or models.
+    floor = cold(
+        "import boto3, pydantic; from aws_lambda_powertools import Logger, Metrics;"
+        " from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor",
+        args.runs,
+    )
+    print(
+        f"    floor (boto3 + Powertools logger, metrics, batch + pydantic, nothing of ours):"
+        f" {floor * 1000:.0f} ms, {floor / baseline:.2f}x; socialcare's code and models add"
+        f" {(function - floor) * 1000:.0f} ms"
     )
 
     built = ROOT / ".aws-sam" / "build" / "DepsLayer" / "python"

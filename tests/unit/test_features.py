@@ -38,3 +38,7 @@ def test_any_text_gives_one_line_the_model_can_read(text: str) -> None:
 def test_a_negation_ends_with_its_sentence_and_stretched_words_are_known() -> None:
     assert features.marks(features.words("nobody answers. Worst service")) == ["__lexneg__"]
     assert features.marks(features.words("ужаааас")) == ["__lexneg__"]
+
+
+def test_a_negation_never_turns_an_emoji() -> None:
+    assert features.marks(features.words("nobody answers 😡")) == ["__lexneg__"]

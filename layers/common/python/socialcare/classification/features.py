@@ -79,7 +79,9 @@ def marks(found: list[str]) -> list[str]:
             continue
         sign = _polarity(word, polarity) or _polarity(_DOUBLES.sub(r"\1", word), polarity)
         if sign is not None:
-            out.append(f"__{'not' if index <= negated_until else 'lex'}{sign}__")
+            # An emoji says what it says: "nobody answers 😡" is not a negated anger.
+            negated = index <= negated_until and word.isalpha()
+            out.append(f"__{'not' if negated else 'lex'}{sign}__")
     return out
 
 
