@@ -61,9 +61,10 @@ $(TRAIN_VENV)/.installed:
 models: $(TRAIN_VENV)/.installed
 	PYTHONPATH=layers/common/python $(TRAIN_VENV)/bin/python -m socialcare.devtools.train_models
 
-bench: venv
+bench: build
 	$(BIN)/python bench/ingest.py --runs 7 --messages 300
 	$(BIN)/python bench/local_stack.py --messages 2000
+	$(BIN)/python bench/classify.py --runs 7
 
 demo: venv
 	$(BIN)/socialcare demo --any-port

@@ -68,11 +68,18 @@ def size_mb(path: Path, only: tuple[str, ...] = ()) -> float:
     return sum(p.stat().st_size for p in files) / 1e6
 
 
-def quality(loaded: models.Models) -> None:
-    for name, rows, budget in (
-        ("airline tweets (en)", list(evalsets.airline()), 0.70),
-        ("SentiRuEval-2016 (ru)", list(evalsets.sentirueval()), 0.60),
-    ):
+def quality(loaded: models.Models, shared: Path) -> None:
+    if not (shared / "airline_sentiment_en").is_dir():
+        print(
+            f"sentiment macro-F1: no evaluation sets in {shared} (they are not in the repository)"
+        )
+        sets = []
+    else:
+        sets = [
+            ("airline tweets (en)", list(evalsets.airline(shared)), 0.70),
+            ("SentiRuEval-2016 (ru)", list(evalsets.sentirueval(shared)), 0.60),
+        ]
+    for name, rows, budget in sets:
         gold = [label for _, label in rows]
         predicted = [sentiment.judge(text, loaded.sentiment).label.value for text, _ in rows]
         f1, per_class = evalsets.macro_f1(gold, predicted)
@@ -139,6 +146,7 @@ def answer_base_hits(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--shared", type=Path, default=evalsets.SHARED, help="../shared/data")
     args = parser.parse_args()
 
     rows = [(lang, text) for lang, text in eval_rows() if len(text.split()) >= 3]
@@ -150,7 +158,7 @@ def main() -> None:
         hits = sum(language.detect(text).code == lang for lang, text in subset)
         print(f"    {code:<6} {hits}/{len(subset)}")
 
-    quality(models.shipped())
+    quality(models.shipped(), args.shared)
 
     texts = [text for _, text in eval_rows()] * 20
     start = time.perf_counter()

@@ -41,7 +41,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "topic": COMMON | {"epoch": 40, "lr": 0.5, "minn": 2, "maxn": 4},
 }
 # cutoff 30,000 rows: 1.2 MB a model and as good as 100,000 (4 MB) on the evaluation sets;
-# at 20,000 words that matter ("worst") were pruned.
+# a 20,000 model read "worst service ever" as positive.
 QUANTISE = {"cutoff": 30_000, "retrain": True, "qnorm": True, "dsub": 2}
 
 
