@@ -11,7 +11,7 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import x_delivery
-from socialcare.devtools.samples import tweet, x_tweets
+from socialcare.devtools.samples import JANE, tweet, x_tweets
 from socialcare.devtools.template_resources import Backbone
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.x_webhook import XWebhookDeps
@@ -317,3 +317,29 @@ def test_a_customer_back_with_a_new_conversation_within_a_week_is_a_repeat_conta
     assert repeat not in reasons["@AcmeSupport where is my order 4411?"]
     assert repeat in reasons["@AcmeSupport still nothing about 4411"]
     assert not any("repeat contact" in r for r in reasons["@AcmeSupport hello again"])
+
+
+def test_the_third_copy_of_a_promotional_text_is_marked_spam_and_a_redelivery_counts_once(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    bots = [{**JANE, "id_str": f"77{i}", "screen_name": f"promo{i}"} for i in range(3)]
+    text = "@AcmeSupport crazy offer, earn from home today https://promo.example/{}"
+    tweets = [tweet(f"90{i}", text.format(i), user=bots[i]) for i in range(3)]
+    records = queued_records(backbone, x_live, tweets[0], tweets[1])
+    consume(backbone, records + [{**records[0], "messageId": "again"}])  # one redelivered
+    consume(backbone, queued_records(backbone, x_live, tweets[2]))
+    verdicts = {m["text"]: m["classification"]["spam"] for m in of_kind(backbone.table, "MSG#")}
+    assert not verdicts[text.format(0)]["is_spam"] and not verdicts[text.format(1)]["is_spam"]
+    assert "the same text in 3 messages today" in verdicts[text.format(2)]["reasons"]
+
+
+def test_many_customers_asking_the_same_plain_question_are_never_a_campaign(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    people = [{**JANE, "id_str": f"55{i}", "screen_name": f"person{i}"} for i in range(4)]
+    asks = [
+        tweet(f"80{i}", "@AcmeSupport where is my order? it is very late", user=people[i])
+        for i in range(4)
+    ]
+    consume(backbone, queued_records(backbone, x_live, *asks))
+    assert not any(m["classification"]["spam"]["is_spam"] for m in of_kind(backbone.table, "MSG#"))

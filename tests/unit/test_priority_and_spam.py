@@ -109,3 +109,20 @@ def test_the_models_spam_reading_counts_alone_only_when_near_certain() -> None:
     assert not spam.judge(spam.SpamSignals(text="earn from home, dm me", model=0.8)).is_spam
     with_link = spam.judge(spam.SpamSignals(text="earn from home https://x.co/a", model=0.8))
     assert with_link.reasons == ("reads like spam (model 0.80)",)
+
+
+def test_the_same_promotional_text_again_and_again_is_a_campaign() -> None:
+    text = "Huge giveaway today, follow and repost https://promo.example/x"
+    assert spam.judge(spam.SpamSignals(text=text, copies=3)).reasons[-1] == (
+        "the same text in 3 messages today"
+    )
+    plain = "where is my order? it is very late now"
+    assert not spam.judge(spam.SpamSignals(text=plain, copies=40)).is_spam
+
+
+def test_a_campaign_key_ignores_links_mentions_and_numbers_and_skips_plain_requests() -> None:
+    one = spam.campaign_key("@a @b Earn 500 a day from home https://x.co/1")
+    other = spam.campaign_key("@c @d earn 900 a day from HOME https://y.co/2")
+    assert one is not None and one == other
+    assert spam.campaign_key("where is my order? it is very late now") is None
+    assert spam.campaign_key("https://x.co/1 hi") is None  # too few words to call it a campaign

@@ -2,6 +2,7 @@
 
 import random
 import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,8 @@ from socialcare.models.message import iso
 from socialcare.ports import SaveOutcome, StoredRef, TakeUp
 
 CONFLICT_RETRIES = 3
+COPIES_CAP = 50  # enough to tell a campaign; the item never grows past it
+COPIES_KEPT = timedelta(days=2)
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -254,6 +257,30 @@ class DynamoConversationStore:
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"counting earlier conversations failed: {exc}") from exc
         return int(found.get("Count", 0))
+
+    def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:
+        """Count the messages that carried one promotional text on one day: a set of message
+        references (a redelivery adds nothing), capped so a flood cannot grow the item, kept
+        two days by TTL."""
+        expires = int((self._clock() + COPIES_KEPT).timestamp())
+        try:
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"TEXT#{brand_id}#{day}#{text_key}", "sk": "TEXT"}),
+                UpdateExpression="ADD refs :ref SET expires_at = if_not_exists(expires_at, :ttl)",
+                ConditionExpression="attribute_not_exists(refs) OR size(refs) < :cap",
+                ExpressionAttributeValues=_to_item(
+                    {":ref": {message_ref}, ":ttl": expires, ":cap": COPIES_CAP}
+                ),
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return COPIES_CAP
+            raise StorageUnavailable(f"counting copies failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"counting copies failed: {exc}") from exc
+        return len(found["Attributes"]["refs"]["SS"])
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         found = self._client.get_item(

@@ -6,7 +6,7 @@ conversation's lifecycle (``new``, ``answered``, ``resolved`` -> ``open``), whic
 leaves to this step so that ingest never reads before it writes.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -46,6 +46,8 @@ class ClassifyStore(Protocol):
 
     def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int: ...
 
+    def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int: ...
+
 
 @dataclass(frozen=True)
 class Knowledge:
@@ -70,6 +72,7 @@ class Context:
     handle: str | None = None
     messages_in_conversation: int = 1
     earlier_conversations: int = 0
+    copies: int = 0  # messages to the brand today with the same promotional text
     waiting_since: datetime | None = None
     now: datetime = field(default_factory=utc_now)
 
@@ -89,7 +92,9 @@ def classify_text(
     modelled = topics.guess(text, loaded.topic)
     ruled = brand.rules.match(text, found.code) if brand is not None else None
     topic = ruled or modelled.topic
-    verdict = spam.judge(spam.SpamSignals(text=text, model=modelled.spam_probability))
+    verdict = spam.judge(
+        spam.SpamSignals(text=text, model=modelled.spam_probability, copies=about.copies)
+    )
     rank = priority.score(
         priority.Signals(
             followers=about.followers,
@@ -159,6 +164,9 @@ class PrefetchedStore:
     def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
         return self._store.earlier_conversations(customer_pk, since, before)
 
+    def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:
+        return self._store.copies(brand_id, day, text_key, message_ref)
+
     def take_up(
         self,
         conversation_id: str,
@@ -196,12 +204,12 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         logger.info("message already taken up", extra={"message_ref": request.message_ref})
         return
     now = deps.clock()
-    found = classify_text(
-        str(message.get("text", "")),
-        deps.brands.get(request.brand_id),
+    text = str(message.get("text", ""))
+    about = replace(
         context_of(message, conversation, now, _earlier_conversations(conversation, deps)),
-        deps.models,
+        copies=_copies(text, message, request, deps),
     )
+    found = classify_text(text, deps.brands.get(request.brand_id), about, deps.models)
     seen_status = conversation.get("status") if conversation else None
     outcome = deps.store.take_up(request.conversation_id, request.message_sk, found, seen_status)
     if outcome is TakeUp.TAKEN:
@@ -230,3 +238,15 @@ def _earlier_conversations(conversation: dict[str, Any] | None, deps: ClassifyDe
     began = str(conversation["created_at"])
     since = iso(datetime.fromisoformat(began) - deps.repeat_window)
     return deps.store.earlier_conversations(str(conversation["customer_pk"]), since, f"{began}#")
+
+
+def _copies(
+    text: str, message: dict[str, Any], request: ClassifyRequest, deps: ClassifyDeps
+) -> int:
+    """How many messages to the brand carried this promotional text on the message's day,
+    this one included; a redelivered message is counted once (the store keeps references)."""
+    key = spam.campaign_key(text)
+    if key is None:
+        return 0
+    day = str(message.get("sent_at", ""))[:10]
+    return deps.store.copies(request.brand_id, day, key, request.message_ref)
