@@ -326,7 +326,7 @@ def test_the_third_copy_of_a_promotional_text_is_marked_spam_and_a_redelivery_co
     text = "@AcmeSupport crazy offer, earn from home today https://promo.example/{}"
     tweets = [tweet(f"90{i}", text.format(i), user=bots[i]) for i in range(3)]
     records = queued_records(backbone, x_live, tweets[0], tweets[1])
-    consume(backbone, records + [{**records[0], "messageId": "again"}])  # one redelivered
+    consume(backbone, [*records, {**records[0], "messageId": "again"}])  # one redelivered
     consume(backbone, queued_records(backbone, x_live, tweets[2]))
     verdicts = {m["text"]: m["classification"]["spam"] for m in of_kind(backbone.table, "MSG#")}
     assert not verdicts[text.format(0)]["is_spam"] and not verdicts[text.format(1)]["is_spam"]

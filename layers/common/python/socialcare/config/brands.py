@@ -1,8 +1,8 @@
 """Which accounts belong to which brand, validated when loaded.
 
-Each brand is a folder ``<BRANDS_DIR>/<brand id>/`` holding ``brand.yaml``; later issues
-add policies and the answer base beside it. In Lambda the folder is the config layer,
-``/opt/brands``; in the repository it is ``layers/config/brands``.
+Each brand is a folder ``<BRANDS_DIR>/<brand id>/`` holding ``brand.yaml``, and beside
+it ``rules.yaml``, ``answers.yaml`` and ``policies.yaml`` (each optional). In Lambda the
+folder is the config layer, ``/opt/brands``; in the repository, ``layers/config/brands``.
 """
 
 from collections.abc import Iterable
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from socialcare.config.answers import AnswerBase, load_answers
 from socialcare.config.files import read_model
+from socialcare.config.policies import BrandPolicies, load_policies
 from socialcare.config.rules import BrandRules, load_rules
 from socialcare.errors import ConfigurationError
 from socialcare.models.common import Platform
@@ -46,6 +47,7 @@ class Brand(BaseModel):
     accounts: Accounts
     rules: BrandRules = Field(default_factory=BrandRules, exclude=True)  # from rules.yaml
     answers: AnswerBase = Field(default_factory=AnswerBase, exclude=True)  # from answers.yaml
+    policies: BrandPolicies = Field(default_factory=BrandPolicies, exclude=True)  # policies.yaml
 
     @model_validator(mode="after")
     def _has_an_account(self) -> "Brand":
@@ -87,7 +89,11 @@ def load_brand(path: Path) -> Brand:
             f"{path}: id: {brand.id!r} must match its folder name {path.parent.name!r}"
         )
     return brand.model_copy(
-        update={"rules": load_rules(path.parent), "answers": load_answers(path.parent)}
+        update={
+            "rules": load_rules(path.parent),
+            "answers": load_answers(path.parent),
+            "policies": load_policies(path.parent),
+        }
     )
 
 

@@ -1,0 +1,1 @@
+"""Reply deadlines: business calendars and the clock arithmetic on them (pure, no AWS)."""
