@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.classification import language, models
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
@@ -43,10 +44,12 @@ def build_deps() -> ClassifyDeps:
     language.load()
     loaded = models.load_models(settings.MODELS_DIR) if settings.MODELS_DIR else models.shipped()
     brands = load_brands(settings.BRANDS_DIR).brands.values()
+    machine = settings.CLOCK_STATE_MACHINE_ARN
     return ClassifyDeps(
         store=DynamoConversationStore(settings.TABLE_NAME),
         brands={brand.id: Knowledge.of(brand) for brand in brands},
         models=loaded,
+        clocks=StepFunctionsClocks(machine) if machine else None,
     )
 
 

@@ -205,3 +205,40 @@ def test_cli_without_a_running_stack_says_how_to_start_one(
     monkeypatch.chdir(tmp_path)
     assert main(["inbox"]) == 2
     assert "start one with `socialcare local`" in capsys.readouterr().err
+
+
+def test_an_urgent_unanswered_mention_escalates_tier_by_tier_on_the_compressed_clock(
+    stack: LocalStack,
+) -> None:
+    """The real state machine: Wait states (an hour takes a second here), the clock task on
+    each step, SNS with message attributes. The acme policy for P1: due in 15 minutes of
+    calendar time, then tiers at 0, 30 minutes and 2 hours past due."""
+    assert stack.deployment is not None
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    queue = sqs.create_queue(QueueName="managers-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(
+        TopicArn=stack.deployment.physical["EscalationTopic"],
+        Protocol="sqs",
+        Endpoint=queue_arn["Attributes"]["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    now_ms = int(time.time() * 1000)
+    urgent = tweet(
+        "1980000000000000777", "@AcmeSupport СРОЧНО! ужасный сервис, где мой заказ?", millis=now_ms
+    )
+    assert post(stack, x_delivery(x_tweets(urgent), local.X_CONSUMER_SECRET)).status_code == 200
+    tiers: list[str] = []
+
+    def all_tiers() -> bool:
+        for message in sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            tiers.append(message["MessageAttributes"]["tier"]["StringValue"])
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+        return len(tiers) >= 3
+
+    eventually(all_tiers, timeout=30)
+    assert sorted(tiers) == ["1", "2", "3"]
+    events = {i["event"]["S"] for i in items(stack, "CLOCK#first_response")}
+    assert events >= {"started", "warned", "breached", "escalated"}

@@ -16,7 +16,8 @@ import pytest
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = ROOT / "template.yaml"
 
 QUEUE = "AWS::SQS::Queue"
 FUNCTION = "AWS::Serverless::Function"
@@ -65,6 +66,8 @@ def translate(template: dict[str, Any]) -> dict[str, Any]:
         for key in ("CodeUri", "ContentUri"):
             if isinstance(props.get(key), str):
                 props[key] = f"s3://local-artifacts/{name}.zip"
+        if isinstance(props.get("DefinitionUri"), str):  # as sam build inlines it
+            props["Definition"] = json.loads((ROOT / props.pop("DefinitionUri")).read_text())
     with pytest.MonkeyPatch.context() as mp:
         # The translator needs a region for ARNs; it makes no AWS call.
         mp.setenv("AWS_DEFAULT_REGION", "eu-west-1")
@@ -389,12 +392,32 @@ def test_webhook_routes_and_urls(template: dict[str, Any], resources: dict[str, 
     assert outputs["VkWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/vk")
 
 
-def test_ops_alert_email_subscription_is_optional(resources: dict[str, Any]) -> None:
+def test_email_subscriptions_are_optional(resources: dict[str, Any]) -> None:
     subscriptions = of_type(resources, "AWS::SNS::Subscription")
-    assert subscriptions
+    expected = {
+        "OpsAlertEmailSubscription": ("HasOpsAlertEmail", "OpsAlertTopic"),
+        "EscalationEmailSubscription": ("HasManagersEmail", "EscalationTopic"),
+    }
+    assert set(subscriptions) == set(expected)
     for name, sub in subscriptions.items():
-        assert sub.get("Condition") == "HasOpsAlertEmail", name
-        assert ref_target(props(sub)["TopicArn"]) == "OpsAlertTopic"
+        condition, topic = expected[name]
+        assert sub.get("Condition") == condition, name
+        assert ref_target(props(sub)["TopicArn"]) == topic
+
+
+def test_the_clock_machine_invokes_only_the_clock_task_and_is_started_by_classify(
+    resources: dict[str, Any],
+) -> None:
+    machine = props(resources["ClockStateMachine"])
+    definition = json.loads((ROOT / machine["DefinitionUri"]).read_text())
+    assert "QueryLanguage" not in definition  # JSONPath: moto runs no JSONata
+    task = definition["States"]["RunStep"]
+    assert task["Retry"] and task["Retry"][0]["BackoffRate"] > 1
+    [statement] = machine["Policies"][0]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    classify = props(resources["ClassifyMessageFunction"])["Policies"][0]["Statement"]
+    start = next(s for s in classify if s["Action"] == "states:StartExecution")
+    assert ref_target(start["Resource"]) == "ClockStateMachine"
 
 
 # ------------------------------------------------------------------------ translate

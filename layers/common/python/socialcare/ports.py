@@ -40,3 +40,11 @@ class TakeUp(StrEnum):
 
     TAKEN = "taken"  # first time: processed now
     ALREADY = "already"  # a redelivered request: nothing changed
+
+
+class Recorded(StrEnum):
+    """What writing a once-only audit event found."""
+
+    NEW = "new"  # written now: act on it
+    PENDING = "pending"  # written before, its notice not yet sent: send it
+    DONE = "done"  # written and its notice sent before: nothing to do

@@ -28,6 +28,12 @@ class ClassifySettings(Settings):
     TABLE_NAME: str
     BRANDS_DIR: Path
     MODELS_DIR: Path | None = None  # unset: the models shipped in the package
+    CLOCK_STATE_MACHINE_ARN: str | None = None  # unset: no reply clocks are started
+
+
+class ClockTaskSettings(Settings):
+    TABLE_NAME: str
+    ESCALATION_TOPIC_ARN: str
 
 
 class XIngestSettings(IngestSettings):

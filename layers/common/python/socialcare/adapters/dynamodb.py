@@ -2,7 +2,7 @@
 
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +11,12 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from socialcare.clock import Clock, utc_now
+from socialcare.deadlines.plan import ClockPlan
 from socialcare.errors import StorageUnavailable
 from socialcare.models import Conversation, InboundMessage
 from socialcare.models.classification import Classification
 from socialcare.models.message import iso
-from socialcare.ports import SaveOutcome, StoredRef, TakeUp
+from socialcare.ports import Recorded, SaveOutcome, StoredRef, TakeUp
 
 CONFLICT_RETRIES = 3
 COPIES_CAP = 50  # enough to tell a campaign; the item never grows past it
@@ -172,6 +173,7 @@ class DynamoConversationStore:
         message_sk: str,
         classification: Classification,
         seen_status: str | None,
+        clocks: tuple[ClockPlan, ...] = (),
     ) -> TakeUp:
         """In one transaction: store what the classifier found on the message (marking it
         processed) and carry it to the conversation, whose status the classifier saw moments
@@ -201,6 +203,23 @@ class DynamoConversationStore:
         change = _conversation_change(classification, seen_status, now)
         if change is not None:
             update, values = change
+            for plan in clocks:  # the conversation's current clocks, and their start events
+                update += f", clock_{plan.clock.value} = :clock_{plan.clock.value}"
+                values[f":clock_{plan.clock.value}"] = {
+                    "generation": plan.generation,
+                    "started_at": iso(plan.started_at),
+                    "due_at": iso(plan.due_at),
+                    "policy": plan.policy,
+                    "policy_version": plan.policy_version,
+                }
+                items.append(
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": _to_item(_clock_event(plan, "started", 0, plan.started_at)),
+                        }
+                    }
+                )
             items.append(
                 {
                     "Update": {
@@ -281,6 +300,66 @@ class DynamoConversationStore:
         except BotoCoreError as exc:
             raise StorageUnavailable(f"counting copies failed: {exc}") from exc
         return len(found["Attributes"]["refs"]["SS"])
+
+    def conversation(self, conversation_id: str) -> dict[str, Any] | None:
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the conversation failed: {exc}") from exc
+        return _from_item(found) if found else None
+
+    def record_clock_event(
+        self, plan: ClockPlan, event: str, tier: int, at: datetime, notify: bool
+    ) -> Recorded:
+        """One audit item per clock, generation, event and tier, written once: the time, the
+        policy and its version; ``notified`` tracks the notice it may owe."""
+        item = _clock_event(plan, event, tier, at) | {"notified": not notify}
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"recording the clock event failed: {exc}") from exc
+            old: dict[str, Any] = exc.response.get("Item") or {}  # type: ignore[assignment]
+            notified = bool(old.get("notified", {}).get("BOOL", True))
+            return Recorded.DONE if notified else Recorded.PENDING
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"recording the clock event failed: {exc}") from exc
+        return Recorded.NEW
+
+    def mark_notified(self, plan: ClockPlan, event: str, tier: int) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item(
+                    {
+                        "pk": conversation_pk(plan.conversation_id),
+                        "sk": _clock_event_sk(plan, event, tier),
+                    }
+                ),
+                UpdateExpression="SET notified = :yes",
+                ExpressionAttributeValues=_to_item({":yes": True}),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"marking the escalation sent failed: {exc}") from exc
+
+    def clock_events(self, conversation_id: str) -> list[dict[str, Any]]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :clock)",
+            ExpressionAttributeValues=_to_item(
+                {":pk": conversation_pk(conversation_id), ":clock": "CLOCK#"}
+            ),
+        )
+        return [_from_item(item) for page in pages for item in page["Items"]]
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         found = self._client.get_item(
@@ -386,6 +465,27 @@ class DynamoConversationStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": _to_item(values),
         }
+
+
+def _clock_event_sk(plan: ClockPlan, event: str, tier: int) -> str:
+    return f"CLOCK#{plan.clock.value}#{plan.generation}#{event}#{tier}"
+
+
+def _clock_event(plan: ClockPlan, event: str, tier: int, at: datetime) -> dict[str, Any]:
+    """An audit-trail item: what happened to which clock, when, under which policy."""
+    return {
+        "pk": conversation_pk(plan.conversation_id),
+        "sk": _clock_event_sk(plan, event, tier),
+        "type": "clock_event",
+        "clock": plan.clock.value,
+        "generation": plan.generation,
+        "event": event,
+        "tier": tier,
+        "at": iso(at),
+        "due_at": iso(plan.due_at),
+        "policy": plan.policy,
+        "policy_version": plan.policy_version,
+    }
 
 
 def _conversation_change(

@@ -16,12 +16,15 @@ from socialcare.classification.rules import RuleBook
 from socialcare.clock import Clock, utc_now
 from socialcare.config.answers import AnswerBase
 from socialcare.config.brands import Brand
+from socialcare.config.policies import BrandPolicies
+from socialcare.deadlines.plan import ClockPlan
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification, Sentiment
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import TakeUp
+from socialcare.services.clocks import ClockStarter, clocks_to_start
 
 
 class MessageMissing(SupportError):
@@ -42,6 +45,7 @@ class ClassifyStore(Protocol):
         message_sk: str,
         classification: Classification,
         seen_status: str | None,
+        clocks: tuple[ClockPlan, ...] = (),
     ) -> TakeUp: ...
 
     def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int: ...
@@ -51,14 +55,15 @@ class ClassifyStore(Protocol):
 
 @dataclass(frozen=True)
 class Knowledge:
-    """What a brand taught the classifier: its rules and its answer base."""
+    """What a brand taught the classifier: its rules, its answer base, its reply policies."""
 
     rules: RuleBook
     answers: AnswerBase
+    policies: BrandPolicies = field(default_factory=BrandPolicies)
 
     @classmethod
     def of(cls, brand: Brand) -> "Knowledge":
-        return cls(RuleBook(brand.rules), brand.answers)
+        return cls(RuleBook(brand.rules), brand.answers, brand.policies)
 
 
 @dataclass(frozen=True)
@@ -173,8 +178,11 @@ class PrefetchedStore:
         message_sk: str,
         classification: Classification,
         seen_status: str | None,
+        clocks: tuple[ClockPlan, ...] = (),
     ) -> TakeUp:
-        outcome = self._store.take_up(conversation_id, message_sk, classification, seen_status)
+        outcome = self._store.take_up(
+            conversation_id, message_sk, classification, seen_status, clocks
+        )
         if outcome is TakeUp.TAKEN and seen_status not in (None, "spam"):
             if not classification.spam.is_spam:
                 status = "open"
@@ -191,6 +199,7 @@ class ClassifyDeps:
     store: ClassifyStore
     brands: dict[str, Knowledge] = field(default_factory=dict)  # brand id -> what it taught
     models: Models = field(default_factory=shipped)
+    clocks: ClockStarter | None = None  # None: no reply clocks (no state machine configured)
     repeat_window: timedelta = timedelta(days=priority.REPEAT_WINDOW_DAYS)
     clock: Clock = utc_now
 
@@ -209,9 +218,17 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         context_of(message, conversation, now, _earlier_conversations(conversation, deps)),
         copies=_copies(text, message, request, deps),
     )
-    found = classify_text(text, deps.brands.get(request.brand_id), about, deps.models)
+    brand = deps.brands.get(request.brand_id)
+    found = classify_text(text, brand, about, deps.models)
     seen_status = conversation.get("status") if conversation else None
-    outcome = deps.store.take_up(request.conversation_id, request.message_sk, found, seen_status)
+    plans: tuple[ClockPlan, ...] = ()
+    if deps.clocks is not None and brand is not None and conversation is not None:
+        plans = clocks_to_start(request, message, conversation, found, brand.policies)
+        for plan in plans:  # before take-up: a failure here retries the whole record
+            deps.clocks.start(plan)
+    outcome = deps.store.take_up(
+        request.conversation_id, request.message_sk, found, seen_status, plans
+    )
     if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
         # Coverage of the answer base: the share of messages that had a suggestion.

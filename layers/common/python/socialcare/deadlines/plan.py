@@ -1,0 +1,99 @@
+"""A clock's plan: when it warns, when it is due, when each manager tier hears of it.
+
+Made once, when the clock starts (pure: the policy, the calendar and the platform's reply
+window decide everything), and carried by the clock's Step Functions execution, which only
+waits until each step's time and asks the clock task whether the step still applies. A clock
+is identified by its conversation, its kind and its generation (the customer message that
+started it, in epoch milliseconds), so a redelivered message names the same execution.
+"""
+
+import hashlib
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from socialcare.config.policies import Targets
+from socialcare.deadlines.arithmetic import (
+    due_time,
+    effective_due,
+    reply_window_closes,
+    warning_time,
+)
+from socialcare.deadlines.calendar import BusinessCalendar
+from socialcare.models.common import Platform
+
+
+class ClockKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["warn", "escalate"]
+    at: datetime
+    tier: int = 0  # escalation tier; tier 1 is the breach
+
+
+class ClockPlan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    brand_id: str
+    clock: ClockKind
+    generation: int
+    started_at: datetime
+    policy: str
+    policy_version: str
+    due_at: datetime
+    steps: tuple[Step, ...]
+
+    @property
+    def execution_name(self) -> str:
+        """Unique per clock and generation, within Step Functions' 80 characters."""
+        digest = hashlib.sha256(self.conversation_id.encode()).hexdigest()[:24]
+        return f"{self.clock.value}-{digest}-{self.generation}"
+
+
+def plan_clock(
+    *,
+    conversation_id: str,
+    brand_id: str,
+    clock: ClockKind,
+    started_at: datetime,
+    targets: Targets,
+    calendar: BusinessCalendar | None,
+    platform: Platform,
+    policy: str,
+    policy_version: str,
+    human_agent_tag: bool = False,
+) -> ClockPlan:
+    target: timedelta = getattr(targets, clock.value)
+    policy_due = due_time(started_at, target, calendar)
+    window = reply_window_closes(platform, started_at, human_agent_tag)
+    due = effective_due(policy_due, window)
+    if due is None:  # unreachable: an unpaused clock always has a due time
+        raise ValueError("a clock without a due time")
+    steps = []
+    warn = warning_time(started_at, target, calendar, share=targets.warn_at)
+    if warn is not None and warn < due:
+        steps.append(Step(action="warn", at=warn))
+    steps += [
+        Step(action="escalate", at=due + after, tier=tier)
+        for tier, after in enumerate(targets.escalate_after, start=1)
+    ]
+    return ClockPlan(
+        conversation_id=conversation_id,
+        brand_id=brand_id,
+        clock=clock,
+        generation=int(started_at.timestamp() * 1000),
+        started_at=started_at,
+        policy=policy,
+        policy_version=policy_version,
+        due_at=due,
+        steps=tuple(steps),
+    )

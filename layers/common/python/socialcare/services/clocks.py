@@ -1,0 +1,169 @@
+"""The clock task: what a clock's Step Functions execution asks at each step, and how a
+clock starts.
+
+The execution waits until a step's time and calls ``advance``. The step applies only while
+the conversation still waits on the brand and this clock is the conversation's current one
+(an answer, a resolution or a newer clock of the same kind outdates it). Each warning,
+breach and escalation is an audit event written once (a conditional write); the
+escalation is published only by the writer that created the event, or by a retry that
+finds it created but not yet published, so retried tasks and duplicate starts never tell a
+manager twice.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from socialcare.clock import Clock, utc_now
+from socialcare.config.policies import BrandPolicies
+from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
+from socialcare.models import ClassifyRequest
+from socialcare.models.classification import Classification
+from socialcare.models.common import ChannelType, Platform
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.ports import Recorded
+
+WAITING = frozenset({"new", "open"})
+
+
+class ClockStore(Protocol):
+    def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+
+    def record_clock_event(
+        self, plan: ClockPlan, event: str, tier: int, at: datetime, notify: bool
+    ) -> Recorded: ...
+
+    def mark_notified(self, plan: ClockPlan, event: str, tier: int) -> None: ...
+
+
+class Escalations(Protocol):
+    def publish(self, plan: ClockPlan, tier: int, conversation: dict[str, Any]) -> None: ...
+
+
+class ClockStarter(Protocol):
+    def start(self, plan: ClockPlan) -> None: ...
+
+
+@dataclass(frozen=True)
+class ClockTaskDeps:
+    store: ClockStore
+    escalations: Escalations
+    clock: Clock = utc_now
+
+
+def is_current(plan: ClockPlan, conversation: dict[str, Any] | None) -> bool:
+    if conversation is None or conversation.get("status") not in WAITING:
+        return False
+    current = conversation.get(f"clock_{plan.clock.value}") or {}
+    return int(current.get("generation", -1)) == plan.generation
+
+
+def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
+    """Carry out step ``index`` if it still applies; say what the execution does next."""
+    logger.append_keys(conversation_id=plan.conversation_id, clock=plan.clock.value)
+    conversation = deps.store.conversation(plan.conversation_id)
+    if not is_current(plan, conversation):
+        status = conversation.get("status") if conversation else None
+        event = "met" if status in ("answered", "resolved") else "stopped"
+        deps.store.record_clock_event(plan, event, 0, deps.clock(), notify=False)
+        logger.info(f"clock {event}", extra={"status": status})
+        return _finished(event)
+    step = plan.steps[index]
+    assert conversation is not None  # is_current said so
+    if step.action == "warn":
+        deps.store.record_clock_event(plan, "warned", 0, deps.clock(), notify=False)
+        metrics.add_metric(name="ClockWarned", unit=MetricUnit.Count, value=1)
+    else:
+        _escalate(plan, step, conversation, deps)
+    if index + 1 >= len(plan.steps):
+        return _finished("escalated to the last tier")
+    following = plan.steps[index + 1]
+    outcome = "warned" if step.action == "warn" else f"escalated to tier {step.tier}"
+    return {"done": False, "index": index + 1, "at": _timestamp(following), "outcome": outcome}
+
+
+def _finished(outcome: str) -> dict[str, Any]:
+    """Every key every time: the state machine's ResultSelector reads them all."""
+    return {"done": True, "index": -1, "at": "", "outcome": outcome}
+
+
+def _escalate(
+    plan: ClockPlan, step: Step, conversation: dict[str, Any], deps: ClockTaskDeps
+) -> None:
+    if step.tier == 1:
+        deps.store.record_clock_event(plan, "breached", 0, deps.clock(), notify=False)
+        metrics.add_metric(name="ClockBreached", unit=MetricUnit.Count, value=1)
+    recorded = deps.store.record_clock_event(plan, "escalated", step.tier, deps.clock(), True)
+    if recorded is Recorded.DONE:
+        logger.info("escalation already sent", extra={"tier": step.tier})
+        return
+    deps.escalations.publish(plan, step.tier, conversation)
+    deps.store.mark_notified(plan, "escalated", step.tier)
+    metrics.add_metric(name=f"EscalatedTier{step.tier}", unit=MetricUnit.Count, value=1)
+    logger.info("escalated", extra={"tier": step.tier})
+
+
+def _timestamp(step: Step) -> str:
+    return _utc(step.at)
+
+
+def _utc(moment: datetime) -> str:
+    """Step Functions' TimestampPath wants RFC 3339 in UTC with a Z, to the second: rounded
+    up, so that a step never runs before its time."""
+    exact = moment.astimezone(UTC)
+    whole = exact.replace(microsecond=0) + (
+        timedelta(seconds=1) if exact.microsecond else timedelta()
+    )
+    return whole.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def execution_input(plan: ClockPlan) -> dict[str, Any]:
+    """What a clock's execution starts with: the plan and its first step."""
+    return {
+        "plan": plan.model_dump(mode="json"),
+        "next": {"done": False, "index": 0, "at": _utc(plan.steps[0].at), "outcome": "started"},
+    }
+
+
+def clocks_to_start(
+    request: ClassifyRequest,
+    message: dict[str, Any],
+    conversation: dict[str, Any],
+    found: Classification,
+    policies: BrandPolicies,
+) -> tuple[ClockPlan, ...]:
+    """The clocks a customer message starts: the first message of a conversation starts the
+    first-response and resolution clocks; the first message after an answer (or after a
+    resolution) starts the next-response clock. Spam starts none; a brand without policies
+    has no clocks. The policy is chosen by platform, channel type and this message's
+    priority, and the clock counts from the platform's timestamp of the message."""
+    status = conversation.get("status")
+    if found.spam.is_spam or status not in ("new", "answered", "resolved"):
+        return ()
+    platform = Platform(str(conversation["platform"]))
+    channel = ChannelType(str(conversation["channel_type"]))
+    priority = found.priority.level if found.priority else "P4"
+    chosen = policies.select(platform, channel, priority)
+    if chosen is None:
+        return ()
+    name, targets = chosen
+    kinds = (
+        (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
+        if status == "new"
+        else (ClockKind.NEXT_RESPONSE,)
+    )
+    started = datetime.fromisoformat(str(message["sent_at"]))
+    return tuple(
+        plan_clock(
+            conversation_id=request.conversation_id,
+            brand_id=request.brand_id,
+            clock=kind,
+            started_at=started,
+            targets=targets,
+            calendar=policies.calendar_for(targets),
+            platform=platform,
+            policy=name,
+            policy_version=policies.version,
+        )
+        for kind in kinds
+    )

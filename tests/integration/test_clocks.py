@@ -1,0 +1,241 @@
+"""Reply clocks on moto: started by the classifier, stepped as the state machine steps them,
+each warning, breach and escalation once, stopped by an answer or a resolution."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.classify_message import app as classify
+from functions.clock_task import app as clock_task
+from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.stepfunctions import StepFunctionsClocks
+from socialcare.config import load_brands
+from socialcare.deadlines.plan import ClockKind, ClockPlan
+from socialcare.devtools.samples import tweet
+from socialcare.devtools.template_resources import Backbone
+from socialcare.services.classify import ClassifyDeps, Knowledge
+from socialcare.services.clocks import ClockTaskDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.integration.test_classify import queued_records
+from tests.support.inspect import of_kind
+
+pytestmark = pytest.mark.integration
+
+NOTHING_TO_RUN = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+
+
+@dataclass
+class Escalated:
+    """What reached the managers: an SQS queue subscribed to the escalation topic."""
+
+    topic: str
+    queue: str
+
+    def received(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs")
+        found = []
+        while batch := sqs.receive_message(
+            QueueUrl=self.queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            for message in batch:
+                found.append(message)
+                sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+@pytest.fixture
+def escalated(backbone: Backbone) -> Iterator[Escalated]:
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="escalations")["TopicArn"]
+    queue = sqs.create_queue(QueueName="managers")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=arn["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    yield Escalated(topic, queue)
+
+
+@pytest.fixture
+def machine(backbone: Backbone) -> str:
+    """A state machine that only records its executions: these tests step the clocks
+    themselves, as its Wait states would, to control time."""
+    return boto3.client("stepfunctions").create_state_machine(
+        name="clock",
+        definition=json.dumps(NOTHING_TO_RUN),
+        roleArn="arn:aws:iam::123456789012:role/clock",
+    )["stateMachineArn"]
+
+
+def classify_with_clocks(backbone: Backbone, machine: str, records: list[dict[str, Any]]) -> None:
+    brands = load_brands(BRANDS_DIR).brands.values()
+    deps = ClassifyDeps(
+        store=DynamoConversationStore(backbone.table),
+        brands={brand.id: Knowledge.of(brand) for brand in brands},
+        clocks=StepFunctionsClocks(machine),
+    )
+    classify.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
+
+
+def started_plans(machine: str) -> list[dict[str, Any]]:
+    client = boto3.client("stepfunctions")
+    runs = client.list_executions(stateMachineArn=machine)["executions"]
+    return [
+        json.loads(client.describe_execution(executionArn=run["executionArn"])["input"])
+        for run in runs
+    ]
+
+
+def step(backbone: Backbone, escalated: Escalated, execution: dict[str, Any]) -> dict[str, Any]:
+    """One RunStep of the state machine: the clock task, as Step Functions invokes it."""
+    deps = ClockTaskDeps(
+        store=DynamoConversationStore(backbone.table),
+        escalations=SnsEscalations(escalated.topic),
+    )
+    result: dict[str, Any] = clock_task.lambda_handler(execution, LambdaContext(), deps=deps)
+    return result
+
+
+def run_to_the_end(backbone: Backbone, escalated: Escalated, start: dict[str, Any]) -> list[str]:
+    execution, outcomes = dict(start), []
+    while not execution["next"]["done"]:
+        execution["next"] = step(backbone, escalated, execution)
+        outcomes.append(execution["next"]["outcome"])
+    return outcomes
+
+
+def first_response(machine: str) -> dict[str, Any]:
+    return next(p for p in started_plans(machine) if p["plan"]["clock"] == "first_response")
+
+
+def test_a_new_conversation_starts_its_clocks_once_with_the_policy_it_falls_under(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    classify_with_clocks(backbone, machine, [{**records[0], "messageId": "again"}])
+    plans = started_plans(machine)
+    assert sorted(p["plan"]["clock"] for p in plans) == ["first_response", "resolution"]
+    plan = first_response(machine)["plan"]
+    StepFunctionsClocks(machine).start(ClockPlan.model_validate(plan))  # started again
+    assert len(started_plans(machine)) == 2  # the same execution name: still one timer
+    assert plan["policy"] == "public posts"  # a public tweet, not P1
+    assert [s["action"] for s in plan["steps"]] == ["warn", "escalate", "escalate"]
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["clock_first_response"]["generation"] == plan["generation"]
+    started = [e for e in of_kind(backbone.table, "CLOCK#") if e["event"] == "started"]
+    assert len(started) == 2 and {e["policy_version"] for e in started} != {""}
+
+
+def test_a_conversation_left_waiting_is_warned_then_escalated_tier_by_tier_once_each(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    start = first_response(machine)
+    assert run_to_the_end(backbone, escalated, start) == [
+        "warned",
+        "escalated to tier 1",
+        "escalated to the last tier",
+    ]
+    notices = escalated.received()
+    assert [m["MessageAttributes"]["tier"]["StringValue"] for m in notices] == ["1", "2"]
+    attributes = notices[0]["MessageAttributes"]
+    assert attributes["brand"]["StringValue"] == "acme"
+    assert attributes["platform"]["StringValue"] == "x"
+    assert attributes["reason"]["StringValue"] == "first_response overdue"
+    body = json.loads(notices[0]["Body"])
+    assert body["link"].startswith("https://x.com/") and body["policy"] == "public posts"
+    events = sorted(
+        e["event"] for e in of_kind(backbone.table, "CLOCK#") if e["clock"] == "first_response"
+    )
+    assert events == ["breached", "escalated", "escalated", "started", "warned"]
+
+    # The task retried at every step (Step Functions' Retry), and the whole run again
+    # (a duplicate start): nothing new reaches the managers.
+    run_to_the_end(backbone, escalated, start)
+    assert escalated.received() == []
+
+
+def test_an_escalation_whose_notice_failed_is_sent_by_the_retry(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    execution = first_response(machine)
+    execution["next"] = {"done": False, "index": 1, "at": "", "outcome": ""}
+    broken = SnsEscalations("arn:aws:sns:eu-west-1:123456789012:no-such-topic")
+    deps = ClockTaskDeps(store=DynamoConversationStore(backbone.table), escalations=broken)
+    with pytest.raises(Exception, match="publishing the escalation failed"):
+        clock_task.lambda_handler(execution, LambdaContext(), deps=deps)
+    assert escalated.received() == []
+    step(backbone, escalated, execution)  # Step Functions retries the task
+    assert len(escalated.received()) == 1
+    step(backbone, escalated, execution)
+    assert escalated.received() == []
+
+
+@pytest.mark.parametrize("status", ["answered", "resolved"])
+def test_an_answered_or_resolved_conversation_stops_its_clock_before_the_next_step(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated, status: str
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    execution = first_response(machine)
+    execution["next"] = step(backbone, escalated, execution)  # warned
+    execution["next"] = step(backbone, escalated, execution)  # tier 1
+    [meta] = of_kind(backbone.table, "META")
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": status}},
+    )
+    assert step(backbone, escalated, execution)["outcome"] == "met"
+    assert len(escalated.received()) == 1  # tier 1 only: tier 2 never went out
+
+
+def test_a_conversation_answered_before_its_due_time_never_escalates(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    [meta] = of_kind(backbone.table, "META")
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "answered"}},
+    )
+    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
+    assert escalated.received() == []
+
+
+def test_a_newer_clock_outdates_the_older_one(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    older = first_response(machine)
+    plan = ClockPlan.model_validate(older["plan"])
+    newer = plan.model_copy(update={"generation": plan.generation + 1})
+    [meta] = of_kind(backbone.table, "META")
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET clock_first_response.generation = :g",
+        ExpressionAttributeValues={":g": {"N": str(newer.generation)}},
+    )
+    assert run_to_the_end(backbone, escalated, older) == ["stopped"]
+    assert escalated.received() == []
+    assert plan.clock is ClockKind.FIRST_RESPONSE
