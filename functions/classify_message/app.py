@@ -10,11 +10,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.classification import language, models
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
+from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge, PrefetchedStore, process
 from socialcare.settings import ClassifySettings, load_settings
 
@@ -44,12 +46,14 @@ def build_deps() -> ClassifyDeps:
     language.load()
     loaded = models.load_models(settings.MODELS_DIR) if settings.MODELS_DIR else models.shipped()
     brands = load_brands(settings.BRANDS_DIR).brands.values()
-    machine = settings.CLOCK_STATE_MACHINE_ARN
+    machine, topic = settings.CLOCK_STATE_MACHINE_ARN, settings.ESCALATION_TOPIC_ARN
+    store = DynamoConversationStore(settings.TABLE_NAME)
     return ClassifyDeps(
-        store=DynamoConversationStore(settings.TABLE_NAME),
+        store=store,
         brands={brand.id: Knowledge.of(brand) for brand in brands},
         models=loaded,
         clocks=StepFunctionsClocks(machine) if machine else None,
+        alerts=AlertDeps(store, SnsEscalations(topic)) if topic else None,
     )
 
 

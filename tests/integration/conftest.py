@@ -1,7 +1,11 @@
 """moto-backed fixtures: the backbone's resources, built from template.yaml."""
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
+import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
@@ -62,3 +66,51 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     work = tmp_path_factory.mktemp("stack")
     with LocalStack(ROOT, Ports.any_free(), time_factor=3600, work_dir=work) as running:
         yield running
+
+
+NOTHING_TO_RUN = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+
+
+@dataclass
+class Escalated:
+    """What reached the managers: an SQS queue subscribed to the escalation topic."""
+
+    topic: str
+    queue: str
+
+    def received(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs")
+        found = []
+        while batch := sqs.receive_message(
+            QueueUrl=self.queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            for message in batch:
+                found.append(message)
+                sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+@pytest.fixture
+def escalated(backbone: Backbone) -> Iterator[Escalated]:
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="escalations")["TopicArn"]
+    queue = sqs.create_queue(QueueName="managers")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=arn["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    yield Escalated(topic, queue)
+
+
+@pytest.fixture
+def machine(backbone: Backbone) -> str:
+    """A state machine that only records its executions: these tests step the clocks
+    themselves, as its Wait states would, to control time."""
+    return boto3.client("stepfunctions").create_state_machine(
+        name="clock",
+        definition=json.dumps(NOTHING_TO_RUN),
+        roleArn="arn:aws:iam::123456789012:role/clock",
+    )["stateMachineArn"]

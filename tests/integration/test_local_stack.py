@@ -212,7 +212,8 @@ def test_an_urgent_unanswered_mention_escalates_tier_by_tier_on_the_compressed_c
 ) -> None:
     """The real state machine: Wait states (an hour takes a second here), the clock task on
     each step, SNS with message attributes. The acme policy for P1: due in 15 minutes of
-    calendar time, then tiers at 0, 30 minutes and 2 hours past due."""
+    calendar time, then tiers at 0, 30 minutes and 2 hours past due; being P1, the managers
+    also hear of it at once."""
     assert stack.deployment is not None
     sns, sqs = boto3.client("sns"), boto3.client("sqs")
     queue = sqs.create_queue(QueueName="managers-inbox")["QueueUrl"]
@@ -228,17 +229,19 @@ def test_an_urgent_unanswered_mention_escalates_tier_by_tier_on_the_compressed_c
         "1980000000000000777", "@AcmeSupport СРОЧНО! ужасный сервис, где мой заказ?", millis=now_ms
     )
     assert post(stack, x_delivery(x_tweets(urgent), local.X_CONSUMER_SECRET)).status_code == 200
-    tiers: list[str] = []
+    told: list[tuple[str, str]] = []  # (kind, tier)
 
     def all_tiers() -> bool:
         for message in sqs.receive_message(
             QueueUrl=queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
         ).get("Messages", []):
-            tiers.append(message["MessageAttributes"]["tier"]["StringValue"])
+            attributes = message["MessageAttributes"]
+            told.append((attributes["kind"]["StringValue"], attributes["tier"]["StringValue"]))
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        return len(tiers) >= 3
+        return len(told) >= 4
 
     eventually(all_tiers, timeout=30)
-    assert sorted(tiers) == ["1", "2", "3"]
+    # Priority 1 is told at once; then each overdue tier, once.
+    assert sorted(told) == [("overdue", "1"), ("overdue", "2"), ("overdue", "3"), ("priority", "1")]
     events = {i["event"]["S"] for i in items(stack, "CLOCK#first_response")}
     assert events >= {"started", "warned", "breached", "escalated"}

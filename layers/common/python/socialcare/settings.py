@@ -29,6 +29,7 @@ class ClassifySettings(Settings):
     BRANDS_DIR: Path
     MODELS_DIR: Path | None = None  # unset: the models shipped in the package
     CLOCK_STATE_MACHINE_ARN: str | None = None  # unset: no reply clocks are started
+    ESCALATION_TOPIC_ARN: str | None = None  # unset: no priority-1 or spike escalations
 
 
 class ClockTaskSettings(Settings):

@@ -21,6 +21,9 @@ from socialcare.ports import Recorded, SaveOutcome, StoredRef, TakeUp
 CONFLICT_RETRIES = 3
 COPIES_CAP = 50  # enough to tell a campaign; the item never grows past it
 COPIES_KEPT = timedelta(days=2)
+SET_CAP = 2000  # message references a tally keeps for deduplication
+KEEP_UNTIL = "expires_at = if_not_exists(expires_at, :ttl)"
+NEGATIVE_KEPT = timedelta(days=3)  # hourly negative tallies: enough history for a spike
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -317,39 +320,142 @@ class DynamoConversationStore:
     ) -> Recorded:
         """One audit item per clock, generation, event and tier, written once: the time, the
         policy and its version; ``notified`` tracks the notice it may owe."""
-        item = _clock_event(plan, event, tier, at) | {"notified": not notify}
+        return self.record_once(_clock_event(plan, event, tier, at), notify)
+
+    def mark_notified(self, plan: ClockPlan, event: str, tier: int) -> None:
+        self.mark_sent(conversation_pk(plan.conversation_id), _clock_event_sk(plan, event, tier))
+
+    def priority_alert(
+        self, conversation_id: str, generation: int, reasons: tuple[str, ...], at: datetime
+    ) -> Recorded:
+        item = {
+            "pk": conversation_pk(conversation_id),
+            "sk": f"ALERT#priority#{generation}",
+            "type": "alert",
+            "reasons": list(reasons),
+            "at": iso(at),
+        }
+        return self.record_once(item, notify=True)
+
+    def priority_alert_sent(self, conversation_id: str, generation: int) -> None:
+        self.mark_sent(conversation_pk(conversation_id), f"ALERT#priority#{generation}")
+
+    def count_negative(self, brand_id: str, topic: str, hour: str, message_ref: str) -> int:
+        return self.count_once(f"NEG#{brand_id}#{topic}#{hour}", message_ref, NEGATIVE_KEPT)
+
+    def negative_history(self, brand_id: str, topic: str, hours: list[str]) -> list[int]:
+        keys = [f"NEG#{brand_id}#{topic}#{hour}" for hour in hours]
+        counts = self.tallies(keys)
+        return [counts[key] for key in keys]
+
+    def spike_alert(
+        self, brand_id: str, topic: str, hour: str, count: int, at: datetime
+    ) -> Recorded:
+        item = {
+            "pk": f"SPIKE#{brand_id}#{topic}#{hour}",
+            "sk": "ALERT",
+            "type": "alert",
+            "count": count,
+            "at": iso(at),
+            "expires_at": int((at + NEGATIVE_KEPT).timestamp()),
+        }
+        return self.record_once(item, notify=True)
+
+    def spike_alert_sent(self, brand_id: str, topic: str, hour: str) -> None:
+        self.mark_sent(f"SPIKE#{brand_id}#{topic}#{hour}", "ALERT")
+
+    def record_once(self, item: dict[str, Any], notify: bool) -> Recorded:
+        """Write ``item`` unless its key exists; ``notified`` tracks a notice it may owe."""
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(item),
+                Item=_to_item(item | {"notified": not notify}),
                 ConditionExpression="attribute_not_exists(pk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"recording the clock event failed: {exc}") from exc
+                raise StorageUnavailable(f"recording {item['sk']} failed: {exc}") from exc
             old: dict[str, Any] = exc.response.get("Item") or {}  # type: ignore[assignment]
             notified = bool(old.get("notified", {}).get("BOOL", True))
             return Recorded.DONE if notified else Recorded.PENDING
         except BotoCoreError as exc:
-            raise StorageUnavailable(f"recording the clock event failed: {exc}") from exc
+            raise StorageUnavailable(f"recording {item['sk']} failed: {exc}") from exc
         return Recorded.NEW
 
-    def mark_notified(self, plan: ClockPlan, event: str, tier: int) -> None:
+    def mark_sent(self, pk: str, sk: str) -> None:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item(
-                    {
-                        "pk": conversation_pk(plan.conversation_id),
-                        "sk": _clock_event_sk(plan, event, tier),
-                    }
-                ),
+                Key=_to_item({"pk": pk, "sk": sk}),
                 UpdateExpression="SET notified = :yes",
                 ExpressionAttributeValues=_to_item({":yes": True}),
             )
         except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"marking the escalation sent failed: {exc}") from exc
+            raise StorageUnavailable(f"marking the notice sent failed: {exc}") from exc
+
+    def count_once(self, pk: str, message_ref: str, kept: timedelta) -> int:
+        """Count a message in a tally (``n``), once: a redelivered message finds its reference
+        in the tally's set and adds nothing. Past SET_CAP references the set stops growing
+        (an item stays far below DynamoDB's 400 KB) and later messages are counted as they
+        come."""
+        expires = int((self._clock() + kept).timestamp())
+        key = _to_item({"pk": pk, "sk": "TALLY"})
+        values = {":ref": {message_ref}, ":one": 1, ":ttl": expires, ":cap": SET_CAP}
+        try:
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression=f"ADD refs :ref, n :one SET {KEEP_UNTIL}",
+                ConditionExpression=(
+                    "attribute_not_exists(refs)"
+                    " OR (NOT contains(refs, :refone) AND size(refs) < :cap)"
+                ),
+                ExpressionAttributeValues=_to_item(values | {":refone": message_ref}),
+                ReturnValues="UPDATED_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"counting failed: {exc}") from exc
+            old: dict[str, Any] = exc.response.get("Item") or {}  # type: ignore[assignment]
+            refs = old.get("refs", {}).get("SS", [])
+            if message_ref in refs:
+                return int(old.get("n", {}).get("N", "0"))
+            return self._count_past_cap(key, expires)
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"counting failed: {exc}") from exc
+        return int(found["Attributes"]["n"]["N"])
+
+    def _count_past_cap(self, key: dict[str, Any], expires: int) -> int:
+        found = self._client.update_item(
+            TableName=self._table,
+            Key=key,
+            UpdateExpression=f"ADD n :one SET {KEEP_UNTIL}",
+            ExpressionAttributeValues=_to_item({":one": 1, ":ttl": expires}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(found["Attributes"]["n"]["N"])
+
+    def tallies(self, pks: list[str]) -> dict[str, int]:
+        """The counts of several tallies in one read (absent ones are 0)."""
+        if not pks:
+            return {}
+        try:
+            found = self._client.batch_get_item(
+                RequestItems={
+                    self._table: {
+                        "Keys": [_to_item({"pk": pk, "sk": "TALLY"}) for pk in pks],
+                        "ProjectionExpression": "pk, n",
+                    }
+                }
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading tallies failed: {exc}") from exc
+        counts = dict.fromkeys(pks, 0)
+        for item in found["Responses"].get(self._table, []):
+            counts[item["pk"]["S"]] = int(item.get("n", {}).get("N", "0"))
+        return counts
 
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]:
         pages = self._client.get_paginator("query").paginate(

@@ -88,10 +88,22 @@ class Policy(Targets):
     when: When
 
 
+class Spikes(BaseModel):
+    """A crisis: negative messages on one topic in an hour reach ``multiple`` times that
+    topic's usual hourly rate (over ``history_hours``), and at least ``min_messages``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_messages: int = Field(default=5, ge=1)
+    multiple: float = Field(default=3.0, gt=1.0)
+    history_hours: int = Field(default=24, ge=1, le=72)
+
+
 class BrandPolicies(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     calendar: BusinessCalendar | None = None
+    spikes: Spikes = Field(default_factory=Spikes)
     policies: tuple[Policy, ...] = ()
     default: Targets | None = None
     version: str = Field(default="", exclude=True)  # the file's hash, set by the loader

@@ -24,6 +24,7 @@ from socialcare.models.classification import Classification, Sentiment
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import TakeUp
+from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
 from socialcare.services.clocks import ClockStarter, clocks_to_start
 
 
@@ -200,6 +201,7 @@ class ClassifyDeps:
     brands: dict[str, Knowledge] = field(default_factory=dict)  # brand id -> what it taught
     models: Models = field(default_factory=shipped)
     clocks: ClockStarter | None = None  # None: no reply clocks (no state machine configured)
+    alerts: AlertDeps | None = None  # None: no escalation topic configured
     repeat_window: timedelta = timedelta(days=priority.REPEAT_WINDOW_DAYS)
     clock: Clock = utc_now
 
@@ -226,6 +228,9 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         plans = clocks_to_start(request, message, conversation, found, brand.policies)
         for plan in plans:  # before take-up: a failure here retries the whole record
             deps.clocks.start(plan)
+    if deps.alerts is not None and brand is not None and conversation is not None:
+        occasion = Occasion(request, conversation, found, plans, now)
+        raise_alerts(occasion, brand.policies.spikes, deps.alerts)
     outcome = deps.store.take_up(
         request.conversation_id, request.message_sk, found, seen_status, plans
     )

@@ -20,6 +20,7 @@ from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
 from socialcare.models.common import ChannelType, Platform
+from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded
 
@@ -37,7 +38,7 @@ class ClockStore(Protocol):
 
 
 class Escalations(Protocol):
-    def publish(self, plan: ClockPlan, tier: int, conversation: dict[str, Any]) -> None: ...
+    def publish(self, notice: EscalationNotice) -> None: ...
 
 
 class ClockStarter(Protocol):
@@ -97,7 +98,19 @@ def _escalate(
     if recorded is Recorded.DONE:
         logger.info("escalation already sent", extra={"tier": step.tier})
         return
-    deps.escalations.publish(plan, step.tier, conversation)
+    deps.escalations.publish(
+        EscalationNotice.about(
+            conversation,
+            kind="overdue",
+            brand_id=plan.brand_id,
+            tier=step.tier,
+            reason=f"{plan.clock.value} overdue",
+            clock=plan.clock.value,
+            due_at=plan.due_at,
+            policy=plan.policy,
+            policy_version=plan.policy_version,
+        )
+    )
     deps.store.mark_notified(plan, "escalated", step.tier)
     metrics.add_metric(name=f"EscalatedTier{step.tier}", unit=MetricUnit.Count, value=1)
     logger.info("escalated", extra={"tier": step.tier})

@@ -1,0 +1,38 @@
+"""What managers are told: an overdue clock, a priority-1 conversation, or a spike."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EscalationNotice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["overdue", "priority", "spike"]
+    brand_id: str
+    tier: int = Field(ge=1)
+    reason: str = Field(description="one line for people: why the managers hear of this")
+    conversation_id: str | None = None  # none for a spike: it is about a topic
+    clock: str | None = None
+    due_at: datetime | None = None
+    policy: str | None = None
+    policy_version: str | None = None
+    platform: str | None = None
+    priority: str | None = None
+    topic: str | None = None
+    link: str | None = None
+    customer: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def about(cls, conversation: dict[str, Any], **fields: Any) -> "EscalationNotice":
+        """A notice carrying what the conversation says of itself."""
+        return cls(
+            conversation_id=str(conversation.get("id")) if conversation.get("id") else None,
+            platform=conversation.get("platform"),
+            priority=conversation.get("priority"),
+            topic=conversation.get("topic"),
+            link=conversation.get("link"),
+            customer=dict(conversation.get("customer") or {}),
+            **fields,
+        )
