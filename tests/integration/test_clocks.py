@@ -191,3 +191,26 @@ def test_a_newer_clock_outdates_the_older_one(
     assert run_to_the_end(backbone, escalated, older) == ["stopped"]
     assert escalated.received() == []
     assert plan.clock is ClockKind.FIRST_RESPONSE
+
+
+def test_a_customer_writing_after_an_answer_starts_the_next_response_clock(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str
+) -> None:
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    [meta] = of_kind(backbone.table, "META")
+    boto3.client("dynamodb").update_item(  # an agent answered (the Slack desk will do this)
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "answered"}},
+    )
+    later = tweet("101", "@AcmeSupport still nothing", reply_to="100", millis=1787570102000)
+    classify_with_clocks(backbone, machine, queued_records(backbone, x_live, later))
+    plans = {p["plan"]["clock"]: p["plan"] for p in started_plans(machine)}
+    assert set(plans) == {"first_response", "resolution", "next_response"}
+    assert plans["next_response"]["started_at"].startswith("2026-08-24T11:15:02")
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "open"
+    assert meta["clock_next_response"]["generation"] == plans["next_response"]["generation"]
