@@ -236,7 +236,9 @@ def test_an_urgent_unanswered_mention_escalates_tier_by_tier_on_the_compressed_c
             QueueUrl=queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
         ).get("Messages", []):
             attributes = message["MessageAttributes"]
-            told.append((attributes["kind"]["StringValue"], attributes["tier"]["StringValue"]))
+            if "1980000000000000777" in (json.loads(message["Body"]).get("link") or ""):
+                # (other tests' conversations on this stack escalate too)
+                told.append((attributes["kind"]["StringValue"], attributes["tier"]["StringValue"]))
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
         return len(told) >= 4
 

@@ -111,6 +111,7 @@ def demo(args: argparse.Namespace) -> int:
             physical["ConversationsTable"],
             [url for logical, url in physical.items() if logical.endswith("DLQ")],
             root / "events",
+            physical.get("ClockStateMachine"),
         )
         summary = player.play(scenario, sys.stdout)
         render_readings(player.classified_messages(limit=16), sys.stdout)

@@ -73,6 +73,41 @@ class Readings:
 
 
 @dataclass
+class Deadlines:
+    """What the reply clocks did: their audit events and the immediate escalations, counted."""
+
+    started: Counter[str] = field(default_factory=Counter)  # by clock
+    warned: int = 0
+    breached: int = 0
+    escalated: Counter[int] = field(default_factory=Counter)  # by tier
+    met_or_stopped: int = 0
+    priority: int = 0
+    spikes: int = 0
+    running: int = 0  # executions still waiting when the demo ended
+
+    @classmethod
+    def of(cls, items: list[dict[str, Any]], running: int) -> "Deadlines":
+        found = cls(running=running)
+        for item in items:
+            event = item.get("event")
+            if event == "started":
+                found.started[str(item["clock"])] += 1
+            elif event == "warned":
+                found.warned += 1
+            elif event == "breached":
+                found.breached += 1
+            elif event == "escalated":
+                found.escalated[int(item["tier"])] += 1
+            elif event in ("met", "stopped"):
+                found.met_or_stopped += 1
+            elif str(item.get("sk", "")).startswith("ALERT#priority"):
+                found.priority += 1
+            elif str(item.get("pk", "")).startswith("SPIKE#"):
+                found.spikes += 1
+        return found
+
+
+@dataclass
 class Summary:
     steps: list[StepResult] = field(default_factory=list)
     received: int = 0
@@ -84,6 +119,7 @@ class Summary:
     in_dead_letter: int = 0
     lost: list[str] = field(default_factory=list)
     read: Readings = field(default_factory=Readings)
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
     @property
     def ok(self) -> bool:
@@ -122,8 +158,14 @@ def burst(texts: list[str], count: int) -> list[dict[str, Any]]:
 
 class Player:
     def __init__(
-        self, gateway: str, table: str, dead_letter_queues: list[str], events_dir: Path
+        self,
+        gateway: str,
+        table: str,
+        dead_letter_queues: list[str],
+        events_dir: Path,
+        clock_machine: str | None = None,
     ) -> None:
+        self.clock_machine = clock_machine
         self.gateway = gateway.rstrip("/")
         self.table = table
         self.dead_letter_queues = dead_letter_queues
@@ -210,6 +252,30 @@ class Player:
             [_plain(item)["classification"] for page in pages for item in page["Items"]]
         )
 
+    def deadlines(self, settle_seconds: float = 30.0) -> Deadlines:
+        """The clocks' audit events once their executions have settled (the busy hour's
+        messages are dated in the past, so every step is already due), or as they stand."""
+        running = 0
+        if self.clock_machine:
+            sfn = boto3.client("stepfunctions")
+            deadline = time.monotonic() + settle_seconds
+            while True:
+                running = len(
+                    sfn.list_executions(stateMachineArn=self.clock_machine, statusFilter="RUNNING")[
+                        "executions"
+                    ]
+                )
+                if not running or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+        pages = self.ddb.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="#t IN (:clock, :alert)",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":clock": {"S": "clock_event"}, ":alert": {"S": "alert"}},
+        )
+        return Deadlines.of([_plain(i) for page in pages for i in page["Items"]], running)
+
     def classified_messages(self, limit: int) -> list[dict[str, Any]]:
         """The first stored messages, in the order they arrived, with what was read in them."""
         pages = self.ddb.get_paginator("scan").paginate(
@@ -270,6 +336,7 @@ class Player:
         summary.taken_up = self.wait_until_taken_up(summary.stored)
         summary.in_dead_letter = self.dead_letters()
         summary.read = self.readings()
+        summary.deadlines = self.deadlines()
         if summary.taken_up < summary.stored:
             summary.lost.append(
                 f"{summary.stored - summary.taken_up} stored messages never reached the classifier"
@@ -332,7 +399,8 @@ def render_summary(summary: Summary, out: TextIO) -> None:
     classified = max(summary.taken_up, 1)
     coverage = f"{read.suggested} of {summary.taken_up} ({100 * read.suggested / classified:.0f} %)"
     print(f"  {'suggested answers (answer base)':<40} {coverage}", file=out)
-    for later in ("answered from Slack", "escalated"):
+    render_deadlines(summary.deadlines, out)
+    for later in ("answered from Slack",):
         print(f"  {later:<40}   not yet (arrives with its issue)", file=out)
     verdict = (
         "no message lost"
@@ -353,3 +421,20 @@ def render_summary(summary: Summary, out: TextIO) -> None:
         )
     )
     print(f"\n{verdict}", file=out)
+
+
+def render_deadlines(clocks: Deadlines, out: TextIO) -> None:
+    started = ", ".join(
+        f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(clocks.started.items())
+    )
+    tiers = ", ".join(f"tier {tier}: {n}" for tier, n in sorted(clocks.escalated.items()))
+    rows = [
+        ("reply clocks started", f"{sum(clocks.started.values())} ({started or '-'})"),
+        ("clocks warned / breached", f"{clocks.warned} / {clocks.breached}"),
+        ("overdue escalations", tiers or "-"),
+        ("escalated at once: P1 / spikes", f"{clocks.priority} / {clocks.spikes}"),
+    ]
+    if clocks.running:
+        rows.append(("clock executions still waiting", str(clocks.running)))
+    for label, value in rows:
+        print(f"  {label:<40} {value}", file=out)

@@ -48,6 +48,13 @@ def _customer(row: dict[str, Any]) -> str:
     return f"@{handle}" + (f" ({int(reach)})" if reach is not None else "")
 
 
+def _deadline(row: dict[str, Any]) -> str:
+    """The response clock the conversation waits on: the next response after an answer,
+    else the first response."""
+    clock = row.get("clock_next_response") or row.get("clock_first_response") or {}
+    return str(clock.get("due_at") or "-")[:16].replace("T", " ")
+
+
 def render_inbox(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "(no conversations yet)"
@@ -63,7 +70,7 @@ def render_inbox(rows: list[dict[str, Any]]) -> str:
             str(r.get("sentiment") or "-"),
             str(r.get("topic") or "-"),
             str(r.get("priority") or "-"),
-            str(r.get("due_at") or "-"),
+            _deadline(r),
         )
         for r in rows
     ]
