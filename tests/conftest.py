@@ -36,6 +36,9 @@ class LambdaContext:
     invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:socialcare-test"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
 
 @pytest.fixture
 def lambda_context() -> LambdaContext:

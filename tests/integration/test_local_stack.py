@@ -247,3 +247,19 @@ def test_an_urgent_unanswered_mention_escalates_tier_by_tier_on_the_compressed_c
     assert sorted(told) == [("overdue", "1"), ("overdue", "2"), ("overdue", "3"), ("priority", "1")]
     events = {i["event"]["S"] for i in items(stack, "CLOCK#first_response")}
     assert events >= {"started", "warned", "breached", "escalated"}
+
+    # The managers' channel (the Slack stand-in) got each of them, once.
+    assert stack.standins is not None
+
+    def posted() -> list[str]:
+        return [
+            str(call["params"]["text"])
+            for call in stack.standins.recorder.calls("slack")  # type: ignore[union-attr]
+            if call["method"] == "chat.postMessage"
+            and call["params"]["channel"] == "C0ACMEMANAGERS"
+            and "1980000000000000777" in str(call["params"]["text"])
+        ]
+
+    texts = eventually(lambda: (found := posted()) and len(found) >= 4 and found)
+    assert sum(t.startswith("*Overdue reply · tier") for t in texts) == 3
+    assert sum(t.startswith("*Priority 1 · tier 1*") for t in texts) == 1

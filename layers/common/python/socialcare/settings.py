@@ -37,6 +37,14 @@ class ClockTaskSettings(Settings):
     ESCALATION_TOPIC_ARN: str
 
 
+class EscalationSlackSettings(Settings):
+    TABLE_NAME: str  # idempotency records
+    BRANDS_DIR: Path
+    SLACK_SECRET_ARN: str
+    SLACK_API_URL: str | None = None  # unset or empty: Slack itself
+    SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
+
+
 class XIngestSettings(IngestSettings):
     X_SECRET_ARN: str  # an ARN, never the secret
 

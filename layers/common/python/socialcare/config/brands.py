@@ -39,12 +39,25 @@ class Accounts(BaseModel):
     vk: tuple[Account, ...] = ()
 
 
+ChannelId = Annotated[str, Field(pattern=r"^[CG][A-Z0-9]{6,20}$")]
+
+
+class SlackChannels(BaseModel):
+    """Where the brand's desk lives in Slack (channel ids, not names: names change)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: ChannelId | None = Field(default=None, description="the support channel")
+    managers_channel: ChannelId | None = Field(default=None, description="escalations")
+
+
 class Brand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Slug
     name: str = Field(min_length=1)
     accounts: Accounts
+    slack: SlackChannels | None = None
     rules: BrandRules = Field(default_factory=BrandRules, exclude=True)  # from rules.yaml
     answers: AnswerBase = Field(default_factory=AnswerBase, exclude=True)  # from answers.yaml
     policies: BrandPolicies = Field(default_factory=BrandPolicies, exclude=True)  # policies.yaml

@@ -6,7 +6,11 @@ VK_GROUP_ID = 218000000
 VK_CONFIRMATION = "c0nf1rm-l0cal"
 VK_SECRET = "local-vk-secret"
 
+SLACK_BOT_TOKEN = "xoxb-local-bot-token"
+SLACK_SIGNING_SECRET = "local-slack-signing-secret"
+
 X_SECRET_VALUE = {"consumer_secret": X_CONSUMER_SECRET}
+SLACK_SECRET_VALUE = {"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGNING_SECRET}
 VK_SECRET_VALUE = {
     "communities": {str(VK_GROUP_ID): {"confirmation": VK_CONFIRMATION, "secret": VK_SECRET}}
 }

@@ -30,6 +30,7 @@ ACCOUNT = "123456789012"
 LOCAL_SECRET_VALUES: dict[str, dict[str, Any]] = {
     "XWebhookSecret": local.X_SECRET_VALUE,
     "VkCallbackSecret": local.VK_SECRET_VALUE,
+    "SlackAppSecret": local.SLACK_SECRET_VALUE,
 }
 
 
@@ -107,8 +108,9 @@ def _sub(text: str, values: dict[str, str]) -> str:
 class Resolver:
     """Just enough of CloudFormation's intrinsics for what moto leaves unresolved."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment, types: dict[str, str] | None = None) -> None:
         self.d = deployment
+        self.types = types or {}  # logical id -> resource type
         self.values = {
             **deployment.parameters,
             **deployment.physical,
@@ -143,6 +145,10 @@ class Resolver:
         if physical.startswith("http") and "/" in physical:  # an SQS queue URL
             name = physical.rsplit("/", 1)[1]
             return {"QueueName": name, "Arn": f"arn:aws:sqs:eu-west-1:{ACCOUNT}:{name}"}.get(attr)
+        function = self.types.get(logical) == "AWS::Lambda::Function"
+        if attr == "Arn" and function and not physical.startswith("arn:"):
+            # SNS subscribes a function by its ARN (moto splits it to find the region)
+            return f"arn:aws:lambda:{self.values['AWS::Region']}:{ACCOUNT}:function:{physical}"
         return physical
 
 
@@ -187,7 +193,7 @@ def _deploy(template_path: Path, stack: str, parameters: dict[str, str] | None) 
     )
     resources = cfn["Resources"]
     _create_secrets(resources, deployment)
-    resolve = Resolver(deployment)
+    resolve = Resolver(deployment, {lid: r["Type"] for lid, r in resources.items()})
     _fill_gaps(resources, deployment, resolve)
     deployment.functions = _functions(sam, cfn, deployment, resolve, root)
     deployment.outputs = {
@@ -209,6 +215,21 @@ def _create_secrets(resources: dict[str, Any], deployment: Deployment) -> None:
         deployment.secrets[logical_id] = client.create_secret(Name=name, SecretString=secret)["ARN"]
 
 
+def _subscribe_function_by_arn(
+    logical_id: str, props: dict[str, Any], deployment: Deployment, resolve: Resolver
+) -> None:
+    """moto's CloudFormation subscribes a function by its name; its SNS then fails every
+    publish to the topic (it splits the endpoint as an ARN). Subscribe it by ARN instead."""
+    sns = boto3.client("sns")
+    if existing := deployment.physical.get(logical_id):
+        sns.unsubscribe(SubscriptionArn=existing)
+    deployment.physical[logical_id] = sns.subscribe(
+        TopicArn=resolve(props["TopicArn"]),
+        Protocol="lambda",
+        Endpoint=str(resolve(props["Endpoint"])),
+    )["SubscriptionArn"]
+
+
 def _fill_gaps(resources: dict[str, Any], deployment: Deployment, resolve: Resolver) -> None:
     for logical_id, resource in resources.items():
         props = resource.get("Properties", {})
@@ -218,6 +239,8 @@ def _fill_gaps(resources: dict[str, Any], deployment: Deployment, resolve: Resol
                 TableName=deployment.physical[logical_id],
                 TimeToLiveSpecification=props["TimeToLiveSpecification"],
             )
+        elif kind == "AWS::SNS::Subscription" and props.get("Protocol") == "lambda":
+            _subscribe_function_by_arn(logical_id, props, deployment, resolve)
         elif kind == "AWS::SNS::Subscription" and logical_id not in deployment.physical:
             if "Condition" in resource:
                 continue  # conditions are off with the local parameters (no e-mail)

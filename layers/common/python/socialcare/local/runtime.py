@@ -30,6 +30,7 @@ from socialcare.local.logs import FunctionLogs
 
 Handler = Callable[[dict[str, Any], Any], Any]
 ORIGINAL_INVOKE = moto_lambda.LambdaFunction._invoke_lambda
+ASYNC_RETRIES = 2  # Lambda retries an asynchronous invocation twice
 
 
 @dataclass
@@ -114,6 +115,12 @@ class LocalRuntime:
             listener(outcome)
         return outcome
 
+    def invoke_async(self, logical_id: str, payload: dict[str, Any]) -> None:
+        """An asynchronous invocation: tried, then retried twice, as Lambda does."""
+        for _ in range(1 + ASYNC_RETRIES):
+            if self.invoke(logical_id, payload).ok:
+                return
+
     def install_into_moto(self) -> None:
         runtime = self
 
@@ -131,6 +138,17 @@ class LocalRuntime:
                     True,
                     "",
                 )
+            if _from_sns(payload):
+                # SNS invokes Lambda asynchronously, as here: moto would run the function
+                # inside Publish, on moto's request thread, while the publisher (holding
+                # the runtime) waits for that very request.
+                threading.Thread(
+                    target=runtime.invoke_async,
+                    args=(spec.logical_id, payload),
+                    name=f"sns-{spec.logical_id}",
+                    daemon=True,
+                ).start()
+                return json.dumps({"StatusCode": 202}), False, ""
             outcome = runtime.invoke(spec.logical_id, payload)
             if outcome.ok:
                 return json.dumps(outcome.result, default=str), False, ""
@@ -146,6 +164,13 @@ class LocalRuntime:
     @staticmethod
     def uninstall_from_moto() -> None:
         moto_lambda.LambdaFunction._invoke_lambda = ORIGINAL_INVOKE  # type: ignore[method-assign]
+
+
+def _from_sns(payload: Any) -> bool:
+    records = payload.get("Records") if isinstance(payload, dict) else None
+    return (
+        isinstance(records, list) and bool(records) and records[0].get("EventSource") == "aws:sns"
+    )
 
 
 def _apply_powertools_settings(environment: dict[str, str]) -> None:

@@ -1,0 +1,39 @@
+"""Posting to Slack with slack_sdk. Rate limits and Slack's own failures are retried by the
+caller's delivery (the Lambda retries, then the dead-letter queue); a post Slack refuses for
+good (no such channel, the app not in it) is a configuration error, said plainly."""
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from socialcare.errors import ConfigurationError, StorageUnavailable
+from socialcare.slack.secrets import SlackSecrets
+
+PERMANENT = frozenset(
+    {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive"}
+)
+
+
+class SlackPoster:
+    def __init__(self, secrets: Callable[[], SlackSecrets], base_url: str | None = None) -> None:
+        self._secrets = secrets
+        self._base_url = base_url or WebClient.BASE_URL
+
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Posts and returns the message's ts."""
+        token = self._secrets().bot_token.get_secret_value()
+        client = WebClient(token=token, base_url=self._base_url)
+        try:
+            response = client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown"))
+            if error in PERMANENT:
+                raise ConfigurationError(f"Slack refused the post to {channel}: {error}") from None
+            raise StorageUnavailable(f"Slack post failed: {error}") from None
+        except SlackClientError as exc:
+            raise StorageUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
+        return str(response.get("ts", ""))

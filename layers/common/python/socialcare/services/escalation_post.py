@@ -1,0 +1,68 @@
+"""An escalation in the brand's Slack managers channel: who, what, how late, and where to
+answer. Everything from the customer is escaped; the links are the platform's, built by us."""
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from socialcare.config.brands import BrandDirectory
+from socialcare.models.escalation import EscalationNotice
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.slack.mrkdwn import escape, link
+
+KIND_TITLES = {"overdue": "Overdue reply", "priority": "Priority 1", "spike": "Spike"}
+
+
+class Poster(Protocol):
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str: ...
+
+
+@dataclass(frozen=True)
+class EscalationPostDeps:
+    brands: BrandDirectory
+    poster: Poster
+
+
+def post_escalation(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
+    brand = deps.brands.brands.get(notice.brand_id)
+    if brand is None or brand.slack is None or brand.slack.managers_channel is None:
+        logger.warning("no managers channel for the brand", extra={"brand": notice.brand_id})
+        return None
+    text = render(notice)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    ts = deps.poster.post(brand.slack.managers_channel, text, blocks)
+    metrics.add_metric(name="EscalationPostedToSlack", unit=MetricUnit.Count, value=1)
+    return ts
+
+
+def render(notice: EscalationNotice) -> str:
+    title = f"*{KIND_TITLES[notice.kind]} · tier {notice.tier}* · {escape(notice.reason)}"
+    facts = [
+        value
+        for value in (notice.platform, notice.priority, notice.topic)
+        if value and value != "-"
+    ]
+    lines = [title]
+    if facts:
+        lines.append(" · ".join(escape(str(v)) for v in facts))
+    if notice.due_at is not None:
+        lines.append(
+            f"due {notice.due_at:%Y-%m-%d %H:%M} UTC (policy: {escape(notice.policy or '-')})"
+        )
+    customer = _customer(notice.customer)
+    if customer:
+        lines.append(f"customer: {customer}")
+    if notice.link:
+        lines.append(link(notice.link, "open the message"))
+    if notice.conversation_id:
+        lines.append(f"conversation `{escape(notice.conversation_id)}`")
+    return "\n".join(lines)
+
+
+def _customer(customer: dict[str, Any]) -> str:
+    name, handle = customer.get("name"), customer.get("handle")
+    shown = " ".join(
+        p
+        for p in (escape(str(name)) if name else "", f"(@{escape(str(handle))})" if handle else "")
+        if p
+    )
+    return shown

@@ -1,0 +1,1 @@
+"""Slack: message text and the app's secrets."""

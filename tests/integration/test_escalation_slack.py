@@ -1,0 +1,124 @@
+"""Escalations in the managers' Slack channel: slack_sdk for real, talking HTTP to the local
+Slack stand-in (slack_sdk uses urllib, which `responses` cannot stop); secrets and
+idempotency records in moto."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.escalation_slack import app as poster
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.template_resources import Backbone
+from socialcare.errors import StorageUnavailable
+from socialcare.local.stack import Ports
+from socialcare.local.standins import StandIns
+from socialcare.models.escalation import EscalationNotice
+from tests.conftest import BRANDS_DIR, LambdaContext
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def slack() -> Iterator[StandIns]:
+    ports = Ports.any_free()
+    with StandIns(slack_port=ports.slack, x_port=ports.x, vk_port=ports.vk) as running:
+        yield running
+
+
+def posts(slack: StandIns) -> list[dict[str, Any]]:
+    return [
+        call["params"]
+        for call in slack.recorder.calls("slack")
+        if call["method"] == "chat.postMessage" and call["status"] == 200
+    ]
+
+
+@pytest.fixture
+def wired(backbone: Backbone, slack: StandIns, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    arn = boto3.client("secretsmanager").create_secret(
+        Name="socialcare/test/slack", SecretString=json.dumps(local.SLACK_SECRET_VALUE)
+    )["ARN"]
+    for key, value in {
+        "TABLE_NAME": backbone.table,
+        "BRANDS_DIR": str(BRANDS_DIR),
+        "SLACK_SECRET_ARN": arn,
+        "SLACK_API_URL": slack.slack_url,
+    }.items():
+        monkeypatch.setenv(key, value)
+    poster.persistence.table_name = backbone.table
+    poster.load_settings.cache_clear()
+    poster.build_deps.cache_clear()
+    yield
+    poster.build_deps.cache_clear()
+    poster.load_settings.cache_clear()
+
+
+def sns_event(notice: EscalationNotice, message_id: str = "m-1") -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:escalations:sub",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": message_id,
+                    "TopicArn": "arn:aws:sns:eu-west-1:123456789012:escalations",
+                    "Subject": "escalation",
+                    "Message": notice.model_dump_json(),
+                    "Timestamp": "2026-11-26T12:00:00.000Z",
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }
+
+
+NOTICE = EscalationNotice(
+    kind="overdue",
+    brand_id="acme",
+    tier=2,
+    reason="first_response overdue",
+    conversation_id="c-1",
+    clock="first_response",
+    platform="x",
+    priority="P2",
+    topic="delivery",
+    link="https://x.com/janeroe/status/1960000000000000123",
+    customer={"name": "<!channel> *Jane* <https://evil.example|bank.com>", "handle": "janeroe"},
+)
+
+
+def test_an_escalation_is_posted_once_to_the_managers_channel_with_the_customer_escaped(
+    wired: None, slack: StandIns
+) -> None:
+    poster.lambda_handler(sns_event(NOTICE, "m-1"), LambdaContext())
+    poster.lambda_handler(sns_event(NOTICE, "m-2"), LambdaContext())  # delivered again
+    [sent] = posts(slack)
+    assert sent["channel"] == "C0ACMEMANAGERS"
+    text = sent["text"]
+    assert text.startswith("*Overdue reply · tier 2* · first_\u2060response overdue")
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    assert "<https://evil.example|bank.com>" not in text
+    assert "*\u2060Jane*\u2060" in text  # literal asterisks, no bold
+    assert "<https://x.com/janeroe/status/1960000000000000123|open the message>" in text
+
+
+def test_slack_rate_limiting_fails_the_invocation_so_lambda_retries_it(
+    wired: None, slack: StandIns
+) -> None:
+    slack.slack.fail_next("chat.postMessage", "ratelimited")
+    with pytest.raises(StorageUnavailable, match="ratelimited"):
+        poster.lambda_handler(sns_event(NOTICE), LambdaContext())
+    assert posts(slack) == []
+    poster.lambda_handler(sns_event(NOTICE), LambdaContext())  # Lambda's retry posts it
+    assert len(posts(slack)) == 1
+
+
+def test_a_brand_without_a_managers_channel_posts_nothing(wired: None, slack: StandIns) -> None:
+    unknown = NOTICE.model_copy(update={"brand_id": "nobody"})
+    assert poster.lambda_handler(sns_event(unknown), LambdaContext()) == {"posted": [None]}
+    assert posts(slack) == []
