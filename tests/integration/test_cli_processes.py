@@ -51,6 +51,13 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     assert re.search(r"reply clocks started\s+[1-9]\d* \(first response \d+, resolution \d+\)", out)
     assert re.search(r"overdue escalations\s+tier 1: [1-9]", out)
     assert re.search(r"escalated at once: P1 / spikes\s+[1-9]\d* / \d+", out)
+    # The unanswered conversation's clock, event by event, and what the managers got.
+    trail = out.split("its first-response clock")[1].split("Managers' Slack channel")[0]
+    for event in ("started", "warned", "breached", "escalated tier 1", "escalated tier 2"):
+        assert f"  {event}  (due" in trail, event
+    assert re.search(r"Managers' Slack channel \(stand-in\): [1-9]\d* posts", out)
+    assert re.search(r"Managers' e-mail \(SNS e-mail subscription\): [1-9]\d* notices", out)
+    assert "Subject: [acme] tier 1:" in out
     assert "!!" not in out  # no step differed from what the scenario expects
 
 

@@ -19,7 +19,12 @@ from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare.errors import ConfigurationError
 from socialcare.local.embedded_aws import FAKE_CREDENTIALS
-from socialcare.local.scenario import Player, render_readings, render_summary
+from socialcare.local.scenario import (
+    Player,
+    render_escalation_trail,
+    render_readings,
+    render_summary,
+)
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
 from socialcare.local.standins import PortInUse
 from socialcare.local.views import conversations, render_calls, render_inbox
@@ -93,6 +98,19 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def sent_notices(topic_arn: str | None) -> list[tuple[str, str]]:
+    """What SNS delivered to the topic's e-mail subscribers: moto keeps each notification
+    (subject, message) on the topic; the embedded AWS runs in this process."""
+    if not topic_arn:
+        return []
+    from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: PLC0415 - the local stack only
+    from moto.sns.models import sns_backends  # noqa: PLC0415
+
+    region = topic_arn.split(":")[3]
+    topic = sns_backends[DEFAULT_ACCOUNT_ID][region].topics.get(topic_arn)
+    return [(str(n[2]), str(n[1])) for n in topic.sent_notifications] if topic else []
+
+
 def demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     root = _root()
@@ -116,6 +134,16 @@ def demo(args: argparse.Namespace) -> int:
         summary = player.play(scenario, sys.stdout)
         render_readings(player.classified_messages(limit=16), sys.stdout)
         render_summary(summary, sys.stdout)
+        render_escalation_trail(
+            physical["ConversationsTable"],
+            [
+                call["params"]
+                for call in (stack.standins.recorder.calls("slack") if stack.standins else [])
+                if call["method"] == "chat.postMessage"
+            ],
+            sent_notices(physical.get("EscalationTopic")),
+            sys.stdout,
+        )
         print("\nThe inbox now:")
         print(render_inbox(conversations(physical["ConversationsTable"])[:12]))
         took = time.perf_counter() - started

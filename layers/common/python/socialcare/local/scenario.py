@@ -438,3 +438,50 @@ def render_deadlines(clocks: Deadlines, out: TextIO) -> None:
         rows.append(("clock executions still waiting", str(clocks.running)))
     for label, value in rows:
         print(f"  {label:<40} {value}", file=out)
+
+
+def render_escalation_trail(
+    table: str, slack_posts: list[dict[str, Any]], notices: list[tuple[str, str]], out: TextIO
+) -> None:
+    """One unanswered conversation's clock, event by event, and what the managers got."""
+    ddb = boto3.client("dynamodb")
+    first = sorted(
+        (_plain(i) for i in ddb.scan(TableName=table)["Items"] if i["sk"]["S"] == "META"),
+        key=lambda m: (str(m.get("created_at")), str(m.get("id"))),
+    )
+    trail = [
+        _plain(i)
+        for i in ddb.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"CONV#{first[0]['id']}"} if first else {"S": "-"},
+                ":c": {"S": "CLOCK#first_response#"},
+            },
+        )["Items"]
+    ]
+    if first and trail:
+        meta = first[0]
+        print(
+            f"\nNobody answered @{meta.get('customer', {}).get('handle', '?')} on"
+            f" {meta.get('platform')}: its first-response clock",
+            file=out,
+        )
+        for event in sorted(trail, key=lambda e: (str(e["at"]), int(e["tier"]))):
+            tier = f" tier {int(event['tier'])}" if int(event["tier"]) else ""
+            print(
+                f"  {str(event['at'])[:19].replace('T', ' ')}  {event['event']}{tier}"
+                f"  (due {str(event['due_at'])[11:16]} UTC, policy '{event['policy']}'"
+                f" v{event['policy_version']})",
+                file=out,
+            )
+    managers = [p for p in slack_posts if p.get("channel")]
+    print(f"\nManagers' Slack channel (stand-in): {len(managers)} posts; the first:", file=out)
+    for post in managers[:1]:
+        for line in str(post.get("text", "")).replace("\u2060", "").splitlines():
+            print(f"  | {line}", file=out)
+    print(
+        f"Managers' e-mail (SNS e-mail subscription): {len(notices)} notices; the first:", file=out
+    )
+    for subject, _ in notices[:1]:
+        print(f"  Subject: {subject}", file=out)
