@@ -65,6 +65,7 @@ bench: build
 	$(BIN)/python bench/ingest.py --runs 7 --messages 300
 	$(BIN)/python bench/local_stack.py --messages 2000
 	$(BIN)/python bench/classify.py --runs 7
+	$(BIN)/python bench/deadlines.py --clocks 200 --spread 20
 
 demo: venv
 	$(BIN)/socialcare demo --any-port

@@ -22,6 +22,11 @@ pytestmark = pytest.mark.integration
         ),
         ("bench/local_stack.py", ["--messages", "20", "--clients", "2"], ["no message lost"]),
         (
+            "bench/deadlines.py",
+            ["--clocks", "3", "--spread", "1"],
+            ["one clock alone (baseline)", "3 concurrent clocks", "all due in the same second"],
+        ),
+        (
             "bench/classify.py",
             ["--runs", "1"],
             ["language accuracy", "messages a second", "cold start"],

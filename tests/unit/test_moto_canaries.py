@@ -172,6 +172,8 @@ REVIEWED = {
     # compress_waits replaces _eval_body; moto's _wait_interval counts whole seconds.
     "WaitFunction._eval_body": "adaade605eee07ef044c2e4043982e114a420a81f109deb24b8494a00761a7ab",
     "WaitFunction._wait_interval": "8f954dee80372b4b8233918f4d94810949f402cb3ddd2361ef4cbd9719d02253",  # noqa: E501
+    # _exact_wait_seconds redoes Timestamp's parsing without truncating to whole seconds.
+    "Timestamp._get_wait_seconds": "611d040940ad5f39ceb4a907a0ecf8cd5e6c1600a53328c8f6cd445f3a885b16",  # noqa: E501
     # LocalRuntime.install_into_moto replaces the Docker runner of Lambda invocations.
     "LambdaFunction._invoke_lambda": "23ce7a8f956e8090eaf8a3a4de498cf938c79db073ab0284b988f1aed8719f5f",  # noqa: E501
     # moto_patches replaces how an SQS message asks the time (same instant, cheaper).
@@ -190,6 +192,9 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.awslambda.models import LambdaFunction
     from moto.core.utils import unix_time_millis
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
+        Timestamp,
+    )
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
     )
@@ -199,6 +204,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     current = {
         "WaitFunction._eval_body": moto_patches.ORIGINAL_WAIT_EVAL_BODY,
         "WaitFunction._wait_interval": WaitFunction._wait_interval,
+        "Timestamp._get_wait_seconds": Timestamp._get_wait_seconds,
         "LambdaFunction._invoke_lambda": runtime.ORIGINAL_INVOKE,
         "ThreadedMotoServer.stop": ThreadedMotoServer.stop,
         "Message.visible": moto_patches.ORIGINAL_SQS_VISIBLE.fget,

@@ -12,6 +12,7 @@ moto's implementation (Apache-2.0).
 """
 
 import copy
+import datetime
 import time
 from typing import Any
 
@@ -29,6 +30,10 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.validators import ActionCountValidator, UpdateExpressionValidator
 from moto.sqs.models import Message as SqsMessage
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
     WaitFunction,
 )
@@ -164,13 +169,27 @@ def _delayed(self: SqsMessage) -> bool:
     return bool(_now_ms() < self.delayed_until)
 
 
+def _exact_wait_seconds(wait: WaitFunction, env: Any) -> float:
+    """moto truncates a Timestamp wait to whole seconds, so a reply clock's step would run up
+    to a second before its time; here it waits the exact remainder (as Step Functions does,
+    never early). The parsing and the failure event are moto's own."""
+    if not isinstance(wait, Timestamp):
+        return float(wait._get_wait_seconds(env=env))
+    wait.string.eval(env=env)
+    raw = env.stack.pop()
+    moment = wait._from_timestamp_string(timestamp=raw)
+    if moment is None:
+        raise FailureEventException(wait._create_failure_event(env, raw))
+    return (moment - datetime.datetime.now()).total_seconds()
+
+
 def compress_waits(factor: float) -> None:
     """Step Functions ``Wait`` states last ``1/factor`` of their time (the local stack's
     documented time compression). moto's own loop counts whole seconds and would spin on
     a fractional wait, so the wait is re-implemented here, still interruptible by a stop."""
 
     def eval_body(self: WaitFunction, env: Any) -> None:
-        deadline = time.monotonic() + max(0.0, self._get_wait_seconds(env=env) / factor)
+        deadline = time.monotonic() + max(0.0, _exact_wait_seconds(self, env) / factor)
         while env.is_running():
             left = deadline - time.monotonic()
             if left <= 0:
