@@ -2,6 +2,7 @@
 each warning, breach and escalation once, stopped by an answer or a resolution."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -214,3 +215,39 @@ def test_a_customer_writing_after_an_answer_starts_the_next_response_clock(
     [meta] = of_kind(backbone.table, "META")
     assert meta["status"] == "open"
     assert meta["clock_next_response"]["generation"] == plans["next_response"]["generation"]
+
+
+def test_waiting_on_the_customer_pauses_the_resolution_clock_and_the_reply_resumes_it(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    # Jane's public tweet, Monday 2026-08-24 10:15:02 UTC (13:15 in Moscow, in the lunch
+    # break): acme's "public posts" policy, resolution 1 day of business time.
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    store = DynamoConversationStore(backbone.table)
+    [meta] = of_kind(backbone.table, "META")
+    conversation = str(meta["id"])
+    # The agent asks for the order number at 12:00 UTC (15:00 Moscow): 1 h of business time
+    # was spent (14:00-15:00; the lunch break does not count).
+    assert store.wait_on_customer(conversation, datetime(2026, 8, 24, 12, 0, tzinfo=UTC))
+    resolution = next(p for p in started_plans(machine) if p["plan"]["clock"] == "resolution")
+    assert run_to_the_end(backbone, escalated, resolution) == ["paused"]
+    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
+
+    # Jane answers the next day at 07:00 UTC (10:00 Moscow): the clock resumes with 23 h left.
+    reply = tweet("101", "@AcmeSupport it's 4411", reply_to="100", millis=1787641200000)
+    classify_with_clocks(backbone, machine, queued_records(backbone, x_live, reply))
+    resumed = [
+        p["plan"]
+        for p in started_plans(machine)
+        if p["plan"]["clock"] == "resolution" and p["plan"]["spent_seconds"]
+    ]
+    [plan] = resumed
+    assert plan["spent_seconds"] == 3600
+    # 23 h of Moscow business time (09-13, 14-20) from Tuesday 10:00: Tue 9 h, Wed 10 h,
+    # Thu 09:00-13:00 4 h: Thursday 13:00 Moscow, 10:00 UTC.
+    assert plan["due_at"].startswith("2026-08-27T10:00:00")
+    events = sorted(
+        e["event"] for e in of_kind(backbone.table, "CLOCK#") if e["clock"] == "resolution"
+    )
+    assert events == ["paused", "resumed", "started"]

@@ -214,12 +214,14 @@ class DynamoConversationStore:
                     "due_at": iso(plan.due_at),
                     "policy": plan.policy,
                     "policy_version": plan.policy_version,
+                    "spent_seconds": Decimal(str(plan.spent_seconds)),
                 }
+                event = "resumed" if plan.spent_seconds else "started"
                 items.append(
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": _to_item(_clock_event(plan, "started", 0, plan.started_at)),
+                            "Item": _to_item(_clock_event(plan, event, 0, plan.started_at)),
                         }
                     }
                 )
@@ -363,6 +365,54 @@ class DynamoConversationStore:
 
     def spike_alert_sent(self, brand_id: str, topic: str, hour: str) -> None:
         self.mark_sent(f"SPIKE#{brand_id}#{topic}#{hour}", "ALERT")
+
+    def wait_on_customer(self, conversation_id: str, at: datetime) -> bool:
+        """The agent asked the customer something: the conversation becomes ``pending`` and
+        its resolution clock pauses (an audit event, the pause time on the clock). False when
+        the conversation was not waiting on the brand."""
+        now = iso(at)
+        try:
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="SET #status = :pending, updated_at = :now",
+                ConditionExpression="#status IN (:open, :answered)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=_to_item(
+                    {":pending": "pending", ":now": now, ":open": "open", ":answered": "answered"}
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise StorageUnavailable(f"pausing the conversation failed: {exc}") from exc
+        meta = _from_item(found["Attributes"])
+        clock = meta.get("clock_resolution")
+        if clock:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="SET clock_resolution.paused_at = :now",
+                ExpressionAttributeValues=_to_item({":now": now}),
+            )
+            self.record_once(
+                {
+                    "pk": conversation_pk(conversation_id),
+                    "sk": f"CLOCK#resolution#{int(clock['generation'])}#paused#0",
+                    "type": "clock_event",
+                    "clock": "resolution",
+                    "generation": int(clock["generation"]),
+                    "event": "paused",
+                    "tier": 0,
+                    "at": now,
+                    "due_at": clock.get("due_at"),
+                    "policy": clock.get("policy"),
+                    "policy_version": clock.get("policy_version"),
+                },
+                notify=False,
+            )
+        return True
 
     def record_once(self, item: dict[str, Any], notify: bool) -> Recorded:
         """Write ``item`` unless its key exists; ``notified`` tracks a notice it may owe."""

@@ -129,6 +129,12 @@ class BrandPolicies(BaseModel):
                 return policy.name, policy
         return ("default", self.default) if self.default is not None else None
 
+    def named(self, name: str) -> Targets | None:
+        """A policy by its name ("default" for the default), as a running clock records it."""
+        if name == "default":
+            return self.default
+        return next((p for p in self.policies if p.name == name), None)
+
     def calendar_for(self, targets: Targets) -> BusinessCalendar | None:
         return self.calendar if targets.business_time else None
 

@@ -15,12 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from socialcare.config.policies import Targets
-from socialcare.deadlines.arithmetic import (
-    due_time,
-    effective_due,
-    reply_window_closes,
-    warning_time,
-)
+from socialcare.deadlines.arithmetic import due_time, effective_due, reply_window_closes
 from socialcare.deadlines.calendar import BusinessCalendar
 from socialcare.models.common import Platform
 
@@ -51,6 +46,7 @@ class ClockPlan(BaseModel):
     policy_version: str
     due_at: datetime
     steps: tuple[Step, ...]
+    spent_seconds: float = 0.0  # running time used before a pause; > 0: a resumed clock
 
     @property
     def execution_name(self) -> str:
@@ -71,15 +67,20 @@ def plan_clock(
     policy: str,
     policy_version: str,
     human_agent_tag: bool = False,
+    spent: timedelta = timedelta(0),
 ) -> ClockPlan:
+    """``spent``: the running time a paused clock had used; the resumed clock counts the
+    rest of its target from ``started_at``."""
     target: timedelta = getattr(targets, clock.value)
-    policy_due = due_time(started_at, target, calendar)
+    left = max(target - spent, timedelta(0))
+    policy_due = due_time(started_at, left, calendar)
     window = reply_window_closes(platform, started_at, human_agent_tag)
     due = effective_due(policy_due, window)
     if due is None:  # unreachable: an unpaused clock always has a due time
         raise ValueError("a clock without a due time")
     steps = []
-    warn = warning_time(started_at, target, calendar, share=targets.warn_at)
+    warn_left = target * targets.warn_at - spent
+    warn = due_time(started_at, warn_left, calendar) if warn_left > timedelta(0) else None
     if warn is not None and warn < due:
         steps.append(Step(action="warn", at=warn))
     steps += [
@@ -96,4 +97,5 @@ def plan_clock(
         policy_version=policy_version,
         due_at=due,
         steps=tuple(steps),
+        spent_seconds=spent.total_seconds(),
     )

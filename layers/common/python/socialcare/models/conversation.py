@@ -19,6 +19,7 @@ class ConversationStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     RESOLVED = "resolved"
+    PENDING = "pending"  # the agent asked the customer something: the resolution clock pauses
     SPAM = "spam"
 
 

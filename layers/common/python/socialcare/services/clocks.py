@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.policies import BrandPolicies
+from socialcare.deadlines.arithmetic import elapsed
 from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
@@ -25,6 +26,7 @@ from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded
 
 WAITING = frozenset({"new", "open"})
+PAUSED = "pending"  # waiting on the customer: the resolution clock pauses
 
 
 class ClockStore(Protocol):
@@ -63,9 +65,16 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
     """Carry out step ``index`` if it still applies; say what the execution does next."""
     logger.append_keys(conversation_id=plan.conversation_id, clock=plan.clock.value)
     conversation = deps.store.conversation(plan.conversation_id)
+    if (
+        conversation is not None
+        and conversation.get("status") == PAUSED
+        and plan.clock is ClockKind.RESOLUTION
+    ):
+        logger.info("clock paused: the conversation waits on the customer")
+        return _finished("paused")  # the pause recorded it; the customer's reply resumes it
     if not is_current(plan, conversation):
         status = conversation.get("status") if conversation else None
-        event = "met" if status in ("answered", "resolved") else "stopped"
+        event = "met" if status in ("answered", "resolved", PAUSED) else "stopped"
         deps.store.record_clock_event(plan, event, 0, deps.clock(), notify=False)
         logger.info(f"clock {event}", extra={"status": status})
         return _finished(event)
@@ -151,7 +160,7 @@ def clocks_to_start(
     has no clocks. The policy is chosen by platform, channel type and this message's
     priority, and the clock counts from the platform's timestamp of the message."""
     status = conversation.get("status")
-    if found.spam.is_spam or status not in ("new", "answered", "resolved"):
+    if found.spam.is_spam or status not in ("new", "answered", "resolved", PAUSED):
         return ()
     platform = Platform(str(conversation["platform"]))
     channel = ChannelType(str(conversation["channel_type"]))
@@ -166,7 +175,7 @@ def clocks_to_start(
         else (ClockKind.NEXT_RESPONSE,)
     )
     started = datetime.fromisoformat(str(message["sent_at"]))
-    return tuple(
+    plans = [
         plan_clock(
             conversation_id=request.conversation_id,
             brand_id=request.brand_id,
@@ -179,4 +188,47 @@ def clocks_to_start(
             policy_version=policies.version,
         )
         for kind in kinds
+    ]
+    paused = conversation.get(f"clock_{ClockKind.RESOLUTION.value}") or {}
+    resumed = (
+        _resume(request, paused, started, platform, policies)
+        if status == PAUSED and paused.get("paused_at")
+        else None
+    )
+    if resumed is not None:
+        plans.append(resumed)
+    return tuple(plans)
+
+
+def _resume(
+    request: ClassifyRequest,
+    paused: dict[str, Any],
+    started: datetime,
+    platform: Platform,
+    policies: BrandPolicies,
+) -> ClockPlan | None:
+    """The customer answered the agent's question: the resolution clock resumes, under the
+    policy it started with, with what it had left (a new generation; the paused one ended)."""
+    name = str(paused.get("policy", "default"))
+    targets = policies.named(name)
+    if targets is None:  # the policy was renamed since: the clock cannot be resumed truly
+        logger.warning("a paused clock's policy is gone", extra={"policy": name})
+        return None
+    calendar = policies.calendar_for(targets)
+    spent = timedelta(seconds=float(paused.get("spent_seconds", 0))) + elapsed(
+        datetime.fromisoformat(str(paused["started_at"])),
+        datetime.fromisoformat(str(paused["paused_at"])),
+        calendar,
+    )
+    return plan_clock(
+        conversation_id=request.conversation_id,
+        brand_id=request.brand_id,
+        clock=ClockKind.RESOLUTION,
+        started_at=started,
+        targets=targets,
+        calendar=calendar,
+        platform=platform,
+        policy=name,
+        policy_version=policies.version,
+        spent=spent,
     )
