@@ -65,6 +65,28 @@ def run_to_the_end(backbone: Backbone, escalated: Escalated, start: dict[str, An
     return outcomes
 
 
+def set_status(backbone: Backbone, status: str) -> None:
+    """What an agent's action will do from Slack (issue 6): answer, resolve."""
+    [meta] = of_kind(backbone.table, "META")
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": status}},
+    )
+
+
+def a_waiting_conversation(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str
+) -> list[dict[str, Any]]:
+    """Jane's tweet, ingested and classified: its clocks start. The queue records, for
+    redelivering."""
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    classify_with_clocks(backbone, machine, records)
+    return records
+
+
 def first_response(machine: str) -> dict[str, Any]:
     return next(p for p in started_plans(machine) if p["plan"]["clock"] == "first_response")
 
@@ -72,8 +94,7 @@ def first_response(machine: str) -> dict[str, Any]:
 def test_a_new_conversation_starts_its_clocks_once_with_the_policy_it_falls_under(
     backbone: Backbone, x_live: XWebhookDeps, machine: str
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
+    records = a_waiting_conversation(backbone, x_live, machine)
     classify_with_clocks(backbone, machine, [{**records[0], "messageId": "again"}])
     plans = started_plans(machine)
     assert sorted(p["plan"]["clock"] for p in plans) == ["first_response", "resolution"]
@@ -91,8 +112,7 @@ def test_a_new_conversation_starts_its_clocks_once_with_the_policy_it_falls_unde
 def test_a_conversation_left_waiting_is_warned_then_escalated_tier_by_tier_once_each(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
+    a_waiting_conversation(backbone, x_live, machine)
     start = first_response(machine)
     assert run_to_the_end(backbone, escalated, start) == [
         "warned",
@@ -121,8 +141,7 @@ def test_a_conversation_left_waiting_is_warned_then_escalated_tier_by_tier_once_
 def test_an_escalation_whose_notice_failed_is_sent_by_the_retry(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
+    a_waiting_conversation(backbone, x_live, machine)
     execution = first_response(machine)
     execution["next"] = {"done": False, "index": 1, "at": "", "outcome": ""}
     broken = SnsEscalations("arn:aws:sns:eu-west-1:123456789012:no-such-topic")
@@ -140,19 +159,11 @@ def test_an_escalation_whose_notice_failed_is_sent_by_the_retry(
 def test_an_answered_or_resolved_conversation_stops_its_clock_before_the_next_step(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated, status: str
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
+    a_waiting_conversation(backbone, x_live, machine)
     execution = first_response(machine)
     execution["next"] = step(backbone, escalated, execution)  # warned
     execution["next"] = step(backbone, escalated, execution)  # tier 1
-    [meta] = of_kind(backbone.table, "META")
-    boto3.client("dynamodb").update_item(
-        TableName=backbone.table,
-        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": status}},
-    )
+    set_status(backbone, status)
     assert step(backbone, escalated, execution)["outcome"] == "met"
     assert len(escalated.received()) == 1  # tier 1 only: tier 2 never went out
 
@@ -160,16 +171,8 @@ def test_an_answered_or_resolved_conversation_stops_its_clock_before_the_next_st
 def test_a_conversation_answered_before_its_due_time_never_escalates(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
-    [meta] = of_kind(backbone.table, "META")
-    boto3.client("dynamodb").update_item(
-        TableName=backbone.table,
-        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "answered"}},
-    )
+    a_waiting_conversation(backbone, x_live, machine)
+    set_status(backbone, "answered")
     assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
     assert escalated.received() == []
 
@@ -177,8 +180,7 @@ def test_a_conversation_answered_before_its_due_time_never_escalates(
 def test_a_newer_clock_outdates_the_older_one(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
+    a_waiting_conversation(backbone, x_live, machine)
     older = first_response(machine)
     plan = ClockPlan.model_validate(older["plan"])
     newer = plan.model_copy(update={"generation": plan.generation + 1})
@@ -197,16 +199,8 @@ def test_a_newer_clock_outdates_the_older_one(
 def test_a_customer_writing_after_an_answer_starts_the_next_response_clock(
     backbone: Backbone, x_live: XWebhookDeps, machine: str
 ) -> None:
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
-    [meta] = of_kind(backbone.table, "META")
-    boto3.client("dynamodb").update_item(  # an agent answered (the Slack desk will do this)
-        TableName=backbone.table,
-        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "answered"}},
-    )
+    a_waiting_conversation(backbone, x_live, machine)
+    set_status(backbone, "answered")
     later = tweet("101", "@AcmeSupport still nothing", reply_to="100", millis=1787570102000)
     classify_with_clocks(backbone, machine, queued_records(backbone, x_live, later))
     plans = {p["plan"]["clock"]: p["plan"] for p in started_plans(machine)}
@@ -222,8 +216,7 @@ def test_waiting_on_the_customer_pauses_the_resolution_clock_and_the_reply_resum
 ) -> None:
     # Jane's public tweet, Monday 2026-08-24 10:15:02 UTC (13:15 in Moscow, in the lunch
     # break): acme's "public posts" policy, resolution 1 day of business time.
-    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
-    classify_with_clocks(backbone, machine, records)
+    a_waiting_conversation(backbone, x_live, machine)
     store = DynamoConversationStore(backbone.table)
     [meta] = of_kind(backbone.table, "META")
     conversation = str(meta["id"])

@@ -508,11 +508,15 @@ class DynamoConversationStore:
         return counts
 
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The conversation's audit trail of clock events."""
+        return self._items_of(conversation_id, "CLOCK#")
+
+    def _items_of(self, conversation_id: str, prefix: str) -> list[dict[str, Any]]:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :clock)",
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues=_to_item(
-                {":pk": conversation_pk(conversation_id), ":clock": "CLOCK#"}
+                {":pk": conversation_pk(conversation_id), ":prefix": prefix}
             ),
         )
         return [_from_item(item) for page in pages for item in page["Items"]]
@@ -526,14 +530,7 @@ class DynamoConversationStore:
         return Conversation.model_validate(_from_item(found)) if found else None
 
     def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
-            ExpressionAttributeValues=_to_item(
-                {":pk": conversation_pk(conversation_id), ":msg": "MSG#"}
-            ),
-        )
-        return [_from_item(item) for page in pages for item in page["Items"]]
+        return self._items_of(conversation_id, "MSG#")
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {
