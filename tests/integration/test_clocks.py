@@ -244,3 +244,12 @@ def test_waiting_on_the_customer_pauses_the_resolution_clock_and_the_reply_resum
         e["event"] for e in of_kind(backbone.table, "CLOCK#") if e["clock"] == "resolution"
     )
     assert events == ["paused", "resumed", "started"]
+
+
+def test_the_queue_index_orders_waiting_conversations_by_their_reply_due_time(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str
+) -> None:
+    a_waiting_conversation(backbone, x_live, machine)
+    [meta] = of_kind(backbone.table, "META")
+    due = meta["clock_first_response"]["due_at"]
+    assert meta["queue_sk"] == f"{due}#{meta['id']}"

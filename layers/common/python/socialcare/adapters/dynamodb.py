@@ -21,6 +21,7 @@ from socialcare.ports import Recorded, SaveOutcome, StoredRef, TakeUp
 CONFLICT_RETRIES = 3
 COPIES_CAP = 50  # enough to tell a campaign; the item never grows past it
 COPIES_KEPT = timedelta(days=2)
+RESPONSE_CLOCKS = ("first_response", "next_response")
 SET_CAP = 2000  # message references a tally keeps for deduplication
 KEEP_UNTIL = "expires_at = if_not_exists(expires_at, :ttl)"
 NEGATIVE_KEPT = timedelta(days=3)  # hourly negative tallies: enough history for a spike
@@ -216,6 +217,9 @@ class DynamoConversationStore:
                     "policy_version": plan.policy_version,
                     "spent_seconds": Decimal(str(plan.spent_seconds)),
                 }
+                if plan.clock.value in RESPONSE_CLOCKS:  # the queue sorts by the reply due
+                    update += ", queue_sk = :queue_sk"
+                    values[":queue_sk"] = f"{iso(plan.due_at)}#{conversation_id}"
                 event = "resumed" if plan.spent_seconds else "started"
                 items.append(
                     {
