@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from socialcare.devtools.template_resources import Backbone, create_backbone
 from socialcare.local.stack import LocalStack, Ports
+from socialcare.local.standins import StandIns
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.settings import VkIngestSettings, XIngestSettings
@@ -114,3 +115,11 @@ def machine(backbone: Backbone) -> str:
         definition=json.dumps(NOTHING_TO_RUN),
         roleArn="arn:aws:iam::123456789012:role/clock",
     )["stateMachineArn"]
+
+
+@pytest.fixture
+def slack() -> Iterator[StandIns]:
+    """The Slack stand-in alone (slack_sdk talks urllib, which `responses` cannot stop)."""
+    ports = Ports.any_free()
+    with StandIns(slack_port=ports.slack, x_port=ports.x, vk_port=ports.vk) as running:
+        yield running

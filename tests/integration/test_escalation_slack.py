@@ -13,19 +13,11 @@ from functions.escalation_slack import app as poster
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.template_resources import Backbone
 from socialcare.errors import StorageUnavailable
-from socialcare.local.stack import Ports
 from socialcare.local.standins import StandIns
 from socialcare.models.escalation import EscalationNotice
 from tests.conftest import BRANDS_DIR, LambdaContext
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def slack() -> Iterator[StandIns]:
-    ports = Ports.any_free()
-    with StandIns(slack_port=ports.slack, x_port=ports.x, vk_port=ports.vk) as running:
-        yield running
 
 
 def posts(slack: StandIns) -> list[dict[str, Any]]:

@@ -263,3 +263,30 @@ def test_an_urgent_unanswered_mention_escalates_tier_by_tier_on_the_compressed_c
     texts = eventually(lambda: (found := posted()) and len(found) >= 4 and found)
     assert sum(t.startswith("*Overdue reply · tier") for t in texts) == 3
     assert sum(t.startswith("*Priority 1 · tier 1*") for t in texts) == 1
+
+
+def test_care_queue_answers_through_the_gateway_with_the_local_slack_app(
+    stack: LocalStack,
+) -> None:
+    from urllib.parse import urlencode
+
+    from slack_sdk.signature import SignatureVerifier
+
+    body = urlencode({"command": "/care", "text": "queue", "channel_id": "C0ACMESUPPORT"})
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(local.SLACK_SIGNING_SECRET).generate_signature(
+        timestamp=timestamp, body=body
+    )
+    assert stack.gateway is not None
+    response = requests.post(
+        stack.gateway.url + "/slack/events",
+        data=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": signature,
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert "Acme Store" in response.json()["text"]  # its queue, or that nothing waits

@@ -45,6 +45,14 @@ class EscalationSlackSettings(Settings):
     SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
 
 
+class SlackDeskSettings(Settings):
+    TABLE_NAME: str
+    BRANDS_DIR: Path
+    SLACK_SECRET_ARN: str
+    SLACK_API_URL: str | None = None  # unset or empty: Slack itself
+    SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
+
+
 class XIngestSettings(IngestSettings):
     X_SECRET_ARN: str  # an ARN, never the secret
 

@@ -511,6 +511,21 @@ class DynamoConversationStore:
             counts[item["pk"]["S"]] = int(item.get("n", {}).get("N", "0"))
         return counts
 
+    def waiting(self, brand_id: str, limit: int) -> list[dict[str, Any]]:
+        """The brand's conversations that wait on it, the earliest reply due first (the
+        sparse ByDueTime index: only waiting conversations carry its keys)."""
+        try:
+            found = self._client.query(
+                TableName=self._table,
+                IndexName="ByDueTime",
+                KeyConditionExpression="queue_pk = :queue",
+                ExpressionAttributeValues=_to_item({":queue": f"QUEUE#{brand_id}"}),
+                Limit=limit,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the queue failed: {exc}") from exc
+        return [_from_item(item) for item in found["Items"]]
+
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]:
         """The conversation's audit trail of clock events."""
         return self._items_of(conversation_id, "CLOCK#")

@@ -1,0 +1,116 @@
+"""The desk's slash command: ``/care queue`` (what waits, by reply due time), ``/care show
+ID`` (one conversation), ``/care help``. Answers are ephemeral (only the agent sees them) and
+everything from customers is escaped for mrkdwn.
+
+The channel the command is typed in names the brand (its ``slack.channel`` or
+``slack.managers_channel``); with a single brand configured, that brand.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from socialcare.config.brands import Brand, BrandDirectory
+from socialcare.slack.mrkdwn import escape, link
+
+QUEUE_LIMIT = 20
+HELP = (
+    "*/care queue* what waits on us, the most urgent reply first\n"
+    "*/care show ID* one conversation: its messages, priority and clocks\n"
+    "*/care help* this"
+)
+
+
+class DeskStore(Protocol):
+    def waiting(self, brand_id: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+
+    def list_messages(self, conversation_id: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class DeskDeps:
+    store: DeskStore
+    brands: BrandDirectory
+    clock: Any = None  # () -> aware datetime; None: now
+
+
+def care(text: str, channel_id: str, deps: DeskDeps) -> str:
+    words = text.split()
+    brand = brand_of(channel_id, deps.brands)
+    if not words or words[0] == "help":
+        return HELP
+    if brand is None:
+        return "This channel belongs to no brand: use /care in a brand's support channel."
+    if words[0] == "queue":
+        return queue(brand, deps)
+    if words[0] == "show" and len(words) == 2:
+        return show(brand, words[1], deps)
+    return f"I don't know `{escape(' '.join(words)[:40])}`.\n{HELP}"
+
+
+def brand_of(channel_id: str, brands: BrandDirectory) -> Brand | None:
+    for brand in brands.brands.values():
+        if brand.slack and channel_id in (brand.slack.channel, brand.slack.managers_channel):
+            return brand
+    only = list(brands.brands.values())
+    return only[0] if len(only) == 1 else None
+
+
+def queue(brand: Brand, deps: DeskDeps) -> str:
+    now = deps.clock() if deps.clock else datetime.now(UTC)
+    rows = deps.store.waiting(brand.id, QUEUE_LIMIT)
+    if not rows:
+        return f"Nothing waits on {escape(brand.name)}."
+    lines = [f"*{escape(brand.name)}: {len(rows)} waiting, the most urgent reply first*"]
+    lines += [_queue_line(row, now) for row in rows]
+    return "\n".join(lines)
+
+
+def _queue_line(row: dict[str, Any], now: datetime) -> str:
+    clock = row.get("clock_next_response") or row.get("clock_first_response") or {}
+    due = _when(str(clock["due_at"]), now) if clock.get("due_at") else "no clock"
+    customer = row.get("customer") or {}
+    who = escape(f"@{customer.get('handle') or customer.get('id', '?')}")
+    facts = " · ".join(
+        escape(str(v))
+        for v in (
+            row.get("priority"),
+            row.get("platform"),
+            row.get("channel_type"),
+            row.get("topic"),
+        )
+        if v
+    )
+    return f"• {due} · {facts} · {who} · `{escape(str(row.get('id')))}`"
+
+
+def _when(due_iso: str, now: datetime) -> str:
+    due = datetime.fromisoformat(due_iso)
+    minutes = int((due - now).total_seconds() // 60)
+    stamp = due.strftime("%d %b %H:%M UTC")
+    if minutes < 0:
+        return f"*overdue* since {stamp}"
+    return f"due in {minutes // 60} h {minutes % 60:02d} min ({stamp})"
+
+
+def show(brand: Brand, conversation_id: str, deps: DeskDeps) -> str:
+    meta = deps.store.conversation(conversation_id)
+    if meta is None or meta.get("brand_id") != brand.id:
+        return f"No conversation `{escape(conversation_id[:40])}` for {escape(brand.name)}."
+    customer = meta.get("customer") or {}
+    header = (
+        f"*{escape(str(customer.get('name') or customer.get('handle') or '?'))}*"
+        f" (@{escape(str(customer.get('handle') or customer.get('id', '?')))})"
+        f" · {escape(str(meta.get('platform')))} {escape(str(meta.get('channel_type')))}"
+        f" · {escape(str(meta.get('status')))} · {escape(str(meta.get('priority') or '-'))}"
+        f" · {escape(str(meta.get('topic') or '-'))} · {escape(str(meta.get('sentiment') or '-'))}"
+    )
+    lines = [header]
+    if meta.get("link"):
+        lines.append(link(str(meta["link"]), "open on the platform"))
+    for message in deps.store.list_messages(conversation_id)[-5:]:
+        sent = str(message.get("sent_at", ""))[:16].replace("T", " ")
+        lines.append(f"> {sent}  {escape(str(message.get('text', '')))[:500]}")
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""/care through the real Bolt app: signed like Slack signs, answered ephemerally, customer
+text escaped; forged or stale requests get 401. DynamoDB in moto."""
+
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from functions.slack_desk import app as desk
+from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.config import load_brands
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import http_event
+from socialcare.devtools.samples import tweet
+from socialcare.devtools.template_resources import Backbone
+from socialcare.local.standins import StandIns
+from socialcare.services.x_webhook import XWebhookDeps
+from socialcare.slack.desk import DeskDeps
+from socialcare.slack.secrets import SlackSecrets
+from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.integration.test_clocks import a_waiting_conversation
+
+pytestmark = pytest.mark.integration
+SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
+
+
+def command(text: str, channel: str = "C0ACMESUPPORT", **signing: Any) -> dict[str, Any]:
+    body = urlencode(
+        {
+            "command": "/care",
+            "text": text,
+            "channel_id": channel,
+            "user_id": "U0AGENT01",
+            "team_id": "T0TEAM001",
+            "response_url": "https://hooks.slack.com/commands/T0/1/x",
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+    timestamp = str(signing.get("timestamp", int(time.time())))
+    secret = signing.get("secret", local.SLACK_SIGNING_SECRET)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": signature,
+    }
+    return http_event("POST", "/slack/events", body, headers)
+
+
+@pytest.fixture
+def slack_url(slack: StandIns) -> str:
+    return slack.slack_url
+
+
+def answer(backbone: Backbone, event: dict[str, Any], slack_url: str) -> dict[str, Any]:
+    """What Slack gets back; Bolt checks the bot token on the Slack stand-in (auth.test)."""
+    deps = DeskDeps(store=DynamoConversationStore(backbone.table), brands=load_brands(BRANDS_DIR))
+    handler = desk.SlackRequestHandler(desk.build_app(SECRETS, deps, slack_url))
+    response: dict[str, Any] = handler.handle(event, LambdaContext())
+    return response
+
+
+def test_care_queue_lists_what_waits_with_the_most_urgent_reply_first(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
+) -> None:
+    a_waiting_conversation(backbone, x_live, machine)
+    response = answer(backbone, command("queue"), slack_url)
+    assert response["statusCode"] == 200
+    body = response["body"]
+    assert '"response_type":"ephemeral"' in body.replace(" ", "")
+    assert "1 waiting, the most urgent reply first" in body
+    assert "*overdue* since 24 Aug" in body and "@janeroe" in body
+
+
+def test_care_show_escapes_what_the_customer_wrote(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
+) -> None:
+    from tests.integration.test_classify import queued_records
+    from tests.integration.test_clocks import classify_with_clocks
+
+    hostile = tweet("300", "@AcmeSupport <!channel> *free* <https://evil.example|bank.com>")
+    classify_with_clocks(backbone, machine, queued_records(backbone, x_live, hostile))
+    [meta] = [
+        i
+        for i in boto3.client("dynamodb").scan(TableName=backbone.table)["Items"]
+        if i["sk"]["S"] == "META"
+    ]
+    body = answer(backbone, command(f"show {meta['id']['S']}"), slack_url)["body"]
+    assert (
+        "<!channel>" not in body and "&amp;lt;!channel&amp;gt;" in body
+    ) or "&lt;!channel&gt;" in body
+    assert "<https://evil.example|bank.com>" not in body
+    assert "Jane Roe" in body
+
+
+@pytest.mark.parametrize(
+    ("signing", "why"),
+    [({"secret": "not-the-secret"}, "forged"), ({"timestamp": int(time.time()) - 3600}, "stale")],
+)
+def test_a_forged_or_stale_request_gets_401_and_no_answer(
+    backbone: Backbone, signing: dict[str, Any], why: str, slack_url: str
+) -> None:
+    response = answer(backbone, command("queue", **signing), slack_url)
+    assert response["statusCode"] == 401, why
+    assert "waiting" not in response.get("body", "")
+
+
+def test_unknown_words_get_the_usage(backbone: Backbone, slack_url: str) -> None:
+    body = answer(backbone, command("dance <!here>"), slack_url)["body"]
+    assert "I don't know" in body and "*/care queue*" in body and "<!here>" not in body
