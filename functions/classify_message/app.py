@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.classification import language, models
 from socialcare.config import load_brands
@@ -54,6 +55,9 @@ def build_deps() -> ClassifyDeps:
         models=loaded,
         clocks=StepFunctionsClocks(machine) if machine else None,
         alerts=AlertDeps(store, SnsEscalations(topic)) if topic else None,
+        desk=SqsClassifyQueue(settings.DESK_QUEUE_URL, what="the Slack desk")
+        if settings.DESK_QUEUE_URL
+        else None,
     )
 
 

@@ -30,6 +30,7 @@ class ClassifySettings(Settings):
     MODELS_DIR: Path | None = None  # unset: the models shipped in the package
     CLOCK_STATE_MACHINE_ARN: str | None = None  # unset: no reply clocks are started
     ESCALATION_TOPIC_ARN: str | None = None  # unset: no priority-1 or spike escalations
+    DESK_QUEUE_URL: str | None = None  # unset: nothing goes to the Slack desk
 
 
 class ClockTaskSettings(Settings):
@@ -42,6 +43,14 @@ class EscalationSlackSettings(Settings):
     BRANDS_DIR: Path
     SLACK_SECRET_ARN: str
     SLACK_API_URL: str | None = None  # unset or empty: Slack itself
+    SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
+
+
+class SlackThreadSettings(Settings):
+    TABLE_NAME: str
+    BRANDS_DIR: Path
+    SLACK_SECRET_ARN: str
+    SLACK_API_URL: str | None = None
     SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
 
 

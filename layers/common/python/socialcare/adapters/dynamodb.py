@@ -511,6 +511,24 @@ class DynamoConversationStore:
             counts[item["pk"]["S"]] = int(item.get("n", {}).get("N", "0"))
         return counts
 
+    def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool:
+        """The conversation's Slack thread, set once (False: it had one already)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="SET slack_thread = :thread, thread_key = :key",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(slack_thread)",
+                ExpressionAttributeValues=_to_item(
+                    {":thread": {"channel": channel, "ts": ts}, ":key": f"{channel}#{ts}"}
+                ),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise StorageUnavailable(f"storing the thread failed: {exc}") from exc
+        return True
+
     def waiting(self, brand_id: str, limit: int) -> list[dict[str, Any]]:
         """The brand's conversations that wait on it, the earliest reply due first (the
         sparse ByDueTime index: only waiting conversations carry its keys)."""

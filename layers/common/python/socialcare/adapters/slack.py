@@ -21,13 +21,24 @@ class SlackPoster:
         self._secrets = secrets
         self._base_url = base_url or WebClient.BASE_URL
 
-    def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        """Posts and returns the message's ts."""
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+    ) -> str:
+        """Posts (into a thread when ``thread_ts`` is given) and returns the message's ts."""
         token = self._secrets().bot_token.get_secret_value()
         client = WebClient(token=token, base_url=self._base_url)
         try:
             response = client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown"))

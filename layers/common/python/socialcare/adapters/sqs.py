@@ -10,9 +10,12 @@ from socialcare.models import ClassifyRequest
 
 
 class SqsClassifyQueue:
-    def __init__(self, queue_url: str, client: Any = None) -> None:
+    """A FIFO hand-off of stored messages (ingest -> classify, classify -> the Slack desk)."""
+
+    def __init__(self, queue_url: str, client: Any = None, what: str = "classification") -> None:
         self._url = queue_url
         self._client = client or boto3.client("sqs")
+        self._what = what
 
     def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None:
         try:
@@ -23,4 +26,4 @@ class SqsClassifyQueue:
                 MessageDeduplicationId=dedup_id,
             )
         except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"queueing for classification failed: {exc}") from exc
+            raise StorageUnavailable(f"queueing for {self._what} failed: {exc}") from exc

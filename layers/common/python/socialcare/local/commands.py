@@ -134,15 +134,26 @@ def demo(args: argparse.Namespace) -> int:
         summary = player.play(scenario, sys.stdout)
         render_readings(player.classified_messages(limit=16), sys.stdout)
         render_summary(summary, sys.stdout)
+        brands = load_brands(root / "layers" / "config" / "brands").brands.values()
+        managers = {b.slack.managers_channel for b in brands if b.slack}
+        support = {b.slack.channel for b in brands if b.slack}
+        posted = [
+            call["params"]
+            for call in (stack.standins.recorder.calls("slack") if stack.standins else [])
+            if call["method"] == "chat.postMessage" and call["status"] == 200
+        ]
         render_escalation_trail(
             physical["ConversationsTable"],
-            [
-                call["params"]
-                for call in (stack.standins.recorder.calls("slack") if stack.standins else [])
-                if call["method"] == "chat.postMessage"
-            ],
+            [p for p in posted if p.get("channel") in managers],
             sent_notices(physical.get("EscalationTopic")),
             sys.stdout,
+        )
+        cards = [p for p in posted if p.get("channel") in support and not p.get("thread_ts")]
+        follow_ups = [p for p in posted if p.get("channel") in support and p.get("thread_ts")]
+        print(
+            f"Support channel (stand-in): {len(cards)} conversation cards,"
+            f" {len(follow_ups)} follow-ups posted in their threads",
+            file=sys.stdout,
         )
         print("\nThe inbox now:")
         print(render_inbox(conversations(physical["ConversationsTable"])[:12]))

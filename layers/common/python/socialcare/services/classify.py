@@ -23,7 +23,7 @@ from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification, Sentiment
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import TakeUp
+from socialcare.ports import ClassifyQueue, TakeUp
 from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
 from socialcare.services.clocks import ClockStarter, clocks_to_start
 
@@ -202,6 +202,7 @@ class ClassifyDeps:
     models: Models = field(default_factory=shipped)
     clocks: ClockStarter | None = None  # None: no reply clocks (no state machine configured)
     alerts: AlertDeps | None = None  # None: no escalation topic configured
+    desk: ClassifyQueue | None = None  # the Slack desk's queue; None: no Slack desk
     repeat_window: timedelta = timedelta(days=priority.REPEAT_WINDOW_DAYS)
     clock: Clock = utc_now
 
@@ -211,8 +212,11 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     message, conversation = deps.store.load(request.conversation_id, request.message_sk)
     if message is None:
         raise MessageMissing(f"{request.message_ref} is not stored")
-    if "processed_at" in message:  # a redelivered request: nothing to redo
+    if "processed_at" in message:  # a redelivered request: nothing to redo but the hand-on
         logger.info("message already taken up", extra={"message_ref": request.message_ref})
+        _hand_on(
+            request, bool(message.get("classification", {}).get("spam", {}).get("is_spam")), deps
+        )
         return
     now = deps.clock()
     text = str(message.get("text", ""))
@@ -234,6 +238,7 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     outcome = deps.store.take_up(
         request.conversation_id, request.message_sk, found, seen_status, plans
     )
+    _hand_on(request, found.spam.is_spam, deps)
     if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
         # Coverage of the answer base: the share of messages that had a suggestion.
@@ -272,3 +277,11 @@ def _copies(
         return 0
     day = str(message.get("sent_at", ""))[:10]
     return deps.store.copies(request.brand_id, day, key, request.message_ref)
+
+
+def _hand_on(request: ClassifyRequest, spam: bool, deps: ClassifyDeps) -> None:
+    """To the Slack desk's queue, after the take-up, and again on a redelivery: a send that
+    failed after a take-up is retried with the record; FIFO deduplication (and the desk's
+    own idempotency) absorb the repeats."""
+    if deps.desk is not None and not spam:
+        deps.desk.send(request, group=request.conversation_id, dedup_id=request.message_ref)

@@ -1,0 +1,70 @@
+"""The desk queue -> the conversation's Slack thread: the card on its first message, the
+customer's follow-ups into the thread. FIFO per conversation; each stored message is posted
+once (Powertools idempotency on its reference); a failure holds back only its conversation."""
+
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.secrets import secret_reader
+from socialcare.adapters.slack import SlackPoster
+from socialcare.config import load_brands
+from socialcare.models import ClassifyRequest
+from socialcare.observability import logger, metrics
+from socialcare.services.desk_thread import ThreadDeps, post_to_thread
+from socialcare.settings import SlackThreadSettings, load_settings
+from socialcare.slack.secrets import SlackSecrets
+
+persistence = DynamoDBPersistenceLayer(
+    table_name=os.environ.get("TABLE_NAME", "not-configured"),
+    key_attr="pk",
+    sort_key_attr="sk",
+    expiry_attr="expires_at",
+)
+once = IdempotencyConfig(event_key_jmespath="message_ref", expires_after_seconds=7 * 86400)
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+@cache
+def build_deps() -> ThreadDeps:
+    settings = load_settings(SlackThreadSettings)
+    secrets = secret_reader(
+        settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
+    )
+    return ThreadDeps(
+        store=DynamoConversationStore(settings.TABLE_NAME),
+        poster=SlackPoster(secrets, settings.SLACK_API_URL or None),
+        brands=load_brands(settings.BRANDS_DIR),
+    )
+
+
+@idempotent_function(data_keyword_argument="request", config=once, persistence_store=persistence)
+def post_once(request: dict[str, Any], deps: ThreadDeps) -> str | None:
+    return post_to_thread(ClassifyRequest.model_validate(request), deps)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, deps: ThreadDeps | None = None
+) -> dict[str, Any]:
+    once.register_lambda_context(context)
+    wired = deps or build_deps()
+
+    def handle(record: SQSRecord) -> None:
+        request = ClassifyRequest.model_validate_json(record.body)
+        post_once(request=request.model_dump(mode="json"), deps=wired)
+
+    return process_partial_response(
+        event=event, record_handler=handle, processor=processor, context=context
+    )

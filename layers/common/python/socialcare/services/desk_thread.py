@@ -1,0 +1,67 @@
+"""The conversation's thread in the brand's support channel: the first classified message
+posts the card as the thread's root (its channel and ts are stored on the conversation, and
+the BySlackThread index finds the conversation from an agent's reply later); each later
+customer message is posted into the thread. Spam never reaches the desk."""
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from socialcare.config.brands import BrandDirectory
+from socialcare.errors import SupportError
+from socialcare.models import ClassifyRequest
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.slack.card import card, follow_up
+
+
+class NotClassifiedYet(SupportError):
+    """The desk got a message the classifier has not stored yet: retried by the queue."""
+
+
+class ThreadStore(Protocol):
+    def load(
+        self, conversation_id: str, message_sk: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]: ...
+
+    def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool: ...
+
+
+class ThreadPoster(Protocol):
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+    ) -> str: ...
+
+
+@dataclass(frozen=True)
+class ThreadDeps:
+    store: ThreadStore
+    poster: ThreadPoster
+    brands: BrandDirectory
+
+
+def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
+    logger.append_keys(conversation_id=request.conversation_id)
+    brand = deps.brands.brands.get(request.brand_id)
+    if brand is None or brand.slack is None or brand.slack.channel is None:
+        logger.info("no support channel for the brand: nothing posted")
+        return None
+    message, meta = deps.store.load(request.conversation_id, request.message_sk)
+    if message is None or meta is None or "classification" not in message:
+        raise NotClassifiedYet(f"{request.message_ref} is not classified yet")
+    if message["classification"].get("spam", {}).get("is_spam"):
+        return None
+    thread = meta.get("slack_thread")
+    if thread:
+        text, blocks = follow_up(message)
+        ts = deps.poster.post(str(thread["channel"]), text, blocks, str(thread["ts"]))
+        metrics.add_metric(name="FollowUpPosted", unit=MetricUnit.Count, value=1)
+        return ts
+    text, blocks = card(meta, message)
+    ts = deps.poster.post(brand.slack.channel, text, blocks)
+    if not deps.store.attach_thread(request.conversation_id, brand.slack.channel, ts):
+        logger.warning("the conversation already had a thread", extra={"ts": ts})
+    metrics.add_metric(name="CardPosted", unit=MetricUnit.Count, value=1)
+    return ts

@@ -1,0 +1,119 @@
+"""The conversation's Slack thread: the card on its first message, the customer's follow-ups
+in the thread, once each; spam stays out. moto for AWS, the Slack stand-in for Slack."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from functions.classify_message import app as classify
+from functions.slack_thread import app as thread
+from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.sqs import SqsClassifyQueue
+from socialcare.config import load_brands
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.samples import tweet
+from socialcare.devtools.template_resources import Backbone, create_queue
+from socialcare.local.standins import StandIns
+from socialcare.services.classify import ClassifyDeps, Knowledge
+from socialcare.services.desk_thread import ThreadDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from socialcare.slack.secrets import SlackSecrets
+from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.integration.test_classify import queued_records, record
+from tests.support.inspect import drain, of_kind
+
+pytestmark = pytest.mark.integration
+SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
+
+
+@pytest.fixture
+def desk(backbone: Backbone) -> Iterator[str]:
+    thread.persistence.table_name = backbone.table
+    yield create_queue("DeskQueue")
+
+
+def through_the_desk(
+    backbone: Backbone, x_live: XWebhookDeps, desk: str, slack: StandIns, *tweets: Any
+) -> list[dict[str, Any]]:
+    """Ingest, classify (which hands on to the desk queue), then the thread poster."""
+    brands = load_brands(BRANDS_DIR)
+    store = DynamoConversationStore(backbone.table)
+    classify.lambda_handler(
+        {"Records": queued_records(backbone, x_live, *tweets)},
+        LambdaContext(),
+        deps=ClassifyDeps(
+            store=store,
+            brands={b.id: Knowledge.of(b) for b in brands.brands.values()},
+            desk=SqsClassifyQueue(desk, what="the Slack desk"),
+        ),
+    )
+    records = [
+        record(json.dumps(q["body"]), q["group"], f"d{i}") for i, q in enumerate(drain(desk))
+    ]
+    deps = ThreadDeps(
+        store=store, poster=SlackPoster(lambda: SECRETS, slack.slack_url), brands=brands
+    )
+    if records:  # (Lambda never invokes a queue consumer with no records)
+        thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
+    return records
+
+
+def posts(slack: StandIns) -> list[dict[str, Any]]:
+    return [
+        c["params"]
+        for c in slack.recorder.calls("slack")
+        if c["method"] == "chat.postMessage" and c["status"] == 200
+    ]
+
+
+def test_the_first_message_posts_its_card_and_the_thread_is_kept(
+    backbone: Backbone, x_live: XWebhookDeps, desk: str, slack: StandIns
+) -> None:
+    hostile = "@AcmeSupport where is my order 4411? <!channel> <https://evil.example|bank.com>"
+    through_the_desk(backbone, x_live, desk, slack, tweet("100", hostile))
+    [card] = posts(slack)
+    assert card["channel"] == "C0ACMESUPPORT" and not card.get("thread_ts")
+    shown = json.dumps(card["blocks"], ensure_ascii=False)
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
+    assert "<https://evil.example|bank.com>" not in shown
+    assert "Jane Roe" in shown and "Suggested answer" in shown and "order_status" in shown
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["slack_thread"]["channel"] == "C0ACMESUPPORT"
+    assert meta["thread_key"] == f"C0ACMESUPPORT#{meta['slack_thread']['ts']}"
+
+
+def test_a_follow_up_goes_into_the_thread_and_a_redelivery_posts_nothing(
+    backbone: Backbone, x_live: XWebhookDeps, desk: str, slack: StandIns
+) -> None:
+    through_the_desk(backbone, x_live, desk, slack, tweet("100", "@AcmeSupport where is my order?"))
+    records = through_the_desk(
+        backbone,
+        x_live,
+        desk,
+        slack,
+        tweet("101", "@AcmeSupport hello?? still waiting", reply_to="100"),
+    )
+    card, follow_up = posts(slack)
+    assert follow_up["thread_ts"] == card["thread_ts"] if "thread_ts" in card else True
+    [meta] = of_kind(backbone.table, "META")
+    assert follow_up["thread_ts"] == meta["slack_thread"]["ts"]
+    assert "still waiting" in follow_up["text"]
+    deps = ThreadDeps(
+        store=DynamoConversationStore(backbone.table),
+        poster=SlackPoster(lambda: SECRETS, slack.slack_url),
+        brands=load_brands(BRANDS_DIR),
+    )
+    thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)  # redelivered
+    assert len(posts(slack)) == 2
+
+
+def test_spam_never_reaches_the_desk(
+    backbone: Backbone, x_live: XWebhookDeps, desk: str, slack: StandIns
+) -> None:
+    through_the_desk(
+        backbone, x_live, desk, slack, tweet("100", "@AcmeSupport WIN a free iPhone https://x.co/a")
+    )
+    assert posts(slack) == []
