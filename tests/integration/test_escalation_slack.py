@@ -114,3 +114,11 @@ def test_a_brand_without_a_managers_channel_posts_nothing(wired: None, slack: St
     unknown = NOTICE.model_copy(update={"brand_id": "nobody"})
     assert poster.lambda_handler(sns_event(unknown), LambdaContext()) == {"posted": [None]}
     assert posts(slack) == []
+
+
+def test_an_escalation_links_the_conversations_slack_thread(wired: None, slack: StandIns) -> None:
+    root = str(slack.slack.add_message("C0ACMESUPPORT", "the card", user="U0BOT")["ts"])
+    notice = NOTICE.model_copy(update={"slack_thread": {"channel": "C0ACMESUPPORT", "ts": root}})
+    poster.lambda_handler(sns_event(notice), LambdaContext())
+    [sent] = posts(slack)
+    assert f"/C0ACMESUPPORT/p{root.replace('.', '')}|the conversation's thread>" in sent["text"]

@@ -48,3 +48,12 @@ class SlackPoster:
         except SlackClientError as exc:
             raise StorageUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
         return str(response.get("ts", ""))
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """A link to a message (a conversation's thread); None when Slack cannot give one."""
+        token = self._secrets().bot_token.get_secret_value()
+        client = WebClient(token=token, base_url=self._base_url)
+        try:
+            return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except (SlackApiError, SlackClientError, KeyError):
+            return None

@@ -23,6 +23,7 @@ class EscalationNotice(BaseModel):
     topic: str | None = None
     link: str | None = None
     customer: dict[str, Any] = Field(default_factory=dict)
+    slack_thread: dict[str, str] | None = None  # the conversation's thread: channel, ts
 
     @classmethod
     def about(cls, conversation: dict[str, Any], **fields: Any) -> "EscalationNotice":
@@ -34,5 +35,10 @@ class EscalationNotice(BaseModel):
             topic=conversation.get("topic"),
             link=conversation.get("link"),
             customer=dict(conversation.get("customer") or {}),
+            slack_thread=(
+                {k: str(v) for k, v in conversation["slack_thread"].items()}
+                if conversation.get("slack_thread")
+                else None
+            ),
             **fields,
         )

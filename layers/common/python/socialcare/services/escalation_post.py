@@ -15,6 +15,8 @@ KIND_TITLES = {"overdue": "Overdue reply", "priority": "Priority 1", "spike": "S
 class Poster(Protocol):
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str: ...
 
+    def permalink(self, channel: str, ts: str) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class EscalationPostDeps:
@@ -27,14 +29,16 @@ def post_escalation(notice: EscalationNotice, deps: EscalationPostDeps) -> str |
     if brand is None or brand.slack is None or brand.slack.managers_channel is None:
         logger.warning("no managers channel for the brand", extra={"brand": notice.brand_id})
         return None
-    text = render(notice)
+    thread = notice.slack_thread
+    permalink = deps.poster.permalink(thread["channel"], thread["ts"]) if thread else None
+    text = render(notice, permalink)
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     ts = deps.poster.post(brand.slack.managers_channel, text, blocks)
     metrics.add_metric(name="EscalationPostedToSlack", unit=MetricUnit.Count, value=1)
     return ts
 
 
-def render(notice: EscalationNotice) -> str:
+def render(notice: EscalationNotice, thread_link: str | None = None) -> str:
     title = f"*{KIND_TITLES[notice.kind]} · tier {notice.tier}* · {escape(notice.reason)}"
     facts = [
         value
@@ -51,6 +55,8 @@ def render(notice: EscalationNotice) -> str:
     customer = _customer(notice.customer)
     if customer:
         lines.append(f"customer: {customer}")
+    if thread_link:
+        lines.append(link(thread_link, "the conversation's thread"))
     if notice.link:
         lines.append(link(notice.link, "open the message"))
     if notice.conversation_id:
