@@ -3,46 +3,30 @@ retries a failure twice, then the event goes to the dead-letter queue. Each noti
 once (Powertools idempotency keyed on the notice itself, which names its conversation, clock
 and tier: a notice published twice, or delivered twice, is one post)."""
 
-import os
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import SNSEvent
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.adapters.secrets import secret_reader
-from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_store
 from socialcare.config import load_brands
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import logger, metrics
 from socialcare.services.escalation_post import EscalationPostDeps, post_escalation
-from socialcare.settings import EscalationSlackSettings, load_settings
-from socialcare.slack.secrets import SlackSecrets
+from socialcare.settings import SlackSettings, load_settings
+from socialcare.slack.wiring import slack_poster
 
-# The idempotency records share the conversations table (pk/sk, TTL expires_at).
-persistence = DynamoDBPersistenceLayer(
-    table_name=os.environ.get("TABLE_NAME", "not-configured"),
-    key_attr="pk",
-    sort_key_attr="sk",
-    expiry_attr="expires_at",
-)
-once = IdempotencyConfig(event_key_jmespath="body", expires_after_seconds=7 * 86400)
+persistence = conversations_table_store()
+once = IdempotencyConfig(event_key_jmespath="body", expires_after_seconds=KEPT_SECONDS)
 
 
 @cache
 def build_deps() -> EscalationPostDeps:
-    settings = load_settings(EscalationSlackSettings)
-    secrets = secret_reader(
-        settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
-    )
+    settings = load_settings(SlackSettings)
     return EscalationPostDeps(
-        brands=load_brands(settings.BRANDS_DIR),
-        poster=SlackPoster(secrets, settings.SLACK_API_URL or None),
+        brands=load_brands(settings.BRANDS_DIR), poster=slack_poster(settings)
     )
 
 

@@ -17,7 +17,7 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.config import load_brands
 from socialcare.observability import logger
-from socialcare.settings import SlackDeskSettings, load_settings
+from socialcare.settings import SlackSettings, load_settings
 from socialcare.slack.desk import DeskDeps, care
 from socialcare.slack.secrets import SlackSecrets
 
@@ -43,7 +43,7 @@ def build_app(secrets: SlackSecrets, deps: DeskDeps, api_url: str | None = None)
 
 @cache
 def handler() -> SlackRequestHandler:
-    settings = load_settings(SlackDeskSettings)
+    settings = load_settings(SlackSettings)
     secrets = secret_reader(
         settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
     )

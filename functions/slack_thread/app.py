@@ -2,48 +2,34 @@
 customer's follow-ups into the thread. FIFO per conversation; each stored message is posted
 once (Powertools idempotency on its reference); a failure holds back only its conversation."""
 
-import os
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
-from socialcare.adapters.secrets import secret_reader
-from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_store
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
 from socialcare.services.desk_thread import ThreadDeps, post_to_thread
-from socialcare.settings import SlackThreadSettings, load_settings
-from socialcare.slack.secrets import SlackSecrets
+from socialcare.settings import SlackSettings, load_settings
+from socialcare.slack.wiring import slack_poster
 
-persistence = DynamoDBPersistenceLayer(
-    table_name=os.environ.get("TABLE_NAME", "not-configured"),
-    key_attr="pk",
-    sort_key_attr="sk",
-    expiry_attr="expires_at",
-)
-once = IdempotencyConfig(event_key_jmespath="message_ref", expires_after_seconds=7 * 86400)
+persistence = conversations_table_store()
+once = IdempotencyConfig(event_key_jmespath="message_ref", expires_after_seconds=KEPT_SECONDS)
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 @cache
 def build_deps() -> ThreadDeps:
-    settings = load_settings(SlackThreadSettings)
-    secrets = secret_reader(
-        settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
-    )
+    settings = load_settings(SlackSettings)
     return ThreadDeps(
         store=DynamoConversationStore(settings.TABLE_NAME),
-        poster=SlackPoster(secrets, settings.SLACK_API_URL or None),
+        poster=slack_poster(settings),
         brands=load_brands(settings.BRANDS_DIR),
     )
 

@@ -38,23 +38,9 @@ class ClockTaskSettings(Settings):
     ESCALATION_TOPIC_ARN: str
 
 
-class EscalationSlackSettings(Settings):
-    TABLE_NAME: str  # idempotency records
-    BRANDS_DIR: Path
-    SLACK_SECRET_ARN: str
-    SLACK_API_URL: str | None = None  # unset or empty: Slack itself
-    SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
+class SlackSettings(Settings):
+    """Every function that talks to Slack: the desk, the thread poster, the escalation poster."""
 
-
-class SlackThreadSettings(Settings):
-    TABLE_NAME: str
-    BRANDS_DIR: Path
-    SLACK_SECRET_ARN: str
-    SLACK_API_URL: str | None = None
-    SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
-
-
-class SlackDeskSettings(Settings):
     TABLE_NAME: str
     BRANDS_DIR: Path
     SLACK_SECRET_ARN: str
