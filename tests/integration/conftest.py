@@ -101,7 +101,11 @@ def escalated(backbone: Backbone) -> Iterator[Escalated]:
         TopicArn=topic,
         Protocol="sqs",
         Endpoint=arn["QueueArn"],
-        Attributes={"RawMessageDelivery": "true"},
+        Attributes={
+            "RawMessageDelivery": "true",
+            # as the managers' e-mail subscription in template.yaml: no warnings
+            "FilterPolicy": json.dumps({"kind": ["overdue", "priority", "spike"]}),
+        },
     )
     yield Escalated(topic, queue)
 

@@ -119,8 +119,10 @@ def test_a_conversation_left_waiting_is_warned_then_escalated_tier_by_tier_once_
         "escalated to tier 1",
         "escalated to the last tier",
     ]
-    notices = escalated.received()
+    notices = escalated.received()  # what the managers get: no warning (it is the thread's)
     assert [m["MessageAttributes"]["tier"]["StringValue"] for m in notices] == ["1", "2"]
+    [warned] = [e for e in of_kind(backbone.table, "CLOCK#") if e["event"] == "warned"]
+    assert warned["notified"] is True  # the warning went out to the thread's poster
     attributes = notices[0]["MessageAttributes"]
     assert attributes["brand"]["StringValue"] == "acme"
     assert attributes["platform"]["StringValue"] == "x"

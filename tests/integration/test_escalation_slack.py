@@ -122,3 +122,24 @@ def test_an_escalation_links_the_conversations_slack_thread(wired: None, slack: 
     poster.lambda_handler(sns_event(notice), LambdaContext())
     [sent] = posts(slack)
     assert f"/C0ACMESUPPORT/p{root.replace('.', '')}|the conversation's thread>" in sent["text"]
+
+
+def test_a_deadline_warning_goes_into_the_conversations_thread_not_to_the_managers(
+    wired: None, slack: StandIns
+) -> None:
+    root = str(slack.slack.add_message("C0ACMESUPPORT", "the card", user="U0BOT")["ts"])
+    warning = NOTICE.model_copy(
+        update={
+            "kind": "warning",
+            "tier": 0,
+            "reason": "first_response due 10:30 UTC",
+            "slack_thread": {"channel": "C0ACMESUPPORT", "ts": root},
+        }
+    )
+    poster.lambda_handler(sns_event(warning), LambdaContext())
+    [sent] = posts(slack)
+    assert (sent["channel"], sent["thread_ts"]) == ("C0ACMESUPPORT", root)
+    assert "Reply due soon" in sent["text"] and "10:30 UTC" in sent["text"]
+    no_thread = warning.model_copy(update={"slack_thread": None, "conversation_id": "c-2"})
+    poster.lambda_handler(sns_event(no_thread), LambdaContext())
+    assert len(posts(slack)) == 1

@@ -1,4 +1,5 @@
-"""What managers are told: an overdue clock, a priority-1 conversation, or a spike."""
+"""What the desk is told: a reply deadline coming (a warning, tier 0, for the conversation's
+thread), and what managers are told: an overdue clock, a priority-1 conversation, a spike."""
 
 from datetime import datetime
 from typing import Any, Literal
@@ -9,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class EscalationNotice(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["overdue", "priority", "spike"]
+    kind: Literal["warning", "overdue", "priority", "spike"]
     brand_id: str
-    tier: int = Field(ge=1)
+    tier: int = Field(ge=0, description="0: a warning for the agents, not the managers")
     reason: str = Field(description="one line for people: why the managers hear of this")
     conversation_id: str | None = None  # none for a spike: it is about a topic
     clock: str | None = None

@@ -81,8 +81,7 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
     step = plan.steps[index]
     assert conversation is not None  # is_current said so
     if step.action == "warn":
-        deps.store.record_clock_event(plan, "warned", 0, deps.clock(), notify=False)
-        metrics.add_metric(name="ClockWarned", unit=MetricUnit.Count, value=1)
+        _warn(plan, conversation, deps)
     else:
         _escalate(plan, step, conversation, deps)
     if index + 1 >= len(plan.steps):
@@ -95,6 +94,29 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
 def _finished(outcome: str) -> dict[str, Any]:
     """Every key every time: the state machine's ResultSelector reads them all."""
     return {"done": True, "index": -1, "at": "", "outcome": outcome}
+
+
+def _warn(plan: ClockPlan, conversation: dict[str, Any], deps: ClockTaskDeps) -> None:
+    """The conversation's thread hears the deadline is near (tier 0: managers' e-mail
+    filters it out); written once and sent once, as escalations are."""
+    recorded = deps.store.record_clock_event(plan, "warned", 0, deps.clock(), True)
+    if recorded is Recorded.DONE:
+        return
+    deps.escalations.publish(
+        EscalationNotice.about(
+            conversation,
+            kind="warning",
+            brand_id=plan.brand_id,
+            tier=0,
+            reason=f"{plan.clock.value} due {_utc(plan.due_at)[11:16]} UTC",
+            clock=plan.clock.value,
+            due_at=plan.due_at,
+            policy=plan.policy,
+            policy_version=plan.policy_version,
+        )
+    )
+    deps.store.mark_notified(plan, "warned", 0)
+    metrics.add_metric(name="ClockWarned", unit=MetricUnit.Count, value=1)
 
 
 def _escalate(

@@ -9,11 +9,22 @@ from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.slack.mrkdwn import escape, link
 
-KIND_TITLES = {"overdue": "Overdue reply", "priority": "Priority 1", "spike": "Spike"}
+KIND_TITLES = {
+    "warning": "Reply due soon",
+    "overdue": "Overdue reply",
+    "priority": "Priority 1",
+    "spike": "Spike",
+}
 
 
 class Poster(Protocol):
-    def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str: ...
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+    ) -> str: ...
 
     def permalink(self, channel: str, ts: str) -> str | None: ...
 
@@ -25,6 +36,8 @@ class EscalationPostDeps:
 
 
 def post_escalation(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
+    if notice.kind == "warning":
+        return _warn_thread(notice, deps)
     brand = deps.brands.brands.get(notice.brand_id)
     if brand is None or brand.slack is None or brand.slack.managers_channel is None:
         logger.warning("no managers channel for the brand", extra={"brand": notice.brand_id})
@@ -35,6 +48,18 @@ def post_escalation(notice: EscalationNotice, deps: EscalationPostDeps) -> str |
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     ts = deps.poster.post(brand.slack.managers_channel, text, blocks)
     metrics.add_metric(name="EscalationPostedToSlack", unit=MetricUnit.Count, value=1)
+    return ts
+
+
+def _warn_thread(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
+    """A warning goes to the agents, in the conversation's thread (none yet: nowhere)."""
+    thread = notice.slack_thread
+    if not thread:
+        return None
+    text = f":alarm_clock: *Reply due soon* · {escape(notice.reason)}"
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    ts = deps.poster.post(thread["channel"], text, blocks, thread["ts"])
+    metrics.add_metric(name="WarningPostedToSlack", unit=MetricUnit.Count, value=1)
     return ts
 
 
