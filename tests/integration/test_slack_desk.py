@@ -1,7 +1,9 @@
 """/care through the real Bolt app: signed like Slack signs, answered ephemerally, customer
 text escaped; forged or stale requests get 401. DynamoDB in moto."""
 
+import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +16,7 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event
-from socialcare.devtools.samples import tweet
+from socialcare.devtools.samples import JANE, tweet
 from socialcare.devtools.template_resources import Backbone
 from socialcare.local.standins import StandIns
 from socialcare.services.x_webhook import XWebhookDeps
@@ -55,9 +57,15 @@ def slack_url(slack: StandIns) -> str:
     return slack.slack_url
 
 
-def answer(backbone: Backbone, event: dict[str, Any], slack_url: str) -> dict[str, Any]:
+def answer(
+    backbone: Backbone, event: dict[str, Any], slack_url: str, now: datetime | None = None
+) -> dict[str, Any]:
     """What Slack gets back; Bolt checks the bot token on the Slack stand-in (auth.test)."""
-    deps = DeskDeps(store=DynamoConversationStore(backbone.table), brands=load_brands(BRANDS_DIR))
+    deps = DeskDeps(
+        store=DynamoConversationStore(backbone.table),
+        brands=load_brands(BRANDS_DIR),
+        clock=(lambda: now) if now else None,
+    )
     handler = desk.SlackRequestHandler(desk.build_app(SECRETS, deps, slack_url))
     response: dict[str, Any] = handler.handle(event, LambdaContext())
     return response
@@ -111,3 +119,31 @@ def test_a_forged_or_stale_request_gets_401_and_no_answer(
 def test_unknown_words_get_the_usage(backbone: Backbone, slack_url: str) -> None:
     body = answer(backbone, command("dance <!here>"), slack_url)["body"]
     assert "I don't know" in body and "*/care queue*" in body and "<!here>" not in body
+
+
+def test_care_stats_counts_the_days_conversations_through_the_day_index(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
+) -> None:
+    from tests.integration.test_classify import queued_records
+    from tests.integration.test_clocks import classify_with_clocks, set_status
+
+    classify_with_clocks(
+        backbone, machine, queued_records(backbone, x_live, tweet("100", "@AcmeSupport hi, order?"))
+    )
+    set_status(backbone, "answered")  # an agent answered Jane
+    bot = {**JANE, "id_str": "777", "screen_name": "promo"}
+    other = {**JANE, "id_str": "888", "screen_name": "kate"}
+    classify_with_clocks(
+        backbone,
+        machine,
+        queued_records(
+            backbone,
+            x_live,
+            tweet("200", "@AcmeSupport WIN a free iPhone https://x.co/a", user=bot),
+            tweet("300", "@AcmeSupport where is my parcel?", user=other),
+        ),
+    )
+    evening = datetime(2026, 8, 24, 18, 0, tzinfo=UTC)
+    text = json.loads(answer(backbone, command("stats"), slack_url, evening)["body"])["text"]
+    assert "2 conversations · answered 1 (50 %) · waiting 1 (1 past their reply deadline)" in text
+    assert "spam 1" in text

@@ -529,6 +529,20 @@ class DynamoConversationStore:
             raise StorageUnavailable(f"storing the thread failed: {exc}") from exc
         return True
 
+    def started_on(self, brand_id: str, day: str) -> list[dict[str, Any]]:
+        """The brand's conversations that began on ``day`` (UTC, YYYY-MM-DD), through the
+        ByDay index: the cost follows the day's conversations, never the table."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName="ByDay",
+            KeyConditionExpression="day_pk = :day",
+            ExpressionAttributeValues=_to_item({":day": f"DAY#{brand_id}#{day}"}),
+        )
+        try:
+            return [_from_item(item) for page in pages for item in page["Items"]]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the day failed: {exc}") from exc
+
     def waiting(self, brand_id: str, limit: int) -> list[dict[str, Any]]:
         """The brand's conversations that wait on it, the earliest reply due first (the
         sparse ByDueTime index: only waiting conversations carry its keys)."""

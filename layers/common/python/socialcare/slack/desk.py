@@ -17,12 +17,15 @@ QUEUE_LIMIT = 20
 HELP = (
     "*/care queue* what waits on us, the most urgent reply first\n"
     "*/care show ID* one conversation: its messages, priority and clocks\n"
+    "*/care stats* today's figures (UTC day)\n"
     "*/care help* this"
 )
 
 
 class DeskStore(Protocol):
     def waiting(self, brand_id: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def started_on(self, brand_id: str, day: str) -> list[dict[str, Any]]: ...
 
     def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
 
@@ -47,6 +50,8 @@ def care(text: str, channel_id: str, deps: DeskDeps) -> str:
         return queue(brand, deps)
     if words[0] == "show" and len(words) == 2:
         return show(brand, words[1], deps)
+    if words[0] == "stats":
+        return stats(brand, deps)
     return f"I don't know `{escape(' '.join(words)[:40])}`.\n{HELP}"
 
 
@@ -114,3 +119,30 @@ def show(brand: Brand, conversation_id: str, deps: DeskDeps) -> str:
         sent = str(message.get("sent_at", ""))[:16].replace("T", " ")
         lines.append(f"> {sent}  {escape(str(message.get('text', '')))[:500]}")
     return "\n".join(lines)
+
+
+def stats(brand: Brand, deps: DeskDeps) -> str:
+    """Today's conversations (begun this UTC day): how many, answered, waiting, spam, and
+    how many wait past their reply deadline. Read by day through an index."""
+    now = deps.clock() if deps.clock else datetime.now(UTC)
+    rows = deps.store.started_on(brand.id, now.strftime("%Y-%m-%d"))
+    real = [r for r in rows if r.get("status") != "spam"]
+    answered = sum(r.get("status") in ("answered", "resolved", "pending") for r in real)
+    waiting = [r for r in real if r.get("status") in ("new", "open")]
+    late = sum(_overdue(r, now) for r in waiting)
+    rate = f"{100 * answered / len(real):.0f} %" if real else "-"
+    by_priority = ", ".join(
+        f"{level} {sum(r.get('priority') == level for r in real)}"
+        for level in ("P1", "P2", "P3", "P4")
+    )
+    return (
+        f"*{escape(brand.name)} today ({now:%d %b}, UTC)*\n"
+        f"{len(real)} conversations · answered {answered} ({rate}) · waiting {len(waiting)}"
+        f" ({late} past their reply deadline) · spam {len(rows) - len(real)}\n"
+        f"priorities: {by_priority}"
+    )
+
+
+def _overdue(row: dict[str, Any], now: datetime) -> bool:
+    clock = row.get("clock_next_response") or row.get("clock_first_response") or {}
+    return bool(clock.get("due_at")) and datetime.fromisoformat(str(clock["due_at"])) < now
