@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from socialcare.models import ClassifyRequest, InboundMessage
 
@@ -48,3 +48,17 @@ class Recorded(StrEnum):
     NEW = "new"  # written now: act on it
     PENDING = "pending"  # written before, its notice not yet sent: send it
     DONE = "done"  # written and its notice sent before: nothing to do
+
+
+class SlackPost(Protocol):
+    """Posting to Slack (socialcare.adapters.slack.SlackPoster)."""
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+    ) -> str: ...
+
+    def permalink(self, channel: str, ts: str) -> str | None: ...

@@ -10,6 +10,7 @@ from socialcare.config.brands import BrandDirectory
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.ports import SlackPost
 from socialcare.slack.card import card, follow_up
 
 
@@ -25,20 +26,10 @@ class ThreadStore(Protocol):
     def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool: ...
 
 
-class ThreadPoster(Protocol):
-    def post(
-        self,
-        channel: str,
-        text: str,
-        blocks: list[dict[str, Any]],
-        thread_ts: str | None = None,
-    ) -> str: ...
-
-
 @dataclass(frozen=True)
 class ThreadDeps:
     store: ThreadStore
-    poster: ThreadPoster
+    poster: SlackPost
     brands: BrandDirectory
 
 

@@ -2,11 +2,12 @@
 answer. Everything from the customer is escaped; the links are the platform's, built by us."""
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from socialcare.config.brands import BrandDirectory
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.ports import SlackPost
 from socialcare.slack.mrkdwn import escape, link
 
 KIND_TITLES = {
@@ -17,22 +18,10 @@ KIND_TITLES = {
 }
 
 
-class Poster(Protocol):
-    def post(
-        self,
-        channel: str,
-        text: str,
-        blocks: list[dict[str, Any]],
-        thread_ts: str | None = None,
-    ) -> str: ...
-
-    def permalink(self, channel: str, ts: str) -> str | None: ...
-
-
 @dataclass(frozen=True)
 class EscalationPostDeps:
     brands: BrandDirectory
-    poster: Poster
+    poster: SlackPost
 
 
 def post_escalation(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
