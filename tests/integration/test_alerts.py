@@ -109,3 +109,17 @@ def test_the_usual_rate_of_a_topic_is_no_spike(
     records = queued_records(backbone, x_live, *negative_tweets(0, 6))
     classify_with_alerts(backbone, machine, escalated, records, now)
     assert spikes(escalated) == []  # 6 against a usual 3: under three times the usual rate
+
+
+def test_two_priority_1_messages_of_one_conversation_in_one_batch_alert_once(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    first = tweet("100", URGENT)
+    again = tweet(
+        "101", "@AcmeSupport СРОЧНО ответьте!!! ужас", reply_to="100", millis=1787566562000
+    )
+    classify_with_alerts(
+        backbone, machine, escalated, queued_records(backbone, x_live, first, again)
+    )
+    notices = escalated.received()
+    assert [n["MessageAttributes"]["kind"]["StringValue"] for n in notices] == ["priority"]

@@ -19,7 +19,6 @@ from socialcare.models.message import iso
 from socialcare.ports import Recorded, SaveOutcome, StoredRef, TakeUp
 
 CONFLICT_RETRIES = 3
-COPIES_CAP = 50  # enough to tell a campaign; the item never grows past it
 COPIES_KEPT = timedelta(days=2)
 RESPONSE_CLOCKS = ("first_response", "next_response")
 SET_CAP = 2000  # message references a tally keeps for deduplication
@@ -209,14 +208,7 @@ class DynamoConversationStore:
             update, values = change
             for plan in clocks:  # the conversation's current clocks, and their start events
                 update += f", clock_{plan.clock.value} = :clock_{plan.clock.value}"
-                values[f":clock_{plan.clock.value}"] = {
-                    "generation": plan.generation,
-                    "started_at": iso(plan.started_at),
-                    "due_at": iso(plan.due_at),
-                    "policy": plan.policy,
-                    "policy_version": plan.policy_version,
-                    "spent_seconds": Decimal(str(plan.spent_seconds)),
-                }
+                values[f":clock_{plan.clock.value}"] = plan.summary()
                 if plan.clock.value in RESPONSE_CLOCKS:  # the queue sorts by the reply due
                     update += ", queue_sk = :queue_sk"
                     values[":queue_sk"] = f"{iso(plan.due_at)}#{conversation_id}"
@@ -287,28 +279,9 @@ class DynamoConversationStore:
         return int(found.get("Count", 0))
 
     def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:
-        """Count the messages that carried one promotional text on one day: a set of message
-        references (a redelivery adds nothing), capped so a flood cannot grow the item, kept
-        two days by TTL."""
-        expires = int((self._clock() + COPIES_KEPT).timestamp())
-        try:
-            found = self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": f"TEXT#{brand_id}#{day}#{text_key}", "sk": "TEXT"}),
-                UpdateExpression="ADD refs :ref SET expires_at = if_not_exists(expires_at, :ttl)",
-                ConditionExpression="attribute_not_exists(refs) OR size(refs) < :cap",
-                ExpressionAttributeValues=_to_item(
-                    {":ref": {message_ref}, ":ttl": expires, ":cap": COPIES_CAP}
-                ),
-                ReturnValues="UPDATED_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return COPIES_CAP
-            raise StorageUnavailable(f"counting copies failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"counting copies failed: {exc}") from exc
-        return len(found["Attributes"]["refs"]["SS"])
+        """Count the messages that carried one promotional text on one day (a tally: a
+        redelivery adds nothing), kept two days by TTL."""
+        return self.count_once(f"TEXT#{brand_id}#{day}#{text_key}", message_ref, COPIES_KEPT)
 
     def conversation(self, conversation_id: str) -> dict[str, Any] | None:
         try:
@@ -400,22 +373,16 @@ class DynamoConversationStore:
                 UpdateExpression="SET clock_resolution.paused_at = :now",
                 ExpressionAttributeValues=_to_item({":now": now}),
             )
-            self.record_once(
-                {
-                    "pk": conversation_pk(conversation_id),
-                    "sk": f"CLOCK#resolution#{int(clock['generation'])}#paused#0",
-                    "type": "clock_event",
-                    "clock": "resolution",
-                    "generation": int(clock["generation"]),
-                    "event": "paused",
-                    "tier": 0,
-                    "at": now,
-                    "due_at": clock.get("due_at"),
-                    "policy": clock.get("policy"),
-                    "policy_version": clock.get("policy_version"),
-                },
-                notify=False,
+            paused = _clock_event_item(
+                conversation_id,
+                "resolution",
+                generation=int(clock["generation"]),
+                event="paused",
+                tier=0,
+                at=now,
+                summary=clock,
             )
+            self.record_once(paused, notify=False)
         return True
 
     def record_once(self, item: dict[str, Any], notify: bool) -> Recorded:
@@ -676,19 +643,40 @@ def _clock_event_sk(plan: ClockPlan, event: str, tier: int) -> str:
 
 
 def _clock_event(plan: ClockPlan, event: str, tier: int, at: datetime) -> dict[str, Any]:
+    return _clock_event_item(
+        plan.conversation_id,
+        plan.clock.value,
+        generation=plan.generation,
+        event=event,
+        tier=tier,
+        at=iso(at),
+        summary=plan.summary(),
+    )
+
+
+def _clock_event_item(
+    conversation_id: str,
+    clock: str,
+    *,
+    generation: int,
+    event: str,
+    tier: int,
+    at: str,
+    summary: dict[str, Any],
+) -> dict[str, Any]:
     """An audit-trail item: what happened to which clock, when, under which policy."""
     return {
-        "pk": conversation_pk(plan.conversation_id),
-        "sk": _clock_event_sk(plan, event, tier),
+        "pk": conversation_pk(conversation_id),
+        "sk": f"CLOCK#{clock}#{generation}#{event}#{tier}",
         "type": "clock_event",
-        "clock": plan.clock.value,
-        "generation": plan.generation,
+        "clock": clock,
+        "generation": generation,
         "event": event,
         "tier": tier,
-        "at": iso(at),
-        "due_at": iso(plan.due_at),
-        "policy": plan.policy,
-        "policy_version": plan.policy_version,
+        "at": at,
+        "due_at": summary.get("due_at"),
+        "policy": summary.get("policy"),
+        "policy_version": summary.get("policy_version"),
     }
 
 

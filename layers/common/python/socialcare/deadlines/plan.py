@@ -9,6 +9,7 @@ started it, in epoch milliseconds), so a redelivered message names the same exec
 
 import hashlib
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -18,6 +19,7 @@ from socialcare.config.policies import Targets
 from socialcare.deadlines.arithmetic import due_time, effective_due, reply_window_closes
 from socialcare.deadlines.calendar import BusinessCalendar
 from socialcare.models.common import Platform
+from socialcare.models.message import iso
 
 
 class ClockKind(StrEnum):
@@ -47,6 +49,17 @@ class ClockPlan(BaseModel):
     due_at: datetime
     steps: tuple[Step, ...]
     spent_seconds: float = 0.0  # running time used before a pause; > 0: a resumed clock
+
+    def summary(self) -> dict[str, object]:
+        """What the conversation keeps of its current clock (``clock_<kind>``)."""
+        return {
+            "generation": self.generation,
+            "started_at": iso(self.started_at),
+            "due_at": iso(self.due_at),
+            "policy": self.policy,
+            "policy_version": self.policy_version,
+            "spent_seconds": Decimal(str(self.spent_seconds)),
+        }
 
     @property
     def execution_name(self) -> str:

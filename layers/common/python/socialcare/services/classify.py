@@ -189,9 +189,12 @@ class PrefetchedStore:
                 status = "open"
             else:
                 status = "spam" if seen_status == "new" else seen_status
+            # A later message of this conversation in the same batch must see what this
+            # take-up wrote: its status and the clocks it started (an alert keys on them).
+            change = {"status": status} | {f"clock_{p.clock.value}": p.summary() for p in clocks}
             for (conversation, _), (_, meta) in self._prefetched.items():
                 if conversation == conversation_id and meta is not None:
-                    meta["status"] = status
+                    meta.update(change)
         return outcome
 
 

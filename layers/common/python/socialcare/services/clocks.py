@@ -88,7 +88,7 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
         return _finished("escalated to the last tier")
     following = plan.steps[index + 1]
     outcome = "warned" if step.action == "warn" else f"escalated to tier {step.tier}"
-    return {"done": False, "index": index + 1, "at": _timestamp(following), "outcome": outcome}
+    return {"done": False, "index": index + 1, "at": _utc(following.at), "outcome": outcome}
 
 
 def _finished(outcome: str) -> dict[str, Any]:
@@ -145,10 +145,6 @@ def _escalate(
     deps.store.mark_notified(plan, "escalated", step.tier)
     metrics.add_metric(name=f"EscalatedTier{step.tier}", unit=MetricUnit.Count, value=1)
     logger.info("escalated", extra={"tier": step.tier})
-
-
-def _timestamp(step: Step) -> str:
-    return _utc(step.at)
 
 
 def _utc(moment: datetime) -> str:
