@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.data_classes import SNSEvent
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_store
 from socialcare.config import load_brands
 from socialcare.models.escalation import EscalationNotice
@@ -26,7 +27,9 @@ once = IdempotencyConfig(event_key_jmespath="body", expires_after_seconds=KEPT_S
 def build_deps() -> EscalationPostDeps:
     settings = load_settings(SlackSettings)
     return EscalationPostDeps(
-        brands=load_brands(settings.BRANDS_DIR), poster=slack_poster(settings)
+        brands=load_brands(settings.BRANDS_DIR),
+        poster=slack_poster(settings),
+        cards=DynamoDeskStore(settings.TABLE_NAME),
     )
 
 

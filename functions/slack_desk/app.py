@@ -1,10 +1,15 @@
 """Slack -> the desk: Events API, interactivity and /care behind POST /slack/events.
 
 slack_bolt verifies every request's signature and timestamp (a forged or stale one gets 401)
-and, with process_before_response=True, finishes each listener before it answers Slack, as a
-Lambda function must. The app's token and signing secret come from Secrets Manager once per
-cold start."""
+and, with process_before_response=True, finishes each ack before it answers Slack, as a
+Lambda function must. Work that may take longer than Slack's 3 seconds (reading the
+conversation, the guards, queueing the reply, redrawing the card) runs in lazy listeners:
+Bolt re-invokes this function asynchronously (``lambda:InvokeFunction`` on itself) with the
+same signed request. Slack's retries and Lambda's async retries may repeat a request; every
+effect is keyed by the Slack event, action or view id, so each happens once."""
 
+import hashlib
+import json
 from functools import cache
 from typing import Any
 
@@ -13,16 +18,26 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk import WebClient
 
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.secrets import secret_reader
+from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
 from socialcare.observability import logger
-from socialcare.settings import SlackSettings, load_settings
+from socialcare.services import desk_actions
+from socialcare.services.desk_actions import ActionDeps, ButtonPress
+from socialcare.settings import DeskSettings, load_settings
 from socialcare.slack.desk import DeskDeps, care
+from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.secrets import SlackSecrets
 
+BUTTONS = tuple(desk_actions.BUTTON_IDS)
 
-def build_app(secrets: SlackSecrets, deps: DeskDeps, api_url: str | None = None) -> App:
+
+def build_app(
+    secrets: SlackSecrets, deps: DeskDeps, actions: ActionDeps, api_url: str | None = None
+) -> App:
     client = WebClient(
         token=secrets.bot_token.get_secret_value(), base_url=api_url or WebClient.BASE_URL
     )
@@ -33,24 +48,85 @@ def build_app(secrets: SlackSecrets, deps: DeskDeps, api_url: str | None = None)
         token_verification_enabled=False,  # no auth.test call on every cold start
     )
 
+    def ack_now(ack: Ack) -> None:
+        ack()
+
     @app.command("/care")
     def care_command(ack: Ack, command: dict[str, Any]) -> None:
         answer = care(str(command.get("text", "")), str(command.get("channel_id", "")), deps)
         ack(response_type="ephemeral", text=answer)
 
+    def agent_message(body: dict[str, Any]) -> None:
+        event = SlackMessageEvent.model_validate(body.get("event") or {})
+        outcome = desk_actions.take_thread_message(event, str(body.get("event_id")), actions)
+        logger.info("thread message", extra={"outcome": outcome})
+
+    app.event("message")(ack=ack_now, lazy=[agent_message])
+
+    def button(body: dict[str, Any]) -> None:
+        action = (body.get("actions") or [{}])[0]
+        container = body.get("container") or {}
+        user = str((body.get("user") or {}).get("id", ""))
+        key = f"{container.get('message_ts')}:{action.get('action_ts')}:{user}"
+        press = ButtonPress(
+            action_id=str(action.get("action_id")),
+            conversation_id=str(action.get("value", "")),
+            agent=user,
+            key=key,
+            trigger_id=body.get("trigger_id"),
+        )
+        logger.info("button", extra={"outcome": desk_actions.press(press, actions)})
+
+    for action_id in BUTTONS:
+        app.action(action_id)(ack=ack_now, lazy=[button])
+
+    def reply_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        conversation_id, text = _modal_fields(view)
+        problem = desk_actions.check_modal(conversation_id, text, actions)
+        if problem:
+            ack(response_action="errors", errors={desk_actions.MODAL_BLOCK: problem})
+            return
+        ack()
+
+    def modal_reply(body: dict[str, Any], view: dict[str, Any]) -> None:
+        conversation_id, text = _modal_fields(view)
+        agent = str((body.get("user") or {}).get("id", ""))
+        key = f"{view.get('id')}:{hashlib.sha256(str(view.get('hash')).encode()).hexdigest()[:16]}"
+        outcome = desk_actions.send_modal(conversation_id, text, key, agent, actions)
+        logger.info("modal reply", extra={"outcome": outcome})
+
+    app.view(desk_actions.MODAL)(ack=reply_submitted, lazy=[modal_reply])
     return app
+
+
+def _modal_fields(view: dict[str, Any]) -> tuple[str, str]:
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    text = (values.get(desk_actions.MODAL_BLOCK) or {}).get(desk_actions.MODAL_INPUT) or {}
+    return str(metadata.get("conversation_id", "")), str(text.get("value") or "")
 
 
 @cache
 def handler() -> SlackRequestHandler:
-    settings = load_settings(SlackSettings)
+    settings = load_settings(DeskSettings)
     secrets = secret_reader(
         settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
     )
-    deps = DeskDeps(
-        store=DynamoConversationStore(settings.TABLE_NAME), brands=load_brands(settings.BRANDS_DIR)
+    store = DynamoDeskStore(settings.TABLE_NAME)
+    brands = load_brands(settings.BRANDS_DIR)
+    actions = ActionDeps(
+        store=store,
+        outbox=SqsOutbox(settings.OUTBOX_QUEUE_URL),
+        slack=SlackPoster(secrets, settings.SLACK_API_URL or None),
+        brands=brands,
+        escalations=(
+            SnsEscalations(settings.ESCALATION_TOPIC_ARN) if settings.ESCALATION_TOPIC_ARN else None
+        ),
     )
-    return SlackRequestHandler(build_app(secrets(), deps, settings.SLACK_API_URL or None))
+    app = build_app(
+        secrets(), DeskDeps(store=store, brands=brands), actions, settings.SLACK_API_URL or None
+    )
+    return SlackRequestHandler(app)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -104,7 +104,7 @@ def escalated(backbone: Backbone) -> Iterator[Escalated]:
         Attributes={
             "RawMessageDelivery": "true",
             # as the managers' e-mail subscription in template.yaml: no warnings
-            "FilterPolicy": json.dumps({"kind": ["overdue", "priority", "spike"]}),
+            "FilterPolicy": json.dumps({"kind": ["overdue", "priority", "spike", "requested"]}),
         },
     )
     yield Escalated(topic, queue)

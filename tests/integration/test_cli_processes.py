@@ -58,6 +58,17 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     assert re.search(r"Managers' Slack channel \(stand-in\): [1-9]\d* posts", out)
     assert re.search(r"Managers' e-mail \(SNS e-mail subscription\): [1-9]\d* notices", out)
     assert "Subject: [acme] tier 1:" in out
+    # Agents answer from Slack: a signed event each, out through the X and VK stand-ins.
+    desk = out.split("Agents answer from Slack")[1].split("The inbox now")[0]
+    assert re.search(
+        r"x: Slack acknowledged 200 in \d+ ms; the X stand-in got POST /2/tweets", desk
+    )
+    assert re.search(
+        r"vk: Slack acknowledged 200 in \d+ ms; the VK stand-in got messages\.send", desk
+    )
+    assert desk.count("is now answered") == 2
+    assert re.search(r"Support channel \(stand-in\): [1-9]\d* conversation cards", out)
+    assert re.search(r"Support channel \(stand-in\): [1-9]\d* card updates", out)
     assert "!!" not in out  # no step differed from what the scenario expects
 
 

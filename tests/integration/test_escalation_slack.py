@@ -10,12 +10,18 @@ import boto3
 import pytest
 
 from functions.escalation_slack import app as poster
+from functions.slack_thread import app as thread
 from socialcare.devtools import local_secrets as local
-from socialcare.devtools.template_resources import Backbone
+from socialcare.devtools.samples import tweet
+from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.errors import StorageUnavailable
 from socialcare.local.standins import StandIns
 from socialcare.models.escalation import EscalationNotice
+from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.integration.desk_support import to_the_desk
+from tests.integration.test_classify import queued_records
+from tests.support.inspect import of_kind
 
 pytestmark = pytest.mark.integration
 
@@ -143,3 +149,32 @@ def test_a_deadline_warning_goes_into_the_conversations_thread_not_to_the_manage
     no_thread = warning.model_copy(update={"slack_thread": None, "conversation_id": "c-2"})
     poster.lambda_handler(sns_event(no_thread), LambdaContext())
     assert len(posts(slack)) == 1
+
+
+def test_a_warning_and_a_breach_redraw_the_conversations_card(
+    wired: None, slack: StandIns, backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    thread.persistence.table_name = backbone.table
+    records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
+    to_the_desk(backbone, create_queue("DeskQueue"), slack, records)
+    [meta] = of_kind(backbone.table, "META")
+    poster.persistence.table_name = backbone.table
+    warned = {
+        "pk": {"S": meta["pk"]},
+        "sk": {"S": "CLOCK#first_response#0#warned#0"},
+        "event": {"S": "warned"},
+        "at": {"S": "2026-08-24T10:25:00.000Z"},
+    }
+    boto3.client("dynamodb").put_item(TableName=backbone.table, Item=warned)
+    warning = NOTICE.model_copy(
+        update={
+            "kind": "warning",
+            "tier": 0,
+            "conversation_id": meta["id"],
+            "slack_thread": {k: str(v) for k, v in meta["slack_thread"].items()},
+        }
+    )
+    poster.lambda_handler(sns_event(warning), LambdaContext())
+    [update] = [c["params"] for c in slack.recorder.calls("slack") if c["method"] == "chat.update"]
+    assert update["ts"] == meta["slack_thread"]["ts"]
+    assert "deadline near" in json.dumps(update["blocks"])

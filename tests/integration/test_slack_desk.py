@@ -12,13 +12,17 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from functions.slack_desk import app as desk
+from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event
 from socialcare.devtools.samples import JANE, tweet
-from socialcare.devtools.template_resources import Backbone
+from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.local.standins import StandIns
+from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.desk import DeskDeps
 from socialcare.slack.secrets import SlackSecrets
@@ -66,7 +70,13 @@ def answer(
         brands=load_brands(BRANDS_DIR),
         clock=(lambda: now) if now else None,
     )
-    handler = desk.SlackRequestHandler(desk.build_app(SECRETS, deps, slack_url))
+    actions = ActionDeps(
+        store=DynamoDeskStore(backbone.table),
+        outbox=SqsOutbox(create_queue("OutboxQueue")),
+        slack=SlackPoster(lambda: SECRETS, slack_url),
+        brands=deps.brands,
+    )
+    handler = desk.SlackRequestHandler(desk.build_app(SECRETS, deps, actions, slack_url))
     response: dict[str, Any] = handler.handle(event, LambdaContext())
     return response
 

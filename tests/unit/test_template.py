@@ -405,7 +405,7 @@ def test_email_subscriptions_are_optional(resources: dict[str, Any]) -> None:
         assert ref_target(props(sub)["TopicArn"]) == topic
     # Managers get escalations; deadline warnings are for the agents' threads.
     managers = props(subscriptions["EscalationEmailSubscription"])
-    assert managers["FilterPolicy"] == {"kind": ["overdue", "priority", "spike"]}
+    assert managers["FilterPolicy"] == {"kind": ["overdue", "priority", "spike", "requested"]}
 
 
 def test_the_clock_machine_invokes_only_the_clock_task_and_is_started_by_classify(

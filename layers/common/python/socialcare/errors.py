@@ -39,3 +39,20 @@ class ConfigurationError(SupportError):
 
 class StorageUnavailable(SupportError):
     """DynamoDB or SQS failed; the platform must retry, so the webhook answers 5xx."""
+
+
+class SendPostponed(SupportError):
+    """The platform's rate limit: the reply waits until ``until`` (epoch seconds), then goes."""
+
+    def __init__(self, message: str, until: float) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class SendRefused(SupportError):
+    """The platform refused the reply for good (blocked, privacy, window closed, forbidden);
+    ``explanation`` is a plain sentence for the agent, ``code`` the platform's."""
+
+    def __init__(self, code: str, explanation: str) -> None:
+        super().__init__(f"{code}: {explanation}")
+        self.code, self.explanation = code, explanation

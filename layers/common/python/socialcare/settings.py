@@ -48,6 +48,22 @@ class SlackSettings(Settings):
     SECRETS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
 
 
+class DeskSettings(SlackSettings):
+    """The Slack desk: it also queues replies and may call the managers."""
+
+    OUTBOX_QUEUE_URL: str
+    ESCALATION_TOPIC_ARN: str | None = None  # unset: the Escalate button says so
+
+
+class SendSettings(SlackSettings):
+    """The outbox's sender: it posts on the platforms and reports back in Slack."""
+
+    PUBLISHING_SECRET_ARN: str
+    OUTBOX_QUEUE_URL: str
+    X_API_URL: str | None = None  # unset or empty: X itself (a local stand-in otherwise)
+    VK_API_URL: str | None = None  # unset or empty: VK itself
+
+
 class XIngestSettings(IngestSettings):
     X_SECRET_ARN: str  # an ARN, never the secret
 

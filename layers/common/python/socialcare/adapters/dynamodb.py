@@ -589,6 +589,7 @@ class DynamoConversationStore:
             "sent_at": iso(message.sent_at),
             "stored_at": now,
             "link": message.link,
+            "summoned": message.summoned,
         }
 
     def _conversation_update(

@@ -49,6 +49,30 @@ class SlackPoster:
             raise StorageUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
         return str(response.get("ts", ""))
 
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Rewrites a message we posted (a conversation's card)."""
+        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+        """A message only ``user`` sees (guards, refusals)."""
+        self._call("chat_postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        self._call("views_open", trigger_id=trigger_id, view=view)
+
+    def _call(self, method: str, **arguments: Any) -> None:
+        token = self._secrets().bot_token.get_secret_value()
+        client = WebClient(token=token, base_url=self._base_url)
+        try:
+            getattr(client, method)(**arguments)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown"))
+            if error in PERMANENT:
+                raise ConfigurationError(f"Slack refused {method}: {error}") from None
+            raise StorageUnavailable(f"Slack {method} failed: {error}") from None
+        except SlackClientError as exc:
+            raise StorageUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
+
     def permalink(self, channel: str, ts: str) -> str | None:
         """A link to a message (a conversation's thread); None when Slack cannot give one."""
         token = self._secrets().bot_token.get_secret_value()

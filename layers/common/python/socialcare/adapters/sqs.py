@@ -1,5 +1,7 @@
 """SQS queues: a FIFO queue per hand-off, deduplicated on the id the caller chooses."""
 
+import hashlib
+import math
 from typing import Any
 
 import boto3
@@ -7,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ClassifyRequest
+from socialcare.models.reply import OutboundReply
 
 
 class SqsClassifyQueue:
@@ -27,3 +30,37 @@ class SqsClassifyQueue:
             )
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"queueing for {self._what} failed: {exc}") from exc
+
+
+MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's ceiling
+
+
+class SqsOutbox:
+    """The outbox: a FIFO queue of agents' replies, one group per conversation (its replies
+    go out in the order agents wrote them), deduplicated on the reply id."""
+
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        self._url = queue_url
+        self._client = client or boto3.client("sqs")
+
+    def send(self, reply: OutboundReply) -> None:
+        try:
+            self._client.send_message(
+                QueueUrl=self._url,
+                MessageBody=reply.model_dump_json(),
+                MessageGroupId=reply.conversation_id,
+                # Slack ids carry characters SQS refuses in a deduplication id: a digest.
+                MessageDeduplicationId=hashlib.sha256(reply.reply_id.encode()).hexdigest(),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"queueing the reply failed: {exc}") from exc
+
+    def postpone(self, receipt_handle: str, seconds: float) -> None:
+        """The received reply comes back after ``seconds`` (a platform's rate-limit reset)."""
+        wait = max(1, min(MAX_VISIBILITY_SECONDS, math.ceil(seconds)))
+        try:
+            self._client.change_message_visibility(
+                QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=wait
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"postponing the reply failed: {exc}") from exc

@@ -14,3 +14,16 @@ SLACK_SECRET_VALUE = {"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGN
 VK_SECRET_VALUE = {
     "communities": {str(VK_GROUP_ID): {"confirmation": VK_CONFIRMATION, "secret": VK_SECRET}}
 }
+
+# The stand-ins check that credentials are present, never their values.
+PUBLISHING_SECRET_VALUE = {
+    "x": {
+        X_ACCOUNT_ID: {
+            "consumer_key": "local-x-consumer-key",
+            "consumer_secret": X_CONSUMER_SECRET,
+            "access_token": "local-x-access-token",
+            "access_token_secret": "local-x-access-token-secret",
+        }
+    },
+    "vk": {str(VK_GROUP_ID): {"token": "local-vk-community-token"}},
+}

@@ -18,6 +18,7 @@ from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare.errors import ConfigurationError
+from socialcare.local.desk_demo import agents_answer
 from socialcare.local.embedded_aws import FAKE_CREDENTIALS
 from socialcare.local.scenario import (
     Player,
@@ -26,7 +27,7 @@ from socialcare.local.scenario import (
     render_summary,
 )
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
-from socialcare.local.standins import PortInUse
+from socialcare.local.standins import PortInUse, Recorder
 from socialcare.local.views import conversations, render_calls, render_inbox
 
 
@@ -166,11 +167,29 @@ def demo(args: argparse.Namespace) -> int:
             f" {len(follow_ups)} follow-ups and {len(warnings)} deadline warnings in their threads",
             file=sys.stdout,
         )
+        replies = agents_answer(
+            stack.gateway.url,
+            physical["ConversationsTable"],
+            stack.standins.recorder if stack.standins else Recorder(),
+            sys.stdout,
+        )
+        updates = [
+            call
+            for call in (stack.standins.recorder.calls("slack") if stack.standins else [])
+            if call["method"] == "chat.update"
+        ]
+        print(
+            f"Support channel (stand-in): {len(updates)} card updates"
+            " (assigned, answered, deadline near or breached, resolved)"
+        )
         print("\nThe inbox now:")
         print(render_inbox(conversations(physical["ConversationsTable"])[:12]))
         took = time.perf_counter() - started
         print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
-        return 0 if summary.ok else 1
+        answered = len(replies) == 2 and all(r.ok for r in replies)
+        if not answered:
+            print("The agents' replies did not all reach the customers: see the logs.")
+        return 0 if summary.ok and answered else 1
     finally:
         stack.stop()
 

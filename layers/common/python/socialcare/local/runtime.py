@@ -138,10 +138,11 @@ class LocalRuntime:
                     True,
                     "",
                 )
-            if _from_sns(payload):
-                # SNS invokes Lambda asynchronously, as here: moto would run the function
-                # inside Publish, on moto's request thread, while the publisher (holding
-                # the runtime) waits for that very request.
+            if _from_sns(payload) or _lazy_listener(payload):
+                # SNS invokes Lambda asynchronously, and so does Bolt for a lazy listener
+                # (InvocationType=Event), as here: moto would run the function inside the
+                # call, on moto's request thread, while the caller (holding the runtime)
+                # waits for that very request.
                 threading.Thread(
                     target=runtime.invoke_async,
                     args=(spec.logical_id, payload),
@@ -164,6 +165,12 @@ class LocalRuntime:
     @staticmethod
     def uninstall_from_moto() -> None:
         moto_lambda.LambdaFunction._invoke_lambda = ORIGINAL_INVOKE  # type: ignore[method-assign]
+
+
+def _lazy_listener(payload: Any) -> bool:
+    """Bolt's re-invocation of the Slack desk for a lazy listener (its marker header)."""
+    headers = payload.get("headers") if isinstance(payload, dict) else None
+    return isinstance(headers, dict) and "x-slack-bolt-lazy-only" in headers
 
 
 def _from_sns(payload: Any) -> bool:

@@ -90,8 +90,13 @@ class LocalStack:
             moto_patches.compress_waits(self.time_factor)
             self.deployment = deploy(self.root / "template.yaml")
             for spec in self.deployment.functions.values():  # the outside world: stand-ins
-                if "SLACK_API_URL" in spec.environment:
-                    spec.environment["SLACK_API_URL"] = self.standins.slack_url
+                for variable, url in (
+                    ("SLACK_API_URL", self.standins.slack_url),
+                    ("X_API_URL", self.standins.x_url),
+                    ("VK_API_URL", self.standins.vk_url),
+                ):
+                    if variable in spec.environment:
+                        spec.environment[variable] = url
             self.logs = FunctionLogs(self.workspace / "logs")
             self.logs.install()
             self.runtime = LocalRuntime(self.deployment.functions, self.logs)

@@ -24,9 +24,9 @@ from typing import Any
 import requests  # type: ignore[import-untyped, unused-ignore]
 import tweepy
 import vk_api
-from requests.adapters import HTTPAdapter  # type: ignore[import-untyped, unused-ignore]
 from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler, make_server
 
+from socialcare.adapters.redirect import VK_ORIGIN, X_ORIGIN, redirect
 from socialcare.local.standins_base import Recorder, StandIn
 from socialcare.local.standins_slack import SlackStandIn
 from socialcare.local.standins_vk import VkStandIn
@@ -35,8 +35,6 @@ from socialcare.local.standins_x import XStandIn
 __all__ = ["PortInUse", "Recorder", "StandIns", "vk_client", "x_client"]
 
 HOST = "127.0.0.1"
-X_ORIGIN = "https://api.twitter.com/"
-VK_ORIGIN = "https://api.vk.ru/method/"
 VK_API_VERSION = "5.199"
 
 
@@ -57,27 +55,6 @@ class _Handler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
-
-
-class _RedirectAdapter(HTTPAdapter):  # type: ignore[misc, unused-ignore]
-    """Sends requests meant for ``origin`` to ``target`` instead: requests' own extension
-    point (``Session.mount``), so the client library runs unchanged."""
-
-    def __init__(self, origin: str, target: str) -> None:
-        super().__init__()
-        self.origin, self.target = origin, target
-
-    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        moved = request.copy()
-        moved.url = self.target + request.url[len(self.origin) :]
-        # Proxies were chosen for the public host; loopback must never go through them.
-        kwargs["proxies"] = {}
-        return super().send(moved, *args, **kwargs)
-
-
-def redirect(session: Any, origin: str, target: str) -> None:
-    """Mount the redirect on ``session`` (mount prefixes match case-insensitively)."""
-    session.mount(origin, _RedirectAdapter(origin, target.rstrip("/") + "/"))
 
 
 def x_client(base_url: str, **auth: Any) -> tweepy.Client:

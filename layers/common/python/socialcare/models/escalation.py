@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class EscalationNotice(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["warning", "overdue", "priority", "spike"]
+    kind: Literal["warning", "overdue", "priority", "spike", "requested"]  # requested: by an agent
     brand_id: str
     tier: int = Field(ge=0, description="0: a warning for the agents, not the managers")
     reason: str = Field(description="one line for people: why the managers hear of this")

@@ -60,6 +60,8 @@ class InboundMessage(BaseModel):
     text: str
     sent_at: AwareDatetime
     link: str | None = None
+    # X: the post mentions or quotes the account, the only posts X lets an app reply to.
+    summoned: bool | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -7,7 +7,8 @@ from typing import Any
 from socialcare.config.brands import BrandDirectory
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import SlackPost
+from socialcare.ports import SlackDesk
+from socialcare.services.cards import CardStore, refresh_card
 from socialcare.slack.mrkdwn import escape, link
 
 KIND_TITLES = {
@@ -15,16 +16,25 @@ KIND_TITLES = {
     "overdue": "Overdue reply",
     "priority": "Priority 1",
     "spike": "Spike",
+    "requested": "An agent asks for a manager",
 }
 
 
 @dataclass(frozen=True)
 class EscalationPostDeps:
     brands: BrandDirectory
-    poster: SlackPost
+    poster: SlackDesk
+    cards: CardStore | None = None  # set: the conversation's card shows the deadline trouble
 
 
 def post_escalation(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
+    posted = _post(notice, deps)
+    if deps.cards is not None and notice.kind in ("warning", "overdue") and notice.slack_thread:
+        refresh_card(str(notice.conversation_id), deps.cards, deps.poster)
+    return posted
+
+
+def _post(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
     if notice.kind == "warning":
         return _warn_thread(notice, deps)
     brand = deps.brands.brands.get(notice.brand_id)

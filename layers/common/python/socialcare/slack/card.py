@@ -7,10 +7,20 @@ from typing import Any
 from socialcare.slack.mrkdwn import escape, link
 
 TEXT_LIMIT = 2800  # a section's text is at most 3,000 characters
+CLOSED = frozenset({"resolved", "spam"})
+STATUS_ICONS = {
+    "answered": ":white_check_mark:",
+    "resolved": ":heavy_check_mark:",
+    "spam": ":no_entry_sign:",
+    "pending": ":speech_balloon:",
+}
 MOODS = {"negative": ":rage:", "neutral": ":neutral_face:", "positive": ":slightly_smiling_face:"}
 
 
-def card(meta: dict[str, Any], message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def card(
+    meta: dict[str, Any], message: dict[str, Any], events: list[dict[str, Any]] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The card for the conversation as it stands (``events``: its clock audit trail)."""
     found = message.get("classification") or {}
     customer = meta.get("customer") or {}
     handle = escape(str(customer.get("handle") or customer.get("id", "?")))
@@ -62,8 +72,55 @@ def card(meta: dict[str, Any], message: dict[str, Any]) -> tuple[str, list[dict[
                 },
             }
         )
+    blocks += _state(meta, events or [])
+    if meta.get("status") not in CLOSED:
+        blocks.append(_actions(meta, has_suggestion=bool(suggestion)))
     fallback = f"{name} on {where}: {body[:200]}"
     return fallback, blocks
+
+
+def _state(meta: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where the conversation stands: status, owner, deadline trouble, how it is answered."""
+    status = str(meta.get("status", "new"))
+    parts = [f"{STATUS_ICONS.get(status, '')} *{status}*".strip()]
+    if meta.get("assignee"):
+        parts.append(f"assigned to <@{meta['assignee']}>")  # a Slack user id we stored
+    if meta.get("first_response_at"):
+        parts.append(f"first answer {str(meta['first_response_at'])[11:16]} UTC")
+    kinds = {str(e.get("event")) for e in events}
+    if "breached" in kinds or "escalated" in kinds:
+        parts.append(":rotating_light: deadline breached")
+    elif "warned" in kinds:
+        parts.append(":hourglass_flowing_sand: deadline near")
+    if meta.get("reply_route") == "private":
+        parts.append("replies go by private message")
+    if meta.get("resolved_by"):
+        parts.append(f"resolved by <@{meta['resolved_by']}>")
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(parts)}]}]
+
+
+def _actions(meta: dict[str, Any], *, has_suggestion: bool) -> dict[str, Any]:
+    conversation = str(meta.get("id", ""))
+
+    def button(action: str, label: str, style: str | None = None) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "button",
+            "action_id": action,
+            "text": {"type": "plain_text", "text": label},
+            "value": conversation,
+        }
+        return element | ({"style": style} if style else {})
+
+    elements = (
+        [button("send_suggestion", "Send suggested", "primary"), button("edit_suggestion", "Edit")]
+        if has_suggestion
+        else [button("edit_suggestion", "Write a reply")]
+    )
+    elements += [button("assign_me", "Assign to me"), button("escalate_now", "Escalate")]
+    if meta.get("channel_type") == "public" and meta.get("reply_route") != "private":
+        elements.append(button("move_to_dm", "Move to DM"))
+    elements += [button("resolve", "Resolve"), button("mark_spam", "Spam", "danger")]
+    return {"type": "actions", "block_id": "conversation_actions", "elements": elements}
 
 
 def follow_up(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:

@@ -22,3 +22,24 @@ def escape(text: str) -> str:
 def link(url: str, label: str) -> str:
     """A link we built (a platform's URL) with an escaped label."""
     return f"<{url.replace('>', '%3E').replace('|', '%7C')}|{escape(label)}>"
+
+
+_SPECIAL = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def plain(text: str) -> str:
+    """What an agent typed in Slack, as the customer should read it: Slack sends messages
+    encoded (``&lt;``, ``<https://x.y|label>``, ``<@U123>``, ``<!here>``); links become
+    their address (a label could disguise it), mentions of our workspace disappear."""
+
+    def decode(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith(("@", "#", "!")):
+            return ""  # a Slack user, channel or broadcast means nothing to the customer
+        if target.startswith("mailto:"):
+            return target.removeprefix("mailto:")
+        return target if target else (label or "")
+
+    decoded = _SPECIAL.sub(decode, text)
+    decoded = decoded.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return re.sub(r"[ \t]{2,}", " ", decoded).strip()

@@ -45,6 +45,8 @@ def _tweet(tweet: XTweet, account: str, brand: Brand) -> InboundMessage:
         text=tweet.full,
         sent_at=tweet.sent_at,
         link=f"https://x.com/{handle or 'i/web'}/status/{tweet.id_str}",
+        summoned=any(m.id_str == account for m in tweet.entities.user_mentions)
+        or (tweet.quoted_status is not None and tweet.quoted_status.user.id_str == account),
     )
 
 

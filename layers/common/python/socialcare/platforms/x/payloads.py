@@ -60,6 +60,10 @@ class XEntities(_Lenient):
     user_mentions: list[XMention] = []
 
 
+class XQuoted(_Lenient):
+    user: XUser
+
+
 class XExtendedTweet(_Lenient):
     full_text: SafeText
 
@@ -75,6 +79,7 @@ class XTweet(_Lenient):
     user: XUser
     entities: XEntities = XEntities()
     retweeted_status: dict[str, Any] | None = None
+    quoted_status: XQuoted | None = None
     timestamp_ms: Annotated[str, Field(pattern=r"^[0-9]{1,15}$")] | None = None
     created_at: str | None = None
 

@@ -1,0 +1,83 @@
+"""The outbox -> the customer's platform: each queued reply is sent once with tweepy or
+vk_api, and the outcome shown in the conversation's Slack thread.
+
+FIFO per conversation (its replies go in the order agents wrote them); a failure holds back
+only its conversation. A platform rate limit keeps the message invisible until the
+platform's reset time, then it comes back; other failures retry, then land in the DLQ."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.secrets import secret_reader
+from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.sqs import SqsOutbox
+from socialcare.adapters.vk_sender import VkSender
+from socialcare.adapters.x_sender import XSender
+from socialcare.clock import utc_now
+from socialcare.config import load_brands
+from socialcare.errors import SendPostponed
+from socialcare.models.common import Platform
+from socialcare.models.reply import OutboundReply
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.platforms.publishing import PublishingSecrets
+from socialcare.services.send_reply import SendDeps, deliver
+from socialcare.settings import SendSettings, load_settings
+from socialcare.slack.secrets import SlackSecrets
+
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+@cache
+def build() -> tuple[SendDeps, SqsOutbox]:
+    settings = load_settings(SendSettings)
+    age = settings.SECRETS_MAX_AGE_SECONDS
+    publishing = secret_reader(settings.PUBLISHING_SECRET_ARN, PublishingSecrets, age)
+    brands = load_brands(settings.BRANDS_DIR)
+    handles = {
+        account.id: account.handle or "i/web"
+        for brand in brands.brands.values()
+        for account in brand.accounts.x
+    }
+    deps = SendDeps(
+        store=DynamoDeskStore(settings.TABLE_NAME),
+        senders={
+            Platform.X: XSender(publishing, handles, settings.X_API_URL or None),
+            Platform.VK: VkSender(publishing, settings.VK_API_URL or None),
+        },
+        slack=SlackPoster(
+            secret_reader(settings.SLACK_SECRET_ARN, SlackSecrets, age),
+            settings.SLACK_API_URL or None,
+        ),
+    )
+    return deps, SqsOutbox(settings.OUTBOX_QUEUE_URL)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(
+    event: dict[str, Any],
+    context: LambdaContext,
+    wired: tuple[SendDeps, SqsOutbox] | None = None,
+) -> dict[str, Any]:
+    deps, outbox = wired or build()
+
+    def handle(record: SQSRecord) -> None:
+        reply = OutboundReply.model_validate_json(record.body)
+        try:
+            outcome = deliver(reply, deps)
+        except SendPostponed as postponed:
+            wait = postponed.until - utc_now().timestamp()
+            outbox.postpone(record.receipt_handle, wait)
+            metrics.add_metric(name="ReplyPostponed", unit=MetricUnit.Count, value=1)
+            logger.info("reply postponed by a rate limit", extra={"seconds": round(wait)})
+            raise
+        logger.info("reply", extra={"outcome": outcome})
+
+    return process_partial_response(
+        event=event, record_handler=handle, processor=processor, context=context
+    )

@@ -1,0 +1,319 @@
+"""What the Slack desk and the outbox read and write in the conversations table (see
+docs/storage.md, "Replies"): the conversation behind a Slack thread, reply records (one per
+agent action, keyed by its Slack id from the first moment), outbound messages, assignment,
+resolution, spam."""
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from socialcare.adapters.dynamodb import (
+    RESPONSE_CLOCKS,
+    DynamoConversationStore,
+    _clock_event_item,
+    _from_item,
+    _to_item,
+    conversation_pk,
+)
+from socialcare.errors import StorageUnavailable
+from socialcare.models.message import iso
+from socialcare.models.reply import Delivered, OutboundReply
+
+WAITING_ON_US = ("new", "open")
+
+
+def reply_sk(reply_id: str) -> str:
+    return f"REPLY#{reply_id}"
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoDeskStore(DynamoConversationStore):
+    def by_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
+        """The conversation whose card is the root of this Slack thread (BySlackThread)."""
+        try:
+            found = self._client.query(
+                TableName=self._table,
+                IndexName="BySlackThread",
+                KeyConditionExpression="thread_key = :key",
+                ExpressionAttributeValues=_to_item({":key": f"{channel}#{thread_ts}"}),
+                Limit=1,
+            )["Items"]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"finding the thread's conversation failed: {exc}") from exc
+        if not found:
+            return None
+        return self.conversation(str(_from_item(found[0])["pk"]).removeprefix("CONV#"))
+
+    def latest_inbound(self, conversation_id: str) -> dict[str, Any] | None:
+        """The customer's latest message: the one a reply answers."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
+            ExpressionAttributeValues=_to_item(
+                {":pk": conversation_pk(conversation_id), ":msg": "MSG#"}
+            ),
+            ScanIndexForward=False,
+        )
+        try:
+            for page in pages:
+                for item in page["Items"]:
+                    message = _from_item(item)
+                    if message.get("direction") == "inbound":
+                        return message
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the messages failed: {exc}") from exc
+        return None
+
+    def first_inbound(self, conversation_id: str) -> dict[str, Any] | None:
+        """The message the conversation began with: the card's text."""
+        for message in self.list_messages(conversation_id):
+            if message.get("direction") == "inbound":
+                return message
+        return None
+
+    def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None:
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": reply_sk(reply_id)}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the reply failed: {exc}") from exc
+        return _from_item(found) if found else None
+
+    def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None:
+        """Write the reply's record, once. None: written now; else the record found, so a
+        retried Slack event or action learns what became of its reply."""
+        item = {
+            "pk": conversation_pk(reply.conversation_id),
+            "sk": reply_sk(reply.reply_id),
+            "type": "reply",
+            "status": "queued",
+            "reply": reply.model_dump(mode="json"),
+            "queued_at": iso(reply.queued_at),
+        }
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return _from_item(exc.response.get("Item") or {})  # type: ignore[arg-type]
+            raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
+        return None
+
+    def record_sent(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
+        """In one transaction: the reply is sent (once: False if it already was), the outbound
+        message joins the conversation, whose first/last response facts are kept; then the
+        conversation turns ``answered`` if it waited on us, which ends its response clock."""
+        now = iso(at)
+        pk = conversation_pk(reply.conversation_id)
+        outbound = {
+            "pk": pk,
+            "sk": f"MSG#{now}#out#{reply.reply_id}",
+            "type": "message",
+            "direction": "outbound",
+            "platform": str(reply.platform),
+            "account_id": reply.account_id,
+            "route": str(reply.route),
+            "reply_id": reply.reply_id,
+            "platform_message_id": delivered.platform_message_id,
+            "in_reply_to": reply.target_message_id,
+            "agent": reply.agent,
+            "from_suggestion": reply.from_suggestion,
+            "text": reply.text,
+            "sent_at": now,
+            "link": delivered.link,
+        }
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _to_item({"pk": pk, "sk": reply_sk(reply.reply_id)}),
+                    "UpdateExpression": "SET #status = :sent, sent_at = :now, "
+                    "platform_message_id = :id, link = :link",
+                    "ConditionExpression": "attribute_exists(pk) AND #status <> :sent",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": _to_item(
+                        {
+                            ":sent": "sent",
+                            ":now": now,
+                            ":id": delivered.platform_message_id,
+                            ":link": delivered.link or "",
+                        }
+                    ),
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": _to_item(outbound)}},
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _to_item({"pk": pk, "sk": "META"}),
+                    "UpdateExpression": "SET first_response_at = if_not_exists("
+                    "first_response_at, :now), first_responder = if_not_exists("
+                    "first_responder, :agent), last_outbound_at = :now, last_reply_text = :text,"
+                    " updated_at = :now ADD reply_count :one",
+                    "ExpressionAttributeValues": _to_item(
+                        {":now": now, ":agent": reply.agent, ":text": reply.text, ":one": 1}
+                    ),
+                }
+            },
+        ]
+        try:
+            self._transact_with_conflict_retries(items)
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise StorageUnavailable(f"recording the sent reply failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"recording the sent reply failed: {exc}") from exc
+        self._answered(reply.conversation_id, at)
+        return True
+
+    def _answered(self, conversation_id: str, at: datetime) -> None:
+        """``answered`` and out of the queue, if it waited on us; its response clock met."""
+        now = iso(at)
+        try:
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="SET #status = :answered REMOVE queue_pk, waiting_since",
+                ConditionExpression="#status IN (:new, :open)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=_to_item(
+                    {":answered": "answered", ":new": "new", ":open": "open"}
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return  # pending, resolved or spam: the answer changes no status
+            raise StorageUnavailable(f"marking the conversation answered failed: {exc}") from exc
+        self._clocks_met(conversation_id, _from_item(found["Attributes"]), now, RESPONSE_CLOCKS)
+
+    def _clocks_met(
+        self, conversation_id: str, meta: dict[str, Any], at: str, kinds: tuple[str, ...]
+    ) -> None:
+        """The audit trail says when each running clock was met (its step later finds the
+        same event written and adds nothing)."""
+        for kind in kinds:
+            clock = meta.get(f"clock_{kind}")
+            if not clock:
+                continue
+            met = _clock_event_item(
+                conversation_id,
+                kind,
+                generation=int(clock["generation"]),
+                event="met",
+                tier=0,
+                at=at,
+                summary=clock,
+            )
+            self.record_once(met, notify=False)
+
+    def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None:
+        self._set_reply(reply, {"status": "failed", "error_code": code, "error": explanation})
+
+    def mark_shown(self, reply: OutboundReply) -> None:
+        """The thread has shown the sent reply."""
+        self._set_reply(reply, {"shown": True})
+
+    def _set_reply(self, reply: OutboundReply, values: dict[str, Any]) -> None:
+        names = {f"#{k}": k for k in values}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item(
+                    {"pk": conversation_pk(reply.conversation_id), "sk": reply_sk(reply.reply_id)}
+                ),
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item({f":{k}": v for k, v in values.items()}),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"updating the reply failed: {exc}") from exc
+
+    def change(
+        self,
+        conversation_id: str,
+        values: dict[str, Any],
+        *,
+        remove: tuple[str, ...] = (),
+        unless_status: tuple[str, ...] = (),
+    ) -> dict[str, Any] | None:
+        """Set ``values`` on the conversation (None: it has a status in ``unless_status``
+        or does not exist); returns the conversation as it is now."""
+        names = {f"#{k}": k for k in values} | ({"#status": "status"} if unless_status else {})
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in values)
+        if remove:
+            expression += " REMOVE " + ", ".join(remove)
+        condition = "attribute_exists(pk)"
+        unless = {f":not{i}": s for i, s in enumerate(unless_status)}
+        if unless:
+            condition += f" AND NOT #status IN ({', '.join(unless)})"
+        try:
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item(
+                    {f":{k}": v for k, v in values.items()} | unless
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return None
+            raise StorageUnavailable(f"changing the conversation failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"changing the conversation failed: {exc}") from exc
+        return _from_item(found["Attributes"])
+
+    def resolve(self, conversation_id: str, agent: str, at: datetime) -> dict[str, Any] | None:
+        now = iso(at)
+        meta = self.change(
+            conversation_id,
+            {"status": "resolved", "resolved_at": now, "resolved_by": agent, "updated_at": now},
+            remove=("queue_pk",),
+            unless_status=("resolved", "spam"),
+        )
+        if meta is not None:
+            self._clocks_met(conversation_id, meta, now, ("resolution", *RESPONSE_CLOCKS))
+        return meta
+
+    def add_note(
+        self, conversation_id: str, note_id: str, agent: str, text: str, at: datetime
+    ) -> bool:
+        """An internal note (never sent): kept on the conversation, once per Slack event."""
+        item = {
+            "pk": conversation_pk(conversation_id),
+            "sk": f"NOTE#{note_id}",
+            "type": "note",
+            "agent": agent,
+            "text": text,
+            "at": iso(at),
+        }
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise StorageUnavailable(f"keeping the note failed: {exc}") from exc
+        return True

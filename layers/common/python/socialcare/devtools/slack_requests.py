@@ -1,0 +1,67 @@
+"""Slack's requests to the desk, signed as Slack signs them (for tests, the demo and the
+bench): an agent's message in a thread, as the Events API delivers it (platforms.md §5.3)."""
+
+import json
+import time
+from typing import Any
+
+from slack_sdk.signature import SignatureVerifier
+
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools.apigw import http_event
+
+AGENT = "U0AGENT01"
+
+
+def signed(
+    body: bytes, content_type: str, secret: str = local.SLACK_SIGNING_SECRET, **headers: str
+) -> dict[str, Any]:
+    timestamp = str(int(time.time()))
+    signature = str(SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body))
+    return http_event(
+        "POST",
+        "/slack/events",
+        body,
+        {
+            "content-type": content_type,
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": signature,
+            **headers,
+        },
+    )
+
+
+def message_event(
+    text: str,
+    thread_ts: str | None,
+    channel: str,
+    *,
+    event_id: str = "Ev0001",
+    retry: int | None = None,
+    user: str = AGENT,
+    **event: Any,
+) -> dict[str, Any]:
+    ts = event.pop("ts", f"{time.time():.6f}")
+    body = {
+        "token": "unused",
+        "team_id": "T0TEAM001",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "channel_type": "channel",
+            "event_ts": ts,
+        }
+        | ({"thread_ts": thread_ts} if thread_ts else {})
+        | event,
+    }
+    retry_headers = (
+        {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"} if retry else {}
+    )
+    return signed(json.dumps(body).encode(), "application/json", **retry_headers)

@@ -1,0 +1,61 @@
+"""``OutboundReply``: what an agent sends a customer, from the Slack desk to the outbox.
+
+``reply_id`` is fixed the moment the agent acts (the Slack event or action id) and follows
+the reply to the platform: the outbox's deduplication id, VK's ``random_id``/``guid``, the
+stored reply record. A retry at any stage finds the same id and sends nothing twice.
+"""
+
+import hashlib
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from socialcare.models.common import Platform
+from socialcare.models.message import MessageKind
+
+
+class ReplyRoute(StrEnum):
+    PUBLIC = "public"  # in the thread the customer wrote in: everyone sees it
+    PRIVATE = "private"  # a direct message to the customer
+
+
+class OutboundReply(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    reply_id: str = Field(min_length=1, max_length=200)
+    conversation_id: str
+    brand_id: str
+    platform: Platform
+    account_id: str
+    route: ReplyRoute
+    text: str = Field(min_length=1)
+    # The customer's message we answer (its platform id and kind) and the customer: enough
+    # for every platform call (tweet id, DM participant, VK peer, wall post and comment).
+    target_message_id: str
+    target_kind: MessageKind
+    customer_id: str
+    agent: str  # the Slack user who sent it
+    slack_channel: str
+    slack_thread_ts: str
+    from_suggestion: bool = False  # the answer base's text, sent as suggested or edited
+    queued_at: AwareDatetime
+
+    @property
+    def guid(self) -> str:
+        """VK's comment ``guid``: short, plain, the same for every retry of this reply."""
+        return hashlib.sha256(self.reply_id.encode()).hexdigest()[:32]
+
+    @property
+    def stable_int31(self) -> int:
+        """VK's ``random_id``: the same for every retry of this reply, random across replies."""
+        digest = hashlib.sha256(self.reply_id.encode()).digest()
+        return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+class Delivered(BaseModel):
+    """What the platform gave back for a sent reply."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform_message_id: str
+    link: str | None = None

@@ -1,0 +1,35 @@
+"""The credentials replies are posted with, kept apart from the webhook secrets so the
+ingest functions can never post and the send function can never verify webhooks.
+
+Secrets Manager JSON::
+
+    {"x": {"<account id>": {"consumer_key": "...", "consumer_secret": "...",
+                            "access_token": "...", "access_token_secret": "..."}},
+     "vk": {"<community id>": {"token": "<community token with messages, wall>"}}}
+"""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, SecretStr
+
+from socialcare.platforms.parsing import not_a_placeholder
+
+Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]
+
+
+class XPostingKeys(BaseModel):
+    """OAuth 1.0a user context of the support account (Read, Write and Direct Messages)."""
+
+    consumer_key: Filled = Field(min_length=1)
+    consumer_secret: Filled = Field(min_length=1)
+    access_token: Filled = Field(min_length=1)
+    access_token_secret: Filled = Field(min_length=1)
+
+
+class VkPostingKeys(BaseModel):
+    token: Filled = Field(min_length=1)
+
+
+class PublishingSecrets(BaseModel):
+    x: dict[str, XPostingKeys] = {}
+    vk: dict[str, VkPostingKeys] = {}

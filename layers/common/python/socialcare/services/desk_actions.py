@@ -1,0 +1,357 @@
+"""What agents do at the desk: write in a conversation's thread (sent to the customer, or
+kept internal with ``note:``) and press the card's buttons. Every reply passes the guards,
+is recorded under the id of the Slack event or action that asked for it, then queued in the
+outbox; a retried Slack request finds its record and queues nothing new."""
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from socialcare.clock import Clock, utc_now
+from socialcare.config.brands import BrandDirectory
+from socialcare.models.common import Platform
+from socialcare.models.escalation import EscalationNotice
+from socialcare.models.message import MessageKind
+from socialcare.models.reply import OutboundReply, ReplyRoute
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.ports import SlackDesk
+from socialcare.services import reply_guards
+from socialcare.services.cards import refresh_card
+from socialcare.slack.events import SlackMessageEvent
+from socialcare.slack.mrkdwn import plain
+
+NOTE_PREFIX = "note:"
+MODAL = "reply_modal"
+MODAL_BLOCK, MODAL_INPUT = "reply_block", "reply_input"
+DM_NOTICE = {
+    "en": "We have sent you a private message.",
+    "ru": "Мы написали вам в личные сообщения.",
+    "uk": "Ми написали вам в особисті повідомлення.",
+    "be": "Мы напісалі вам у асабістыя паведамленні.",
+    "hr": "Poslali smo vam privatnu poruku.",
+}
+CLOSED = ("resolved", "spam")
+
+
+class DeskActionStore(Protocol):
+    def by_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None: ...
+    def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+    def latest_inbound(self, conversation_id: str) -> dict[str, Any] | None: ...
+    def first_inbound(self, conversation_id: str) -> dict[str, Any] | None: ...
+    def clock_events(self, conversation_id: str) -> list[dict[str, Any]]: ...
+    def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None: ...
+    def add_note(
+        self, conversation_id: str, note_id: str, agent: str, text: str, at: Any
+    ) -> bool: ...
+    def resolve(self, conversation_id: str, agent: str, at: Any) -> dict[str, Any] | None: ...
+    def change(
+        self,
+        conversation_id: str,
+        values: dict[str, Any],
+        *,
+        remove: tuple[str, ...] = (),
+        unless_status: tuple[str, ...] = (),
+    ) -> dict[str, Any] | None: ...
+
+
+class Outbox(Protocol):
+    def send(self, reply: OutboundReply) -> None: ...
+
+
+class Escalations(Protocol):
+    def publish(self, notice: EscalationNotice) -> None: ...
+
+
+@dataclass(frozen=True)
+class ActionDeps:
+    store: DeskActionStore
+    outbox: Outbox
+    slack: SlackDesk
+    brands: BrandDirectory
+    escalations: Escalations | None = None
+    clock: Clock = utc_now
+
+
+def take_thread_message(event: SlackMessageEvent, event_id: str, deps: ActionDeps) -> str:
+    """An agent wrote in a thread: a reply to send, a note to keep, or nothing of ours."""
+    why = event.ignored_because()
+    if why is not None:
+        logger.info("message ignored", extra={"because": why})
+        return "ignored"
+    assert event.thread_ts is not None and event.user is not None  # checked above
+    conversation = deps.store.by_thread(event.channel, event.thread_ts)
+    if conversation is None:
+        logger.info("message ignored: not in a conversation's thread")
+        return "ignored"
+    text = plain(event.text)
+    if text.lower().startswith(NOTE_PREFIX):
+        kept = deps.store.add_note(
+            str(conversation["id"]),
+            event_id,
+            event.user,
+            text[len(NOTE_PREFIX) :].strip(),
+            deps.clock(),
+        )
+        metrics.add_metric(name="NoteKept", unit=MetricUnit.Count, value=1 if kept else 0)
+        return "note"
+    return send_reply(conversation, text, f"slack-event:{event_id}", event.user, deps)
+
+
+def send_reply(
+    conversation: dict[str, Any],
+    text: str,
+    reply_id: str,
+    agent: str,
+    deps: ActionDeps,
+    *,
+    from_suggestion: bool = False,
+    route: ReplyRoute | None = None,
+) -> str:
+    """Check, record and queue one reply; the agent hears of a refusal ephemerally."""
+    logger.append_keys(conversation_id=conversation.get("id"), reply_id=reply_id)
+    thread = conversation.get("slack_thread") or {}
+    channel, thread_ts = str(thread.get("channel", "")), str(thread.get("ts", ""))
+    if conversation.get("status") in CLOSED:
+        deps.slack.ephemeral(
+            channel,
+            agent,
+            f"This conversation is {conversation['status']}; nothing was sent.",
+            thread_ts,
+        )
+        return "refused:closed"
+    target = deps.store.latest_inbound(str(conversation["id"])) or {}
+    chosen = route or _route(conversation)
+    refusal = reply_guards.check(text, chosen, conversation, target, deps.clock())
+    if refusal is not None:
+        deps.slack.ephemeral(channel, agent, refusal.text, thread_ts)
+        metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
+        return f"refused:{refusal.reason}"
+    reply = OutboundReply(
+        reply_id=reply_id,
+        conversation_id=str(conversation["id"]),
+        brand_id=str(conversation["brand_id"]),
+        platform=Platform(conversation["platform"]),
+        account_id=str(conversation["account_id"]),
+        route=chosen,
+        text=text.strip(),
+        target_message_id=str(target.get("platform_message_id", "")),
+        target_kind=MessageKind(target.get("kind", MessageKind.DIRECT)),
+        customer_id=str((conversation.get("customer") or {}).get("id", "")),
+        agent=agent,
+        slack_channel=channel,
+        slack_thread_ts=thread_ts,
+        from_suggestion=from_suggestion,
+        queued_at=deps.clock(),
+    )
+    found = deps.store.queue_reply(reply)
+    if found is not None and found.get("status") != "queued":
+        return "already"  # a retried Slack request: its reply went (or failed) already
+    # New, or recorded by an attempt that may have died before queueing: queue it (the
+    # outbox deduplicates on the reply id, the sender skips a reply already sent).
+    deps.outbox.send(reply)
+    metrics.add_metric(name="ReplyQueued", unit=MetricUnit.Count, value=1)
+    return "queued" if found is None else "requeued"
+
+
+def _route(conversation: dict[str, Any]) -> ReplyRoute:
+    if (
+        conversation.get("reply_route") == "private"
+        or conversation.get("channel_type") == "private"
+    ):
+        return ReplyRoute.PRIVATE
+    return ReplyRoute.PUBLIC
+
+
+def suggestion(conversation_id: str, deps: ActionDeps) -> str | None:
+    """The answer base's suggestion for the customer's latest message (else the first)."""
+    for message in (
+        deps.store.latest_inbound(conversation_id),
+        deps.store.first_inbound(conversation_id),
+    ):
+        found = ((message or {}).get("classification") or {}).get("suggestion")
+        if found:
+            return str(found["text"])
+    return None
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    action_id: str
+    conversation_id: str
+    agent: str
+    key: str  # Slack's identity of this press: message ts, action ts, user
+    trigger_id: str | None = None
+
+
+def press(button: ButtonPress, deps: ActionDeps) -> str:
+    conversation = deps.store.conversation(button.conversation_id)
+    if conversation is None:
+        logger.warning("a button for an unknown conversation")
+        return "ignored"
+    handler = _BUTTONS.get(button.action_id)
+    if handler is None:
+        logger.info("unhandled action", extra={"action_id": button.action_id})
+        return "ignored"
+    outcome = handler(conversation, button, deps)
+    refresh_card(button.conversation_id, deps.store, deps.slack)
+    return outcome
+
+
+def _send_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    text = suggestion(button.conversation_id, deps)
+    if text is None:
+        return _tell(conversation, button, deps, "There is no suggested answer to send.")
+    return send_reply(
+        conversation, text, f"slack-action:{button.key}", button.agent, deps, from_suggestion=True
+    )
+
+
+def _edit_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    if button.trigger_id is None:
+        return "ignored"
+    deps.slack.open_modal(
+        button.trigger_id,
+        reply_modal(button.conversation_id, suggestion(button.conversation_id, deps) or ""),
+    )
+    return "modal"
+
+
+def _assign(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    deps.store.change(button.conversation_id, {"assignee": button.agent})
+    return "assigned"
+
+
+def _escalate(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    if deps.escalations is None:
+        return _tell(conversation, button, deps, "Escalation is not configured.")
+    deps.escalations.publish(
+        EscalationNotice.about(
+            conversation,
+            kind="requested",
+            brand_id=str(conversation["brand_id"]),
+            tier=1,
+            reason=f"asked by Slack user {button.agent}",
+        )
+    )
+    thread = conversation.get("slack_thread") or {}
+    if thread:
+        text = f":sos: <@{button.agent}> asked the managers for help."
+        deps.slack.post(str(thread["channel"]), text, _section(text), str(thread["ts"]))
+    return "escalated"
+
+
+def _move_to_dm(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    """Tell the customer publicly that we continue in private, then continue there."""
+    language = str(conversation.get("language") or "en")
+    notice = DM_NOTICE.get(language, DM_NOTICE["en"])
+    outcome = send_reply(
+        conversation,
+        notice,
+        f"slack-action:{button.key}",
+        button.agent,
+        deps,
+        route=ReplyRoute.PUBLIC,
+    )
+    deps.store.change(button.conversation_id, {"reply_route": "private"})
+    _tell(
+        conversation,
+        button,
+        deps,
+        "From now on, what you write in this thread goes to the customer by private message.",
+    )
+    return f"moved:{outcome}"
+
+
+def _resolve(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    done = deps.store.resolve(button.conversation_id, button.agent, deps.clock())
+    return "resolved" if done is not None else "ignored"
+
+
+def _spam(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    now = deps.clock().isoformat()
+    done = deps.store.change(
+        button.conversation_id,
+        {"status": "spam", "marked_spam_by": button.agent, "updated_at": now},
+        remove=("queue_pk",),
+        unless_status=("spam",),
+    )
+    return "spam" if done is not None else "ignored"
+
+
+_BUTTONS = {
+    "send_suggestion": _send_suggestion,
+    "edit_suggestion": _edit_suggestion,
+    "assign_me": _assign,
+    "escalate_now": _escalate,
+    "move_to_dm": _move_to_dm,
+    "resolve": _resolve,
+    "mark_spam": _spam,
+}
+
+BUTTON_IDS = frozenset(_BUTTONS)
+
+
+def _tell(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps, text: str) -> str:
+    thread = conversation.get("slack_thread") or {}
+    deps.slack.ephemeral(
+        str(thread.get("channel", "")), button.agent, text, str(thread.get("ts", "")) or None
+    )
+    return "told"
+
+
+def _section(text: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def reply_modal(conversation_id: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": MODAL,
+        "private_metadata": json.dumps({"conversation_id": conversation_id}),
+        "title": {"type": "plain_text", "text": "Reply to the customer"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": MODAL_BLOCK,
+                "label": {"type": "plain_text", "text": "Reply"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": MODAL_INPUT,
+                    "multiline": True,
+                    "initial_value": text,
+                },
+            }
+        ],
+    }
+
+
+def check_modal(conversation_id: str, text: str, deps: ActionDeps) -> str | None:
+    """Run while Slack waits for the modal's answer: a refusal keeps the modal open with
+    the reason under the text box."""
+    conversation = deps.store.conversation(conversation_id)
+    if conversation is None:
+        return "This conversation no longer exists."
+    if conversation.get("status") in CLOSED:
+        return f"This conversation is {conversation['status']}."
+    target = deps.store.latest_inbound(conversation_id) or {}
+    refusal = reply_guards.check(text, _route(conversation), conversation, target, deps.clock())
+    return refusal.text if refusal else None
+
+
+def send_modal(conversation_id: str, text: str, view_key: str, agent: str, deps: ActionDeps) -> str:
+    conversation = deps.store.conversation(conversation_id)
+    if conversation is None:
+        return "ignored"
+    found = suggestion(conversation_id, deps)
+    outcome = send_reply(
+        conversation,
+        text,
+        f"slack-view:{view_key}",
+        agent,
+        deps,
+        from_suggestion=bool(found),  # the agent started from the answer base's text
+    )
+    refresh_card(conversation_id, deps.store, deps.slack)
+    return outcome

@@ -1,0 +1,144 @@
+"""What is checked before an agent's reply is queued, so the agent hears at once (and only
+the agent: ephemerally) why a reply cannot go, instead of a platform error minutes later."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from socialcare.deadlines.arithmetic import reply_window_closes
+from socialcare.models.common import Platform
+from socialcare.models.message import MessageKind
+from socialcare.models.reply import ReplyRoute
+
+# Platform limits in characters. An X post counts Latin, Cyrillic and other alphabets as 1,
+# CJK, emoji and the rest as 2, any link as 23 (twitter-text's weighting); DMs and VK count
+# plain characters.
+X_POST_WEIGHT = 280
+X_LINK_WEIGHT = 23
+LIMITS = {
+    (Platform.X, ReplyRoute.PRIVATE): 10_000,
+    (Platform.VK, ReplyRoute.PRIVATE): 9_000,
+    (Platform.VK, ReplyRoute.PUBLIC): 9_000,
+    (Platform.MESSENGER, ReplyRoute.PRIVATE): 2_000,
+    (Platform.INSTAGRAM, ReplyRoute.PRIVATE): 1_000,
+    (Platform.TELEGRAM, ReplyRoute.PRIVATE): 4_096,
+}
+# twitter-text v3: these code point ranges weigh 1, everything else 2.
+_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+# VK's photo comments and board posts can only be answered with an admin's user token.
+USER_TOKEN_ONLY = frozenset({MessageKind.PHOTO_COMMENT, MessageKind.BOARD_POST})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # a short code, for logs and tests
+    text: str  # what the agent reads (mrkdwn, our own words and links)
+
+
+def x_weight(text: str) -> int:
+    weight = 0
+    for word in text.split(" "):
+        if word.startswith(("http://", "https://")):
+            weight += X_LINK_WEIGHT
+        else:
+            weight += sum(1 if any(a <= ord(c) <= b for a, b in _LIGHT) else 2 for c in word)
+    return weight + text.count(" ")
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    route: ReplyRoute
+    platform: Platform
+    conversation: dict[str, Any]
+    target: dict[str, Any]  # the customer's message the reply answers
+    now: datetime
+
+
+def check(
+    text: str,
+    route: ReplyRoute,
+    conversation: dict[str, Any],
+    target: dict[str, Any],
+    now: datetime,
+) -> Refusal | None:
+    """The first guard that refuses the draft, or None: it may go."""
+    draft = Draft(text, route, Platform(conversation["platform"]), conversation, target, now)
+    for guard in (_empty, _unchanged, _x_post, _length, _vk_user_token_only, _window):
+        refusal = guard(draft)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def _empty(draft: Draft) -> Refusal | None:
+    if draft.text.strip():
+        return None
+    return Refusal("empty", "Nothing to send: the reply is empty.")
+
+
+def _unchanged(draft: Draft) -> Refusal | None:
+    if draft.text.strip() != str(draft.conversation.get("last_reply_text", "")).strip():
+        return None
+    return Refusal(
+        "unchanged",
+        "This is word for word the last reply the customer got; platforms refuse repeats."
+        " Change it before sending.",
+    )
+
+
+def _x_post(draft: Draft) -> Refusal | None:
+    if draft.platform is not Platform.X or draft.route is not ReplyRoute.PUBLIC:
+        return None
+    weight = x_weight(draft.text)
+    if weight > X_POST_WEIGHT:
+        return Refusal(
+            "too_long",
+            f"Too long for a post on X: {weight} of {X_POST_WEIGHT} characters (a link counts"
+            " 23, CJK characters and emoji 2). Shorten it or move to private messages.",
+        )
+    if draft.target.get("summoned"):
+        return None
+    return Refusal(
+        "x_not_summoned",
+        "X lets apps reply only to posts that mention or quote the brand's account; this one"
+        f" does not. Answer it on x.com: {draft.target.get('link', '')}",
+    )
+
+
+def _length(draft: Draft) -> Refusal | None:
+    limit = LIMITS.get((draft.platform, draft.route))
+    if limit is None or len(draft.text) <= limit:
+        return None
+    return Refusal(
+        "too_long", f"Too long for {draft.platform}: {len(draft.text):,} of {limit:,} characters."
+    )
+
+
+def _vk_user_token_only(draft: Draft) -> Refusal | None:
+    kind = MessageKind(draft.target.get("kind", MessageKind.DIRECT))
+    if not (
+        draft.platform is Platform.VK
+        and draft.route is ReplyRoute.PUBLIC
+        and kind in USER_TOKEN_ONLY
+    ):
+        return None
+    return Refusal(
+        "vk_user_token_only",
+        "VK lets only a community admin's own account answer photo comments and board posts."
+        f" Answer it on vk.com: {draft.target.get('link', '')}, or move to private messages.",
+    )
+
+
+def _window(draft: Draft) -> Refusal | None:
+    last = draft.conversation.get("last_inbound_at")
+    closes = (
+        reply_window_closes(draft.platform, datetime.fromisoformat(str(last))) if last else None
+    )
+    if closes is None or draft.now <= closes:
+        return None
+    return Refusal(
+        "window_closed",
+        f"{draft.platform} accepts replies for 24 hours after the customer's last message;"
+        f" that window closed at {closes:%Y-%m-%d %H:%M} UTC.",
+    )

@@ -1,0 +1,249 @@
+"""Helpers for the desk tests: conversations that reach Slack for real (ingest, classify,
+the thread poster), signed Slack requests, the Slack desk app with Bolt's lazy re-invocations
+captured, and the outbox's send function against the X and VK stand-ins."""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
+
+from functions.classify_message import app as classify
+from functions.ingest_vk import app as ingest_vk
+from functions.send_reply import app as send
+from functions.slack_desk import app as desk_app
+from functions.slack_thread import app as thread
+from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
+from socialcare.adapters.vk_sender import VkSender
+from socialcare.adapters.x_sender import XSender
+from socialcare.config import load_brands
+from socialcare.devtools import local_secrets as local
+from socialcare.devtools import slack_requests
+from socialcare.devtools.samples import all_events
+from socialcare.devtools.slack_requests import AGENT, signed
+from socialcare.devtools.template_resources import Backbone
+from socialcare.local.standins import StandIns
+from socialcare.models.common import Platform
+from socialcare.platforms.publishing import PublishingSecrets
+from socialcare.services.classify import ClassifyDeps, Knowledge
+from socialcare.services.desk_actions import ActionDeps
+from socialcare.services.desk_thread import ThreadDeps
+from socialcare.services.send_reply import SendDeps
+from socialcare.services.vk_webhook import VkWebhookDeps
+from socialcare.slack.desk import DeskDeps
+from socialcare.slack.secrets import SlackSecrets
+from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.integration.test_classify import record
+from tests.support.inspect import drain
+
+SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
+PUBLISHING = PublishingSecrets.model_validate(local.PUBLISHING_SECRET_VALUE)
+CHANNEL = "C0ACMESUPPORT"
+
+
+def to_the_desk(
+    backbone: Backbone, desk_queue: str, slack: StandIns, classify_records: list[dict[str, Any]]
+) -> None:
+    """Classify what ingest queued (which hands it to the desk queue), then post threads."""
+    brands = load_brands(BRANDS_DIR)
+    store = DynamoDeskStore(backbone.table)
+    classify.lambda_handler(
+        {"Records": classify_records},
+        LambdaContext(),
+        deps=ClassifyDeps(
+            store=store,
+            brands={b.id: Knowledge.of(b) for b in brands.brands.values()},
+            desk=SqsClassifyQueue(desk_queue, what="the Slack desk"),
+        ),
+    )
+    records = [
+        record(json.dumps(q["body"]), q["group"], f"d{i}") for i, q in enumerate(drain(desk_queue))
+    ]
+    if records:
+        deps = ThreadDeps(
+            store=store, poster=SlackPoster(lambda: SECRETS, slack.slack_url), brands=brands
+        )
+        thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
+
+
+def vk_records(
+    backbone: Backbone, vk_live: VkWebhookDeps, *sample_names: str
+) -> list[dict[str, Any]]:
+    """The sample VK deliveries (events/), ingested for real; what reached the queue."""
+    events = all_events()
+    for name in sample_names:
+        ingest_vk.lambda_handler(events[name], LambdaContext(), deps=vk_live)
+    return [
+        record(json.dumps(q["body"]), q["group"], f"v{i}")
+        for i, q in enumerate(drain(backbone.classify_queue))
+    ]
+
+
+def message_event(
+    text: str, thread_ts: str | None, *, channel: str = CHANNEL, **options: Any
+) -> dict[str, Any]:
+    return slack_requests.message_event(text, thread_ts, channel, **options)
+
+
+def button_press(
+    action_id: str, conversation_id: str, *, action_ts: str = "1787566800.123456"
+) -> dict[str, Any]:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": AGENT, "username": "anna", "team_id": "T0TEAM001"},
+        "api_app_id": "A0APP",
+        "container": {"type": "message", "message_ts": "1787566510.000200", "channel_id": CHANNEL},
+        "trigger_id": "1334.5224.abc",
+        "team": {"id": "T0TEAM001"},
+        "channel": {"id": CHANNEL, "name": "support"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "conversation_actions",
+                "value": conversation_id,
+                "action_ts": action_ts,
+            }
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return signed(body, "application/x-www-form-urlencoded")
+
+
+def view_submission(conversation_id: str, text: str, view_id: str = "V0PKB1ZFV") -> dict[str, Any]:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM001"},
+        "user": {"id": AGENT},
+        "api_app_id": "A0APP",
+        "trigger_id": "1334.5224.abc",
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "callback_id": "reply_modal",
+            "private_metadata": json.dumps({"conversation_id": conversation_id}),
+            "state": {
+                "values": {
+                    "reply_block": {"reply_input": {"type": "plain_text_input", "value": text}}
+                }
+            },
+            "hash": "156772938.1827394",
+        },
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return signed(body, "application/x-www-form-urlencoded")
+
+
+@dataclass
+class LazyInvocations:
+    """The Lambda client Bolt's lazy-listener runner calls: keeps each asynchronous
+    self-invocation so the test runs it after Slack has its answer, as Lambda would
+    (moto cannot run a Lambda function without Docker)."""
+
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: str) -> dict[str, Any]:  # noqa: N803
+        assert InvocationType == "Event"
+        self.payloads.append(json.loads(Payload))
+        return {"StatusCode": 202}
+
+
+@dataclass
+class Desk:
+    handler: SlackRequestHandler
+    lazy: LazyInvocations
+    outbox: str
+
+    def answer(self, event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = self.handler.handle(event, LambdaContext())
+        return response
+
+    def run_lazy(self, times: int = 1) -> None:
+        """Lambda runs each asynchronous invocation (``times`` > 1: its retries too)."""
+        pending, self.lazy.payloads = self.lazy.payloads, []
+        for payload in pending:
+            for _ in range(times):
+                assert self.answer(payload)["statusCode"] == 200
+
+    def act(self, event: dict[str, Any]) -> dict[str, Any]:
+        response = self.answer(event)
+        self.run_lazy()
+        return response
+
+
+def a_desk(backbone: Backbone, slack: StandIns, outbox: str, topic: str | None = None) -> Desk:
+    store = DynamoDeskStore(backbone.table)
+    brands = load_brands(BRANDS_DIR)
+    actions = ActionDeps(
+        store=store,
+        outbox=SqsOutbox(outbox),
+        slack=SlackPoster(lambda: SECRETS, slack.slack_url),
+        brands=brands,
+        escalations=SnsEscalations(topic) if topic else None,
+    )
+    app = desk_app.build_app(
+        SECRETS, DeskDeps(store=store, brands=brands), actions, slack.slack_url
+    )
+    handler = SlackRequestHandler(app)
+    lazy = LazyInvocations()
+    app.listener_runner.lazy_listener_runner = LambdaLazyListenerRunner(
+        handler.logger, lambda_client=lazy
+    )
+    return Desk(handler, lazy, outbox)
+
+
+def send_deps(backbone: Backbone, slack: StandIns) -> SendDeps:
+    return SendDeps(
+        store=DynamoDeskStore(backbone.table),
+        senders={
+            Platform.X: XSender(
+                lambda: PUBLISHING, {local.X_ACCOUNT_ID: "AcmeSupport"}, slack.x_url
+            ),
+            Platform.VK: VkSender(lambda: PUBLISHING, slack.vk_url),
+        },
+        slack=SlackPoster(lambda: SECRETS, slack.slack_url),
+    )
+
+
+def run_outbox(backbone: Backbone, slack: StandIns, outbox: str) -> dict[str, Any]:
+    """The send function over what the outbox holds now (received for real, so a postponed
+    message's visibility change reaches SQS); deletes what succeeded, as Lambda does."""
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=outbox, MaxNumberOfMessages=10, AttributeNames=["All"]
+    ).get("Messages", [])
+    records = [
+        record(m["Body"], m["Attributes"]["MessageGroupId"], m["MessageId"])
+        | {"receiptHandle": m["ReceiptHandle"]}
+        for m in messages
+    ]
+    if not records:
+        return {"batchItemFailures": [], "records": 0}
+    try:
+        result: dict[str, Any] = send.lambda_handler(
+            {"Records": records},
+            LambdaContext(),
+            wired=(send_deps(backbone, slack), SqsOutbox(outbox)),
+        )
+    except BatchProcessingError:  # every record failed: Lambda fails the whole invocation
+        result = {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records]}
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    for m in messages:
+        if m["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=outbox, ReceiptHandle=m["ReceiptHandle"])
+    return result | {"records": len(records)}
+
+
+def slack_calls(slack: StandIns, method: str) -> list[dict[str, Any]]:
+    return [
+        c["params"]
+        for c in slack.recorder.calls("slack")
+        if c["method"] == method and c["status"] == 200
+    ]

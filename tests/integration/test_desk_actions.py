@@ -1,0 +1,296 @@
+"""Agents at the desk, through the real Bolt app with signed requests: what they write in a
+conversation's thread reaches the customer (or stays a note), the card's buttons act, the
+guards answer ephemerally, and no retry sends anything twice. moto for AWS, the stand-ins
+for Slack and X; Bolt's lazy self-invocations are run after Slack has its answer."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.slack_thread import app as thread
+from socialcare.devtools.samples import tweet
+from socialcare.devtools.template_resources import Backbone, create_queue
+from socialcare.local import standins_x
+from socialcare.local.standins import StandIns
+from socialcare.services.x_webhook import XWebhookDeps
+from tests.integration.conftest import Escalated
+from tests.integration.desk_support import (
+    AGENT,
+    a_desk,
+    button_press,
+    message_event,
+    run_outbox,
+    signed,
+    slack_calls,
+    to_the_desk,
+    view_submission,
+)
+from tests.integration.test_classify import queued_records
+from tests.support.inspect import of_kind
+
+pytestmark = pytest.mark.integration
+ORDER = "@AcmeSupport where is my order 4411? *bold* @here"
+
+
+@pytest.fixture
+def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
+    thread.persistence.table_name = backbone.table
+    yield create_queue("DeskQueue"), create_queue("OutboxQueue")
+
+
+def conversation_in_slack(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns, **kw: Any
+) -> dict[str, Any]:
+    records = queued_records(backbone, x_live, tweet("1960000000000000100", ORDER, **kw))
+    to_the_desk(backbone, queues[0], slack, records)
+    [meta] = of_kind(backbone.table, "META")
+    return meta
+
+
+def queued(outbox: str) -> int:
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=outbox, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def ephemerals(slack: StandIns) -> list[str]:
+    return [str(p["text"]) for p in slack_calls(slack, "chat.postEphemeral")]
+
+
+def tweets(slack: StandIns) -> list[dict[str, Any]]:
+    return [c["params"] for c in slack.recorder.calls("x") if c["method"] == standins_x.TWEETS]
+
+
+def test_a_forged_event_gets_401_and_queues_nothing(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    event = message_event("hello", meta["slack_thread"]["ts"])
+    event["headers"]["x-slack-signature"] = "v0=" + "0" * 64
+    assert desk.act(event)["statusCode"] == 401
+    assert queued(queues[1]) == 0 and of_kind(backbone.table, "REPLY#") == []
+
+
+def test_slack_retries_and_lambda_retries_of_one_event_send_one_reply(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues[1])
+    first = message_event("It ships today.", ts, event_id="Ev42", ts="1787566700.000300")
+    assert desk.answer(first)["statusCode"] == 200
+    desk.run_lazy(times=2)  # Lambda retried the asynchronous invocation
+    run_outbox(backbone, slack, queues[1])
+    for retry in (1, 2, 3):  # Slack timed out waiting and retried, after the reply went
+        again = message_event(
+            "It ships today.", ts, event_id="Ev42", ts="1787566700.000300", retry=retry
+        )
+        assert desk.act(again)["statusCode"] == 200
+        run_outbox(backbone, slack, queues[1])
+    assert [t["text"] for t in tweets(slack)] == ["It ships today."]
+    assert len(of_kind(backbone.table, "REPLY#")) == 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"bot_id": "B0OTHERBOT"},  # another app's bot
+        {"subtype": "message_changed"},  # an edit
+        {"subtype": "message_deleted"},
+    ],
+    ids=["bot", "edit", "deletion"],
+)
+def test_bots_edits_and_deletions_send_nothing(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    queues: tuple[str, str],
+    slack: StandIns,
+    extra: dict[str, Any],
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues[1])
+    assert desk.act(message_event("It ships today.", ts, **extra))["statusCode"] == 200
+    assert queued(queues[1]) == 0 and of_kind(backbone.table, "REPLY#") == []
+
+
+def test_messages_outside_a_tracked_thread_send_nothing(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(message_event("chatting in the channel", None, event_id="Ev1"))
+    desk.act(message_event("in someone's thread", "1787000000.000001", event_id="Ev2"))
+    assert queued(queues[1]) == 0 and of_kind(backbone.table, "REPLY#") == []
+
+
+def test_a_note_stays_internal(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(message_event("Note: she called the hotline too", ts, event_id="Ev5"))
+    assert queued(queues[1]) == 0
+    [note] = of_kind(backbone.table, "NOTE#")
+    assert note["text"] == "she called the hotline too" and note["agent"] == AGENT
+
+
+def test_x_posts_that_do_not_mention_the_account_are_refused_with_a_link_to_x(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(
+        backbone,
+        x_live,
+        queues,
+        slack,
+        entities={"hashtags": [], "urls": [], "user_mentions": []},
+    )
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(message_event("It ships today.", meta["slack_thread"]["ts"]))
+    [said] = ephemerals(slack)
+    assert "mention or quote" in said and "https://x.com/janeroe/status/1960000000000000100" in said
+    assert queued(queues[1]) == 0
+
+
+def test_a_reply_too_long_for_x_and_a_repeated_reply_are_refused(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(
+        message_event("お待たせしました。" * 16, ts, event_id="Ev1")
+    )  # 144 characters weigh 288
+    desk.act(message_event("It ships today.", ts, event_id="Ev2"))
+    run_outbox(backbone, slack, queues[1])
+    desk.act(message_event("It ships today.", ts, event_id="Ev3"))
+    too_long, repeated = ephemerals(slack)
+    assert "Too long for a post on X: 288 of 280" in too_long
+    assert "word for word the last reply" in repeated
+    assert [t["text"] for t in tweets(slack)] == ["It ships today."]
+
+
+def test_send_suggested_sends_the_answer_base_text(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    assert desk.act(button_press("send_suggestion", meta["id"]))["statusCode"] == 200
+    run_outbox(backbone, slack, queues[1])
+    [sent] = tweets(slack)
+    [message] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "inbound"]
+    assert sent["text"] == message["classification"]["suggestion"]["text"]
+    [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert outbound["from_suggestion"] is True
+
+
+def test_edit_opens_a_modal_with_the_suggestion_and_its_submission_is_sent(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(button_press("edit_suggestion", meta["id"]))
+    [opened] = slack_calls(slack, "views.open")
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert view["callback_id"] == "reply_modal"
+    assert view["blocks"][0]["element"]["initial_value"].startswith("Hi Jane")
+    refused = desk.act(view_submission(meta["id"], "   "))
+    assert json.loads(refused["body"]) == {
+        "response_action": "errors",
+        "errors": {"reply_block": "Nothing to send: the reply is empty."},
+    }
+    assert desk.act(view_submission(meta["id"], "Hi Jane, it ships today."))["body"] == ""
+    run_outbox(backbone, slack, queues[1])
+    assert [t["text"] for t in tweets(slack)] == ["Hi Jane, it ships today."]
+
+
+def test_assign_resolve_and_spam_change_the_conversation_and_its_card(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(button_press("assign_me", meta["id"], action_ts="1.1"))
+    [assigned] = slack_calls(slack, "chat.update")
+    shown = json.dumps(assigned["blocks"], ensure_ascii=False)
+    assert f"assigned to <@{AGENT}>" in shown and assigned["ts"] == meta["slack_thread"]["ts"]
+    assert "<!here>" not in shown and "@\u2060here" in shown and "*\u2060bold*" in shown
+    desk.act(button_press("resolve", meta["id"], action_ts="1.2"))
+    [now] = of_kind(backbone.table, "META")
+    assert now["status"] == "resolved" and now["resolved_by"] == AGENT and "queue_pk" not in now
+    resolved = json.dumps(slack_calls(slack, "chat.update")[-1]["blocks"])
+    assert "resolved" in resolved and "send_suggestion" not in resolved  # no buttons left
+    desk.act(message_event("one more thing", meta["slack_thread"]["ts"], event_id="Ev9"))
+    assert "is resolved; nothing was sent" in ephemerals(slack)[-1]
+
+
+def test_mark_spam_takes_the_conversation_out_of_the_queue(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    a_desk(backbone, slack, queues[1]).act(button_press("mark_spam", meta["id"]))
+    [now] = of_kind(backbone.table, "META")
+    assert now["status"] == "spam" and now["marked_spam_by"] == AGENT and "queue_pk" not in now
+
+
+def test_escalate_now_tells_the_managers_and_the_thread(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    queues: tuple[str, str],
+    slack: StandIns,
+    escalated: Escalated,
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    a_desk(backbone, slack, queues[1], escalated.topic).act(
+        button_press("escalate_now", meta["id"])
+    )
+    [message] = escalated.received()
+    notice = json.loads(message["Body"])
+    assert notice["kind"] == "requested" and notice["tier"] == 1
+    assert notice["conversation_id"] == meta["id"]
+    said = [p for p in slack_calls(slack, "chat.postMessage") if "asked the managers" in p["text"]]
+    assert said and said[0]["thread_ts"] == meta["slack_thread"]["ts"]
+
+
+def test_move_to_dm_answers_publicly_then_continues_by_direct_message(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(button_press("move_to_dm", meta["id"]))
+    desk.act(message_event("Could you send your order e-mail?", meta["slack_thread"]["ts"]))
+    run_outbox(backbone, slack, queues[1])
+    [public] = tweets(slack)
+    assert public == {
+        "text": "We have sent you a private message.",
+        "reply": {"in_reply_to_tweet_id": "1960000000000000100"},
+    }
+    [dm] = [c["params"] for c in slack.recorder.calls("x") if c["method"] == standins_x.DM_WITH]
+    assert dm == {
+        "participant_id": "1400000000000000042",
+        "text": "Could you send your order e-mail?",
+    }
+
+
+def test_slack_link_and_mention_markup_never_reaches_the_customer(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues[1])
+    text = "<@U0OTHER> see <https://acme.example/track?id=1&amp;x=2|tracking> &lt;3"
+    desk.act(message_event(text, ts))
+    run_outbox(backbone, slack, queues[1])
+    assert [t["text"] for t in tweets(slack)] == ["see https://acme.example/track?id=1&x=2 <3"]
+
+
+def test_a_stale_signature_gets_401(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    event = button_press("resolve", meta["id"])
+    event["headers"]["x-slack-request-timestamp"] = "1700000000"
+    assert a_desk(backbone, slack, queues[1]).act(event)["statusCode"] == 401
+    [now] = of_kind(backbone.table, "META")
+    assert now["status"] == "open"
+    assert signed  # (the helper signs every other request here)

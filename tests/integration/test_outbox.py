@@ -1,0 +1,286 @@
+"""The outbox: an agent's reply reaches the customer on X or VK through the real tweepy and
+vk_api (their HTTP stopped at the local stand-ins, whose recorded requests we check), once,
+with the outcome in the conversation's Slack thread. DynamoDB and SQS in moto."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.slack_thread import app as thread
+from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.devtools.samples import tweet
+from socialcare.devtools.template_resources import Backbone, create_queue
+from socialcare.local import standins_x
+from socialcare.local.standins import StandIns
+from socialcare.models.common import Platform
+from socialcare.models.message import MessageKind
+from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
+from socialcare.services.vk_webhook import VkWebhookDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from tests.integration.conftest import Escalated
+from tests.integration.desk_support import (
+    AGENT,
+    a_desk,
+    message_event,
+    run_outbox,
+    slack_calls,
+    to_the_desk,
+    vk_records,
+)
+from tests.integration.test_classify import queued_records
+from tests.integration.test_clocks import a_waiting_conversation, first_response, run_to_the_end
+from tests.support.inspect import of_kind
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
+    thread.persistence.table_name = backbone.table
+    yield create_queue("DeskQueue"), create_queue("OutboxQueue")
+
+
+def card_ts(backbone: Backbone) -> str:
+    [meta] = of_kind(backbone.table, "META")
+    return str(meta["slack_thread"]["ts"])
+
+
+def calls(slack: StandIns, service: str, method: str) -> list[dict[str, Any]]:
+    return [c for c in slack.recorder.calls(service) if c["method"] == method]
+
+
+def an_x_conversation(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns, **kw: Any
+) -> str:
+    records = queued_records(
+        backbone, x_live, tweet("1960000000000000100", "@AcmeSupport where is my order 4411?", **kw)
+    )
+    to_the_desk(backbone, queues[0], slack, records)
+    return card_ts(backbone)
+
+
+def reply(
+    backbone: Backbone,
+    slack: StandIns,
+    queues: tuple[str, str],
+    text: str,
+    thread_ts: str,
+    event_id: str = "Ev0001",
+) -> dict[str, Any]:
+    desk = a_desk(backbone, slack, queues[1])
+    assert desk.act(message_event(text, thread_ts, event_id=event_id))["statusCode"] == 200
+    return run_outbox(backbone, slack, queues[1])
+
+
+def test_a_reply_in_the_thread_goes_out_as_a_reply_tweet_and_the_conversation_is_answered(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    result = reply(backbone, slack, queues, "Sorry Jane, it ships today &amp; arrives Friday.", ts)
+    assert result["batchItemFailures"] == []
+    [sent] = calls(slack, "x", standins_x.TWEETS)
+    assert sent["params"] == {
+        "text": "Sorry Jane, it ships today & arrives Friday.",
+        "reply": {"in_reply_to_tweet_id": "1960000000000000100"},
+    }
+    assert sent["status"] == 201
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "answered" and "queue_pk" not in meta
+    assert meta["first_responder"] == AGENT and meta["first_response_at"]
+    [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    tweet_id = sent["response"]["data"]["id"]
+    assert outbound["platform_message_id"] == tweet_id
+    assert outbound["link"] == f"https://x.com/AcmeSupport/status/{tweet_id}"
+    shown = [p for p in slack_calls(slack, "chat.postMessage") if p.get("thread_ts") == ts]
+    assert any("Sent on X" in p["text"] and outbound["link"] in p["text"] for p in shown)
+    [update] = slack_calls(slack, "chat.update")
+    assert update["ts"] == ts and "answered" in json.dumps(update["blocks"])
+
+
+def test_a_redelivered_reply_is_sent_once(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(message_event("On its way!", ts, event_id="Ev0007"))
+    outbox_message = boto3.client("sqs").receive_message(QueueUrl=queues[1])["Messages"][0]
+    # SQS redelivers (a visibility timeout ran out) the same body after it was sent.
+    boto3.client("sqs").change_message_visibility(
+        QueueUrl=queues[1], ReceiptHandle=outbox_message["ReceiptHandle"], VisibilityTimeout=0
+    )
+    run_outbox(backbone, slack, queues[1])
+    boto3.client("sqs").send_message(
+        QueueUrl=queues[1],
+        MessageBody=outbox_message["Body"],
+        MessageGroupId="g",
+        MessageDeduplicationId="again",
+    )
+    assert run_outbox(backbone, slack, queues[1])["batchItemFailures"] == []
+    assert len(calls(slack, "x", standins_x.TWEETS)) == 1
+    assert len([m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]) == 1
+
+
+def test_x_refusing_a_reply_is_explained_in_the_thread_and_nothing_is_answered(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    slack.x.fail_next(standins_x.TWEETS, 403)
+    assert reply(backbone, slack, queues, "On its way!", ts)["batchItemFailures"] == []
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "open"
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "failed" and record["error_code"] == "x-403"
+    [said] = [p for p in slack_calls(slack, "chat.postMessage") if "Not sent on X" in p["text"]]
+    assert said["thread_ts"] == ts
+    assert "X does not allow this reply" in said["text"] and "mentioned" in said["text"]
+    assert run_outbox(backbone, slack, queues[1])["records"] == 0  # not retried
+
+
+def test_an_x_rate_limit_holds_the_reply_until_the_reset_then_it_goes(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    slack.x.fail_next(standins_x.TWEETS, 429)  # reset 15 minutes ahead
+    result = reply(backbone, slack, queues, "On its way!", ts)
+    assert len(result["batchItemFailures"]) == 1
+    assert run_outbox(backbone, slack, queues[1])["records"] == 0  # invisible until the reset
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "queued"
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "open"
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queues[1], AttributeNames=["All"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"  # back after the reset
+
+
+def test_a_private_conversation_on_x_is_answered_by_direct_message(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    from functions.ingest_x import app as ingest_x
+    from socialcare.devtools import local_secrets as local
+    from socialcare.devtools.apigw import x_delivery
+    from socialcare.devtools.samples import x_dm
+    from tests.conftest import LambdaContext
+    from tests.integration.test_classify import record
+    from tests.support.inspect import drain
+
+    ingest_x.lambda_handler(
+        x_delivery(x_dm("1800000000000000001", "my parcel is lost"), local.X_CONSUMER_SECRET),
+        LambdaContext(),
+        deps=x_live,
+    )
+    records = [
+        record(json.dumps(q["body"]), q["group"], f"m{i}")
+        for i, q in enumerate(drain(backbone.classify_queue))
+    ]
+    to_the_desk(backbone, queues[0], slack, records)
+    reply(backbone, slack, queues, "We are on it, Jane.", card_ts(backbone))
+    [sent] = calls(slack, "x", standins_x.DM_WITH)
+    assert sent["params"] == {
+        "participant_id": "1400000000000000042",
+        "text": "We are on it, Jane.",
+    }
+    [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert outbound["link"].startswith("https://x.com/messages/")
+
+
+def test_a_vk_private_message_is_answered_with_messages_send_and_a_stable_random_id(
+    backbone: Backbone, vk_live: VkWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    to_the_desk(backbone, queues[0], slack, vk_records(backbone, vk_live, "vk_message_new"))
+    ts = card_ts(backbone)
+    desk = a_desk(backbone, slack, queues[1])
+    desk.answer(message_event("Проверили заказ, он уже в пути.", ts, event_id="Ev0100"))
+    desk.run_lazy(times=2)  # Lambda retried the asynchronous invocation
+    run_outbox(backbone, slack, queues[1])
+    [sent] = calls(slack, "vk", "messages.send")
+    params = sent["params"]
+    assert params["peer_id"] == "512345678" and params["v"] == "5.199"
+    assert params["message"] == "Проверили заказ, он уже в пути."
+    assert int(params["random_id"]) > 0
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "sent"
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "answered"
+
+
+def test_a_vk_wall_comment_is_answered_in_its_thread_with_a_guid(
+    backbone: Backbone, vk_live: VkWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    to_the_desk(backbone, queues[0], slack, vk_records(backbone, vk_live, "vk_wall_reply_new"))
+    reply(backbone, slack, queues, "Ответили вам в ЛС", card_ts(backbone))
+    [sent] = calls(slack, "vk", "wall.createComment")
+    params = sent["params"]
+    assert params["owner_id"] == "-218000000" and params["from_group"] == "218000000"
+    assert params["reply_to_comment"] == "8812" and params["message"] == "Ответили вам в ЛС"
+    assert len(params["guid"]) == 32 and params["v"] == "5.199"
+    [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert outbound["link"].startswith("https://vk.com/wall-218000000_")
+
+
+def test_a_vk_rate_limit_postpones_the_reply_without_vk_apis_sleeping_retries(
+    backbone: Backbone, vk_live: VkWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    to_the_desk(backbone, queues[0], slack, vk_records(backbone, vk_live, "vk_message_new"))
+    slack.vk.fail_next("messages.send", 6)  # vk_api alone would retry this every 0.5 s, forever
+    result = reply(backbone, slack, queues, "Проверили заказ.", card_ts(backbone))
+    assert len(result["batchItemFailures"]) == 1
+    assert len(calls(slack, "vk", "messages.send")) == 1  # one attempt, then the outbox waits
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queues[1], AttributeNames=["All"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "queued"
+
+
+def test_vk_refusing_a_private_message_is_explained_in_the_thread(
+    backbone: Backbone, vk_live: VkWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    to_the_desk(backbone, queues[0], slack, vk_records(backbone, vk_live, "vk_message_new"))
+    slack.vk.fail_next("messages.send", 901)
+    assert (
+        reply(backbone, slack, queues, "Проверили заказ.", card_ts(backbone))["batchItemFailures"]
+        == []
+    )
+    [said] = [p for p in slack_calls(slack, "chat.postMessage") if "Not sent on VK" in p["text"]]
+    assert "has not allowed messages from the community" in said["text"]
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "open"
+
+
+def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    a_waiting_conversation(backbone, x_live, machine)
+    [meta] = of_kind(backbone.table, "META")
+    answer = OutboundReply(
+        reply_id="slack-event:Ev0042",
+        conversation_id=meta["id"],
+        brand_id="acme",
+        platform=Platform.X,
+        account_id=meta["account_id"],
+        route=ReplyRoute.PUBLIC,
+        text="On its way!",
+        target_message_id="100",
+        target_kind=MessageKind.MENTION,
+        customer_id=meta["customer"]["id"],
+        agent=AGENT,
+        slack_channel="C0ACMESUPPORT",
+        slack_thread_ts="1.2",
+        queued_at=datetime.now(UTC),
+    )
+    store = DynamoDeskStore(backbone.table)
+    assert store.queue_reply(answer) is None
+    sent_at = datetime(2026, 8, 24, 10, 20, tzinfo=UTC)
+    assert store.record_sent(answer, Delivered(platform_message_id="1990"), sent_at)
+    assert not store.record_sent(answer, Delivered(platform_message_id="1990"), sent_at)
+    [met] = [e for e in of_kind(backbone.table, "CLOCK#first_response") if e["event"] == "met"]
+    assert met["at"] == "2026-08-24T10:20:00.000Z"
+    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
+    assert escalated.received() == []
