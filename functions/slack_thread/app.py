@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_store
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
@@ -27,10 +27,12 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 @cache
 def build_deps() -> ThreadDeps:
     settings = load_settings(SlackSettings)
+    store = DynamoDeskStore(settings.TABLE_NAME)
     return ThreadDeps(
-        store=DynamoConversationStore(settings.TABLE_NAME),
+        store=store,
         poster=slack_poster(settings),
         brands=load_brands(settings.BRANDS_DIR),
+        cards=store,
     )
 
 

@@ -68,7 +68,10 @@ def to_the_desk(
     ]
     if records:
         deps = ThreadDeps(
-            store=store, poster=SlackPoster(lambda: SECRETS, slack.slack_url), brands=brands
+            store=store,
+            poster=SlackPoster(lambda: SECRETS, slack.slack_url),
+            brands=brands,
+            cards=store,
         )
         thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
 

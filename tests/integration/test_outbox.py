@@ -284,3 +284,21 @@ def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
     assert met["at"] == "2026-08-24T10:20:00.000Z"
     assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
     assert escalated.received() == []
+
+
+def test_the_customer_writing_after_an_answer_reopens_the_card(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    reply(backbone, slack, queues, "On its way!", ts)
+    answered = json.dumps(slack_calls(slack, "chat.update")[-1]["blocks"])
+    assert ":white_check_mark: *answered*" in answered
+    later = tweet(
+        "1960000000000000101",
+        "@AcmeSupport still not here",
+        reply_to="1960000000000000100",
+        millis=1787570102000,
+    )
+    to_the_desk(backbone, queues[0], slack, queued_records(backbone, x_live, later))
+    reopened = json.dumps(slack_calls(slack, "chat.update")[-1]["blocks"])
+    assert "*open*" in reopened and "first answer" in reopened

@@ -10,7 +10,8 @@ from socialcare.config.brands import BrandDirectory
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import SlackPost
+from socialcare.ports import SlackDesk
+from socialcare.services.cards import CardStore, refresh_card
 from socialcare.slack.card import card, follow_up
 
 
@@ -29,8 +30,9 @@ class ThreadStore(Protocol):
 @dataclass(frozen=True)
 class ThreadDeps:
     store: ThreadStore
-    poster: SlackPost
+    poster: SlackDesk
     brands: BrandDirectory
+    cards: CardStore | None = None  # set: a follow-up redraws the card (status, deadline)
 
 
 def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
@@ -49,6 +51,8 @@ def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
         text, blocks = follow_up(message)
         ts = deps.poster.post(str(thread["channel"]), text, blocks, str(thread["ts"]))
         metrics.add_metric(name="FollowUpPosted", unit=MetricUnit.Count, value=1)
+        if deps.cards is not None:  # an answered conversation is open again: the card says so
+            refresh_card(request.conversation_id, deps.cards, deps.poster)
         return ts
     text, blocks = card(meta, message)
     ts = deps.poster.post(brand.slack.channel, text, blocks)
