@@ -66,6 +66,7 @@ bench: build
 	$(BIN)/python bench/local_stack.py --messages 2000
 	$(BIN)/python bench/classify.py --runs 7
 	$(BIN)/python bench/deadlines.py --clocks 200 --spread 20
+	$(BIN)/python bench/slack.py --conversations 40
 
 demo: venv
 	$(BIN)/socialcare demo --any-port

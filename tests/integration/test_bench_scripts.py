@@ -27,6 +27,11 @@ pytestmark = pytest.mark.integration
             ["one clock alone (baseline)", "3 concurrent clocks", "all due in the same second"],
         ),
         (
+            "bench/slack.py",
+            ["--conversations", "2"],
+            ["ack of an agent's message", "cold start", "event -> X stand-in", "2/2"],
+        ),
+        (
             "bench/classify.py",
             ["--runs", "1"],
             ["language accuracy", "messages a second", "cold start"],
