@@ -107,7 +107,9 @@ def test_a_spam_conversation_stays_spam_when_the_customer_writes_again(
             backbone, x_live, tweet("101", "@AcmeSupport FREE iPhone!!!", reply_to="100")
         ),
     )
-    assert of_kind(backbone.table, "META")[0]["status"] == "spam"
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "spam"
+    assert "queue_pk" not in meta  # the spammer writing again never puts it back in the queue
 
 
 def test_a_new_conversation_becomes_open_and_its_message_is_marked(

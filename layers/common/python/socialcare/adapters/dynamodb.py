@@ -685,8 +685,10 @@ def _conversation_change(
     classification: Classification, seen_status: str | None, now: str
 ) -> tuple[str, dict[str, Any]] | None:
     """The update the conversation needs after this message, or None when it stays as it is."""
-    if seen_status is None or seen_status == "spam":
+    if seen_status is None:
         return None
+    if seen_status == "spam":  # ingest put it back in the queue: a spammer never waits there
+        return "REMOVE queue_pk", {}
     if classification.spam.is_spam:
         if seen_status != "new":
             return None  # spam inside a real customer's conversation: only the message is marked
