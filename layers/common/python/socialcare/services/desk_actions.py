@@ -242,6 +242,8 @@ def _escalate(conversation: dict[str, Any], button: ButtonPress, deps: ActionDep
 
 def _move_to_dm(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
     """Tell the customer publicly that we continue in private, then continue there."""
+    if conversation.get("channel_type") != "public" or conversation.get("reply_route") == "private":
+        return _tell(conversation, button, deps, "This conversation is private already.")
     language = str(conversation.get("language") or "en")
     notice = DM_NOTICE.get(language, DM_NOTICE["en"])
     outcome = send_reply(
