@@ -5,6 +5,7 @@ FIFO per conversation (its replies go in the order agents wrote them); a failure
 only its conversation. A platform rate limit keeps the message invisible until the
 platform's reset time, then it comes back; other failures retry, then land in the DLQ."""
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -32,8 +33,15 @@ from socialcare.slack.secrets import SlackSecrets
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
+@dataclass(frozen=True)
+class Wiring:
+    deps: SendDeps
+    outbox: SqsOutbox
+    max_receives: int  # the outbox's maxReceiveCount: the last attempt tells the thread
+
+
 @cache
-def build() -> tuple[SendDeps, SqsOutbox]:
+def build() -> Wiring:
     settings = load_settings(SendSettings)
     age = settings.SECRETS_MAX_AGE_SECONDS
     publishing = secret_reader(settings.PUBLISHING_SECRET_ARN, PublishingSecrets, age)
@@ -54,7 +62,7 @@ def build() -> tuple[SendDeps, SqsOutbox]:
             settings.SLACK_API_URL or None,
         ),
     )
-    return deps, SqsOutbox(settings.OUTBOX_QUEUE_URL)
+    return Wiring(deps, SqsOutbox(settings.OUTBOX_QUEUE_URL), settings.OUTBOX_MAX_RECEIVES)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -62,14 +70,16 @@ def build() -> tuple[SendDeps, SqsOutbox]:
 def lambda_handler(
     event: dict[str, Any],
     context: LambdaContext,
-    wired: tuple[SendDeps, SqsOutbox] | None = None,
+    wired: Wiring | None = None,
 ) -> dict[str, Any]:
-    deps, outbox = wired or build()
+    wiring = wired or build()
+    deps, outbox = wiring.deps, wiring.outbox
 
     def handle(record: SQSRecord) -> None:
         reply = OutboundReply.model_validate_json(record.body)
         try:
-            outcome = deliver(reply, deps)
+            last = int(record.attributes.approximate_receive_count) >= wiring.max_receives
+            outcome = deliver(reply, deps, last_attempt=last)
         except SendPostponed as postponed:
             wait = postponed.until - utc_now().timestamp()
             outbox.postpone(record.receipt_handle, wait)

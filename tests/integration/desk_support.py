@@ -233,7 +233,7 @@ def run_outbox(backbone: Backbone, slack: StandIns, outbox: str) -> dict[str, An
         result: dict[str, Any] = send.lambda_handler(
             {"Records": records},
             LambdaContext(),
-            wired=(send_deps(backbone, slack), SqsOutbox(outbox)),
+            wired=send.Wiring(send_deps(backbone, slack), SqsOutbox(outbox), max_receives=10),
         )
     except BatchProcessingError:  # every record failed: Lambda fails the whole invocation
         result = {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records]}

@@ -32,7 +32,7 @@ from tests.integration.test_classify import queued_records
 from tests.support.inspect import of_kind
 
 pytestmark = pytest.mark.integration
-ORDER = "@AcmeSupport where is my order 4411? *bold* @here"
+ORDER = "@AcmeSupport where is my order 4411? *bold* @here <!channel> <https://evil.example|bank.example>"
 
 
 @pytest.fixture
@@ -93,6 +93,7 @@ def test_slack_retries_and_lambda_retries_of_one_event_send_one_reply(
         run_outbox(backbone, slack, queues[1])
     assert [t["text"] for t in tweets(slack)] == ["It ships today."]
     assert len(of_kind(backbone.table, "REPLY#")) == 1
+    assert ephemerals(slack) == []  # a retry is not judged again ("unchanged" would be wrong)
 
 
 @pytest.mark.parametrize(
@@ -201,6 +202,7 @@ def test_edit_opens_a_modal_with_the_suggestion_and_its_submission_is_sent(
         "response_action": "errors",
         "errors": {"reply_block": "Nothing to send: the reply is empty."},
     }
+    assert ephemerals(slack) == []  # the modal said it; the thread hears nothing
     assert desk.act(view_submission(meta["id"], "Hi Jane, it ships today."))["body"] == ""
     run_outbox(backbone, slack, queues[1])
     assert [t["text"] for t in tweets(slack)] == ["Hi Jane, it ships today."]
@@ -215,7 +217,9 @@ def test_assign_resolve_and_spam_change_the_conversation_and_its_card(
     [assigned] = slack_calls(slack, "chat.update")
     shown = json.dumps(assigned["blocks"], ensure_ascii=False)
     assert f"assigned to <@{AGENT}>" in shown and assigned["ts"] == meta["slack_thread"]["ts"]
-    assert "<!here>" not in shown and "@\u2060here" in shown and "*\u2060bold*" in shown
+    assert "@\u2060here" in shown and "*\u2060bold*" in shown
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
+    assert "<https://evil.example|bank.example>" not in shown
     desk.act(button_press("resolve", meta["id"], action_ts="1.2"))
     [now] = of_kind(backbone.table, "META")
     assert now["status"] == "resolved" and now["resolved_by"] == AGENT and "queue_pk" not in now
@@ -294,3 +298,29 @@ def test_a_stale_signature_gets_401(
     [now] = of_kind(backbone.table, "META")
     assert now["status"] == "open"
     assert signed  # (the helper signs every other request here)
+
+
+def test_escalate_pressed_once_and_retried_tells_the_managers_once(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    queues: tuple[str, str],
+    slack: StandIns,
+    escalated: Escalated,
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1], escalated.topic)
+    desk.answer(button_press("escalate_now", meta["id"]))
+    desk.run_lazy(times=3)  # Lambda retried the lazy invocation twice
+    assert len(escalated.received()) == 1
+
+
+def test_move_to_dm_stays_public_when_the_public_notice_cannot_go(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(
+        backbone, x_live, queues, slack, entities={"hashtags": [], "urls": [], "user_mentions": []}
+    )
+    a_desk(backbone, slack, queues[1]).act(button_press("move_to_dm", meta["id"]))
+    [now] = of_kind(backbone.table, "META")
+    assert "reply_route" not in now
+    assert "mention or quote" in ephemerals(slack)[0] and len(ephemerals(slack)) == 1

@@ -14,11 +14,13 @@ from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone, create_queue
+from socialcare.errors import StorageUnavailable
 from socialcare.local import standins_x
 from socialcare.local.standins import StandIns
 from socialcare.models.common import Platform
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
+from socialcare.services.send_reply import SendDeps, deliver
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.integration.conftest import Escalated
@@ -27,6 +29,7 @@ from tests.integration.desk_support import (
     a_desk,
     message_event,
     run_outbox,
+    send_deps,
     slack_calls,
     to_the_desk,
     vk_records,
@@ -41,7 +44,10 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
     thread.persistence.table_name = backbone.table
-    yield create_queue("DeskQueue"), create_queue("OutboxQueue")
+    outbox = create_queue("OutboxQueue")
+    # A failed message comes back at once here: only a postponement can keep it hidden.
+    boto3.client("sqs").set_queue_attributes(QueueUrl=outbox, Attributes={"VisibilityTimeout": "0"})
+    yield create_queue("DeskQueue"), outbox
 
 
 def card_ts(backbone: Backbone) -> str:
@@ -149,7 +155,9 @@ def test_an_x_rate_limit_holds_the_reply_until_the_reset_then_it_goes(
     assert len(result["batchItemFailures"]) == 1
     assert run_outbox(backbone, slack, queues[1])["records"] == 0  # invisible until the reset
     [record] = of_kind(backbone.table, "REPLY#")
-    assert record["status"] == "queued"
+    assert record["status"] == "queued" and record["postponed_until"]
+    [said] = [p for p in slack_calls(slack, "chat.postMessage") if "rate limit" in p["text"]]
+    assert said["thread_ts"] == ts and "this reply goes at" in said["text"]
     [meta] = of_kind(backbone.table, "META")
     assert meta["status"] == "open"
     attributes = boto3.client("sqs").get_queue_attributes(
@@ -280,6 +288,7 @@ def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
     sent_at = datetime(2026, 8, 24, 10, 20, tzinfo=UTC)
     assert store.record_sent(answer, Delivered(platform_message_id="1990"), sent_at)
     assert not store.record_sent(answer, Delivered(platform_message_id="1990"), sent_at)
+    store.mark_answered(meta["id"], sent_at)
     [met] = [e for e in of_kind(backbone.table, "CLOCK#first_response") if e["event"] == "met"]
     assert met["at"] == "2026-08-24T10:20:00.000Z"
     assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
@@ -302,3 +311,70 @@ def test_the_customer_writing_after_an_answer_reopens_the_card(
     to_the_desk(backbone, queues[0], slack, queued_records(backbone, x_live, later))
     reopened = json.dumps(slack_calls(slack, "chat.update")[-1]["blocks"])
     assert "*open*" in reopened and "first answer" in reopened
+
+
+class CutOffAfterTheCall(DynamoDeskStore):
+    """The attempt dies after the platform answered and before the reply was recorded
+    (a DynamoDB failure or the Lambda timeout), once."""
+
+    failures = 1
+
+    def record_sent(self, reply: OutboundReply, delivered: Delivered, at: Any) -> bool:
+        if CutOffAfterTheCall.failures:
+            CutOffAfterTheCall.failures -= 1
+            raise StorageUnavailable("the table is throttled")
+        return super().record_sent(reply, delivered, at)
+
+
+def deliver_twice(backbone: Backbone, slack: StandIns, reply: OutboundReply) -> None:
+    CutOffAfterTheCall.failures = 1
+    deps = send_deps(backbone, slack)
+    flaky = SendDeps(CutOffAfterTheCall(backbone.table), deps.senders, deps.slack)
+    with pytest.raises(StorageUnavailable):
+        deliver(reply, flaky)
+    deliver(reply, flaky)  # SQS delivers it again
+
+
+def queued_reply(outbox: str) -> OutboundReply:
+    [message] = boto3.client("sqs").receive_message(QueueUrl=outbox)["Messages"]
+    return OutboundReply.model_validate_json(message["Body"])
+
+
+def test_an_x_reply_cut_off_after_the_call_is_never_posted_twice_and_the_agent_is_asked_to_check(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    a_desk(backbone, slack, queues[1]).act(message_event("On its way!", ts))
+    deliver_twice(backbone, slack, queued_reply(queues[1]))
+    assert len(calls(slack, "x", standins_x.TWEETS)) == 1
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "uncertain"
+    [said] = [p for p in slack_calls(slack, "chat.postMessage") if "Could not confirm" in p["text"]]
+    assert said["thread_ts"] == ts
+
+
+def test_a_vk_reply_cut_off_after_the_call_is_repeated_safely_with_the_same_random_id(
+    backbone: Backbone, vk_live: VkWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    to_the_desk(backbone, queues[0], slack, vk_records(backbone, vk_live, "vk_message_new"))
+    a_desk(backbone, slack, queues[1]).act(message_event("Проверили заказ.", card_ts(backbone)))
+    deliver_twice(backbone, slack, queued_reply(queues[1]))
+    first, second = calls(slack, "vk", "messages.send")
+    assert first["params"]["random_id"] == second["params"]["random_id"]
+    assert second["duplicate"] and first["response"] == second["response"]  # one message
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "answered"
+
+
+def test_the_last_failed_attempt_tells_the_thread_the_reply_is_held(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    a_desk(backbone, slack, queues[1]).act(message_event("On its way!", ts))
+    slack.x.fail_next(standins_x.TWEETS, 503)
+    with pytest.raises(StorageUnavailable):
+        deliver(queued_reply(queues[1]), send_deps(backbone, slack), last_attempt=True)
+    [said] = [p for p in slack_calls(slack, "chat.postMessage") if "could not be sent" in p["text"]]
+    assert said["thread_ts"] == ts and "dead-letter queue" in said["text"]
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "queued"  # X never had it: a redrive sends it

@@ -22,6 +22,7 @@ def test_x_counts_links_as_23_and_cjk_as_2() -> None:
     assert x_weight("привет") == 6  # Cyrillic weighs 1
     assert x_weight("お待たせ") == 8
     assert x_weight("ok 👍") == 3 + 2
+    assert x_weight("tracking:\nhttps://acme.example/a/very/long/path") == 10 + 23
 
 
 def test_a_reply_of_exactly_280_goes_and_281_is_refused() -> None:

@@ -56,3 +56,7 @@ class SendRefused(SupportError):
     def __init__(self, code: str, explanation: str) -> None:
         super().__init__(f"{code}: {explanation}")
         self.code, self.explanation = code, explanation
+
+
+class SendInterrupted(SupportError):
+    """The platform call ended without an answer (a timeout): the reply may have gone."""

@@ -60,6 +60,7 @@ class SendSettings(SlackSettings):
 
     PUBLISHING_SECRET_ARN: str
     OUTBOX_QUEUE_URL: str
+    OUTBOX_MAX_RECEIVES: int = Field(default=10, gt=0)  # the queue's maxReceiveCount
     X_API_URL: str | None = None  # unset or empty: X itself (a local stand-in otherwise)
     VK_API_URL: str | None = None  # unset or empty: VK itself
 

@@ -19,6 +19,7 @@ from socialcare.adapters.dynamodb import (
 from socialcare.errors import StorageUnavailable
 from socialcare.models.message import iso
 from socialcare.models.reply import Delivered, OutboundReply
+from socialcare.observability import logger
 
 WAITING_ON_US = ("new", "open")
 
@@ -114,8 +115,8 @@ class DynamoDeskStore(DynamoConversationStore):
 
     def record_sent(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
         """In one transaction: the reply is sent (once: False if it already was), the outbound
-        message joins the conversation, whose first/last response facts are kept; then the
-        conversation turns ``answered`` if it waited on us, which ends its response clock."""
+        message joins the conversation, whose first/last response facts are kept.
+        ``mark_answered`` follows (its own step, so a retry can finish it)."""
         now = iso(at)
         pk = conversation_pk(reply.conversation_id)
         outbound = {
@@ -178,10 +179,9 @@ class DynamoDeskStore(DynamoConversationStore):
             raise StorageUnavailable(f"recording the sent reply failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"recording the sent reply failed: {exc}") from exc
-        self._answered(reply.conversation_id, at)
         return True
 
-    def _answered(self, conversation_id: str, at: datetime) -> None:
+    def mark_answered(self, conversation_id: str, at: datetime) -> None:
         """``answered`` and out of the queue, if it waited on us; its response clock met."""
         now = iso(at)
         try:
@@ -222,12 +222,54 @@ class DynamoDeskStore(DynamoConversationStore):
             )
             self.record_once(met, notify=False)
 
-    def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None:
-        self._set_reply(reply, {"status": "failed", "error_code": code, "error": explanation})
+    def claim(self, reply: OutboundReply, at: datetime) -> bool:
+        """``queued -> sending`` just before the platform call (False: it was not queued)."""
+        return self._move_reply(reply, "queued", {"status": "sending", "sending_since": iso(at)})
 
-    def mark_shown(self, reply: OutboundReply) -> None:
-        """The thread has shown the sent reply."""
-        self._set_reply(reply, {"shown": True})
+    def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None:
+        """``sending -> queued``: the platform never had it (or holds it back until later)."""
+        values: dict[str, Any] = {"status": "queued"}
+        if postponed_until is not None:
+            values["postponed_until"] = iso(postponed_until)
+        self._move_reply(reply, "sending", values)
+
+    def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None:
+        """Refused by the platform, or ``uncertain`` (cut off mid-call); never over a sent one."""
+        status = "uncertain" if code == "uncertain" else "failed"
+        values = {"status": status, "error_code": code, "error": explanation}
+        if not self._move_reply(reply, None, values):
+            logger.warning("a sent reply stays sent", extra={"code": code})
+
+    def _move_reply(
+        self, reply: OutboundReply, expected: str | None, values: dict[str, Any]
+    ) -> bool:
+        """Set ``values`` on the reply record if its status is ``expected`` (None: anything
+        but sent); False when it is not."""
+        names = {f"#{k}": k for k in values} | {"#status": "status"}
+        condition = "#status = :expected" if expected else "#status <> :sent"
+        guard = {":expected": expected} if expected else {":sent": "sent"}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item(
+                    {"pk": conversation_pk(reply.conversation_id), "sk": reply_sk(reply.reply_id)}
+                ),
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
+                ConditionExpression=f"attribute_exists(pk) AND {condition}",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item({f":{k}": v for k, v in values.items()} | guard),
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise StorageUnavailable(f"updating the reply failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"updating the reply failed: {exc}") from exc
+        return True
+
+    def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
+        """The thread has shown the reply's outcome (``what``: which notice)."""
+        self._set_reply(reply, {what: True})
 
     def _set_reply(self, reply: OutboundReply, values: dict[str, Any]) -> None:
         names = {f"#{k}": k for k in values}

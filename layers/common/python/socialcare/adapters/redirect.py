@@ -1,6 +1,8 @@
-"""Pointing a platform library at another host (a local stand-in) through the library's own
-``requests.Session``: tweepy 4.17.0 hard-codes ``https://api.twitter.com`` and vk_api 11.10.1
-``https://api.vk.ru/method/``, but both send through a session we can mount an adapter on."""
+"""The HTTP transport of the platform libraries, through their own ``requests.Session``:
+pointing them at another host (a local stand-in: tweepy 4.17.0 hard-codes
+``https://api.twitter.com`` and vk_api 11.10.1 ``https://api.vk.ru/method/``), and a timeout
+on every request (neither library sets one, so a hung call would hold the function until
+Lambda kills it, in the middle of a send)."""
 
 from typing import Any
 
@@ -8,9 +10,23 @@ from requests.adapters import HTTPAdapter  # type: ignore[import-untyped, unused
 
 X_ORIGIN = "https://api.twitter.com/"
 VK_ORIGIN = "https://api.vk.ru/method/"
+TIMEOUT_SECONDS = (3.05, 10)  # connect, read: well inside the send function's 30 s
 
 
-class _RedirectAdapter(HTTPAdapter):  # type: ignore[misc, unused-ignore]
+class _TimeoutAdapter(HTTPAdapter):  # type: ignore[misc, unused-ignore]
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs["timeout"] = kwargs.get("timeout") or TIMEOUT_SECONDS
+        return super().send(request, *args, **kwargs)
+
+
+def with_timeouts(session: Any) -> Any:
+    """Every request of ``session`` gets ``TIMEOUT_SECONDS`` unless it sets its own."""
+    session.mount("https://", _TimeoutAdapter())
+    session.mount("http://", _TimeoutAdapter())
+    return session
+
+
+class _RedirectAdapter(_TimeoutAdapter):
     """Sends requests meant for ``origin`` to ``target`` instead: requests' own extension
     point (``Session.mount``), so the client library runs unchanged."""
 

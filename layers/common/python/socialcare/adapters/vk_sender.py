@@ -14,7 +14,7 @@ import requests  # type: ignore[import-untyped, unused-ignore]
 import vk_api
 from vk_api.exceptions import TOO_MANY_RPS_CODE, ApiError, ApiHttpError, VkApiError
 
-from socialcare.adapters.redirect import VK_ORIGIN, redirect
+from socialcare.adapters.redirect import VK_ORIGIN, redirect, with_timeouts
 from socialcare.errors import ConfigurationError, SendPostponed, SendRefused, StorageUnavailable
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
@@ -61,7 +61,7 @@ class VkSender:
         keys = self._secrets().vk.get(community)
         if keys is None:
             raise ConfigurationError(f"no VK posting token for community {community}")
-        session = requests.Session()
+        session = with_timeouts(requests.Session())
         if self._base_url:
             redirect(session, VK_ORIGIN, self._base_url)
         vk = vk_api.VkApiGroup(

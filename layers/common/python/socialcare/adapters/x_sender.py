@@ -12,8 +12,14 @@ from time import time
 import requests  # type: ignore[import-untyped, unused-ignore]
 import tweepy
 
-from socialcare.adapters.redirect import X_ORIGIN, redirect
-from socialcare.errors import ConfigurationError, SendPostponed, SendRefused, StorageUnavailable
+from socialcare.adapters.redirect import X_ORIGIN, redirect, with_timeouts
+from socialcare.errors import (
+    ConfigurationError,
+    SendInterrupted,
+    SendPostponed,
+    SendRefused,
+    StorageUnavailable,
+)
 from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
 from socialcare.platforms.publishing import PublishingSecrets
 
@@ -47,6 +53,7 @@ class XSender:
             access_token_secret=keys.access_token_secret.get_secret_value(),
             wait_on_rate_limit=False,
         )
+        with_timeouts(client.session)
         if self._base_url:
             redirect(client.session, X_ORIGIN, self._base_url)
         return client
@@ -68,8 +75,7 @@ class XSender:
                 text=reply.text, in_reply_to_tweet_id=reply.target_message_id, user_auth=True
             )
         except tweepy.TooManyRequests as exc:
-            until = float(exc.reset_time or time() + RATE_LIMIT_FALLBACK_SECONDS)
-            raise SendPostponed("X rate limit", until) from None
+            raise SendPostponed("X rate limit", _reset(exc)) from None
         except tweepy.Unauthorized:
             raise ConfigurationError(
                 f"X refused the posting keys of account {reply.account_id}"
@@ -80,6 +86,8 @@ class XSender:
                 detail = "; ".join(str(m) for m in exc.api_messages) or "no detail given"
                 raise SendRefused(f"x-{status}", f"{REFUSALS[status]}: {detail}") from None
             raise StorageUnavailable(f"X answered {status}") from None
+        except requests.ReadTimeout:
+            raise SendInterrupted("X did not answer in time: the post may exist") from None
         except requests.RequestException as exc:
             raise StorageUnavailable(f"X unreachable: {type(exc).__name__}") from None
         tweet_id = str((response.data or {}).get("id", ""))
@@ -87,3 +95,16 @@ class XSender:
         return Delivered(
             platform_message_id=tweet_id, link=f"https://x.com/{handle}/status/{tweet_id}"
         )
+
+
+def _reset(exc: tweepy.TooManyRequests) -> float:
+    """When the exhausted limit resets: the 15-minute window's reset, or a 24-hour cap's
+    (``x-user-limit-24hour-reset``, ``x-app-limit-24hour-reset``) when that one is spent."""
+    headers = exc.response.headers
+    resets = [float(exc.reset_time)] if exc.reset_time else []
+    for scope in ("user", "app"):
+        if headers.get(f"x-{scope}-limit-24hour-remaining") == "0":
+            reset = headers.get(f"x-{scope}-limit-24hour-reset")
+            if reset and reset.isdigit():
+                resets.append(float(reset))
+    return max(resets) if resets else time() + RATE_LIMIT_FALLBACK_SECONDS

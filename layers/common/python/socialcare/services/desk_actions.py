@@ -9,12 +9,13 @@ from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import BrandDirectory
+from socialcare.errors import SupportError
 from socialcare.models.common import Platform
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import SlackDesk
+from socialcare.ports import Recorded, SlackDesk
 from socialcare.services import reply_guards
 from socialcare.services.cards import refresh_card
 from socialcare.slack.events import SlackMessageEvent
@@ -40,6 +41,9 @@ class DeskActionStore(Protocol):
     def first_inbound(self, conversation_id: str) -> dict[str, Any] | None: ...
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]: ...
     def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None: ...
+    def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None: ...
+    def record_once(self, item: dict[str, Any], notify: bool) -> Recorded: ...
+    def mark_sent(self, pk: str, sk: str) -> None: ...
     def add_note(
         self, conversation_id: str, note_id: str, agent: str, text: str, at: Any
     ) -> bool: ...
@@ -106,26 +110,35 @@ def send_reply(
     *,
     from_suggestion: bool = False,
     route: ReplyRoute | None = None,
+    quiet: bool = False,
 ) -> str:
-    """Check, record and queue one reply; the agent hears of a refusal ephemerally."""
+    """Check, record and queue one reply; the agent hears of a refusal ephemerally (unless
+    ``quiet``: the modal has shown it already)."""
     logger.append_keys(conversation_id=conversation.get("id"), reply_id=reply_id)
+    earlier = deps.store.reply(str(conversation["id"]), reply_id)
+    if earlier is not None:
+        # A retry of the Slack request that queued this reply: never judged again (its own
+        # reply would now look "unchanged"), only queued again if it has not gone yet.
+        if earlier.get("status") not in ("queued", "sending"):
+            return "already"
+        deps.outbox.send(OutboundReply.model_validate(earlier["reply"]))
+        return "requeued"
     thread = conversation.get("slack_thread") or {}
     channel, thread_ts = str(thread.get("channel", "")), str(thread.get("ts", ""))
+
+    def refuse(reason: str, text: str) -> str:
+        if not quiet:
+            deps.slack.ephemeral(channel, agent, text, thread_ts)
+        metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
+        return f"refused:{reason}"
+
     if conversation.get("status") in CLOSED:
-        deps.slack.ephemeral(
-            channel,
-            agent,
-            f"This conversation is {conversation['status']}; nothing was sent.",
-            thread_ts,
-        )
-        return "refused:closed"
+        return refuse("closed", f"This conversation is {conversation['status']}; nothing was sent.")
     target = deps.store.latest_inbound(str(conversation["id"])) or {}
     chosen = route or _route(conversation)
     refusal = reply_guards.check(text, chosen, conversation, target, deps.clock())
     if refusal is not None:
-        deps.slack.ephemeral(channel, agent, refusal.text, thread_ts)
-        metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
-        return f"refused:{refusal.reason}"
+        return refuse(refusal.reason, refusal.text)
     reply = OutboundReply(
         reply_id=reply_id,
         conversation_id=str(conversation["id"]),
@@ -144,13 +157,13 @@ def send_reply(
         queued_at=deps.clock(),
     )
     found = deps.store.queue_reply(reply)
-    if found is not None and found.get("status") != "queued":
-        return "already"  # a retried Slack request: its reply went (or failed) already
-    # New, or recorded by an attempt that may have died before queueing: queue it (the
-    # outbox deduplicates on the reply id, the sender skips a reply already sent).
+    if found is not None:  # a retry raced this attempt and recorded it first: its reply
+        if found.get("status") not in ("queued", "sending"):
+            return "already"
+        reply = OutboundReply.model_validate(found["reply"])
     deps.outbox.send(reply)
     metrics.add_metric(name="ReplyQueued", unit=MetricUnit.Count, value=1)
-    return "queued" if found is None else "requeued"
+    return "queued"
 
 
 def _route(conversation: dict[str, Any]) -> ReplyRoute:
@@ -193,8 +206,17 @@ def press(button: ButtonPress, deps: ActionDeps) -> str:
         logger.info("unhandled action", extra={"action_id": button.action_id})
         return "ignored"
     outcome = handler(conversation, button, deps)
-    refresh_card(button.conversation_id, deps.store, deps.slack)
+    _redraw(button.conversation_id, deps)
     return outcome
+
+
+def _redraw(conversation_id: str, deps: ActionDeps) -> None:
+    """The card follows the action; a failed redraw must not make Slack's retry (or Lambda's)
+    repeat the action itself."""
+    try:
+        refresh_card(conversation_id, deps.store, deps.slack)
+    except SupportError as exc:
+        logger.warning("the card was not redrawn", extra={"error": str(exc)})
 
 
 def _send_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
@@ -224,6 +246,13 @@ def _assign(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps)
 def _escalate(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
     if deps.escalations is None:
         return _tell(conversation, button, deps, "Escalation is not configured.")
+    # Once per button press, whatever retries the press: a record first, then the notice.
+    pk, sk = f"CONV#{button.conversation_id}", f"REQUESTED#{button.key}"
+    recorded = deps.store.record_once(
+        {"pk": pk, "sk": sk, "type": "escalation_request", "agent": button.agent}, notify=True
+    )
+    if recorded is Recorded.DONE:
+        return "already"
     deps.escalations.publish(
         EscalationNotice.about(
             conversation,
@@ -237,6 +266,7 @@ def _escalate(conversation: dict[str, Any], button: ButtonPress, deps: ActionDep
     if thread:
         text = f":sos: <@{button.agent}> asked the managers for help."
         deps.slack.post(str(thread["channel"]), text, _section(text), str(thread["ts"]))
+    deps.store.mark_sent(pk, sk)
     return "escalated"
 
 
@@ -254,6 +284,8 @@ def _move_to_dm(conversation: dict[str, Any], button: ButtonPress, deps: ActionD
         deps,
         route=ReplyRoute.PUBLIC,
     )
+    if outcome not in ("queued", "requeued", "already"):
+        return f"moved:{outcome}"  # the public notice could not go: the agent was told why
     deps.store.change(button.conversation_id, {"reply_route": "private"})
     _tell(
         conversation,
@@ -354,6 +386,7 @@ def send_modal(conversation_id: str, text: str, view_key: str, agent: str, deps:
         agent,
         deps,
         from_suggestion=bool(found),  # the agent started from the answer base's text
+        quiet=True,  # the modal stayed open with the refusal under the text
     )
-    refresh_card(conversation_id, deps.store, deps.slack)
+    _redraw(conversation_id, deps)
     return outcome

@@ -1,6 +1,7 @@
 """What is checked before an agent's reply is queued, so the agent hears at once (and only
 the agent: ephemerally) why a reply cannot go, instead of a platform error minutes later."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ LIMITS = {
 }
 # twitter-text v3: these code point ranges weigh 1, everything else 2.
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_LINK = re.compile(r"https?://\S+")
 # VK's photo comments and board posts can only be answered with an admin's user token.
 USER_TOKEN_ONLY = frozenset({MessageKind.PHOTO_COMMENT, MessageKind.BOARD_POST})
 
@@ -36,13 +38,16 @@ class Refusal:
 
 
 def x_weight(text: str) -> int:
-    weight = 0
-    for word in text.split(" "):
-        if word.startswith(("http://", "https://")):
-            weight += X_LINK_WEIGHT
-        else:
-            weight += sum(1 if any(a <= ord(c) <= b for a, b in _LIGHT) else 2 for c in word)
-    return weight + text.count(" ")
+    """A post's length as X counts it: each link 23, each character 1 or 2."""
+    weight, start = 0, 0
+    for found in _LINK.finditer(text):
+        weight += _characters(text[start : found.start()]) + X_LINK_WEIGHT
+        start = found.end()
+    return weight + _characters(text[start:])
+
+
+def _characters(text: str) -> int:
+    return sum(1 if any(a <= ord(c) <= b for a, b in _LIGHT) else 2 for c in text)
 
 
 @dataclass(frozen=True)

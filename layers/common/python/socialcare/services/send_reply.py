@@ -1,16 +1,30 @@
-"""The outbox's send step: one queued reply goes to the customer's platform, once.
+"""The outbox's send step: one queued reply goes to the customer's platform, at most once.
 
-A reply already sent (or refused) is never sent again, whatever redelivers it. The
-platform's refusal is the agent's to know: it is posted into the thread in plain words. A
-success is recorded (the outbound message, the conversation answered, its response clock
-met), shown in the thread with a link, and the card is redrawn. A rate limit raises
-``SendPostponed``: the caller holds the message back until the platform's reset."""
+The reply record moves ``queued -> sending`` before the platform call and ``sending -> sent``
+(or ``failed``) after it. A redelivered message that finds ``sending`` knows an attempt was
+cut off after the call may have reached the platform: VK's own deduplication (``random_id``,
+``guid``) makes a repeat harmless there, so it is sent again; X has none, so the reply is
+marked ``uncertain`` and the agent is asked to check, rather than risk a second post. A
+failure we know happened before the platform had it (X or VK unreachable, a 5xx) puts the
+record back to ``queued`` for the retry.
+
+The outcome is the agent's to know, in the thread: the sent reply with its link, the
+platform's refusal in plain words, a rate-limit delay, an uncertain attempt, or a reply given
+up after the last attempt. A sent reply marks the conversation answered (its reply clock
+met); the card is redrawn."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
-from socialcare.errors import ConfigurationError, SendRefused
+from socialcare.errors import (
+    ConfigurationError,
+    SendPostponed,
+    SendRefused,
+    StorageUnavailable,
+    SupportError,
+)
 from socialcare.models.common import Platform
 from socialcare.models.reply import Delivered, OutboundReply
 from socialcare.observability import MetricUnit, logger, metrics
@@ -19,6 +33,9 @@ from socialcare.services.cards import refresh_card
 from socialcare.slack.mrkdwn import escape, link
 
 PLATFORM_NAMES = {"x": "X", "vk": "VK", "messenger": "Messenger", "instagram": "Instagram"}
+# Platforms that deduplicate a repeated send of the same reply id themselves.
+SAFE_TO_REPEAT = frozenset({Platform.VK})
+DONE = ("sent", "failed", "uncertain")
 
 
 class PlatformSender(Protocol):
@@ -27,9 +44,12 @@ class PlatformSender(Protocol):
 
 class SendStore(Protocol):
     def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None: ...
+    def claim(self, reply: OutboundReply, at: datetime) -> bool: ...
+    def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None: ...
     def record_sent(self, reply: OutboundReply, delivered: Delivered, at: Any) -> bool: ...
+    def mark_answered(self, conversation_id: str, at: datetime) -> None: ...
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None: ...
-    def mark_shown(self, reply: OutboundReply) -> None: ...
+    def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None: ...
     def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
     def first_inbound(self, conversation_id: str) -> dict[str, Any] | None: ...
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]: ...
@@ -43,35 +63,87 @@ class SendDeps:
     clock: Clock = utc_now
 
 
-def deliver(reply: OutboundReply, deps: SendDeps) -> str:
+def deliver(reply: OutboundReply, deps: SendDeps, *, last_attempt: bool = False) -> str:
     logger.append_keys(conversation_id=reply.conversation_id, reply_id=reply.reply_id)
-    record = deps.store.reply(reply.conversation_id, reply.reply_id)
-    if record is not None and not record.get("shown"):
-        # Handled, but the attempt died before the thread heard of it: only show it now.
-        if record.get("status") == "sent":
-            _show_sent(reply, str(record.get("link") or ""), deps)
-            return "shown"
-        if record.get("status") == "failed":
-            _show_refused(reply, str(record.get("error", "")), deps)
-            return "shown"
-    if record is not None and record.get("status") in ("sent", "failed"):
-        logger.info("reply already handled", extra={"status": record.get("status")})
-        return "already"
+    try:
+        return _deliver(reply, deps)
+    except SendPostponed:
+        raise
+    except Exception:
+        if last_attempt:  # the outbox gives up: the reply goes to the dead-letter queue
+            _say_safely(
+                reply,
+                ":x: This reply could not be sent after repeated attempts; it is held for the"
+                f" operators (the outbox dead-letter queue). <@{reply.agent}>'s text:\n"
+                f">{escape(reply.text)}",
+                deps,
+            )
+        raise
+
+
+def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
+    record = deps.store.reply(reply.conversation_id, reply.reply_id) or {}
+    status = record.get("status", "queued")
+    if status in DONE:
+        return _catch_up(reply, record, deps)
+    if status == "sending" and reply.platform not in SAFE_TO_REPEAT:
+        deps.store.mark_failed(reply, "uncertain", "the attempt was cut off")
+        metrics.add_metric(name="ReplyUncertain", unit=MetricUnit.Count, value=1)
+        _show_uncertain(reply, deps)
+        return "uncertain"
+    if status == "queued" and not deps.store.claim(reply, deps.clock()):
+        return "already"  # another delivery moved it on meanwhile
     sender = deps.senders.get(reply.platform)
     if sender is None:
         raise ConfigurationError(f"no sender for {reply.platform}")
     try:
         delivered = sender.send(reply)
+    except SendPostponed as postponed:
+        until = datetime.fromtimestamp(postponed.until, UTC)
+        deps.store.release(reply, postponed_until=until)
+        if not record.get("postponed_shown"):
+            name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+            _say(
+                reply,
+                f":hourglass: {name}'s rate limit: this reply goes at {until:%H:%M} UTC.",
+                deps,
+            )
+            deps.store.mark_shown(reply, "postponed_shown")
+        raise
     except SendRefused as refused:
         deps.store.mark_failed(reply, refused.code, refused.explanation)
         metrics.add_metric(name="ReplyRefused", unit=MetricUnit.Count, value=1)
         _show_refused(reply, refused.explanation, deps)
         return "refused"
-    if not deps.store.record_sent(reply, delivered, deps.clock()):
-        return "already"
-    metrics.add_metric(name="ReplySent", unit=MetricUnit.Count, value=1)
+    except StorageUnavailable:
+        deps.store.release(reply)  # the platform never had it: the retry sends it
+        raise
+    sent_at = deps.clock()
+    if deps.store.record_sent(reply, delivered, sent_at):
+        metrics.add_metric(name="ReplySent", unit=MetricUnit.Count, value=1)
+    deps.store.mark_answered(reply.conversation_id, sent_at)
     _show_sent(reply, delivered.link or "", deps)
     return "sent"
+
+
+def _catch_up(reply: OutboundReply, record: dict[str, Any], deps: SendDeps) -> str:
+    """Handled before, but the attempt may have died before finishing: finish it."""
+    status = record["status"]
+    if status == "sent":
+        deps.store.mark_answered(reply.conversation_id, _parsed(record.get("sent_at")))
+    if record.get("shown"):
+        return "already"
+    if status == "sent":
+        _show_sent(reply, str(record.get("link") or ""), deps)
+    elif status == "uncertain" or record.get("error_code") == "uncertain":
+        _show_uncertain(reply, deps)
+    else:
+        _show_refused(reply, str(record.get("error", "")), deps)
+    return "shown"
+
+
+def _parsed(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value)) if value else utc_now()
 
 
 def _show_sent(reply: OutboundReply, url: str, deps: SendDeps) -> None:
@@ -82,8 +154,8 @@ def _show_sent(reply: OutboundReply, url: str, deps: SendDeps) -> None:
         f":white_check_mark: Sent on {name} by <@{reply.agent}> {shown}\n>{escape(reply.text)}",
         deps,
     )
-    refresh_card(reply.conversation_id, deps.store, deps.slack)
     deps.store.mark_shown(reply)
+    _redraw(reply, deps)
 
 
 def _show_refused(reply: OutboundReply, explanation: str, deps: SendDeps) -> None:
@@ -97,6 +169,33 @@ def _show_refused(reply: OutboundReply, explanation: str, deps: SendDeps) -> Non
     deps.store.mark_shown(reply)
 
 
+def _show_uncertain(reply: OutboundReply, deps: SendDeps) -> None:
+    name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+    _say(
+        reply,
+        f":grey_question: Could not confirm that this reply reached {name} (the attempt was"
+        f" cut off). Check the conversation on {name} and send it again if it is missing:\n"
+        f">{escape(reply.text)}",
+        deps,
+    )
+    deps.store.mark_shown(reply)
+
+
+def _redraw(reply: OutboundReply, deps: SendDeps) -> None:
+    """The card follows; a failure to redraw it must not make the reply look unsent."""
+    try:
+        refresh_card(reply.conversation_id, deps.store, deps.slack)
+    except SupportError as exc:
+        logger.warning("the card was not redrawn", extra={"error": str(exc)})
+
+
 def _say(reply: OutboundReply, text: str, deps: SendDeps) -> None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     deps.slack.post(reply.slack_channel, text, blocks, reply.slack_thread_ts)
+
+
+def _say_safely(reply: OutboundReply, text: str, deps: SendDeps) -> None:
+    try:
+        _say(reply, text, deps)
+    except SupportError as exc:
+        logger.warning("the thread was not told", extra={"error": str(exc)})
