@@ -8,8 +8,9 @@ folder is the config layer, ``/opt/brands``; in the repository, ``layers/config/
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from socialcare.config.answers import AnswerBase, load_answers
 from socialcare.config.files import read_model
@@ -21,6 +22,7 @@ from socialcare.models.common import Platform
 BRAND_FILE = "brand.yaml"
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 NumericId = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
+Address = Annotated[str, Field(pattern=r"^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$")]
 
 
 class Account(BaseModel):
@@ -51,6 +53,33 @@ class SlackChannels(BaseModel):
     managers_channel: ChannelId | None = Field(default=None, description="escalations")
 
 
+class ReportSettings(BaseModel):
+    """Who gets the brand's daily and weekly e-mail reports, and when (brand.yaml ``reports``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sender: str = Field(
+        min_length=3, description="From: address, e.g. 'Acme support <reports@acme.example>'"
+    )
+    recipients: tuple[Address, ...] = Field(min_length=1)
+    hour: int = Field(default=8, ge=0, le=23, description="local hour the reports go out")
+    daily: bool = True  # at `hour` every day, for the previous day
+    weekly: bool = True  # at `hour` on Mondays, for the previous Monday to Sunday
+    timezone: str | None = Field(
+        default=None, description="IANA zone; default: the policies' calendar, else UTC"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+
 class Brand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,9 +87,18 @@ class Brand(BaseModel):
     name: str = Field(min_length=1)
     accounts: Accounts
     slack: SlackChannels | None = None
+    reports: ReportSettings | None = None
     rules: BrandRules = Field(default_factory=BrandRules, exclude=True)  # from rules.yaml
     answers: AnswerBase = Field(default_factory=AnswerBase, exclude=True)  # from answers.yaml
     policies: BrandPolicies = Field(default_factory=BrandPolicies, exclude=True)  # policies.yaml
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The brand's time zone: its reports' setting, its business calendar's, else UTC."""
+        name = (self.reports.timezone if self.reports else None) or (
+            self.policies.calendar.timezone if self.policies.calendar else None
+        )
+        return ZoneInfo(name or "UTC")
 
     @model_validator(mode="after")
     def _has_an_account(self) -> "Brand":

@@ -1,0 +1,63 @@
+"""A report's period: a local day or a Monday-to-Sunday week in the brand's time zone."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class PeriodKind(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: PeriodKind
+    first_day: date  # local
+    zone: ZoneInfo
+
+    @property
+    def days(self) -> int:
+        return 1 if self.kind is PeriodKind.DAY else 7
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(0), self.zone).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: the next period's start (a DST day is 23 or 25 hours long)."""
+        following = self.first_day + timedelta(days=self.days)
+        return datetime.combine(following, time(0), self.zone).astimezone(UTC)
+
+    def previous(self) -> "Period":
+        return Period(self.kind, self.first_day - timedelta(days=self.days), self.zone)
+
+    def utc_days(self) -> list[str]:
+        """The UTC dates (ByDay index keys) the period touches."""
+        day, last = self.start.date(), (self.end - timedelta(microseconds=1)).date()
+        found = []
+        while day <= last:
+            found.append(day.isoformat())
+            day += timedelta(days=1)
+        return found
+
+    @property
+    def label(self) -> str:
+        if self.kind is PeriodKind.DAY:
+            return f"{self.first_day:%a %d %b %Y}"
+        last = self.first_day + timedelta(days=6)
+        return f"week {self.first_day:%d %b} - {last:%d %b %Y}"
+
+    @classmethod
+    def ending_before(cls, kind: PeriodKind, moment: datetime, zone: ZoneInfo) -> "Period":
+        """The last whole day (or Monday-to-Sunday week) before ``moment``, locally."""
+        today = moment.astimezone(zone).date()
+        if kind is PeriodKind.DAY:
+            return cls(kind, today - timedelta(days=1), zone)
+        this_monday = today - timedelta(days=today.weekday())
+        return cls(kind, this_monday - timedelta(days=7), zone)
+
+    def holds(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end

@@ -1,0 +1,204 @@
+"""The report's figures against a fixture whose expected numbers are worked out by hand here
+(see each comment), not by calling the code under test: Monday 24 Aug 2026 in Moscow
+(UTC+3), business hours Mon-Fri 09:00-18:00."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from socialcare.deadlines.calendar import BusinessCalendar
+from socialcare.reports.facts import ClockFact, ConversationFacts, MessageFact
+from socialcare.reports.figures import compute
+from socialcare.reports.period import Period, PeriodKind
+
+MSK = ZoneInfo("Europe/Moscow")
+CALENDAR = BusinessCalendar.model_validate(
+    {
+        "timezone": "Europe/Moscow",
+        "hours": {d: ["09:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+    }
+)
+DAY = Period(PeriodKind.DAY, date(2026, 8, 24), MSK)
+
+
+def at(hour: int, minute: int = 0, day: int = 24) -> datetime:
+    return datetime(2026, 8, day, hour, minute, tzinfo=MSK)
+
+
+def clock(kind: str, event: str, when: datetime, tier: int = 0, generation: int = 0) -> ClockFact:
+    return ClockFact(kind, generation, event, tier, when)
+
+
+def conversation(cid: str, start: datetime, **kw: object) -> ConversationFacts:
+    defaults: dict[str, object] = {
+        "platform": "x",
+        "channel_type": "public",
+        "status": "open",
+        "returning": False,
+        "customer": f"@{cid}",
+        "link": f"https://x.com/{cid}/status/1",
+    }
+    return ConversationFacts(id=cid, created_at=start.astimezone(UTC), **(defaults | kw))  # type: ignore[arg-type]
+
+
+C1 = conversation(
+    "c1",
+    at(10),
+    status="answered",
+    topic="delivery",
+    sentiment="negative",
+    first_response_at=at(10, 30),
+    first_responder="U1",
+    messages=(
+        MessageFact(True, at(10), suggested=True),
+        MessageFact(False, at(10, 30), agent="U1", from_suggestion=True),
+    ),
+    clocks=(clock("first_response", "started", at(10)), clock("first_response", "met", at(10, 30))),
+)
+# Spans midnight: written at 23:30, answered at 00:30 the next day, after the period.
+C2 = conversation(
+    "c2",
+    at(23, 30),
+    platform="vk",
+    channel_type="private",
+    status="answered",
+    sentiment="positive",
+    first_response_at=at(0, 30, day=25),
+    first_responder="U1",
+    messages=(MessageFact(True, at(23, 30)), MessageFact(False, at(0, 30, day=25), agent="U1")),
+)
+# Before opening hours: 75 minutes by the clock, 15 in business time. A returning customer,
+# who writes again at 11:00 (answered 11:20), resolved at noon.
+C3 = conversation(
+    "c3",
+    at(8),
+    status="resolved",
+    returning=True,
+    topic="order_status",
+    sentiment="neutral",
+    first_response_at=at(9, 15),
+    first_responder="U2",
+    resolved_at=at(12),
+    messages=(
+        MessageFact(True, at(8)),
+        MessageFact(False, at(9, 15), agent="U2"),
+        MessageFact(True, at(11)),
+        MessageFact(False, at(11, 20), agent="U2"),
+    ),
+    clocks=(
+        clock("first_response", "started", at(8)),
+        clock("first_response", "met", at(9, 15)),
+        clock("next_response", "started", at(11), generation=1),
+        clock("next_response", "met", at(11, 20), generation=1),
+    ),
+)
+C4 = conversation("c4", at(12), status="spam", topic="spam")
+C5 = conversation(
+    "c5",
+    at(14),
+    platform="vk",
+    topic="delivery",
+    sentiment="negative",
+    messages=(MessageFact(True, at(14)),),
+    clocks=(
+        clock("first_response", "started", at(14)),
+        clock("first_response", "warned", at(14, 45)),
+        clock("first_response", "breached", at(15)),
+        clock("first_response", "escalated", at(15), tier=1),
+    ),
+)
+PREVIOUS = [
+    conversation(f"p{i}", at(10, day=23), topic="delivery", first_response_at=at(11, day=23))
+    for i in range(3)
+]
+
+
+@pytest.fixture(scope="module")
+def figures():  # type: ignore[no-untyped-def]
+    return compute([C1, C2, C3, C4, C5], PREVIOUS, DAY, CALENDAR)
+
+
+def test_volume_customers_and_spam(figures) -> None:  # type: ignore[no-untyped-def]
+    assert figures.headline.conversations == 4 and figures.spam == 1
+    assert figures.by_platform == {"x": 2, "vk": 2}
+    assert figures.by_channel == {"public": 3, "private": 1}
+    hours = [0] * 24
+    hours[8] = hours[10] = hours[14] = hours[23] = 1  # local hours, not UTC
+    assert figures.by_hour == hours
+    assert (figures.new_customers, figures.returning_customers) == (3, 1)
+
+
+def test_response_rate_and_first_response_times(figures) -> None:  # type: ignore[no-untyped-def]
+    h = figures.headline
+    assert h.answered == 2 and h.response_rate == 0.5  # c1, c3; c2's answer came the next day
+    assert h.within_hour == 0.25 and h.within_day == 0.5  # only c1 within the hour
+    frt = figures.first_response
+    assert (frt.calendar.median, frt.calendar.p90, frt.calendar.mean) == (3150, 4500, 3150)
+    assert (frt.business.median, frt.business.p90, frt.business.mean) == (1350, 1800, 1350)
+
+
+def test_next_response_and_resolution(figures) -> None:  # type: ignore[no-untyped-def]
+    assert figures.next_response.calendar.median == 1200  # 11:00 -> 11:20
+    assert figures.resolution.calendar.median == 4 * 3600  # 08:00 -> 12:00
+    assert figures.resolution.business.median == 3 * 3600  # 09:00 -> 12:00
+
+
+def test_deadlines_warnings_breaches_escalations(figures) -> None:  # type: ignore[no-untyped-def]
+    first = figures.clocks["first_response"]
+    assert (first.started, first.met, first.breached) == (3, 2, 1)
+    assert figures.clocks["next_response"].met == 1
+    assert figures.headline.deadlines_met == 3 / 4  # 2 + 1 met of 4 decided
+    assert (figures.warnings, figures.breaches, figures.escalations_by_tier) == (1, 1, {1: 1})
+
+
+def test_topics_sentiment_and_the_answer_base(figures) -> None:  # type: ignore[no-untyped-def]
+    assert [(t.topic, t.count, t.change) for t in figures.topics] == [
+        ("delivery", 2, -1),
+        ("order_status", 1, 1),
+        ("other", 1, 1),
+    ]
+    assert figures.sentiment == {"negative": 0.5, "neutral": 0.25, "positive": 0.25}
+    assert figures.suggested_share == 1 / 5  # c1's of five customer messages
+    assert figures.used_suggestion_share == 1 / 3  # c1's of three replies in the period
+
+
+def test_agents_slowest_and_backlog(figures) -> None:  # type: ignore[no-untyped-def]
+    assert [(a.agent, a.answered, a.replies) for a in figures.agents] == [
+        ("U1", 1, 1),
+        ("U2", 1, 2),
+    ]
+    assert figures.agents[1].first_response.median == 4500
+    assert [f.id for f in figures.slowest] == ["c3", "c1"]
+    assert [f.id for f in figures.backlog] == ["c5", "c2"]  # oldest first
+
+
+def test_the_previous_period_is_compared(figures) -> None:  # type: ignore[no-untyped-def]
+    assert figures.previous.conversations == 3 and figures.previous.response_rate == 1.0
+    assert figures.previous.first_response_median == 3600
+
+
+def test_a_period_with_no_conversations_is_empty_with_no_rates() -> None:
+    empty = compute([], [], DAY, CALENDAR)
+    assert empty.empty and empty.headline.response_rate is None
+    assert empty.first_response.calendar.median is None and empty.topics == []
+
+
+def test_business_time_over_a_weekend() -> None:
+    week = Period(PeriodKind.WEEK, date(2026, 8, 17), MSK)
+    friday = conversation(
+        "f", at(17, day=21), first_response_at=at(10, day=22), first_responder="U1"
+    )  # Friday 17:00 -> Saturday 10:00: 17 hours by the clock, one business hour
+    found = compute([friday], [], week, CALENDAR)
+    assert found.first_response.calendar.median == 17 * 3600
+    assert found.first_response.business.median == 3600
+
+
+def test_periods_follow_the_local_calendar() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    short = Period(PeriodKind.DAY, date(2026, 3, 29), berlin)  # clocks go forward
+    assert short.end - short.start == timedelta(hours=23)
+    assert DAY.start == datetime(2026, 8, 23, 21, tzinfo=UTC)
+    assert DAY.utc_days() == ["2026-08-23", "2026-08-24"]
+    monday = datetime(2026, 8, 31, 8, tzinfo=MSK)
+    assert Period.ending_before(PeriodKind.WEEK, monday, MSK).first_day == date(2026, 8, 24)
