@@ -65,6 +65,11 @@ class SendSettings(SlackSettings):
     VK_API_URL: str | None = None  # unset or empty: VK itself
 
 
+class ReportSettings(Settings):
+    TABLE_NAME: str
+    BRANDS_DIR: Path
+
+
 class XIngestSettings(IngestSettings):
     X_SECRET_ARN: str  # an ARN, never the secret
 

@@ -24,6 +24,7 @@ RESPONSE_CLOCKS = ("first_response", "next_response")
 SET_CAP = 2000  # message references a tally keeps for deduplication
 KEEP_UNTIL = "expires_at = if_not_exists(expires_at, :ttl)"
 NEGATIVE_KEPT = timedelta(days=3)  # hourly negative tallies: enough history for a spike
+SPIKE_KEPT = timedelta(days=15)  # spike reports: a weekly report and the week before read them
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -336,7 +337,7 @@ class DynamoConversationStore:
             "type": "alert",
             "count": count,
             "at": iso(at),
-            "expires_at": int((at + NEGATIVE_KEPT).timestamp()),
+            "expires_at": int((at + SPIKE_KEPT).timestamp()),
         }
         return self.record_once(item, notify=True)
 

@@ -1,0 +1,27 @@
+"""Sending an e-mail through SES (``SendRawEmail``: our MIME, images and attachment as built)."""
+
+from email.message import EmailMessage
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from socialcare.errors import StorageUnavailable
+
+
+class SesMailer:
+    def __init__(self, client: Any = None) -> None:
+        self._client = client or boto3.client("ses")
+
+    def send(self, message: EmailMessage) -> str:
+        """SES's message id. Any failure raises, so the invocation fails and is retried."""
+        recipients = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
+        try:
+            sent = self._client.send_raw_email(
+                Source=str(message["From"]),
+                Destinations=recipients,
+                RawMessage={"Data": message.as_bytes()},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"SES refused or failed the report: {exc}") from exc
+        return str(sent["MessageId"])

@@ -1,0 +1,95 @@
+"""What a report reads: the brand's conversations of a period day by day (the ByDay index),
+each conversation's items (one query on its partition) and whether its customer came before
+(a COUNT on ByCustomer). Never a scan: the cost follows the period's conversations, not the
+table. ``read_units`` adds up the capacity DynamoDB says the reads consumed."""
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from socialcare.adapters.dynamodb import (
+    DynamoConversationStore,
+    _from_item,
+    _to_item,
+    conversation_pk,
+)
+from socialcare.errors import StorageUnavailable
+
+
+class DynamoReportStore(DynamoConversationStore):
+    read_units: float = 0.0
+
+    def _query(self, **request: Any) -> list[dict[str, Any]]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table, ReturnConsumedCapacity="TOTAL", **request
+        )
+        found: list[dict[str, Any]] = []
+        try:
+            for page in pages:
+                self.read_units += float(
+                    (page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0)
+                )
+                found.extend(_from_item(item) for item in page["Items"])
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading for the report failed: {exc}") from exc
+        return found
+
+    def started_on_day(self, brand_id: str, day: str) -> list[dict[str, Any]]:
+        """The brand's conversations whose first message was on ``day`` (UTC)."""
+        return self._query(
+            IndexName="ByDay",
+            KeyConditionExpression="day_pk = :day",
+            ExpressionAttributeValues=_to_item({":day": f"DAY#{brand_id}#{day}"}),
+        )
+
+    def items(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Its messages and clock events (one partition, one query)."""
+        return self._query(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues=_to_item(
+                {":pk": conversation_pk(conversation_id), ":from": "CLOCK#", ":to": "MSG$"}
+            ),
+        )
+
+    def came_before(self, customer_pk: str, before: str) -> bool:
+        """The customer opened a conversation with the brand before ``before``."""
+        try:
+            found = self._client.query(
+                TableName=self._table,
+                IndexName="ByCustomer",
+                Select="COUNT",
+                KeyConditionExpression="customer_pk = :customer AND customer_sk < :before",
+                ExpressionAttributeValues=_to_item({":customer": customer_pk, ":before": before}),
+                Limit=1,
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading for the report failed: {exc}") from exc
+        self.read_units += float((found.get("ConsumedCapacity") or {}).get("CapacityUnits", 0))
+        return int(found.get("Count", 0)) > 0
+
+    def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]:
+        """The spikes reported for these topics in these hours (``topic hour``), read by key:
+        at most 100 keys a call, so a week costs a few calls per topic."""
+        keys = [f"SPIKE#{brand_id}#{t}#{h}" for t in topics for h in hours]
+        found: list[str] = []
+        for start in range(0, len(keys), 100):
+            request = {
+                self._table: {
+                    "Keys": [_to_item({"pk": k, "sk": "ALERT"}) for k in keys[start : start + 100]]
+                }
+            }
+            while request:
+                try:
+                    page = self._client.batch_get_item(
+                        RequestItems=request, ReturnConsumedCapacity="TOTAL"
+                    )
+                except (ClientError, BotoCoreError) as exc:
+                    raise StorageUnavailable(f"reading spikes failed: {exc}") from exc
+                for used in page.get("ConsumedCapacity") or []:
+                    self.read_units += float(used.get("CapacityUnits", 0))
+                for item in page["Responses"].get(self._table, []):
+                    _, _, topic, hour = str(item["pk"]["S"]).split("#", 3)
+                    found.append(f"{topic} {hour}:00 UTC")
+                request = page.get("UnprocessedKeys") or {}
+        return found

@@ -1,0 +1,115 @@
+"""The report as people read it: an HTML body (inline CSS, tables, the charts by ``cid:``), a
+plain-text alternative, and a CSV with one row per conversation. Jinja2 escapes everything
+in the HTML; CSV cells that a spreadsheet would run as a formula are defused."""
+
+import csv
+import io
+from datetime import UTC
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from socialcare.reports.figures import Durations, Figures, first_wait
+
+CSV_COLUMNS = (
+    "conversation",
+    "started_utc",
+    "platform",
+    "channel",
+    "customer",
+    "status",
+    "topic",
+    "sentiment",
+    "priority",
+    "first_response_minutes",
+    "first_responder",
+    "resolved_utc",
+    "link",
+    "first_message",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+    return f"{hours / 24:.1f} days"
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f} %"
+
+
+def change(now: float | None, before: float | None, unit: str = "pts") -> str:
+    """Period on period: percentage points for shares, minutes for times."""
+    if now is None or before is None:
+        return ""
+    delta = now - before
+    if unit == "pts":
+        return f"{delta * 100:+.0f} pts"
+    return f"{delta / 60:+.0f} min"
+
+
+def times(d: Durations) -> dict[str, str]:
+    return {"median": duration(d.median), "p90": duration(d.p90), "mean": duration(d.mean)}
+
+
+_env = Environment(
+    loader=PackageLoader("socialcare.reports", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters.update(duration=duration, percent=percent, times=times)
+_env.globals.update(change=change)
+
+
+def context(figures: Figures, brand_name: str) -> dict[str, Any]:
+    return {"f": figures, "brand": brand_name, "h": figures.headline, "p": figures.previous}
+
+
+def html(figures: Figures, brand_name: str) -> str:
+    return _env.get_template("report.html.j2").render(context(figures, brand_name))
+
+
+def text(figures: Figures, brand_name: str) -> str:
+    return _env.get_template("report.txt.j2").render(context(figures, brand_name))
+
+
+def safe_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a quote."""
+    shown = "" if value is None else str(value)
+    return "'" + shown if shown.startswith(FORMULA_STARTS) else shown
+
+
+def csv_text(figures: Figures) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for f in figures.conversations:
+        answered = f.first_response_at is not None and f.first_response_at < figures.period.end
+        row = (
+            f.id,
+            f.created_at.astimezone(UTC).isoformat(),
+            f.platform,
+            f.channel_type,
+            f.customer,
+            f.status,
+            f.topic or "",
+            f.sentiment or "",
+            f.priority or "",
+            f"{first_wait(f).total_seconds() / 60:.1f}" if answered else "",
+            f.first_responder or "",
+            f.resolved_at.astimezone(UTC).isoformat() if f.resolved_at else "",
+            f.link or "",
+            f.first_text[:500],
+        )
+        writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue()

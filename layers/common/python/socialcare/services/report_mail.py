@@ -1,0 +1,79 @@
+"""Which reports are due, and sending each once. An hourly schedule asks; a brand's daily
+report is due at its configured local hour (for the day before), its weekly report at the
+same hour on Mondays (for the week before). Each report is recorded before it is sent and
+marked sent after: a retried invocation sends what is still owed and nothing twice."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from socialcare.clock import Clock, utc_now
+from socialcare.config.brands import Brand, BrandDirectory
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.ports import Recorded
+from socialcare.reports.email import report_email
+from socialcare.reports.period import Period, PeriodKind
+from socialcare.services.reports import ReportDeps, ReportStore, build_figures
+
+
+class ReportLedger(ReportStore, Protocol):
+    def record_once(self, item: dict[str, Any], notify: bool) -> Recorded: ...
+    def mark_sent(self, pk: str, sk: str) -> None: ...
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> str: ...
+
+
+@dataclass(frozen=True)
+class ReportMailDeps:
+    store: ReportLedger
+    mailer: Mailer
+    brands: BrandDirectory
+    clock: Clock = utc_now
+
+
+def due(brand: Brand, now: datetime) -> list[Period]:
+    settings = brand.reports
+    if settings is None:
+        return []
+    local = now.astimezone(brand.zone)
+    if local.hour != settings.hour:
+        return []
+    periods = [Period.ending_before(PeriodKind.DAY, now, brand.zone)] if settings.daily else []
+    if settings.weekly and local.weekday() == 0:
+        periods.append(Period.ending_before(PeriodKind.WEEK, now, brand.zone))
+    return periods
+
+
+def send_due(deps: ReportMailDeps) -> list[str]:
+    now = deps.clock()
+    sent = []
+    for brand in deps.brands.brands.values():
+        for period in due(brand, now):
+            if send_report(brand, period, deps):
+                sent.append(f"{brand.id} {period.kind} {period.first_day}")
+    return sent
+
+
+def send_report(brand: Brand, period: Period, deps: ReportMailDeps) -> bool:
+    """Send the brand's report for ``period`` unless it went already (True: sent now)."""
+    assert brand.reports is not None
+    pk, sk = f"REPORT#{brand.id}", f"{period.kind}#{period.first_day}"
+    recorded = deps.store.record_once(
+        {"pk": pk, "sk": sk, "type": "report", "period": period.label}, notify=True
+    )
+    if recorded is Recorded.DONE:
+        logger.info("report sent before", extra={"brand": brand.id, "period": period.label})
+        return False
+    figures = build_figures(brand, period, ReportDeps(deps.store))
+    message = report_email(figures, brand.name, brand.reports.sender, brand.reports.recipients)
+    message_id = deps.mailer.send(message)
+    deps.store.mark_sent(pk, sk)
+    metrics.add_metric(name="ReportSent", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "report sent",
+        extra={"brand": brand.id, "period": period.label, "ses_message_id": message_id},
+    )
+    return True

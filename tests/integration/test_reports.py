@@ -1,0 +1,149 @@
+"""The report, end to end on moto: conversations stored by the real pipeline, read by day
+through the index, sent by SES; the test opens the raw message SES received and checks each
+part. The figures themselves are checked by hand-worked numbers in tests/unit."""
+
+import email
+import json
+from email.message import Message
+from typing import Any
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from functions.send_report import app as report_function
+from socialcare.adapters.mailer import SesMailer
+from socialcare.adapters.report_store import DynamoReportStore
+from socialcare.config import load_brands
+from socialcare.devtools.samples import tweet
+from socialcare.devtools.template_resources import Backbone
+from socialcare.errors import StorageUnavailable
+from socialcare.services.report_mail import ReportMailDeps
+from socialcare.services.x_webhook import XWebhookDeps
+from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.integration.test_classify import consume, queued_records
+
+pytestmark = pytest.mark.integration
+HOSTILE = '=HYPERLINK("https://evil.example") <script>alert(1)</script> order 4411?'
+
+
+def sent_messages() -> list[Message]:
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"]
+    return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
+
+
+def deps(backbone: Backbone) -> ReportMailDeps:
+    return ReportMailDeps(
+        store=DynamoReportStore(backbone.table), mailer=SesMailer(), brands=load_brands(BRANDS_DIR)
+    )
+
+
+def ask(backbone: Backbone, **request: Any) -> dict[str, Any]:
+    result: dict[str, Any] = report_function.lambda_handler(
+        {"brand": "acme", **request}, LambdaContext(), deps=deps(backbone)
+    )
+    return result
+
+
+@pytest.fixture
+def verified(backbone: Backbone) -> None:
+    boto3.client("ses").verify_email_identity(EmailAddress="reports@acme.example")
+
+
+def parts(message: Message) -> dict[str, list[Message]]:
+    found: dict[str, list[Message]] = {}
+    for part in message.walk():
+        found.setdefault(part.get_content_type(), []).append(part)
+    return found
+
+
+def test_the_days_report_goes_by_ses_with_html_text_charts_and_csv(
+    backbone: Backbone, x_live: XWebhookDeps, verified: None
+) -> None:
+    consume(
+        backbone,
+        queued_records(
+            backbone,
+            x_live,
+            tweet("100", "@AcmeSupport where is my order 4411?"),
+            tweet(
+                "200",
+                f"@AcmeSupport {HOSTILE}",
+                user={
+                    "id_str": "77",
+                    "name": "Eve",
+                    "screen_name": "eve",
+                    "followers_count": 3,
+                    "verified": False,
+                },
+            ),
+        ),
+    )
+    assert ask(backbone, period="day", date="2026-08-24")["sent"] == ["Mon 24 Aug 2026"]
+    [message] = sent_messages()
+    assert message["Subject"] == "Acme Store customer care: Mon 24 Aug 2026"
+    assert message["To"] == "support-lead@acme.example"
+    found = parts(message)
+    [plain] = found["text/plain"]
+    [html_part] = found["text/html"]
+    [csv_part] = found["text/csv"]
+    html = html_part.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    images = found["image/png"]
+    assert len(images) == 3
+    for image in images:
+        assert image.get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"  # type: ignore[index]
+        assert f"cid:{image['Content-ID'].strip('<>')}" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "Conversations" in html and "Response rate" in html
+    text = plain.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "Conversations        2" in text and "Response rate        0 %" in text
+    assert csv_part.get_filename() == "acme-store-day-2026-08-24.csv"
+    rows = csv_part.get_payload(decode=True).decode("utf-8-sig").splitlines()  # type: ignore[union-attr]
+    assert rows[0].startswith("conversation,started_utc,platform")
+    assert len(rows) == 3
+    assert not any(",=" in row or ',"=' in row for row in rows)  # no cell starts a formula
+
+
+def test_a_day_without_conversations_sends_a_short_report(
+    backbone: Backbone, verified: None
+) -> None:
+    ask(backbone, period="day", date="2026-08-20")
+    [message] = sent_messages()
+    text = parts(message)["text/plain"][0].get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "No customer wrote to Acme Store in this period" in text
+    assert "image/png" not in parts(message)
+
+
+def test_a_failed_send_fails_the_invocation_and_its_retry_sends_it_once(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    with pytest.raises(StorageUnavailable, match="SES"):
+        ask(backbone, period="day", date="2026-08-24")  # the sender is not verified yet
+    assert sent_messages() == []
+    boto3.client("ses").verify_email_identity(EmailAddress="reports@acme.example")
+    assert ask(backbone, period="day", date="2026-08-24")["sent"]  # Lambda's retry
+    assert ask(backbone, period="day", date="2026-08-24")["sent"] == []  # and again: nothing
+    assert len(sent_messages()) == 1
+
+
+def test_the_hourly_tick_sends_what_is_due_in_the_brands_zone(
+    backbone: Backbone, verified: None
+) -> None:
+    from datetime import UTC, datetime
+
+    wired = deps(backbone)
+    monday_8_msk = datetime(2026, 8, 31, 5, 0, tzinfo=UTC)
+    tick = ReportMailDeps(wired.store, wired.mailer, wired.brands, clock=lambda: monday_8_msk)
+    result = report_function.lambda_handler({}, LambdaContext(), deps=tick)
+    assert result["sent"] == ["acme day 2026-08-30", "acme week 2026-08-24"]
+    nine = ReportMailDeps(
+        wired.store, wired.mailer, wired.brands, clock=lambda: monday_8_msk.replace(hour=6)
+    )
+    assert report_function.lambda_handler({}, LambdaContext(), deps=nine)["sent"] == []
+    subjects = sorted(m["Subject"] for m in sent_messages())
+    assert subjects == [
+        "Acme Store customer care: Sun 30 Aug 2026",
+        "Acme Store customer care: week 24 Aug - 30 Aug 2026",
+    ]
+    assert json.dumps(result)

@@ -1,0 +1,53 @@
+"""The report's HTML, text and CSV: customer text escaped or defused, numbers shown as
+people read them."""
+
+import csv
+import io
+from dataclasses import replace
+
+from socialcare.reports import render
+from socialcare.reports.figures import compute
+from tests.unit.test_report_figures import C1, C3, C5, CALENDAR, DAY
+
+EVIL = '<img src=x onerror=alert(1)> "quoted" & <a href="https://evil.example">bank</a>'
+
+
+def test_customer_text_is_escaped_in_the_html_and_plain_in_the_text() -> None:
+    figures = compute([replace(C5, first_text=EVIL, customer="<b>eve</b>")], [], DAY, CALENDAR)
+    html = render.html(figures, "Acme <Store>")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert '<a href="https://evil.example">' not in html and "<b>eve</b>" not in html
+    assert "Acme &lt;Store&gt;" in html
+    text = render.text(figures, "Acme")
+    assert "&lt;" not in text  # the plain-text part is not HTML
+
+
+def test_csv_cells_that_would_run_as_formulas_are_defused() -> None:
+    for danger in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=x", "\r=x"):
+        assert render.safe_cell(danger) == "'" + danger
+    assert render.safe_cell("plain text, = inside") == "plain text, = inside"
+    figures = compute(
+        [replace(C1, first_text='=HYPERLINK("https://evil.example")')], [], DAY, CALENDAR
+    )
+    [header, row] = list(csv.reader(io.StringIO(render.csv_text(figures))))
+    assert row[header.index("first_message")] == '\'=HYPERLINK("https://evil.example")'
+    assert row[header.index("first_response_minutes")] == "30.0"
+
+
+def test_durations_and_shares_read_naturally() -> None:
+    assert render.duration(None) == "-"
+    assert render.duration(59) == "1 min"
+    assert render.duration(4500) == "1 h 15 min"
+    assert render.duration(7200) == "2 h"
+    assert render.duration(3 * 86400) == "3.0 days"
+    assert render.percent(0.256) == "26 %"
+    assert render.change(0.5, 0.25) == "+25 pts"
+    assert render.change(3600, 4500, "min") == "-15 min"
+
+
+def test_the_html_shows_the_headline_and_links_the_backlog() -> None:
+    figures = compute([C1, C3, C5], [], DAY, CALENDAR)
+    html = render.html(figures, "Acme")
+    assert "cid:volume" in html and "cid:response" in html and "cid:topics" in html
+    assert 'href="https://x.com/c5/status/1"' in html  # the unanswered one, linked
+    assert "67 %" in html  # 2 of 3 answered
