@@ -141,8 +141,15 @@ def test_the_hourly_tick_sends_what_is_due_in_the_brands_zone(
         wired.store, wired.mailer, wired.brands, clock=lambda: monday_8_msk.replace(hour=6)
     )
     assert report_function.lambda_handler({}, LambdaContext(), deps=nine)["sent"] == []
+    seven = ReportMailDeps(
+        wired.store, wired.mailer, wired.brands, clock=lambda: monday_8_msk.replace(hour=4)
+    )  # 07:00 Moscow: Saturday's report, owed since Sunday 08:00 (no tick sent it), goes now
+    assert report_function.lambda_handler({}, LambdaContext(), deps=seven)["sent"] == [
+        "acme day 2026-08-29"
+    ]
     subjects = sorted(m["Subject"] for m in sent_messages())
     assert subjects == [
+        "Acme Store customer care: Sat 29 Aug 2026",
         "Acme Store customer care: Sun 30 Aug 2026",
         "Acme Store customer care: week 24 Aug - 30 Aug 2026",
     ]

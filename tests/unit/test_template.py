@@ -441,3 +441,11 @@ def test_the_deps_layer_installs_what_pyproject_declares() -> None:
     root = Path(__file__).resolve().parents[2]
     current = (root / "layers" / "deps" / "requirements.txt").read_text()
     assert current == render(root / "pyproject.toml"), "run `make layer-requirements`"
+
+
+def test_the_report_layer_installs_the_reports_extra() -> None:
+    from socialcare.devtools.layer_requirements import render
+
+    root = Path(__file__).resolve().parents[2]
+    current = (root / "layers" / "reports" / "requirements.txt").read_text()
+    assert current == render(root / "pyproject.toml", "reports"), "run `make layer-requirements`"

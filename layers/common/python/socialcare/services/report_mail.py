@@ -1,10 +1,11 @@
 """Which reports are due, and sending each once. An hourly schedule asks; a brand's daily
 report is due at its configured local hour (for the day before), its weekly report at the
 same hour on Mondays (for the week before). Each report is recorded before it is sent and
-marked sent after: a retried invocation sends what is still owed and nothing twice."""
+marked sent after: a retried invocation, or any tick of the next 24 hours, sends what is
+still owed, and nothing twice."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -34,17 +35,26 @@ class ReportMailDeps:
     clock: Clock = utc_now
 
 
+CATCH_UP = 24  # hours: a report a failed tick owed goes with the following ticks
+
+
 def due(brand: Brand, now: datetime) -> list[Period]:
+    """The reports whose send time (the brand's local hour) came in the last 24 hours; the
+    once-per-period record skips those already sent."""
     settings = brand.reports
     if settings is None:
         return []
-    local = now.astimezone(brand.zone)
-    if local.hour != settings.hour:
-        return []
-    periods = [Period.ending_before(PeriodKind.DAY, now, brand.zone)] if settings.daily else []
-    if settings.weekly and local.weekday() == 0:
-        periods.append(Period.ending_before(PeriodKind.WEEK, now, brand.zone))
-    return periods
+    periods: list[Period] = []
+    for back in range(CATCH_UP):
+        moment = now - timedelta(hours=back)
+        local = moment.astimezone(brand.zone)
+        if local.hour != settings.hour:
+            continue
+        if settings.daily:
+            periods.append(Period.ending_before(PeriodKind.DAY, moment, brand.zone))
+        if settings.weekly and local.weekday() == 0:
+            periods.append(Period.ending_before(PeriodKind.WEEK, moment, brand.zone))
+    return list(dict.fromkeys(periods))
 
 
 def send_due(deps: ReportMailDeps) -> list[str]:
