@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
@@ -27,16 +28,22 @@ from socialcare.config import load_brands
 from socialcare.observability import logger
 from socialcare.services import desk_actions
 from socialcare.services.desk_actions import ActionDeps, ButtonPress
+from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
-from socialcare.slack.desk import DeskDeps, care
+from socialcare.slack.desk import DeskDeps, brand_of, care
 from socialcare.slack.events import SlackMessageEvent
+from socialcare.slack.report import kind_of, report_text
 from socialcare.slack.secrets import SlackSecrets
 
 BUTTONS = tuple(desk_actions.BUTTON_IDS)
 
 
 def build_app(
-    secrets: SlackSecrets, deps: DeskDeps, actions: ActionDeps, api_url: str | None = None
+    secrets: SlackSecrets,
+    deps: DeskDeps,
+    actions: ActionDeps,
+    api_url: str | None = None,
+    reports: ReportStore | None = None,
 ) -> App:
     client = WebClient(
         token=secrets.bot_token.get_secret_value(), base_url=api_url or WebClient.BASE_URL
@@ -51,10 +58,22 @@ def build_app(
     def ack_now(ack: Ack) -> None:
         ack()
 
-    @app.command("/care")
     def care_command(ack: Ack, command: dict[str, Any]) -> None:
         answer = care(str(command.get("text", "")), str(command.get("channel_id", "")), deps)
         ack(response_type="ephemeral", text=answer)
+
+    def care_report(command: dict[str, Any]) -> None:
+        """``/care report``: the figures can take longer than Slack's 3 s, so they come after."""
+        kind = kind_of(str(command.get("text", "")).split())
+        channel = str(command.get("channel_id", ""))
+        brand = brand_of(channel, deps.brands)
+        if kind is None or brand is None or reports is None:
+            return
+        now = actions.clock()
+        text = report_text(brand, kind, reports, now)
+        actions.slack.ephemeral(channel, str(command.get("user_id", "")), text)
+
+    app.command("/care")(ack=care_command, lazy=[care_report])
 
     def agent_message(body: dict[str, Any]) -> None:
         event = SlackMessageEvent.model_validate(body.get("event") or {})
@@ -124,7 +143,11 @@ def handler() -> SlackRequestHandler:
         ),
     )
     app = build_app(
-        secrets(), DeskDeps(store=store, brands=brands), actions, settings.SLACK_API_URL or None
+        secrets(),
+        DeskDeps(store=store, brands=brands),
+        actions,
+        settings.SLACK_API_URL or None,
+        reports=DynamoReportStore(settings.TABLE_NAME),
     )
     return SlackRequestHandler(app)
 

@@ -19,10 +19,12 @@ from functions.slack_desk import app as desk_app
 from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
 from socialcare.adapters.vk_sender import VkSender
 from socialcare.adapters.x_sender import XSender
+from socialcare.clock import Clock, utc_now
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools import slack_requests
@@ -181,7 +183,13 @@ class Desk:
         return response
 
 
-def a_desk(backbone: Backbone, slack: StandIns, outbox: str, topic: str | None = None) -> Desk:
+def a_desk(
+    backbone: Backbone,
+    slack: StandIns,
+    outbox: str,
+    topic: str | None = None,
+    clock: Clock = utc_now,
+) -> Desk:
     store = DynamoDeskStore(backbone.table)
     brands = load_brands(BRANDS_DIR)
     actions = ActionDeps(
@@ -190,9 +198,14 @@ def a_desk(backbone: Backbone, slack: StandIns, outbox: str, topic: str | None =
         slack=SlackPoster(lambda: SECRETS, slack.slack_url),
         brands=brands,
         escalations=SnsEscalations(topic) if topic else None,
+        clock=clock,
     )
     app = desk_app.build_app(
-        SECRETS, DeskDeps(store=store, brands=brands), actions, slack.slack_url
+        SECRETS,
+        DeskDeps(store=store, brands=brands),
+        actions,
+        slack.slack_url,
+        reports=DynamoReportStore(backbone.table),
     )
     handler = SlackRequestHandler(app)
     lazy = LazyInvocations()

@@ -5,7 +5,9 @@ for Slack and X; Bolt's lazy self-invocations are run after Slack has its answer
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -324,3 +326,27 @@ def test_move_to_dm_stays_public_when_the_public_notice_cannot_go(
     [now] = of_kind(backbone.table, "META")
     assert "reply_route" not in now
     assert "mention or quote" in ephemerals(slack)[0] and len(ephemerals(slack)) == 1
+
+
+def test_care_report_posts_the_last_days_headline_figures(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    conversation_in_slack(backbone, x_live, queues, slack)
+    next_morning = datetime(2026, 8, 25, 6, 0, tzinfo=UTC)  # 09:00 in Moscow
+    desk = a_desk(backbone, slack, queues[1], clock=lambda: next_morning)
+    body = urlencode(
+        {
+            "command": "/care",
+            "text": "report day",
+            "channel_id": "C0ACMESUPPORT",
+            "user_id": AGENT,
+            "team_id": "T0TEAM001",
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+    acked = desk.answer(signed(body, "application/x-www-form-urlencoded"))
+    assert "Working out the report" in acked["body"]
+    desk.run_lazy()
+    [said] = ephemerals(slack)
+    assert said.startswith("*Acme Store, Mon 24 Aug 2026*")
+    assert "Conversations *1*" in said and "Response rate *0 %*" in said

@@ -202,3 +202,12 @@ def test_periods_follow_the_local_calendar() -> None:
     assert DAY.utc_days() == ["2026-08-23", "2026-08-24"]
     monday = datetime(2026, 8, 31, 8, tzinfo=MSK)
     assert Period.ending_before(PeriodKind.WEEK, monday, MSK).first_day == date(2026, 8, 24)
+
+
+def test_a_report_made_later_counts_answers_given_after_the_period() -> None:
+    # Made at 08:00 the next morning: c2's answer at 00:30 now counts (3 of 4 answered).
+    later = compute([C1, C2, C3, C4, C5], [], DAY, CALENDAR, as_of=at(8, day=25))
+    assert later.headline.answered == 3 and later.headline.response_rate == 0.75
+    assert [f.id for f in later.backlog] == ["c5"]
+    assert later.first_response.calendar.count == 3
+    assert later.first_response.calendar.median == 3600  # 30 min, 60 min, 75 min

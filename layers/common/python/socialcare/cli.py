@@ -13,6 +13,7 @@ socialcare classify TEXT | -      what the classifier reads in a message (JSON)
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from socialcare.local import commands
@@ -76,6 +77,16 @@ def parser() -> argparse.ArgumentParser:
     classify.add_argument("text", help='the message, or "-" for one message a line on stdin')
     classify.add_argument("--brand", help="whose rules apply (default: the first brand)")
     classify.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
+    report = sub.add_parser(
+        "report", help="render a brand's report (e-mail, HTML, charts, CSV) to files"
+    )
+    report.add_argument("--brand", required=True, help="the brand id (its folder name)")
+    report.add_argument("--period", choices=["day", "week"], default="day")
+    report.add_argument(
+        "--date", type=date.fromisoformat, help="a day of the period (default: the last whole one)"
+    )
+    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
+    report.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

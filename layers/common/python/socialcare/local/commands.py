@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare.errors import ConfigurationError
 from socialcare.local.desk_demo import agents_answer
 from socialcare.local.embedded_aws import FAKE_CREDENTIALS
+from socialcare.local.report_files import write_report
 from socialcare.local.scenario import (
     Player,
     render_escalation_trail,
@@ -29,6 +31,8 @@ from socialcare.local.scenario import (
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
 from socialcare.local.standins import PortInUse, Recorder
 from socialcare.local.views import conversations, render_calls, render_inbox
+from socialcare.reports import render
+from socialcare.reports.period import Period, PeriodKind
 
 
 class CommandError(Exception):
@@ -44,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         "slack": slack,
         "outbox": outbox,
         "classify": classify,
+        "report": report,
     }
     result: int = handlers[args.command](args)
     return result
@@ -184,6 +189,7 @@ def demo(args: argparse.Namespace) -> int:
         )
         print("\nThe inbox now:")
         print(render_inbox(conversations(physical["ConversationsTable"])[:12]))
+        _demo_report(root, physical["ConversationsTable"])
         took = time.perf_counter() - started
         print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
         answered = len(replies) == 2 and all(r.ok for r in replies)
@@ -192,6 +198,45 @@ def demo(args: argparse.Namespace) -> int:
         return 0 if summary.ok and answered else 1
     finally:
         stack.stop()
+
+
+def _demo_report(root: Path, table: str) -> None:
+    """The busy day's report, as the managers would get it by e-mail, written to files."""
+    rows = conversations(table)
+    if not rows:
+        return
+    for brand in load_brands(root / "layers" / "config" / "brands").brands.values():
+        first = min(datetime.fromisoformat(str(r["created_at"])) for r in rows)
+        day = first.astimezone(brand.zone).date()
+        out = root / ".socialcare" / "reports"
+        figures, written, units = write_report(table, brand, PeriodKind.DAY, day, out)
+        h = figures.headline
+        print(
+            f"\nThe day's report for {brand.name} ({figures.period.label}): {h.conversations}"
+            f" conversations, response rate {render.percent(h.response_rate)}, median first"
+            f" response {render.duration(h.first_response_median)}, deadlines met"
+            f" {render.percent(h.deadlines_met)}; read by day through the index"
+            f" ({units:.1f} read units). Files:"
+        )
+        for path in written:
+            print(f"  {path}")
+
+
+def report(args: argparse.Namespace) -> int:
+    """From the running local stack's table (``socialcare local``)."""
+    state = _state()
+    brand = load_brands(args.brands_dir).brands.get(args.brand)
+    if brand is None:
+        raise CommandError(f"no brand {args.brand!r} in {args.brands_dir}")
+    kind = PeriodKind(args.period)
+    day = args.date or Period.ending_before(kind, datetime.now(UTC), brand.zone).first_day
+    figures, written, _ = write_report(
+        state["resources"]["ConversationsTable"], brand, kind, day, args.out
+    )
+    print(f"{brand.name}, {figures.period.label}: {figures.headline.conversations} conversations")
+    for path in written:
+        print(f"  {path}")
+    return 0
 
 
 def classify(args: argparse.Namespace) -> int:

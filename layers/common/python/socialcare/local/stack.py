@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from aws_lambda_powertools.utilities.parameters.base import (  # type: ignore[at
     DEFAULT_PROVIDERS,
 )
 
+from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.local import moto_patches
 from socialcare.local.deploy import Deployment, deploy
@@ -59,6 +61,16 @@ class Ports:
         return cls(aws=0, gateway=0, slack=0, x=0, vk=0)
 
 
+def verify_report_senders(brands_dir: Path) -> None:
+    """The embedded SES sends only from verified addresses, as SES does: the brands' report
+    senders are verified here, as an operator verifies the domain (ReportSenderIdentity)."""
+    ses = boto3.client("ses")
+    for brand in load_brands(brands_dir).brands.values():
+        if brand.reports is not None:
+            _, address = parseaddr(brand.reports.sender)
+            ses.verify_email_identity(EmailAddress=address)
+
+
 @dataclass
 class LocalStack:
     root: Path
@@ -89,6 +101,7 @@ class LocalStack:
             moto_patches.install()
             moto_patches.compress_waits(self.time_factor)
             self.deployment = deploy(self.root / "template.yaml")
+            verify_report_senders(self.root / "layers" / "config" / "brands")
             for spec in self.deployment.functions.values():  # the outside world: stand-ins
                 for variable, url in (
                     ("SLACK_API_URL", self.standins.slack_url),

@@ -55,7 +55,7 @@ def response_times(figures: Figures) -> bytes:
     for facts in figures.conversations:
         if facts.spam:
             continue
-        if facts.first_response_at is None or facts.first_response_at >= figures.period.end:
+        if not figures.answered(facts):
             counts[-1] += 1
             continue
         seconds = first_wait(facts).total_seconds()

@@ -3,13 +3,14 @@ began in it (spam counted apart, never in the rates), compared with the previous
 
 Definitions (the README's report section says the same):
 - response rate: answered conversations / conversations; "answered" = a first response exists
-  by the end of the period;
+  by the report's cutoff (when the report is made; the period's end at the earliest), so a
+  daily report at 08:00 counts the night's answers to yesterday's conversations;
 - first-response time: the first answer minus the conversation's first message, in calendar
   time and in business time (the brand's calendar); next-response time: from each customer
   message that follows an answer to the next answer; resolution time: resolved minus start;
 - median, 90th percentile (nearest rank: the ceil(0.9 n)-th smallest) and mean;
 - a clock is met when its audit trail says ``met`` and never ``breached``;
-- the open backlog: conversations of the period that had no answer by its end (not spam).
+- the open backlog: conversations of the period with no answer by the cutoff (not spam).
 """
 
 import math
@@ -130,6 +131,10 @@ class Figures:
     slowest: list[ConversationFacts]
     backlog: list[ConversationFacts]
     conversations: list[ConversationFacts] = field(repr=False)
+    cutoff: datetime | None = None  # what had happened by then counts
+
+    def answered(self, facts: ConversationFacts) -> bool:
+        return answered_by(facts, self.cutoff or self.period.end)
 
     @property
     def empty(self) -> bool:
@@ -154,9 +159,9 @@ def first_wait(facts: ConversationFacts) -> timedelta:
     return answer - start
 
 
-def headline(facts: list[ConversationFacts], period: Period) -> Headline:
+def headline(facts: list[ConversationFacts], cutoff: datetime) -> Headline:
     real = [f for f in facts if not f.spam]
-    answered = [f for f in real if answered_by(f, period.end)]
+    answered = [f for f in real if answered_by(f, cutoff)]
     waits = [first_wait(f) for f in answered]
     tally = _clock_tally(real)
     met = sum(t.met for t in tally.values())
@@ -178,20 +183,26 @@ def compute(
     period: Period,
     calendar: BusinessCalendar | None,
     spikes: Iterable[str] = (),
+    *,
+    as_of: datetime | None = None,
 ) -> Figures:
+    """``as_of``: what had happened by when counts (answers to the period's conversations
+    after it ended included); default: the end of the period."""
+    cutoff = max(as_of or period.end, period.end)
     real = [f for f in facts if not f.spam]
-    answered = [f for f in real if answered_by(f, period.end)]
+    answered = [f for f in real if answered_by(f, cutoff)]
     events = [c for f in real for c in f.clocks if period.holds(c.at)]
     topics_now = Counter(f.topic or "other" for f in real)
     topics_before = Counter(f.topic or "other" for f in previous if not f.spam)
     moods = Counter(f.sentiment for f in real if f.sentiment)
-    said = [m for f in real for m in f.messages if m.at < period.end]
+    said = [m for f in real for m in f.messages if m.at < cutoff]
     inbound = [m for m in said if m.inbound]
     outbound = [m for m in said if not m.inbound]
     return Figures(
         period=period,
-        headline=headline(facts, period),
-        previous=headline(previous, period.previous()),
+        headline=headline(facts, cutoff),
+        previous=headline(previous, period.start),
+        cutoff=cutoff,
         spam=len(facts) - len(real),
         by_platform=dict(Counter(f.platform for f in real)),
         by_channel=dict(Counter(f.channel_type for f in real)),
@@ -199,12 +210,12 @@ def compute(
         new_customers=sum(not f.returning for f in real),
         returning_customers=sum(f.returning for f in real),
         first_response=_timing([_first_span(f) for f in answered], calendar),
-        next_response=_timing([w for f in real for w in _next_waits(f, period.end)], calendar),
+        next_response=_timing([w for f in real for w in _next_waits(f, cutoff)], calendar),
         resolution=_timing(
             [
                 (f.created_at, f.resolved_at)
                 for f in real
-                if f.resolved_at and f.resolved_at < period.end
+                if f.resolved_at and f.resolved_at < cutoff
             ],
             calendar,
         ),
@@ -222,11 +233,9 @@ def compute(
         spikes=sorted(spikes),
         suggested_share=share(sum(m.suggested for m in inbound), len(inbound)),
         used_suggestion_share=share(sum(m.from_suggestion for m in outbound), len(outbound)),
-        agents=_agents(real, period),
+        agents=_agents(real, cutoff),
         slowest=sorted(answered, key=first_wait, reverse=True)[:SLOWEST],
-        backlog=sorted(
-            (f for f in real if not answered_by(f, period.end)), key=lambda f: f.created_at
-        ),
+        backlog=sorted((f for f in real if not answered_by(f, cutoff)), key=lambda f: f.created_at),
         conversations=sorted(facts, key=lambda f: f.created_at),
     )
 
@@ -280,14 +289,14 @@ def _clock_tally(facts: list[ConversationFacts]) -> dict[str, ClockTally]:
     return tally
 
 
-def _agents(facts: list[ConversationFacts], period: Period) -> list[AgentLine]:
+def _agents(facts: list[ConversationFacts], cutoff: datetime) -> list[AgentLine]:
     firsts: dict[str, list[timedelta]] = defaultdict(list)
     replies: Counter[str] = Counter()
     for f in facts:
-        if answered_by(f, period.end) and f.first_responder:
+        if answered_by(f, cutoff) and f.first_responder:
             firsts[f.first_responder].append(first_wait(f))
         for m in f.messages:
-            if not m.inbound and m.agent and m.at < period.end:
+            if not m.inbound and m.agent and m.at < cutoff:
                 replies[m.agent] += 1
     agents = set(firsts) | set(replies)
     return sorted(

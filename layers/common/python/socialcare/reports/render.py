@@ -94,7 +94,7 @@ def csv_text(figures: Figures) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for f in figures.conversations:
-        answered = f.first_response_at is not None and f.first_response_at < figures.period.end
+        answered = figures.answered(f)
         row = (
             f.id,
             f.created_at.astimezone(UTC).isoformat(),

@@ -77,7 +77,7 @@ def send_report(brand: Brand, period: Period, deps: ReportMailDeps) -> bool:
     if recorded is Recorded.DONE:
         logger.info("report sent before", extra={"brand": brand.id, "period": period.label})
         return False
-    figures = build_figures(brand, period, ReportDeps(deps.store))
+    figures = build_figures(brand, period, ReportDeps(deps.store), as_of=deps.clock())
     message = report_email(figures, brand.name, brand.reports.sender, brand.reports.recipients)
     message_id = deps.mailer.send(message)
     deps.store.mark_sent(pk, sk)

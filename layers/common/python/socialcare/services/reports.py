@@ -2,7 +2,7 @@
 the previous period, for the comparison), turn them into facts, compute the figures."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand
@@ -35,7 +35,9 @@ def conversations_of(brand: Brand, period: Period, store: ReportStore) -> list[d
     return found
 
 
-def build_figures(brand: Brand, period: Period, deps: ReportDeps) -> Figures:
+def build_figures(
+    brand: Brand, period: Period, deps: ReportDeps, as_of: datetime | None = None
+) -> Figures:
     facts = [
         ConversationFacts.of(
             meta,
@@ -57,4 +59,4 @@ def build_figures(brand: Brand, period: Period, deps: ReportDeps) -> Figures:
         for h in range(int((period.end - period.start).total_seconds() // 3600))
     ]
     spikes = deps.store.spikes(brand.id, topics, hours) if topics else []
-    return compute(facts, previous, period, brand.policies.calendar, spikes)
+    return compute(facts, previous, period, brand.policies.calendar, spikes, as_of=as_of)

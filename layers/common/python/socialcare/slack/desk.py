@@ -6,18 +6,22 @@ The channel the command is typed in names the brand (its ``slack.channel`` or
 ``slack.managers_channel``); with a single brand configured, that brand.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand, BrandDirectory
 from socialcare.slack.mrkdwn import escape, link
+from socialcare.slack.report import kind_of
 
 QUEUE_LIMIT = 20
+REPORT_COMING = "Working out the report: it will appear here in a moment (only you see it)."
 HELP = (
     "*/care queue* what waits on us, the most urgent reply first\n"
     "*/care show ID* one conversation: its messages, priority and clocks\n"
     "*/care stats* today's figures (UTC day)\n"
+    "*/care report [day|week]* the last whole day's or week's report figures\n"
     "*/care help* this"
 )
 
@@ -46,13 +50,14 @@ def care(text: str, channel_id: str, deps: DeskDeps) -> str:
         return HELP
     if brand is None:
         return "This channel belongs to no brand: use /care in a brand's support channel."
-    if words[0] == "queue":
-        return queue(brand, deps)
-    if words[0] == "show" and len(words) == 2:
-        return show(brand, words[1], deps)
-    if words[0] == "stats":
-        return stats(brand, deps)
-    return f"I don't know `{escape(' '.join(words)[:40])}`.\n{HELP}"
+    answers: dict[str, Callable[[], str | None]] = {
+        "queue": lambda: queue(brand, deps),
+        "show": lambda: show(brand, words[1], deps) if len(words) == 2 else None,
+        "stats": lambda: stats(brand, deps),
+        "report": lambda: REPORT_COMING if kind_of(words) is not None else None,
+    }
+    answer = answers[words[0]]() if words[0] in answers else None
+    return answer or f"I don't know `{escape(' '.join(words)[:40])}`.\n{HELP}"
 
 
 def brand_of(channel_id: str, brands: BrandDirectory) -> Brand | None:
