@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: venv test lint typecheck check-config template build unit events bench demo clean \
+.PHONY: venv test lint typecheck check-config template build unit events bench demo clean browser \
 	layer-requirements models
 
 venv: $(STAMP)
@@ -42,7 +42,15 @@ build: venv
 unit: venv
 	$(BIN)/pytest
 
-test: lint typecheck check-config template build unit
+test: lint typecheck check-config template build browser unit
+
+# The report e-mail's rendering test needs a headless Chromium (Debian's package). Installed
+# when this machine can (root with apt-get); otherwise that one test says why it skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& (apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+		    || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1)) \
+		|| echo "no Chromium here (needs root and apt-get): the report rendering test will skip"; }
 
 events: venv
 	$(BIN)/python -m socialcare.devtools.samples events
