@@ -1,7 +1,8 @@
 """What a report reads: the brand's conversations of a period day by day (the ByDay index),
-each conversation's items (one query on its partition) and whether its customer came before
-(a COUNT on ByCustomer). Never a scan: the cost follows the period's conversations, not the
-table. ``read_units`` adds up the capacity DynamoDB says the reads consumed."""
+each conversation's items (one query on its partition) and the spike reports (by key).
+Never a scan: the cost follows the period's conversations, not the table. Whether a
+customer came back is on the first message (the classifier counted it), not another index
+read. ``read_units`` adds up the capacity DynamoDB says the reads consumed."""
 
 from typing import Any
 
@@ -50,23 +51,6 @@ class DynamoReportStore(DynamoConversationStore):
                 {":pk": conversation_pk(conversation_id), ":from": "CLOCK#", ":to": "MSG$"}
             ),
         )
-
-    def came_before(self, customer_pk: str, before: str) -> bool:
-        """The customer opened a conversation with the brand before ``before``."""
-        try:
-            found = self._client.query(
-                TableName=self._table,
-                IndexName="ByCustomer",
-                Select="COUNT",
-                KeyConditionExpression="customer_pk = :customer AND customer_sk < :before",
-                ExpressionAttributeValues=_to_item({":customer": customer_pk, ":before": before}),
-                Limit=1,
-                ReturnConsumedCapacity="TOTAL",
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading for the report failed: {exc}") from exc
-        self.read_units += float((found.get("ConsumedCapacity") or {}).get("CapacityUnits", 0))
-        return int(found.get("Count", 0)) > 0
 
     def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]:
         """The spikes reported for these topics in these hours (``topic hour``), read by key:

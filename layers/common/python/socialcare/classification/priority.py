@@ -108,7 +108,12 @@ def _waiting(signals: Signals) -> Reasons:
 
 def score(signals: Signals) -> Priority:
     if signals.spam:
-        return Priority(level="P4", score=0, reasons=("spam: never escalated",))
+        return Priority(
+            level="P4",
+            score=0,
+            reasons=("spam: never escalated",),
+            earlier_conversations=signals.earlier_conversations,
+        )
     reasons = _who(signals) + _what(signals) + _waiting(signals)
     total = sum(points for _, points in reasons)
     level = next((name for floor, name in LEVELS if total >= floor), "P4")
@@ -116,4 +121,5 @@ def score(signals: Signals) -> Priority:
         level=level,
         score=total,
         reasons=tuple(f"{text} ({points:+d})" for text, points in reasons),
+        earlier_conversations=signals.earlier_conversations,
     )

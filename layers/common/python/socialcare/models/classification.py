@@ -58,6 +58,9 @@ class Priority(BaseModel):
     level: str = Field(pattern=r"^P[1-4]$")
     score: int
     reasons: tuple[str, ...] = ()
+    # The customer's other conversations with the brand in the 7 days before this one: kept
+    # so reports tell returning customers from new ones without another index read.
+    earlier_conversations: int = Field(default=0, ge=0)
 
 
 class SpamVerdict(BaseModel):

@@ -53,9 +53,9 @@ class ConversationFacts:
         return self.status == "spam"
 
     @classmethod
-    def of(
-        cls, meta: dict[str, Any], items: list[dict[str, Any]], returning: bool
-    ) -> "ConversationFacts":
+    def of(cls, meta: dict[str, Any], items: list[dict[str, Any]]) -> "ConversationFacts":
+        """``returning``: the classifier counted other conversations of the customer in the
+        7 days before this one, on its first message."""
         messages = sorted(
             (
                 MessageFact(
@@ -96,7 +96,12 @@ class ConversationFacts:
             platform=str(meta.get("platform", "")),
             channel_type=str(meta.get("channel_type", "")),
             status=str(meta.get("status", "new")),
-            returning=returning,
+            returning=int(
+                ((first.get("classification") or {}).get("priority") or {}).get(
+                    "earlier_conversations", 0
+                )
+            )
+            > 0,
             customer=str(customer.get("handle") or customer.get("id") or ""),
             link=meta.get("link"),
             topic=meta.get("topic"),

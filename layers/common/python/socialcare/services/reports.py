@@ -14,7 +14,6 @@ from socialcare.reports.period import Period
 class ReportStore(Protocol):
     def started_on_day(self, brand_id: str, day: str) -> list[dict[str, Any]]: ...
     def items(self, conversation_id: str) -> list[dict[str, Any]]: ...
-    def came_before(self, customer_pk: str, before: str) -> bool: ...
     def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]: ...
 
 
@@ -39,18 +38,13 @@ def build_figures(
     brand: Brand, period: Period, deps: ReportDeps, as_of: datetime | None = None
 ) -> Figures:
     facts = [
-        ConversationFacts.of(
-            meta,
-            deps.store.items(str(meta["id"])),
-            returning=bool(meta.get("customer_pk"))
-            and deps.store.came_before(str(meta["customer_pk"]), str(meta.get("customer_sk", ""))),
-        )
+        ConversationFacts.of(meta, deps.store.items(str(meta["id"])))
         for meta in conversations_of(brand, period, deps.store)
     ]
     # The previous period only feeds the comparison: its conversations' own items are
     # not needed (first response, status, topic live on the conversation).
     previous = [
-        ConversationFacts.of(meta, [], returning=False)
+        ConversationFacts.of(meta, [])
         for meta in conversations_of(brand, period.previous(), deps.store)
     ]
     topics = sorted({f.topic for f in facts if f.topic})
