@@ -75,6 +75,7 @@ bench: build
 	$(BIN)/python bench/classify.py --runs 7
 	$(BIN)/python bench/deadlines.py --clocks 200 --spread 20
 	$(BIN)/python bench/slack.py --conversations 40
+	$(BIN)/python bench/reports.py
 
 demo: venv
 	$(BIN)/socialcare demo --any-port

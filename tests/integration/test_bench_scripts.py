@@ -32,6 +32,11 @@ pytestmark = pytest.mark.integration
             ["ack of an agent's message", "cold start", "event -> X stand-in", "2/2"],
         ),
         (
+            "bench/reports.py",
+            ["--sizes", "20", "40"],
+            ["read units crowded/alone: 1.00x", "20 -> 40 conversations"],
+        ),
+        (
             "bench/classify.py",
             ["--runs", "1"],
             ["language accuracy", "messages a second", "cold start"],

@@ -449,3 +449,27 @@ def test_the_report_layer_installs_the_reports_extra() -> None:
     root = Path(__file__).resolve().parents[2]
     current = (root / "layers" / "reports" / "requirements.txt").read_text()
     assert current == render(root / "pyproject.toml", "reports"), "run `make layer-requirements`"
+
+
+def test_reports_tick_hourly_retry_then_wait_in_a_watched_dlq_and_send_only_as_the_identity(
+    resources: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    report = props(resources["ReportFunction"])
+    tick = report["Events"]["HourlyTick"]
+    assert tick["Type"] == "ScheduleV2"
+    assert tick["Properties"]["ScheduleExpression"] == "cron(0 * * * ? *)"
+    assert report["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert ref_target(report["DeadLetterQueue"]["TargetArn"]) == "ReportDLQ"
+    assert ref_target(props(resources["ReportDLQAlarm"])["Dimensions"][0]["Value"]) == "ReportDLQ"
+    [ses] = [
+        s for s in report["Policies"][0]["Statement"] if "ses:SendRawEmail" in str(s["Action"])
+    ]
+    assert "identity/${ReportSenderIdentity}" in str(ses["Resource"])
+    # Only the report function carries the report layer (matplotlib): the others stay lean.
+    carriers = [
+        name
+        for name, resource in translated["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and "ReportDepsLayer" in str(resource["Properties"].get("Layers"))
+    ]
+    assert carriers == ["ReportFunction"]

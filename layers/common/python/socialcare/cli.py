@@ -85,7 +85,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--date", type=date.fromisoformat, help="a day of the period (default: the last whole one)"
     )
-    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
+    report.add_argument(
+        "--out", type=Path, default=Path(".socialcare/reports"), help="folder to write to"
+    )
     report.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
     for name, helptext in (
         ("inbox", "the conversations"),
