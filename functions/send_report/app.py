@@ -57,4 +57,7 @@ def lambda_handler(
         else day.fromordinal(day.toordinal() - day.weekday())
     )
     period = Period(request.period, first, brand.zone)
+    if period.end > wired.clock():
+        # An unfinished period would be recorded as sent and its real report skipped.
+        raise ConfigurationError(f"{period.label} has not ended yet: ask once it has")
     return {"sent": [str(period.label)] if send_report(brand, period, wired) else []}

@@ -2,7 +2,9 @@
 through the index, sent by SES; the test opens the raw message SES received and checks each
 part. The figures themselves are checked by hand-worked numbers in tests/unit."""
 
+import csv
 import email
+import io
 import json
 from email.message import Message
 from typing import Any
@@ -99,10 +101,16 @@ def test_the_days_report_goes_by_ses_with_html_text_charts_and_csv(
     text = plain.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "Conversations        2" in text and "Response rate        0 %" in text
     assert csv_part.get_filename() == "acme-store-day-2026-08-24.csv"
-    rows = csv_part.get_payload(decode=True).decode("utf-8-sig").splitlines()  # type: ignore[union-attr]
-    assert rows[0].startswith("conversation,started_utc,platform")
-    assert len(rows) == 3
-    assert not any(",=" in row or ',"=' in row for row in rows)  # no cell starts a formula
+    content = csv_part.get_payload(decode=True).decode("utf-8-sig")  # type: ignore[union-attr]
+    rows = list(csv.reader(io.StringIO(content)))
+    assert rows[0][:3] == ["conversation", "started_utc", "platform"] and len(rows) == 3
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)  # no formulas
+    assert any(
+        cell.startswith("'@AcmeSupport =HYPERLINK") or "'=HYPERLINK" in cell for cell in cells
+    )
+    for image in images:  # shown in the body, not listed as attachments
+        assert image["Content-Disposition"].startswith("inline")
 
 
 def test_a_day_without_conversations_sends_a_short_report(
@@ -154,3 +162,51 @@ def test_the_hourly_tick_sends_what_is_due_in_the_brands_zone(
         "Acme Store customer care: week 24 Aug - 30 Aug 2026",
     ]
     assert json.dumps(result)
+
+
+def test_an_unfinished_period_is_refused_on_demand(backbone: Backbone, verified: None) -> None:
+    from datetime import UTC, datetime
+
+    from socialcare.errors import ConfigurationError
+
+    wired = deps(backbone)
+    wednesday = ReportMailDeps(
+        wired.store, wired.mailer, wired.brands, clock=lambda: datetime(2026, 8, 26, 9, tzinfo=UTC)
+    )
+    with pytest.raises(ConfigurationError, match="has not ended yet"):
+        report_function.lambda_handler(
+            {"brand": "acme", "period": "week", "date": "2026-08-26"},
+            LambdaContext(),
+            deps=wednesday,
+        )
+    assert sent_messages() == []
+
+
+def test_one_brand_failing_does_not_keep_the_others_reports_back(
+    backbone: Backbone, verified: None
+) -> None:
+    from datetime import UTC, datetime
+
+    from socialcare.config.brands import BrandDirectory
+    from socialcare.services.report_mail import ReportsFailed
+
+    acme = load_brands(BRANDS_DIR).brands["acme"]
+    assert acme.reports is not None
+    other = acme.model_copy(
+        update={
+            "id": "beta",
+            "name": "Beta",
+            "accounts": type(acme.accounts).model_validate({"x": [{"id": "42"}]}),
+            "reports": acme.reports.model_copy(update={"sender": "reports@not-verified.example"}),
+        }
+    )
+    wired = deps(backbone)
+    tick = ReportMailDeps(
+        wired.store,
+        wired.mailer,
+        BrandDirectory([other, acme]),  # the failing brand first
+        clock=lambda: datetime(2026, 8, 25, 5, 0, tzinfo=UTC),  # 08:00 in Moscow
+    )
+    with pytest.raises(ReportsFailed, match="beta"):
+        report_function.lambda_handler({}, LambdaContext(), deps=tick)
+    assert [m["Subject"] for m in sent_messages()] == ["Acme Store customer care: Mon 24 Aug 2026"]

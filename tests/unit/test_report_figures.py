@@ -211,3 +211,54 @@ def test_a_report_made_later_counts_answers_given_after_the_period() -> None:
     assert [f.id for f in later.backlog] == ["c5"]
     assert later.first_response.calendar.count == 3
     assert later.first_response.calendar.median == 3600  # 30 min, 60 min, 75 min
+
+
+def test_a_breach_after_midnight_counts_in_the_conversations_own_day_once() -> None:
+    late = conversation(
+        "late",
+        at(23, 30),
+        clocks=(
+            clock("first_response", "started", at(23, 30)),
+            clock("first_response", "breached", at(0, 30, day=25)),
+        ),
+    )
+    same_night = compute([late], [], DAY, CALENDAR, as_of=at(8, day=25))
+    assert same_night.breaches == 1 and same_night.clocks["first_response"].breached == 1
+    at_midnight = compute([late], [], DAY, CALENDAR)  # made at the period's end: not yet
+    assert at_midnight.breaches == 0 and at_midnight.clocks["first_response"].breached == 0
+
+
+def test_the_period_before_is_seen_with_the_same_lag() -> None:
+    # Answered 30 minutes after the previous day's end: counted, as this day's 00:30 answer.
+    before = conversation("b", at(23, 30, day=23), first_response_at=at(0, 0, day=24))
+    made_at_eight = compute([C2], [before], DAY, CALENDAR, as_of=at(8, day=25))
+    assert made_at_eight.previous.response_rate == 1.0
+    assert made_at_eight.headline.response_rate == 1.0
+
+
+def test_a_conversation_resolved_without_an_answer_is_not_backlog() -> None:
+    closed = conversation("r", at(9), status="resolved", resolved_at=at(9, 5))
+    assert compute([closed, C5], [], DAY, CALENDAR).backlog == [C5]
+
+
+def test_a_send_hour_the_clocks_skip_still_sends_that_day() -> None:
+    from socialcare.config.brands import Brand
+    from socialcare.services.report_mail import due
+
+    brand = Brand.model_validate(
+        {
+            "id": "b",
+            "name": "B",
+            "accounts": {"x": [{"id": "1"}]},
+            "reports": {
+                "sender": "r@b.example",
+                "recipients": ["lead@b.example"],
+                "hour": 2,  # 02:00 does not exist in Berlin on 29 March 2026
+                "timezone": "Europe/Berlin",
+            },
+        }
+    )
+    morning = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 summer time
+    assert [p.first_day for p in due(brand, morning)] == [date(2026, 3, 28)]
+    early = due(brand, datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # 01:30: not yet 02:00
+    assert date(2026, 3, 28) not in [p.first_day for p in early]

@@ -5,7 +5,7 @@ import csv
 import io
 from dataclasses import replace
 
-from socialcare.reports import render
+from socialcare.reports import formats, render
 from socialcare.reports.figures import compute
 from tests.unit.test_report_figures import C1, C3, C5, CALENDAR, DAY
 
@@ -23,26 +23,32 @@ def test_customer_text_is_escaped_in_the_html_and_plain_in_the_text() -> None:
 
 
 def test_csv_cells_that_would_run_as_formulas_are_defused() -> None:
-    for danger in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=x", "\r=x"):
+    for danger in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "\r=x"):
         assert render.safe_cell(danger) == "'" + danger
-    assert render.safe_cell("plain text, = inside") == "plain text, = inside"
+    assert render.safe_cell("\t=x") == "'\t'=x"
+    assert render.safe_cell("plain text: 2 + 2 = 4") == "plain text: 2 + 2 = 4"
+    # Opened where the list separator is ";" (Russian Excel), this would be two cells.
+    assert render.safe_cell('hi;=HYPERLINK("https://evil")') == 'hi;\'=HYPERLINK("https://evil")'
+    assert render.safe_cell("ok, -1 day") == "ok, '-1 day"
     figures = compute(
         [replace(C1, first_text='=HYPERLINK("https://evil.example")')], [], DAY, CALENDAR
     )
-    [header, row] = list(csv.reader(io.StringIO(render.csv_text(figures))))
+    text = render.csv_text(figures)
+    assert text.startswith('"conversation","started_utc"')  # every cell quoted
+    [header, row] = list(csv.reader(io.StringIO(text)))
     assert row[header.index("first_message")] == '\'=HYPERLINK("https://evil.example")'
     assert row[header.index("first_response_minutes")] == "30.0"
 
 
 def test_durations_and_shares_read_naturally() -> None:
-    assert render.duration(None) == "-"
-    assert render.duration(59) == "1 min"
-    assert render.duration(4500) == "1 h 15 min"
-    assert render.duration(7200) == "2 h"
-    assert render.duration(3 * 86400) == "3.0 days"
-    assert render.percent(0.256) == "26 %"
-    assert render.change(0.5, 0.25) == "+25 pts"
-    assert render.change(3600, 4500, "min") == "-15 min"
+    assert formats.duration(None) == "-"
+    assert formats.duration(59) == "1 min"
+    assert formats.duration(4500) == "1 h 15 min"
+    assert formats.duration(7200) == "2 h"
+    assert formats.duration(3 * 86400) == "3.0 days"
+    assert formats.percent(0.256) == "26 %"
+    assert formats.change(0.5, 0.25) == "+25 pts"
+    assert formats.change(3600, 4500, "min") == "-15 min"
 
 
 def test_the_html_shows_the_headline_and_links_the_backlog() -> None:

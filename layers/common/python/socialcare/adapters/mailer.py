@@ -1,6 +1,7 @@
 """Sending an e-mail through SES (``SendRawEmail``: our MIME, images and attachment as built)."""
 
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 
 import boto3
@@ -18,7 +19,7 @@ class SesMailer:
         recipients = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
         try:
             sent = self._client.send_raw_email(
-                Source=str(message["From"]),
+                Source=parseaddr(str(message["From"]))[1],  # the address: display names vary
                 Destinations=recipients,
                 RawMessage={"Data": message.as_bytes()},
             )

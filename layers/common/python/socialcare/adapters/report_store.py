@@ -4,6 +4,8 @@ Never a scan: the cost follows the period's conversations, not the table. Whethe
 customer came back is on the first message (the classifier counted it), not another index
 read. ``read_units`` adds up the capacity DynamoDB says the reads consumed."""
 
+import random
+import time
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -76,4 +78,6 @@ class DynamoReportStore(DynamoConversationStore):
                     _, _, topic, hour = str(item["pk"]["S"]).split("#", 3)
                     found.append(f"{topic} {hour}:00 UTC")
                 request = page.get("UnprocessedKeys") or {}
+                if request:
+                    time.sleep(random.uniform(0.05, 0.1))  # noqa: S311 - jitter: throttled, back off
         return found

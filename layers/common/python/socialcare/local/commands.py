@@ -31,7 +31,7 @@ from socialcare.local.scenario import (
 from socialcare.local.stack import STATE_FILE, LocalStack, Ports
 from socialcare.local.standins import PortInUse, Recorder
 from socialcare.local.views import conversations, render_calls, render_inbox
-from socialcare.reports import render
+from socialcare.reports import formats
 from socialcare.reports.period import Period, PeriodKind
 
 
@@ -213,9 +213,9 @@ def _demo_report(root: Path, table: str) -> None:
         h = figures.headline
         print(
             f"\nThe day's report for {brand.name} ({figures.period.label}): {h.conversations}"
-            f" conversations, response rate {render.percent(h.response_rate)}, median first"
-            f" response {render.duration(h.first_response_median)}, deadlines met"
-            f" {render.percent(h.deadlines_met)}; read by day through the index"
+            f" conversations, response rate {formats.percent(h.response_rate)}, median first"
+            f" response {formats.duration(h.first_response_median)}, deadlines met"
+            f" {formats.percent(h.deadlines_met)}; read by day through the index"
             f" ({units:.1f} read units). Files:"
         )
         for path in written:

@@ -16,7 +16,7 @@ from socialcare.reports.figures import Figures, first_wait
 
 INK, ACCENT, MUTED = "#1f2937", "#2563eb", "#cbd5e1"
 BUCKETS = (
-    ("< 15 min", 15 * 60),
+    ("<= 15 min", 15 * 60),
     ("15-60 min", 3600),
     ("1-4 h", 4 * 3600),
     ("4-24 h", 24 * 3600),
@@ -59,7 +59,8 @@ def response_times(figures: Figures) -> bytes:
             counts[-1] += 1
             continue
         seconds = first_wait(facts).total_seconds()
-        counts[next(i for i, (_, limit) in enumerate(BUCKETS) if seconds < limit)] += 1
+        # Inclusive bounds, as the headline's "within 1 h".
+        counts[next(i for i, (_, limit) in enumerate(BUCKETS) if seconds <= limit)] += 1
     labels: Sequence[str] = [label for label, _ in BUCKETS] + ["no answer"]
     figure, axes = _axes("First-response time")
     axes.bar(labels, counts, color=[ACCENT] * len(BUCKETS) + [MUTED])

@@ -23,7 +23,9 @@ def report_email(
         html_part = message.get_body(preferencelist=("html",))
         assert isinstance(html_part, EmailMessage)  # added just above
         for cid, png in charts.all_charts(figures).items():
-            html_part.add_related(png, "image", "png", cid=f"<{cid}>", filename=f"{cid}.png")
+            html_part.add_related(
+                png, "image", "png", cid=f"<{cid}>", filename=f"{cid}.png", disposition="inline"
+            )
     slug = brand_name.lower().replace(" ", "-")
     name = f"{slug}-{figures.period.kind}-{figures.period.first_day}.csv"
     message.add_attachment(

@@ -163,7 +163,7 @@ def headline(facts: list[ConversationFacts], cutoff: datetime) -> Headline:
     real = [f for f in facts if not f.spam]
     answered = [f for f in real if answered_by(f, cutoff)]
     waits = [first_wait(f) for f in answered]
-    tally = _clock_tally(real)
+    tally = _clock_tally(real, cutoff)
     met = sum(t.met for t in tally.values())
     decided = met + sum(t.breached for t in tally.values())
     return Headline(
@@ -191,7 +191,9 @@ def compute(
     cutoff = max(as_of or period.end, period.end)
     real = [f for f in facts if not f.spam]
     answered = [f for f in real if answered_by(f, cutoff)]
-    events = [c for f in real for c in f.clocks if period.holds(c.at)]
+    # Clock events of the period's conversations up to the cutoff: one rule for the tally
+    # and the counts (a conversation of 23:30 breached at 00:30 counts in its own day's).
+    events = [c for f in real for c in f.clocks if c.at < cutoff]
     topics_now = Counter(f.topic or "other" for f in real)
     topics_before = Counter(f.topic or "other" for f in previous if not f.spam)
     moods = Counter(f.sentiment for f in real if f.sentiment)
@@ -201,7 +203,8 @@ def compute(
     return Figures(
         period=period,
         headline=headline(facts, cutoff),
-        previous=headline(previous, period.start),
+        # The period before, seen with the same lag after its end as this one.
+        previous=headline(previous, period.start + (cutoff - period.end)),
         cutoff=cutoff,
         spam=len(facts) - len(real),
         by_platform=dict(Counter(f.platform for f in real)),
@@ -219,7 +222,7 @@ def compute(
             ],
             calendar,
         ),
-        clocks=_clock_tally(real),
+        clocks=_clock_tally(real, cutoff),
         warnings=sum(e.event == "warned" for e in events),
         breaches=sum(e.event == "breached" for e in events),
         escalations_by_tier=dict(
@@ -235,7 +238,14 @@ def compute(
         used_suggestion_share=share(sum(m.from_suggestion for m in outbound), len(outbound)),
         agents=_agents(real, cutoff),
         slowest=sorted(answered, key=first_wait, reverse=True)[:SLOWEST],
-        backlog=sorted((f for f in real if not answered_by(f, cutoff)), key=lambda f: f.created_at),
+        backlog=sorted(
+            (
+                f
+                for f in real
+                if not answered_by(f, cutoff) and not (f.resolved_at and f.resolved_at < cutoff)
+            ),
+            key=lambda f: f.created_at,
+        ),
         conversations=sorted(facts, key=lambda f: f.created_at),
     )
 
@@ -273,11 +283,12 @@ def _next_waits(facts: ConversationFacts, end: datetime) -> list[tuple[datetime,
     return waits
 
 
-def _clock_tally(facts: list[ConversationFacts]) -> dict[str, ClockTally]:
+def _clock_tally(facts: list[ConversationFacts], cutoff: datetime) -> dict[str, ClockTally]:
     runs: dict[tuple[str, str, int], set[str]] = defaultdict(set)
     for f in facts:
         for c in f.clocks:
-            runs[(f.id, c.clock, c.generation)].add(c.event)
+            if c.at < cutoff:
+                runs[(f.id, c.clock, c.generation)].add(c.event)
     tally: dict[str, ClockTally] = {}
     for kind in CLOCK_KINDS:
         mine = [events for (_, clock, _), events in runs.items() if clock == kind]

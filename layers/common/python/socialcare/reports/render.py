@@ -4,12 +4,14 @@ in the HTML; CSV cells that a spreadsheet would run as a formula are defused."""
 
 import csv
 import io
+import re
 from datetime import UTC
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from socialcare.reports.figures import Durations, Figures, first_wait
+from socialcare.reports.formats import change, duration, percent
 
 CSV_COLUMNS = (
     "conversation",
@@ -28,32 +30,7 @@ CSV_COLUMNS = (
     "first_message",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
-    return f"{hours / 24:.1f} days"
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f} %"
-
-
-def change(now: float | None, before: float | None, unit: str = "pts") -> str:
-    """Period on period: percentage points for shares, minutes for times."""
-    if now is None or before is None:
-        return ""
-    delta = now - before
-    if unit == "pts":
-        return f"{delta * 100:+.0f} pts"
-    return f"{delta / 60:+.0f} min"
+_AFTER_SEPARATOR = re.compile(r"([;,\t|]\s*)([=+\-@])")
 
 
 def times(d: Durations) -> dict[str, str]:
@@ -67,7 +44,15 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(duration=duration, percent=percent, times=times)
+
+
+def https_only(url: Any) -> str | None:
+    """Links in the e-mail are the platforms' (we build them); anything else is dropped."""
+    text = str(url or "")
+    return text if text.startswith("https://") else None
+
+
+_env.filters.update(duration=duration, percent=percent, times=times, https_only=https_only)
 _env.globals.update(change=change)
 
 
@@ -84,14 +69,17 @@ def text(figures: Figures, brand_name: str) -> str:
 
 
 def safe_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text: one that starts like a formula gets a quote."""
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a quote, and
+    so does a formula after a separator (a spreadsheet set to split on ``;`` or tabs would
+    start a new cell there)."""
     shown = "" if value is None else str(value)
+    shown = _AFTER_SEPARATOR.sub(r"\1'\2", shown)
     return "'" + shown if shown.startswith(FORMULA_STARTS) else shown
 
 
 def csv_text(figures: Figures) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for f in figures.conversations:
         answered = figures.answered(f)

@@ -5,12 +5,13 @@ marked sent after: a retried invocation, or any tick of the next 24 hours, sends
 still owed, and nothing twice."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import Brand, BrandDirectory
+from socialcare.errors import SupportError
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded
 from socialcare.reports.email import report_email
@@ -39,32 +40,45 @@ CATCH_UP = 24  # hours: a report a failed tick owed goes with the following tick
 
 
 def due(brand: Brand, now: datetime) -> list[Period]:
-    """The reports whose send time (the brand's local hour) came in the last 24 hours; the
-    once-per-period record skips those already sent."""
+    """The reports whose send time (the brand's local hour on a local day) came in the 24
+    hours up to ``now``; the once-per-period record skips those already sent. The send time
+    is an instant of that day even when the local hour does not exist (a DST jump)."""
     settings = brand.reports
     if settings is None:
         return []
+    today = now.astimezone(brand.zone).date()
     periods: list[Period] = []
-    for back in range(CATCH_UP):
-        moment = now - timedelta(hours=back)
-        local = moment.astimezone(brand.zone)
-        if local.hour != settings.hour:
+    for day in (today - timedelta(days=1), today):
+        send_at = datetime.combine(day, time(settings.hour), brand.zone).astimezone(UTC)
+        if not now - timedelta(hours=CATCH_UP) < send_at <= now:
             continue
         if settings.daily:
-            periods.append(Period.ending_before(PeriodKind.DAY, moment, brand.zone))
-        if settings.weekly and local.weekday() == 0:
-            periods.append(Period.ending_before(PeriodKind.WEEK, moment, brand.zone))
-    return list(dict.fromkeys(periods))
+            periods.append(Period(PeriodKind.DAY, day - timedelta(days=1), brand.zone))
+        if settings.weekly and day.weekday() == 0:
+            periods.append(Period(PeriodKind.WEEK, day - timedelta(days=7), brand.zone))
+    return periods
 
 
 def send_due(deps: ReportMailDeps) -> list[str]:
+    """Every brand's due reports; one brand failing (its sender refused, say) does not keep
+    the others' from going: the failure is raised after, so the tick is retried."""
     now = deps.clock()
-    sent = []
+    sent, failed = [], []
     for brand in deps.brands.brands.values():
         for period in due(brand, now):
-            if send_report(brand, period, deps):
-                sent.append(f"{brand.id} {period.kind} {period.first_day}")
+            try:
+                if send_report(brand, period, deps):
+                    sent.append(f"{brand.id} {period.kind} {period.first_day}")
+            except SupportError as exc:
+                logger.error("report failed", extra={"brand": brand.id, "error": str(exc)})
+                failed.append(f"{brand.id} {period.kind} {period.first_day}: {exc}")
+    if failed:
+        raise ReportsFailed(f"{len(failed)} report(s) not sent ({'; '.join(failed)}); sent: {sent}")
     return sent
+
+
+class ReportsFailed(SupportError):
+    """Some reports of a tick were not sent: the invocation fails so Lambda retries."""
 
 
 def send_report(brand: Brand, period: Period, deps: ReportMailDeps) -> bool:

@@ -41,10 +41,9 @@ def build_figures(
         ConversationFacts.of(meta, deps.store.items(str(meta["id"])))
         for meta in conversations_of(brand, period, deps.store)
     ]
-    # The previous period only feeds the comparison: its conversations' own items are
-    # not needed (first response, status, topic live on the conversation).
+    # The period before, for the comparison (its clocks too: deadlines met then and now).
     previous = [
-        ConversationFacts.of(meta, [])
+        ConversationFacts.of(meta, deps.store.items(str(meta["id"])))
         for meta in conversations_of(brand, period.previous(), deps.store)
     ]
     topics = sorted({f.topic for f in facts if f.topic})

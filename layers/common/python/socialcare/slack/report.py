@@ -6,8 +6,8 @@ from datetime import datetime
 
 from socialcare.config.brands import Brand
 from socialcare.reports.figures import Figures
+from socialcare.reports.formats import change, duration, percent
 from socialcare.reports.period import Period, PeriodKind
-from socialcare.reports.render import change, duration, percent
 from socialcare.services.reports import ReportDeps, ReportStore, build_figures
 from socialcare.slack.mrkdwn import escape
 
