@@ -73,7 +73,12 @@ def build_app(
         text = report_text(brand, kind, reports, now)
         actions.slack.ephemeral(channel, str(command.get("user_id", "")), text)
 
-    app.command("/care")(ack=care_command, lazy=[care_report])
+    def asks_for_a_report(command: dict[str, Any]) -> bool:
+        return kind_of(str(command.get("text", "")).split()) is not None
+
+    # Only /care report works after the ack (a self-invocation); the rest answer at once.
+    app.command("/care", matchers=[asks_for_a_report])(ack=care_command, lazy=[care_report])
+    app.command("/care")(care_command)
 
     def agent_message(body: dict[str, Any]) -> None:
         event = SlackMessageEvent.model_validate(body.get("event") or {})

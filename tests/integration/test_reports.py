@@ -6,6 +6,7 @@ import csv
 import email
 import io
 import json
+from datetime import date
 from email.message import Message
 from typing import Any
 
@@ -210,3 +211,27 @@ def test_one_brand_failing_does_not_keep_the_others_reports_back(
     with pytest.raises(ReportsFailed, match="beta"):
         report_function.lambda_handler({}, LambdaContext(), deps=tick)
     assert [m["Subject"] for m in sent_messages()] == ["Acme Store customer care: Mon 24 Aug 2026"]
+
+
+def test_a_report_reads_by_day_through_the_index_and_never_scans(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    from socialcare.reports.period import Period, PeriodKind
+    from socialcare.services.reports import ReportDeps, build_figures
+
+    consume(backbone, queued_records(backbone, x_live, tweet("100", "@AcmeSupport order?")))
+    store = DynamoReportStore(backbone.table)
+    calls: list[tuple[str, str | None]] = []
+    store._client.meta.events.register(  # what the client sends, as botocore sees it
+        "provide-client-params.dynamodb.*",
+        lambda params, model, **_: calls.append((model.name, params.get("IndexName"))),
+    )
+    brand = load_brands(BRANDS_DIR).brands["acme"]
+    week = Period(PeriodKind.WEEK, date(2026, 8, 24), brand.zone)
+    figures = build_figures(brand, week, ReportDeps(store))
+    assert figures.headline.conversations == 1
+    assert not [c for c in calls if c[0] == "Scan"]
+    days = [c for c in calls if c == ("Query", "ByDay")]
+    assert len(days) == 16  # the week and the week before, 8 UTC days each (UTC+3)
+    assert [c for c in calls if c == ("Query", None)] == [("Query", None)]  # its items
+    assert store.read_units > 0
