@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -69,6 +70,12 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     assert desk.count("is now answered") == 2
     assert re.search(r"Support channel \(stand-in\): [1-9]\d* conversation cards", out)
     assert re.search(r"Support channel \(stand-in\): [1-9]\d* card updates", out)
+    # The busy day's report, written to files whose paths the demo prints.
+    report = out.split("The day's report for Acme Store (Mon 24 Aug 2026): ")[1]
+    assert re.match(r"44 conversations, response rate \d+ %", report)
+    paths = [Path(line.strip()) for line in report.splitlines()[1:] if line.startswith("  /")]
+    assert {p.suffix for p in paths} == {".png", ".html", ".txt", ".csv", ".eml"}
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
     assert "!!" not in out  # no step differed from what the scenario expects
 
 
