@@ -52,7 +52,7 @@ CHANNEL = "C0ACMESUPPORT"
 
 def to_the_desk(
     backbone: Backbone, desk_queue: str, slack: StandIns, classify_records: list[dict[str, Any]]
-) -> None:
+) -> list[dict[str, Any]]:
     """Classify what ingest queued (which hands it to the desk queue), then post threads."""
     brands = load_brands(BRANDS_DIR)
     store = DynamoDeskStore(backbone.table)
@@ -76,6 +76,7 @@ def to_the_desk(
             cards=store,
         )
         thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
+    return records  # what the desk queue delivered, for redelivering
 
 
 def vk_records(

@@ -7,23 +7,21 @@ from typing import Any
 
 import pytest
 
-from functions.classify_message import app as classify
 from functions.slack_thread import app as thread
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
-from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.local.standins import StandIns
-from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.secrets import SlackSecrets
 from tests.conftest import BRANDS_DIR, LambdaContext
-from tests.integration.test_classify import queued_records, record
-from tests.support.inspect import drain, of_kind
+from tests.integration.desk_support import to_the_desk
+from tests.integration.test_classify import queued_records
+from tests.support.inspect import of_kind
 
 pytestmark = pytest.mark.integration
 SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
@@ -39,26 +37,7 @@ def through_the_desk(
     backbone: Backbone, x_live: XWebhookDeps, desk: str, slack: StandIns, *tweets: Any
 ) -> list[dict[str, Any]]:
     """Ingest, classify (which hands on to the desk queue), then the thread poster."""
-    brands = load_brands(BRANDS_DIR)
-    store = DynamoConversationStore(backbone.table)
-    classify.lambda_handler(
-        {"Records": queued_records(backbone, x_live, *tweets)},
-        LambdaContext(),
-        deps=ClassifyDeps(
-            store=store,
-            brands={b.id: Knowledge.of(b) for b in brands.brands.values()},
-            desk=SqsClassifyQueue(desk, what="the Slack desk"),
-        ),
-    )
-    records = [
-        record(json.dumps(q["body"]), q["group"], f"d{i}") for i, q in enumerate(drain(desk))
-    ]
-    deps = ThreadDeps(
-        store=store, poster=SlackPoster(lambda: SECRETS, slack.slack_url), brands=brands
-    )
-    if records:  # (Lambda never invokes a queue consumer with no records)
-        thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
-    return records
+    return to_the_desk(backbone, desk, slack, queued_records(backbone, x_live, *tweets))
 
 
 def posts(slack: StandIns) -> list[dict[str, Any]]:

@@ -244,10 +244,12 @@ class DynamoDeskStore(DynamoConversationStore):
         self, reply: OutboundReply, expected: str | None, values: dict[str, Any]
     ) -> bool:
         """Set ``values`` on the reply record if its status is ``expected`` (None: anything
-        but sent); False when it is not."""
+        but sent; "": whatever it is); False when it is not."""
         names = {f"#{k}": k for k in values} | {"#status": "status"}
         condition = "#status = :expected" if expected else "#status <> :sent"
         guard = {":expected": expected} if expected else {":sent": "sent"}
+        if expected == "":
+            condition, guard = "attribute_exists(#status)", {}
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -272,19 +274,7 @@ class DynamoDeskStore(DynamoConversationStore):
         self._set_reply(reply, {what: True})
 
     def _set_reply(self, reply: OutboundReply, values: dict[str, Any]) -> None:
-        names = {f"#{k}": k for k in values}
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(
-                    {"pk": conversation_pk(reply.conversation_id), "sk": reply_sk(reply.reply_id)}
-                ),
-                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item({f":{k}": v for k, v in values.items()}),
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"updating the reply failed: {exc}") from exc
+        self._move_reply(reply, "", values)
 
     def change(
         self,

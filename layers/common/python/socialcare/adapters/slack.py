@@ -29,24 +29,15 @@ class SlackPoster:
         thread_ts: str | None = None,
     ) -> str:
         """Posts (into a thread when ``thread_ts`` is given) and returns the message's ts."""
-        token = self._secrets().bot_token.get_secret_value()
-        client = WebClient(token=token, base_url=self._base_url)
-        try:
-            response = client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                thread_ts=thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown"))
-            if error in PERMANENT:
-                raise ConfigurationError(f"Slack refused the post to {channel}: {error}") from None
-            raise StorageUnavailable(f"Slack post failed: {error}") from None
-        except SlackClientError as exc:
-            raise StorageUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
         return str(response.get("ts", ""))
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
@@ -60,15 +51,16 @@ class SlackPoster:
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         self._call("views_open", trigger_id=trigger_id, view=view)
 
-    def _call(self, method: str, **arguments: Any) -> None:
+    def _call(self, method: str, **arguments: Any) -> Any:
         token = self._secrets().bot_token.get_secret_value()
         client = WebClient(token=token, base_url=self._base_url)
         try:
-            getattr(client, method)(**arguments)
+            return getattr(client, method)(**arguments)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown"))
+            where = arguments.get("channel", "")
             if error in PERMANENT:
-                raise ConfigurationError(f"Slack refused {method}: {error}") from None
+                raise ConfigurationError(f"Slack refused {method} {where}: {error}") from None
             raise StorageUnavailable(f"Slack {method} failed: {error}") from None
         except SlackClientError as exc:
             raise StorageUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
