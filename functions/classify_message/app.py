@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -65,7 +66,7 @@ def build_deps() -> ClassifyDeps:
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: ClassifyDeps | None = None
-) -> dict[str, Any]:
+) -> PartialItemFailureResponse:
     wired = deps or build_deps()
     batch = replace(wired, store=PrefetchedStore(wired.store, prefetch(event, wired.store)))
 

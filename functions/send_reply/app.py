@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -71,7 +72,7 @@ def lambda_handler(
     event: dict[str, Any],
     context: LambdaContext,
     wired: Wiring | None = None,
-) -> dict[str, Any]:
+) -> PartialItemFailureResponse:
     wiring = wired or build()
     deps, outbox = wiring.deps, wiring.outbox
 

@@ -26,8 +26,9 @@ from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
 from socialcare.observability import logger
-from socialcare.services import desk_actions
-from socialcare.services.desk_actions import ActionDeps, ButtonPress
+from socialcare.services import desk_actions, desk_buttons
+from socialcare.services.desk_actions import ActionDeps
+from socialcare.services.desk_buttons import ButtonPress
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
 from socialcare.slack.desk import DeskDeps, brand_of, care
@@ -35,7 +36,7 @@ from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.report import kind_of, report_text
 from socialcare.slack.secrets import SlackSecrets
 
-BUTTONS = tuple(desk_actions.BUTTON_IDS)
+BUTTONS = tuple(desk_buttons.BUTTON_IDS)
 
 
 def build_app(
@@ -99,7 +100,7 @@ def build_app(
             key=key,
             trigger_id=body.get("trigger_id"),
         )
-        logger.info("button", extra={"outcome": desk_actions.press(press, actions)})
+        logger.info("button", extra={"outcome": desk_buttons.press(press, actions)})
 
     for action_id in BUTTONS:
         app.action(action_id)(ack=ack_now, lazy=[button])
@@ -159,5 +160,5 @@ def handler() -> SlackRequestHandler:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response: dict[str, Any] = handler().handle(event, context)
+    response: dict[str, Any] = handler().handle(event, context)  # type: ignore[no-untyped-call]
     return response

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -45,7 +46,7 @@ def post_once(request: dict[str, Any], deps: ThreadDeps) -> str | None:
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: ThreadDeps | None = None
-) -> dict[str, Any]:
+) -> PartialItemFailureResponse:
     once.register_lambda_context(context)
     wired = deps or build_deps()
 

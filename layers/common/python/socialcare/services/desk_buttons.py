@@ -1,0 +1,160 @@
+"""The card's buttons: send the suggested answer, edit it in a modal, assign to me, escalate
+now, move to private messages, resolve, mark as spam. Each press is one Slack action; the
+card is redrawn after it."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from socialcare.models.escalation import EscalationNotice
+from socialcare.models.reply import ReplyRoute
+from socialcare.observability import logger
+from socialcare.ports import Recorded
+from socialcare.services.desk_actions import (
+    DM_NOTICE,
+    ActionDeps,
+    _redraw,
+    reply_modal,
+    send_reply,
+    suggestion,
+)
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    action_id: str
+    conversation_id: str
+    agent: str
+    key: str  # Slack's identity of this press: message ts, action ts, user
+    trigger_id: str | None = None
+
+
+def press(button: ButtonPress, deps: ActionDeps) -> str:
+    conversation = deps.store.conversation(button.conversation_id)
+    if conversation is None:
+        logger.warning("a button for an unknown conversation")
+        return "ignored"
+    handler = _BUTTONS.get(button.action_id)
+    if handler is None:
+        logger.info("unhandled action", extra={"action_id": button.action_id})
+        return "ignored"
+    outcome = handler(conversation, button, deps)
+    _redraw(button.conversation_id, deps)
+    return outcome
+
+
+def _send_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    text = suggestion(button.conversation_id, deps)
+    if text is None:
+        return _tell(conversation, button, deps, "There is no suggested answer to send.")
+    return send_reply(
+        conversation, text, f"slack-action:{button.key}", button.agent, deps, from_suggestion=True
+    )
+
+
+def _edit_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    if button.trigger_id is None:
+        return "ignored"
+    deps.slack.open_modal(
+        button.trigger_id,
+        reply_modal(button.conversation_id, suggestion(button.conversation_id, deps) or ""),
+    )
+    return "modal"
+
+
+def _assign(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    deps.store.change(button.conversation_id, {"assignee": button.agent})
+    return "assigned"
+
+
+def _escalate(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    if deps.escalations is None:
+        return _tell(conversation, button, deps, "Escalation is not configured.")
+    # Once per button press, whatever retries the press: a record first, then the notice.
+    pk, sk = f"CONV#{button.conversation_id}", f"REQUESTED#{button.key}"
+    recorded = deps.store.record_once(
+        {"pk": pk, "sk": sk, "type": "escalation_request", "agent": button.agent}, notify=True
+    )
+    if recorded is Recorded.DONE:
+        return "already"
+    deps.escalations.publish(
+        EscalationNotice.about(
+            conversation,
+            kind="requested",
+            brand_id=str(conversation["brand_id"]),
+            tier=1,
+            reason=f"asked by Slack user {button.agent}",
+        )
+    )
+    thread = conversation.get("slack_thread") or {}
+    if thread:
+        text = f":sos: <@{button.agent}> asked the managers for help."
+        deps.slack.post(str(thread["channel"]), text, _section(text), str(thread["ts"]))
+    deps.store.mark_sent(pk, sk)
+    return "escalated"
+
+
+def _move_to_dm(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    """Tell the customer publicly that we continue in private, then continue there."""
+    if conversation.get("channel_type") != "public" or conversation.get("reply_route") == "private":
+        return _tell(conversation, button, deps, "This conversation is private already.")
+    language = str(conversation.get("language") or "en")
+    notice = DM_NOTICE.get(language, DM_NOTICE["en"])
+    outcome = send_reply(
+        conversation,
+        notice,
+        f"slack-action:{button.key}",
+        button.agent,
+        deps,
+        route=ReplyRoute.PUBLIC,
+    )
+    if outcome not in ("queued", "requeued", "already"):
+        return f"moved:{outcome}"  # the public notice could not go: the agent was told why
+    deps.store.change(button.conversation_id, {"reply_route": "private"})
+    _tell(
+        conversation,
+        button,
+        deps,
+        "From now on, what you write in this thread goes to the customer by private message.",
+    )
+    return f"moved:{outcome}"
+
+
+def _resolve(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    done = deps.store.resolve(button.conversation_id, button.agent, deps.clock())
+    return "resolved" if done is not None else "ignored"
+
+
+def _spam(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    now = deps.clock().isoformat()
+    done = deps.store.change(
+        button.conversation_id,
+        {"status": "spam", "marked_spam_by": button.agent, "updated_at": now},
+        remove=("queue_pk",),
+        unless_status=("spam",),
+    )
+    return "spam" if done is not None else "ignored"
+
+
+_BUTTONS = {
+    "send_suggestion": _send_suggestion,
+    "edit_suggestion": _edit_suggestion,
+    "assign_me": _assign,
+    "escalate_now": _escalate,
+    "move_to_dm": _move_to_dm,
+    "resolve": _resolve,
+    "mark_spam": _spam,
+}
+
+BUTTON_IDS = frozenset(_BUTTONS)
+
+
+def _tell(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps, text: str) -> str:
+    thread = conversation.get("slack_thread") or {}
+    deps.slack.ephemeral(
+        str(thread.get("channel", "")), button.agent, text, str(thread.get("ts", "")) or None
+    )
+    return "told"
+
+
+def _section(text: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
