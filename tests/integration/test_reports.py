@@ -235,3 +235,18 @@ def test_a_report_reads_by_day_through_the_index_and_never_scans(
     assert len(days) == 16  # the week and the week before, 8 UTC days each (UTC+3)
     assert [c for c in calls if c == ("Query", None)] == [("Query", None)]  # its items
     assert store.read_units > 0
+
+
+def test_a_weekly_report_asked_for_without_a_date_is_the_last_whole_week(
+    backbone: Backbone, verified: None
+) -> None:
+    from datetime import UTC, datetime
+
+    wired = deps(backbone)
+    thursday = ReportMailDeps(
+        wired.store, wired.mailer, wired.brands, clock=lambda: datetime(2026, 9, 3, 9, tzinfo=UTC)
+    )
+    result = report_function.lambda_handler(
+        {"brand": "acme", "period": "week"}, LambdaContext(), deps=thursday
+    )
+    assert result["sent"] == ["week 24 Aug - 30 Aug 2026"]

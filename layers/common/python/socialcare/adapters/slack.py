@@ -58,9 +58,9 @@ class SlackPoster:
             return getattr(client, method)(**arguments)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown"))
-            where = arguments.get("channel", "")
+            where = f" in {arguments['channel']}" if arguments.get("channel") else ""
             if error in PERMANENT:
-                raise ConfigurationError(f"Slack refused {method} {where}: {error}") from None
+                raise ConfigurationError(f"Slack refused {method}{where}: {error}") from None
             raise StorageUnavailable(f"Slack {method} failed: {error}") from None
         except SlackClientError as exc:
             raise StorageUnavailable(f"Slack unreachable: {type(exc).__name__}") from None

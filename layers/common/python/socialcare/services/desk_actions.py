@@ -1,6 +1,7 @@
-"""What agents do at the desk: write in a conversation's thread (sent to the customer, or
-kept internal with ``note:``) and press the card's buttons. Every reply passes the guards,
-is recorded under the id of the Slack event or action that asked for it, then queued in the
+"""What agents write at the desk: a message in a conversation's thread (sent to the customer,
+or kept internal with ``note:``) or a reply from the modal (the buttons are in
+``desk_buttons``, and send through ``send_reply`` here). Every reply passes the guards, is
+recorded under the id of the Slack event or action that asked for it, then queued in the
 outbox; a retried Slack request finds its record and queues nothing new."""
 
 import json
@@ -187,7 +188,7 @@ def suggestion(conversation_id: str, deps: ActionDeps) -> str | None:
     return None
 
 
-def _redraw(conversation_id: str, deps: ActionDeps) -> None:
+def redraw(conversation_id: str, deps: ActionDeps) -> None:
     """The card follows the action; a failed redraw must not make Slack's retry (or Lambda's)
     repeat the action itself."""
     try:
@@ -247,5 +248,5 @@ def send_modal(conversation_id: str, text: str, view_key: str, agent: str, deps:
         from_suggestion=bool(found),  # the agent started from the answer base's text
         quiet=True,  # the modal stayed open with the refusal under the text
     )
-    _redraw(conversation_id, deps)
+    redraw(conversation_id, deps)
     return outcome

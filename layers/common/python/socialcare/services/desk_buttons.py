@@ -12,7 +12,7 @@ from socialcare.ports import Recorded
 from socialcare.services.desk_actions import (
     DM_NOTICE,
     ActionDeps,
-    _redraw,
+    redraw,
     reply_modal,
     send_reply,
     suggestion,
@@ -38,7 +38,7 @@ def press(button: ButtonPress, deps: ActionDeps) -> str:
         logger.info("unhandled action", extra={"action_id": button.action_id})
         return "ignored"
     outcome = handler(conversation, button, deps)
-    _redraw(button.conversation_id, deps)
+    redraw(button.conversation_id, deps)
     return outcome
 
 

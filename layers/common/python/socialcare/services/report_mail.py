@@ -69,8 +69,8 @@ def send_due(deps: ReportMailDeps) -> list[str]:
             try:
                 if send_report(brand, period, deps):
                     sent.append(f"{brand.id} {period.kind} {period.first_day}")
-            except SupportError as exc:
-                logger.error("report failed", extra={"brand": brand.id, "error": str(exc)})
+            except Exception as exc:
+                logger.exception("report failed", extra={"brand": brand.id})
                 failed.append(f"{brand.id} {period.kind} {period.first_day}: {exc}")
     if failed:
         raise ReportsFailed(f"{len(failed)} report(s) not sent ({'; '.join(failed)}); sent: {sent}")
