@@ -4,7 +4,6 @@ demand (the date: any day of the period, local). A failure fails the invocation:
 retries it twice, then the event waits in the dead-letter queue; what went is never resent."""
 
 import datetime as dt
-from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -54,9 +53,7 @@ def lambda_handler(
     if request.date is None:  # the last whole day or week
         period = Period.ending_before(request.period, wired.clock(), brand.zone)
     else:
-        day = request.date
-        first = day if request.period is PeriodKind.DAY else day - timedelta(days=day.weekday())
-        period = Period(request.period, first, brand.zone)
+        period = Period.containing(request.period, request.date, brand.zone)
     if period.end > wired.clock():
         # An unfinished period would be recorded as sent and its real report skipped.
         raise ConfigurationError(f"{period.label} has not ended yet: ask once it has")

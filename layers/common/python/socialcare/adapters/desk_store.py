@@ -244,37 +244,18 @@ class DynamoDeskStore(DynamoConversationStore):
         self, reply: OutboundReply, expected: str | None, values: dict[str, Any]
     ) -> bool:
         """Set ``values`` on the reply record if its status is ``expected`` (None: anything
-        but sent; "": whatever it is); False when it is not."""
-        names = {f"#{k}": k for k in values} | {"#status": "status"}
+        but sent); False when it is not."""
+        guard = {"expected": expected} if expected else {"sent": "sent"}
         condition = "#status = :expected" if expected else "#status <> :sent"
-        guard = {":expected": expected} if expected else {":sent": "sent"}
-        if expected == "":
-            condition, guard = "attribute_exists(#status)", {}
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(
-                    {"pk": conversation_pk(reply.conversation_id), "sk": reply_sk(reply.reply_id)}
-                ),
-                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
-                ConditionExpression=f"attribute_exists(pk) AND {condition}",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item({f":{k}": v for k, v in values.items()} | guard),
-            )
-        except ClientError as exc:
-            if _condition_failed(exc):
-                return False
-            raise StorageUnavailable(f"updating the reply failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"updating the reply failed: {exc}") from exc
-        return True
+        return self._update_if(self._reply_key(reply), values, condition, guard) is not None
 
     def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
         """The thread has shown the reply's outcome (``what``: which notice)."""
-        self._set_reply(reply, {what: True})
+        self._update_if(self._reply_key(reply), {what: True}, "attribute_exists(#status)")
 
-    def _set_reply(self, reply: OutboundReply, values: dict[str, Any]) -> None:
-        self._move_reply(reply, "", values)
+    @staticmethod
+    def _reply_key(reply: OutboundReply) -> dict[str, str]:
+        return {"pk": conversation_pk(reply.conversation_id), "sk": reply_sk(reply.reply_id)}
 
     def change(
         self,
@@ -286,32 +267,48 @@ class DynamoDeskStore(DynamoConversationStore):
     ) -> dict[str, Any] | None:
         """Set ``values`` on the conversation (None: it has a status in ``unless_status``
         or does not exist); returns the conversation as it is now."""
-        names = {f"#{k}": k for k in values} | ({"#status": "status"} if unless_status else {})
+        unless = {f"not{i}": s for i, s in enumerate(unless_status)}
+        condition = f"NOT #status IN ({', '.join(':' + k for k in unless)})" if unless else ""
+        key = {"pk": conversation_pk(conversation_id), "sk": "META"}
+        return self._update_if(key, values, condition, unless, remove)
+
+    def _update_if(
+        self,
+        key: dict[str, str],
+        values: dict[str, Any],
+        condition: str = "",
+        guard: dict[str, Any] | None = None,
+        remove: tuple[str, ...] = (),
+    ) -> dict[str, Any] | None:
+        """SET ``values`` (and REMOVE ``remove``) on an existing item if ``condition`` holds
+        (``#status`` and the ``guard`` values may appear in it); the item as it is now, or
+        None when it does not exist or the condition failed."""
         expression = "SET " + ", ".join(f"#{k} = :{k}" for k in values)
         if remove:
             expression += " REMOVE " + ", ".join(remove)
-        condition = "attribute_exists(pk)"
-        unless = {f":not{i}": s for i, s in enumerate(unless_status)}
-        if unless:
-            condition += f" AND NOT #status IN ({', '.join(unless)})"
+        names = {f"#{k}": k for k in values}
+        if "#status" in condition:
+            names["#status"] = "status"
         try:
             found = self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                Key=_to_item(key),
                 UpdateExpression=expression,
-                ConditionExpression=condition,
+                ConditionExpression=f"attribute_exists(pk) AND {condition}"
+                if condition
+                else "attribute_exists(pk)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=_to_item(
-                    {f":{k}": v for k, v in values.items()} | unless
+                    {f":{k}": v for k, v in (values | (guard or {})).items()}
                 ),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
             if _condition_failed(exc):
                 return None
-            raise StorageUnavailable(f"changing the conversation failed: {exc}") from exc
+            raise StorageUnavailable(f"updating {key['sk']} failed: {exc}") from exc
         except BotoCoreError as exc:
-            raise StorageUnavailable(f"changing the conversation failed: {exc}") from exc
+            raise StorageUnavailable(f"updating {key['sk']} failed: {exc}") from exc
         return _from_item(found["Attributes"])
 
     def resolve(self, conversation_id: str, agent: str, at: datetime) -> dict[str, Any] | None:

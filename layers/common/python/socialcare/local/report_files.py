@@ -14,18 +14,13 @@ from socialcare.reports.period import Period, PeriodKind
 from socialcare.services.reports import ReportDeps, build_figures
 
 
-def period_of(brand: Brand, kind: PeriodKind, day: date) -> Period:
-    first = day if kind is PeriodKind.DAY else date.fromordinal(day.toordinal() - day.weekday())
-    return Period(kind, first, brand.zone)
-
-
 def write_report(
     table: str, brand: Brand, kind: PeriodKind, day: date, out: Path
 ) -> tuple[Figures, list[Path], float]:
     """The files written, and the DynamoDB read units the report consumed."""
     store = DynamoReportStore(table)
     figures = build_figures(
-        brand, period_of(brand, kind, day), ReportDeps(store), as_of=datetime.now(UTC)
+        brand, Period.containing(kind, day, brand.zone), ReportDeps(store), as_of=datetime.now(UTC)
     )
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{brand.id}-{kind}-{figures.period.first_day}"

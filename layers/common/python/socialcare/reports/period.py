@@ -51,13 +51,15 @@ class Period:
         return f"week {self.first_day:%d %b} - {last:%d %b %Y}"
 
     @classmethod
+    def containing(cls, kind: PeriodKind, day: date, zone: ZoneInfo) -> "Period":
+        """The day itself, or the Monday-to-Sunday week it falls in."""
+        first = day if kind is PeriodKind.DAY else day - timedelta(days=day.weekday())
+        return cls(kind, first, zone)
+
+    @classmethod
     def ending_before(cls, kind: PeriodKind, moment: datetime, zone: ZoneInfo) -> "Period":
         """The last whole day (or Monday-to-Sunday week) before ``moment``, locally."""
-        today = moment.astimezone(zone).date()
-        if kind is PeriodKind.DAY:
-            return cls(kind, today - timedelta(days=1), zone)
-        this_monday = today - timedelta(days=today.weekday())
-        return cls(kind, this_monday - timedelta(days=7), zone)
+        return cls.containing(kind, moment.astimezone(zone).date(), zone).previous()
 
     def holds(self, moment: datetime) -> bool:
         return self.start <= moment < self.end

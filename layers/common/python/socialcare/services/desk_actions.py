@@ -178,11 +178,8 @@ def _route(conversation: dict[str, Any]) -> ReplyRoute:
 
 def suggestion(conversation_id: str, deps: ActionDeps) -> str | None:
     """The answer base's suggestion for the customer's latest message (else the first)."""
-    for message in (
-        deps.store.latest_inbound(conversation_id),
-        deps.store.first_inbound(conversation_id),
-    ):
-        found = ((message or {}).get("classification") or {}).get("suggestion")
+    for read in (deps.store.latest_inbound, deps.store.first_inbound):  # the first only if needed
+        found = ((read(conversation_id) or {}).get("classification") or {}).get("suggestion")
         if found:
             return str(found["text"])
     return None
