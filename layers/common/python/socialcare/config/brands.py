@@ -42,15 +42,40 @@ class Accounts(BaseModel):
 
 
 ChannelId = Annotated[str, Field(pattern=r"^[CG][A-Z0-9]{6,20}$")]
+TeamId = Annotated[str, Field(pattern=r"^T[A-Z0-9]{6,20}$")]
+EnterpriseId = Annotated[str, Field(pattern=r"^E[A-Z0-9]{6,20}$")]
+UserId = Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{6,20}$")]
+UserGroupId = Annotated[str, Field(pattern=r"^S[A-Z0-9]{6,20}$")]
 
 
 class SlackChannels(BaseModel):
-    """Where the brand's desk lives in Slack (channel ids, not names: names change)."""
+    """Where the brand's desk lives in Slack, and who may act there (ids, not names: names
+    change and can be chosen by anyone).
+
+    Every Slack request is accepted only from the brand's workspace (``team``, and its
+    Enterprise Grid organisation when ``enterprise`` is set), in the brand's channels, from
+    a member of that workspace (external users of shared channels are refused) and, when
+    ``agents_group`` is set, from a member of that user group. Manager-only commands (erasing a
+    customer) also need the user in ``managers`` or in ``managers_group``.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    team: TeamId = Field(description="the Slack workspace (team) id the desk belongs to")
+    enterprise: EnterpriseId | None = Field(
+        default=None, description="the Enterprise Grid organisation id, when there is one"
+    )
     channel: ChannelId | None = Field(default=None, description="the support channel")
     managers_channel: ChannelId | None = Field(default=None, description="escalations")
+    agents_group: UserGroupId | None = Field(
+        default=None, description="only members of this user group may act at the desk"
+    )
+    managers: tuple[UserId, ...] = Field(
+        default=(), description="user ids allowed manager-only commands (/care forget)"
+    )
+    managers_group: UserGroupId | None = Field(
+        default=None, description="a user group whose members are managers too"
+    )
 
 
 class ReportSettings(BaseModel):
@@ -88,6 +113,12 @@ class Brand(BaseModel):
     accounts: Accounts
     slack: SlackChannels | None = None
     reports: ReportSettings | None = None
+    retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="days a closed conversation (resolved or spam) is kept, then it expires",
+    )
     rules: BrandRules = Field(default_factory=BrandRules, exclude=True)  # from rules.yaml
     answers: AnswerBase = Field(default_factory=AnswerBase, exclude=True)  # from answers.yaml
     policies: BrandPolicies = Field(default_factory=BrandPolicies, exclude=True)  # policies.yaml
