@@ -4,10 +4,10 @@ Own messages (tests/data/labelled/messages_<lang>[_<kind>].tsv, written for soci
 split once and for all by a hash of their text: one in five is held out for evaluation and
 never trains a model, so the split does not move when lines are added or reordered.
 
-Public sets read from ``../shared/data`` at training time (not committed): Bitext customer
-support (CDLA-Sharing-1.0; models trained on it are "Results" without obligations) and CEDR
-(Apache-2.0). The evaluation-only sets (airline tweets, SentiRuEval-2016, RuSentiment) are
-read by bench/classify.py alone.
+Public sets read at training time from the data folder beside the checkout (``shared/data``;
+never committed): Bitext customer support (CDLA-Sharing-1.0; models trained on it are
+"Results" without obligations) and CEDR (Apache-2.0). The evaluation-only sets (airline
+tweets, SentiRuEval-2016, RuSentiment) are read by bench/classify.py alone.
 """
 
 import csv

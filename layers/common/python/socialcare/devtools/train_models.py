@@ -9,7 +9,8 @@ thread with a fixed seed so a run is reproducible, quantises, and writes the mod
 models.json: checksums, labels, what each was trained on and how, and a fingerprint of the
 feature code and lexicon the models expect.
 
-Run: .venv-train/bin/python -m socialcare.devtools.train_models [--shared ../shared/data]
+Run: .venv-train/bin/python -m socialcare.devtools.train_models [--shared DATA_DIR]
+(the data folder defaults to shared/data beside the checkout)
 """
 
 import argparse
