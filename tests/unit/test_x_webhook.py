@@ -6,16 +6,19 @@ import hmac
 import io
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from functions.ingest_x import app as ingest_x
 from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
+from socialcare.devtools.apigw import http_event, x_delivery
 from socialcare.devtools.samples import JANE as JANE_USER
 from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ChannelType, MessageKind
+from socialcare.platforms.x import signature
+from socialcare.platforms.x.signature import SIGNATURE_HEADER
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import FakeQueue, FakeStore, x_deps
@@ -50,6 +53,60 @@ def test_crc_without_a_token_is_a_400_that_says_so() -> None:
     response = call(load_event("x_crc_missing_token"), x_deps())
     assert response["statusCode"] == 400
     assert "crc_token" in json.loads(response["body"])["message"]
+
+
+def crc(token: str, deps: XWebhookDeps) -> dict[str, Any]:
+    return call(http_event("GET", "/webhooks/x", query=urlencode({"crc_token": token})), deps)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "challenge_string",  # the docs' test vector, the shortest X token we know of
+        "9b4507b3-9040-4669-9ca3-6b94edb50553",  # a UUID, as in X's examples
+        "Mjc3ZjE2ZDItOTIyNi00ZTYzLWE5NzAtMzk0ZDg4NWU0Mjk1",  # base64
+        "a" * 128,
+    ],
+)
+def test_crc_tokens_shaped_like_xs_are_answered(token: str) -> None:
+    response = crc(token, x_deps())
+    assert response["statusCode"] == 200
+    expected = signature.crc_response_token(local.X_CONSUMER_SECRET, token)
+    assert json.loads(response["body"]) == {"response_token": expected}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "short",
+        "a" * 129,
+        "x" * 60_000,
+        "challenge string!",
+        "challenge_string\n",
+        '{"for_user_id":"1"}',
+    ],
+)
+def test_a_crc_token_not_shaped_like_xs_is_400_and_never_signed(token: str) -> None:
+    response = crc(token, x_deps())
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 400
+    assert body["error"] == "malformed_payload" and "crc_token" in body["message"]
+    assert "response_token" not in body
+
+
+def test_a_delivery_body_sent_as_a_crc_token_cannot_be_used_to_forge_a_message() -> None:
+    """The CRC answer is the HMAC of the token under the key that signs deliveries: were any
+    token answered, a JSON body sent as the token would come back with its valid signature."""
+    deps = x_deps()
+    event = load_event("x_crc_forged_body")
+    forged = event["queryStringParameters"]["crc_token"].encode()
+    answer = call(event, deps)
+    assert answer["statusCode"] == 400
+    stolen = json.loads(answer["body"]).get("response_token")
+    headers = {"content-type": "application/json"} | ({SIGNATURE_HEADER: stolen} if stolen else {})
+    response = call(http_event("POST", "/webhooks/x", forged, headers), deps)
+    assert response["statusCode"] == 401
+    assert store_of(deps).all_messages == [] and queue_of(deps).sent == []
 
 
 def test_a_mention_becomes_a_stored_public_conversation_and_is_queued() -> None:
