@@ -1,5 +1,6 @@
 """POST /webhooks/vk through the real handler and resolver, with in-memory ports."""
 
+import io
 import json
 from typing import Any
 
@@ -37,9 +38,15 @@ def test_confirmation_is_answered_with_the_communitys_string_as_plain_text() -> 
     assert response["headers"]["Content-Type"] == "text/plain"
 
 
-def test_confirmation_with_a_wrong_secret_is_refused() -> None:
-    event = vk_delivery({"type": "confirmation", "group_id": local.VK_GROUP_ID, "secret": "nope"})
-    assert call(event, vk_deps())["statusCode"] == 403
+@pytest.mark.parametrize("secret", ["nope", None])
+def test_confirmation_with_a_wrong_or_missing_secret_is_refused(secret: str | None) -> None:
+    """VK sends the secret with the confirmation request too, once one is set (VK's PHP SDK
+    hands it to ``confirmation($group_id, $secret)``): without it, anybody could read the
+    confirmation string of any community we serve."""
+    request = {"type": "confirmation", "group_id": local.VK_GROUP_ID}
+    response = call(vk_delivery(request | ({"secret": secret} if secret else {})), vk_deps())
+    assert response["statusCode"] == 403
+    assert local.VK_CONFIRMATION not in response["body"]
 
 
 def test_a_private_message_is_stored_queued_and_answered_exactly_ok() -> None:
@@ -104,6 +111,19 @@ def test_a_wrong_secret_or_unknown_community_is_403_and_nothing_is_stored(event:
     assert response["statusCode"] == 403
     assert json.loads(response["body"])["error"] == "forbidden"
     assert store_of(deps).all_messages == []
+
+
+def test_an_unknown_community_and_a_wrong_secret_get_the_same_answer(
+    captured_logs: io.StringIO,
+) -> None:
+    """The answer must not tell a prober which community ids are served here; the log does."""
+    deps = vk_deps()
+    unknown = call(load_event("vk_unknown_group"), deps)
+    wrong = call(load_event("vk_bad_secret"), deps)
+    assert (unknown["statusCode"], unknown["body"]) == (wrong["statusCode"], wrong["body"])
+    reasons = [json.loads(line).get("reason") for line in captured_logs.getvalue().splitlines()]
+    assert "community 999 is not served here" in reasons
+    assert f"wrong secret for community {local.VK_GROUP_ID}" in reasons
 
 
 def test_malformed_json_is_400() -> None:

@@ -226,7 +226,9 @@ def vk_events() -> dict[str, dict[str, Any]]:
         "thread": {"count": 0},
     }
     return {
-        "vk_confirmation": vk_delivery({"type": "confirmation", "group_id": GROUP}),
+        "vk_confirmation": vk_delivery(
+            {"type": "confirmation", "group_id": GROUP, "secret": local.VK_SECRET}
+        ),
         "vk_message_new": vk_delivery(message),
         "vk_message_new_retry": vk_delivery(message, retry=1),
         "vk_message_new_base64": vk_delivery(message, base64_body=True),
