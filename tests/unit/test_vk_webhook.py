@@ -2,6 +2,7 @@
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -187,3 +188,35 @@ def test_json_nested_too_deeply_is_400_not_a_crash(body: bytes) -> None:
     assert response["statusCode"] == 400
     assert "nested too deeply" in json.loads(response["body"])["message"]
     assert store_of(deps).all_messages == []
+
+
+RECEIVED = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        0,  # 1970: every clock would breach at once
+        int(datetime(2006, 10, 9, tzinfo=UTC).timestamp()),  # before VK existed
+        int((RECEIVED + timedelta(minutes=6)).timestamp()),  # a clock running ahead
+        10**11,  # the year 5138: no clock would ever run
+    ],
+)
+def test_a_message_with_an_implausible_date_is_stored_at_the_receipt_time(
+    date: int, captured_logs: io.StringIO
+) -> None:
+    deps = vk_deps(clock=lambda: RECEIVED)
+    event = vk("message_new", vk_message("Здравствуйте", date=date), "e-date")
+    assert call(vk_delivery(event), deps)["body"] == "ok"
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (RECEIVED, str(date))
+    assert "platform date is not plausible" in captured_logs.getvalue()
+
+
+def test_a_message_dated_a_few_minutes_ahead_keeps_its_date() -> None:
+    deps = vk_deps(clock=lambda: RECEIVED)
+    sent = RECEIVED + timedelta(minutes=4)
+    event = vk("message_new", vk_message("Здравствуйте", date=int(sent.timestamp())), "e-ahead")
+    assert call(vk_delivery(event), deps)["body"] == "ok"
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (sent, None)

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from functions.ingest_x import app as ingest_x
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event, x_delivery
 from socialcare.devtools.samples import JANE as JANE_USER
-from socialcare.devtools.samples import tweet, x_tweets
+from socialcare.devtools.samples import tweet, x_dm, x_tweets
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ChannelType, MessageKind
 from socialcare.platforms.x import signature
@@ -204,7 +205,8 @@ def test_a_payload_that_fails_validation_names_the_fields() -> None:
 
 def test_a_delivery_whose_events_are_all_invalid_names_each_field() -> None:
     payload = x_tweets(
-        {"id_str": "abc", "user": {"id_str": "1"}}, tweet("5", "@AcmeSupport hi", millis=10**14)
+        {"id_str": "abc", "user": {"id_str": "1"}},
+        tweet("5", "@AcmeSupport hi", timestamp_ms=None, created_at="yesterday"),
     )
     response = call(x_delivery(payload, local.X_CONSUMER_SECRET), x_deps())
     fields = {p["field"] for p in json.loads(response["body"])["problems"]}
@@ -216,7 +218,7 @@ def test_one_bad_event_does_not_lose_the_good_one_in_the_same_delivery(
     captured_logs: io.StringIO,
 ) -> None:
     deps = x_deps()
-    bad = tweet("7", "@AcmeSupport from the future", millis=99_999_999_999_999)
+    bad = tweet("7", "@AcmeSupport when?", timestamp_ms=None, created_at="yesterday")
     payload = x_tweets(tweet("6", "@AcmeSupport my order is late"), bad)
     assert call(x_delivery(payload, local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
     assert [m.platform_message_id for m in store_of(deps).all_messages] == ["6"]
@@ -239,29 +241,62 @@ def test_a_revoked_subscription_is_logged_as_an_error(captured_logs: io.StringIO
     )
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"created_at": "Fri Dec 31 23:59:59 -1400 9999", "timestamp_ms": None},
-        {"user": {**JANE_USER, "followers_count": 10**40 + 1}},
-        {"timestamp_ms": "0"},
-    ],
-)
-def test_implausible_numbers_and_times_are_400_not_a_storage_crash(
-    change: dict[str, object],
-) -> None:
-    event = {k: v for k, v in (tweet("8", "@AcmeSupport hi") | change).items() if v is not None}
+def test_implausible_numbers_are_400_not_a_storage_crash() -> None:
+    event = tweet("8", "@AcmeSupport hi", user={**JANE_USER, "followers_count": 10**40 + 1})
     response = call(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), x_deps())
     assert response["statusCode"] == 400
 
 
-def test_a_dm_with_an_implausible_timestamp_is_400() -> None:
-    from socialcare.devtools.samples import x_dm
+RECEIVED = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
 
-    response = call(
-        x_delivery(x_dm("9", "hi", millis=999_999_999_999_999), local.X_CONSUMER_SECRET), x_deps()
-    )
-    assert response["statusCode"] == 400
+
+def millis(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+@pytest.mark.parametrize(
+    "time",
+    [
+        {"timestamp_ms": "0"},  # 1970: every clock would breach at once
+        {"timestamp_ms": "99999999999999"},  # the year 5138: no clock would ever run
+        {"timestamp_ms": millis(RECEIVED + timedelta(minutes=6))},
+        {"timestamp_ms": "999999999999999"},  # past the year 9999
+        {"timestamp_ms": None, "created_at": "Fri Dec 31 23:59:59 -1400 9999"},
+        {"timestamp_ms": None, "created_at": "Mon Jan 01 00:00:00 +0000 2001"},
+    ],
+)
+def test_a_tweet_with_an_implausible_date_is_stored_at_the_receipt_time(
+    time: dict[str, str | None], captured_logs: io.StringIO
+) -> None:
+    deps = x_deps(clock=lambda: RECEIVED)
+    event = {k: v for k, v in (tweet("8", "@AcmeSupport hi") | time).items() if v is not None}
+    assert call(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
+    [message] = store_of(deps).all_messages
+    assert message.sent_at == RECEIVED
+    assert message.platform_sent_at == (time["timestamp_ms"] or time["created_at"])
+    [warning] = [
+        json.loads(line)
+        for line in captured_logs.getvalue().splitlines()
+        if '"WARNING"' in line and "not plausible" in line
+    ]
+    assert warning["platform_sent_at"] == message.platform_sent_at
+
+
+def test_a_dm_with_an_implausible_date_is_stored_at_the_receipt_time() -> None:
+    deps = x_deps(clock=lambda: RECEIVED)
+    delivery = x_delivery(x_dm("9", "hi", millis=999_999_999_999_999), local.X_CONSUMER_SECRET)
+    assert call(delivery, deps)["statusCode"] == 200
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (RECEIVED, "999999999999999")
+
+
+@pytest.mark.parametrize("sent", [RECEIVED - timedelta(days=90), RECEIVED + timedelta(minutes=4)])
+def test_a_plausible_date_is_kept_even_a_few_minutes_ahead(sent: datetime) -> None:
+    deps = x_deps(clock=lambda: RECEIVED)
+    event = tweet("8", "@AcmeSupport hi", millis=int(millis(sent)))
+    assert call(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (sent, None)
 
 
 def test_a_body_over_the_limit_is_413_and_nothing_is_stored() -> None:

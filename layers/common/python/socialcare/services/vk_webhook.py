@@ -4,6 +4,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from socialcare.clock import Clock, utc_now
 from socialcare.config import Brand, BrandDirectory
 from socialcare.errors import ForbiddenSender, MalformedPayload
 from socialcare.models import Platform
@@ -24,6 +25,7 @@ class VkWebhookDeps:
     brands: BrandDirectory
     secrets: Callable[[], VkSecrets]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    clock: Clock = utc_now  # the receipt time, for a message whose platform date is implausible
 
 
 def _same(given: str, expected: str) -> bool:
@@ -73,7 +75,7 @@ def receive(raw: bytes, deps: VkWebhookDeps) -> str:
             "Callback API settings"
         )
     obj = validate(model, envelope.object, f"VK {envelope.type} object")
-    message = normalise(envelope, obj, brand)
+    message = normalise(envelope, obj, brand, received_at=deps.clock())
     if message is None:
         logger.info("event not ingested", extra={"reason": "written by a community (ours)"})
         return OK

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from socialcare.clock import Clock, utc_now
 from socialcare.config import BrandDirectory
 from socialcare.errors import MalformedPayload
 from socialcare.models import Platform
@@ -21,6 +22,7 @@ class XWebhookDeps:
     brands: BrandDirectory
     secrets: Callable[[], XSecrets]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    clock: Clock = utc_now  # the receipt time, for a message whose platform date is implausible
 
 
 def answer_crc(crc_token: str | None, deps: XWebhookDeps) -> dict[str, str]:
@@ -53,7 +55,7 @@ def receive(raw: bytes, signed: str | None, deps: XWebhookDeps) -> IngestReport:
         # Some events are fine: store them, say loudly what was skipped (X never resends it).
         logger.error("invalid X events skipped", extra={"problems": events.problems})
         metrics.add_metric(name="InvalidEventSkipped", unit=MetricUnit.Count, value=1)
-    found = normalise(payload, events, brand)
+    found = normalise(payload, events, brand, received_at=deps.clock())
     for reason in found.skipped:
         logger.info("event not ingested", extra={"reason": reason})
     for own, parent in found.own_replies:
