@@ -56,8 +56,11 @@ def receive(raw: bytes, signed: str | None, deps: XWebhookDeps) -> IngestReport:
         logger.error("invalid X events skipped", extra={"problems": events.problems})
         metrics.add_metric(name="InvalidEventSkipped", unit=MetricUnit.Count, value=1)
     found = normalise(payload, events, brand, received_at=deps.clock())
-    for reason in found.skipped:
-        logger.info("event not ingested", extra={"reason": reason})
+    for skipped in found.skipped:
+        logger.info(
+            "event not ingested",
+            extra={"reason": skipped.reason, "message_ref": skipped.message_ref},
+        )
     for own, parent in found.own_replies:
         account = payload.for_user_id
         deps.ingest.store.link(f"x#{account}#{own}", f"x#{account}#{parent}")

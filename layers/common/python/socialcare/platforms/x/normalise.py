@@ -14,10 +14,19 @@ from socialcare.platforms.dates import dated
 from socialcare.platforms.x.payloads import XDirectMessage, XEvents, XTweet, XWebhook
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """Why an event was not a message. The reason names no id (it is logged as it is);
+    ``message_ref`` is logged under a pseudonym."""
+
+    reason: str
+    message_ref: str | None = None
+
+
 @dataclass
 class Normalised:
     messages: list[InboundMessage] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # why each event was not a message
+    skipped: list[Skipped] = field(default_factory=list)
     # (our tweet, the tweet it answers): an answer posted on x.com joins that thread, so
     # the customer's reply to it finds its conversation.
     own_replies: list[tuple[str, str]] = field(default_factory=list)
@@ -92,22 +101,26 @@ def normalise(
 ) -> Normalised:
     account = payload.for_user_id
     result = Normalised()
+
+    def skip(reason: str, platform_id: str) -> None:
+        result.skipped.append(Skipped(reason, f"{Platform.X}#{account}#{platform_id}"))
+
     for tweet in events.tweets:
         if tweet.user.id_str == account:
-            result.skipped.append(f"tweet {tweet.id_str}: our own tweet")
+            skip("tweet: our own tweet", tweet.id_str)
             if tweet.in_reply_to_status_id_str is not None:
                 result.own_replies.append((tweet.id_str, tweet.in_reply_to_status_id_str))
         elif tweet.retweeted_status is not None:
-            result.skipped.append(f"tweet {tweet.id_str}: a retweet, nothing to answer")
+            skip("tweet: a retweet, nothing to answer", tweet.id_str)
         else:
             result.messages.append(_tweet(tweet, account, brand, received_at))
     for dm in events.dms:
         if dm.type != "message_create" or dm.message_create is None:
-            result.skipped.append(f"dm event {dm.id}: type {dm.type}")
+            skip(f"dm event: type {dm.type}", dm.id)
         elif dm.message_create.sender_id == account:
-            result.skipped.append(f"dm {dm.id}: echo of our own message")
+            skip("dm: echo of our own message", dm.id)
         else:
             result.messages.append(_direct(dm, payload, brand, received_at))
     for kind in payload.other_event_kinds:
-        result.skipped.append(f"{kind}: not handled")
+        result.skipped.append(Skipped(f"{kind}: not handled"))
     return result
