@@ -2,6 +2,8 @@
 
 import io
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -300,3 +302,17 @@ def test_a_customer_answering_our_reply_stays_in_the_same_conversation(
     [conversation] = of_kind(backbone.table, "META")
     assert conversation["message_count"] == 2  # ours is not a customer message
     assert {q["group"] for q in drain(backbone.classify_queue)} == {conversation["id"]}
+
+
+def test_a_message_dated_1970_is_stored_at_the_receipt_time_with_its_platform_date(
+    backbone: Backbone, vk_live: VkWebhookDeps
+) -> None:
+    received = datetime(2026, 12, 4, 16, 0, 0, 123000, tzinfo=UTC)
+    deps = replace(vk_live, clock=lambda: received)
+    event = vk("message_new", vk_message("Здравствуйте", date=0), "e-1970")
+    assert post_vk(vk_delivery(event), deps)["body"] == "ok"
+    [message] = of_kind(backbone.table, "MSG#")
+    [conversation] = of_kind(backbone.table, "META")
+    assert (message["sent_at"], message["platform_sent_at"]) == ("2026-12-04T16:00:00.123Z", "0")
+    assert conversation["created_at"] == "2026-12-04T16:00:00.123Z"
+    assert drain(backbone.classify_queue)[0]["body"]["sent_at"].startswith("2026-12-04T16:00")

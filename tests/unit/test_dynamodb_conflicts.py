@@ -1,5 +1,7 @@
 """A transaction cancelled by a concurrent one (TransactionConflict) is retried, not a 503."""
 
+from datetime import UTC, datetime
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -18,7 +20,10 @@ CONFLICT = [{"Code": "None"}, {"Code": "None"}, {"Code": "TransactionConflict"}]
 def message():  # type: ignore[no-untyped-def]
     brand = load_brands(BRANDS_DIR).brands["acme"]
     return _tweet(
-        XTweet.model_validate(tweet("1", "@AcmeSupport hi")), "1500000000000000001", brand
+        XTweet.model_validate(tweet("1", "@AcmeSupport hi")),
+        "1500000000000000001",
+        brand,
+        received_at=datetime(2026, 8, 24, 10, 15, 3, tzinfo=UTC),
     )
 
 

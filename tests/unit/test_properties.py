@@ -1,12 +1,13 @@
 """Hypothesis throws arbitrary bytes and mutated valid payloads at both webhooks.
 
 Whatever arrives, the answer is a deliberate one (200, 400, 401, 403, 413), never a 5xx,
-and a rejected request stores nothing.
+and a rejected request stores nothing; nothing the X CRC endpoint signs is a delivery.
 """
 
 import copy
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from functions.ingest_vk import app as ingest_vk
 from functions.ingest_x import app as ingest_x
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event, json_bytes, vk_delivery, x_delivery
+from socialcare.platforms.x import signature
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import FakeStore, vk_deps, x_deps
 
@@ -126,3 +128,32 @@ def test_vk_any_text_in_a_valid_message_is_stored_or_refused_cleanly(text: str) 
     event = vk_delivery(json.dumps(payload).encode())  # ASCII-escaped: lone surrogates survive JSON
     response = ingest_vk.lambda_handler(event, LambdaContext(), deps=deps)
     assert_deliberate(response, deps.ingest.store)
+
+
+def crc_answer(token: str, deps: Any) -> dict[str, Any]:
+    event = http_event("GET", "/webhooks/x", query=urlencode({"crc_token": token}))
+    return ingest_x.lambda_handler(event, LambdaContext(), deps=deps)
+
+
+@FAST
+@given(
+    st.from_regex(signature.CRC_TOKEN, fullmatch=True)
+    | st.text(max_size=300)
+    | mutated(X_SAMPLES).map(lambda payload: json_bytes(payload).decode())
+)
+def test_x_nothing_the_crc_endpoint_signs_is_a_delivery(token: str) -> None:
+    """The CRC answer is a valid POST signature of the token: whatever the endpoint agrees
+    to sign must fail as a delivery, so no stored message is ever authenticated by it."""
+    deps = x_deps()
+    answer = crc_answer(token, deps)
+    assert answer["statusCode"] in {200, 400}
+    if answer["statusCode"] != 200:
+        assert "response_token" not in json.loads(answer["body"])
+        return
+    signed = json.loads(answer["body"])["response_token"]
+    headers = {"content-type": "application/json", signature.SIGNATURE_HEADER: signed}
+    response = ingest_x.lambda_handler(
+        http_event("POST", "/webhooks/x", token.encode(), headers), LambdaContext(), deps=deps
+    )
+    assert response["statusCode"] == 400
+    assert isinstance(deps.ingest.store, FakeStore) and deps.ingest.store.all_messages == []

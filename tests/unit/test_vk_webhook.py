@@ -1,6 +1,8 @@
 """POST /webhooks/vk through the real handler and resolver, with in-memory ports."""
 
+import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -37,9 +39,15 @@ def test_confirmation_is_answered_with_the_communitys_string_as_plain_text() -> 
     assert response["headers"]["Content-Type"] == "text/plain"
 
 
-def test_confirmation_with_a_wrong_secret_is_refused() -> None:
-    event = vk_delivery({"type": "confirmation", "group_id": local.VK_GROUP_ID, "secret": "nope"})
-    assert call(event, vk_deps())["statusCode"] == 403
+@pytest.mark.parametrize("secret", ["nope", None])
+def test_confirmation_with_a_wrong_or_missing_secret_is_refused(secret: str | None) -> None:
+    """VK sends the secret with the confirmation request too, once one is set (VK's PHP SDK
+    hands it to ``confirmation($group_id, $secret)``): without it, anybody could read the
+    confirmation string of any community we serve."""
+    request = {"type": "confirmation", "group_id": local.VK_GROUP_ID}
+    response = call(vk_delivery(request | ({"secret": secret} if secret else {})), vk_deps())
+    assert response["statusCode"] == 403
+    assert local.VK_CONFIRMATION not in response["body"]
 
 
 def test_a_private_message_is_stored_queued_and_answered_exactly_ok() -> None:
@@ -106,6 +114,19 @@ def test_a_wrong_secret_or_unknown_community_is_403_and_nothing_is_stored(event:
     assert store_of(deps).all_messages == []
 
 
+def test_an_unknown_community_and_a_wrong_secret_get_the_same_answer(
+    captured_logs: io.StringIO,
+) -> None:
+    """The answer must not tell a prober which community ids are served here; the log does."""
+    deps = vk_deps()
+    unknown = call(load_event("vk_unknown_group"), deps)
+    wrong = call(load_event("vk_bad_secret"), deps)
+    assert (unknown["statusCode"], unknown["body"]) == (wrong["statusCode"], wrong["body"])
+    reasons = [json.loads(line).get("reason") for line in captured_logs.getvalue().splitlines()]
+    assert "community 999 is not served here" in reasons
+    assert f"wrong secret for community {local.VK_GROUP_ID}" in reasons
+
+
 def test_malformed_json_is_400() -> None:
     response = call(load_event("vk_malformed_json"), vk_deps())
     assert response["statusCode"] == 400
@@ -167,3 +188,35 @@ def test_json_nested_too_deeply_is_400_not_a_crash(body: bytes) -> None:
     assert response["statusCode"] == 400
     assert "nested too deeply" in json.loads(response["body"])["message"]
     assert store_of(deps).all_messages == []
+
+
+RECEIVED = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        0,  # 1970: every clock would breach at once
+        int(datetime(2006, 10, 9, tzinfo=UTC).timestamp()),  # before VK existed
+        int((RECEIVED + timedelta(minutes=6)).timestamp()),  # a clock running ahead
+        10**11,  # the year 5138: no clock would ever run
+    ],
+)
+def test_a_message_with_an_implausible_date_is_stored_at_the_receipt_time(
+    date: int, captured_logs: io.StringIO
+) -> None:
+    deps = vk_deps(clock=lambda: RECEIVED)
+    event = vk("message_new", vk_message("Здравствуйте", date=date), "e-date")
+    assert call(vk_delivery(event), deps)["body"] == "ok"
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (RECEIVED, str(date))
+    assert "platform date is not plausible" in captured_logs.getvalue()
+
+
+def test_a_message_dated_a_few_minutes_ahead_keeps_its_date() -> None:
+    deps = vk_deps(clock=lambda: RECEIVED)
+    sent = RECEIVED + timedelta(minutes=4)
+    event = vk("message_new", vk_message("Здравствуйте", date=int(sent.timestamp())), "e-ahead")
+    assert call(vk_delivery(event), deps)["body"] == "ok"
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (sent, None)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from socialcare.errors import InvalidSignature
+from socialcare.errors import InvalidSignature, MalformedPayload
 from socialcare.platforms.x import signature
 
 
@@ -33,3 +33,11 @@ def test_a_body_changed_by_one_byte_is_refused() -> None:
     good = signature.sign("test_consumer_secret", body)
     with pytest.raises(InvalidSignature):
         signature.verify("test_consumer_secret", body.replace(b"[]", b"[ ]"), good)
+
+
+@pytest.mark.parametrize(
+    "token", ["", "too_short", "x" * 129, '{"for_user_id":"2244994945"}', "challenge_string\n"]
+)
+def test_a_crc_token_not_shaped_like_xs_is_never_signed(token: str) -> None:
+    with pytest.raises(MalformedPayload):
+        signature.crc_response_token("test_consumer_secret", token)

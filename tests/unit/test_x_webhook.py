@@ -5,17 +5,21 @@ import hashlib
 import hmac
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from functions.ingest_x import app as ingest_x
 from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
+from socialcare.devtools.apigw import http_event, x_delivery
 from socialcare.devtools.samples import JANE as JANE_USER
-from socialcare.devtools.samples import tweet, x_tweets
+from socialcare.devtools.samples import tweet, x_dm, x_tweets
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ChannelType, MessageKind
+from socialcare.platforms.x import signature
+from socialcare.platforms.x.signature import SIGNATURE_HEADER
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import FakeQueue, FakeStore, x_deps
@@ -50,6 +54,60 @@ def test_crc_without_a_token_is_a_400_that_says_so() -> None:
     response = call(load_event("x_crc_missing_token"), x_deps())
     assert response["statusCode"] == 400
     assert "crc_token" in json.loads(response["body"])["message"]
+
+
+def crc(token: str, deps: XWebhookDeps) -> dict[str, Any]:
+    return call(http_event("GET", "/webhooks/x", query=urlencode({"crc_token": token})), deps)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "challenge_string",  # the docs' test vector, the shortest X token we know of
+        "9b4507b3-9040-4669-9ca3-6b94edb50553",  # a UUID, as in X's examples
+        "Mjc3ZjE2ZDItOTIyNi00ZTYzLWE5NzAtMzk0ZDg4NWU0Mjk1",  # base64
+        "a" * 128,
+    ],
+)
+def test_crc_tokens_shaped_like_xs_are_answered(token: str) -> None:
+    response = crc(token, x_deps())
+    assert response["statusCode"] == 200
+    expected = signature.crc_response_token(local.X_CONSUMER_SECRET, token)
+    assert json.loads(response["body"]) == {"response_token": expected}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "short",
+        "a" * 129,
+        "x" * 60_000,
+        "challenge string!",
+        "challenge_string\n",
+        '{"for_user_id":"1"}',
+    ],
+)
+def test_a_crc_token_not_shaped_like_xs_is_400_and_never_signed(token: str) -> None:
+    response = crc(token, x_deps())
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 400
+    assert body["error"] == "malformed_payload" and "crc_token" in body["message"]
+    assert "response_token" not in body
+
+
+def test_a_delivery_body_sent_as_a_crc_token_cannot_be_used_to_forge_a_message() -> None:
+    """The CRC answer is the HMAC of the token under the key that signs deliveries: were any
+    token answered, a JSON body sent as the token would come back with its valid signature."""
+    deps = x_deps()
+    event = load_event("x_crc_forged_body")
+    forged = event["queryStringParameters"]["crc_token"].encode()
+    answer = call(event, deps)
+    assert answer["statusCode"] == 400
+    stolen = json.loads(answer["body"]).get("response_token")
+    headers = {"content-type": "application/json"} | ({SIGNATURE_HEADER: stolen} if stolen else {})
+    response = call(http_event("POST", "/webhooks/x", forged, headers), deps)
+    assert response["statusCode"] == 401
+    assert store_of(deps).all_messages == [] and queue_of(deps).sent == []
 
 
 def test_a_mention_becomes_a_stored_public_conversation_and_is_queued() -> None:
@@ -147,7 +205,8 @@ def test_a_payload_that_fails_validation_names_the_fields() -> None:
 
 def test_a_delivery_whose_events_are_all_invalid_names_each_field() -> None:
     payload = x_tweets(
-        {"id_str": "abc", "user": {"id_str": "1"}}, tweet("5", "@AcmeSupport hi", millis=10**14)
+        {"id_str": "abc", "user": {"id_str": "1"}},
+        tweet("5", "@AcmeSupport hi", timestamp_ms=None, created_at="yesterday"),
     )
     response = call(x_delivery(payload, local.X_CONSUMER_SECRET), x_deps())
     fields = {p["field"] for p in json.loads(response["body"])["problems"]}
@@ -159,7 +218,7 @@ def test_one_bad_event_does_not_lose_the_good_one_in_the_same_delivery(
     captured_logs: io.StringIO,
 ) -> None:
     deps = x_deps()
-    bad = tweet("7", "@AcmeSupport from the future", millis=99_999_999_999_999)
+    bad = tweet("7", "@AcmeSupport when?", timestamp_ms=None, created_at="yesterday")
     payload = x_tweets(tweet("6", "@AcmeSupport my order is late"), bad)
     assert call(x_delivery(payload, local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
     assert [m.platform_message_id for m in store_of(deps).all_messages] == ["6"]
@@ -182,29 +241,62 @@ def test_a_revoked_subscription_is_logged_as_an_error(captured_logs: io.StringIO
     )
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"created_at": "Fri Dec 31 23:59:59 -1400 9999", "timestamp_ms": None},
-        {"user": {**JANE_USER, "followers_count": 10**40 + 1}},
-        {"timestamp_ms": "0"},
-    ],
-)
-def test_implausible_numbers_and_times_are_400_not_a_storage_crash(
-    change: dict[str, object],
-) -> None:
-    event = {k: v for k, v in (tweet("8", "@AcmeSupport hi") | change).items() if v is not None}
+def test_implausible_numbers_are_400_not_a_storage_crash() -> None:
+    event = tweet("8", "@AcmeSupport hi", user={**JANE_USER, "followers_count": 10**40 + 1})
     response = call(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), x_deps())
     assert response["statusCode"] == 400
 
 
-def test_a_dm_with_an_implausible_timestamp_is_400() -> None:
-    from socialcare.devtools.samples import x_dm
+RECEIVED = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
 
-    response = call(
-        x_delivery(x_dm("9", "hi", millis=999_999_999_999_999), local.X_CONSUMER_SECRET), x_deps()
-    )
-    assert response["statusCode"] == 400
+
+def millis(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+@pytest.mark.parametrize(
+    "time",
+    [
+        {"timestamp_ms": "0"},  # 1970: every clock would breach at once
+        {"timestamp_ms": "99999999999999"},  # the year 5138: no clock would ever run
+        {"timestamp_ms": millis(RECEIVED + timedelta(minutes=6))},
+        {"timestamp_ms": "999999999999999"},  # past the year 9999
+        {"timestamp_ms": None, "created_at": "Fri Dec 31 23:59:59 -1400 9999"},
+        {"timestamp_ms": None, "created_at": "Mon Jan 01 00:00:00 +0000 2001"},
+    ],
+)
+def test_a_tweet_with_an_implausible_date_is_stored_at_the_receipt_time(
+    time: dict[str, str | None], captured_logs: io.StringIO
+) -> None:
+    deps = x_deps(clock=lambda: RECEIVED)
+    event = {k: v for k, v in (tweet("8", "@AcmeSupport hi") | time).items() if v is not None}
+    assert call(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
+    [message] = store_of(deps).all_messages
+    assert message.sent_at == RECEIVED
+    assert message.platform_sent_at == (time["timestamp_ms"] or time["created_at"])
+    [warning] = [
+        json.loads(line)
+        for line in captured_logs.getvalue().splitlines()
+        if '"WARNING"' in line and "not plausible" in line
+    ]
+    assert warning["platform_sent_at"] == message.platform_sent_at
+
+
+def test_a_dm_with_an_implausible_date_is_stored_at_the_receipt_time() -> None:
+    deps = x_deps(clock=lambda: RECEIVED)
+    delivery = x_delivery(x_dm("9", "hi", millis=999_999_999_999_999), local.X_CONSUMER_SECRET)
+    assert call(delivery, deps)["statusCode"] == 200
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (RECEIVED, "999999999999999")
+
+
+@pytest.mark.parametrize("sent", [RECEIVED - timedelta(days=90), RECEIVED + timedelta(minutes=4)])
+def test_a_plausible_date_is_kept_even_a_few_minutes_ahead(sent: datetime) -> None:
+    deps = x_deps(clock=lambda: RECEIVED)
+    event = tweet("8", "@AcmeSupport hi", millis=int(millis(sent)))
+    assert call(x_delivery(x_tweets(event), local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
+    [message] = store_of(deps).all_messages
+    assert (message.sent_at, message.platform_sent_at) == (sent, None)
 
 
 def test_a_body_over_the_limit_is_413_and_nothing_is_stored() -> None:

@@ -588,6 +588,7 @@ class DynamoConversationStore:
             "author": message.customer.model_dump(exclude_none=True),
             "text": message.text,
             "sent_at": iso(message.sent_at),
+            "platform_sent_at": message.platform_sent_at,  # only when sent_at is the receipt
             "stored_at": now,
             "link": message.link,
             "summoned": message.summoned,

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event, json_bytes, vk_delivery, x_delivery
@@ -140,6 +141,10 @@ def x_events() -> dict[str, dict[str, Any]]:
     return {
         "x_crc_challenge": http_event("GET", "/webhooks/x", query="crc_token=challenge_string"),
         "x_crc_missing_token": http_event("GET", "/webhooks/x"),
+        # An attack: a delivery body as the CRC token, hoping for its signature back.
+        "x_crc_forged_body": http_event(
+            "GET", "/webhooks/x", query=urlencode({"crc_token": json_bytes(mention).decode()})
+        ),
         "x_tweet_mention": x_delivery(mention, s),
         "x_tweet_mention_base64": x_delivery(mention, s, base64_body=True),
         "x_tweet_reply": x_delivery(
@@ -221,7 +226,9 @@ def vk_events() -> dict[str, dict[str, Any]]:
         "thread": {"count": 0},
     }
     return {
-        "vk_confirmation": vk_delivery({"type": "confirmation", "group_id": GROUP}),
+        "vk_confirmation": vk_delivery(
+            {"type": "confirmation", "group_id": GROUP, "secret": local.VK_SECRET}
+        ),
         "vk_message_new": vk_delivery(message),
         "vk_message_new_retry": vk_delivery(message, retry=1),
         "vk_message_new_base64": vk_delivery(message, base64_body=True),

@@ -59,6 +59,9 @@ class InboundMessage(BaseModel):
     customer: Customer
     text: str
     sent_at: AwareDatetime
+    # The platform's own date, kept only when it was not a plausible time; sent_at is then
+    # when we received the message (platforms/dates.py).
+    platform_sent_at: str | None = None
     link: str | None = None
     # X: the post mentions or quotes the account, the only posts X lets an app reply to.
     summoned: bool | None = None

@@ -214,7 +214,11 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     logger.append_keys(conversation_id=request.conversation_id)
     message, conversation = deps.store.load(request.conversation_id, request.message_sk)
     if message is None:
-        raise MessageMissing(f"{request.message_ref} is not stored")
+        # The reference stays out of the exception text: it names the platform message.
+        logger.warning(
+            "message to classify is not stored", extra={"message_ref": request.message_ref}
+        )
+        raise MessageMissing("the message to classify is not stored")
     if "processed_at" in message:  # a redelivered request: nothing to redo but the hand-on
         logger.info("message already taken up", extra={"message_ref": request.message_ref})
         _hand_on(

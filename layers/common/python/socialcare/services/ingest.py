@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from socialcare.models import ClassifyRequest, InboundMessage
-from socialcare.models.message import conversation_id_for
+from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import ClassifyQueue, ConversationStore, StoredRef
 
@@ -72,6 +72,17 @@ def ingest(messages: Sequence[InboundMessage], deps: IngestDeps) -> IngestReport
             report.stored.append(message.ref)
             metrics.add_metric(name="MessageIngested", unit=MetricUnit.Count, value=1)
             logger.info("message stored", extra={"message_ref": message.ref, "kind": message.kind})
+            if message.platform_sent_at is not None:
+                # Clocks run from the receipt time instead (platforms/dates.py).
+                metrics.add_metric(name="ImplausibleDate", unit=MetricUnit.Count, value=1)
+                logger.warning(
+                    "platform date is not plausible: stored at the receipt time",
+                    extra={
+                        "message_ref": message.ref,
+                        "platform_sent_at": message.platform_sent_at,
+                        "sent_at": iso(message.sent_at),
+                    },
+                )
         else:
             report.duplicates.append(message.ref)
             metrics.add_metric(name="DuplicateAbsorbed", unit=MetricUnit.Count, value=1)

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from socialcare.clock import Clock, utc_now
 from socialcare.config import BrandDirectory
 from socialcare.errors import MalformedPayload
 from socialcare.models import Platform
@@ -21,6 +22,7 @@ class XWebhookDeps:
     brands: BrandDirectory
     secrets: Callable[[], XSecrets]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    clock: Clock = utc_now  # the receipt time, for a message whose platform date is implausible
 
 
 def answer_crc(crc_token: str | None, deps: XWebhookDeps) -> dict[str, str]:
@@ -53,9 +55,12 @@ def receive(raw: bytes, signed: str | None, deps: XWebhookDeps) -> IngestReport:
         # Some events are fine: store them, say loudly what was skipped (X never resends it).
         logger.error("invalid X events skipped", extra={"problems": events.problems})
         metrics.add_metric(name="InvalidEventSkipped", unit=MetricUnit.Count, value=1)
-    found = normalise(payload, events, brand)
-    for reason in found.skipped:
-        logger.info("event not ingested", extra={"reason": reason})
+    found = normalise(payload, events, brand, received_at=deps.clock())
+    for skipped in found.skipped:
+        logger.info(
+            "event not ingested",
+            extra={"reason": skipped.reason, "message_ref": skipped.message_ref},
+        )
     for own, parent in found.own_replies:
         account = payload.for_user_id
         deps.ingest.store.link(f"x#{account}#{own}", f"x#{account}#{parent}")

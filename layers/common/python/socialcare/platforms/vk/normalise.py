@@ -7,12 +7,13 @@ its own conversation. Board topics have no threads, so a topic's conversation is
 customer. Items written by a community (``from_id < 0``: us) are skipped.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 
 from socialcare.config import Brand
 from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
+from socialcare.platforms.dates import dated, from_epoch
 from socialcare.platforms.vk.payloads import (
     VkBoardPost,
     VkEnvelope,
@@ -40,9 +41,11 @@ def _message(
     thread: str,
     own_id: str,
     link: str,
+    received_at: datetime,
 ) -> InboundMessage:
     from_id, date, text = item.from_id, item.date, item.text  # type: ignore[attr-defined]
     group = str(envelope.group_id)
+    when = dated(Platform.VK, from_epoch(date), str(date), received_at)
     return InboundMessage(
         platform=Platform.VK,
         account_id=group,
@@ -54,12 +57,15 @@ def _message(
         platform_event_id=envelope.event_id,
         customer=_customer(from_id),
         text=text,
-        sent_at=datetime.fromtimestamp(date, UTC),
+        sent_at=when.sent_at,
+        platform_sent_at=when.platform_sent_at,
         link=link,
     )
 
 
-def normalise(envelope: VkEnvelope, obj: BaseModel, brand: Brand) -> InboundMessage | None:
+def normalise(
+    envelope: VkEnvelope, obj: BaseModel, brand: Brand, received_at: datetime
+) -> InboundMessage | None:
     """The customer's message, or None for items that are ours (community-authored)."""
     group = envelope.group_id
     match obj:
@@ -72,6 +78,7 @@ def normalise(envelope: VkEnvelope, obj: BaseModel, brand: Brand) -> InboundMess
                 thread=f"pm:{m.peer_id}",
                 own_id=f"msg:{m.peer_id}:{m.conversation_message_id}",
                 link=f"https://vk.com/gim{group}?sel={m.peer_id}",
+                received_at=received_at,
             )
         case VkWallComment() if obj.from_id > 0:
             wall = f"{obj.wall_owner}_{obj.post_id}"
@@ -85,6 +92,7 @@ def normalise(envelope: VkEnvelope, obj: BaseModel, brand: Brand) -> InboundMess
                 own_id=f"wall:{wall}:c{obj.id}",
                 link=f"https://vk.com/wall{wall}?reply={obj.id}"
                 + (f"&thread={top}" if top != obj.id else ""),
+                received_at=received_at,
             )
         case VkWallPost() if obj.from_id > 0:
             wall = f"{obj.owner_id}_{obj.id}"
@@ -96,6 +104,7 @@ def normalise(envelope: VkEnvelope, obj: BaseModel, brand: Brand) -> InboundMess
                 thread=f"wall:{wall}",
                 own_id=f"wall:{wall}",
                 link=f"https://vk.com/wall{wall}",
+                received_at=received_at,
             )
         case VkPhotoComment() if obj.from_id > 0:
             photo = f"{obj.photo_owner_id}_{obj.photo_id}"
@@ -108,6 +117,7 @@ def normalise(envelope: VkEnvelope, obj: BaseModel, brand: Brand) -> InboundMess
                 thread=f"photo:{photo}:{top}",
                 own_id=f"photo:{photo}:c{obj.id}",
                 link=f"https://vk.com/photo{photo}",
+                received_at=received_at,
             )
         case VkBoardPost() if obj.from_id > 0:
             topic = f"{obj.topic_owner_id}_{obj.topic_id}"
@@ -119,5 +129,6 @@ def normalise(envelope: VkEnvelope, obj: BaseModel, brand: Brand) -> InboundMess
                 thread=f"board:{topic}:{obj.from_id}",
                 own_id=f"board:{topic}:c{obj.id}",
                 link=f"https://vk.com/topic{topic}?post={obj.id}",
+                received_at=received_at,
             )
     return None

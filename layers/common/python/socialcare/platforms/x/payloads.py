@@ -4,7 +4,7 @@ Unknown fields are ignored; every event array we do not handle is acknowledged.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -17,20 +17,12 @@ from pydantic import (
     model_validator,
 )
 
+from socialcare.platforms.dates import from_epoch
 from socialcare.platforms.parsing import SafeText, describe, not_a_placeholder
 
 IdStr = Annotated[str, Field(pattern=r"^[0-9]{1,25}$")]
 Reach = Annotated[int, Field(ge=0, le=10**12)]
-# X launched in 2006; a clock a day ahead is tolerated, anything else is not a real event.
-EARLIEST = datetime(2006, 3, 21, tzinfo=UTC)
-
-
-def plausible(moment: datetime) -> datetime:
-    if not EARLIEST <= moment <= datetime.now(UTC) + timedelta(days=1):
-        raise ValueError(f"timestamp {moment.isoformat()} is not a plausible time of a message")
-    return moment
-
-
+Millis = Annotated[str, Field(pattern=r"^[0-9]{1,15}$")]
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 
 
@@ -80,27 +72,35 @@ class XTweet(_Lenient):
     entities: XEntities = XEntities()
     retweeted_status: dict[str, Any] | None = None
     quoted_status: XQuoted | None = None
-    timestamp_ms: Annotated[str, Field(pattern=r"^[0-9]{1,15}$")] | None = None
+    timestamp_ms: Millis | None = None
     created_at: str | None = None
 
     @model_validator(mode="after")
     def _has_a_time(self) -> "XTweet":
-        self.sent_at  # noqa: B018 - raises when neither timestamp is usable
-        return self
-
-    @property
-    def sent_at(self) -> datetime:
-        """``timestamp_ms`` when present (exact), else ``created_at`` (to the second)."""
-        if self.timestamp_ms is not None:
-            return plausible(datetime.fromtimestamp(int(self.timestamp_ms) / 1000, UTC))
-        if self.created_at is not None:
+        if self.timestamp_ms is None and self.created_at is None:
+            raise ValueError("a tweet needs timestamp_ms or created_at")
+        if self.timestamp_ms is None:
             try:
-                return plausible(datetime.strptime(self.created_at, TWITTER_TIME))
-            except (ValueError, OverflowError) as exc:
+                datetime.strptime(self.created_at or "", TWITTER_TIME)
+            except ValueError as exc:
                 raise ValueError(
                     f"created_at is not a time in X's format {TWITTER_TIME!r}: {exc}"
                 ) from None
-        raise ValueError("a tweet needs timestamp_ms or created_at")
+        return self
+
+    @property
+    def raw_time(self) -> str:
+        """The platform's own value: ``timestamp_ms`` when present (exact), else
+        ``created_at`` (to the second)."""
+        return self.timestamp_ms or self.created_at or ""
+
+    @property
+    def claimed_at(self) -> datetime | None:
+        """The time X says, plausible or not (``platforms.dates`` decides); None when it is
+        no representable time."""
+        if self.timestamp_ms is not None:
+            return from_epoch(int(self.timestamp_ms) / 1000)
+        return datetime.strptime(self.created_at or "", TWITTER_TIME)
 
     @property
     def full(self) -> str:
@@ -127,17 +127,12 @@ class XMessageCreate(_Lenient):
 class XDirectMessage(_Lenient):
     type: str
     id: IdStr
-    created_timestamp: Annotated[str, Field(pattern=r"^[0-9]{1,15}$")]
+    created_timestamp: Millis
     message_create: XMessageCreate | None = None
 
-    @model_validator(mode="after")
-    def _has_a_time(self) -> "XDirectMessage":
-        self.sent_at  # noqa: B018 - raises when the timestamp is not a plausible time
-        return self
-
     @property
-    def sent_at(self) -> datetime:
-        return plausible(datetime.fromtimestamp(int(self.created_timestamp) / 1000, UTC))
+    def claimed_at(self) -> datetime | None:
+        return from_epoch(int(self.created_timestamp) / 1000)
 
 
 class XDmUser(_Lenient):
