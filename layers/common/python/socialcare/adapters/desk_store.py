@@ -113,6 +113,17 @@ class DynamoDeskStore(DynamoConversationStore):
             raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
         return None
 
+    def record_accepted(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
+        """``-> accepted``: the platform has the reply (its id, link and time kept), so a
+        retry of the bookkeeping never calls the platform again. False: it was sent."""
+        values = {
+            "status": "accepted",
+            "platform_message_id": delivered.platform_message_id,
+            "link": delivered.link or "",
+            "sent_at": iso(at),
+        }
+        return self._move_reply(reply, None, values)
+
     def record_sent(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
         """In one transaction: the reply is sent (once: False if it already was), the outbound
         message joins the conversation, whose first/last response facts are kept.
@@ -234,19 +245,28 @@ class DynamoDeskStore(DynamoConversationStore):
         self._move_reply(reply, "sending", values)
 
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None:
-        """Refused by the platform, or ``uncertain`` (cut off mid-call); never over a sent one."""
+        """Refused by the platform, or ``uncertain`` (cut off mid-call); never over a reply
+        the platform accepted."""
         status = "uncertain" if code == "uncertain" else "failed"
         values = {"status": status, "error_code": code, "error": explanation}
-        if not self._move_reply(reply, None, values):
+        if not self._move_reply(reply, None, values, unless=("sent", "accepted")):
             logger.warning("a sent reply stays sent", extra={"code": code})
 
     def _move_reply(
-        self, reply: OutboundReply, expected: str | None, values: dict[str, Any]
+        self,
+        reply: OutboundReply,
+        expected: str | None,
+        values: dict[str, Any],
+        *,
+        unless: tuple[str, ...] = ("sent",),
     ) -> bool:
-        """Set ``values`` on the reply record if its status is ``expected`` (None: anything
-        but sent); False when it is not."""
-        guard = {"expected": expected} if expected else {"sent": "sent"}
-        condition = "#status = :expected" if expected else "#status <> :sent"
+        """Set ``values`` on the reply record if its status is ``expected`` (None: any status
+        but those in ``unless``); False when it is not."""
+        if expected:
+            guard, condition = {"expected": expected}, "#status = :expected"
+        else:
+            guard = {f"not{i}": s for i, s in enumerate(unless)}
+            condition = f"NOT #status IN ({', '.join(':' + k for k in guard)})"
         return self._update_if(self._reply_key(reply), values, condition, guard) is not None
 
     def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
