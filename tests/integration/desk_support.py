@@ -184,6 +184,28 @@ class Desk:
         return response
 
 
+def action_deps(
+    backbone: Backbone,
+    slack: StandIns,
+    outbox: str,
+    topic: str | None = None,
+    clock: Clock = utc_now,
+    *,
+    dynamodb: Any = None,
+    sqs: Any = None,
+) -> ActionDeps:
+    """What the desk's actions use, for real against moto and the Slack stand-in (``dynamodb``
+    and ``sqs``: clients that fail as a test says)."""
+    return ActionDeps(
+        store=DynamoDeskStore(backbone.table, client=dynamodb),
+        outbox=SqsOutbox(outbox, client=sqs),
+        slack=SlackPoster(lambda: SECRETS, slack.slack_url),
+        brands=load_brands(BRANDS_DIR),
+        escalations=SnsEscalations(topic) if topic else None,
+        clock=clock,
+    )
+
+
 def a_desk(
     backbone: Backbone,
     slack: StandIns,
@@ -191,19 +213,10 @@ def a_desk(
     topic: str | None = None,
     clock: Clock = utc_now,
 ) -> Desk:
-    store = DynamoDeskStore(backbone.table)
-    brands = load_brands(BRANDS_DIR)
-    actions = ActionDeps(
-        store=store,
-        outbox=SqsOutbox(outbox),
-        slack=SlackPoster(lambda: SECRETS, slack.slack_url),
-        brands=brands,
-        escalations=SnsEscalations(topic) if topic else None,
-        clock=clock,
-    )
+    actions = action_deps(backbone, slack, outbox, topic, clock)
     app = desk_app.build_app(
         SECRETS,
-        DeskDeps(store=store, brands=brands),
+        DeskDeps(store=actions.store, brands=actions.brands),  # type: ignore[arg-type]
         actions,
         slack.slack_url,
         reports=DynamoReportStore(backbone.table),

@@ -17,11 +17,13 @@ from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.local import standins_x
 from socialcare.local.standins import StandIns
+from socialcare.services import desk_actions
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
     AGENT,
     a_desk,
+    action_deps,
     button_press,
     message_event,
     run_outbox,
@@ -355,3 +357,36 @@ def test_care_report_posts_the_last_days_headline_figures(
     [said] = ephemerals(slack)
     assert said.startswith("*Acme Store, Mon 24 Aug 2026*")
     assert "Conversations *1*" in said and "Response rate *0 %*" in said
+
+
+def test_two_sends_of_the_same_text_at_once_queue_one_and_refuse_the_other(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    deps = action_deps(backbone, slack, queues[1])
+    # Two agents (or two clicks) at the same moment: both read the conversation before
+    # either reply was queued, so both pass the guards that read it.
+    seen = deps.store.conversation(meta["id"])
+    assert seen is not None
+    first = desk_actions.send_reply(seen, "It ships today.", "slack-event:EvA", AGENT, deps)
+    second = desk_actions.send_reply(seen, "It ships today. ", "slack-event:EvB", AGENT, deps)
+    assert (first, second) == ("queued", "refused:unchanged")
+    assert queued(queues[1]) == 1 and len(of_kind(backbone.table, "REPLY#")) == 1
+    [said] = ephemerals(slack)
+    assert "word for word" in said
+    run_outbox(backbone, slack, queues[1])
+    assert [t["text"] for t in tweets(slack)] == ["It ships today."]
+
+
+def test_a_reply_the_platform_refused_can_be_sent_again_word_for_word(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues[1])
+    slack.x.fail_next(standins_x.TWEETS, 403)
+    desk.act(message_event("It ships today.", ts, event_id="Ev1"))
+    run_outbox(backbone, slack, queues[1])
+    desk.act(message_event("It ships today.", ts, event_id="Ev2"))
+    run_outbox(backbone, slack, queues[1])
+    assert ephemerals(slack) == []
+    assert [r["status"] for r in of_kind(backbone.table, "REPLY#")] == ["failed", "sent"]

@@ -16,7 +16,7 @@ from socialcare.adapters.dynamodb import (
     _to_item,
     conversation_pk,
 )
-from socialcare.errors import StorageUnavailable
+from socialcare.errors import ReplyUnchanged, StorageUnavailable
 from socialcare.models.message import iso
 from socialcare.models.reply import Delivered, OutboundReply
 from socialcare.observability import logger
@@ -88,30 +88,70 @@ class DynamoDeskStore(DynamoConversationStore):
         return _from_item(found) if found else None
 
     def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None:
-        """Write the reply's record, once. None: written now; else the record found, so a
-        retried Slack event or action learns what became of its reply."""
+        """Write the reply's record, once, and the conversation's ``last_queued_text``, in
+        one transaction that refuses a text equal to the last reply sent or queued
+        (``ReplyUnchanged``): two agents sending the same words at once send them once.
+        None: written now; else the record found, so a retried Slack event or action learns
+        what became of its reply."""
+        pk = conversation_pk(reply.conversation_id)
         item = {
-            "pk": conversation_pk(reply.conversation_id),
+            "pk": pk,
             "sk": reply_sk(reply.reply_id),
             "type": "reply",
             "status": "queued",
             "reply": reply.model_dump(mode="json"),
             "queued_at": iso(reply.queued_at),
         }
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _to_item({"pk": pk, "sk": "META"}),
+                    "UpdateExpression": "SET last_queued_text = :text",
+                    "ConditionExpression": "attribute_exists(pk)"
+                    " AND (attribute_not_exists(last_reply_text) OR last_reply_text <> :text)"
+                    " AND (attribute_not_exists(last_queued_text) OR last_queued_text <> :text)",
+                    "ExpressionAttributeValues": _to_item({":text": reply.text}),
+                }
+            },
+        ]
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(item),
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+            self._transact_with_conflict_retries(items)
         except ClientError as exc:
-            if _condition_failed(exc):
-                return _from_item(exc.response.get("Item") or {})  # type: ignore[arg-type]
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [r.get("Code") for r in reasons]
+            if codes[:1] == ["ConditionalCheckFailed"]:  # this reply was recorded before
+                return self.reply(reply.conversation_id, reply.reply_id)
+            if codes[1:2] == ["ConditionalCheckFailed"]:
+                raise ReplyUnchanged(reply.reply_id) from exc
             raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
         return None
+
+    def forget_queued_text(self, reply: OutboundReply) -> None:
+        """The reply did not reach the customer: its text may be sent again."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(reply.conversation_id), "sk": "META"}),
+                UpdateExpression="REMOVE last_queued_text",
+                ConditionExpression="last_queued_text = :text",
+                ExpressionAttributeValues=_to_item({":text": reply.text}),
+            )
+        except ClientError as exc:
+            if not _condition_failed(exc):  # else another text was queued since: keep it
+                raise StorageUnavailable(f"forgetting the queued text failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"forgetting the queued text failed: {exc}") from exc
 
     def record_accepted(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
         """``-> accepted``: the platform has the reply (its id, link and time kept), so a
@@ -251,6 +291,8 @@ class DynamoDeskStore(DynamoConversationStore):
         values = {"status": status, "error_code": code, "error": explanation}
         if not self._move_reply(reply, None, values, unless=("sent", "accepted")):
             logger.warning("a sent reply stays sent", extra={"code": code})
+            return
+        self.forget_queued_text(reply)
 
     def _move_reply(
         self,

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import BrandDirectory
-from socialcare.errors import SupportError
+from socialcare.errors import ReplyUnchanged, SupportError
 from socialcare.models.common import Platform
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.message import MessageKind
@@ -159,6 +159,13 @@ def send_reply(
         from_suggestion=from_suggestion,
         queued_at=deps.clock(),
     )
+    try:
+        return _queue(reply, deps)
+    except ReplyUnchanged:  # the same text was queued meanwhile (another agent, a double click)
+        return refuse(reply_guards.UNCHANGED.reason, reply_guards.UNCHANGED.text)
+
+
+def _queue(reply: OutboundReply, deps: ActionDeps) -> str:
     found = deps.store.queue_reply(reply)
     if found is not None:  # a retry raced this attempt and recorded it first: its reply
         if found.get("status") not in ON_ITS_WAY:
