@@ -29,6 +29,7 @@ class Faults:
     client: Any = None
     rules: list[_Rule] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # the operations that were failed
+    seen: list[str] = field(default_factory=list)  # every operation called, in order
 
     def __post_init__(self) -> None:
         self.client = self.client or boto3.client(self.service)  # type: ignore[call-overload]
@@ -48,6 +49,7 @@ class Faults:
         return self
 
     def _answer(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
+        self.seen.append(model.name)
         body = params.get("body") or b"{}"
         request = json.loads(body) if isinstance(body, bytes | str) and body else {}
         for rule in self.rules:
