@@ -169,4 +169,4 @@ def handler() -> SlackRequestHandler:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return lazy.respond(handler(), event, context)  # type: ignore[arg-type]
+    return lazy.respond(handler(), event, context)
