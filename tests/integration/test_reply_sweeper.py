@@ -137,3 +137,21 @@ def test_a_reply_postponed_by_a_rate_limit_is_not_stuck_before_its_reset(
     run_outbox(backbone, slack, queues[1])
     assert sweep(backbone, slack, queues[1], minutes=20)["requeued"] == 0
     assert sweep(backbone, slack, queues[1], minutes=26)["requeued"] == 1
+
+
+def test_a_reply_that_ended_but_kept_its_pending_keys_leaves_the_index_and_is_left_alone(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = a_stuck_reply(backbone, x_live, queues, slack)
+    [record] = of_kind(backbone.table, "REPLY#")
+    boto3.client("dynamodb").update_item(  # an ending written by an older version of the code
+        TableName=backbone.table,
+        Key={"pk": {"S": record["pk"]}, "sk": {"S": record["sk"]}},
+        UpdateExpression="SET #status = :failed",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":failed": {"S": "failed"}},
+    )
+    assert sweep(backbone, slack, queues[1], minutes=11)["finished"] == 1
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "failed" and "pending_pk" not in record
+    assert in_the_outbox(queues[1]) == 0 and thread_says(slack, ts) == []

@@ -76,9 +76,13 @@ def sweep(deps: SweepDeps) -> Swept:
 
 def _recover(conversation_id: str, reply_id: str, now: datetime, deps: SweepDeps) -> str:
     record = deps.store.reply(conversation_id, reply_id)
-    if record is None or record.get("status") not in ON_ITS_WAY:
-        return "finished"  # the index is eventually consistent: it had moved on
+    if record is None:
+        return "finished"
     reply = OutboundReply.model_validate(record["reply"])
+    if record.get("status") not in ON_ITS_WAY:
+        if "pending_pk" in record:  # ended without leaving the index: never due again
+            deps.store.hold(reply, now)
+        return "finished"  # (else the index, eventually consistent, had not caught up)
     if int(record.get("sweeps", 0)) >= MAX_SWEEPS:
         _give_up(reply, str(record["status"]), now, deps)
         return "given_up"
