@@ -6,7 +6,8 @@ Lambda function must. Work that may take longer than Slack's 3 seconds (reading 
 conversation, the guards, queueing the reply, redrawing the card) runs in lazy listeners:
 Bolt re-invokes this function asynchronously (``lambda:InvokeFunction`` on itself) with the
 same signed request. Slack's retries and Lambda's async retries may repeat a request; every
-effect is keyed by the Slack event, action or view id, so each happens once."""
+effect is keyed by the Slack event, action or view id, so each happens once. A lazy step's
+failure is raised to Lambda (``socialcare.slack.lazy``: Bolt alone would swallow it)."""
 
 import hashlib
 import json
@@ -25,12 +26,13 @@ from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
-from socialcare.observability import logger
+from socialcare.observability import logger, metrics
 from socialcare.services import desk_actions, desk_buttons
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
+from socialcare.slack import lazy
 from socialcare.slack.desk import DeskDeps, brand_of, care
 from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.report import kind_of, report_text
@@ -56,6 +58,8 @@ def build_app(
         token_verification_enabled=False,  # no auth.test call on every cold start
     )
 
+    step = lazy.step(actions.slack)  # a lazy function's failure reaches Lambda
+
     def ack_now(ack: Ack) -> None:
         ack()
 
@@ -63,6 +67,7 @@ def build_app(
         answer = care(str(command.get("text", "")), str(command.get("channel_id", "")), deps)
         ack(response_type="ephemeral", text=answer)
 
+    @step
     def care_report(command: dict[str, Any]) -> None:
         """``/care report``: the figures can take longer than Slack's 3 s, so they come after."""
         kind = kind_of(str(command.get("text", "")).split())
@@ -81,6 +86,7 @@ def build_app(
     app.command("/care", matchers=[asks_for_a_report])(ack=care_command, lazy=[care_report])
     app.command("/care")(care_command)
 
+    @step
     def agent_message(body: dict[str, Any]) -> None:
         event = SlackMessageEvent.model_validate(body.get("event") or {})
         outcome = desk_actions.take_thread_message(event, str(body.get("event_id")), actions)
@@ -88,6 +94,7 @@ def build_app(
 
     app.event("message")(ack=ack_now, lazy=[agent_message])
 
+    @step
     def button(body: dict[str, Any]) -> None:
         action = (body.get("actions") or [{}])[0]
         container = body.get("container") or {}
@@ -113,6 +120,7 @@ def build_app(
             return
         ack()
 
+    @step
     def modal_reply(body: dict[str, Any], view: dict[str, Any]) -> None:
         conversation_id, text = _modal_fields(view)
         agent = str((body.get("user") or {}).get("id", ""))
@@ -159,6 +167,6 @@ def handler() -> SlackRequestHandler:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response: dict[str, Any] = handler().handle(event, context)  # type: ignore[no-untyped-call]
-    return response
+    return lazy.respond(handler(), event, context)

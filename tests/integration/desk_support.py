@@ -39,6 +39,7 @@ from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.send_reply import SendDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
+from socialcare.slack import lazy
 from socialcare.slack.desk import DeskDeps
 from socialcare.slack.secrets import SlackSecrets
 from tests.conftest import BRANDS_DIR, LambdaContext
@@ -168,8 +169,8 @@ class Desk:
     outbox: str
 
     def answer(self, event: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = self.handler.handle(event, LambdaContext())
-        return response
+        """What the Lambda handler does: Bolt's answer, a lazy step's failure raised."""
+        return lazy.respond(self.handler, event, LambdaContext())  # type: ignore[arg-type]
 
     def run_lazy(self, times: int = 1) -> None:
         """Lambda runs each asynchronous invocation (``times`` > 1: its retries too)."""
@@ -184,26 +185,42 @@ class Desk:
         return response
 
 
+def action_deps(
+    backbone: Backbone,
+    slack: StandIns,
+    outbox: str,
+    topic: str | None = None,
+    clock: Clock = utc_now,
+    *,
+    dynamodb: Any = None,
+    sqs: Any = None,
+) -> ActionDeps:
+    """What the desk's actions use, for real against moto and the Slack stand-in (``dynamodb``
+    and ``sqs``: clients that fail as a test says)."""
+    return ActionDeps(
+        store=DynamoDeskStore(backbone.table, client=dynamodb),
+        outbox=SqsOutbox(outbox, client=sqs),
+        slack=SlackPoster(lambda: SECRETS, slack.slack_url),
+        brands=load_brands(BRANDS_DIR),
+        escalations=SnsEscalations(topic) if topic else None,
+        clock=clock,
+    )
+
+
 def a_desk(
     backbone: Backbone,
     slack: StandIns,
     outbox: str,
     topic: str | None = None,
     clock: Clock = utc_now,
+    *,
+    dynamodb: Any = None,
+    sqs: Any = None,
 ) -> Desk:
-    store = DynamoDeskStore(backbone.table)
-    brands = load_brands(BRANDS_DIR)
-    actions = ActionDeps(
-        store=store,
-        outbox=SqsOutbox(outbox),
-        slack=SlackPoster(lambda: SECRETS, slack.slack_url),
-        brands=brands,
-        escalations=SnsEscalations(topic) if topic else None,
-        clock=clock,
-    )
+    actions = action_deps(backbone, slack, outbox, topic, clock, dynamodb=dynamodb, sqs=sqs)
     app = desk_app.build_app(
         SECRETS,
-        DeskDeps(store=store, brands=brands),
+        DeskDeps(store=actions.store, brands=actions.brands),  # type: ignore[arg-type]
         actions,
         slack.slack_url,
         reports=DynamoReportStore(backbone.table),

@@ -15,13 +15,16 @@ import pytest
 from functions.slack_thread import app as thread
 from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone, create_queue
+from socialcare.errors import StorageUnavailable
 from socialcare.local import standins_x
 from socialcare.local.standins import StandIns
+from socialcare.services import desk_actions
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
     AGENT,
     a_desk,
+    action_deps,
     button_press,
     message_event,
     run_outbox,
@@ -31,6 +34,7 @@ from tests.integration.desk_support import (
     view_submission,
 )
 from tests.integration.test_classify import queued_records
+from tests.support.faults import Faults
 from tests.support.inspect import of_kind
 
 pytestmark = pytest.mark.integration
@@ -355,3 +359,65 @@ def test_care_report_posts_the_last_days_headline_figures(
     [said] = ephemerals(slack)
     assert said.startswith("*Acme Store, Mon 24 Aug 2026*")
     assert "Conversations *1*" in said and "Response rate *0 %*" in said
+
+
+def test_two_sends_of_the_same_text_at_once_queue_one_and_refuse_the_other(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    deps = action_deps(backbone, slack, queues[1])
+    # Two agents (or two clicks) at the same moment: both read the conversation before
+    # either reply was queued, so both pass the guards that read it.
+    seen = deps.store.conversation(meta["id"])
+    assert seen is not None
+    first = desk_actions.send_reply(seen, "It ships today.", "slack-event:EvA", AGENT, deps)
+    second = desk_actions.send_reply(seen, "It ships today. ", "slack-event:EvB", AGENT, deps)
+    assert (first, second) == ("queued", "refused:unchanged")
+    assert queued(queues[1]) == 1 and len(of_kind(backbone.table, "REPLY#")) == 1
+    [said] = ephemerals(slack)
+    assert "word for word" in said
+    run_outbox(backbone, slack, queues[1])
+    assert [t["text"] for t in tweets(slack)] == ["It ships today."]
+
+
+def test_a_reply_the_platform_refused_can_be_sent_again_word_for_word(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues[1])
+    slack.x.fail_next(standins_x.TWEETS, 403)
+    desk.act(message_event("It ships today.", ts, event_id="Ev1"))
+    run_outbox(backbone, slack, queues[1])
+    desk.act(message_event("It ships today.", ts, event_id="Ev2"))
+    run_outbox(backbone, slack, queues[1])
+    assert ephemerals(slack) == []
+    assert [r["status"] for r in of_kind(backbone.table, "REPLY#")] == ["failed", "sent"]
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [("sqs", "SendMessage"), ("dynamodb", "TransactWriteItems")],
+    ids=["the outbox send", "the reply record"],
+)
+def test_a_failed_lazy_step_fails_the_invocation_for_lambda_to_retry_and_the_agent_hears_it(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    queues: tuple[str, str],
+    slack: StandIns,
+    service: str,
+    operation: str,
+) -> None:
+    ts = conversation_in_slack(backbone, x_live, queues, slack)["slack_thread"]["ts"]
+    faults = Faults(service).fail(operation)
+    desk = a_desk(backbone, slack, queues[1], **{service: faults.client})
+    assert desk.answer(message_event("It ships today.", ts, event_id="Ev7"))["statusCode"] == 200
+    [invocation] = desk.lazy.payloads
+    with pytest.raises(StorageUnavailable):  # Lambda sees the failure: it retries, then the DLQ
+        desk.answer(invocation)
+    assert faults.failed == [operation]
+    [said] = ephemerals(slack)
+    assert "did not go through" in said and "tried again automatically" in said
+    assert queued(queues[1]) == 0
+    assert desk.answer(invocation)["statusCode"] == 200  # Lambda's retry
+    run_outbox(backbone, slack, queues[1])
+    assert [t["text"] for t in tweets(slack)] == ["It ships today."]

@@ -36,6 +36,7 @@ from tests.integration.desk_support import (
 )
 from tests.integration.test_classify import queued_records
 from tests.integration.test_clocks import a_waiting_conversation, first_response, run_to_the_end
+from tests.support.faults import Faults, updates
 from tests.support.inspect import of_kind
 
 pytestmark = pytest.mark.integration
@@ -313,26 +314,27 @@ def test_the_customer_writing_after_an_answer_reopens_the_card(
     assert "*open*" in reopened and "first answer" in reopened
 
 
-class CutOffAfterTheCall(DynamoDeskStore):
-    """The attempt dies after the platform answered and before the reply was recorded
-    (a DynamoDB failure or the Lambda timeout), once."""
-
-    failures = 1
-
-    def record_sent(self, reply: OutboundReply, delivered: Delivered, at: Any) -> bool:
-        if CutOffAfterTheCall.failures:
-            CutOffAfterTheCall.failures -= 1
-            raise StorageUnavailable("the table is throttled")
-        return super().record_sent(reply, delivered, at)
-
-
-def deliver_twice(backbone: Backbone, slack: StandIns, reply: OutboundReply) -> None:
-    CutOffAfterTheCall.failures = 1
+def faulty(backbone: Backbone, slack: StandIns, faults: Faults) -> SendDeps:
+    """The send function's dependencies, its table client failing as ``faults`` say."""
     deps = send_deps(backbone, slack)
-    flaky = SendDeps(CutOffAfterTheCall(backbone.table), deps.senders, deps.slack)
+    return SendDeps(DynamoDeskStore(backbone.table, client=faults.client), deps.senders, deps.slack)
+
+
+def deliver_twice(
+    backbone: Backbone, slack: StandIns, reply: OutboundReply, faults: Faults
+) -> None:
+    """The first attempt fails as ``faults`` say; SQS delivers the message again."""
+    deps = faulty(backbone, slack, faults)
     with pytest.raises(StorageUnavailable):
-        deliver(reply, flaky)
-    deliver(reply, flaky)  # SQS delivers it again
+        deliver(reply, deps)
+    assert faults.failed, "the injected failure never happened"
+    deliver(reply, deps)
+
+
+def cut_off_after_the_call() -> Faults:
+    """The one write after the platform call (the reply is ``accepted``) fails: the attempt
+    dies not knowing whether the platform has the reply."""
+    return Faults("dynamodb").fail("UpdateItem", updates('"accepted"'))
 
 
 def queued_reply(outbox: str) -> OutboundReply:
@@ -345,7 +347,7 @@ def test_an_x_reply_cut_off_after_the_call_is_never_posted_twice_and_the_agent_i
 ) -> None:
     ts = an_x_conversation(backbone, x_live, queues, slack)
     a_desk(backbone, slack, queues[1]).act(message_event("On its way!", ts))
-    deliver_twice(backbone, slack, queued_reply(queues[1]))
+    deliver_twice(backbone, slack, queued_reply(queues[1]), cut_off_after_the_call())
     assert len(calls(slack, "x", standins_x.TWEETS)) == 1
     [record] = of_kind(backbone.table, "REPLY#")
     assert record["status"] == "uncertain"
@@ -358,7 +360,7 @@ def test_a_vk_reply_cut_off_after_the_call_is_repeated_safely_with_the_same_rand
 ) -> None:
     to_the_desk(backbone, queues[0], slack, vk_records(backbone, vk_live, "vk_message_new"))
     a_desk(backbone, slack, queues[1]).act(message_event("Проверили заказ.", card_ts(backbone)))
-    deliver_twice(backbone, slack, queued_reply(queues[1]))
+    deliver_twice(backbone, slack, queued_reply(queues[1]), cut_off_after_the_call())
     first, second = calls(slack, "vk", "messages.send")
     assert first["params"]["random_id"] == second["params"]["random_id"]
     assert second["duplicate"] and first["response"] == second["response"]  # one message
@@ -378,3 +380,42 @@ def test_the_last_failed_attempt_tells_the_thread_the_reply_is_held(
     assert said["thread_ts"] == ts and "dead-letter queue" in said["text"]
     [record] = of_kind(backbone.table, "REPLY#")
     assert record["status"] == "queued"  # X never had it: a redrive sends it
+
+
+def test_a_failed_bookkeeping_after_the_post_is_finished_by_the_retry_without_posting_again(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    a_desk(backbone, slack, queues[1]).act(message_event("On its way!", ts))
+    # X took the reply; the transaction that records it sent (outbound message, first
+    # response) fails once.
+    faults = Faults("dynamodb").fail("TransactWriteItems")
+    deliver_twice(backbone, slack, queued_reply(queues[1]), faults)
+    [posted] = calls(slack, "x", standins_x.TWEETS)
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "sent"
+    assert record["platform_message_id"] == posted["response"]["data"]["id"]
+    [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert outbound["platform_message_id"] == record["platform_message_id"]
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "answered" and meta["first_response_at"] and "queue_pk" not in meta
+    said = [p["text"] for p in slack_calls(slack, "chat.postMessage") if p.get("thread_ts") == ts]
+    assert any("Sent on X" in text for text in said)
+    assert not any("Could not confirm" in text for text in said)
+
+
+def test_the_last_attempt_never_says_a_sent_reply_failed(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    a_desk(backbone, slack, queues[1]).act(message_event("On its way!", ts))
+    # Sent and recorded; marking the conversation answered fails, on the outbox's last try.
+    faults = Faults("dynamodb").fail("UpdateItem", updates(":answered"))
+    with pytest.raises(StorageUnavailable):
+        deliver(queued_reply(queues[1]), faulty(backbone, slack, faults), last_attempt=True)
+    assert faults.failed == ["UpdateItem"]
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "sent"
+    said = [p["text"] for p in slack_calls(slack, "chat.postMessage") if p.get("thread_ts") == ts]
+    assert not any("could not be sent" in text for text in said)
+    assert any("Sent on X" in text for text in said)

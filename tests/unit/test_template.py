@@ -235,6 +235,7 @@ def test_table_indexes_match_storage_doc(resources: dict[str, Any]) -> None:
         "ByDay": ({"HASH": "day_pk", "RANGE": "day_sk"}, "ALL"),
         "BySlackThread": ({"HASH": "thread_key"}, "KEYS_ONLY"),
         "ByCustomer": ({"HASH": "customer_pk", "RANGE": "customer_sk"}, "KEYS_ONLY"),
+        "PendingReplies": ({"HASH": "pending_pk", "RANGE": "pending_sk"}, "KEYS_ONLY"),
     }
     key_attributes = {"pk", "sk"} | {a for keys, _ in indexes.values() for a in keys.values()}
     defined = {a["AttributeName"]: a["AttributeType"] for a in p["AttributeDefinitions"]}
@@ -524,3 +525,34 @@ def test_reports_tick_hourly_retry_then_wait_in_a_watched_dlq_and_send_only_as_t
         and "ReportDepsLayer" in str(resource["Properties"].get("Layers"))
     ]
     assert carriers == ["ReportFunction"]
+
+
+def test_the_reply_sweeper_ticks_reads_only_its_index_and_waits_in_a_watched_dlq(
+    resources: dict[str, Any],
+) -> None:
+    sweeper = props(resources["SweepRepliesFunction"])
+    tick = sweeper["Events"]["Tick"]
+    assert tick["Type"] == "ScheduleV2"
+    assert tick["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+    assert sweeper["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert ref_target(sweeper["DeadLetterQueue"]["TargetArn"]) == "SweepRepliesDLQ"
+    alarm = props(resources["SweepRepliesDLQAlarm"])
+    assert ref_target(alarm["Dimensions"][0]["Value"]) == "SweepRepliesDLQ"
+    statements = sweeper["Policies"][0]["Statement"]
+    actions = {
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert actions == {
+        "secretsmanager:GetSecretValue",
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "sqs:SendMessage",
+    }
+    [query] = [s for s in statements if s["Action"] == "dynamodb:Query"]
+    assert "/index/PendingReplies" in str(query["Resource"])
+    unrecovered = props(resources["RepliesUnrecoveredAlarm"])
+    assert unrecovered["MetricName"] == "RepliesUnrecovered"
+    assert unrecovered["Dimensions"] == [{"Name": "service", "Value": "sweep-replies"}]

@@ -60,3 +60,8 @@ class SendRefused(SupportError):
 
 class SendInterrupted(SupportError):
     """The platform call ended without an answer (a timeout): the reply may have gone."""
+
+
+class ReplyUnchanged(SupportError):
+    """The reply is word for word the conversation's last one (sent, or queued and not
+    failed): platforms refuse repeats, and two agents sending one text send it once."""

@@ -55,6 +55,12 @@ class DeskSettings(SlackSettings):
     ESCALATION_TOPIC_ARN: str | None = None  # unset: the Escalate button says so
 
 
+class SweepSettings(SlackSettings):
+    """The reply sweeper: it puts stuck replies into the outbox again and tells the thread."""
+
+    OUTBOX_QUEUE_URL: str
+
+
 class SendSettings(SlackSettings):
     """The outbox's sender: it posts on the platforms and reports back in Slack."""
 

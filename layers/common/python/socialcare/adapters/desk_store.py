@@ -3,7 +3,7 @@ docs/storage.md, "Replies"): the conversation behind a Slack thread, reply recor
 agent action, keyed by its Slack id from the first moment), outbound messages, assignment,
 resolution, spam."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -16,16 +16,26 @@ from socialcare.adapters.dynamodb import (
     _to_item,
     conversation_pk,
 )
-from socialcare.errors import StorageUnavailable
+from socialcare.errors import ReplyUnchanged, StorageUnavailable
 from socialcare.models.message import iso
 from socialcare.models.reply import Delivered, OutboundReply
 from socialcare.observability import logger
 
 WAITING_ON_US = ("new", "open")
+# A reply record on its way (queued, sending, accepted) carries pending_pk/pending_sk, the
+# sparse keys of the PendingReplies index: pending_sk is when it counts as stuck if nothing
+# has moved it on by then. Each step pushes it on; sent, failed or held removes both.
+PENDING = "PENDING"
+STUCK_AFTER = timedelta(minutes=10)  # longer than the desk's lazy retries (4 minutes)
+PENDING_KEYS = ("pending_pk", "pending_sk")
 
 
 def reply_sk(reply_id: str) -> str:
     return f"REPLY#{reply_id}"
+
+
+def _pending(since: datetime) -> dict[str, str]:
+    return {"pending_pk": PENDING, "pending_sk": iso(since + STUCK_AFTER)}
 
 
 def _condition_failed(exc: ClientError) -> bool:
@@ -88,30 +98,83 @@ class DynamoDeskStore(DynamoConversationStore):
         return _from_item(found) if found else None
 
     def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None:
-        """Write the reply's record, once. None: written now; else the record found, so a
-        retried Slack event or action learns what became of its reply."""
+        """Write the reply's record, once, and the conversation's ``last_queued_text``, in
+        one transaction that refuses a text equal to the last reply sent or queued
+        (``ReplyUnchanged``): two agents sending the same words at once send them once.
+        None: written now; else the record found, so a retried Slack event or action learns
+        what became of its reply."""
+        pk = conversation_pk(reply.conversation_id)
         item = {
-            "pk": conversation_pk(reply.conversation_id),
+            "pk": pk,
             "sk": reply_sk(reply.reply_id),
             "type": "reply",
             "status": "queued",
             "reply": reply.model_dump(mode="json"),
             "queued_at": iso(reply.queued_at),
+            **_pending(reply.queued_at),
         }
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _to_item({"pk": pk, "sk": "META"}),
+                    "UpdateExpression": "SET last_queued_text = :text",
+                    "ConditionExpression": "attribute_exists(pk)"
+                    " AND (attribute_not_exists(last_reply_text) OR last_reply_text <> :text)"
+                    " AND (attribute_not_exists(last_queued_text) OR last_queued_text <> :text)",
+                    "ExpressionAttributeValues": _to_item({":text": reply.text}),
+                }
+            },
+        ]
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(item),
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+            self._transact_with_conflict_retries(items)
         except ClientError as exc:
-            if _condition_failed(exc):
-                return _from_item(exc.response.get("Item") or {})  # type: ignore[arg-type]
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [r.get("Code") for r in reasons]
+            if codes[:1] == ["ConditionalCheckFailed"]:  # this reply was recorded before
+                return self.reply(reply.conversation_id, reply.reply_id)
+            if codes[1:2] == ["ConditionalCheckFailed"]:
+                raise ReplyUnchanged(reply.reply_id) from exc
             raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
         return None
+
+    def forget_queued_text(self, reply: OutboundReply) -> None:
+        """The reply did not reach the customer: its text may be sent again."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(reply.conversation_id), "sk": "META"}),
+                UpdateExpression="REMOVE last_queued_text",
+                ConditionExpression="last_queued_text = :text",
+                ExpressionAttributeValues=_to_item({":text": reply.text}),
+            )
+        except ClientError as exc:
+            if not _condition_failed(exc):  # else another text was queued since: keep it
+                raise StorageUnavailable(f"forgetting the queued text failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"forgetting the queued text failed: {exc}") from exc
+
+    def record_accepted(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
+        """``-> accepted``: the platform has the reply (its id, link and time kept), so a
+        retry of the bookkeeping never calls the platform again. False: it was sent."""
+        values = {
+            "status": "accepted",
+            "platform_message_id": delivered.platform_message_id,
+            "link": delivered.link or "",
+            "sent_at": iso(at),
+            **_pending(at),
+        }
+        return self._move_reply(reply, None, values)
 
     def record_sent(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
         """In one transaction: the reply is sent (once: False if it already was), the outbound
@@ -142,7 +205,7 @@ class DynamoDeskStore(DynamoConversationStore):
                     "TableName": self._table,
                     "Key": _to_item({"pk": pk, "sk": reply_sk(reply.reply_id)}),
                     "UpdateExpression": "SET #status = :sent, sent_at = :now, "
-                    "platform_message_id = :id, link = :link",
+                    "platform_message_id = :id, link = :link REMOVE pending_pk, pending_sk",
                     "ConditionExpression": "attribute_exists(pk) AND #status <> :sent",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": _to_item(
@@ -224,30 +287,91 @@ class DynamoDeskStore(DynamoConversationStore):
 
     def claim(self, reply: OutboundReply, at: datetime) -> bool:
         """``queued -> sending`` just before the platform call (False: it was not queued)."""
-        return self._move_reply(reply, "queued", {"status": "sending", "sending_since": iso(at)})
+        values = {"status": "sending", "sending_since": iso(at), **_pending(at)}
+        return self._move_reply(reply, "queued", values)
 
     def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None:
         """``sending -> queued``: the platform never had it (or holds it back until later)."""
-        values: dict[str, Any] = {"status": "queued"}
+        values: dict[str, Any] = {"status": "queued", **_pending(postponed_until or self._clock())}
         if postponed_until is not None:
             values["postponed_until"] = iso(postponed_until)
         self._move_reply(reply, "sending", values)
 
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None:
-        """Refused by the platform, or ``uncertain`` (cut off mid-call); never over a sent one."""
+        """Refused by the platform, or ``uncertain`` (cut off mid-call); never over a reply
+        the platform accepted."""
         status = "uncertain" if code == "uncertain" else "failed"
         values = {"status": status, "error_code": code, "error": explanation}
-        if not self._move_reply(reply, None, values):
+        moved = self._move_reply(
+            reply, None, values, unless=("sent", "accepted"), remove=PENDING_KEYS
+        )
+        if not moved:
             logger.warning("a sent reply stays sent", extra={"code": code})
+            return
+        self.forget_queued_text(reply)
 
     def _move_reply(
-        self, reply: OutboundReply, expected: str | None, values: dict[str, Any]
+        self,
+        reply: OutboundReply,
+        expected: str | None,
+        values: dict[str, Any],
+        *,
+        unless: tuple[str, ...] = ("sent",),
+        remove: tuple[str, ...] = (),
     ) -> bool:
-        """Set ``values`` on the reply record if its status is ``expected`` (None: anything
-        but sent); False when it is not."""
-        guard = {"expected": expected} if expected else {"sent": "sent"}
-        condition = "#status = :expected" if expected else "#status <> :sent"
-        return self._update_if(self._reply_key(reply), values, condition, guard) is not None
+        """Set ``values`` on the reply record if its status is ``expected`` (None: any status
+        but those in ``unless``); False when it is not."""
+        if expected:
+            guard, condition = {"expected": expected}, "#status = :expected"
+        else:
+            guard = {f"not{i}": s for i, s in enumerate(unless)}
+            condition = f"NOT #status IN ({', '.join(':' + k for k in guard)})"
+        key = self._reply_key(reply)
+        return self._update_if(key, values, condition, guard, remove) is not None
+
+    def hold(self, reply: OutboundReply, at: datetime) -> None:
+        """The outbox gave up on it (its dead-letter queue holds it, alarmed, for the
+        operators to redrive): out of the PendingReplies index."""
+        key = self._reply_key(reply)
+        self._update_if(key, {"held_at": iso(at)}, "attribute_exists(#status)", None, PENDING_KEYS)
+
+    def stuck_replies(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """Reply records nothing has moved on since their ``pending_sk``, the longest stuck
+        first: (conversation id, reply id). One query of a sparse index, never a scan."""
+        try:
+            found = self._client.query(
+                TableName=self._table,
+                IndexName="PendingReplies",
+                KeyConditionExpression="pending_pk = :pending AND pending_sk <= :now",
+                ExpressionAttributeValues=_to_item({":pending": PENDING, ":now": iso(now)}),
+                Limit=limit,
+            )["Items"]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"finding stuck replies failed: {exc}") from exc
+        keys = [_from_item(item) for item in found]
+        return [
+            (str(k["pk"]).removeprefix("CONV#"), str(k["sk"]).removeprefix("REPLY#")) for k in keys
+        ]
+
+    def swept(self, reply: OutboundReply, next_check: datetime) -> int | None:
+        """Count one more recovery of a stuck reply and look again at ``next_check``; the
+        count so far, or None when it is no longer pending."""
+        try:
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item(self._reply_key(reply)),
+                UpdateExpression="SET pending_sk = :next ADD sweeps :one",
+                ConditionExpression="attribute_exists(pending_pk)",
+                ExpressionAttributeValues=_to_item({":next": iso(next_check), ":one": 1}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return None
+            raise StorageUnavailable(f"counting the recovery failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"counting the recovery failed: {exc}") from exc
+        return int(_from_item(found["Attributes"])["sweeps"])
 
     def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
         """The thread has shown the reply's outcome (``what``: which notice)."""

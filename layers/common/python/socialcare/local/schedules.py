@@ -19,6 +19,9 @@ from croniter import croniter
 
 from socialcare.local.runtime import Invocation, LocalRuntime
 
+# A compressed rate fires at most once a second: the reply sweeper's 5 minutes at 3600x
+# would be 12 runs a second, each taking the one-at-a-time runtime from the rest.
+MIN_INTERVAL_SECONDS = 1.0
 UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
 
@@ -85,7 +88,8 @@ class Schedules:
             target: Callable[..., None]
             args: tuple[str, str, float | str]
             if seconds is not None:
-                target, args = self._every, (function, expression, seconds / self.time_factor)
+                interval = max(MIN_INTERVAL_SECONDS, seconds / self.time_factor)
+                target, args = self._every, (function, expression, interval)
             elif fields is not None:
                 target, args = self._on_cron, (function, expression, fields)
             else:

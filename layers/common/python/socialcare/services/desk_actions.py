@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import BrandDirectory
-from socialcare.errors import SupportError
+from socialcare.errors import ReplyUnchanged, SupportError
 from socialcare.models.common import Platform
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.message import MessageKind
@@ -33,6 +33,8 @@ DM_NOTICE = {
     "hr": "Poslali smo vam privatnu poruku.",
 }
 CLOSED = ("resolved", "spam")
+# A reply record in these states has not reached its end yet: its outbox message may go again.
+ON_ITS_WAY = ("queued", "sending", "accepted")
 
 
 class DeskActionStore(Protocol):
@@ -120,7 +122,7 @@ def send_reply(
     if earlier is not None:
         # A retry of the Slack request that queued this reply: never judged again (its own
         # reply would now look "unchanged"), only queued again if it has not gone yet.
-        if earlier.get("status") not in ("queued", "sending"):
+        if earlier.get("status") not in ON_ITS_WAY:
             return "already"
         deps.outbox.send(OutboundReply.model_validate(earlier["reply"]))
         return "requeued"
@@ -157,9 +159,16 @@ def send_reply(
         from_suggestion=from_suggestion,
         queued_at=deps.clock(),
     )
+    try:
+        return _queue(reply, deps)
+    except ReplyUnchanged:  # the same text was queued meanwhile (another agent, a double click)
+        return refuse(reply_guards.UNCHANGED.reason, reply_guards.UNCHANGED.text)
+
+
+def _queue(reply: OutboundReply, deps: ActionDeps) -> str:
     found = deps.store.queue_reply(reply)
     if found is not None:  # a retry raced this attempt and recorded it first: its reply
-        if found.get("status") not in ("queued", "sending"):
+        if found.get("status") not in ON_ITS_WAY:
             return "already"
         reply = OutboundReply.model_validate(found["reply"])
     deps.outbox.send(reply)

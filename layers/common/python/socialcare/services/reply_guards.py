@@ -82,14 +82,17 @@ def _empty(draft: Draft) -> Refusal | None:
     return Refusal("empty", "Nothing to send: the reply is empty.")
 
 
+UNCHANGED = Refusal(
+    "unchanged",
+    "This is word for word the last reply the customer got (or is about to get);"
+    " platforms refuse repeats. Change it before sending.",
+)
+
+
 def _unchanged(draft: Draft) -> Refusal | None:
-    if draft.text.strip() != str(draft.conversation.get("last_reply_text", "")).strip():
-        return None
-    return Refusal(
-        "unchanged",
-        "This is word for word the last reply the customer got; platforms refuse repeats."
-        " Change it before sending.",
-    )
+    """Early, for the modal; queueing checks it again in the same write (no race)."""
+    last = {draft.conversation.get(k) for k in ("last_reply_text", "last_queued_text")}
+    return UNCHANGED if draft.text.strip() in {str(t).strip() for t in last if t} else None
 
 
 def _x_post(draft: Draft) -> Refusal | None:

@@ -1,12 +1,15 @@
 """The outbox's send step: one queued reply goes to the customer's platform, at most once.
 
-The reply record moves ``queued -> sending`` before the platform call and ``sending -> sent``
-(or ``failed``) after it. A redelivered message that finds ``sending`` knows an attempt was
-cut off after the call may have reached the platform: VK's own deduplication (``random_id``,
-``guid``) makes a repeat harmless there, so it is sent again; X has none, so the reply is
-marked ``uncertain`` and the agent is asked to check, rather than risk a second post. A
-failure we know happened before the platform had it (X or VK unreachable, a 5xx) puts the
-record back to ``queued`` for the retry.
+The reply record moves ``queued -> sending`` before the platform call, ``sending ->
+accepted`` (with the platform's id) in the one write right after it, then ``accepted -> sent``
+with the bookkeeping (the outbound message, the conversation's response facts). A redelivered
+message that finds ``accepted`` only finishes the bookkeeping: the platform is not called
+again. One that finds ``sending`` knows an attempt was cut off after the call may have
+reached the platform: VK's own deduplication (``random_id``, ``guid``) makes a repeat
+harmless there, so it is sent again; X has none, so the reply is marked ``uncertain`` and
+the agent is asked to check, rather than risk a second post. A failure we know happened
+before the platform had it (X or VK unreachable, a 5xx) puts the record back to ``queued``
+for the retry.
 
 The outcome is the agent's to know, in the thread: the sent reply with its link, the
 platform's refusal in plain words, a rate-limit delay, an uncertain attempt, or a reply given
@@ -36,6 +39,7 @@ PLATFORM_NAMES = {"x": "X", "vk": "VK", "messenger": "Messenger", "instagram": "
 # Platforms that deduplicate a repeated send of the same reply id themselves.
 SAFE_TO_REPEAT = frozenset({Platform.VK})
 DONE = ("sent", "failed", "uncertain")
+ACCEPTED = ("accepted", "sent")  # the platform has the reply
 
 
 class PlatformSender(Protocol):
@@ -46,10 +50,12 @@ class SendStore(Protocol):
     def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None: ...
     def claim(self, reply: OutboundReply, at: datetime) -> bool: ...
     def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None: ...
+    def record_accepted(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool: ...
     def record_sent(self, reply: OutboundReply, delivered: Delivered, at: Any) -> bool: ...
     def mark_answered(self, conversation_id: str, at: datetime) -> None: ...
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None: ...
     def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None: ...
+    def hold(self, reply: OutboundReply, at: datetime) -> None: ...
     def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
     def first_inbound(self, conversation_id: str) -> dict[str, Any] | None: ...
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]: ...
@@ -70,15 +76,34 @@ def deliver(reply: OutboundReply, deps: SendDeps, *, last_attempt: bool = False)
     except SendPostponed:
         raise
     except Exception:
-        if last_attempt:  # the outbox gives up: the reply goes to the dead-letter queue
-            _say_safely(
-                reply,
-                ":x: This reply could not be sent after repeated attempts; it is held for the"
-                f" operators (the outbox dead-letter queue). <@{reply.agent}>'s text:\n"
-                f">{escape(reply.text)}",
-                deps,
-            )
+        if last_attempt:  # the outbox gives up: the message goes to the dead-letter queue
+            _give_up(reply, deps)
         raise
+
+
+def _give_up(reply: OutboundReply, deps: SendDeps) -> None:
+    """The thread hears what became of the reply: held for the operators, or (when only
+    the bookkeeping after a successful post failed) sent."""
+    try:
+        record = deps.store.reply(reply.conversation_id, reply.reply_id) or {}
+    except SupportError:
+        record = {}
+    if record.get("status") in ACCEPTED:
+        logger.error("a sent reply's bookkeeping failed on the outbox's last attempt")
+        if not record.get("shown"):
+            _say_safely(reply, _sent_text(reply, str(record.get("link") or "")), deps)
+        return
+    try:  # the operators have it now (the dead-letter queue, alarmed): not the sweeper's
+        deps.store.hold(reply, deps.clock())
+    except SupportError as exc:
+        logger.warning("the held reply stays pending", extra={"error": str(exc)})
+    _say_safely(
+        reply,
+        ":x: This reply could not be sent after repeated attempts; it is held for the"
+        f" operators (the outbox dead-letter queue). <@{reply.agent}>'s text:\n"
+        f">{escape(reply.text)}",
+        deps,
+    )
 
 
 def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
@@ -86,6 +111,11 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
     status = record.get("status", "queued")
     if status in DONE:
         return _catch_up(reply, record, deps)
+    if status == "accepted":  # posted; the bookkeeping after it was cut off: finish it
+        delivered = Delivered(
+            platform_message_id=str(record["platform_message_id"]), link=record.get("link") or None
+        )
+        return _book(reply, delivered, _parsed(record.get("sent_at")), deps)
     if status == "sending" and reply.platform not in SAFE_TO_REPEAT:
         deps.store.mark_failed(reply, "uncertain", "the attempt was cut off")
         metrics.add_metric(name="ReplyUncertain", unit=MetricUnit.Count, value=1)
@@ -119,6 +149,13 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
         deps.store.release(reply)  # the platform never had it: the retry sends it
         raise
     sent_at = deps.clock()
+    # One write first: a retry of what follows must never call the platform again.
+    deps.store.record_accepted(reply, delivered, sent_at)
+    return _book(reply, delivered, sent_at, deps)
+
+
+def _book(reply: OutboundReply, delivered: Delivered, sent_at: datetime, deps: SendDeps) -> str:
+    """The platform has the reply: record it sent, the conversation answered, tell the thread."""
     if deps.store.record_sent(reply, delivered, sent_at):
         metrics.add_metric(name="ReplySent", unit=MetricUnit.Count, value=1)
     deps.store.mark_answered(reply.conversation_id, sent_at)
@@ -146,14 +183,14 @@ def _parsed(value: Any) -> datetime:
     return datetime.fromisoformat(str(value)) if value else utc_now()
 
 
-def _show_sent(reply: OutboundReply, url: str, deps: SendDeps) -> None:
+def _sent_text(reply: OutboundReply, url: str) -> str:
     name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
     shown = link(url, "see it") if url else ""
-    _say(
-        reply,
-        f":white_check_mark: Sent on {name} by <@{reply.agent}> {shown}\n>{escape(reply.text)}",
-        deps,
-    )
+    return f":white_check_mark: Sent on {name} by <@{reply.agent}> {shown}\n>{escape(reply.text)}"
+
+
+def _show_sent(reply: OutboundReply, url: str, deps: SendDeps) -> None:
+    _say(reply, _sent_text(reply, url), deps)
     deps.store.mark_shown(reply)
     _redraw(reply, deps)
 
