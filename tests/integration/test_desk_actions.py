@@ -203,7 +203,7 @@ def test_edit_opens_a_modal_with_the_suggestion_and_its_submission_is_sent(
     [opened] = slack_calls(slack, "views.open")
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
     assert view["callback_id"] == "reply_modal"
-    assert view["blocks"][0]["element"]["initial_value"].startswith("Hi Jane")
+    assert view["blocks"][0]["element"]["initial_value"].startswith("Hi janeroe")
     refused = desk.act(view_submission(meta["id"], "   "))
     assert json.loads(refused["body"]) == {
         "response_action": "errors",
