@@ -158,6 +158,23 @@ def test_a_handle_that_is_not_a_plain_handle_is_not_used(handle: str | None) -> 
     assert thanks(Addressee("x", SCAM, handle)) == "Thank you! We're so glad you like it."
 
 
+@pytest.mark.parametrize(
+    ("template", "neutral"),
+    [
+        ("Hi {name}, we're on it.", "Hi, we're on it."),
+        ("{name}, we're on it.", "We're on it."),
+        ("Thanks, {name}! ({handle})", "Thanks!"),
+        ("Thanks {name} (@{handle}), {name}.", "Thanks."),
+    ],
+)
+def test_a_greeting_without_a_safe_name_reads_naturally(template: str, neutral: str) -> None:
+    answers = AnswerBase.model_validate(
+        {"answers": [{"id": "a", "topic": "praise", "texts": {"en": template}}]}
+    )
+    found = suggest(answers, "thanks", "en", topic(Topic.PRAISE), Addressee("x", SCAM, "a.b"))
+    assert found is not None and found.text == neutral
+
+
 @pytest.mark.parametrize("name", ["Anna-Maria Roe", "O'Brien", "Мар'яна", "Марʼяна", "Zoë"])
 def test_names_with_hyphens_apostrophes_and_accents_are_names(name: str) -> None:
     assert thanks(Addressee("vk", name, "id1")).startswith(

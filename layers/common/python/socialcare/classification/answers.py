@@ -44,6 +44,7 @@ def _without(template: str, variable: str) -> str:
     opening = re.match(rf"\s*{field}[,\s]*", template)
     rest = template[opening.end() :] if opening else template
     rest = re.sub(rf"(?:,\s*|\s+)?{field}", "", rest)
+    rest = re.sub(r"\s*\(\s*\)", "", rest)  # "({handle})" leaves no "()" behind
     return rest[:1].upper() + rest[1:] if opening else rest
 
 
