@@ -230,7 +230,7 @@ def test_a_conversation_that_starts_as_spam_is_marked_and_leaves_the_queue(
     assert message["classification"]["spam"]["is_spam"] is True
 
 
-def test_the_suggested_answer_is_stored_with_the_customers_name_and_order(
+def test_the_suggested_answer_is_stored_greeting_the_customer_by_handle_with_the_order(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
     consume(
@@ -244,7 +244,23 @@ def test_the_suggested_answer_is_stored_with_the_customers_name_and_order(
     assert suggestion["answer_id"] == "where-is-my-order"
     assert (
         suggestion["text"]
-        == "Hi Jane Roe, we're checking order 4411 and will get back to you within the hour."
+        == "Hi janeroe, we're checking order 4411 and will get back to you within the hour."
+    )
+
+
+def test_a_display_name_advertising_a_scam_never_reaches_the_suggested_answer(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    scammer = JANE | {"name": "buy $SCAM at evil.example", "screen_name": "jane.roe"}
+    consume(
+        backbone,
+        queued_records(
+            backbone, x_live, tweet("100", "@AcmeSupport where is my order 4411?", user=scammer)
+        ),
+    )
+    [message] = of_kind(backbone.table, "MSG#")
+    assert message["classification"]["suggestion"]["text"] == (
+        "Hi, we're checking order 4411 and will get back to you within the hour."
     )
 
 

@@ -98,11 +98,21 @@ def test_an_escalation_is_posted_once_to_the_managers_channel_with_the_customer_
     [sent] = posts(slack)
     assert sent["channel"] == "C0ACMEMANAGERS"
     text = sent["text"]
-    assert text.startswith("*Overdue reply · tier 2* · first_\u2060response overdue")
+    assert text.startswith("*Overdue reply · tier 2* · first_response overdue")
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
     assert "<https://evil.example|bank.com>" not in text
-    assert "*\u2060Jane*\u2060" in text  # literal asterisks, no bold
+    assert "\u2217Jane\u2217" in text and "*Jane*" not in text  # look-alike asterisks, no bold
     assert "<https://x.com/janeroe/status/1960000000000000123|open the message>" in text
+
+
+def test_an_escalation_keeps_the_customers_name_on_its_line(wired: None, slack: StandIns) -> None:
+    spoofer = {"name": "Jane\ntier 3 · :rotating_light: \u202eP1", "handle": "jane\nroe"}
+    notice = NOTICE.model_copy(update={"customer": spoofer})
+    poster.lambda_handler(sns_event(notice, "m-3"), LambdaContext())
+    [sent] = posts(slack)
+    lines = sent["text"].split("\n")
+    assert "customer: Jane tier 3 · ꞉rotating_light: P1 (@jane roe)" in lines
+    assert not [line for line in lines if line.startswith("tier 3")]
 
 
 def test_slack_rate_limiting_fails_the_invocation_so_lambda_retries_it(

@@ -108,6 +108,19 @@ def test_a_reply_in_the_thread_goes_out_as_a_reply_tweet_and_the_conversation_is
     assert update["ts"] == ts and "answered" in json.dumps(update["blocks"])
 
 
+def test_the_sent_notice_quotes_every_line_of_the_reply(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    ts = an_x_conversation(backbone, x_live, queues, slack)
+    reply(backbone, slack, queues, "Sorry Jane!\n*Resolved* :white_check_mark:\nBye", ts)
+    [said] = [p for p in slack_calls(slack, "chat.postMessage") if "Sent on X" in p["text"]]
+    assert said["text"].split("\n")[1:] == [
+        ">Sorry Jane!",
+        ">∗Resolved∗ ꞉white_check_mark:",
+        ">Bye",
+    ]
+
+
 def test_a_redelivered_reply_is_sent_once(
     backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:

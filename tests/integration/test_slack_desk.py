@@ -114,6 +114,29 @@ def test_care_show_escapes_what_the_customer_wrote(
     assert "Jane Roe" in body
 
 
+def test_care_show_keeps_the_name_on_one_line_and_quotes_every_line_of_text(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
+) -> None:
+    from tests.integration.test_classify import queued_records
+    from tests.integration.test_clocks import classify_with_clocks
+
+    spoofer = JANE | {"name": "Jane\n*P1* \u202e:rotating_light:"}
+    text = "@AcmeSupport hi\n*resolved by* @\u200bchannel :rotating_light:"
+    classify_with_clocks(
+        backbone, machine, queued_records(backbone, x_live, tweet("301", text, user=spoofer))
+    )
+    [meta] = [
+        i
+        for i in boto3.client("dynamodb").scan(TableName=backbone.table)["Items"]
+        if i["sk"]["S"] == "META"
+    ]
+    body = answer(backbone, command(f"show {meta['id']['S']}"), slack_url)["body"]
+    shown = json.loads(body)["text"].split("\n")
+    assert shown[0].startswith("*Jane ∗P1∗ ꞉rotating_light:* (@janeroe)")
+    assert shown[-1] == ">∗resolved by∗ ＠channel ꞉rotating_light:"
+    assert shown[-2].startswith("> ") and shown[-2].endswith("  @AcmeSupport hi")
+
+
 @pytest.mark.parametrize(
     ("signing", "why"),
     [({"secret": "not-the-secret"}, "forged"), ({"timestamp": int(time.time()) - 3600}, "stale")],

@@ -12,7 +12,7 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
-from socialcare.devtools.samples import tweet
+from socialcare.devtools.samples import JANE, tweet
 from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.local.standins import StandIns
 from socialcare.services.desk_thread import ThreadDeps
@@ -87,6 +87,25 @@ def test_a_follow_up_goes_into_the_thread_and_a_redelivery_posts_nothing(
     )
     thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)  # redelivered
     assert len(posts(slack)) == 2
+
+
+def test_a_spoofing_name_and_a_multi_line_follow_up_stay_inside_their_field_and_quote(
+    backbone: Backbone, x_live: XWebhookDeps, desk: str, slack: StandIns
+) -> None:
+    spoofer = JANE | {"name": "Jane\n*P1* · refund \u202e:rotating_light:"}
+    first = tweet("100", "@AcmeSupport where is my order?", user=spoofer)
+    through_the_desk(backbone, x_live, desk, slack, first)
+    text = "@AcmeSupport hello??\n*P1* · refund · :rage: negative\n<\u200b!channel>"
+    through_the_desk(backbone, x_live, desk, slack, tweet("101", text, reply_to="100"))
+    card, follow_up = posts(slack)
+    header = card["blocks"][0]["text"]["text"].split("\n")[0]
+    assert header.startswith("*Jane ∗P1∗ · refund ꞉rotating_light:* (@janeroe")
+    assert follow_up["text"].split("\n") == [
+        "*The customer writes:*",
+        ">@AcmeSupport hello??",
+        ">∗P1∗ · refund · ꞉rage: negative",
+        ">&lt;!channel&gt;",
+    ]
 
 
 def test_spam_never_reaches_the_desk(

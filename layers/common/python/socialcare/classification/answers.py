@@ -4,18 +4,24 @@ Score: 0.6 when the answer is for the message's topic, plus 0.4 when one of the 
 own phrases is in the message (matched on stems, as brand rules are). The best answer at or
 above the brand's threshold is suggested; below it, nothing (a wrong suggestion costs an
 agent more than none).
+
+What the customer controls (name, handle) is filled in only as ``addressing`` makes it safe;
+when nothing safe is left, the greeting goes neutral: the variable leaves with the comma or
+space that joined it ("Hi {name}, we're" -> "Hi, we're"; "{name}, sorry" -> "Sorry").
 """
 
 import re
 from string import Formatter
 
+from socialcare.classification.addressing import Addressee
 from socialcare.classification.stems import same_word, stems
 from socialcare.config.answers import AnswerBase
 from socialcare.models.classification import Suggestion, TopicGuess
 
 TOPIC_WEIGHT, PHRASE_WEIGHT = 0.6, 0.4
 ORDER_NUMBER = re.compile(r"(?:#|№|no\.?\s*|nr\.?\s*)?\b(\d{4,12})\b", re.IGNORECASE)
-PLACEHOLDER = {"name": "[name]", "handle": "[handle]", "order_number": "[order number]"}
+PLACEHOLDER = {"order_number": "[order number]"}  # a fact the agent must find and fill in
+ADDRESSING = ("name", "handle")  # from the customer: left out when not safe to say
 
 
 def _has_phrase(text: str, language: str, phrases: dict[str, tuple[str, ...]]) -> str | None:
@@ -31,12 +37,23 @@ def _has_phrase(text: str, language: str, phrases: dict[str, tuple[str, ...]]) -
     return None
 
 
+def _without(template: str, variable: str) -> str:
+    """The template with ``{variable}`` left out, and the comma or space that joined it: the
+    one before it or, at the start of the text, the one after it (then a capital first)."""
+    field = "@?" + re.escape("{" + variable + "}")
+    opening = re.match(rf"\s*{field}[,\s]*", template)
+    rest = template[opening.end() :] if opening else template
+    rest = re.sub(rf"(?:,\s*|\s+)?{field}", "", rest)
+    rest = re.sub(r"\s*\(\s*\)", "", rest)  # "({handle})" leaves no "()" behind
+    return rest[:1].upper() + rest[1:] if opening else rest
+
+
 def suggest(
     base: AnswerBase,
     text: str,
     language: str,
     topic: TopicGuess | None,
-    customer: dict[str, str | None],
+    customer: Addressee,
 ) -> Suggestion | None:
     best: tuple[float, int, str | None] | None = None
     for index, answer in enumerate(base.answers):
@@ -51,16 +68,14 @@ def suggest(
     answer = base.answers[index]
     in_language = language if language in answer.texts else base.fallback_language
     order = ORDER_NUMBER.search(text)
-    values = {
-        "name": customer.get("name"),
-        "handle": customer.get("handle"),
-        "order_number": order and order.group(1),
-    }
-    wanted = {field for _, field, _, _ in Formatter().parse(answer.texts[in_language]) if field}
-    missing = sorted(v for v in wanted if not values.get(v))
-    filled = answer.texts[in_language].format(
-        **{k: values.get(k) or PLACEHOLDER[k] for k in PLACEHOLDER}
-    )
+    values = customer.fields() | {"order_number": order and order.group(1)}
+    template = answer.texts[in_language]
+    wanted = {field for _, field, _, _ in Formatter().parse(template) if field}
+    missing = sorted(v for v in wanted if v in PLACEHOLDER and not values.get(v))
+    for variable in ADDRESSING:
+        if not values.get(variable):
+            template = _without(template, variable)
+    filled = template.format(**{k: values.get(k) or PLACEHOLDER.get(k, "") for k in values})
     why = [f"topic {answer.topic}"] if topic is not None and answer.topic == topic.code else []
     if phrase:
         why.append(f"phrase '{phrase}'")

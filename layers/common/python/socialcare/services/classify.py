@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from socialcare.classification import answers, language, priority, sentiment, spam, topics
+from socialcare.classification.addressing import Addressee
 from socialcare.classification.models import Models, shipped
 from socialcare.classification.rules import RuleBook
 from socialcare.clock import Clock, utc_now
@@ -74,6 +75,7 @@ class Context:
     followers: int | None = None
     verified: bool | None = None
     public: bool = True
+    platform: str | None = None  # how the customer is addressed: @handle on X, first name on VK
     name: str | None = None
     handle: str | None = None
     messages_in_conversation: int = 1
@@ -118,7 +120,7 @@ def classify_text(
     )
     suggestion = None
     if brand is not None and not verdict.is_spam:
-        customer = {"name": about.name, "handle": about.handle}
+        customer = Addressee(about.platform, about.name, about.handle, about.public)
         suggestion = answers.suggest(brand.answers, text, found.code, topic, customer)
     return Classification(
         language=found,
@@ -143,6 +145,7 @@ def context_of(
         followers=int(author["followers"]) if "followers" in author else None,
         verified=author.get("verified"),
         public=message.get("kind") != "direct",
+        platform=message.get("platform") or meta.get("platform"),
         name=author.get("name"),
         handle=author.get("handle"),
         messages_in_conversation=int(meta.get("message_count", 1)),

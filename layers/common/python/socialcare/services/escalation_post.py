@@ -9,7 +9,7 @@ from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.cards import CardStore, refresh_card
-from socialcare.slack.mrkdwn import escape, link
+from socialcare.slack.mrkdwn import escape, link, one_line
 
 KIND_TITLES = {
     "warning": "Reply due soon",
@@ -92,7 +92,10 @@ def _customer(customer: dict[str, Any]) -> str:
     name, handle = customer.get("name"), customer.get("handle")
     shown = " ".join(
         p
-        for p in (escape(str(name)) if name else "", f"(@{escape(str(handle))})" if handle else "")
+        for p in (
+            one_line(str(name)) if name else "",
+            f"(@{one_line(str(handle))})" if handle else "",
+        )
         if p
     )
     return shown

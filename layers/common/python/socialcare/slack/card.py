@@ -1,10 +1,11 @@
 """A conversation's card (the thread root in the brand's support channel) and the
-customer's follow-ups in its thread. Everything the customer wrote or chose (text, name,
-handle) is escaped; links are the platform's, built by us."""
+customer's follow-ups in its thread. Everything the customer wrote or chose is escaped
+(``slack.mrkdwn``): the text is quoted, every line of it; the name and handle are flattened
+to one line of the header; links are the platform's, built by us."""
 
 from typing import Any
 
-from socialcare.slack.mrkdwn import escape, link
+from socialcare.slack.mrkdwn import escape, link, one_line, quote
 
 TEXT_LIMIT = 2800  # a section's text is at most 3,000 characters
 CLOSED = frozenset({"resolved", "spam"})
@@ -23,8 +24,8 @@ def card(
     """The card for the conversation as it stands (``events``: its clock audit trail)."""
     found = message.get("classification") or {}
     customer = meta.get("customer") or {}
-    handle = escape(str(customer.get("handle") or customer.get("id", "?")))
-    name = escape(str(customer.get("name") or handle))
+    handle = one_line(str(customer.get("handle") or customer.get("id") or "")) or "?"
+    name = one_line(str(customer.get("name") or "")) or handle
     reach = f", {int(customer['followers']):,} followers" if customer.get("followers") else ""
     where = f"{meta.get('platform')} {meta.get('channel_type')}"  # our codes, not customer text
     priority = found.get("priority") or {}
@@ -45,12 +46,12 @@ def card(
             else []
         )
     )
-    body = escape(str(message.get("text", "")))[:TEXT_LIMIT]
+    body = quote(str(message.get("text", "")), TEXT_LIMIT)
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{facts}"}},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": f">{body}" if body else "_(no text)_"},
+            "text": {"type": "mrkdwn", "text": body or "_(no text)_"},
         },
     ]
     context = [escape(r) for r in priority.get("reasons", [])][:6]
@@ -75,7 +76,7 @@ def card(
     blocks += _state(meta, events or [])
     if meta.get("status") not in CLOSED:
         blocks.append(_actions(meta, has_suggestion=bool(suggestion)))
-    fallback = f"{name} on {where}: {body[:200]}"
+    fallback = f"{name} on {where}: {one_line(str(message.get('text', '')), 200)}"
     return fallback, blocks
 
 
@@ -124,6 +125,6 @@ def _actions(meta: dict[str, Any], *, has_suggestion: bool) -> dict[str, Any]:
 
 
 def follow_up(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    body = escape(str(message.get("text", "")))[:TEXT_LIMIT] or "_(no text)_"
-    text = f"*The customer writes:*\n>{body}"
+    body = quote(str(message.get("text", "")), TEXT_LIMIT) or "_(no text)_"
+    text = f"*The customer writes:*\n{body}"
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand, BrandDirectory
-from socialcare.slack.mrkdwn import escape, link
+from socialcare.slack.mrkdwn import escape, link, one_line
 from socialcare.slack.report import kind_of
 
 QUEUE_LIMIT = 20
@@ -82,7 +82,7 @@ def _queue_line(row: dict[str, Any], now: datetime) -> str:
     clock = row.get("clock_next_response") or row.get("clock_first_response") or {}
     due = _when(str(clock["due_at"]), now) if clock.get("due_at") else "no clock"
     customer = row.get("customer") or {}
-    who = escape(f"@{customer.get('handle') or customer.get('id', '?')}")
+    who = one_line(f"@{customer.get('handle') or customer.get('id', '?')}")
     facts = " · ".join(
         escape(str(v))
         for v in (
@@ -111,8 +111,8 @@ def show(brand: Brand, conversation_id: str, deps: DeskDeps) -> str:
         return f"No conversation `{escape(conversation_id[:40])}` for {escape(brand.name)}."
     customer = meta.get("customer") or {}
     header = (
-        f"*{escape(str(customer.get('name') or customer.get('handle') or '?'))}*"
-        f" (@{escape(str(customer.get('handle') or customer.get('id', '?')))})"
+        f"*{one_line(str(customer.get('name') or customer.get('handle') or '?'))}*"
+        f" (@{one_line(str(customer.get('handle') or customer.get('id', '?')))})"
         f" · {escape(str(meta.get('platform')))} {escape(str(meta.get('channel_type')))}"
         f" · {escape(str(meta.get('status')))} · {escape(str(meta.get('priority') or '-'))}"
         f" · {escape(str(meta.get('topic') or '-'))} · {escape(str(meta.get('sentiment') or '-'))}"
