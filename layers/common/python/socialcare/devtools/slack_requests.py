@@ -1,5 +1,8 @@
 """Slack's requests to the desk, signed as Slack signs them (for tests, the demo and the
-bench): an agent's message in a thread, as the Events API delivers it (platforms.md §5.3)."""
+bench): an agent's message in a thread, as the Events API delivers it (platforms.md §5.3).
+
+They come from the example brand's workspace (``TEAM``, its brand.yaml ``slack.team``) and
+from ``AGENT``, one of its members, so the desk's access check lets them act."""
 
 import json
 import time
@@ -11,6 +14,7 @@ from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event
 
 AGENT = "U0AGENT01"
+TEAM = "T0ACMEWORK"  # layers/config/brands/acme/brand.yaml: slack.team
 
 
 def signed(
@@ -39,12 +43,16 @@ def message_event(
     event_id: str = "Ev0001",
     retry: int | None = None,
     user: str = AGENT,
+    team: str = TEAM,
+    user_team: str | None = None,
     **event: Any,
 ) -> dict[str, Any]:
+    """``team``: the workspace the event is delivered for; ``user_team``: the writer's own,
+    when it differs (an external member of a shared channel)."""
     ts = event.pop("ts", f"{time.time():.6f}")
     body = {
         "token": "unused",
-        "team_id": "T0TEAM001",
+        "team_id": team,
         "api_app_id": "A0APP",
         "type": "event_callback",
         "event_id": event_id,
@@ -57,7 +65,9 @@ def message_event(
             "channel": channel,
             "channel_type": "channel",
             "event_ts": ts,
+            "team": user_team or team,
         }
+        | ({"user_team": user_team} if user_team else {})
         | ({"thread_ts": thread_ts} if thread_ts else {})
         | event,
     }
