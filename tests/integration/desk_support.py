@@ -25,6 +25,7 @@ from socialcare.adapters.vk_sender import VkSender
 from socialcare.adapters.x_sender import XSender
 from socialcare.clock import Clock, utc_now
 from socialcare.config import load_brands
+from socialcare.config.brands import BrandDirectory
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools import slack_requests
 from socialcare.devtools.samples import all_events
@@ -203,9 +204,10 @@ def a_desk(
     outbox: str,
     topic: str | None = None,
     clock: Clock = utc_now,
+    brands: BrandDirectory | None = None,
 ) -> Desk:
     store = DynamoDeskStore(backbone.table)
-    brands = load_brands(BRANDS_DIR)
+    brands = brands or load_brands(BRANDS_DIR)
     actions = ActionDeps(
         store=store,
         outbox=SqsOutbox(outbox),
