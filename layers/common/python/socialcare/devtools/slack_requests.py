@@ -8,20 +8,23 @@ import json
 import time
 from typing import Any
 
-from slack_sdk.signature import SignatureVerifier
-
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event
+from socialcare.slack.verification import sign
 
 AGENT = "U0AGENT01"
 TEAM = "T0ACMEWORK"  # layers/config/brands/acme/brand.yaml: slack.team
 
 
 def signed(
-    body: bytes, content_type: str, secret: str = local.SLACK_SIGNING_SECRET, **headers: str
+    body: bytes,
+    content_type: str,
+    secret: str = local.SLACK_SIGNING_SECRET,
+    *,
+    base64_body: bool = False,
+    **headers: str,
 ) -> dict[str, Any]:
     timestamp = str(int(time.time()))
-    signature = str(SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body))
     return http_event(
         "POST",
         "/slack/events",
@@ -29,9 +32,10 @@ def signed(
         {
             "content-type": content_type,
             "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": signature,
+            "x-slack-signature": sign(secret, timestamp, body),
             **headers,
         },
+        base64_body=base64_body,
     )
 
 
