@@ -25,6 +25,7 @@ from tests.integration.desk_support import (
     button_press,
     message_event,
     run_outbox,
+    signed,
     slack_calls,
     view_submission,
 )
@@ -196,3 +197,22 @@ def test_a_member_of_the_workspace_still_acts_in_the_managers_channel(
         answered(desk.answer(command("queue", "C0ACMEMANAGERS"))) == "Nothing waits on Acme Store."
     )
     assert AGENT  # the signed requests' default user, a member of the workspace
+
+
+def test_who_a_user_is_is_asked_once_and_remembered(
+    backbone: Backbone, queues: tuple[str, str], slack: StandIns
+) -> None:
+    desk = a_desk(backbone, slack, queues[1])
+    for _ in range(3):
+        assert answered(desk.answer(command("queue"))).startswith("Nothing waits on Acme Store")
+    assert [c["user"] for c in slack_calls(slack, "users.info")] == [AGENT]
+
+
+def test_slacks_url_verification_is_still_answered(
+    backbone: Backbone, queues: tuple[str, str], slack: StandIns
+) -> None:
+    challenge = {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+    body = json.dumps(challenge | {"type": "url_verification"}).encode()
+    response = a_desk(backbone, slack, queues[1]).answer(signed(body, "application/json"))
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"challenge": challenge["challenge"]}

@@ -13,12 +13,15 @@ from socialcare.config import load_brands
 from socialcare.config.brands import Brand, BrandDirectory
 from socialcare.errors import StorageUnavailable
 from socialcare.slack.authz import (
+    NOT_A_MANAGER,
+    SAID,
     Kind,
     Refusal,
     SlackRequest,
     SlackUser,
     authorise,
     is_manager,
+    manager_only,
 )
 from tests.conftest import BRANDS_DIR
 
@@ -195,3 +198,12 @@ def test_managers_are_listed_or_in_the_managers_group() -> None:
     assert not is_manager("", brand, directory)
     with pytest.raises(StorageUnavailable):
         is_manager("U0AGENT01", brand, Directory(down=True))
+
+
+def test_manager_only_says_what_to_tell_everyone_else() -> None:
+    brand = acme(managers=("U0ACMELEAD",), managers_group="S0MANAGERS")
+    directory = Directory(groups={"S0MANAGERS": frozenset({"U0BOSS0001"})})
+    assert manager_only("U0ACMELEAD", brand, directory) is None
+    assert manager_only("U0BOSS0001", brand, directory) is None
+    assert manager_only("U0AGENT01", brand, directory) == NOT_A_MANAGER
+    assert manager_only("U0AGENT01", brand, Directory(down=True)) == SAID[Refusal.UNVERIFIED]

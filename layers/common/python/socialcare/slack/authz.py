@@ -191,6 +191,19 @@ def is_manager(user_id: str, brand: Brand, directory: SlackDirectory) -> bool:
     )
 
 
+NOT_A_MANAGER = "Only the brand's desk managers can do this; nothing was done."
+
+
+def manager_only(user_id: str, brand: Brand, directory: SlackDirectory) -> str | None:
+    """For a manager-only command: None when ``user_id`` may use it, else what to tell them
+    (also when Slack cannot list the managers' group just now)."""
+    try:
+        return None if is_manager(user_id, brand, directory) else NOT_A_MANAGER
+    except SupportError as exc:
+        logger.error("Slack did not list the managers", extra={"error": str(exc)})
+        return SAID[Refusal.UNVERIFIED]
+
+
 def _brand_of(
     request: SlackRequest, brands: BrandDirectory, conversations: Conversations
 ) -> Brand | None:
