@@ -22,7 +22,7 @@ def signed(
     secret: str = local.SLACK_SIGNING_SECRET,
     *,
     base64_body: bool = False,
-    **headers: str,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     timestamp = str(int(time.time()))
     return http_event(
@@ -33,7 +33,7 @@ def signed(
             "content-type": content_type,
             "x-slack-request-timestamp": timestamp,
             "x-slack-signature": sign(secret, timestamp, body),
-            **headers,
+            **(headers or {}),
         },
         base64_body=base64_body,
     )
@@ -78,4 +78,4 @@ def message_event(
     retry_headers = (
         {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"} if retry else {}
     )
-    return signed(json.dumps(body).encode(), "application/json", **retry_headers)
+    return signed(json.dumps(body).encode(), "application/json", headers=retry_headers)
