@@ -1,7 +1,10 @@
 """Slack -> the desk: Events API, interactivity and /care behind POST /slack/events.
 
-slack_bolt verifies every request's signature and timestamp (a forged or stale one gets 401)
-and, with process_before_response=True, finishes each ack before it answers Slack, as a
+Before slack_bolt sees a request, its size (413), signature and timestamp (401) and shape
+(400) are checked (socialcare.slack.verification); Bolt checks the signature again. One
+global middleware then lets only the brand's people act, in the brand's channels
+(socialcare.slack.authz): every listener, today's and tomorrow's, is behind it. With
+process_before_response=True, Bolt finishes each ack before it answers Slack, as a
 Lambda function must. Work that may take longer than Slack's 3 seconds (reading the
 conversation, the guards, queueing the reply, redrawing the card) runs in lazy listeners:
 Bolt re-invokes this function asynchronously (``lambda:InvokeFunction`` on itself) with the
@@ -11,11 +14,12 @@ failure is raised to Lambda (``socialcare.slack.lazy``: Bolt alone would swallow
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk import WebClient
 
@@ -24,19 +28,24 @@ from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.slack_directory import SlackDirectoryClient
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
-from socialcare.observability import logger, metrics
+from socialcare.errors import RejectedRequest, SupportError
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.ports import SlackDesk
 from socialcare.services import desk_actions, desk_buttons
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
-from socialcare.slack import lazy
+from socialcare.slack import lazy, verification
+from socialcare.slack.authz import Kind, Refusal, SlackDirectory, SlackRequest, Verdict, authorise
 from socialcare.slack.desk import DeskDeps, brand_of, care
 from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.report import kind_of, report_text
 from socialcare.slack.secrets import SlackSecrets
+from socialcare.webhooks import rejection
 
 BUTTONS = tuple(desk_buttons.BUTTON_IDS)
 
@@ -46,7 +55,9 @@ def build_app(
     deps: DeskDeps,
     actions: ActionDeps,
     api_url: str | None = None,
+    *,
     reports: ReportStore | None = None,
+    directory: SlackDirectory | None = None,
 ) -> App:
     client = WebClient(
         token=secrets.bot_token.get_secret_value(), base_url=api_url or WebClient.BASE_URL
@@ -57,6 +68,8 @@ def build_app(
         process_before_response=True,
         token_verification_enabled=False,  # no auth.test call on every cold start
     )
+    people = directory or SlackDirectoryClient(lambda: secrets, api_url)
+    app.use(desk_access(deps, people, actions.slack))  # before every listener
 
     step = lazy.step(actions.slack)  # a lazy function's failure reaches Lambda
 
@@ -139,8 +152,82 @@ def _modal_fields(view: dict[str, Any]) -> tuple[str, str]:
     return str(metadata.get("conversation_id", "")), str(text.get("value") or "")
 
 
+def desk_access(
+    deps: DeskDeps, directory: SlackDirectory, slack: SlackDesk
+) -> Callable[..., BoltResponse | None]:
+    """The one access check (a Bolt global middleware): a refused request reaches no listener."""
+
+    def only_the_desks_people(
+        body: dict[str, Any], next_: Callable[[], None]
+    ) -> BoltResponse | None:
+        request = SlackRequest.of(body)
+        verdict = authorise(request, deps.brands, directory, deps.store)
+        if verdict.allowed:
+            next_()
+            return None
+        return refused(request, verdict, slack)
+
+    return only_the_desks_people
+
+
+def refused(request: SlackRequest, verdict: Verdict, slack: SlackDesk) -> BoltResponse:
+    """Tell the user why nothing was done: in the slash command's answer, in the modal, or
+    ephemerally for a button; a message event is only logged (and counted)."""
+    facts = {"reason": str(verdict.refusal), "kind": str(request.kind), "user": request.user}
+    facts |= {"team": request.team, "channel": request.channel}
+    if verdict.refusal is Refusal.NO_USER:
+        logger.info("Slack request without a user ignored", extra=facts)
+    else:
+        logger.warning("Slack request refused", extra=facts)
+        metrics.add_metric(name="SlackRequestRefused", unit=MetricUnit.Count, value=1)
+    if request.kind is Kind.COMMAND:
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": verdict.said})
+    if request.kind is Kind.VIEW:
+        return BoltResponse(
+            status=200, body={"response_action": "update", "view": _notice(verdict.said)}
+        )
+    if request.kind is Kind.EVENT and verdict.refusal is Refusal.UNVERIFIED:
+        return BoltResponse(status=503, body={"error": "unavailable"})  # Slack retries it
+    if request.kind is Kind.ACTION and request.channel and request.user:
+        try:
+            slack.ephemeral(request.channel, request.user, verdict.said)
+        except SupportError as exc:
+            logger.warning("the refusal was not shown", extra={"error": str(exc)})
+    return BoltResponse(status=200, body="")
+
+
+def _notice(text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Not allowed"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
+    }
+
+
+class DeskRequestHandler:
+    """POST /slack/events: the request is checked (size, signature, shape) before Bolt sees
+    it; a well-formed request no listener handles is acknowledged and logged."""
+
+    def __init__(self, app: App, signing_secret: str) -> None:
+        self.bolt = SlackRequestHandler(app)
+        self._secret = signing_secret
+
+    def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            verification.admit(event, self._secret)
+        except RejectedRequest as error:
+            return rejection(error)
+        event = {**event, "isBase64Encoded": bool(event.get("isBase64Encoded"))}
+        response: dict[str, Any] = self.bolt.handle(event, context)  # type: ignore[no-untyped-call]
+        if response.get("statusCode") == 404:
+            logger.info("Slack request no listener handles, acknowledged")
+            return {"statusCode": 200, "body": "", "headers": {}}
+        return response
+
+
 @cache
-def handler() -> SlackRequestHandler:
+def handler() -> DeskRequestHandler:
     settings = load_settings(DeskSettings)
     secrets = secret_reader(
         settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
@@ -156,14 +243,15 @@ def handler() -> SlackRequestHandler:
             SnsEscalations(settings.ESCALATION_TOPIC_ARN) if settings.ESCALATION_TOPIC_ARN else None
         ),
     )
+    current = secrets()
     app = build_app(
-        secrets(),
+        current,
         DeskDeps(store=store, brands=brands),
         actions,
         settings.SLACK_API_URL or None,
         reports=DynamoReportStore(settings.TABLE_NAME),
     )
-    return SlackRequestHandler(app)
+    return DeskRequestHandler(app, current.signing_secret.get_secret_value())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import boto3
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
 
 from functions.classify_message import app as classify
@@ -26,10 +25,11 @@ from socialcare.adapters.vk_sender import VkSender
 from socialcare.adapters.x_sender import XSender
 from socialcare.clock import Clock, utc_now
 from socialcare.config import load_brands
+from socialcare.config.brands import BrandDirectory
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools import slack_requests
 from socialcare.devtools.samples import all_events
-from socialcare.devtools.slack_requests import AGENT, signed
+from socialcare.devtools.slack_requests import AGENT, TEAM, signed
 from socialcare.devtools.template_resources import Backbone
 from socialcare.local.standins import StandIns
 from socialcare.models.common import Platform
@@ -100,16 +100,23 @@ def message_event(
 
 
 def button_press(
-    action_id: str, conversation_id: str, *, action_ts: str = "1787566800.123456"
+    action_id: str,
+    conversation_id: str,
+    *,
+    action_ts: str = "1787566800.123456",
+    user: str = AGENT,
+    team: str = TEAM,
+    user_team: str | None = None,
+    channel: str = CHANNEL,
 ) -> dict[str, Any]:
     payload = {
         "type": "block_actions",
-        "user": {"id": AGENT, "username": "anna", "team_id": "T0TEAM001"},
+        "user": {"id": user, "username": "anna", "team_id": user_team or team},
         "api_app_id": "A0APP",
-        "container": {"type": "message", "message_ts": "1787566510.000200", "channel_id": CHANNEL},
+        "container": {"type": "message", "message_ts": "1787566510.000200", "channel_id": channel},
         "trigger_id": "1334.5224.abc",
-        "team": {"id": "T0TEAM001"},
-        "channel": {"id": CHANNEL, "name": "support"},
+        "team": {"id": team},
+        "channel": {"id": channel, "name": "support"},
         "actions": [
             {
                 "type": "button",
@@ -124,11 +131,18 @@ def button_press(
     return signed(body, "application/x-www-form-urlencoded")
 
 
-def view_submission(conversation_id: str, text: str, view_id: str = "V0PKB1ZFV") -> dict[str, Any]:
+def view_submission(
+    conversation_id: str,
+    text: str,
+    view_id: str = "V0PKB1ZFV",
+    *,
+    user: str = AGENT,
+    team: str = TEAM,
+) -> dict[str, Any]:
     payload = {
         "type": "view_submission",
-        "team": {"id": "T0TEAM001"},
-        "user": {"id": AGENT},
+        "team": {"id": team},
+        "user": {"id": user, "team_id": team},
         "api_app_id": "A0APP",
         "trigger_id": "1334.5224.abc",
         "view": {
@@ -164,7 +178,7 @@ class LazyInvocations:
 
 @dataclass
 class Desk:
-    handler: SlackRequestHandler
+    handler: desk_app.DeskRequestHandler
     lazy: LazyInvocations
     outbox: str
 
@@ -194,6 +208,7 @@ def action_deps(
     *,
     dynamodb: Any = None,
     sqs: Any = None,
+    brands: BrandDirectory | None = None,
 ) -> ActionDeps:
     """What the desk's actions use, for real against moto and the Slack stand-in (``dynamodb``
     and ``sqs``: clients that fail as a test says)."""
@@ -201,7 +216,7 @@ def action_deps(
         store=DynamoDeskStore(backbone.table, client=dynamodb),
         outbox=SqsOutbox(outbox, client=sqs),
         slack=SlackPoster(lambda: SECRETS, slack.slack_url),
-        brands=load_brands(BRANDS_DIR),
+        brands=brands or load_brands(BRANDS_DIR),
         escalations=SnsEscalations(topic) if topic else None,
         clock=clock,
     )
@@ -216,8 +231,11 @@ def a_desk(
     *,
     dynamodb: Any = None,
     sqs: Any = None,
+    brands: BrandDirectory | None = None,
 ) -> Desk:
-    actions = action_deps(backbone, slack, outbox, topic, clock, dynamodb=dynamodb, sqs=sqs)
+    actions = action_deps(
+        backbone, slack, outbox, topic, clock, dynamodb=dynamodb, sqs=sqs, brands=brands
+    )
     app = desk_app.build_app(
         SECRETS,
         DeskDeps(store=actions.store, brands=actions.brands),  # type: ignore[arg-type]
@@ -225,10 +243,10 @@ def a_desk(
         slack.slack_url,
         reports=DynamoReportStore(backbone.table),
     )
-    handler = SlackRequestHandler(app)
+    handler = desk_app.DeskRequestHandler(app, SECRETS.signing_secret.get_secret_value())
     lazy = LazyInvocations()
     app.listener_runner.lazy_listener_runner = LambdaLazyListenerRunner(
-        handler.logger, lambda_client=lazy
+        handler.bolt.logger, lambda_client=lazy
     )
     return Desk(handler, lazy, outbox)
 

@@ -23,6 +23,7 @@ from socialcare.services.x_webhook import XWebhookDeps
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
     AGENT,
+    TEAM,
     a_desk,
     action_deps,
     button_press,
@@ -349,7 +350,7 @@ def test_care_report_posts_the_last_days_headline_figures(
             "text": "report day",
             "channel_id": "C0ACMESUPPORT",
             "user_id": AGENT,
-            "team_id": "T0TEAM001",
+            "team_id": TEAM,
             "trigger_id": "1.2.3",
         }
     ).encode()

@@ -281,7 +281,18 @@ def test_care_queue_answers_through_the_gateway_with_the_local_slack_app(
 
     from slack_sdk.signature import SignatureVerifier
 
-    body = urlencode({"command": "/care", "text": "queue", "channel_id": "C0ACMESUPPORT"})
+    from socialcare.devtools.slack_requests import AGENT, TEAM
+
+    # From a member of the brand's workspace (the Slack stand-in's), in its support channel.
+    body = urlencode(
+        {
+            "command": "/care",
+            "text": "queue",
+            "channel_id": "C0ACMESUPPORT",
+            "team_id": TEAM,
+            "user_id": AGENT,
+        }
+    )
     timestamp = str(int(time.time()))
     signature = SignatureVerifier(local.SLACK_SIGNING_SECRET).generate_signature(
         timestamp=timestamp, body=body

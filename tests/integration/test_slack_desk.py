@@ -20,6 +20,7 @@ from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event
 from socialcare.devtools.samples import JANE, tweet
+from socialcare.devtools.slack_requests import AGENT, TEAM
 from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.local.standins import StandIns
 from socialcare.services.desk_actions import ActionDeps
@@ -33,14 +34,21 @@ pytestmark = pytest.mark.integration
 SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
 
 
-def command(text: str, channel: str = "C0ACMESUPPORT", **signing: Any) -> dict[str, Any]:
+def command(
+    text: str,
+    channel: str = "C0ACMESUPPORT",
+    *,
+    user: str = AGENT,
+    team: str = TEAM,
+    **signing: Any,
+) -> dict[str, Any]:
     body = urlencode(
         {
             "command": "/care",
             "text": text,
             "channel_id": channel,
-            "user_id": "U0AGENT01",
-            "team_id": "T0TEAM001",
+            "user_id": user,
+            "team_id": team,
             "response_url": "https://hooks.slack.com/commands/T0/1/x",
             "trigger_id": "1.2.3",
         }
@@ -76,7 +84,8 @@ def answer(
         slack=SlackPoster(lambda: SECRETS, slack_url),
         brands=deps.brands,
     )
-    handler = desk.SlackRequestHandler(desk.build_app(SECRETS, deps, actions, slack_url))
+    app = desk.build_app(SECRETS, deps, actions, slack_url)
+    handler = desk.DeskRequestHandler(app, SECRETS.signing_secret.get_secret_value())
     response: dict[str, Any] = handler.handle(event, LambdaContext())
     return response
 

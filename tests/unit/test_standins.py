@@ -97,7 +97,7 @@ def test_slack_other_methods(standins: StandIns, slack: WebClient) -> None:
     root = slack.chat_postMessage(channel="C1", text="root")
     auth = slack.auth_test()
     assert (auth["team_id"], auth["user_id"], auth["bot_id"], auth["user"]) == (
-        "T0LOCAL",
+        "T0ACMEWORK",
         "UBOT",
         "BLOCAL",
         "socialcare",

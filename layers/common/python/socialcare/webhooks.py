@@ -54,17 +54,29 @@ def raw_body(event: APIGatewayProxyEventV2, limit: int) -> bytes:
     return raw
 
 
+def _rejected(error: RejectedRequest) -> tuple[int, dict[str, Any]]:
+    status, code = next(v for k, v in _STATUS.items() if isinstance(error, k))
+    logger.warning(
+        "request rejected", extra={"status": status, "reason": code, "detail": str(error)}
+    )
+    body: dict[str, Any] = {"error": code, "message": str(error)}
+    if isinstance(error, MalformedPayload) and error.problems:
+        body["problems"] = error.problems
+    return status, body
+
+
+def rejection(error: RejectedRequest) -> dict[str, Any]:
+    """The same answer as ``install_error_responses`` gives, for a function that is not a
+    Powertools resolver (the Slack desk: Bolt takes the whole event)."""
+    status, body = _rejected(error)
+    headers = {"Content-Type": content_types.APPLICATION_JSON}
+    return {"statusCode": status, "headers": headers, "body": json.dumps(body, ensure_ascii=False)}
+
+
 def install_error_responses(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RejectedRequest)
     def rejected(error: RejectedRequest) -> Response[str]:
-        status, code = next(v for k, v in _STATUS.items() if isinstance(error, k))
-        logger.warning(
-            "request rejected", extra={"status": status, "reason": code, "detail": str(error)}
-        )
-        body: dict[str, Any] = {"error": code, "message": str(error)}
-        if isinstance(error, MalformedPayload) and error.problems:
-            body["problems"] = error.problems
-        return json_response(status, body)
+        return json_response(*_rejected(error))
 
     @app.exception_handler(StorageUnavailable)
     def unavailable(error: StorageUnavailable) -> Response[str]:

@@ -1,23 +1,30 @@
 """Slack's requests to the desk, signed as Slack signs them (for tests, the demo and the
-bench): an agent's message in a thread, as the Events API delivers it (platforms.md §5.3)."""
+bench): an agent's message in a thread, as the Events API delivers it (platforms.md §5.3).
+
+They come from the example brand's workspace (``TEAM``, its brand.yaml ``slack.team``) and
+from ``AGENT``, one of its members, so the desk's access check lets them act."""
 
 import json
 import time
 from typing import Any
 
-from slack_sdk.signature import SignatureVerifier
-
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event
+from socialcare.slack.verification import sign
 
 AGENT = "U0AGENT01"
+TEAM = "T0ACMEWORK"  # layers/config/brands/acme/brand.yaml: slack.team
 
 
 def signed(
-    body: bytes, content_type: str, secret: str = local.SLACK_SIGNING_SECRET, **headers: str
+    body: bytes,
+    content_type: str,
+    secret: str = local.SLACK_SIGNING_SECRET,
+    *,
+    base64_body: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     timestamp = str(int(time.time()))
-    signature = str(SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body))
     return http_event(
         "POST",
         "/slack/events",
@@ -25,9 +32,10 @@ def signed(
         {
             "content-type": content_type,
             "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": signature,
-            **headers,
+            "x-slack-signature": sign(secret, timestamp, body),
+            **(headers or {}),
         },
+        base64_body=base64_body,
     )
 
 
@@ -39,12 +47,16 @@ def message_event(
     event_id: str = "Ev0001",
     retry: int | None = None,
     user: str = AGENT,
+    team: str = TEAM,
+    user_team: str | None = None,
     **event: Any,
 ) -> dict[str, Any]:
+    """``team``: the workspace the event is delivered for; ``user_team``: the writer's own,
+    when it differs (an external member of a shared channel)."""
     ts = event.pop("ts", f"{time.time():.6f}")
     body = {
         "token": "unused",
-        "team_id": "T0TEAM001",
+        "team_id": team,
         "api_app_id": "A0APP",
         "type": "event_callback",
         "event_id": event_id,
@@ -57,11 +69,13 @@ def message_event(
             "channel": channel,
             "channel_type": "channel",
             "event_ts": ts,
+            "team": user_team or team,
         }
+        | ({"user_team": user_team} if user_team else {})
         | ({"thread_ts": thread_ts} if thread_ts else {})
         | event,
     }
     retry_headers = (
         {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"} if retry else {}
     )
-    return signed(json.dumps(body).encode(), "application/json", **retry_headers)
+    return signed(json.dumps(body).encode(), "application/json", headers=retry_headers)

@@ -16,7 +16,9 @@ from werkzeug.wrappers import Request
 
 from socialcare.local.standins_base import Json, Reply, StandIn, json_body
 
-TEAM_ID, BOT_USER_ID, BOT_ID, APP_ID = "T0LOCAL", "UBOT", "BLOCAL", "ALOCAL"
+# The stand-in plays the example brand's workspace (layers/config/brands/acme: slack.team),
+# so the desk accepts its users; any user id users.info does not know otherwise is a member.
+TEAM_ID, BOT_USER_ID, BOT_ID, APP_ID = "T0ACMEWORK", "UBOT", "BLOCAL", "ALOCAL"
 PERMALINK_BASE = "https://socialcare-local.slack.com/archives"
 # Form-encoded calls carry structured arguments as JSON strings; JSON calls carry objects.
 _STRUCTURED = ("blocks", "attachments", "metadata", "view")
@@ -48,6 +50,7 @@ class SlackStandIn(StandIn):
         self.ts = TsClock()
         self.messages: dict[tuple[str, str], Json] = {}  # (channel, ts) -> message
         self.users: dict[str, Json] = {}  # optional users.info overrides, by user id
+        self.groups: dict[str, list[str]] = {}  # user group id -> member ids
         self._views = 0
         self._handlers: dict[str, Callable[[Json], Reply]] = {
             "auth.test": self._auth_test,
@@ -58,6 +61,7 @@ class SlackStandIn(StandIn):
             "conversations.replies": self._replies,
             "views.open": self._views_open,
             "users.info": self._users_info,
+            "usergroups.users.list": self._group_members,
         }
 
     def fail_next(self, method: str, error_code: str, times: int = 1) -> None:
@@ -212,4 +216,23 @@ class SlackStandIn(StandIn):
             "is_bot": False,
             "profile": {"real_name": f"Agent {user_id}", "display_name": name},
         }
-        return Reply({"ok": True, "user": self.users.get(user_id, user)})
+        with self.lock:
+            found = self.users.get(user_id, user)
+        return Reply({"ok": True, "user": found})
+
+    def add_user(self, user_id: str, team_id: str, **fields: Any) -> None:
+        """A user of another workspace (``team_id``), or with other facts (``deleted=True``,
+        ``enterprise_user={...}``), for ``users.info``."""
+        with self.lock:
+            self.users[user_id] = {"id": user_id, "team_id": team_id, "is_bot": False} | fields
+
+    def set_group(self, group_id: str, members: list[str]) -> None:
+        with self.lock:
+            self.groups[group_id] = list(members)
+
+    def _group_members(self, params: Json) -> Reply:
+        with self.lock:
+            members = self.groups.get(params.get("usergroup", ""))
+        if members is None:
+            return error("no_such_subteam")
+        return Reply({"ok": True, "users": list(members)})

@@ -3,7 +3,8 @@ ID`` (one conversation), ``/care help``. Answers are ephemeral (only the agent s
 everything from customers is escaped for mrkdwn.
 
 The channel the command is typed in names the brand (its ``slack.channel`` or
-``slack.managers_channel``); with a single brand configured, that brand.
+``slack.managers_channel``); any other channel names none, even with one brand configured.
+Who may use /care at all is decided before it runs (socialcare.slack.authz).
 """
 
 from collections.abc import Callable
@@ -64,8 +65,7 @@ def brand_of(channel_id: str, brands: BrandDirectory) -> Brand | None:
     for brand in brands.brands.values():
         if brand.slack and channel_id in (brand.slack.channel, brand.slack.managers_channel):
             return brand
-    only = list(brands.brands.values())
-    return only[0] if len(only) == 1 else None
+    return None
 
 
 def queue(brand: Brand, deps: DeskDeps) -> str:
