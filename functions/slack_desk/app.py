@@ -19,6 +19,7 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk import WebClient
 
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.secrets import secret_reader
@@ -29,8 +30,10 @@ from socialcare.observability import logger
 from socialcare.services import desk_actions, desk_buttons
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
+from socialcare.services.erasure import ErasureDeps
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
+from socialcare.slack import forget
 from socialcare.slack.desk import DeskDeps, brand_of, care
 from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.report import kind_of, report_text
@@ -45,6 +48,9 @@ def build_app(
     actions: ActionDeps,
     api_url: str | None = None,
     reports: ReportStore | None = None,
+    *,
+    erasure: ErasureDeps | None = None,
+    may_erase: forget.MayErase = forget.listed_manager,
 ) -> App:
     client = WebClient(
         token=secrets.bot_token.get_secret_value(), base_url=api_url or WebClient.BASE_URL
@@ -77,6 +83,11 @@ def build_app(
     def asks_for_a_report(command: dict[str, Any]) -> bool:
         return kind_of(str(command.get("text", "")).split()) is not None
 
+    # /care forget (managers only): erased after the ack, the manager told what went.
+    erasing = forget.ForgetDeps(deps.brands, may_erase, erasure, actions.slack)
+    app.command("/care", matchers=[forget.matches])(
+        ack=forget.acknowledge(erasing), lazy=[forget.erase_later(erasing)]
+    )
     # Only /care report works after the ack (a self-invocation); the rest answer at once.
     app.command("/care", matchers=[asks_for_a_report])(ack=care_command, lazy=[care_report])
     app.command("/care")(care_command)
@@ -139,14 +150,16 @@ def handler() -> SlackRequestHandler:
     )
     store = DynamoDeskStore(settings.TABLE_NAME)
     brands = load_brands(settings.BRANDS_DIR)
+    slack = SlackPoster(secrets, settings.SLACK_API_URL or None)
     actions = ActionDeps(
         store=store,
         outbox=SqsOutbox(settings.OUTBOX_QUEUE_URL),
-        slack=SlackPoster(secrets, settings.SLACK_API_URL or None),
+        slack=slack,
         brands=brands,
         escalations=(
             SnsEscalations(settings.ESCALATION_TOPIC_ARN) if settings.ESCALATION_TOPIC_ARN else None
         ),
+        retention=DynamoRetentionStore(settings.TABLE_NAME),
     )
     app = build_app(
         secrets(),
@@ -154,6 +167,7 @@ def handler() -> SlackRequestHandler:
         actions,
         settings.SLACK_API_URL or None,
         reports=DynamoReportStore(settings.TABLE_NAME),
+        erasure=ErasureDeps(store=DynamoErasureStore(settings.TABLE_NAME), slack=slack),
     )
     return SlackRequestHandler(app)
 

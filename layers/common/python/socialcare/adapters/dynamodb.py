@@ -10,6 +10,7 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from socialcare.adapters.handles import handle_item
 from socialcare.clock import Clock, utc_now
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.errors import StorageUnavailable
@@ -124,6 +125,9 @@ class DynamoConversationStore:
             self._put_new(self._message_item(message, stored, now)),
             {"Update": self._conversation_update(message, conversation_id, conversation_key, now)},
         ]
+        if message.customer.handle:  # /care forget @handle finds the customer by it
+            seen = handle_item(message.customer.handle, message.platform, message.customer.id, now)
+            items.append({"Put": {"TableName": self._table, "Item": _to_item(seen)}})
         try:
             self._transact_with_conflict_retries(items)
         except ClientError as exc:

@@ -19,6 +19,7 @@ from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded, SlackDesk
 from socialcare.services import reply_guards
 from socialcare.services.cards import refresh_card
+from socialcare.services.retention import Retention
 from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.mrkdwn import plain
 
@@ -75,6 +76,7 @@ class ActionDeps:
     brands: BrandDirectory
     escalations: Escalations | None = None
     clock: Clock = utc_now
+    retention: Retention | None = None  # closing a conversation starts its expiry
 
 
 def take_thread_message(event: SlackMessageEvent, event_id: str, deps: ActionDeps) -> str:
