@@ -186,6 +186,30 @@ class DynamoErasureStore(_Partitions):
             if request:
                 raise StorageUnavailable("deleting was throttled: run again to finish")
 
+    def unreference(self, tallies: list[Key], refs: set[str]) -> int:
+        """Takes the customer's message references out of the counting tallies (negative
+        messages by hour, copies of a text by day) that hold them; the counts stay."""
+        changed = 0
+        for tally in self.existing(tallies):
+            mine = set(tally.get("refs") or ()) & refs
+            if not mine:
+                continue
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_to_item({"pk": tally["pk"], "sk": tally["sk"]}),
+                    UpdateExpression="DELETE refs :mine",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=_to_item({":mine": mine}),
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
+            except BotoCoreError as exc:
+                raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
+            changed += 1
+        return changed
+
     def open_record(self, brand_id: str, erasure_id: str, facts: dict[str, Any]) -> None:
         """The erasure record (no personal data), written once; a continued erasure keeps it."""
         item = {"pk": erasure_pk(brand_id), "sk": erasure_id, "type": "erasure"} | facts

@@ -15,9 +15,10 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from socialcare.classification import spam
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import Brand
 from socialcare.models.message import iso
@@ -70,6 +71,7 @@ class ErasureStore(Protocol):
     def linked(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
     def claim(self, conversation_id: str, erasure_id: str) -> str | None: ...
     def delete(self, keys: list[Key]) -> None: ...
+    def unreference(self, tallies: list[Key], refs: set[str]) -> int: ...
     def open_record(self, brand_id: str, erasure_id: str, facts: dict[str, Any]) -> None: ...
     def add_counts(self, brand_id: str, erasure_id: str, counts: dict[str, int]) -> None: ...
     def close_record(
@@ -108,8 +110,7 @@ def forget(target: Target, brand: Brand, requested_by: str, via: str, deps: Eras
     ]
     ours = [(cid, meta) for cid, meta in conversations if meta.get("brand_id") == brand.id]
     others = len(conversations) - len(ours)
-    handles = _handle_lookups(target, customers, deps.store) if not others else []
-    if not ours and not handles:
+    if not ours and (others or not _handle_lookups(target, customers, deps.store)):
         return Erasure("nothing")
     now = deps.clock()
     erasure_id = _erasure_id(ours, now, deps)
@@ -125,16 +126,27 @@ def forget(target: Target, brand: Brand, requested_by: str, via: str, deps: Eras
         },
     )
     notes: set[str] = set()
+    handles: set[Key] = set(_handle_lookups(target, customers, deps.store))
+    metas: dict[str, list[Key]] = {}  # by the erasure that holds them
     for conversation_id, meta in ours:
         holder = deps.store.claim(conversation_id, erasure_id)
         if holder is None:
             continue  # gone in between (erased by a run beside this one)
-        counts, said = _erase_conversation(conversation_id, meta, now, not others, deps)
+        counts, said, named = _erase_conversation(conversation_id, meta, now, deps)
         deps.store.add_counts(brand.id, holder, counts)
         notes |= said
-    if handles:
-        deps.store.delete(handles)
-        deps.store.add_counts(brand.id, erasure_id, {"handle_lookups": len(handles)})
+        handles |= named
+        metas.setdefault(holder, []).append((str(meta["pk"]), "META"))
+    # The conversations themselves go last: until now a rerun finds what is left through them.
+    for holder, keys in metas.items():
+        deps.store.delete(keys)
+        deps.store.add_counts(brand.id, holder, {"conversations": len(keys)})
+    # Then the handle lookups (a rerun by @handle after a cut here finds and ends them),
+    # unless another brand still has a conversation with the customer.
+    if handles and not others:
+        gone = [(str(i["pk"]), str(i["sk"])) for i in deps.store.existing(sorted(handles))]
+        deps.store.delete(gone)
+        deps.store.add_counts(brand.id, erasure_id, {"handle_lookups": len(gone)})
     if others:
         notes.add("the customer's conversations with other brands were kept")
     deps.store.close_record(brand.id, erasure_id, deps.clock(), sorted(notes))
@@ -176,8 +188,11 @@ def _erasure_id(ours: list[tuple[str, dict[str, Any]]], now: datetime, deps: Era
 
 
 def _erase_conversation(
-    conversation_id: str, meta: dict[str, Any], now: datetime, handles_too: bool, deps: ErasureDeps
-) -> tuple[Counter[str], set[str]]:
+    conversation_id: str, meta: dict[str, Any], now: datetime, deps: ErasureDeps
+) -> tuple[Counter[str], set[str], set[Key]]:
+    """Everything of the conversation but its META (the caller deletes that last): the
+    Slack card and the bot's thread posts, the references into it, the tally references,
+    its items. Returns the counts, notes for the manager, and the handle lookups found."""
     items = deps.store.conversation_items(conversation_id)
     counts: Counter[str] = Counter()
     notes: set[str] = set()
@@ -195,21 +210,44 @@ def _erase_conversation(
     # (kept while another brand still has a conversation with the customer).
     found = deps.store.linked(items)
     refs = [(str(i["pk"]), str(i["sk"])) for i in found if str(i["pk"]).startswith("REF#")]
-    handles = [
-        (str(i["pk"]), str(i["sk"]))
-        for i in found
-        if handles_too and str(i["pk"]).startswith("HANDLE#")
-    ]
-    deps.store.delete(refs + handles)
+    handles = {(str(i["pk"]), str(i["sk"])) for i in found if str(i["pk"]).startswith("HANDLE#")}
+    deps.store.delete(refs)
     counts["message_references"] += len(refs)
-    counts["handle_lookups"] += len(handles)
+    refs_held = {str(i["message_ref"]) for i in items if i.get("message_ref")}
+    tallies = _tallies(str(meta.get("brand_id")), meta, items)
+    counts["tallies_unreferenced"] += deps.store.unreference(tallies, refs_held)
     rest = [i for i in items if i["sk"] != "META"]
     deps.store.delete([(str(i["pk"]), str(i["sk"])) for i in rest])
     for item in rest:
         counts[_kind(item)] += 1
-    deps.store.delete([(str(meta["pk"]), "META")])  # last: until now a rerun finds the rest
-    counts["conversations"] += 1
-    return counts, notes
+    return counts, notes, handles
+
+
+def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> list[Key]:
+    """The counting tallies that may hold the customer's message references: copies of a
+    promotional text (by day and digest) and negative messages (by topic and the hour the
+    message was taken up, or the hour before, should the two clocks straddle it)."""
+    keys: list[Key] = []
+    for item in items:
+        if item.get("direction") != "inbound":
+            continue
+        text_key = spam.campaign_key(str(item.get("text", "")))
+        if text_key:
+            keys.append(
+                (f"TEXT#{brand_id}#{str(item.get('sent_at', ''))[:10]}#{text_key}", "TALLY")
+            )
+        taken = item.get("processed_at")
+        if not taken:
+            continue
+        at = datetime.fromisoformat(str(taken))
+        topics = {
+            meta.get("topic"),
+            ((item.get("classification") or {}).get("topic") or {}).get("code"),
+        }
+        for topic in topics - {None}:
+            for hour in (at, at - timedelta(hours=1)):
+                keys.append((f"NEG#{brand_id}#{topic}#{hour:%Y-%m-%dT%H}", "TALLY"))
+    return keys
 
 
 def _kind(item: dict[str, Any]) -> str:

@@ -1,0 +1,395 @@
+"""Forgetting a customer, end to end: tweets ingested for real, classified, carded in the
+Slack stand-in, worked on by an agent (a note, a sent reply, resolved), then a manager's
+``/care forget`` through the real Bolt app (its lazy listener run as Lambda would). moto
+for AWS; the table is scanned here only to prove nothing of the customer is left.
+
+Also retention: a resolved conversation's every item expires at resolution + the brand's
+``retention_days``; one that reopens keeps them all."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
+
+from functions.classify_message import app as classify
+from functions.slack_desk import app as desk_app
+from functions.slack_thread import app as thread
+from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
+from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.report_store import DynamoReportStore
+from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
+from socialcare.adapters.stepfunctions import StepFunctionsClocks
+from socialcare.config import load_brands
+from socialcare.devtools.samples import JANE, tweet
+from socialcare.devtools.template_resources import Backbone, create_queue
+from socialcare.local.standins import StandIns
+from socialcare.services.alerts import AlertDeps
+from socialcare.services.classify import ClassifyDeps, Knowledge
+from socialcare.services.desk_actions import ActionDeps
+from socialcare.services.desk_thread import ThreadDeps
+from socialcare.services.erasure import ErasureDeps, Target, forget
+from socialcare.services.x_webhook import XWebhookDeps
+from socialcare.slack.desk import DeskDeps
+from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.integration.conftest import Escalated
+from tests.integration.desk_support import (
+    AGENT,
+    CHANNEL,
+    SECRETS,
+    Desk,
+    LazyInvocations,
+    button_press,
+    message_event,
+    run_outbox,
+    signed,
+    slack_calls,
+)
+from tests.integration.test_classify import queued_records, record
+from tests.support.inspect import drain, items
+
+pytestmark = pytest.mark.integration
+MANAGER = "U0ACMELEAD"  # layers/config/brands/acme/brand.yaml slack.managers
+BOB = {
+    "id_str": "1400000000000000077",
+    "name": "Bob Stone",
+    "screen_name": "bobstone",
+    "followers_count": 12,
+    "verified": False,
+}
+# Everything that names Jane or quotes her: none of it may be left anywhere we can reach.
+JANES = (
+    "janeroe",
+    "Jane Roe",
+    JANE["id_str"],
+    "ZEBRA-7731",
+    "QUOKKA-55",
+    "1960000000000000101",
+    "1960000000000000102",
+    "1960000000000000103",
+)
+BOBS = ("bobstone", "Bob Stone", BOB["id_str"], "BISON-9", "1960000000000000201")
+HUMAN = "Checking with the warehouse now"  # an agent's own message in Jane's thread
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    desk_queue: str
+    outbox: str
+    machine: str  # reply clocks
+    topic: str  # escalations (priority-1 alerts, negative-message tallies)
+
+
+@pytest.fixture
+def queues(backbone: Backbone, machine: str, escalated: Escalated) -> Pipeline:
+    thread.persistence.table_name = backbone.table
+    return Pipeline(
+        create_queue("DeskQueue"), create_queue("OutboxQueue"), machine, escalated.topic
+    )
+
+
+def to_the_desk(backbone: Backbone, queues: Pipeline, slack: StandIns, records: Any) -> None:
+    """Classify as the function is wired (clocks, alerts, retention), post the threads."""
+    brands = load_brands(BRANDS_DIR)
+    store = DynamoDeskStore(backbone.table)
+    classify.lambda_handler(
+        {"Records": records},
+        LambdaContext(),
+        deps=ClassifyDeps(
+            store=store,
+            brands={b.id: Knowledge.of(b) for b in brands.brands.values()},
+            clocks=StepFunctionsClocks(queues.machine),
+            alerts=AlertDeps(store, SnsEscalations(queues.topic)),
+            desk=SqsClassifyQueue(queues.desk_queue, what="the Slack desk"),
+            retention=DynamoRetentionStore(backbone.table),
+        ),
+    )
+    desk_records = [
+        record(json.dumps(q["body"]), q["group"], f"d{i}")
+        for i, q in enumerate(drain(queues.desk_queue))
+    ]
+    deps = ThreadDeps(store, SlackPoster(lambda: SECRETS, slack.slack_url), brands, cards=store)
+    thread.lambda_handler({"Records": desk_records}, LambdaContext(), deps=deps)
+
+
+def a_desk(backbone: Backbone, slack: StandIns, outbox: str, **erasing: Any) -> Desk:
+    """The Slack desk as its handler wires it: erasure and retention included."""
+    store, brands = DynamoDeskStore(backbone.table), load_brands(BRANDS_DIR)
+    poster = SlackPoster(lambda: SECRETS, slack.slack_url)
+    actions = ActionDeps(
+        store=store,
+        outbox=SqsOutbox(outbox),
+        slack=poster,
+        brands=brands,
+        retention=DynamoRetentionStore(backbone.table),
+    )
+    app = desk_app.build_app(
+        SECRETS,
+        DeskDeps(store=store, brands=brands),
+        actions,
+        slack.slack_url,
+        reports=DynamoReportStore(backbone.table),
+        erasure=ErasureDeps(store=DynamoErasureStore(backbone.table), slack=poster),
+        **erasing,
+    )
+    handler = SlackRequestHandler(app)
+    lazy = LazyInvocations()
+    app.listener_runner.lazy_listener_runner = LambdaLazyListenerRunner(
+        handler.logger, lambda_client=lazy
+    )
+    return Desk(handler, lazy, outbox)
+
+
+def care(text: str, user: str) -> dict[str, Any]:
+    body = {
+        "command": "/care",
+        "text": text,
+        "channel_id": CHANNEL,
+        "user_id": user,
+        "team_id": "T0TEAM001",
+        "trigger_id": "1.2.3",
+    }
+    return signed(urlencode(body).encode(), "application/x-www-form-urlencoded")
+
+
+def metas(table: str) -> dict[str, dict[str, Any]]:
+    """The conversations by their customer's handle."""
+    return {
+        str(i["customer"]["handle"]): i
+        for i in items(table)
+        if i["sk"] == "META" and str(i["pk"]).startswith("CONV#")
+    }
+
+
+@pytest.fixture
+def desk_with_jane_and_bob(
+    backbone: Backbone, x_live: XWebhookDeps, queues: Pipeline, slack: StandIns
+) -> Desk:
+    """Jane: two conversations (one with a follow-up, a note, a sent reply, resolved, an
+    agent's message in its thread); Bob: one conversation."""
+    first = tweet("1960000000000000101", "@AcmeSupport my parcel ZEBRA-7731 never came")
+    other = tweet("1960000000000000103", "@AcmeSupport the app crashes at checkout QUOKKA-55")
+    bobs = tweet("1960000000000000201", "@AcmeSupport where is my order BISON-9", user=BOB)
+    to_the_desk(backbone, queues, slack, queued_records(backbone, x_live, first, other, bobs))
+    again = tweet(
+        "1960000000000000102",
+        "@AcmeSupport still nothing about ZEBRA-7731",
+        reply_to="1960000000000000101",
+        millis=1787566602000,
+    )
+    to_the_desk(backbone, queues, slack, queued_records(backbone, x_live, again))
+    jane = next(m for m in items(backbone.table) if m.get("link", "").endswith("101"))
+    ts = jane["slack_thread"]["ts"]
+    desk = a_desk(backbone, slack, queues.outbox)
+    desk.act(message_event("note: she wrote about ZEBRA-7731 twice", ts, event_id="Ev1"))
+    desk.act(message_event("Sorry, Jane Roe: ZEBRA-7731 ships today.", ts, event_id="Ev2"))
+    run_outbox(backbone, slack, queues.outbox)
+    slack.slack.add_message(CHANNEL, HUMAN, user=AGENT, thread_ts=ts)
+    desk.act(button_press("resolve", jane["id"]))
+    return desk
+
+
+def slack_holds(slack: StandIns) -> str:
+    with slack.slack.lock:
+        return json.dumps(list(slack.slack.messages.values()), ensure_ascii=False)
+
+
+def stored(table: str) -> str:
+    return json.dumps(items(table), default=str, ensure_ascii=False)
+
+
+def test_a_managers_forget_erases_the_customer_everywhere_and_keeps_the_others(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    desk = desk_with_jane_and_bob
+    before = stored(backbone.table)
+    assert all(word in before for word in JANES)  # the scenario really stored all of it
+    kinds = {str(i["sk"]).split("#")[0] for i in items(backbone.table)}
+    assert {"META", "MSG", "CLOCK", "ALERT", "REPLY", "NOTE", "REF", "TALLY"} <= kinds
+    assert any(str(i["pk"]).startswith("HANDLE#janeroe") for i in items(backbone.table))
+
+    acked = desk.answer(care("forget @JaneRoe", MANAGER))
+    assert acked["statusCode"] == 200 and "Erasing every conversation" in acked["body"]
+    desk.run_lazy()
+
+    after = stored(backbone.table)
+    assert [word for word in JANES if word in after] == []
+    assert all(word in after for word in BOBS)  # Bob's conversation is intact
+    assert list(metas(backbone.table)) == ["bobstone"]
+    held = slack_holds(slack)
+    assert [word for word in JANES if word in held] == []
+    assert "BISON-9" in held and "bobstone" in held  # Bob's card untouched
+    cards = [m["text"] for m in slack.slack.messages.values() if "thread_ts" not in m]
+    assert sum(t.startswith("Customer data erased on") for t in cards) == 2  # Jane's two
+    assert HUMAN in held  # a bot cannot delete people's messages ...
+    [told] = [p["text"] for p in slack_calls(slack, "chat.postEphemeral")]
+    assert "people's messages in the Slack threads stay" in told  # ... and says so
+    assert "conversations 2" in told and "messages received 3" in told
+
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["status"] == "done" and erasure["requested_by"] == MANAGER
+    counts = erasure["counts"]
+    assert counts["conversations"] == 2 and counts["messages_received"] == 3
+    assert counts["messages_sent"] == 1 and counts["notes"] == 1
+    assert counts["reply_records"] == 1 and counts["message_references"] == 3
+    assert counts["handle_lookups"] == 1 and counts["clock_events"] >= 1
+    assert counts["slack_cards_replaced"] == 2 and counts["slack_bot_posts_deleted"] >= 2
+    assert counts["slack_human_messages_left"] == 1
+    assert [
+        word for word in JANES if word.lower() in json.dumps(erasure, default=str).lower()
+    ] == []
+
+
+def test_a_second_forget_is_harmless(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    desk = desk_with_jane_and_bob
+    desk.act(care("forget x:" + JANE["id_str"], MANAGER))
+    table, held = stored(backbone.table), slack_holds(slack)
+    desk.act(care("forget x:" + JANE["id_str"], MANAGER))
+    desk.act(care("forget @janeroe", MANAGER))
+    assert stored(backbone.table) == table and slack_holds(slack) == held
+    told = [p["text"] for p in slack_calls(slack, "chat.postEphemeral")]
+    assert told[1:] == [
+        f"Nothing stored about x:{JANE['id_str']} for this brand: nothing to erase.",
+        "Nothing stored about @janeroe for this brand: nothing to erase.",
+    ]
+
+
+def test_a_non_manager_is_refused_and_nothing_is_erased(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    desk = desk_with_jane_and_bob
+    table, held = stored(backbone.table), slack_holds(slack)
+    acked = desk.answer(care("forget @janeroe", AGENT))
+    assert "Only the brand's managers may erase" in acked["body"]
+    desk.run_lazy()  # the lazy listener runs whatever the ack said: it must refuse too
+    assert stored(backbone.table) == table and slack_holds(slack) == held
+    assert slack_calls(slack, "chat.postEphemeral") == []
+
+
+def test_the_permission_is_the_injected_check(
+    backbone: Backbone, slack: StandIns, queues: Pipeline, desk_with_jane_and_bob: Desk
+) -> None:
+    """The lead connects the shared manager check here; a listed manager it refuses is out."""
+    desk = a_desk(backbone, slack, queues.outbox, may_erase=lambda brand, user: user == AGENT)
+    assert "Only the brand's managers" in desk.act(care("forget @janeroe", MANAGER))["body"]
+    assert "janeroe" in metas(backbone.table)
+    desk.act(care("forget @janeroe", AGENT))
+    assert "janeroe" not in metas(backbone.table)
+
+
+class CutOff:
+    """The real store, until the Lambda times out before its third batch of deletions."""
+
+    def __init__(self, store: DynamoErasureStore, after: int) -> None:
+        self._store, self._left = store, after
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def delete(self, keys: list[tuple[str, str]]) -> None:
+        if self._left == 0:
+            raise TimeoutError("Task timed out")
+        self._left -= 1
+        self._store.delete(keys)
+
+
+def test_a_run_cut_off_half_way_is_finished_by_the_next(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    store = DynamoErasureStore(backbone.table)
+    brand = load_brands(BRANDS_DIR).brands["acme"]
+    poster = SlackPoster(lambda: SECRETS, slack.slack_url)
+    cut = ErasureDeps(store=CutOff(store, after=2), slack=poster)  # type: ignore[arg-type]
+    whole = len(janes(backbone.table))
+    with pytest.raises(TimeoutError):
+        forget(Target(handle="janeroe"), brand, MANAGER, "cli", cut)
+    assert 0 < len(janes(backbone.table)) < whole  # half-way: one conversation emptied
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["status"] == "in progress"
+
+    desk_with_jane_and_bob.act(care("forget @janeroe", MANAGER))
+
+    after = stored(backbone.table)
+    assert [word for word in JANES if word in after] == []
+    assert [word for word in JANES if word in slack_holds(slack)] == []
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["status"] == "done"  # the same record, continued
+    assert erasure["counts"]["conversations"] == 2
+    assert erasure["counts"]["messages_received"] == 3
+
+
+def janes(table: str) -> list[dict[str, Any]]:
+    return [i for i in items(table) if any(w in json.dumps(i, default=str) for w in JANES)]
+
+
+def expiries(table: str, conversation_id: str) -> dict[tuple[str, str], Any]:
+    """Every item of the conversation (its partition, the references into it, the
+    customer's handle lookup) and its ``expires_at``."""
+    found = items(table)
+    pk = f"CONV#{conversation_id}"
+    refs = {f"REF#{i['message_ref']}" for i in found if i.get("message_ref") and i["pk"] == pk}
+    return {
+        (str(i["pk"]), str(i["sk"])): i.get("expires_at")
+        for i in found
+        if i["pk"] == pk or i["pk"] in refs or str(i["pk"]).startswith("HANDLE#janeroe")
+    }
+
+
+def test_a_resolved_conversation_expires_with_everything_and_a_reopened_one_does_not(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    queues: Pipeline,
+    slack: StandIns,
+    desk_with_jane_and_bob: Desk,
+) -> None:
+    jane = metas(backbone.table)["janeroe"]
+    closed = next(
+        m for m in items(backbone.table) if m["sk"] == "META" and m.get("status") == "resolved"
+    )
+    resolved_at = datetime.fromisoformat(str(closed["resolved_at"]))
+    assert closed["closed_at"] == closed["resolved_at"]
+    until = int((resolved_at + timedelta(days=365)).timestamp())  # brand.yaml retention_days
+    found = expiries(backbone.table, str(closed["id"]))
+    assert len(found) >= 10 and [k for k, v in found.items() if v != until] == []
+    assert datetime.fromtimestamp(until, UTC) > datetime.now(UTC)  # not yet due
+    # Bob's conversation is open: nothing of it expires.
+    assert all("expires_at" not in i for i in items(backbone.table) if "BISON-9" in str(i))
+    assert jane is not None
+
+    # Jane writes again in that thread: the conversation reopens and nothing expires.
+    again = tweet(
+        "1960000000000000104",
+        "@AcmeSupport it is still not here",
+        reply_to="1960000000000000102",
+        millis=1787570000000,
+    )
+    to_the_desk(backbone, queues, slack, queued_records(backbone, x_live, again))
+    now = next(
+        m for m in items(backbone.table) if m.get("id") == closed["id"] and m["sk"] == "META"
+    )
+    assert now["status"] == "open" and "closed_at" not in now
+    found = expiries(backbone.table, str(closed["id"]))
+    assert len(found) >= 12 and [k for k, v in found.items() if v is not None] == []
+
+
+def test_spam_closes_a_conversation_for_retention_too(
+    backbone: Backbone, queues: Pipeline, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    bob = metas(backbone.table)["bobstone"]
+    desk_with_jane_and_bob.act(button_press("mark_spam", str(bob["id"]), action_ts="9.1"))
+    now = metas(backbone.table)["bobstone"]
+    until = int((datetime.fromisoformat(str(now["closed_at"])) + timedelta(days=365)).timestamp())
+    bobs = [
+        i
+        for i in items(backbone.table)
+        if i["pk"] == bob["pk"] or "1960000000000000201" in str(i["pk"])
+    ]
+    assert len(bobs) >= 3 and {i.get("expires_at") for i in bobs} == {until}
