@@ -17,8 +17,10 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
 
 from functions.classify_message import app as classify
+from functions.escalation_slack import app as escalation_slack
 from functions.slack_desk import app as desk_app
 from functions.slack_thread import app as thread
+from socialcare import cli
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
@@ -35,6 +37,7 @@ from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.erasure import ErasureDeps, Target, forget
+from socialcare.services.escalation_post import EscalationPostDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.desk import DeskDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
@@ -83,15 +86,30 @@ class Pipeline:
     desk_queue: str
     outbox: str
     machine: str  # reply clocks
-    topic: str  # escalations (priority-1 alerts, negative-message tallies)
+    escalated: Escalated  # priority-1 alerts, spikes: what reached the topic
 
 
 @pytest.fixture
 def queues(backbone: Backbone, machine: str, escalated: Escalated) -> Pipeline:
     thread.persistence.table_name = backbone.table
-    return Pipeline(
-        create_queue("DeskQueue"), create_queue("OutboxQueue"), machine, escalated.topic
+    escalation_slack.persistence.table_name = backbone.table
+    return Pipeline(create_queue("DeskQueue"), create_queue("OutboxQueue"), machine, escalated)
+
+
+def to_the_managers(backbone: Backbone, queues: Pipeline, slack: StandIns) -> int:
+    """What the escalation topic received, posted to the managers' channel as wired."""
+    records = [
+        {"Sns": {"MessageId": m["MessageId"], "Message": m["Body"]}}
+        for m in queues.escalated.received()
+    ]
+    deps = EscalationPostDeps(
+        brands=load_brands(BRANDS_DIR),
+        poster=SlackPoster(lambda: SECRETS, slack.slack_url),
+        cards=DynamoDeskStore(backbone.table),
+        posts=DynamoErasureStore(backbone.table),
     )
+    escalation_slack.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
+    return len(records)
 
 
 def to_the_desk(backbone: Backbone, queues: Pipeline, slack: StandIns, records: Any) -> None:
@@ -105,7 +123,7 @@ def to_the_desk(backbone: Backbone, queues: Pipeline, slack: StandIns, records: 
             store=store,
             brands={b.id: Knowledge.of(b) for b in brands.brands.values()},
             clocks=StepFunctionsClocks(queues.machine),
-            alerts=AlertDeps(store, SnsEscalations(queues.topic)),
+            alerts=AlertDeps(store, SnsEscalations(queues.escalated.topic)),
             desk=SqsClassifyQueue(queues.desk_queue, what="the Slack desk"),
             retention=DynamoRetentionStore(backbone.table),
         ),
@@ -177,6 +195,7 @@ def desk_with_jane_and_bob(
     other = tweet("1960000000000000103", "@AcmeSupport the app crashes at checkout QUOKKA-55")
     bobs = tweet("1960000000000000201", "@AcmeSupport where is my order BISON-9", user=BOB)
     to_the_desk(backbone, queues, slack, queued_records(backbone, x_live, first, other, bobs))
+    assert to_the_managers(backbone, queues, slack) == 2  # Jane's two are priority 1
     again = tweet(
         "1960000000000000102",
         "@AcmeSupport still nothing about ZEBRA-7731",
@@ -240,7 +259,7 @@ def test_a_managers_forget_erases_the_customer_everywhere_and_keeps_the_others(
     assert counts["reply_records"] == 1 and counts["message_references"] == 3
     assert counts["handle_lookups"] == 1 and counts["clock_events"] >= 1
     assert counts["slack_cards_replaced"] == 2 and counts["slack_bot_posts_deleted"] >= 2
-    assert counts["slack_human_messages_left"] == 1
+    assert counts["slack_human_messages_left"] == 1 and counts["slack_notices_deleted"] == 2
     assert [
         word for word in JANES if word.lower() in json.dumps(erasure, default=str).lower()
     ] == []
@@ -393,3 +412,32 @@ def test_spam_closes_a_conversation_for_retention_too(
         if i["pk"] == bob["pk"] or "1960000000000000201" in str(i["pk"])
     ]
     assert len(bobs) >= 3 and {i.get("expires_at") for i in bobs} == {until}
+
+
+def test_the_command_line_asks_first_then_erases_in_the_stacks_table(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mine = tweet("1960000000000000101", "@AcmeSupport my parcel ZEBRA-7731 never came")
+    bobs = tweet("1960000000000000201", "@AcmeSupport where is my order BISON-9", user=BOB)
+    queued_records(backbone, x_live, mine, bobs)  # stored, not yet classified
+    command = ["forget", "@JaneRoe", "--brand", "acme", "--table", backbone.table]
+    command += ["--brands-dir", str(BRANDS_DIR)]
+    monkeypatch.setattr("builtins.input", lambda asked: "n")
+    assert cli.main(command) == 1
+    assert "Nothing erased." in capsys.readouterr().out and "janeroe" in metas(backbone.table)
+
+    assert cli.main([*command, "--yes"]) == 0
+    said = capsys.readouterr().out
+    assert "Erased @JaneRoe: conversations 1, handle lookups 1" in said
+    assert "Slack was not touched" in said
+    assert janes(backbone.table) == [] and list(metas(backbone.table)) == ["bobstone"]
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["via"] == "cli" and str(erasure["requested_by"]).startswith("cli")
+
+
+def test_the_command_line_says_what_it_cannot_take(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["forget", "jane roe", "--brand", "acme", "--table", "t", "--yes"]) == 2
+    assert "use @handle or platform:id" in capsys.readouterr().err

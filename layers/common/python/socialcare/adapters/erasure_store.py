@@ -115,6 +115,23 @@ class _Partitions:
 
 
 class DynamoErasureStore(_Partitions):
+    def remember_post(self, conversation_id: str, channel: str, ts: str) -> None:
+        """A bot post about the conversation outside its thread (a managers' channel notice),
+        kept on META (``slack_posts``) so that erasing the customer deletes it too."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="ADD slack_posts :post",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_to_item({":post": {f"{channel}#{ts}"}}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
+
     def customers_by_handle(self, handle: str) -> list[tuple[str, str]]:
         """(platform, customer id) of everyone seen with this handle."""
         try:

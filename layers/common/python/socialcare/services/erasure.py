@@ -206,6 +206,10 @@ def _erase_conversation(
             )
     elif thread:
         notes.add("no Slack access: the Slack cards were not replaced")
+    for post in sorted(meta.get("slack_posts") or ()):  # managers' channel notices
+        channel, _, ts = str(post).partition("#")
+        if deps.slack is not None and deps.slack.delete(channel, ts):
+            counts["slack_notices_deleted"] += 1
     # Every item that leads here: references into the conversation, the handle lookups
     # (kept while another brand still has a conversation with the customer).
     found = deps.store.linked(items)
