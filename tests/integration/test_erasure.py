@@ -441,3 +441,36 @@ def test_the_command_line_asks_first_then_erases_in_the_stacks_table(
 def test_the_command_line_says_what_it_cannot_take(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["forget", "jane roe", "--brand", "acme", "--table", "t", "--yes"]) == 2
     assert "use @handle or platform:id" in capsys.readouterr().err
+
+
+def test_a_slack_failure_half_way_is_told_and_the_next_run_finishes(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    desk = desk_with_jane_and_bob
+    slack.slack.fail_next("conversations.replies", "internal_error")
+    desk.act(care("forget @janeroe", MANAGER))
+    [stopped] = [p["text"] for p in slack_calls(slack, "chat.postEphemeral")]
+    assert "stopped half-way" in stopped and "run the same /care forget again" in stopped
+    assert "janeroe" in metas(backbone.table)  # nothing of the conversation deleted yet
+
+    desk.act(care("forget @janeroe", MANAGER))
+    assert janes(backbone.table) == [] and [w for w in JANES if w in slack_holds(slack)] == []
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["status"] == "done" and erasure["counts"]["conversations"] == 2
+
+
+def test_a_card_someone_deleted_or_an_archived_channel_does_not_hold_up_the_erasure(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    [gone] = [
+        m["slack_thread"]
+        for m in items(backbone.table)
+        if m["sk"] == "META" and str(m.get("link", "")).endswith("103")
+    ]
+    with slack.slack.lock:  # an admin deleted one of Jane's cards (and so its thread)
+        del slack.slack.messages[(gone["channel"], gone["ts"])]
+    slack.slack.fail_next("chat.delete", "is_archived")  # and a channel got archived
+    desk_with_jane_and_bob.act(care("forget @janeroe", MANAGER))
+    assert janes(backbone.table) == []
+    [told] = [p["text"] for p in slack_calls(slack, "chat.postEphemeral")]
+    assert "Slack refused part of it" in told and "is_archived" in told

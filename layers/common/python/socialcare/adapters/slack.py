@@ -60,15 +60,30 @@ class SlackPoster:
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         self._call("views_open", trigger_id=trigger_id, view=view)
 
+    def replace(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> bool:
+        """Rewrites a message we posted; False when it is gone (someone deleted it)."""
+        try:
+            self.update(channel, ts, text, blocks)
+        except StorageUnavailable as exc:
+            if "message_not_found" in str(exc):
+                return False
+            raise
+        return True
+
     def thread_posts(self, channel: str, ts: str) -> list[ThreadPost]:
         """The replies of a thread (conversations.replies, every page; the root left out),
-        each marked ``ours`` when this app's bot posted it."""
+        each marked ``ours`` when this app's bot posted it; none when the thread is gone."""
         me = self._call("auth_test")
         mine = {me.get("user_id"), me.get("bot_id")} - {None}
         posts: list[ThreadPost] = []
         cursor: str | None = None
         while True:
-            page = self._call("conversations_replies", channel=channel, ts=ts, cursor=cursor)
+            try:
+                page = self._call("conversations_replies", channel=channel, ts=ts, cursor=cursor)
+            except StorageUnavailable as exc:
+                if "thread_not_found" in str(exc):
+                    return posts
+                raise
             for message in page.get("messages") or []:
                 if message.get("ts") != ts:
                     ours = bool(mine & {message.get("user"), message.get("bot_id")})

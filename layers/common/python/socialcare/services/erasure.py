@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from socialcare.classification import spam
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import Brand
+from socialcare.errors import ConfigurationError
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackEraser, ThreadPost
@@ -195,21 +196,7 @@ def _erase_conversation(
     its items. Returns the counts, notes for the manager, and the handle lookups found."""
     items = deps.store.conversation_items(conversation_id)
     counts: Counter[str] = Counter()
-    notes: set[str] = set()
-    thread = meta.get("slack_thread")
-    if thread and deps.slack is not None:
-        left = _tombstone(str(thread["channel"]), str(thread["ts"]), now, deps.slack, counts)
-        if left:
-            notes.add(
-                "people's messages in the Slack threads stay (a bot cannot delete them):"
-                " ask a Slack admin to remove them"
-            )
-    elif thread:
-        notes.add("no Slack access: the Slack cards were not replaced")
-    for post in sorted(meta.get("slack_posts") or ()):  # managers' channel notices
-        channel, _, ts = str(post).partition("#")
-        if deps.slack is not None and deps.slack.delete(channel, ts):
-            counts["slack_notices_deleted"] += 1
+    notes = _erase_in_slack(meta, now, deps.slack, counts)
     # Every item that leads here: references into the conversation, the handle lookups
     # (kept while another brand still has a conversation with the customer).
     found = deps.store.linked(items)
@@ -264,6 +251,32 @@ def _kind(item: dict[str, Any]) -> str:
     return "other_items"
 
 
+def _erase_in_slack(
+    meta: dict[str, Any], now: datetime, slack: SlackEraser | None, counts: Counter[str]
+) -> set[str]:
+    """The card and the bot's posts about the conversation; what could not be done, said.
+    A channel Slack refuses for good (archived, the app removed) cannot hold up the rest."""
+    thread = meta.get("slack_thread")
+    posts = sorted(meta.get("slack_posts") or ())  # managers' channel notices
+    if slack is None:
+        return {"no Slack access: the Slack cards were not replaced"} if thread else set()
+    notes: set[str] = set()
+    try:
+        if thread and _tombstone(str(thread["channel"]), str(thread["ts"]), now, slack, counts):
+            notes.add(
+                "people's messages in the Slack threads stay (a bot cannot delete them):"
+                " ask a Slack admin to remove them"
+            )
+        for post in posts:
+            channel, _, ts = str(post).partition("#")
+            if slack.delete(channel, ts):
+                counts["slack_notices_deleted"] += 1
+    except ConfigurationError as exc:
+        logger.warning("Slack refused part of an erasure", extra={"error": str(exc)})
+        notes.add(f"Slack refused part of it ({exc}): remove what is left there by hand")
+    return notes
+
+
 def _tombstone(
     channel: str, ts: str, now: datetime, slack: SlackEraser, counts: Counter[str]
 ) -> int:
@@ -271,8 +284,8 @@ def _tombstone(
     people's messages stay in the thread."""
     text = TOMBSTONE.format(day=f"{now:%Y-%m-%d}")
     block = {"type": "section", "text": {"type": "mrkdwn", "text": f":wastebasket: {text}"}}
-    slack.update(channel, ts, text, [block])
-    counts["slack_cards_replaced"] += 1
+    if slack.replace(channel, ts, text, [block]):
+        counts["slack_cards_replaced"] += 1
     posts: list[ThreadPost] = slack.thread_posts(channel, ts)
     for post in posts:
         if post.ours and slack.delete(channel, post.ts):

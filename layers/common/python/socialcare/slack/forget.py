@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialcare.config.brands import Brand, BrandDirectory
+from socialcare.errors import SupportError
+from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.erasure import ErasureDeps, Target, forget, parse_target, summary
 from socialcare.slack.desk import brand_of
@@ -18,6 +20,10 @@ from socialcare.slack.mrkdwn import escape
 MayErase = Callable[[Brand, str], bool]
 USAGE = "Use `/care forget @handle` or `/care forget x:12345` (the platform and the customer's id)."
 REFUSED = "Only the brand's managers may erase a customer's data. Nothing was erased."
+STOPPED = (
+    "The erasure of {said} stopped half-way (a storage or Slack failure). What is done stays"
+    " done: run the same /care forget again to finish it."
+)
 NO_BRAND = "This channel belongs to no brand: use /care in a brand's support channel."
 
 
@@ -87,10 +93,13 @@ def erase_later(deps: ForgetDeps) -> Callable[..., None]:
         if isinstance(found, str) or deps.erasure is None:
             return
         brand, target, said = found
-        user = str(command.get("user_id", ""))
-        result = forget(target, brand, user, "slack", deps.erasure)
-        deps.slack.ephemeral(
-            str(command.get("channel_id", "")), user, summary(result, escape(said))
-        )
+        user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
+        try:
+            answer = summary(forget(target, brand, user, "slack", deps.erasure), escape(said))
+        except SupportError as exc:  # storage or Slack failed half-way: the rest is findable
+            logger.error("erasure stopped", extra={"error": type(exc).__name__})
+            metrics.add_metric(name="ErasureFailed", unit=MetricUnit.Count, value=1)
+            answer = STOPPED.format(said=escape(said))
+        deps.slack.ephemeral(channel, user, answer)
 
     return forget_customer
