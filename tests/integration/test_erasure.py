@@ -31,6 +31,7 @@ from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.config import load_brands
 from socialcare.devtools.samples import JANE, tweet
 from socialcare.devtools.template_resources import Backbone, create_queue
+from socialcare.errors import ConfigurationError
 from socialcare.local.standins import StandIns
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
@@ -474,3 +475,38 @@ def test_a_card_someone_deleted_or_an_archived_channel_does_not_hold_up_the_eras
     assert janes(backbone.table) == []
     [told] = [p["text"] for p in slack_calls(slack, "chat.postEphemeral")]
     assert "Slack refused part of it" in told and "is_archived" in told
+
+
+def test_a_handle_two_customers_used_erases_nobody(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    other = dict(BOB, screen_name="janeroe")  # Jane's old handle, taken by someone else
+    queued_records(
+        backbone,
+        x_live,
+        tweet("1960000000000000101", "@AcmeSupport my parcel ZEBRA-7731 never came"),
+        tweet("1960000000000000201", "@AcmeSupport where is my order BISON-9", user=other),
+    )
+    before = stored(backbone.table)
+    brand = load_brands(BRANDS_DIR).brands["acme"]
+    deps = ErasureDeps(store=DynamoErasureStore(backbone.table))
+    assert forget(Target(handle="janeroe"), brand, MANAGER, "cli", deps).outcome == "ambiguous"
+    assert stored(backbone.table) == before
+    by_id = forget(Target(platform="x", customer_id=JANE["id_str"]), brand, MANAGER, "cli", deps)
+    assert by_id.outcome == "erased" and "BISON-9" in stored(backbone.table)
+    assert "ZEBRA-7731" not in stored(backbone.table)
+
+
+def test_the_bot_deletes_only_its_own_posts(slack: StandIns) -> None:
+    poster = SlackPoster(lambda: SECRETS, slack.slack_url)
+    root = poster.post(CHANNEL, "card", [])
+    ours = poster.post(CHANNEL, "a follow-up", [], root)
+    theirs = slack.slack.add_message(CHANNEL, HUMAN, user=AGENT, thread_ts=root)["ts"]
+    posts = poster.thread_posts(CHANNEL, root)
+    assert [(p.ts, p.ours) for p in posts] == [(ours, True), (theirs, False)]
+    assert poster.delete(CHANNEL, ours) and not poster.delete(CHANNEL, ours)  # gone: no error
+    with pytest.raises(ConfigurationError, match="cant_delete_message"):
+        poster.delete(CHANNEL, theirs)
+    assert poster.replace(CHANNEL, root, "erased", []) and not poster.replace(
+        CHANNEL, "1.2", "x", []
+    )
