@@ -12,16 +12,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import pytest
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
 
 from functions.classify_message import app as classify
+from functions.clock_task import app as clock_task
 from functions.escalation_slack import app as escalation_slack
 from functions.slack_desk import app as desk_app
 from functions.slack_thread import app as thread
 from socialcare import cli
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.report_store import DynamoReportStore
@@ -35,6 +38,7 @@ from socialcare.errors import ConfigurationError
 from socialcare.local.standins import StandIns
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
+from socialcare.services.clocks import ClockTaskDeps
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.erasure import ErasureDeps, Target, forget
@@ -510,3 +514,31 @@ def test_the_bot_deletes_only_its_own_posts(slack: StandIns) -> None:
     assert poster.replace(CHANNEL, root, "erased", []) and not poster.replace(
         CHANNEL, "1.2", "x", []
     )
+
+
+def test_what_is_written_after_a_close_expires_with_the_conversation(
+    backbone: Backbone, queues: Pipeline, desk_with_jane_and_bob: Desk
+) -> None:
+    """A note on a resolved conversation; the clock's last event on a spam one."""
+    desk = desk_with_jane_and_bob
+    [jane] = [m for m in items(backbone.table) if m["sk"] == "META" and m["status"] == "resolved"]
+    desk.act(message_event("note: she wrote again by e-mail", jane["slack_thread"]["ts"]))
+    [note] = [i for i in items(backbone.table) if "by e-mail" in str(i.get("text"))]
+    assert note["expires_at"] == jane["expires_at"]
+
+    bob = metas(backbone.table)["bobstone"]
+    desk.act(button_press("mark_spam", str(bob["id"]), action_ts="9.2"))
+    deps = ClockTaskDeps(
+        store=DynamoConversationStore(backbone.table),
+        escalations=SnsEscalations(queues.escalated.topic),
+        retention=DynamoRetentionStore(backbone.table),
+    )
+    client = boto3.client("stepfunctions")
+    for run in client.list_executions(stateMachineArn=queues.machine)["executions"]:
+        execution = json.loads(client.describe_execution(executionArn=run["executionArn"])["input"])
+        if execution["plan"]["conversation_id"] == bob["id"]:
+            assert clock_task.lambda_handler(execution, LambdaContext(), deps=deps)["done"]
+    stopped = [i for i in items(backbone.table) if str(i["sk"]).endswith("#stopped#0")]
+    assert stopped and {i.get("expires_at") for i in stopped} == {
+        metas(backbone.table)["bobstone"]["expires_at"]
+    }

@@ -322,6 +322,18 @@ class DynamoRetentionStore(_Partitions):
             self._expire(str(meta["pk"]), "META", expires, closed_at if closed else None)
         return "expiring" if closed else "kept"
 
+    def follow(self, conversation_id: str) -> None:
+        """What was written into a closed conversation after it closed (an agent's note, a
+        clock's last event) expires with it: the expiry it has, no brand setting needed."""
+        items = self.conversation_items(conversation_id)
+        meta = next((i for i in items if i["sk"] == "META"), None)
+        if meta is None or meta.get("status") not in CLOSED or not meta.get("expires_at"):
+            return
+        expires = int(meta["expires_at"])
+        for item in [*self.linked(items), *items]:
+            if item["sk"] != "META" and _needs(item, expires):
+                self._expire(str(item["pk"]), str(item["sk"]), expires)
+
     def _expire(self, pk: str, sk: str, expires: int | None, closed_at: str | None = None) -> None:
         if expires is None:
             expression, values = "REMOVE expires_at, closed_at", None

@@ -41,6 +41,8 @@ def press(button: ButtonPress, deps: ActionDeps) -> str:
     outcome = handler(conversation, button, deps)
     if button.action_id in CLOSING:  # also on a retry that found it done: it may be cut off
         _keep_until_expiry(conversation, deps)
+    else:  # e.g. an escalation asked on a closed conversation expires with it
+        retention.follow(deps.retention, conversation)
     redraw(button.conversation_id, deps)
     return outcome
 

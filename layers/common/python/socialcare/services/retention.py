@@ -12,6 +12,8 @@ CLOSED = ("resolved", "spam")
 class Retention(Protocol):
     def settle(self, conversation_id: str, retention: timedelta, now: datetime) -> str: ...
 
+    def follow(self, conversation_id: str) -> None: ...
+
 
 def may_change(conversation: dict[str, Any] | None) -> bool:
     """Whether the conversation is, or was until a moment ago, closed: only then can its
@@ -27,3 +29,10 @@ def settle(
     if retention is None:
         return None
     return retention.settle(conversation_id, timedelta(days=days), now)
+
+
+def follow(retention: Retention | None, conversation: dict[str, Any] | None) -> None:
+    """After writing into a conversation that was closed when read: the new item expires
+    with it (nothing to do for an open one: no read, no write)."""
+    if retention is not None and conversation is not None and conversation.get("expires_at"):
+        retention.follow(str(conversation["id"]))
