@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from socialcare.adapters.dynamodb import _from_item, _to_item, conversation_pk
 from socialcare.adapters.handles import handle_pk
+from socialcare.classification import spam
 from socialcare.errors import StorageUnavailable
 from socialcare.models.message import iso
 
@@ -115,6 +116,23 @@ class _Partitions:
 
 
 class DynamoErasureStore(_Partitions):
+    def meta(self, conversation_id: str) -> dict[str, Any] | None:
+        found = self.existing([(conversation_pk(conversation_id), "META")])
+        return found[0] if found else None
+
+    def handle_lookups(self, handle: str, customers: list[tuple[str, str]]) -> list[Key]:
+        """Those stored of this handle's lookups for these (platform, customer id)."""
+        keys = [(handle_pk(handle), f"{platform}#{customer}") for platform, customer in customers]
+        return [(str(i["pk"]), str(i["sk"])) for i in self.existing(keys)]
+
+    def leading_to(self, items: list[dict[str, Any]]) -> tuple[list[Key], list[Key]]:
+        """The stored message references and handle lookups that lead to these items."""
+        found = [(str(i["pk"]), str(i["sk"])) for i in self.linked(items)]
+        return (
+            [key for key in found if key[0].startswith("REF#")],
+            [key for key in found if key[0].startswith("HANDLE#")],
+        )
+
     def remember_post(self, conversation_id: str, channel: str, ts: str) -> None:
         """A bot post about the conversation outside its thread (a managers' channel notice),
         kept on META (``slack_posts``) so that erasing the customer deletes it too."""
@@ -203,9 +221,11 @@ class DynamoErasureStore(_Partitions):
             if request:
                 raise StorageUnavailable("deleting was throttled: run again to finish")
 
-    def unreference(self, tallies: list[Key], refs: set[str]) -> int:
-        """Takes the customer's message references out of the counting tallies (negative
+    def unreference(self, brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> int:
+        """Takes the conversation's message references out of the counting tallies (negative
         messages by hour, copies of a text by day) that hold them; the counts stay."""
+        refs = {str(i["message_ref"]) for i in items if i.get("message_ref")}
+        tallies = _tallies(brand_id, meta, items)
         changed = 0
         for tally in self.existing(tallies):
             mine = set(tally.get("refs") or ()) & refs
@@ -249,9 +269,11 @@ class DynamoErasureStore(_Partitions):
         if not counts:
             return
         names = {f"#c{i}": kind for i, kind in enumerate(counts)}
-        values = {f":c{i}": n for i, n in enumerate(counts.values())}
-        adds = ", ".join(f"counts.{name} {name.replace('#', ':')}" for name in names)
-        self._update_record(brand_id, erasure_id, f"ADD {adds}", names, values)
+        values: dict[str, Any] = {f":c{i}": n for i, n in enumerate(counts.values())}
+        adds = ", ".join(
+            f"counts.#c{i} = if_not_exists(counts.#c{i}, :zero) + :c{i}" for i in range(len(names))
+        )
+        self._update_record(brand_id, erasure_id, f"SET {adds}", names, values | {":zero": 0})
 
     def close_record(self, brand_id: str, erasure_id: str, at: datetime, notes: list[str]) -> None:
         self._update_record(
@@ -359,6 +381,29 @@ class DynamoRetentionStore(_Partitions):
                 raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc
+
+
+def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> list[Key]:
+    """The tallies that may hold the conversation's message references: copies of a
+    promotional text (by day and digest, ``count_once`` in adapters/dynamodb.py) and
+    negative messages (by topic and the hour the message was taken up, or the hour before,
+    should the classifier's two clock readings straddle it)."""
+    keys: list[Key] = []
+    for item in items:
+        if item.get("direction") != "inbound":
+            continue
+        text_key = spam.campaign_key(str(item.get("text", "")))
+        if text_key:
+            day = str(item.get("sent_at", ""))[:10]
+            keys.append((f"TEXT#{brand_id}#{day}#{text_key}", "TALLY"))
+        if not item.get("processed_at"):
+            continue
+        taken = datetime.fromisoformat(str(item["processed_at"]))
+        guessed = ((item.get("classification") or {}).get("topic") or {}).get("code")
+        for topic in {meta.get("topic"), guessed} - {None}:
+            for hour in (taken, taken - timedelta(hours=1)):
+                keys.append((f"NEG#{brand_id}#{topic}#{hour:%Y-%m-%dT%H}", "TALLY"))
+    return keys
 
 
 def _back_off(attempt: int) -> None:

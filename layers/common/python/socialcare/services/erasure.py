@@ -15,10 +15,9 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
-from socialcare.classification import spam
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import Brand
 from socialcare.errors import ConfigurationError
@@ -68,11 +67,15 @@ class ErasureStore(Protocol):
     def customers_by_handle(self, handle: str) -> list[tuple[str, str]]: ...
     def conversation_ids(self, platform: str, customer_id: str) -> list[str]: ...
     def conversation_items(self, conversation_id: str) -> list[dict[str, Any]]: ...
+    def meta(self, conversation_id: str) -> dict[str, Any] | None: ...
+    def handle_lookups(self, handle: str, customers: list[tuple[str, str]]) -> list[Key]: ...
+    def leading_to(self, items: list[dict[str, Any]]) -> tuple[list[Key], list[Key]]: ...
     def existing(self, keys: list[Key]) -> list[dict[str, Any]]: ...
-    def linked(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
     def claim(self, conversation_id: str, erasure_id: str) -> str | None: ...
     def delete(self, keys: list[Key]) -> None: ...
-    def unreference(self, tallies: list[Key], refs: set[str]) -> int: ...
+    def unreference(
+        self, brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]
+    ) -> int: ...
     def open_record(self, brand_id: str, erasure_id: str, facts: dict[str, Any]) -> None: ...
     def add_counts(self, brand_id: str, erasure_id: str, counts: dict[str, int]) -> None: ...
     def close_record(
@@ -107,7 +110,7 @@ def forget(target: Target, brand: Brand, requested_by: str, via: str, deps: Eras
         (cid, meta)
         for platform, customer in customers
         for cid in deps.store.conversation_ids(platform, customer)
-        if (meta := _meta(deps.store, cid)) is not None
+        if (meta := deps.store.meta(cid)) is not None
     ]
     ours = [(cid, meta) for cid, meta in conversations if meta.get("brand_id") == brand.id]
     others = len(conversations) - len(ours)
@@ -164,20 +167,11 @@ def _customers(target: Target, store: ErasureStore) -> list[tuple[str, str]]:
     return [(str(target.platform), str(target.customer_id))]
 
 
-def _meta(store: ErasureStore, conversation_id: str) -> dict[str, Any] | None:
-    found = store.existing([(f"CONV#{conversation_id}", "META")])
-    return found[0] if found else None
-
-
 def _handle_lookups(
     target: Target, customers: list[tuple[str, str]], store: ErasureStore
 ) -> list[Key]:
-    """The customer's handle lookups still stored (only when no other brand knows them):
-    those of the handle asked for; the rest are found with the conversations."""
-    if not target.handle:
-        return []
-    keys = [(f"HANDLE#{target.handle.lower()}", f"{p}#{c}") for p, c in customers]
-    return [(str(i["pk"]), str(i["sk"])) for i in store.existing(keys)]
+    """The lookups of the handle asked for (the rest are found with the conversations)."""
+    return store.handle_lookups(target.handle, customers) if target.handle else []
 
 
 def _erasure_id(ours: list[tuple[str, dict[str, Any]]], now: datetime, deps: ErasureDeps) -> str:
@@ -197,48 +191,17 @@ def _erase_conversation(
     items = deps.store.conversation_items(conversation_id)
     counts: Counter[str] = Counter()
     notes = _erase_in_slack(meta, now, deps.slack, counts)
-    # Every item that leads here: references into the conversation, the handle lookups
-    # (kept while another brand still has a conversation with the customer).
-    found = deps.store.linked(items)
-    refs = [(str(i["pk"]), str(i["sk"])) for i in found if str(i["pk"]).startswith("REF#")]
-    handles = {(str(i["pk"]), str(i["sk"])) for i in found if str(i["pk"]).startswith("HANDLE#")}
+    # What leads here: references into the conversation (now), the customer's handle
+    # lookups (at the very end, by the caller), their references in the counting tallies.
+    refs, handles = deps.store.leading_to(items)
     deps.store.delete(refs)
     counts["message_references"] += len(refs)
-    refs_held = {str(i["message_ref"]) for i in items if i.get("message_ref")}
-    tallies = _tallies(str(meta.get("brand_id")), meta, items)
-    counts["tallies_unreferenced"] += deps.store.unreference(tallies, refs_held)
+    counts["tallies_unreferenced"] += deps.store.unreference(str(meta["brand_id"]), meta, items)
     rest = [i for i in items if i["sk"] != "META"]
     deps.store.delete([(str(i["pk"]), str(i["sk"])) for i in rest])
     for item in rest:
         counts[_kind(item)] += 1
-    return counts, notes, handles
-
-
-def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> list[Key]:
-    """The counting tallies that may hold the customer's message references: copies of a
-    promotional text (by day and digest) and negative messages (by topic and the hour the
-    message was taken up, or the hour before, should the two clocks straddle it)."""
-    keys: list[Key] = []
-    for item in items:
-        if item.get("direction") != "inbound":
-            continue
-        text_key = spam.campaign_key(str(item.get("text", "")))
-        if text_key:
-            keys.append(
-                (f"TEXT#{brand_id}#{str(item.get('sent_at', ''))[:10]}#{text_key}", "TALLY")
-            )
-        taken = item.get("processed_at")
-        if not taken:
-            continue
-        at = datetime.fromisoformat(str(taken))
-        topics = {
-            meta.get("topic"),
-            ((item.get("classification") or {}).get("topic") or {}).get("code"),
-        }
-        for topic in topics - {None}:
-            for hour in (at, at - timedelta(hours=1)):
-                keys.append((f"NEG#{brand_id}#{topic}#{hour:%Y-%m-%dT%H}", "TALLY"))
-    return keys
+    return counts, notes, set(handles)
 
 
 def _kind(item: dict[str, Any]) -> str:
