@@ -403,6 +403,18 @@ def test_a_resolved_conversation_expires_with_everything_and_a_reopened_one_does
     found = expiries(backbone.table, str(closed["id"]))
     assert len(found) >= 12 and [k for k, v in found.items() if v is not None] == []
 
+    # Marked spam later: it closes again from now, not from the old resolution.
+    desk_with_jane_and_bob.act(button_press("mark_spam", str(closed["id"]), action_ts="9.3"))
+    now = next(
+        m for m in items(backbone.table) if m.get("id") == closed["id"] and m["sk"] == "META"
+    )
+    assert now["status"] == "spam" and now["closed_at"] > closed["resolved_at"]
+    again_until = int(
+        (datetime.fromisoformat(str(now["closed_at"])) + timedelta(days=365)).timestamp()
+    )
+    found = expiries(backbone.table, str(closed["id"]))
+    assert [k for k, v in found.items() if v != again_until] == []
+
 
 def test_spam_closes_a_conversation_for_retention_too(
     backbone: Backbone, queues: Pipeline, slack: StandIns, desk_with_jane_and_bob: Desk

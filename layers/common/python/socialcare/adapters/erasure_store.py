@@ -329,7 +329,8 @@ class DynamoRetentionStore(_Partitions):
         if meta is None:
             return "absent"
         closed = meta.get("status") in CLOSED
-        closed_at = str(meta.get("closed_at") or meta.get("resolved_at") or iso(now))
+        resolved = meta.get("resolved_at") if meta.get("status") == "resolved" else None
+        closed_at = str(meta.get("closed_at") or resolved or iso(now))
         expires = (
             int((datetime.fromisoformat(closed_at) + retention).timestamp()) if closed else None
         )
@@ -357,15 +358,17 @@ class DynamoRetentionStore(_Partitions):
                 self._expire(str(item["pk"]), str(item["sk"]), expires)
 
     def _expire(self, pk: str, sk: str, expires: int | None, closed_at: str | None = None) -> None:
+        """Sets (or, for None, removes) ``expires_at``; on META ``closed_at`` goes with it."""
+        values: dict[str, Any] = {}
         if expires is None:
-            expression, values = "REMOVE expires_at, closed_at", None
-        elif closed_at is not None:
-            expression = "SET expires_at = :at, closed_at = :closed"
-            values = _to_item({":at": expires, ":closed": closed_at})
+            expression = "REMOVE expires_at, closed_at" if sk == "META" else "REMOVE expires_at"
         else:
-            expression, values = "SET expires_at = :at", _to_item({":at": expires})
-        if sk != "META" and expires is None:
-            expression = "REMOVE expires_at"
+            expression, values = "SET expires_at = :at", {":at": expires}
+            if closed_at is not None:
+                expression, values = (
+                    expression + ", closed_at = :closed",
+                    values | {":closed": closed_at},
+                )
         arguments: dict[str, Any] = {
             "TableName": self._table,
             "Key": _to_item({"pk": pk, "sk": sk}),
@@ -373,7 +376,7 @@ class DynamoRetentionStore(_Partitions):
             "ConditionExpression": "attribute_exists(pk)",  # never recreate a deleted item
         }
         if values:
-            arguments["ExpressionAttributeValues"] = values
+            arguments["ExpressionAttributeValues"] = _to_item(values)
         try:
             self._client.update_item(**arguments)
         except ClientError as exc:
