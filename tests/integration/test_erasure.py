@@ -32,7 +32,7 @@ from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.config import load_brands
-from socialcare.devtools.samples import JANE, tweet
+from socialcare.devtools.samples import ACCOUNT, JANE, tweet
 from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.errors import ConfigurationError
 from socialcare.local.standins import StandIns
@@ -497,10 +497,11 @@ def test_a_handle_two_customers_used_erases_nobody(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
     other = dict(BOB, screen_name="janeroe")  # Jane's old handle, taken by someone else
+    jane = tweet("1960000000000000101", "@AcmeSupport my parcel ZEBRA-7731 never came")
+    queued_records(backbone, x_live, jane)
     queued_records(
         backbone,
         x_live,
-        tweet("1960000000000000101", "@AcmeSupport my parcel ZEBRA-7731 never came"),
         tweet("1960000000000000201", "@AcmeSupport where is my order BISON-9", user=other),
     )
     before = stored(backbone.table)
@@ -554,3 +555,36 @@ def test_what_is_written_after_a_close_expires_with_the_conversation(
     assert stopped and {i.get("expires_at") for i in stopped} == {
         metas(backbone.table)["bobstone"]["expires_at"]
     }
+
+
+def test_links_to_our_replies_go_and_other_peoples_lookups_stay(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    """Our answer posted on x.com (a link into Jane's thread) is erased with it; Bob, who
+    wrote in Jane's public thread, keeps his handle lookup (and his own conversation)."""
+    acme = {"id_str": ACCOUNT, "name": "Acme", "screen_name": "AcmeSupport", "verified": True}
+    jane = tweet("1960000000000000101", "@AcmeSupport my parcel ZEBRA-7731 never came")
+    queued_records(backbone, x_live, jane)
+    queued_records(
+        backbone,
+        x_live,
+        tweet(
+            "1960000000000000150",
+            "@janeroe we are on it",
+            user=acme,
+            reply_to="1960000000000000101",
+        ),
+        tweet(
+            "1960000000000000202", "@janeroe same here", user=BOB, reply_to="1960000000000000101"
+        ),
+        tweet("1960000000000000201", "@AcmeSupport where is my order BISON-9", user=BOB),
+    )
+    link = f"REF#x#{ACCOUNT}#1960000000000000150"
+    assert any(i["pk"] == link for i in items(backbone.table))
+    brand = load_brands(BRANDS_DIR).brands["acme"]
+    deps = ErasureDeps(store=DynamoErasureStore(backbone.table))
+    forget(Target(platform="x", customer_id=JANE["id_str"]), brand, MANAGER, "cli", deps)
+    left = items(backbone.table)
+    assert not any(i["pk"] == link for i in left)
+    assert janes(backbone.table) == []
+    assert any(i["pk"] == "HANDLE#bobstone" for i in left) and "BISON-9" in stored(backbone.table)

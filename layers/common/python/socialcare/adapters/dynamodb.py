@@ -108,6 +108,14 @@ class DynamoConversationStore:
         }
         try:
             self._client.put_item(**self._put_new(item)["Put"])
+            # The conversation knows its links: erasure and expiry reach them by key.
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(parent.conversation_id), "sk": "META"}),
+                UpdateExpression="ADD linked_refs :ref",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_to_item({":ref": {message_ref}}),
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise StorageUnavailable(f"linking our reply failed: {exc}") from exc

@@ -32,15 +32,17 @@ def erasure_pk(brand_id: str) -> str:
 
 
 def references_of(item: dict[str, Any]) -> list[Key]:
-    """The ``REF#`` items that lead into a conversation from one of its messages: the
-    customer's message, and (a candidate that may not exist) a link to our sent reply."""
-    refs: list[Key] = []
-    if item.get("message_ref"):
-        refs.append((f"REF#{item['message_ref']}", "REF"))
+    """The ``REF#`` items that lead into a conversation from one of its items: the
+    customer's message; links to our replies (posted on the platform, ``linked_refs`` on
+    META); candidates that may not exist: our sent reply's echo, the parent a reply answers."""
+    refs = [str(item["message_ref"])] if item.get("message_ref") else []
+    refs += [str(ref) for ref in item.get("linked_refs") or ()]
+    where = f"{item.get('platform')}#{item.get('account_id')}"
     if item.get("direction") == "outbound" and item.get("platform_message_id"):
-        ref = f"{item['platform']}#{item['account_id']}#{item['platform_message_id']}"
-        refs.append((f"REF#{ref}", "REF"))
-    return refs
+        refs.append(f"{where}#{item['platform_message_id']}")
+    if item.get("direction") == "inbound" and item.get("in_reply_to"):
+        refs.append(f"{where}#{item['in_reply_to']}")
+    return [(f"REF#{ref}", "REF") for ref in refs]
 
 
 def handles_of(item: dict[str, Any]) -> list[Key]:
@@ -108,11 +110,24 @@ class _Partitions:
         return found
 
     def linked(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The reference and handle-lookup items (those that exist) leading to these items."""
+        """The reference and handle-lookup items (those that exist) leading to a
+        conversation's items: references that point into this conversation only (a
+        candidate may belong to another), handle lookups of its customer only (someone else
+        may have written in a public thread)."""
+        meta = next((i for i in items if i["sk"] == "META"), {})
+        here = str(meta.get("id") or "")
+        customer = str((meta.get("customer") or {}).get("id") or "")
         keys: list[Key] = []
         for item in items:
-            keys += references_of(item) + handles_of(item)
-        return self.existing(keys)
+            keys += references_of(item)
+            person = item.get("customer") or item.get("author") or {}
+            if customer and str(person.get("id")) == customer:
+                keys += handles_of(item)
+        return [
+            found
+            for found in self.existing(keys)
+            if not str(found["pk"]).startswith("REF#") or found.get("conversation_id") == here
+        ]
 
 
 class DynamoErasureStore(_Partitions):
