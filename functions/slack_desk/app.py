@@ -26,7 +26,7 @@ from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
-from socialcare.observability import logger
+from socialcare.observability import logger, metrics
 from socialcare.services import desk_actions, desk_buttons
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
@@ -173,6 +173,7 @@ def handler() -> SlackRequestHandler:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics  # the desk's metrics (refusals, notes, erasures) reach CloudWatch
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response: dict[str, Any] = handler().handle(event, context)  # type: ignore[no-untyped-call]
     return response

@@ -238,8 +238,11 @@ def test_a_managers_forget_erases_the_customer_everywhere_and_keeps_the_others(
     assert {"META", "MSG", "CLOCK", "ALERT", "REPLY", "NOTE", "REF", "TALLY"} <= kinds
     assert any(str(i["pk"]).startswith("HANDLE#janeroe") for i in items(backbone.table))
 
+    calls = len(slack.recorder.calls("slack"))
     acked = desk.answer(care("forget @JaneRoe", MANAGER))
     assert acked["statusCode"] == 200 and "Erasing every conversation" in acked["body"]
+    # The ack (Slack's 3 seconds) neither reads nor writes: the work is in the lazy listener.
+    assert stored(backbone.table) == before and len(slack.recorder.calls("slack")) == calls
     desk.run_lazy()
 
     after = stored(backbone.table)
