@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
@@ -59,6 +60,7 @@ def build_deps() -> ClassifyDeps:
         desk=SqsClassifyQueue(settings.DESK_QUEUE_URL, what="the Slack desk")
         if settings.DESK_QUEUE_URL
         else None,
+        retention=DynamoRetentionStore(settings.TABLE_NAME),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.observability import logger, metrics
@@ -19,6 +20,7 @@ def build_deps() -> ClockTaskDeps:
     return ClockTaskDeps(
         store=DynamoConversationStore(settings.TABLE_NAME),
         escalations=SnsEscalations(settings.ESCALATION_TOPIC_ARN),
+        retention=DynamoRetentionStore(settings.TABLE_NAME),
     )
 
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.erasure_store import DynamoErasureStore
 from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_store
 from socialcare.config import load_brands
 from socialcare.models.escalation import EscalationNotice
@@ -30,6 +31,7 @@ def build_deps() -> EscalationPostDeps:
         brands=load_brands(settings.BRANDS_DIR),
         poster=slack_poster(settings),
         cards=DynamoDeskStore(settings.TABLE_NAME),
+        posts=DynamoErasureStore(settings.TABLE_NAME),
     )
 
 

@@ -24,6 +24,7 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk import WebClient
 
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.secrets import secret_reader
@@ -37,10 +38,19 @@ from socialcare.ports import SlackDesk
 from socialcare.services import desk_actions, desk_buttons
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
+from socialcare.services.erasure import ErasureDeps
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
-from socialcare.slack import lazy, verification
-from socialcare.slack.authz import Kind, Refusal, SlackDirectory, SlackRequest, Verdict, authorise
+from socialcare.slack import forget, lazy, verification
+from socialcare.slack.authz import (
+    Kind,
+    Refusal,
+    SlackDirectory,
+    SlackRequest,
+    Verdict,
+    authorise,
+    managers,
+)
 from socialcare.slack.desk import DeskDeps, brand_of, care
 from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.report import kind_of, report_text
@@ -58,6 +68,8 @@ def build_app(
     *,
     reports: ReportStore | None = None,
     directory: SlackDirectory | None = None,
+    erasure: ErasureDeps | None = None,
+    may_erase: forget.MayErase | None = None,
 ) -> App:
     client = WebClient(
         token=secrets.bot_token.get_secret_value(), base_url=api_url or WebClient.BASE_URL
@@ -95,6 +107,11 @@ def build_app(
     def asks_for_a_report(command: dict[str, Any]) -> bool:
         return kind_of(str(command.get("text", "")).split()) is not None
 
+    # /care forget (managers only): erased after the ack, the manager told what went.
+    erasing = forget.ForgetDeps(deps.brands, may_erase or managers(people), erasure, actions.slack)
+    app.command("/care", matchers=[forget.matches])(
+        ack=forget.acknowledge(erasing), lazy=[forget.erase_later(erasing)]
+    )
     # Only /care report works after the ack (a self-invocation); the rest answer at once.
     app.command("/care", matchers=[asks_for_a_report])(ack=care_command, lazy=[care_report])
     app.command("/care")(care_command)
@@ -234,14 +251,16 @@ def handler() -> DeskRequestHandler:
     )
     store = DynamoDeskStore(settings.TABLE_NAME)
     brands = load_brands(settings.BRANDS_DIR)
+    slack = SlackPoster(secrets, settings.SLACK_API_URL or None)
     actions = ActionDeps(
         store=store,
         outbox=SqsOutbox(settings.OUTBOX_QUEUE_URL),
-        slack=SlackPoster(secrets, settings.SLACK_API_URL or None),
+        slack=slack,
         brands=brands,
         escalations=(
             SnsEscalations(settings.ESCALATION_TOPIC_ARN) if settings.ESCALATION_TOPIC_ARN else None
         ),
+        retention=DynamoRetentionStore(settings.TABLE_NAME),
     )
     current = secrets()
     app = build_app(
@@ -250,11 +269,12 @@ def handler() -> DeskRequestHandler:
         actions,
         settings.SLACK_API_URL or None,
         reports=DynamoReportStore(settings.TABLE_NAME),
+        erasure=ErasureDeps(store=DynamoErasureStore(settings.TABLE_NAME), slack=slack),
     )
     return DeskRequestHandler(app, current.signing_secret.get_secret_value())
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics  # the desk's metrics (refusals, notes, erasures) reach CloudWatch
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return lazy.respond(handler(), event, context)

@@ -17,6 +17,7 @@ from functions.send_reply import app as send
 from functions.slack_desk import app as desk_app
 from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.slack import SlackPoster
@@ -219,6 +220,7 @@ def action_deps(
         brands=brands or load_brands(BRANDS_DIR),
         escalations=SnsEscalations(topic) if topic else None,
         clock=clock,
+        retention=DynamoRetentionStore(backbone.table),
     )
 
 
@@ -232,7 +234,9 @@ def a_desk(
     dynamodb: Any = None,
     sqs: Any = None,
     brands: BrandDirectory | None = None,
+    **wiring: Any,
 ) -> Desk:
+    """The Slack desk as its handler wires it (``wiring``: more of build_app's arguments)."""
     actions = action_deps(
         backbone, slack, outbox, topic, clock, dynamodb=dynamodb, sqs=sqs, brands=brands
     )
@@ -242,6 +246,7 @@ def a_desk(
         actions,
         slack.slack_url,
         reports=DynamoReportStore(backbone.table),
+        **wiring,
     )
     handler = desk_app.DeskRequestHandler(app, SECRETS.signing_secret.get_secret_value())
     lazy = LazyInvocations()

@@ -8,6 +8,7 @@ socialcare inbox [--json]         the conversations
 socialcare slack [--json]         what the app posted to the Slack stand-in
 socialcare outbox [--json]        the replies that reached the X and VK stand-ins
 socialcare classify TEXT | -      what the classifier reads in a message (JSON)
+socialcare forget @handle --brand B  erase a customer (or platform:id, e.g. x:12345)
 """
 
 import argparse
@@ -89,6 +90,20 @@ def parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path(".socialcare/reports"), help="folder to write to"
     )
     report.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
+    forget = sub.add_parser(
+        "forget",
+        help="erase every conversation of a customer with a brand, and their Slack cards",
+    )
+    forget.add_argument("customer", help="@handle, or platform:id (x:12345, vk:678)")
+    forget.add_argument("--brand", required=True, help="the brand id (its folder name)")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    forget.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
+    forget.add_argument(
+        "--table", help="AWS: the stack's conversations table (default: the local stack's)"
+    )
+    forget.add_argument(
+        "--slack-secret", help="AWS: the Slack app secret's ARN (without it Slack is untouched)"
+    )
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

@@ -74,3 +74,21 @@ class SlackDesk(SlackPost, Protocol):
     ) -> None: ...
 
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ThreadPost:
+    """A reply in a Slack thread: ``ours`` when the app posted it (it may delete those only)."""
+
+    ts: str
+    ours: bool
+
+
+class SlackEraser(SlackDesk, Protocol):
+    """What erasing a customer needs in Slack besides the desk's calls."""
+
+    def replace(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> bool: ...
+
+    def thread_posts(self, channel: str, ts: str) -> list[ThreadPost]: ...
+
+    def delete(self, channel: str, ts: str) -> bool: ...

@@ -10,6 +10,7 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from socialcare.adapters.handles import handle_item
 from socialcare.clock import Clock, utc_now
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.errors import StorageUnavailable
@@ -107,6 +108,14 @@ class DynamoConversationStore:
         }
         try:
             self._client.put_item(**self._put_new(item)["Put"])
+            # The conversation knows its links: erasure and expiry reach them by key.
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(parent.conversation_id), "sk": "META"}),
+                UpdateExpression="ADD linked_refs :ref",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_to_item({":ref": {message_ref}}),
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise StorageUnavailable(f"linking our reply failed: {exc}") from exc
@@ -124,6 +133,9 @@ class DynamoConversationStore:
             self._put_new(self._message_item(message, stored, now)),
             {"Update": self._conversation_update(message, conversation_id, conversation_key, now)},
         ]
+        if message.customer.handle:  # /care forget @handle finds the customer by it
+            seen = handle_item(message.customer.handle, message.platform, message.customer.id, now)
+            items.append({"Put": {"TableName": self._table, "Item": _to_item(seen)}})
         try:
             self._transact_with_conflict_retries(items)
         except ClientError as exc:

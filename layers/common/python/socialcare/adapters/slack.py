@@ -9,10 +9,19 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from socialcare.errors import ConfigurationError, StorageUnavailable
+from socialcare.ports import ThreadPost
 from socialcare.slack.secrets import SlackSecrets
 
 PERMANENT = frozenset(
-    {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive"}
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "account_inactive",
+        "cant_delete_message",
+        "missing_scope",
+    }
 )
 
 
@@ -50,6 +59,49 @@ class SlackPoster:
 
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         self._call("views_open", trigger_id=trigger_id, view=view)
+
+    def replace(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> bool:
+        """Rewrites a message we posted; False when it is gone (someone deleted it)."""
+        try:
+            self.update(channel, ts, text, blocks)
+        except StorageUnavailable as exc:
+            if "message_not_found" in str(exc):
+                return False
+            raise
+        return True
+
+    def thread_posts(self, channel: str, ts: str) -> list[ThreadPost]:
+        """The replies of a thread (conversations.replies, every page; the root left out),
+        each marked ``ours`` when this app's bot posted it; none when the thread is gone."""
+        me = self._call("auth_test")
+        mine = {me.get("user_id"), me.get("bot_id")} - {None}
+        posts: list[ThreadPost] = []
+        cursor: str | None = None
+        while True:
+            try:
+                page = self._call("conversations_replies", channel=channel, ts=ts, cursor=cursor)
+            except StorageUnavailable as exc:
+                if "thread_not_found" in str(exc):
+                    return posts
+                raise
+            for message in page.get("messages") or []:
+                if message.get("ts") != ts:
+                    ours = bool(mine & {message.get("user"), message.get("bot_id")})
+                    posts.append(ThreadPost(str(message["ts"]), ours))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return posts
+
+    def delete(self, channel: str, ts: str) -> bool:
+        """Deletes a message the bot posted; False when it is gone already. A bot token
+        cannot delete people's messages (Slack answers ``cant_delete_message``)."""
+        try:
+            self._call("chat_delete", channel=channel, ts=ts)
+        except StorageUnavailable as exc:
+            if "message_not_found" in str(exc):
+                return False
+            raise
+        return True
 
     def _call(self, method: str, **arguments: Any) -> Any:
         token = self._secrets().bot_token.get_secret_value()

@@ -2,6 +2,7 @@
 
 import argparse
 import base64
+import getpass
 import json
 import os
 import signal
@@ -14,6 +15,9 @@ from typing import Any
 
 import requests
 
+from socialcare.adapters.erasure_store import DynamoErasureStore
+from socialcare.adapters.secrets import secret_reader
+from socialcare.adapters.slack import SlackPoster
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
@@ -33,6 +37,8 @@ from socialcare.local.standins import PortInUse, Recorder
 from socialcare.local.views import conversations, render_calls, render_inbox
 from socialcare.reports import formats
 from socialcare.reports.period import Period, PeriodKind
+from socialcare.services import erasure
+from socialcare.slack.secrets import SlackSecrets
 
 
 class CommandError(Exception):
@@ -49,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         "outbox": outbox,
         "classify": classify,
         "report": report,
+        "forget": forget,
     }
     result: int = handlers[args.command](args)
     return result
@@ -388,3 +395,46 @@ def outbox(args: argparse.Namespace) -> int:
         else render_calls(calls, "the platforms")
     )
     return 0
+
+
+def forget(args: argparse.Namespace) -> int:
+    """Erase a customer: against the local stack, or the AWS stack given by ``--table``."""
+    target = erasure.parse_target(args.customer)
+    if target is None:
+        raise CommandError(f"{args.customer!r}: use @handle or platform:id (x:12345, vk:678)")
+    try:
+        brand = load_brands(args.brands_dir).brands.get(args.brand)
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    if brand is None:
+        raise CommandError(f"no brand {args.brand!r} in {args.brands_dir}")
+    if args.table:
+        table, slack = args.table, _aws_slack(args.slack_secret)
+    else:
+        state = _state()
+        table = state["resources"]["ConversationsTable"]
+        secrets = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
+        slack = SlackPoster(lambda: secrets, state["standins"]["slack"])
+    if not args.yes:
+        asked = f"Erase every conversation of {args.customer} with {brand.name}? [y/N] "
+        if input(asked).strip().lower() not in ("y", "yes"):
+            print("Nothing erased.")
+            return 1
+    deps = erasure.ErasureDeps(store=DynamoErasureStore(table), slack=slack)
+    result = erasure.forget(target, brand, _operator(), "cli", deps)
+    print(erasure.summary(result, args.customer))
+    if slack is None and result.outcome == "erased":
+        print("Slack was not touched: give --slack-secret to replace the customer's cards.")
+    return 0 if result.outcome != "ambiguous" else 2
+
+
+def _aws_slack(secret_arn: str | None) -> SlackPoster | None:
+    return SlackPoster(secret_reader(secret_arn, SlackSecrets)) if secret_arn else None
+
+
+def _operator() -> str:
+    """Who ran the command, for the erasure record (the operator, never the customer)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

@@ -56,6 +56,7 @@ class SlackStandIn(StandIn):
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.getPermalink": self._permalink,
             "conversations.replies": self._replies,
@@ -155,6 +156,18 @@ class SlackStandIn(StandIn):
         return Reply(
             {"ok": True, "channel": channel, "ts": ts, "text": echo["text"], "message": echo}
         )
+
+    def _delete(self, params: Json) -> Reply:
+        """A bot token deletes the bot's own messages only, as in Slack."""
+        channel, ts = params.get("channel", ""), params.get("ts", "")
+        with self.lock:
+            message = self.messages.get((channel, ts))
+            if message is None:
+                return error("message_not_found")
+            if message.get("user") != BOT_USER_ID:
+                return error("cant_delete_message")
+            del self.messages[(channel, ts)]
+        return Reply({"ok": True, "channel": channel, "ts": ts})
 
     def _post_ephemeral(self, params: Json) -> Reply:
         if not params.get("channel") or not params.get("user"):

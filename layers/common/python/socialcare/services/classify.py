@@ -25,8 +25,10 @@ from socialcare.models.classification import Classification, Sentiment
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import ClassifyQueue, TakeUp
+from socialcare.services import retention
 from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
 from socialcare.services.clocks import ClockStarter, clocks_to_start
+from socialcare.services.retention import Retention
 
 
 class MessageMissing(SupportError):
@@ -62,10 +64,11 @@ class Knowledge:
     rules: RuleBook
     answers: AnswerBase
     policies: BrandPolicies = field(default_factory=BrandPolicies)
+    retention_days: int = 365  # a closed conversation's life (brand.yaml)
 
     @classmethod
     def of(cls, brand: Brand) -> "Knowledge":
-        return cls(RuleBook(brand.rules), brand.answers, brand.policies)
+        return cls(RuleBook(brand.rules), brand.answers, brand.policies, brand.retention_days)
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,7 @@ class ClassifyDeps:
     clocks: ClockStarter | None = None  # None: no reply clocks (no state machine configured)
     alerts: AlertDeps | None = None  # None: no escalation topic configured
     desk: ClassifyQueue | None = None  # the Slack desk's queue; None: no Slack desk
+    retention: Retention | None = None  # closed conversations expire; None: kept for ever
     repeat_window: timedelta = timedelta(days=priority.REPEAT_WINDOW_DAYS)
     clock: Clock = utc_now
 
@@ -227,6 +231,8 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         _hand_on(
             request, bool(message.get("classification", {}).get("spam", {}).get("is_spam")), deps
         )
+        if retention.may_change(conversation):  # a take-up whose expiry step was cut off
+            _settle_expiry(request, deps)
         return
     now = deps.clock()
     text = str(message.get("text", ""))
@@ -249,6 +255,8 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         request.conversation_id, request.message_sk, found, seen_status, plans
     )
     _hand_on(request, found.spam.is_spam, deps)
+    if (found.spam.is_spam and seen_status == "new") or retention.may_change(conversation):
+        _settle_expiry(request, deps)
     if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
         # Coverage of the answer base: the share of messages that had a suggestion.
@@ -287,6 +295,13 @@ def _copies(
         return 0
     day = str(message.get("sent_at", ""))[:10]
     return deps.store.copies(request.brand_id, day, key, request.message_ref)
+
+
+def _settle_expiry(request: ClassifyRequest, deps: ClassifyDeps) -> None:
+    """The conversation's items expire if it is closed now, and not if it reopened."""
+    brand = deps.brands.get(request.brand_id)
+    days = brand.retention_days if brand else Knowledge.retention_days
+    retention.settle(deps.retention, request.conversation_id, days, deps.clock())
 
 
 def _hand_on(request: ClassifyRequest, spam: bool, deps: ClassifyDeps) -> None:

@@ -24,6 +24,8 @@ from socialcare.models.common import ChannelType, Platform
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded
+from socialcare.services import retention
+from socialcare.services.retention import Retention
 
 WAITING = frozenset({"new", "open"})
 PAUSED = "pending"  # waiting on the customer: the resolution clock pauses
@@ -52,6 +54,7 @@ class ClockTaskDeps:
     store: ClockStore
     escalations: Escalations
     clock: Clock = utc_now
+    retention: Retention | None = None  # events after a close expire with the conversation
 
 
 def is_current(plan: ClockPlan, conversation: dict[str, Any] | None) -> bool:
@@ -76,6 +79,7 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
         status = conversation.get("status") if conversation else None
         event = "met" if status in ("answered", "resolved", PAUSED) else "stopped"
         deps.store.record_clock_event(plan, event, 0, deps.clock(), notify=False)
+        retention.follow(deps.retention, conversation)  # closed: the event expires with it
         logger.info(f"clock {event}", extra={"status": status})
         return _finished(event)
     step = plan.steps[index]

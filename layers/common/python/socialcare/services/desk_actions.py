@@ -17,8 +17,9 @@ from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded, SlackDesk
-from socialcare.services import reply_guards
+from socialcare.services import reply_guards, retention
 from socialcare.services.cards import refresh_card
+from socialcare.services.retention import Retention
 from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.mrkdwn import plain
 
@@ -77,6 +78,7 @@ class ActionDeps:
     brands: BrandDirectory
     escalations: Escalations | None = None
     clock: Clock = utc_now
+    retention: Retention | None = None  # closing a conversation starts its expiry
 
 
 def take_thread_message(event: SlackMessageEvent, event_id: str, deps: ActionDeps) -> str:
@@ -100,6 +102,7 @@ def take_thread_message(event: SlackMessageEvent, event_id: str, deps: ActionDep
             deps.clock(),
         )
         metrics.add_metric(name="NoteKept", unit=MetricUnit.Count, value=1 if kept else 0)
+        retention.follow(deps.retention, conversation)  # a note on a closed conversation
         return "note"
     return send_reply(conversation, text, f"slack-event:{event_id}", event.user, deps)
 

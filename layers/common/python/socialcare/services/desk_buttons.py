@@ -9,6 +9,7 @@ from socialcare.models.escalation import EscalationNotice
 from socialcare.models.reply import ReplyRoute
 from socialcare.observability import logger
 from socialcare.ports import Recorded
+from socialcare.services import retention
 from socialcare.services.desk_actions import (
     DM_NOTICE,
     ActionDeps,
@@ -38,8 +39,20 @@ def press(button: ButtonPress, deps: ActionDeps) -> str:
         logger.info("unhandled action", extra={"action_id": button.action_id})
         return "ignored"
     outcome = handler(conversation, button, deps)
+    if button.action_id in CLOSING:  # also on a retry that found it done: it may be cut off
+        _keep_until_expiry(conversation, deps)
+    else:  # e.g. an escalation asked on a closed conversation expires with it
+        retention.follow(deps.retention, conversation)
     redraw(button.conversation_id, deps)
     return outcome
+
+
+def _keep_until_expiry(conversation: dict[str, Any], deps: ActionDeps) -> None:
+    brand = deps.brands.brands.get(str(conversation.get("brand_id")))
+    if brand is not None:
+        retention.settle(
+            deps.retention, str(conversation["id"]), brand.retention_days, deps.clock()
+        )
 
 
 def _send_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
@@ -146,6 +159,7 @@ _BUTTONS = {
 }
 
 BUTTON_IDS = frozenset(_BUTTONS)
+CLOSING = frozenset({"resolve", "mark_spam"})
 
 
 def _tell(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps, text: str) -> str:

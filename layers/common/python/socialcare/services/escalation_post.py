@@ -2,7 +2,7 @@
 answer. Everything from the customer is escaped; the links are the platform's, built by us."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from socialcare.config.brands import BrandDirectory
 from socialcare.models.escalation import EscalationNotice
@@ -20,11 +20,16 @@ KIND_TITLES = {
 }
 
 
+class PostLog(Protocol):
+    def remember_post(self, conversation_id: str, channel: str, ts: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class EscalationPostDeps:
     brands: BrandDirectory
     poster: SlackDesk
     cards: CardStore | None = None  # set: the conversation's card shows the deadline trouble
+    posts: PostLog | None = None  # set: erasing the customer finds the notice (privacy.md)
 
 
 def post_escalation(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
@@ -47,6 +52,8 @@ def _post(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     ts = deps.poster.post(brand.slack.managers_channel, text, blocks)
     metrics.add_metric(name="EscalationPostedToSlack", unit=MetricUnit.Count, value=1)
+    if deps.posts is not None and notice.conversation_id:
+        deps.posts.remember_post(notice.conversation_id, brand.slack.managers_channel, ts)
     return ts
 
 

@@ -19,6 +19,7 @@ A request is accepted only when all of these hold (brand.yaml ``slack``):
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -202,6 +203,12 @@ def manager_only(user_id: str, brand: Brand, directory: SlackDirectory) -> str |
     except SupportError as exc:
         logger.error("Slack did not list the managers", extra={"error": str(exc)})
         return SAID[Refusal.UNVERIFIED]
+
+
+def managers(directory: SlackDirectory) -> Callable[[Brand, str], bool]:
+    """The manager check as a predicate (brand, user): listed in ``managers`` or a member of
+    ``managers_group``; False, logged, when Slack cannot list the group just now."""
+    return lambda brand, user: manager_only(user, brand, directory) is None
 
 
 def _brand_of(

@@ -23,6 +23,7 @@ HELP = (
     "*/care show ID* one conversation: its messages, priority and clocks\n"
     "*/care stats* today's figures (UTC day)\n"
     "*/care report [day|week]* the last whole day's or week's report figures\n"
+    "*/care forget @handle|platform:id* erase a customer's data (managers only)\n"
     "*/care help* this"
 )
 

@@ -1,0 +1,428 @@
+"""Erasure and retention in the conversations table (see docs/privacy.md): every read is a
+key or an index query, never a scan; deletions go in BatchWriteItem chunks of 25.
+
+A customer's items: their conversations (the ByCustomer index), each conversation's
+partition (``CONV#<id>``: META, messages, clock events, alerts, reply records, notes,
+escalation requests, outbound messages), the message references that point into it
+(``REF#...``) and the handle lookups that name them (``HANDLE#<handle>``)."""
+
+import random
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from socialcare.adapters.dynamodb import _from_item, _to_item, conversation_pk
+from socialcare.adapters.handles import handle_pk
+from socialcare.classification import spam
+from socialcare.errors import StorageUnavailable
+from socialcare.models.message import iso
+
+BATCH = 25  # BatchWriteItem's and a sensible BatchGetItem's limit
+UNPROCESSED_RETRIES = 8
+CLOSED = ("resolved", "spam")
+Key = tuple[str, str]
+
+
+def erasure_pk(brand_id: str) -> str:
+    return f"ERASURE#{brand_id}"
+
+
+def references_of(item: dict[str, Any]) -> list[Key]:
+    """The ``REF#`` items that lead into a conversation from one of its items: the
+    customer's message; links to our replies (posted on the platform, ``linked_refs`` on
+    META); candidates that may not exist: our sent reply's echo, the parent a reply answers."""
+    refs = [str(item["message_ref"])] if item.get("message_ref") else []
+    refs += [str(ref) for ref in item.get("linked_refs") or ()]
+    where = f"{item.get('platform')}#{item.get('account_id')}"
+    if item.get("direction") == "outbound" and item.get("platform_message_id"):
+        refs.append(f"{where}#{item['platform_message_id']}")
+    if item.get("direction") == "inbound" and item.get("in_reply_to"):
+        refs.append(f"{where}#{item['in_reply_to']}")
+    return [(f"REF#{ref}", "REF") for ref in refs]
+
+
+def handles_of(item: dict[str, Any]) -> list[Key]:
+    """The handle lookups naming the customer of a conversation (META) or a message."""
+    person = item.get("customer") or item.get("author") or {}
+    platform = item.get("platform")
+    if not (person.get("handle") and person.get("id") and platform):
+        return []
+    return [(handle_pk(str(person["handle"])), f"{platform}#{person['id']}")]
+
+
+def _needs(item: dict[str, Any], expires: int | None) -> bool:
+    """A handle lookup is shared by the customer's conversations: it keeps the latest
+    expiry of those that closed (a new message rewrites it without one)."""
+    if str(item["pk"]).startswith("HANDLE#") and expires is not None:
+        return int(item.get("expires_at") or 0) < expires
+    return item.get("expires_at") != expires
+
+
+class _Partitions:
+    """What erasure and retention share: reading a conversation's items by key."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self._table = table_name
+        self._client = client or boto3.client("dynamodb")
+
+    def conversation_items(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every item of the conversation's partition (one query, paginated)."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_item({":pk": conversation_pk(conversation_id)}),
+            ConsistentRead=True,
+        )
+        try:
+            return [_from_item(item) for page in pages for item in page["Items"]]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the conversation failed: {exc}") from exc
+
+    def existing(self, keys: Iterable[Key]) -> list[dict[str, Any]]:
+        """Those of ``keys`` that exist (BatchGetItem in chunks; unprocessed keys retried)."""
+        wanted = sorted(set(keys))
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), BATCH):
+            request = {
+                self._table: {
+                    "Keys": [
+                        _to_item({"pk": pk, "sk": sk}) for pk, sk in wanted[start : start + BATCH]
+                    ],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(UNPROCESSED_RETRIES + 1):
+                try:
+                    answer = self._client.batch_get_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as exc:
+                    raise StorageUnavailable(f"reading items failed: {exc}") from exc
+                found += [_from_item(i) for i in answer["Responses"].get(self._table, [])]
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                _back_off(attempt)
+            if request:
+                raise StorageUnavailable("reading items was throttled: run again to finish")
+        return found
+
+    def linked(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The reference and handle-lookup items (those that exist) leading to a
+        conversation's items: references that point into this conversation only (a
+        candidate may belong to another), handle lookups of its customer only (someone else
+        may have written in a public thread)."""
+        meta = next((i for i in items if i["sk"] == "META"), {})
+        here = str(meta.get("id") or "")
+        customer = str((meta.get("customer") or {}).get("id") or "")
+        keys: list[Key] = []
+        for item in items:
+            keys += references_of(item)
+            person = item.get("customer") or item.get("author") or {}
+            if customer and str(person.get("id")) == customer:
+                keys += handles_of(item)
+        return [
+            found
+            for found in self.existing(keys)
+            if not str(found["pk"]).startswith("REF#") or found.get("conversation_id") == here
+        ]
+
+
+class DynamoErasureStore(_Partitions):
+    def meta(self, conversation_id: str) -> dict[str, Any] | None:
+        found = self.existing([(conversation_pk(conversation_id), "META")])
+        return found[0] if found else None
+
+    def handle_lookups(self, handle: str, customers: list[tuple[str, str]]) -> list[Key]:
+        """Those stored of this handle's lookups for these (platform, customer id)."""
+        keys = [(handle_pk(handle), f"{platform}#{customer}") for platform, customer in customers]
+        return [(str(i["pk"]), str(i["sk"])) for i in self.existing(keys)]
+
+    def leading_to(self, items: list[dict[str, Any]]) -> tuple[list[Key], list[Key]]:
+        """The stored message references and handle lookups that lead to these items."""
+        found = [(str(i["pk"]), str(i["sk"])) for i in self.linked(items)]
+        return (
+            [key for key in found if key[0].startswith("REF#")],
+            [key for key in found if key[0].startswith("HANDLE#")],
+        )
+
+    def remember_post(self, conversation_id: str, channel: str, ts: str) -> None:
+        """A bot post about the conversation outside its thread (a managers' channel notice),
+        kept on META (``slack_posts``) so that erasing the customer deletes it too."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="ADD slack_posts :post",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_to_item({":post": {f"{channel}#{ts}"}}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
+
+    def customers_by_handle(self, handle: str) -> list[tuple[str, str]]:
+        """(platform, customer id) of everyone seen with this handle."""
+        try:
+            found = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=_to_item({":pk": handle_pk(handle)}),
+                ConsistentRead=True,
+            )["Items"]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"looking up the handle failed: {exc}") from exc
+        pairs = [str(_from_item(item)["sk"]).split("#", 1) for item in found]
+        return [(platform, customer) for platform, customer in pairs]
+
+    def conversation_ids(self, platform: str, customer_id: str) -> list[str]:
+        """The customer's conversations, all brands (ByCustomer, keys only)."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName="ByCustomer",
+            KeyConditionExpression="customer_pk = :customer",
+            ExpressionAttributeValues=_to_item({":customer": f"CUST#{platform}#{customer_id}"}),
+        )
+        try:
+            keys = [_from_item(item)["pk"] for page in pages for item in page["Items"]]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"finding the customer's conversations failed: {exc}") from exc
+        return sorted({str(pk).removeprefix("CONV#") for pk in keys})
+
+    def claim(self, conversation_id: str, erasure_id: str) -> str | None:
+        """Marks the conversation as being erased by ``erasure_id``; returns the erasure that
+        holds it (an earlier one, cut off, is continued), None if it is gone."""
+        try:
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="SET erasure_id = if_not_exists(erasure_id, :id)",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_to_item({":id": erasure_id}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise StorageUnavailable(f"marking the conversation failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"marking the conversation failed: {exc}") from exc
+        return str(_from_item(found["Attributes"])["erasure_id"])
+
+    def delete(self, keys: Iterable[Key]) -> None:
+        """BatchWriteItem in chunks of 25; what DynamoDB leaves unprocessed is retried with
+        backoff. Deleting an absent item is no error, so a second run changes nothing."""
+        wanted = sorted(set(keys))
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            request = {
+                self._table: [
+                    {"DeleteRequest": {"Key": _to_item({"pk": pk, "sk": sk})}} for pk, sk in chunk
+                ]
+            }
+            for attempt in range(UNPROCESSED_RETRIES + 1):
+                try:
+                    answer = self._client.batch_write_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as exc:
+                    raise StorageUnavailable(f"deleting items failed: {exc}") from exc
+                request = answer.get("UnprocessedItems") or {}
+                if not request:
+                    break
+                _back_off(attempt)
+            if request:
+                raise StorageUnavailable("deleting was throttled: run again to finish")
+
+    def unreference(self, brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> int:
+        """Takes the conversation's message references out of the counting tallies (negative
+        messages by hour, copies of a text by day) that hold them; the counts stay."""
+        refs = {str(i["message_ref"]) for i in items if i.get("message_ref")}
+        tallies = _tallies(brand_id, meta, items)
+        changed = 0
+        for tally in self.existing(tallies):
+            mine = set(tally.get("refs") or ()) & refs
+            if not mine:
+                continue
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_to_item({"pk": tally["pk"], "sk": tally["sk"]}),
+                    UpdateExpression="DELETE refs :mine",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=_to_item({":mine": mine}),
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
+            except BotoCoreError as exc:
+                raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
+            changed += 1
+        return changed
+
+    def open_record(self, brand_id: str, erasure_id: str, facts: dict[str, Any]) -> None:
+        """The erasure record (no personal data), written once; a continued erasure keeps it."""
+        item = {"pk": erasure_pk(brand_id), "sk": erasure_id, "type": "erasure"} | facts
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(item | {"counts": {}}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"writing the erasure record failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"writing the erasure record failed: {exc}") from exc
+
+    def add_counts(self, brand_id: str, erasure_id: str, counts: dict[str, int]) -> None:
+        """Adds what was just erased to the record (after the deletion: a run cut off in
+        between under-counts, never counts an item twice)."""
+        counts = {k: v for k, v in counts.items() if v}
+        if not counts:
+            return
+        names = {f"#c{i}": kind for i, kind in enumerate(counts)}
+        values: dict[str, Any] = {f":c{i}": n for i, n in enumerate(counts.values())}
+        adds = ", ".join(
+            f"counts.#c{i} = if_not_exists(counts.#c{i}, :zero) + :c{i}" for i in range(len(names))
+        )
+        self._update_record(brand_id, erasure_id, f"SET {adds}", names, values | {":zero": 0})
+
+    def close_record(self, brand_id: str, erasure_id: str, at: datetime, notes: list[str]) -> None:
+        self._update_record(
+            brand_id,
+            erasure_id,
+            "SET #status = :done, completed_at = :at, notes = :notes",
+            {"#status": "status"},
+            {":done": "done", ":at": iso(at), ":notes": notes},
+        )
+
+    def record(self, brand_id: str, erasure_id: str) -> dict[str, Any] | None:
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the erasure record failed: {exc}") from exc
+        return _from_item(found) if found else None
+
+    def _update_record(
+        self,
+        brand_id: str,
+        erasure_id: str,
+        expression: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+    ) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item(values),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"updating the erasure record failed: {exc}") from exc
+
+
+class DynamoRetentionStore(_Partitions):
+    """A closed conversation (resolved or spam) expires by DynamoDB TTL ``retention`` after
+    it closed: every item of its partition and the references into it carry ``expires_at``.
+    A conversation that reopens loses it again. ``settle`` makes the items match the
+    conversation's status, whatever happened before (a cut-off run is finished by the next)."""
+
+    def settle(self, conversation_id: str, retention: timedelta, now: datetime) -> str:
+        """``kept``, ``expiring`` or ``absent``: what the conversation's items now say."""
+        items = self.conversation_items(conversation_id)
+        meta = next((i for i in items if i["sk"] == "META"), None)
+        if meta is None:
+            return "absent"
+        closed = meta.get("status") in CLOSED
+        resolved = meta.get("resolved_at") if meta.get("status") == "resolved" else None
+        closed_at = str(meta.get("closed_at") or resolved or iso(now))
+        expires = (
+            int((datetime.fromisoformat(closed_at) + retention).timestamp()) if closed else None
+        )
+        refs = self.linked(items)
+        # META last: a run cut off half-way leaves META saying the old state, so the next
+        # settle (every close, reopen or later message calls it) does the rest.
+        others = [i for i in [*refs, *items] if i["sk"] != "META"]
+        for item in others:
+            if _needs(item, expires):
+                self._expire(str(item["pk"]), str(item["sk"]), expires)
+        if meta.get("expires_at") != expires or (closed and "closed_at" not in meta):
+            self._expire(str(meta["pk"]), "META", expires, closed_at if closed else None)
+        return "expiring" if closed else "kept"
+
+    def follow(self, conversation_id: str) -> None:
+        """What was written into a closed conversation after it closed (an agent's note, a
+        clock's last event) expires with it: the expiry it has, no brand setting needed."""
+        items = self.conversation_items(conversation_id)
+        meta = next((i for i in items if i["sk"] == "META"), None)
+        if meta is None or meta.get("status") not in CLOSED or not meta.get("expires_at"):
+            return
+        expires = int(meta["expires_at"])
+        for item in [*self.linked(items), *items]:
+            if item["sk"] != "META" and _needs(item, expires):
+                self._expire(str(item["pk"]), str(item["sk"]), expires)
+
+    def _expire(self, pk: str, sk: str, expires: int | None, closed_at: str | None = None) -> None:
+        """Sets (or, for None, removes) ``expires_at``; on META ``closed_at`` goes with it."""
+        values: dict[str, Any] = {}
+        if expires is None:
+            expression = "REMOVE expires_at, closed_at" if sk == "META" else "REMOVE expires_at"
+        else:
+            expression, values = "SET expires_at = :at", {":at": expires}
+            if closed_at is not None:
+                expression, values = (
+                    expression + ", closed_at = :closed",
+                    values | {":closed": closed_at},
+                )
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _to_item({"pk": pk, "sk": sk}),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(pk)",  # never recreate a deleted item
+        }
+        if values:
+            arguments["ExpressionAttributeValues"] = _to_item(values)
+        try:
+            self._client.update_item(**arguments)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc
+
+
+def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> list[Key]:
+    """The tallies that may hold the conversation's message references: copies of a
+    promotional text (by day and digest, ``count_once`` in adapters/dynamodb.py) and
+    negative messages (by topic and the hour the message was taken up, or the hour before,
+    should the classifier's two clock readings straddle it)."""
+    keys: list[Key] = []
+    for item in items:
+        if item.get("direction") != "inbound":
+            continue
+        text_key = spam.campaign_key(str(item.get("text", "")))
+        if text_key:
+            day = str(item.get("sent_at", ""))[:10]
+            keys.append((f"TEXT#{brand_id}#{day}#{text_key}", "TALLY"))
+        if not item.get("processed_at"):
+            continue
+        taken = datetime.fromisoformat(str(item["processed_at"]))
+        guessed = ((item.get("classification") or {}).get("topic") or {}).get("code")
+        for topic in {meta.get("topic"), guessed} - {None}:
+            for hour in (taken, taken - timedelta(hours=1)):
+                keys.append((f"NEG#{brand_id}#{topic}#{hour:%Y-%m-%dT%H}", "TALLY"))
+    return keys
+
+
+def _back_off(attempt: int) -> None:
+    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
