@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,8 @@ def bench_webhooks(
             XWebhook.model_validate(x_tweets(tweet(str(2 * 10**18 + i), f"@AcmeSupport {i}?")))
             for i in range(messages)
         ]
-        floor_messages = [normalise(p, p.events(), brand).messages[0] for p in floor_payloads]
+        now = datetime.now(UTC)
+        floor_messages = [normalise(p, p.events(), brand, now).messages[0] for p in floor_payloads]
 
         ingest_x.lambda_handler(
             events[0], Context(), deps=deps
