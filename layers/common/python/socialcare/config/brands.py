@@ -67,6 +67,9 @@ class SlackChannels(BaseModel):
     )
     channel: ChannelId | None = Field(default=None, description="the support channel")
     managers_channel: ChannelId | None = Field(default=None, description="escalations")
+    ops_channel: ChannelId | None = Field(
+        default=None, description="operations notices: X webhook health, gap fills, read caps"
+    )
     agents_group: UserGroupId | None = Field(
         default=None, description="only members of this user group may act at the desk"
     )
@@ -105,6 +108,28 @@ class ReportSettings(BaseModel):
         return value
 
 
+class XIntake(BaseModel):
+    """How the brand's X intake is watched and repaired (brand.yaml ``x``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    silent_after_minutes: int | None = Field(
+        default=None,
+        ge=5,
+        le=10080,
+        description="alarm when an X account has had no event for this long (None: no alarm)",
+    )
+    daily_read_cap: int = Field(
+        default=500,
+        ge=0,
+        le=1_000_000,
+        description="X posts and DM events a gap fill may read per day (paid reads); 0: none",
+    )
+    replay: bool = Field(
+        default=False, description="the X plan allows the webhook replay endpoint for gap fills"
+    )
+
+
 class Brand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -113,6 +138,7 @@ class Brand(BaseModel):
     accounts: Accounts
     slack: SlackChannels | None = None
     reports: ReportSettings | None = None
+    x: XIntake = Field(default_factory=XIntake)
     retention_days: int = Field(
         default=365,
         ge=1,
