@@ -56,9 +56,16 @@ def run(args: argparse.Namespace) -> int:
         "classify": classify,
         "report": report,
         "forget": forget,
+        "x": _x,
     }
     result: int = handlers[args.command](args)
     return result
+
+
+def _x(args: argparse.Namespace) -> int:
+    from socialcare.local import x_commands  # noqa: PLC0415 - it imports this module
+
+    return x_commands.run(args)
 
 
 def _root() -> Path:
