@@ -109,7 +109,7 @@ def survey(brand: Brand, existing: list[Subscription]) -> list[AccountState]:
     """Per X support account: which desk events are subscribed, which are missing."""
     states = []
     for account in brand.accounts.x:
-        state = AccountState(account.id, account.handle)
+        state = AccountState(account.id, account.handle or account.id)
         for event in DESK_EVENTS:
             found = next(
                 (
