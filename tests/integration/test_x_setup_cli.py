@@ -2,6 +2,7 @@
 stand-in's CRC calls (its handler, served over HTTP) and the X secret in moto."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,6 +11,8 @@ import pytest
 from socialcare import cli
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.template_resources import Backbone
+from socialcare.local.embedded_aws import FAKE_CREDENTIALS
+from socialcare.local.stack import STATE_FILE, LocalStack
 from socialcare.local.standins import StandIns
 from socialcare.services.x_setup import DESK_EVENTS
 from tests.conftest import BRANDS_DIR
@@ -162,3 +165,37 @@ def test_user_tokens_are_refused_for_webhooks(
     assert code == 2
     assert "the app's bearer token lacks the permission" in out
     assert "Application-Only" in out
+
+
+def test_against_the_local_stack_by_default(
+    capsys: pytest.CaptureFixture[str],
+    stack: LocalStack,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a developer runs after `socialcare local`: no flags but the brand. Then the
+    health check, fired as its schedule would, has X revalidate a webhook marked invalid."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", *FAKE_CREDENTIALS):
+        monkeypatch.delenv(name, raising=False)  # the command points boto3 at the stack
+    (tmp_path / "template.yaml").touch()
+    stack.write_state(tmp_path / STATE_FILE)
+    monkeypatch.chdir(tmp_path)
+    brands = ["--brands-dir", str(BRANDS_DIR)]
+
+    assert cli.main(["x", "webhook", "register"]) == 0
+    assert cli.main(["x", "subscribe", "--brand", "acme", *brands]) == 0
+    assert cli.main(["x", "subscriptions", "--brand", "acme", *brands]) == 0
+    out = capsys.readouterr().out
+    assert "registered: " in out and f"{stack.gateway.url}/webhooks/x" in out  # type: ignore[union-attr]
+    assert out.count("created") == len(DESK_EVENTS) and "MISSING" not in out
+
+    standin = stack.standins.x  # type: ignore[union-attr]
+    (webhook_id,) = standin.webhooks.webhooks
+    standin.webhooks.invalidate(webhook_id)
+    [run] = stack.schedules.fire("XWebhookHealthFunction")  # type: ignore[union-attr]
+    assert run.ok, run.error
+    assert run.result["invalid"] == [webhook_id]
+    assert run.result["revalidated"] == [webhook_id]
+    standin.webhooks.settle()
+    assert standin.webhooks.webhooks[webhook_id]["valid"] is True
+    assert cli.main(["x", "webhook", "status"]) == 0

@@ -395,7 +395,11 @@ def slack(args: argparse.Namespace) -> int:
 
 
 def outbox(args: argparse.Namespace) -> int:
-    calls = _calls(_state(), ("x", "vk"))
+    calls = [  # replies only: not the webhook health check's or `socialcare x`'s calls
+        c
+        for c in _calls(_state(), ("x", "vk"))
+        if "/2/webhooks" not in c["method"] and "/2/activity/" not in c["method"]
+    ]
     print(
         json.dumps(calls, indent=2, ensure_ascii=False)
         if args.json

@@ -87,7 +87,7 @@ def _target(args: argparse.Namespace) -> Target:
     return Target(
         args.x_api_url or state["standins"]["x"],
         args.webhook_url or state["webhooks"]["x"],
-        args.secret_arn or state["resources"].get("XWebhookSecret"),
+        args.secret_arn or state["outputs"].get("XWebhookSecretArn"),
     )
 
 
@@ -131,7 +131,7 @@ def _webhook(action: str, admin: XAdmin, target: Target, webhook_id: str | None)
     hook = x_setup.single_webhook(admin, webhook_id)
     if action == "revalidate":
         admin.revalidate(hook.id)
-        hook = x_setup.single_webhook(admin, hook.id)
+        hook = x_setup.await_validity(admin, hook.id)
     state = "valid" if hook.valid else "INVALID: X delivers nothing to it (revalidate it)"
     print(f"webhook {hook.id} {hook.url}: {state}")
     return 0 if hook.valid else 1

@@ -69,7 +69,7 @@ class HealthDeps:
 @dataclass
 class Health:
     invalid: list[str] = field(default_factory=list)  # webhook ids X reported invalid
-    revalidated: list[str] = field(default_factory=list)  # ... and valid after the PUT
+    revalidated: list[str] = field(default_factory=list)  # ... and X attempted a CRC
     silent: list[str] = field(default_factory=list)  # account ids past their threshold
     minutes: dict[str, int] = field(default_factory=dict)  # account id -> minutes
 
@@ -109,12 +109,12 @@ def check(deps: HealthDeps) -> Health:
             continue
         health.invalid.append(hook.id)
         logger.error("x webhook invalid: revalidating", extra={"webhook_id": hook.id})
-        deps.admin.revalidate(hook.id)  # once per run: the next run tries again
-        if any(h.id == hook.id and h.valid for h in deps.admin.webhooks()):
+        # Once per run. X answers "attempted" and runs the CRC (perhaps after answering):
+        # the next run reads the outcome, and alarms again if it is still invalid.
+        if deps.admin.revalidate(hook.id):
             health.revalidated.append(hook.id)
-            logger.info("x webhook valid again", extra={"webhook_id": hook.id})
         else:
-            logger.error("x webhook still invalid", extra={"webhook_id": hook.id})
+            logger.error("x webhook revalidation not attempted", extra={"webhook_id": hook.id})
         start = max(latest_seen) if latest_seen else now - DEFAULT_OUTAGE_LOOKBACK
         deps.on_outage(XOutage(hook.id, start, now, "webhook invalid"))
     metrics.add_metric(name="XWebhookInvalid", unit=MetricUnit.Count, value=len(health.invalid))

@@ -19,6 +19,7 @@ Not subscribable per account as far as the docs say: a customer deleting a post
 (``post.delete`` filters on the deleting user) and app revocation (no XAA event named).
 """
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -146,6 +147,19 @@ def single_webhook(admin: XAdminPort, webhook_id: str | None) -> Webhook:
             f"the app has {len(hooks)} webhooks: register one first, or name it (--webhook-id)"
         )
     return hooks[0]
+
+
+def await_validity(
+    admin: XAdminPort, webhook_id: str, wait: float = 10.0, step: float = 0.5
+) -> Webhook:
+    """After a revalidation: X may run the CRC after answering; read until it says valid,
+    for ``wait`` seconds at most (X's CRC has 3 s), then report what X says."""
+    deadline = time.monotonic() + wait
+    while True:
+        hook = single_webhook(admin, webhook_id)
+        if hook.valid or time.monotonic() >= deadline:
+            return hook
+        time.sleep(step)
 
 
 def subscribe(
