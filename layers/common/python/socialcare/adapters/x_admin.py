@@ -120,7 +120,8 @@ class XAdmin:
         return _model(Webhook, body.get("data"), "POST /2/webhooks data")
 
     def revalidate(self, webhook_id: str) -> bool:
-        """Ask X to send a CRC now; True when X says the webhook is valid again."""
+        """Ask X to run the CRC now; True when X says it attempted it. X may answer before
+        the CRC is done: read ``webhooks()`` afterwards for the outcome."""
         body = self._call("PUT", f"/2/webhooks/{webhook_id}")
         data = body.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("attempted"), bool):
