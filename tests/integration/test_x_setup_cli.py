@@ -199,3 +199,48 @@ def test_against_the_local_stack_by_default(
     standin.webhooks.settle()
     assert standin.webhooks.webhooks[webhook_id]["valid"] is True
     assert cli.main(["x", "webhook", "status"]) == 0
+
+
+def test_prompted_tokens_are_used_and_never_printed(
+    capsys: pytest.CaptureFixture[str],
+    x_standin: StandIns,
+    x_webhook: Webhook,
+    backbone: Backbone,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first setup: no secret yet, the tokens typed at a hidden prompt (the terminal
+    is the boundary here: getpass stands for the person typing)."""
+    run(capsys, x_standin, x_webhook, backbone.x_secret_arn, "webhook", "register")
+    user_token = next(iter(local.X_USER_TOKENS))
+    typed = iter([local.X_BEARER_TOKEN, user_token])
+    prompts: list[str] = []
+
+    def type_it(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(typed)
+
+    monkeypatch.setattr("getpass.getpass", type_it)
+    code = cli.main(
+        [
+            "x",
+            "subscribe",
+            "--brand",
+            "acme",
+            "--brands-dir",
+            str(BRANDS_DIR),
+            "--prompt-tokens",
+            "--x-api-url",
+            x_standin.x_url,
+            "--webhook-url",
+            x_webhook.url,
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out
+    assert out.out.count("created") == len(DESK_EVENTS)
+    assert prompts == [
+        "X app bearer token (hidden): ",
+        "OAuth 2.0 user token of @AcmeSupport (hidden, empty: skip): ",
+    ]
+    for secret in (local.X_BEARER_TOKEN, user_token):
+        assert secret not in out.out + out.err
