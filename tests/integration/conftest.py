@@ -18,6 +18,7 @@ from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.settings import VkIngestSettings, XIngestSettings
 from socialcare.wiring import vk_webhook_deps, x_webhook_deps
 from tests.conftest import BRANDS_DIR, ROOT
+from tests.support.x_webhook_server import Webhook
 
 
 @pytest.fixture
@@ -126,4 +127,20 @@ def slack() -> Iterator[StandIns]:
     """The Slack stand-in alone (slack_sdk talks urllib, which `responses` cannot stop)."""
     ports = Ports.any_free()
     with StandIns(slack_port=ports.slack, x_port=ports.x, vk_port=ports.vk) as running:
+        yield running
+
+
+@pytest.fixture
+def x_webhook(x_live: XWebhookDeps) -> Iterator[Webhook]:
+    """The X ingest function on an HTTP port: X's (the stand-in's) CRC calls reach it."""
+    hook = Webhook(x_live)
+    hook.thread.start()
+    yield hook
+    hook.server.shutdown()
+    hook.server.server_close()
+
+
+@pytest.fixture
+def x_standin() -> Iterator[StandIns]:
+    with StandIns() as running:
         yield running

@@ -41,6 +41,7 @@ pytestmark = pytest.mark.integration
             ["--runs", "1"],
             ["language accuracy", "messages a second", "cold start"],
         ),
+        ("bench/crc.py", ["--runs", "1"], ["our code to the answer", "baseline: import boto3"]),
     ],
 )
 def test_a_benchmark_runs_to_its_end_and_prints_its_budgets(

@@ -9,6 +9,8 @@ socialcare slack [--json]         what the app posted to the Slack stand-in
 socialcare outbox [--json]        the replies that reached the X and VK stand-ins
 socialcare classify TEXT | -      what the classifier reads in a message (JSON)
 socialcare forget @handle --brand B  erase a customer (or platform:id, e.g. x:12345)
+socialcare x webhook register|status|revalidate     the X webhook (docs/x-setup.md)
+socialcare x subscribe|subscriptions|unsubscribe --brand B  its X Activity API subscriptions
 """
 
 import argparse
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from socialcare.local import commands
+from socialcare.local import commands, x_commands
 from socialcare.local.stack import DEFAULT_TIME_FACTOR, Ports
 
 
@@ -104,6 +106,7 @@ def parser() -> argparse.ArgumentParser:
     forget.add_argument(
         "--slack-secret", help="AWS: the Slack app secret's ARN (without it Slack is untouched)"
     )
+    x_commands.add_parser(sub)
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

@@ -80,6 +80,16 @@ class XIngestSettings(IngestSettings):
     X_SECRET_ARN: str  # an ARN, never the secret
 
 
+class XHealthSettings(Settings):
+    """The X webhook health check: X's webhooks, the stored events, the brands."""
+
+    TABLE_NAME: str
+    BRANDS_DIR: Path
+    X_SECRET_ARN: str
+    X_API_URL: str | None = None  # unset or empty: X itself (a local stand-in otherwise)
+    GAP_FILL_FUNCTION: str | None = None  # unset: outages are logged, not filled
+
+
 class VkIngestSettings(IngestSettings):
     VK_SECRET_ARN: str
 

@@ -9,7 +9,16 @@ VK_SECRET = "local-vk-secret"
 SLACK_BOT_TOKEN = "xoxb-local-bot-token"
 SLACK_SIGNING_SECRET = "local-slack-signing-secret"
 
-X_SECRET_VALUE = {"consumer_secret": X_CONSUMER_SECRET}
+# X API tokens: the app's bearer token (webhooks, public events) and each support account's
+# OAuth 2.0 user token (private events: mentions, DMs, chats); the X stand-in checks kinds.
+X_BEARER_TOKEN = "local-x-app-bearer-token"
+X_USER_TOKENS = {"local-x-oauth2-user-token-acmesupport": X_ACCOUNT_ID}  # token -> user id
+
+X_SECRET_VALUE = {
+    "consumer_secret": X_CONSUMER_SECRET,
+    "bearer_token": X_BEARER_TOKEN,
+    "accounts": {user: {"oauth2_user_token": token} for token, user in X_USER_TOKENS.items()},
+}
 SLACK_SECRET_VALUE = {"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGNING_SECRET}
 VK_SECRET_VALUE = {
     "communities": {str(VK_GROUP_ID): {"confirmation": VK_CONFIRMATION, "secret": VK_SECRET}}

@@ -56,9 +56,16 @@ def run(args: argparse.Namespace) -> int:
         "classify": classify,
         "report": report,
         "forget": forget,
+        "x": _x,
     }
     result: int = handlers[args.command](args)
     return result
+
+
+def _x(args: argparse.Namespace) -> int:
+    from socialcare.local import x_commands  # noqa: PLC0415 - it imports this module
+
+    return x_commands.run(args)
 
 
 def _root() -> Path:
@@ -388,7 +395,11 @@ def slack(args: argparse.Namespace) -> int:
 
 
 def outbox(args: argparse.Namespace) -> int:
-    calls = _calls(_state(), ("x", "vk"))
+    calls = [  # replies only: not the webhook health check's or `socialcare x`'s calls
+        c
+        for c in _calls(_state(), ("x", "vk"))
+        if "/2/webhooks" not in c["method"] and "/2/activity/" not in c["method"]
+    ]
     print(
         json.dumps(calls, indent=2, ensure_ascii=False)
         if args.json

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request
 
 from socialcare.devtools.local_secrets import X_ACCOUNT_ID
 from socialcare.local.standins_base import Json, Reply, StandIn, json_body
+from socialcare.local.standins_x_webhooks import XWebhookAdmin
 
 TWEETS = "POST /2/tweets"
 DM_WITH = "POST /2/dm_conversations/with/:participant_id/messages"
@@ -47,6 +48,7 @@ class XStandIn(StandIn):
         super().__init__(*args, **kwargs)
         # Snowflake-sized ids, so code that stores them as strings (as it must) is exercised.
         self._ids = itertools.count(1_990_000_000_000_000_001)
+        self.webhooks = XWebhookAdmin(self._next_id, self.lock)  # /2/webhooks, XAA
 
     def fail_next(
         self,
@@ -75,6 +77,8 @@ class XStandIn(StandIn):
         self.failures.add(endpoint, problem(status, detail or default, headers), times)
 
     def parse(self, request: Request) -> tuple[str, Json]:
+        if self.webhooks.handles(request):
+            return self.webhooks.endpoint(request), json_body(request)
         try:
             endpoint, path_params = _ROUTES.bind("stand-in").match(request.path, request.method)
         except HTTPException:
@@ -82,6 +86,8 @@ class XStandIn(StandIn):
         return str(endpoint), {**path_params, **json_body(request)}
 
     def dispatch(self, method: str, params: Json, request: Request) -> Reply:
+        if self.webhooks.handles(request):
+            return self.webhooks.answer(request)
         # OAuth 1.0a ("OAuth ...") or app-only ("Bearer ..."): the stand-in checks presence only.
         if not request.headers.get("Authorization"):
             return problem(401, "Unauthorized")

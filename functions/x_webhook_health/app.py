@@ -1,0 +1,44 @@
+"""Every 15 minutes (EventBridge Scheduler): X's webhooks valid (revalidated once per run
+when not) and each X support account's silence measured (services/x_health). A failure
+fails the invocation: Lambda retries it twice, then the event waits in the function's
+dead-letter queue (alarmed); the next tick looks again anyway."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.adapters.outage_handoff import LambdaOutageHandoff
+from socialcare.adapters.secrets import secret_reader
+from socialcare.adapters.x_activity import DynamoLastEvents
+from socialcare.adapters.x_admin import XAdmin
+from socialcare.clock import utc_now
+from socialcare.config import load_brands
+from socialcare.observability import logger, metrics
+from socialcare.services.x_health import HealthDeps, check
+from socialcare.services.x_setup import XAdminSecrets
+from socialcare.settings import XHealthSettings, load_settings
+
+
+@cache
+def build_deps() -> HealthDeps:
+    settings = load_settings(XHealthSettings)
+    secrets = secret_reader(settings.X_SECRET_ARN, XAdminSecrets)()
+    handoff = LambdaOutageHandoff(settings.GAP_FILL_FUNCTION)
+    return HealthDeps(
+        admin=XAdmin(secrets.bearer_token.get_secret_value(), settings.X_API_URL or None),
+        events=DynamoLastEvents(settings.TABLE_NAME),
+        brands=list(load_brands(settings.BRANDS_DIR).brands.values()),
+        now=utc_now,
+        on_outage=lambda outage: handoff(outage.as_event()),
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, deps: HealthDeps | None = None
+) -> dict[str, Any]:
+    health = check(deps or build_deps())
+    logger.info("x health checked", extra=vars(health))
+    return vars(health)

@@ -1,0 +1,30 @@
+"""The X webhook health check in template.yaml: its tick, its narrow rights, its alarms."""
+
+from typing import Any
+
+from tests.unit.test_template import as_list, props, ref_target, resources, template  # noqa: F401
+
+
+def test_the_x_health_check_ticks_reads_little_and_alarms_to_ops(
+    resources: dict[str, Any],  # noqa: F811 - the fixture
+) -> None:
+    health = props(resources["XWebhookHealthFunction"])
+    tick = health["Events"]["Tick"]
+    assert tick["Type"] == "ScheduleV2"
+    assert tick["Properties"]["ScheduleExpression"] == "rate(15 minutes)"
+    assert ref_target(health["DeadLetterQueue"]["TargetArn"]) == "XWebhookHealthDLQ"
+    assert ref_target(health["Environment"]["Variables"]["X_SECRET_ARN"]) == "XWebhookSecret"
+    statements = health["Policies"][0]["Statement"]
+    granted = {(a, str(s["Resource"])) for s in statements for a in as_list(s["Action"])}
+    assert {a for a, _ in granted} == {"secretsmanager:GetSecretValue", "dynamodb:Query"}
+    assert any("index/ByDay" in r for a, r in granted if a == "dynamodb:Query")
+    for alarm, metric in (
+        ("XWebhookInvalidAlarm", "XWebhookInvalid"),
+        ("XAccountSilentAlarm", "XAccountsSilent"),
+        ("XWebhookHealthDLQAlarm", "ApproximateNumberOfMessagesVisible"),
+    ):
+        spec = props(resources[alarm])
+        assert spec["MetricName"] == metric
+        assert [ref_target(a) for a in spec["AlarmActions"]] == ["OpsAlertTopic"]
+    dimensions = props(resources["XWebhookInvalidAlarm"])["Dimensions"]
+    assert dimensions == [{"Name": "service", "Value": "x-webhook-health"}]
