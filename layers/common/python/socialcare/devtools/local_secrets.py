@@ -9,7 +9,8 @@ VK_SECRET = "local-vk-secret"
 SLACK_BOT_TOKEN = "xoxb-local-bot-token"
 SLACK_SIGNING_SECRET = "local-slack-signing-secret"
 
-X_SECRET_VALUE = {"consumer_secret": X_CONSUMER_SECRET}
+X_BEARER_TOKEN = "local-x-app-bearer-token"  # the app's token: gap-fill reads, replays
+X_SECRET_VALUE = {"consumer_secret": X_CONSUMER_SECRET, "bearer_token": X_BEARER_TOKEN}
 SLACK_SECRET_VALUE = {"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGNING_SECRET}
 VK_SECRET_VALUE = {
     "communities": {str(VK_GROUP_ID): {"confirmation": VK_CONFIRMATION, "secret": VK_SECRET}}

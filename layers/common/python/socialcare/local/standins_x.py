@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request
 
 from socialcare.devtools.local_secrets import X_ACCOUNT_ID
 from socialcare.local.standins_base import Json, Reply, StandIn, json_body
+from socialcare.local.standins_x_timeline import MENTIONS, REPLAY, XTimeline
 
 TWEETS = "POST /2/tweets"
 DM_WITH = "POST /2/dm_conversations/with/:participant_id/messages"
@@ -30,6 +31,8 @@ _ROUTES = Map(
         ),
         Rule("/2/dm_conversations/<dm_conversation_id>/messages", methods=["POST"], endpoint=DM_IN),
         Rule("/2/users/me", methods=["GET"], endpoint=ME),
+        Rule("/2/users/<id>/mentions", methods=["GET"], endpoint=MENTIONS),
+        Rule("/2/webhooks/replay", methods=["POST"], endpoint=REPLAY),
     ]
 )
 
@@ -47,6 +50,7 @@ class XStandIn(StandIn):
         super().__init__(*args, **kwargs)
         # Snowflake-sized ids, so code that stores them as strings (as it must) is exercised.
         self._ids = itertools.count(1_990_000_000_000_000_001)
+        self.timeline = XTimeline()  # gap-fill reads: the mentions timeline and replays
 
     def fail_next(
         self,
@@ -79,7 +83,7 @@ class XStandIn(StandIn):
             endpoint, path_params = _ROUTES.bind("stand-in").match(request.path, request.method)
         except HTTPException:
             return f"{request.method} {request.path}", json_body(request)
-        return str(endpoint), {**path_params, **json_body(request)}
+        return str(endpoint), {**request.args.to_dict(), **path_params, **json_body(request)}
 
     def dispatch(self, method: str, params: Json, request: Request) -> Reply:
         # OAuth 1.0a ("OAuth ...") or app-only ("Bearer ..."): the stand-in checks presence only.
@@ -91,6 +95,8 @@ class XStandIn(StandIn):
             return self._dm(params)
         if method == ME:
             return Reply({"data": {"id": X_ACCOUNT_ID, "name": "Acme", "username": "AcmeSupport"}})
+        if (timeline := self.timeline.answer(method, params)) is not None:
+            return timeline
         body = {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}
         return Reply(body, 404)
 
