@@ -9,6 +9,7 @@ socialcare slack [--json]         what the app posted to the Slack stand-in
 socialcare outbox [--json]        the replies that reached the X and VK stand-ins
 socialcare classify TEXT | -      what the classifier reads in a message (JSON)
 socialcare forget @handle --brand B  erase a customer (or platform:id, e.g. x:12345)
+socialcare x gapfill --brand B --from T --to T  fetch what X intake missed in an outage
 """
 
 import argparse
@@ -104,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
     forget.add_argument(
         "--slack-secret", help="AWS: the Slack app secret's ARN (without it Slack is untouched)"
     )
+    commands.add_x_gapfill(sub)
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

@@ -93,12 +93,20 @@ class DynamoGapFillStore(DynamoConversationStore):
             raise StorageUnavailable(f"recording the unfinished X window failed: {exc}") from exc
 
     def finish_window(self, window: Window) -> None:
+        """Marks a recorded window done (kept until its expiry, never deleted: functions may
+        delete idempotency records only); nothing happens for a window never recorded."""
         try:
-            self._client.delete_item(
+            self._client.update_item(
                 TableName=self._table,
                 Key=_to_item({"pk": f"XGAP#{window.brand_id}", "sk": window.key}),
+                UpdateExpression="SET done_at = :now REMOVE until_id",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(done_at)",
+                ExpressionAttributeValues=_to_item({":now": iso(self._clock())}),
             )
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            if not _failed_condition(exc):
+                raise StorageUnavailable(f"closing the X window failed: {exc}") from exc
+        except BotoCoreError as exc:
             raise StorageUnavailable(f"closing the X window failed: {exc}") from exc
 
     def unfinished_windows(self, brand_id: str) -> list[Window]:
@@ -122,4 +130,5 @@ class DynamoGapFillStore(DynamoConversationStore):
                 reason=str(i.get("reason", "")),
             )
             for i in items
+            if not i.get("done_at")
         ]

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         "classify": classify,
         "report": report,
         "forget": forget,
+        "x": x_command,
     }
     result: int = handlers[args.command](args)
     return result
@@ -438,3 +439,73 @@ def _operator() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+def add_x_gapfill(sub: Any) -> None:
+    """``socialcare x gapfill``: its own subparser, so other ``x`` commands can join it."""
+    x = sub.choices.get("x") or sub.add_parser("x", help="X intake: gap fills after an outage")
+    actions = x.add_subparsers(dest="x_command", required=True)
+    gapfill = actions.add_parser(
+        "gapfill",
+        help="fetch what X intake missed in an outage window (replay or mentions timeline)",
+    )
+    gapfill.add_argument("--brand", required=True, help="the brand id (its folder name)")
+    gapfill.add_argument(
+        "--from", dest="start", required=True, help="ISO 8601 UTC, or yyyymmddhhmm"
+    )
+    gapfill.add_argument("--to", dest="end", required=True, help="ISO 8601 UTC, or yyyymmddhhmm")
+    gapfill.add_argument("--account", help="the X account id (default: the brand's only one)")
+    gapfill.add_argument("--reason", default="by hand", help="recorded in the log")
+    gapfill.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
+    gapfill.add_argument(
+        "--function",
+        help="AWS: the stack's x-gap-fill function name (asked asynchronously); "
+        "default: the local stack's, run at once",
+    )
+
+
+def x_command(args: argparse.Namespace) -> int:
+    return x_gapfill(args)
+
+
+def x_gapfill(args: argparse.Namespace) -> int:
+    """Asks the gap fill function for one window, as the webhook health check does."""
+    import boto3  # noqa: PLC0415 - only this command talks to Lambda
+
+    try:
+        brand = load_brands(args.brands_dir).brands.get(args.brand)
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    if brand is None:
+        raise CommandError(f"no brand {args.brand!r} in {args.brands_dir}")
+    accounts = [a.id for a in brand.accounts.x]
+    account = args.account or (accounts[0] if len(accounts) == 1 else None)
+    if account is None or account not in accounts:
+        raise CommandError(f"choose --account among {brand.id}'s X accounts: {', '.join(accounts)}")
+    event = {
+        "brand": brand.id,
+        "account_id": account,
+        "from": args.start,
+        "to": args.end,
+        "reason": args.reason,
+    }
+    if args.function:
+        boto3.client("lambda").invoke(
+            FunctionName=args.function, InvocationType="Event", Payload=json.dumps(event)
+        )
+        print(f"Gap fill asked for {brand.name}: see the x-gap-fill log and the ops channel.")
+        return 0
+    state = _state()
+    answer = boto3.client("lambda").invoke(
+        FunctionName=state["resources"]["XGapFillFunction"], Payload=json.dumps(event)
+    )
+    result = json.loads(answer["Payload"].read() or b"{}")
+    if answer.get("FunctionError"):
+        raise CommandError(f"the gap fill failed: {result.get('errorMessage', result)}")
+    for found in result.get("results", []):
+        done = "complete" if found["complete"] else f"stopped by the read cap, left {found['left']}"
+        print(
+            f"{brand.name} {found['way']}: {found['fetched']} read, {found['stored']} new,"
+            f" {found['duplicates']} already stored; {done}"
+        )
+    return 0
