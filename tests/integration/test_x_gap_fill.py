@@ -24,7 +24,8 @@ from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.devtools.template_resources import Backbone
 from socialcare.errors import ConfigurationError
 from socialcare.local.standins import StandIns
-from socialcare.local.standins_x_timeline import XTimeline
+from socialcare.local.standins_x import problem
+from socialcare.local.standins_x_timeline import MENTIONS, XTimeline
 from socialcare.services.x_gap_fill import GapFillDeps, Window, fill, resume_all
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.settings import IngestSettings
@@ -316,10 +317,7 @@ def test_x_refusing_the_request_fails_loudly_and_spends_nothing(
     backbone: Backbone, standins: StandIns
 ) -> None:
     standins.x.failures.add(
-        "GET /2/users/:id/mentions",
-        __import__("socialcare.local.standins_x", fromlist=["problem"]).problem(
-            400, "Invalid 'start_time':'2026-01-01T00:00Z'. 'start_time' must be..."
-        ),
+        MENTIONS, problem(400, "Invalid 'start_time': it must be before 'end_time'")
     )
     deps = gap_deps(backbone, standins, Clock(NOW), daily_read_cap=50)
     with pytest.raises(ConfigurationError, match="X refused the mentions timeline \\(400\\)"):
