@@ -22,7 +22,7 @@ from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import http_event, x_delivery
 from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.devtools.template_resources import Backbone
-from socialcare.errors import ConfigurationError
+from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.local.standins import StandIns
 from socialcare.local.standins_x import problem
 from socialcare.local.standins_x_timeline import MENTIONS, XTimeline
@@ -153,7 +153,9 @@ def ops_notices(standins: StandIns) -> list[dict[str, Any]]:
     return [
         c["params"]
         for c in standins.recorder.calls("slack")
-        if c["method"] == "chat.postMessage" and c["params"].get("channel") == OPS
+        if c["method"] == "chat.postMessage"
+        and c["params"].get("channel") == OPS
+        and c["response"].get("ok")  # what Slack took
     ]
 
 
@@ -346,3 +348,22 @@ def test_the_function_takes_the_documented_event_and_refuses_a_bad_one(
         gap_fill_function.lambda_handler({**event, "to": "soon"}, LambdaContext(), deps=deps)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="not 'acme'"):
         fill(Window("acme", "42", *OUTAGE), deps)
+
+
+def test_a_notice_slack_failed_to_take_is_posted_by_the_retry_and_only_once(
+    backbone: Backbone, standins: StandIns, x_live: XWebhookDeps
+) -> None:
+    outage_feed(standins.x.timeline, x_live, missed=10)
+    deps = gap_deps(backbone, standins, Clock(NOW), daily_read_cap=5)
+    standins.slack.fail_next("chat.postMessage", "internal_error")
+
+    with pytest.raises(StorageUnavailable, match="internal_error"):
+        fill(Window("acme", ACCOUNT, *OUTAGE), deps)
+    assert ops_notices(standins) == []  # Slack refused it: the invocation failed
+
+    retried = fill(Window("acme", ACCOUNT, *OUTAGE), deps)  # Lambda's retry
+    assert retried.fetched == 0 and not retried.complete
+    assert len(ops_notices(standins)) == 1
+    fill(Window("acme", ACCOUNT, *OUTAGE), deps)
+    assert len(ops_notices(standins)) == 1
+    assert standins.x.timeline.reads_served == 5
