@@ -9,27 +9,33 @@ Two ways, chosen per brand (brand.yaml ``x.replay``):
   ``from_date``, ``to_date`` in ``yyyymmddhhmm`` UTC; answer ``{"job_id", "created_at"}``)
   [docs.x.com/x-api/webhooks/create-replay-job-for-webhook]. X re-delivers the window's
   events to the webhook as ordinary deliveries, so the normal ingest absorbs what it already
-  stored. Unclear in X's docs: how far back a window may reach (the AAA replay guide says
-  five days [developer.x.com .../account-activity-api/guides/activity-replay-api], the v2
-  webhooks page "the last 24 hours"), and whether a replay is billed per re-delivered event
-  (pricing: XAA "webhook events ... are billed per event delivered"). We send the window as
-  asked; X's refusal (4xx) is raised with X's words, so a wrong guess fails loudly.
+  stored. Unclear in X's docs: how far back a window may reach (the webhooks replay page
+  states no limit; the Account Activity replay pages say five days
+  [developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/activity-replay-api,
+  docs.x.com/x-api/account-activity/create-replay-job]; 24 hours is also quoted), whether the
+  answer is wrapped in ``data`` (the page shows it bare: both are read), and whether a replay
+  is billed per re-delivered event (pricing: XAA "webhook events ... are billed per event
+  delivered"). We send the window as asked; X's refusal (4xx) is raised with X's words, so a
+  wrong guess fails loudly.
 * **Mentions timeline** (``GET /2/users/:id/mentions`` through tweepy 4.17.0
   ``Client.get_users_mentions``; ``start_time``/``end_time`` ISO 8601 to the second,
   inclusive; ``until_id`` exclusive; ``max_results`` 5 to 100; ``pagination_token`` from
   ``meta.next_token``; newest first; only the 800 most recent mentions are reachable)
   [tweepy 4.17.0 source; docs.x.com "User mentions timeline" quickstart]. Each page goes
   through the X normaliser and ``services.ingest`` (``store_page``), so a post the webhook
-  stored is a duplicate and changes nothing.
+  stored is a duplicate and changes nothing. The window bounds the read, not ``since_id`` of
+  the newest stored post: that would also read (and pay for) what the webhook delivered after
+  the outage. Direct messages are not in this timeline: only a replay brings them back.
 
 Costs: pay-per-use bills reads "per resource returned": $0.005 a post (Posts: Read)
 [docs.x.com/x-api/getting-started/pricing]; X advertises "owned reads" at $0.001 for an
-account's own data, but does not say whether a mentions timeline read with the app's token
-is one, nor whether the authors expanded into ``includes.users`` are billed as user reads
-($0.010). We therefore budget in posts, not dollars: ``x.daily_read_cap`` posts per brand
-and UTC day, counted in DynamoDB (reserved before each request, so concurrent fills never
-pass it) and in the ``XReadsUsed`` metric (dimension ``brand``). X's smallest page is 5
-posts: a remainder below that is left unspent rather than overdrawn.
+account's own data [docs.x.com/overview, "Featuring Owned Reads"], but does not say
+whether a mentions timeline read with the app's token is one, nor whether the authors
+expanded into ``includes.users`` are billed as user reads ($0.010). We therefore budget
+in posts, not dollars: ``x.daily_read_cap`` posts per brand and UTC day, counted in
+DynamoDB (reserved before each request, so concurrent fills never pass it) and in the
+``XReadsUsed`` metric (dimension ``brand``). X's smallest page is 5 posts: a remainder
+below that is left unspent rather than overdrawn.
 
 When the cap stops a fill, the window left is recorded (resumed by the daily run, with the
 next day's budget) and the brand's ops channel hears it once.
