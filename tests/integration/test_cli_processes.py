@@ -32,6 +32,7 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     assert "no message lost" in out
+    assert re.search(r"X outage of 30 minutes, then one gap fill .* 2 missed mentions stored", out)
     assert re.search(r"messages stored\s+50\n", out)
     assert re.search(r"duplicates absorbed\s+2\n", out)
     assert re.search(r"rejected \(forged\)\s+2\n", out)

@@ -11,6 +11,7 @@ socialcare classify TEXT | -      what the classifier reads in a message (JSON)
 socialcare forget @handle --brand B  erase a customer (or platform:id, e.g. x:12345)
 socialcare x webhook register|status|revalidate     the X webhook (docs/x-setup.md)
 socialcare x subscribe|subscriptions|unsubscribe --brand B  its X Activity API subscriptions
+socialcare x gapfill --brand B --from T --to T  fetch what X intake missed in an outage
 """
 
 import argparse
@@ -106,7 +107,7 @@ def parser() -> argparse.ArgumentParser:
     forget.add_argument(
         "--slack-secret", help="AWS: the Slack app secret's ARN (without it Slack is untouched)"
     )
-    x_commands.add_parser(sub)
+    x_commands.add_parser(sub)  # socialcare x webhook | subscribe | ... | gapfill
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

@@ -94,6 +94,14 @@ class VkIngestSettings(IngestSettings):
     VK_SECRET_ARN: str
 
 
+class XGapFillSettings(IngestSettings, SlackSettings):
+    """The X gap fill: it reads X with the app's token, stores like the webhook, tells Slack."""
+
+    X_SECRET_ARN: str  # the X app secret: its bearer_token
+    X_API_URL: str | None = None  # unset or empty: X itself (a local stand-in otherwise)
+    X_WEBHOOK_ID: str | None = None  # for replays (brand.yaml x.replay): GET /2/webhooks
+
+
 S = TypeVar("S", bound=Settings)
 
 

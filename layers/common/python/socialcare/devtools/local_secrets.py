@@ -9,8 +9,9 @@ VK_SECRET = "local-vk-secret"
 SLACK_BOT_TOKEN = "xoxb-local-bot-token"
 SLACK_SIGNING_SECRET = "local-slack-signing-secret"
 
-# X API tokens: the app's bearer token (webhooks, public events) and each support account's
-# OAuth 2.0 user token (private events: mentions, DMs, chats); the X stand-in checks kinds.
+# X API tokens: the app's bearer token (webhooks, public events, gap-fill reads and replays)
+# and each support account's OAuth 2.0 user token (private events: mentions, DMs, chats); the
+# X stand-in checks kinds.
 X_BEARER_TOKEN = "local-x-app-bearer-token"
 X_USER_TOKENS = {"local-x-oauth2-user-token-acmesupport": X_ACCOUNT_ID}  # token -> user id
 

@@ -23,6 +23,7 @@ from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare.errors import ConfigurationError
+from socialcare.local.demo_gap_fill import play_outage
 from socialcare.local.desk_demo import agents_answer
 from socialcare.local.embedded_aws import FAKE_CREDENTIALS
 from socialcare.local.report_files import write_report
@@ -204,12 +205,16 @@ def demo(args: argparse.Namespace) -> int:
         print("\nThe inbox now:")
         print(render_inbox(conversations(physical["ConversationsTable"])[:12]))
         _demo_report(root, physical["ConversationsTable"])
+        assert stack.standins is not None
+        filled = play_outage(
+            stack.gateway.url, stack.standins.x.timeline, physical["XGapFillFunction"], sys.stdout
+        )
         took = time.perf_counter() - started
         print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
         answered = len(replies) == 2 and all(r.ok for r in replies)
         if not answered:
             print("The agents' replies did not all reach the customers: see the logs.")
-        return 0 if summary.ok and answered else 1
+        return 0 if summary.ok and answered and filled else 1
     finally:
         stack.stop()
 
@@ -449,3 +454,67 @@ def _operator() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+def add_x_gapfill(actions: Any) -> None:
+    """``socialcare x gapfill``, beside the other ``x`` commands (``actions``: their subparsers)."""
+    gapfill = actions.add_parser(
+        "gapfill",
+        help="fetch what X intake missed in an outage window (replay or mentions timeline)",
+    )
+    gapfill.add_argument("--brand", required=True, help="the brand id (its folder name)")
+    gapfill.add_argument(
+        "--from", dest="start", required=True, help="ISO 8601 UTC, or yyyymmddhhmm"
+    )
+    gapfill.add_argument("--to", dest="end", required=True, help="ISO 8601 UTC, or yyyymmddhhmm")
+    gapfill.add_argument("--account", help="the X account id (default: the brand's only one)")
+    gapfill.add_argument("--reason", default="by hand", help="recorded in the log")
+    gapfill.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
+    gapfill.add_argument(
+        "--function",
+        help="AWS: the stack's x-gap-fill function name (asked asynchronously); "
+        "default: the local stack's, run at once",
+    )
+
+
+def x_gapfill(args: argparse.Namespace) -> int:
+    """Asks the gap fill function for one window, as the webhook health check does."""
+    import boto3  # noqa: PLC0415 - only this command talks to Lambda
+
+    try:
+        brand = load_brands(args.brands_dir).brands.get(args.brand)
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    if brand is None:
+        raise CommandError(f"no brand {args.brand!r} in {args.brands_dir}")
+    accounts = [a.id for a in brand.accounts.x]
+    account = args.account or (accounts[0] if len(accounts) == 1 else None)
+    if account is None or account not in accounts:
+        raise CommandError(f"choose --account among {brand.id}'s X accounts: {', '.join(accounts)}")
+    event = {
+        "brand": brand.id,
+        "account_id": account,
+        "from": args.start,
+        "to": args.end,
+        "reason": args.reason,
+    }
+    if args.function:
+        boto3.client("lambda").invoke(
+            FunctionName=args.function, InvocationType="Event", Payload=json.dumps(event)
+        )
+        print(f"Gap fill asked for {brand.name}: see the x-gap-fill log and the ops channel.")
+        return 0
+    state = _state()
+    answer = boto3.client("lambda").invoke(
+        FunctionName=state["resources"]["XGapFillFunction"], Payload=json.dumps(event)
+    )
+    result = json.loads(answer["Payload"].read() or b"{}")
+    if answer.get("FunctionError"):
+        raise CommandError(f"the gap fill failed: {result.get('errorMessage', result)}")
+    for found in result.get("results", []):
+        done = "complete" if found["complete"] else f"stopped by the read cap, left {found['left']}"
+        print(
+            f"{brand.name} {found['way']}: {found['fetched']} read, {found['stored']} new,"
+            f" {found['duplicates']} already stored; {done}"
+        )
+    return 0

@@ -119,6 +119,7 @@ class LocalStack:
             for spec in self.deployment.functions.values():
                 self.runtime.handler(spec)  # import every function now: a broken one fails start
             self.gateway = LocalGateway(self.runtime, self.ports.gateway).start()
+            self.standins.x.timeline.webhook_url = f"{self.gateway.url}/webhooks/x"  # replays
             if pollers:
                 self.start_pollers()
             self.schedules = Schedules(self.runtime, self.time_factor).start()

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request
 
 from socialcare.devtools.local_secrets import X_ACCOUNT_ID
 from socialcare.local.standins_base import Json, Reply, StandIn, json_body
+from socialcare.local.standins_x_timeline import MENTIONS, REPLAY, XTimeline
 from socialcare.local.standins_x_webhooks import XWebhookAdmin
 
 TWEETS = "POST /2/tweets"
@@ -31,6 +32,8 @@ _ROUTES = Map(
         ),
         Rule("/2/dm_conversations/<dm_conversation_id>/messages", methods=["POST"], endpoint=DM_IN),
         Rule("/2/users/me", methods=["GET"], endpoint=ME),
+        Rule("/2/users/<id>/mentions", methods=["GET"], endpoint=MENTIONS),
+        Rule("/2/webhooks/replay", methods=["POST"], endpoint=REPLAY),
     ]
 )
 
@@ -49,6 +52,7 @@ class XStandIn(StandIn):
         # Snowflake-sized ids, so code that stores them as strings (as it must) is exercised.
         self._ids = itertools.count(1_990_000_000_000_000_001)
         self.webhooks = XWebhookAdmin(self._next_id, self.lock)  # /2/webhooks, XAA
+        self.timeline = XTimeline()  # gap-fill reads: the mentions timeline and replays
 
     def fail_next(
         self,
@@ -83,7 +87,7 @@ class XStandIn(StandIn):
             endpoint, path_params = _ROUTES.bind("stand-in").match(request.path, request.method)
         except HTTPException:
             return f"{request.method} {request.path}", json_body(request)
-        return str(endpoint), {**path_params, **json_body(request)}
+        return str(endpoint), {**request.args.to_dict(), **path_params, **json_body(request)}
 
     def dispatch(self, method: str, params: Json, request: Request) -> Reply:
         if self.webhooks.handles(request):
@@ -91,14 +95,21 @@ class XStandIn(StandIn):
         # OAuth 1.0a ("OAuth ...") or app-only ("Bearer ..."): the stand-in checks presence only.
         if not request.headers.get("Authorization"):
             return problem(401, "Unauthorized")
+        answer = self._publishing(method, params) or self.timeline.answer(method, params)
+        if answer is not None:
+            return answer
+        body = {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}
+        return Reply(body, 404)
+
+    def _publishing(self, method: str, params: Json) -> Reply | None:
+        """Posts, DMs and who we are: what the send function calls."""
         if method == TWEETS:
             return self._tweet(params)
         if method in (DM_WITH, DM_IN):
             return self._dm(params)
         if method == ME:
             return Reply({"data": {"id": X_ACCOUNT_ID, "name": "Acme", "username": "AcmeSupport"}})
-        body = {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}
-        return Reply(body, 404)
+        return None
 
     def _next_id(self) -> str:
         with self.lock:

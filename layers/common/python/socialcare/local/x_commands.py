@@ -53,9 +53,12 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
         )
         command.add_argument("--x-api-url", help="another X API base URL (a stand-in)")
         command.add_argument("--webhook-url", help="the URL to register (default: the stack's)")
+    commands.add_x_gapfill(actions)  # socialcare x gapfill: its own options
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.x_command == "gapfill":
+        return commands.x_gapfill(args)
     try:
         target = _target(args)
         admin, user_tokens = _clients(args, target)
