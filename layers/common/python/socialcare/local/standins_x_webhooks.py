@@ -75,6 +75,9 @@ class XWebhookAdmin:
     # routing
 
     def handles(self, request: Request) -> bool:
+        # The replay endpoint lives under /2/webhooks but belongs to the timeline's stand-in.
+        if request.path.rstrip("/") == f"{WEBHOOKS}/replay":
+            return False
         return request.path.startswith((WEBHOOKS, SUBSCRIPTIONS))
 
     def endpoint(self, request: Request) -> str:
