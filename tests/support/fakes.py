@@ -21,6 +21,7 @@ class FakeStore:
     refs: dict[str, StoredRef] = field(default_factory=dict)
     messages: dict[str, list[InboundMessage]] = field(default_factory=dict)  # by conversation
     keys: dict[str, str] = field(default_factory=dict)  # conversation id -> key
+    deleted: dict[str, str] = field(default_factory=dict)  # message ref -> deleted_at
     fail_with: Exception | None = None
 
     def find_ref(self, message_ref: str) -> StoredRef | None:
@@ -44,6 +45,12 @@ class FakeStore:
         self.messages.setdefault(conversation_id, []).append(message)
         self.keys.setdefault(conversation_id, key)
         return SaveOutcome(ref, created=True)
+
+    def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
+        stored = self.refs.get(message_ref)
+        if stored is not None:
+            self.deleted.setdefault(message_ref, at)
+        return stored
 
     @property
     def all_messages(self) -> list[InboundMessage]:

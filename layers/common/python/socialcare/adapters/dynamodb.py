@@ -148,6 +148,30 @@ class DynamoConversationStore:
             raise StorageUnavailable(f"storing message failed: {exc}") from exc
         return SaveOutcome(stored, created=True)
 
+    def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
+        """The text stays (docs/privacy.md: erasure is the agent's decision, not X's signal);
+        the message says when its author deleted it, and the desk shows that."""
+        stored = self.find_ref(message_ref)
+        if stored is None or stored.message_sk is None:
+            return None
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item(
+                    {"pk": conversation_pk(stored.conversation_id), "sk": stored.message_sk}
+                ),
+                UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :at)",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_to_item({":at": at}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None  # a link to another message (our own reply), or erased since
+            raise StorageUnavailable(f"marking a deleted message failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"marking a deleted message failed: {exc}") from exc
+        return stored
+
     def load(
         self, conversation_id: str, message_sk: str
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
