@@ -228,7 +228,7 @@ class XaaEvent(BaseModel):
 class XaaDelivery(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    data: XaaEvent | list[XaaEvent] = Field(
+    data: XaaEvent | Annotated[list[XaaEvent], Field(min_length=1, max_length=100)] = Field(
         description="one event, or (undocumented, accepted) a list of events"
     )
 
