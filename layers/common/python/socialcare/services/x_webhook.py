@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from socialcare.clock import Clock, utc_now
 from socialcare.config import Brand, BrandDirectory
 from socialcare.errors import MalformedPayload
-from socialcare.models import Platform
+from socialcare.models import ClassifyRequest, Platform
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.platforms.parsing import describe, parse_json, validate
@@ -31,6 +31,7 @@ from socialcare.platforms.x.normalise import (
 )
 from socialcare.platforms.x.payloads import XSecrets, XWebhook
 from socialcare.platforms.x.xaa import XaaEvent, XaaIncludes, XaaPost
+from socialcare.ports import ClassifyQueue
 from socialcare.services.ingest import IngestDeps, IngestReport, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
 
@@ -42,6 +43,7 @@ class XWebhookDeps:
     secrets: Callable[[], XSecrets]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     clock: Clock = utc_now  # the receipt time, for a message whose platform date is implausible
+    desk: ClassifyQueue | None = None  # the Slack desk's queue: told when a message is deleted
 
 
 def answer_crc(crc_token: str | None, deps: XWebhookDeps) -> dict[str, str]:
@@ -95,7 +97,7 @@ def _receive_aaa(body: Any, deps: XWebhookDeps) -> IngestReport:
     if events.problems:
         _some_skipped(events.problems)
     found = normalise(payload, events, brand, received_at=deps.clock())
-    return store_normalised(found, payload.for_user_id, deps)
+    return store_normalised(found, brand, payload.for_user_id, deps)
 
 
 def _some_skipped(problems: list[dict[str, str]]) -> None:
@@ -104,7 +106,9 @@ def _some_skipped(problems: list[dict[str, str]]) -> None:
     metrics.add_metric(name="InvalidEventSkipped", unit=MetricUnit.Count, value=1)
 
 
-def store_normalised(found: Normalised, account: str, deps: XWebhookDeps) -> IngestReport:
+def store_normalised(
+    found: Normalised, brand: Brand, account: str, deps: XWebhookDeps
+) -> IngestReport:
     """Store what one delivery (or one gap-fill page) held: messages, our replies' links,
     deletions. Everything is idempotent, so a redelivery or an overlap changes nothing."""
     for skipped in found.skipped:
@@ -115,7 +119,7 @@ def store_normalised(found: Normalised, account: str, deps: XWebhookDeps) -> Ing
     for own, parent in found.own_replies:
         deps.ingest.store.link(f"x#{account}#{own}", f"x#{account}#{parent}")
     for post_id in found.deleted:
-        _mark_deleted(f"x#{account}#{post_id}", deps)
+        _mark_deleted(f"x#{account}#{post_id}", brand, deps)
     return ingest(found.messages, deps.ingest)
 
 
@@ -128,12 +132,13 @@ def store_posts(
     if brand is None:
         return IngestReport()
     return store_normalised(
-        normalise_posts(posts, includes, account, brand, deps.clock()), account, deps
+        normalise_posts(posts, includes, account, brand, deps.clock()), brand, account, deps
     )
 
 
-def _mark_deleted(ref: str, deps: XWebhookDeps) -> None:
-    stored = deps.ingest.store.mark_deleted(ref, iso(deps.clock()))
+def _mark_deleted(ref: str, brand: Brand, deps: XWebhookDeps) -> None:
+    now = deps.clock()
+    stored = deps.ingest.store.mark_deleted(ref, iso(now))
     if stored is None:
         # Not a message we keep (our own post, a post before we subscribed): nothing to do.
         logger.info("deleted post is not stored here", extra={"message_ref": ref})
@@ -141,6 +146,23 @@ def _mark_deleted(ref: str, deps: XWebhookDeps) -> None:
     logger.info("message deleted by its author: marked", extra={"message_ref": ref})
     logger.append_keys(conversation_id=stored.conversation_id)
     metrics.add_metric(name="MessageDeletedByAuthor", unit=MetricUnit.Count, value=1)
+    if deps.desk is not None:
+        # The desk redraws its copy (slack_thread). Its own key: the message's reference
+        # was spent when the message itself was posted.
+        notice = f"{ref}#deleted"
+        deps.desk.send(
+            ClassifyRequest(
+                conversation_id=stored.conversation_id,
+                message_sk=stored.message_sk,
+                message_ref=notice,
+                platform=Platform.X,
+                brand_id=brand.id,
+                sent_at=now,
+                notice="deleted",
+            ),
+            group=stored.conversation_id,
+            dedup_id=notice,
+        )
 
 
 def _receive_xaa(body: Any, deps: XWebhookDeps) -> IngestReport:
@@ -160,8 +182,8 @@ def _receive_xaa(body: Any, deps: XWebhookDeps) -> IngestReport:
             continue
         readable += 1
         if found is not None:
-            account, normalised = found
-            done = store_normalised(normalised, account, deps)
+            brand, account, normalised = found
+            done = store_normalised(normalised, brand, account, deps)
             report.stored += done.stored
             report.duplicates += done.duplicates
     if problems and not readable:
@@ -192,8 +214,8 @@ def _read(model: type[BaseModel], data: Any, where: str) -> Any:
         ) from None
 
 
-def _xaa_event(event: XaaEvent, deps: XWebhookDeps) -> tuple[str, Normalised] | None:
-    """One XAA event → (account, what to store), or None when there is nothing to store."""
+def _xaa_event(event: XaaEvent, deps: XWebhookDeps) -> tuple[Brand, str, Normalised] | None:
+    """One XAA event → (brand, account, what to store), or None when nothing is to store."""
     kind = event.event_type
     if not xaa.known(kind):
         # Not in X's documented list when this was written: a new event, or a renamed one
@@ -219,7 +241,7 @@ def _xaa_event(event: XaaEvent, deps: XWebhookDeps) -> tuple[str, Normalised] | 
     if kind in xaa.NOT_FOR_THE_DESK or kind.startswith("profile.update."):
         logger.info("event not ingested", extra={"reason": f"{kind}: not handled"})
         return None
-    return account, _xaa_content(event, account, brand, deps.clock())
+    return brand, account, _xaa_content(event, account, brand, deps.clock())
 
 
 def _xaa_content(event: XaaEvent, account: str, brand: Brand, received_at: datetime) -> Normalised:
