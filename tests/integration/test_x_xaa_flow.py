@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from functions.ingest_x import app as ingest_x
@@ -167,3 +168,26 @@ def test_an_encrypted_chat_makes_a_card_that_links_to_it_and_is_not_spam(
     assert message["classification"]["spam"]["is_spam"] is False
     [meta] = of_kind(backbone.table, "META")
     assert meta["channel_type"] == "private" and meta["status"] != "spam"
+
+
+def test_the_days_report_counts_the_encrypted_chats_it_could_not_read(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    from tests.integration.test_classify import consume
+    from tests.integration.test_reports import ask, parts, sent_messages
+
+    boto3.client("ses").verify_email_identity(EmailAddress="reports@acme.example")
+    deliver(x_live, "x_xaa_dm_received", "x_xaa_chat_received", "x_xaa_mention")
+    consume(
+        backbone,
+        [
+            record(json.dumps(q["body"]), q["group"], f"m{i}")
+            for i, q in enumerate(drain(backbone.classify_queue))
+        ],
+    )
+    assert ask(backbone, period="day", date="2026-08-24")["sent"] == ["Mon 24 Aug 2026"]
+    [message] = sent_messages()
+    [plain] = parts(message)["text/plain"]
+    text = plain.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "Encrypted chats      1 (unreadable here" in text
+    assert "Conversations        2" in text  # the chat joined the customer's DM conversation
