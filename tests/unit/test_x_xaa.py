@@ -242,3 +242,33 @@ def test_a_revoke_with_an_empty_filter_and_no_user_is_a_400() -> None:
     event = xaa("oauth.revoke", {"app_id": "1"}, "42", account=None)
     response = call(x_delivery(event, local.X_CONSUMER_SECRET), x_deps())
     assert response["statusCode"] == 400
+
+
+def test_store_posts_takes_timeline_posts_the_way_a_delivery_does() -> None:
+    """The gap fill's entry: v2 posts and their includes, as X's timelines return them."""
+    from socialcare.platforms.x.xaa import XaaIncludes, XaaPost
+    from socialcare.services.x_webhook import store_posts
+
+    deps = x_deps()
+    call(load_event("x_tweet_mention"), deps)  # the webhook had it already
+    own = json.loads(load_event("x_xaa_own_post")["body"])["data"]["payload"]
+    reply = json.loads(load_event("x_xaa_reply")["body"])["data"]
+    posts = [XaaPost.model_validate(p) for p in (own, reply["payload"])]
+    mention = json.loads(load_event("x_xaa_mention")["body"])["data"]["payload"]
+    posts.append(XaaPost.model_validate(mention))
+    report = store_posts(posts, XaaIncludes.model_validate(reply["includes"]), ACCOUNT, deps)
+    assert report.stored == [f"x#{ACCOUNT}#1960000000000000200"]
+    assert report.duplicates == [f"x#{ACCOUNT}#{MENTION_ID}"]
+    assert len(store_of(deps).all_messages) == 2  # our own post never became one
+
+
+def test_store_posts_for_an_account_in_no_brand_stores_nothing() -> None:
+    from socialcare.platforms.x.xaa import XaaIncludes, XaaPost
+    from socialcare.services.x_webhook import store_posts
+
+    deps = x_deps()
+    mention = json.loads(load_event("x_xaa_mention")["body"])["data"]["payload"]
+    report = store_posts(
+        [XaaPost.model_validate(mention)], XaaIncludes(), "1999999999999999999", deps
+    )
+    assert report.stored == [] and store_of(deps).all_messages == []
