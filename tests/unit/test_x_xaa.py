@@ -218,11 +218,15 @@ def test_a_revoked_authorisation_is_an_error_and_a_metric(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from socialcare.observability import metrics
+
+    metrics.clear_metrics()  # left unflushed by earlier tests (metrics are off in tests)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "0")  # flushed as in Lambda
     assert call(load_event(name), x_deps())["statusCode"] == 200
     [error] = [r for r in log_records(captured_logs) if r["level"] == "ERROR"]
     assert error["message"].startswith("X subscription changed (revoked)")
     assert emitted_metrics(capsys.readouterr().out)["XSubscriptionRevoked"] in (1, 1.0, [1.0])
+    metrics.clear_metrics()
 
 
 def test_an_encrypted_chat_is_stored_without_text_in_the_customers_private_conversation() -> None:
