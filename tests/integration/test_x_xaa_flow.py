@@ -191,3 +191,21 @@ def test_the_days_report_counts_the_encrypted_chats_it_could_not_read(
     text = plain.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "Encrypted chats      1 (unreadable here" in text
     assert "Conversations        2" in text  # the chat joined the customer's DM conversation
+
+
+def test_a_deletion_naming_our_linked_reply_leaves_the_customers_message_unmarked(
+    backbone: Backbone, x_desk: XWebhookDeps, desk: str
+) -> None:
+    deliver(x_desk, "x_xaa_mention", "x_xaa_own_post")
+    assert [i for i in of_kind(backbone.table, "REF") if i.get("linked_from")]
+    body = {
+        "for_user_id": ACCOUNT,
+        "tweet_delete_events": [
+            {"status": {"id": "1960000000000000400", "user_id": JANE["id_str"]}}
+        ],
+    }
+    event = x_delivery(body, local.X_CONSUMER_SECRET)
+    assert ingest_x.lambda_handler(event, LambdaContext(), deps=x_desk)["statusCode"] == 200
+    [message] = of_kind(backbone.table, "MSG")
+    assert "deleted_at" not in message
+    assert drain(desk) == []

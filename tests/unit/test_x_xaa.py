@@ -276,3 +276,30 @@ def test_store_posts_for_an_account_in_no_brand_stores_nothing() -> None:
         [XaaPost.model_validate(mention)], XaaIncludes(), "1999999999999999999", deps
     )
     assert report.stored == [] and store_of(deps).all_messages == []
+
+
+@pytest.mark.parametrize("api", ["xaa", "aaa"])
+def test_deleting_our_own_reply_never_marks_the_customers_message_it_answers(api: str) -> None:
+    deps = x_deps()
+    call(load_event("x_xaa_mention"), deps)
+    call(load_event("x_xaa_own_post"), deps)  # our reply, linked to the mention's thread
+    own = "1960000000000000400"
+    if api == "xaa":
+        body: dict[str, Any] = xaa("post.delete", {"id": own, "author_id": ACCOUNT}, "9")
+    else:
+        body = {
+            "for_user_id": ACCOUNT,
+            "tweet_delete_events": [{"status": {"id": own, "user_id": ACCOUNT}}],
+        }
+    assert call(x_delivery(body, local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
+    assert store_of(deps).deleted == {}
+
+
+def test_a_deletion_naming_a_linked_reply_with_another_author_marks_nothing() -> None:
+    """X's author field is not our only guard: a link in the store is never a message."""
+    deps = x_deps()
+    call(load_event("x_xaa_mention"), deps)
+    call(load_event("x_xaa_own_post"), deps)
+    body = xaa("post.delete", {"id": "1960000000000000400", "author_id": JANE["id_str"]}, "9")
+    assert call(x_delivery(body, local.X_CONSUMER_SECRET), deps)["statusCode"] == 200
+    assert store_of(deps).deleted == {}

@@ -151,9 +151,20 @@ class DynamoConversationStore:
     def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
         """The text stays (docs/privacy.md: erasure is the agent's decision, not X's signal);
         the message says when its author deleted it, and the desk shows that."""
-        stored = self.find_ref(message_ref)
-        if stored is None or stored.message_sk is None:
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"REF#{message_ref}", "sk": "REF"}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading message reference failed: {exc}") from exc
+        values = _from_item(found) if found else {}
+        if not values or "linked_from" in values:
+            # Unknown, or our own reply linked to the customer's message it answers: its
+            # deletion must not mark theirs.
             return None
+        stored = StoredRef(values["conversation_id"], values["message_sk"])
         try:
             self._client.update_item(
                 TableName=self._table,

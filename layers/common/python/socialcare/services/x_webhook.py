@@ -24,6 +24,7 @@ from socialcare.platforms.parsing import describe, parse_json, validate
 from socialcare.platforms.x import signature, xaa
 from socialcare.platforms.x.normalise import (
     Normalised,
+    Skipped,
     normalise,
     normalise_chat,
     normalise_posts,
@@ -258,4 +259,8 @@ def _xaa_content(event: XaaEvent, account: str, brand: Brand, received_at: datet
         metrics.add_metric(name="EncryptedChatReceived", unit=MetricUnit.Count, value=1)
         return normalise_chat(chat, includes, account, brand, received_at)
     deleted = _read(xaa.XaaDeletedPost, event.payload, "payload")  # post.delete
+    if deleted.author_id == account:  # what X documents post.delete for: our own post
+        return Normalised(
+            skipped=[Skipped("post deleted: our own post", f"x#{account}#{deleted.id}")]
+        )
     return Normalised(deleted=[deleted.id])

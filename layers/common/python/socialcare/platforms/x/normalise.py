@@ -152,7 +152,11 @@ def normalise(
         received_at=received_at,
         result=result,
     )
-    result.deleted += [d.status.id for d in events.deletes]
+    for deleted in events.deletes:
+        if deleted.status.user_id == account:
+            skip("tweet deleted: our own tweet", deleted.status.id)
+        else:
+            result.deleted.append(deleted.status.id)
     for kind in payload.other_event_kinds:
         result.skipped.append(Skipped(f"{kind}: not handled"))
     return result
