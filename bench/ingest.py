@@ -3,9 +3,10 @@
 (a) cold import of each ingest function module, in a fresh interpreter, against a
     baseline that imports boto3 and creates a DynamoDB and an SQS client. Budget 1.6x.
 (b) in-process time per webhook against moto, against a baseline doing one PutItem and
-    one SendMessage on the same moto. Budget 3x.
+    one SendMessage on the same moto. Budget 3x. Both X formats: the Account Activity API
+    (AAA) and the X Activity API (XAA) that replaces it on 1 January 2027.
 (c) AWS calls per ingested message, counted on the wire (botocore before-call events).
-    Budget 2: one transaction and one send.
+    Budget 2: one transaction and one send, in either format.
 
 Run: make bench   (or .venv/bin/python bench/ingest.py [--runs 7] [--messages 300])
 """
@@ -95,7 +96,7 @@ def bench_webhooks(
     from functions.ingest_x import app as ingest_x
     from socialcare.devtools import local_secrets as local
     from socialcare.devtools.apigw import x_delivery
-    from socialcare.devtools.samples import tweet, x_tweets
+    from socialcare.devtools.samples import tweet, x_tweets, xaa_post
     from socialcare.devtools.template_resources import create_backbone
     from socialcare.platforms.x.normalise import normalise
     from socialcare.platforms.x.payloads import XWebhook
@@ -140,6 +141,17 @@ def bench_webhooks(
             )
             for i in range(messages + 1)
         ]
+        xaa_events = [
+            x_delivery(
+                xaa_post(
+                    "post.mention.create",
+                    tweet(str(4 * 10**18 + i), f"@AcmeSupport order {i}?"),
+                    str(5 * 10**18 + i),
+                ),
+                local.X_CONSUMER_SECRET,
+            )
+            for i in range(messages + 1)
+        ]
         brand = deps.brands.brands["acme"]
         floor_payloads = [
             XWebhook.model_validate(x_tweets(tweet(str(2 * 10**18 + i), f"@AcmeSupport {i}?")))
@@ -151,17 +163,25 @@ def bench_webhooks(
         ingest_x.lambda_handler(
             events[0], Context(), deps=deps
         )  # cold path: secret read, first clients
+        ingest_x.lambda_handler(xaa_events[0], Context(), deps=deps)  # the XAA path's first use
         counter.take()
 
         # Interleaved, so all see the same table and queue sizes at every step.
         ddb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
-        webhook = baseline = floor = 0.0
+        webhook = xaa_webhook = baseline = floor = 0.0
         calls: dict[str, Counter[str]] = {}
         for i, event in enumerate(events[1:]):
             start = time.perf_counter()
             assert ingest_x.lambda_handler(event, Context(), deps=deps)["statusCode"] == 200
             webhook += time.perf_counter() - start
             calls["new mention"] = counter.take()
+            start = time.perf_counter()
+            assert (
+                ingest_x.lambda_handler(xaa_events[i + 1], Context(), deps=deps)["statusCode"]
+                == 200
+            )
+            xaa_webhook += time.perf_counter() - start
+            calls["new mention, X Activity API format"] = counter.take()
             start = time.perf_counter()
             ddb.put_item(
                 TableName=backbone.table,
@@ -183,6 +203,7 @@ def bench_webhooks(
             floor += time.perf_counter() - start
             counter.take()
         webhook, baseline, floor = webhook / messages, baseline / messages, floor / messages
+        xaa_webhook /= messages
 
         reply = x_delivery(
             x_tweets(tweet("3" * 19, "@AcmeSupport and?", reply_to=str(10**18 + 1))),
@@ -192,10 +213,17 @@ def bench_webhooks(
         calls["reply joining a stored thread"] = counter.take()
         ingest_x.lambda_handler(events[1], Context(), deps=deps)
         calls["duplicate delivery"] = counter.take()
+        twin = x_delivery(
+            xaa_post("post.mention.create", tweet(str(10**18 + 1), "@AcmeSupport order 1?"), "7"),
+            local.X_CONSUMER_SECRET,
+        )
+        ingest_x.lambda_handler(twin, Context(), deps=deps)
+        calls["the same mention again, by the other API"] = counter.take()
 
     rows = [
         ("baseline: PutItem + SendMessage", baseline, 1.0),
-        ("POST /webhooks/x, one new mention", webhook, webhook / baseline),
+        ("POST /webhooks/x, one new mention (AAA)", webhook, webhook / baseline),
+        ("POST /webhooks/x, one new mention (XAA)", xaa_webhook, xaa_webhook / baseline),
         ("floor: its transaction + send, no handler", floor, floor / baseline),
     ]
     return rows, calls

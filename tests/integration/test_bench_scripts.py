@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
         (
             "bench/ingest.py",
             ["--runs", "1", "--messages", "5"],
-            ["(a) cold import", "(b) in-process", "(c) AWS calls"],
+            ["(a) cold import", "(b) in-process", "(c) AWS calls", "mention (XAA)"],
         ),
         ("bench/local_stack.py", ["--messages", "20", "--clients", "2"], ["no message lost"]),
         (

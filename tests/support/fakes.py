@@ -21,6 +21,8 @@ class FakeStore:
     refs: dict[str, StoredRef] = field(default_factory=dict)
     messages: dict[str, list[InboundMessage]] = field(default_factory=dict)  # by conversation
     keys: dict[str, str] = field(default_factory=dict)  # conversation id -> key
+    deleted: dict[str, str] = field(default_factory=dict)  # message ref -> deleted_at
+    links: set[str] = field(default_factory=set)  # refs of our own replies (link())
     fail_with: Exception | None = None
 
     def find_ref(self, message_ref: str) -> StoredRef | None:
@@ -28,8 +30,9 @@ class FakeStore:
 
     def link(self, message_ref: str, parent_ref: str) -> bool:
         parent = self.refs.get(parent_ref)
-        if parent is not None:
-            self.refs.setdefault(message_ref, parent)
+        if parent is not None and message_ref not in self.refs:
+            self.refs[message_ref] = parent
+            self.links.add(message_ref)
         return parent is not None
 
     def save_inbound(self, message: InboundMessage, conversation_id: str, key: str) -> SaveOutcome:
@@ -44,6 +47,12 @@ class FakeStore:
         self.messages.setdefault(conversation_id, []).append(message)
         self.keys.setdefault(conversation_id, key)
         return SaveOutcome(ref, created=True)
+
+    def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
+        stored = None if message_ref in self.links else self.refs.get(message_ref)
+        if stored is not None:
+            self.deleted.setdefault(message_ref, at)
+        return stored
 
     @property
     def all_messages(self) -> list[InboundMessage]:

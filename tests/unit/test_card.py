@@ -162,3 +162,20 @@ def test_whatever_the_customer_writes_the_cards_own_lines_stand_alone(
         assert lines.count(ours) == 1
     assert sum(1 for line in lines if HEADER.match(line)) == 1
     assert "\n" not in fallback
+
+
+def test_an_encrypted_chat_says_where_to_read_it_and_a_deletion_is_marked() -> None:
+    chat = message("") | {"kind": "encrypted_chat", "link": "https://x.com/i/chat/1:2"}
+    fallback, blocks = card(meta(), chat)
+    body = blocks[1]["text"]["text"]
+    assert body == (
+        ":lock: This customer wrote an encrypted chat on X: <https://x.com/i/chat/1:2|open it in X>"
+    )
+    assert "encrypted chat" in fallback
+    deleted = message("my order <!channel>") | {"deleted_at": "2026-08-24T12:00:00.000Z"}
+    _, blocks = card(meta(), deleted)
+    lines = blocks[1]["text"]["text"].split("\n")
+    assert lines[-1] == ":wastebasket: _deleted by the customer on 2026-08-24 12:00 UTC_"
+    assert "&lt;!channel&gt;" in lines[0]  # still quoted and escaped
+    text, _ = follow_up(deleted)
+    assert "deleted by the customer" in text

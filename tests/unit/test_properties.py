@@ -64,6 +64,17 @@ def mutated(draw: st.DrawFn, names: list[str]) -> Any:
 
 
 X_SAMPLES = ["x_tweet_mention", "x_tweet_reply", "x_tweet_extended", "x_dm"]
+XAA_SAMPLES = [
+    "x_xaa_mention",
+    "x_xaa_reply",
+    "x_xaa_quote",
+    "x_xaa_own_post",
+    "x_xaa_dm_received",
+    "x_xaa_dm_sent",
+    "x_xaa_post_delete",
+    "x_xaa_oauth_revoke",
+    "x_xaa_chat_received",
+]
 VK_SAMPLES = [
     "vk_message_new",
     "vk_wall_reply_new",
@@ -96,6 +107,26 @@ def test_x_arbitrary_bytes_signed_or_not(body: bytes, signed: bool) -> None:
 def test_x_mutated_valid_payloads(payload: Any) -> None:
     deps = x_deps()
     event = x_delivery(json_bytes(payload), local.X_CONSUMER_SECRET)
+    assert_deliberate(ingest_x.lambda_handler(event, LambdaContext(), deps=deps), deps.ingest.store)
+
+
+@FAST
+@given(mutated(XAA_SAMPLES))
+def test_x_mutated_xaa_payloads(payload: Any) -> None:
+    """Any X Activity API body one change away from a real one: a deliberate answer (never
+    a 500), and nothing stored unless it was accepted."""
+    deps = x_deps()
+    event = x_delivery(json_bytes(payload), local.X_CONSUMER_SECRET)
+    assert_deliberate(ingest_x.lambda_handler(event, LambdaContext(), deps=deps), deps.ingest.store)
+
+
+@FAST
+@given(st.lists(mutated(XAA_SAMPLES), min_size=1, max_size=3))
+def test_x_xaa_batches_of_mutated_events(payloads: list[Any]) -> None:
+    """The undocumented batch form: each event read on its own, never a 500."""
+    deps = x_deps()
+    events = [p["data"] for p in payloads if isinstance(p, dict) and "data" in p]
+    event = x_delivery(json_bytes({"data": events}), local.X_CONSUMER_SECRET)
     assert_deliberate(ingest_x.lambda_handler(event, LambdaContext(), deps=deps), deps.ingest.store)
 
 

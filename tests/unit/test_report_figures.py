@@ -262,3 +262,44 @@ def test_a_send_hour_the_clocks_skip_still_sends_that_day() -> None:
     assert [p.first_day for p in due(brand, morning)] == [date(2026, 3, 28)]
     early = due(brand, datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # 01:30: not yet 02:00
     assert date(2026, 3, 28) not in [p.first_day for p in early]
+
+
+def test_encrypted_chats_are_counted_as_unreadable_here() -> None:
+    chat = conversation(
+        "c9",
+        at(12),
+        channel_type="private",
+        messages=(
+            MessageFact(True, at(12), encrypted=True),
+            MessageFact(True, at(12, 5)),
+            MessageFact(True, at(12, 9), encrypted=True),
+        ),
+    )
+    spam = conversation(
+        "c10", at(13), status="spam", messages=(MessageFact(True, at(13), encrypted=True),)
+    )
+    figures = compute([C1, chat, spam], [], DAY, CALENDAR)
+    assert figures.encrypted_chats == 2  # spam left out, as everywhere in the report
+    assert compute([C1], [], DAY, CALENDAR).encrypted_chats == 0
+
+
+def test_a_stored_encrypted_chat_reads_as_an_encrypted_message_fact() -> None:
+    meta = {"id": "c9", "created_at": "2026-08-24T09:00:00+00:00", "channel_type": "private"}
+    items = [
+        {
+            "sk": "MSG#1",
+            "direction": "inbound",
+            "kind": "encrypted_chat",
+            "text": "",
+            "sent_at": "2026-08-24T09:00:00+00:00",
+        },
+        {
+            "sk": "MSG#2",
+            "direction": "inbound",
+            "kind": "direct",
+            "text": "hi",
+            "sent_at": "2026-08-24T09:01:00+00:00",
+        },
+    ]
+    facts = ConversationFacts.of(meta, items)
+    assert [m.encrypted for m in facts.messages] == [True, False]

@@ -57,3 +57,15 @@ def test_the_html_shows_the_headline_and_links_the_backlog() -> None:
     assert "cid:volume" in html and "cid:response" in html and "cid:topics" in html
     assert 'href="https://x.com/c5/status/1"' in html  # the unanswered one, linked
     assert "67 %" in html  # 2 of 3 answered
+
+
+def test_the_email_says_how_many_encrypted_chats_were_unreadable_here() -> None:
+    from socialcare.reports.facts import MessageFact
+    from tests.unit.test_report_figures import at, conversation
+
+    chat = conversation("c9", at(12), messages=(MessageFact(True, at(12), encrypted=True),))
+    figures = compute([C1, chat], [], DAY, CALENDAR)
+    assert "Encrypted chats      1 (unreadable here" in render.text(figures, "Acme")
+    assert "Encrypted chats (unreadable here: X keeps the keys; agents read them in X): 1." in (
+        render.html(figures, "Acme")
+    )

@@ -30,6 +30,11 @@ class ConversationStore(Protocol):
         self, message: InboundMessage, conversation_id: str, conversation_key: str
     ) -> SaveOutcome: ...
 
+    def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
+        """Mark a stored inbound message deleted by its author (``deleted_at``); None when
+        we never stored it. Marking twice keeps the first time."""
+        ...
+
 
 class ClassifyQueue(Protocol):
     def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None: ...

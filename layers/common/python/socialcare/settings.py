@@ -78,6 +78,7 @@ class ReportSettings(Settings):
 
 class XIngestSettings(IngestSettings):
     X_SECRET_ARN: str  # an ARN, never the secret
+    DESK_QUEUE_URL: str | None = None  # unset: deletions are marked, the desk is not told
 
 
 class XHealthSettings(Settings):

@@ -25,6 +25,9 @@ def x_webhook_deps(settings: XIngestSettings) -> XWebhookDeps:
         brands=load_brands(settings.BRANDS_DIR),
         secrets=secret_reader(settings.X_SECRET_ARN, XSecrets, settings.SECRETS_MAX_AGE_SECONDS),
         max_body_bytes=settings.MAX_BODY_BYTES,
+        desk=SqsClassifyQueue(settings.DESK_QUEUE_URL, what="the Slack desk")
+        if settings.DESK_QUEUE_URL
+        else None,
     )
 
 

@@ -148,6 +148,41 @@ class DynamoConversationStore:
             raise StorageUnavailable(f"storing message failed: {exc}") from exc
         return SaveOutcome(stored, created=True)
 
+    def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
+        """The text stays (docs/privacy.md: erasure is the agent's decision, not X's signal);
+        the message says when its author deleted it, and the desk shows that."""
+        try:
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"REF#{message_ref}", "sk": "REF"}),
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading message reference failed: {exc}") from exc
+        values = _from_item(found) if found else {}
+        if not values or "linked_from" in values:
+            # Unknown, or our own reply linked to the customer's message it answers: its
+            # deletion must not mark theirs.
+            return None
+        stored = StoredRef(values["conversation_id"], values["message_sk"])
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item(
+                    {"pk": conversation_pk(stored.conversation_id), "sk": stored.message_sk}
+                ),
+                UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :at)",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_to_item({":at": at}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None  # a link to another message (our own reply), or erased since
+            raise StorageUnavailable(f"marking a deleted message failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"marking a deleted message failed: {exc}") from exc
+        return stored
+
     def load(
         self, conversation_id: str, message_sk: str
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -7,6 +7,7 @@ the demo cannot drift. Signed with the local secrets (``local_secrets``).
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -92,6 +93,92 @@ def x_dm(
     }
 
 
+def v2_user(user: dict[str, Any]) -> dict[str, Any]:
+    """The X API v2 user for a v1.1 user object (the XAA twin of an AAA sample)."""
+    return {
+        "id": user["id_str"],
+        "name": user["name"],
+        "username": user["screen_name"],
+        "verified": user["verified"],
+        "protected": False,
+        "public_metrics": {
+            "followers_count": user["followers_count"],
+            "followers_count_str": str(user["followers_count"]),
+        },
+    }
+
+
+def v2_post(old: dict[str, Any]) -> dict[str, Any]:
+    """The X API v2 post for a v1.1 tweet (its XAA twin): same id, text, author and time."""
+    created = datetime.fromtimestamp(int(old["timestamp_ms"]) / 1000, UTC)
+    references = []
+    if old.get("in_reply_to_status_id_str"):
+        references.append({"type": "replied_to", "id": old["in_reply_to_status_id_str"]})
+    if old.get("quoted_status"):
+        references.append({"type": "quoted", "id": old["quoted_status"]["id_str"]})
+    text = old.get("extended_tweet", {}).get("full_text", old["text"])
+    return {
+        "id": old["id_str"],
+        "text": text,
+        "author_id": old["user"]["id_str"],
+        "conversation_id": old.get("in_reply_to_status_id_str") or old["id_str"],
+        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{created.microsecond // 1000:03d}Z",
+        "edit_history_tweet_ids": [old["id_str"]],
+        "lang": "en",
+        "reply_settings": "everyone",
+        "possibly_sensitive": False,
+        "entities": {
+            "mentions": [
+                {
+                    "start": m["indices"][0],
+                    "end": m["indices"][1],
+                    "username": m["screen_name"],
+                    "id": m["id_str"],
+                }
+                for m in old["entities"]["user_mentions"]
+            ]
+        },
+        **({"referenced_tweets": references} if references else {}),
+    }
+
+
+def xaa(
+    event_type: str,
+    payload: dict[str, Any],
+    uuid: str,
+    includes: dict[str, Any] | None = None,
+    account: str | None = ACCOUNT,
+) -> dict[str, Any]:
+    """An X Activity API delivery: one event in the ``data`` envelope (event-payloads page)."""
+    event: dict[str, Any] = {
+        "event_uuid": uuid,
+        "filter": {"user_id": account} if account else {},
+        "event_type": event_type,
+        "tag": f"socialcare {event_type}",
+        "payload": payload,
+    }
+    if includes is not None:
+        event["includes"] = includes
+    return {"data": event}
+
+
+def xaa_post(
+    event_type: str, old: dict[str, Any], uuid: str, *quoted: dict[str, Any]
+) -> dict[str, Any]:
+    """The XAA twin of a ``tweet_create_events`` delivery of ``old``."""
+    users = [v2_user(old["user"])] + [v2_user(q["user"]) for q in quoted]
+    includes = {"users": users, "tweets": [v2_post(old), *(v2_post(q) for q in quoted)]}
+    return xaa(event_type, v2_post(old), uuid, includes)
+
+
+def xaa_dm(event_type: str, old: dict[str, Any], uuid: str) -> dict[str, Any]:
+    """The XAA twin of a ``direct_message_events`` delivery: users wrapped in ``data``."""
+    users = {key: {"data": v2_user({**u, "id_str": u["id"]})} for key, u in old["users"].items()}
+    payload = {"direct_message_events": old["direct_message_events"], "users": users}
+    return xaa(event_type, payload, uuid)
+
+
 def vk(
     kind: str, obj: dict[str, Any], event_id: str, secret: str = local.VK_SECRET, group: int = GROUP
 ) -> dict[str, Any]:
@@ -132,6 +219,36 @@ def vk_message(
     }
 
 
+ACME: dict[str, Any] = {
+    "id_str": ACCOUNT,
+    "screen_name": "AcmeSupport",
+    "name": "Acme Support",
+    "followers_count": 90000,
+    "verified": True,
+}
+REPLY = tweet(
+    "1960000000000000200",
+    "@AcmeSupport still nothing, it is the third day",
+    reply_to=MENTION_ID,
+    millis=1787570102000,
+)
+OWN_REPLY = tweet("1960000000000000400", "@janeroe we are on it!", reply_to=MENTION_ID, user=ACME)
+BRAND_POST = tweet(
+    "1960000000000000050", "Our summer sale starts today!", user=ACME, millis=1787560000000
+)
+QUOTE = tweet(
+    "1960000000000000500",
+    "Last sale's order still has not arrived",
+    millis=1787573702000,
+    quoted_status=BRAND_POST,
+    is_quote_status=True,
+)
+QUOTE["entities"]["user_mentions"] = []  # a quote names nobody: summoned by the quote alone
+DM = x_dm("1960000000000000777", "Hi, my order never arrived")
+DM_ECHO = x_dm("1960000000000000778", "Thanks, we'll check", sender=ACCOUNT)
+CHAT_CONVERSATION = f"{JANE['id_str']}:{ACCOUNT}"
+
+
 def x_events() -> dict[str, dict[str, Any]]:
     s = local.X_CONSUMER_SECRET
     mention = x_tweets(tweet(MENTION_ID, "@AcmeSupport order #4411 never arrived"))
@@ -147,17 +264,7 @@ def x_events() -> dict[str, dict[str, Any]]:
         ),
         "x_tweet_mention": x_delivery(mention, s),
         "x_tweet_mention_base64": x_delivery(mention, s, base64_body=True),
-        "x_tweet_reply": x_delivery(
-            x_tweets(
-                tweet(
-                    "1960000000000000200",
-                    "@AcmeSupport still nothing, it is the third day",
-                    reply_to=MENTION_ID,
-                    millis=1787570102000,
-                )
-            ),
-            s,
-        ),
+        "x_tweet_reply": x_delivery(x_tweets(REPLY), s),
         "x_tweet_extended": x_delivery(
             x_tweets(
                 tweet(
@@ -169,27 +276,35 @@ def x_events() -> dict[str, dict[str, Any]]:
             ),
             s,
         ),
-        "x_tweet_own": x_delivery(
-            x_tweets(
-                tweet(
-                    "1960000000000000400",
-                    "@janeroe we are on it!",
-                    reply_to=MENTION_ID,
-                    user={
-                        "id_str": ACCOUNT,
-                        "screen_name": "AcmeSupport",
-                        "name": "Acme Support",
-                        "followers_count": 90000,
-                        "verified": True,
-                    },
-                )
-            ),
+        "x_tweet_own": x_delivery(x_tweets(OWN_REPLY), s),
+        "x_tweet_quote": x_delivery(x_tweets(QUOTE), s),
+        "x_tweet_delete": x_delivery(
+            {
+                "for_user_id": ACCOUNT,
+                "tweet_delete_events": [
+                    {
+                        "status": {"id": MENTION_ID, "user_id": JANE["id_str"]},
+                        "timestamp_ms": "1787577302000",
+                    }
+                ],
+            },
             s,
         ),
-        "x_dm": x_delivery(x_dm("1960000000000000777", "Hi, my order never arrived"), s),
-        "x_dm_echo": x_delivery(
-            x_dm("1960000000000000778", "Thanks, we'll check", sender=ACCOUNT), s
+        "x_user_event_revoke": x_delivery(
+            {
+                "for_user_id": ACCOUNT,
+                "user_event": {
+                    "revoke": {
+                        "date_time": "2026-08-24T12:00:00+00:00",
+                        "target": {"app_id": "29820954"},
+                        "source": {"user_id": ACCOUNT},
+                    }
+                },
+            },
+            s,
         ),
+        "x_dm": x_delivery(DM, s),
+        "x_dm_echo": x_delivery(DM_ECHO, s),
         "x_favorite_events": x_delivery(
             {
                 "for_user_id": ACCOUNT,
@@ -206,6 +321,91 @@ def x_events() -> dict[str, dict[str, Any]]:
         "x_malformed_json": x_delivery(b'{"for_user_id": "150', s),
         "x_invalid_payload": x_delivery({"tweet_create_events": [{"id_str": "abc"}]}, s),
         "x_unknown_account": x_delivery({**mention, "for_user_id": "1999999999999999999"}, s),
+    } | xaa_events()
+
+
+def xaa_events() -> dict[str, dict[str, Any]]:
+    """X Activity API deliveries, each the twin of the AAA sample of the same event."""
+    s = local.X_CONSUMER_SECRET
+    mention = xaa_post(
+        "post.mention.create",
+        tweet(MENTION_ID, "@AcmeSupport order #4411 never arrived"),
+        "2080765813578191303",
+    )
+    return {
+        "x_xaa_mention": x_delivery(mention, s),
+        "x_xaa_reply": x_delivery(xaa_post("post.mention.create", REPLY, "2080765813578191304"), s),
+        "x_xaa_quote": x_delivery(
+            xaa_post("post.mention.create", QUOTE, "2080765813578191305", BRAND_POST), s
+        ),
+        "x_xaa_own_post": x_delivery(xaa_post("post.create", OWN_REPLY, "2080761390344937796"), s),
+        "x_xaa_dm_received": x_delivery(xaa_dm("dm.received", DM, "-6850472171600526495"), s),
+        "x_xaa_dm_sent": x_delivery(xaa_dm("dm.sent", DM_ECHO, "-3577827201104920132"), s),
+        "x_xaa_post_delete": x_delivery(
+            xaa(
+                "post.delete",
+                {"id": MENTION_ID, "author_id": JANE["id_str"]},
+                "-2781149976877970683",
+                {"users": [{"data": v2_user(JANE)}]},
+            ),
+            s,
+        ),
+        "x_xaa_oauth_revoke": x_delivery(
+            xaa(
+                "oauth.revoke",
+                {
+                    "date_time": "2026-08-24T12:00:00+00:00",
+                    "user_id": ACCOUNT,
+                    "app_id": "29820954",
+                },
+                "5934540941047412905",
+                account=None,
+            ),
+            s,
+        ),
+        "x_xaa_chat_received": x_delivery(
+            xaa(
+                "chat.received",
+                {
+                    "conversation_token": "eyJhbGciOiJIUzI1NiJ9.sample",
+                    "id": "e4f4d3fc-8bbf-4928-92eb-e5058d6bb6f6",
+                    "created_at_msec": "1787566502557",
+                    "sender_id": JANE["id_str"],
+                    "conversation_id": CHAT_CONVERSATION,
+                    "conversation_key_version": "1768236281331",
+                    "encoded_event": "CwABAAAAEzIwODA0MDA4MjUyMjcxMDAxNjALAAIA",
+                    "conversation_key_change_event": "CwABAAAAEzIwMTA3NTQ4MTkxMTY0NDk5MDULAAIA",
+                    "message_event_signature": {
+                        "public_key_version": "1765382634817",
+                        "signature": "6IK9SZIMXBe5SFcB7vGZJd5A5Eb5MLvnwrhUFfBGv4S5",
+                        "signature_version": "7",
+                        "signing_public_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
+                    },
+                },
+                "8511582263942905822",
+            ),
+            s,
+        ),
+        "x_xaa_like": x_delivery(
+            xaa(
+                "like.create",
+                {
+                    "id": "87719f50ee17bdfa06a3089098a2b9ed",
+                    "liked_tweet_id": MENTION_ID,
+                    "liked_tweet_author_id": JANE["id_str"],
+                },
+                "-3402274206530057851",
+            ),
+            s,
+        ),
+        # An event type X does not document (yet): must be loud, never dropped as "not for us".
+        "x_xaa_unknown_type": x_delivery(
+            xaa("post.reaction.create", {"id": "1"}, "1234567890123456789"), s
+        ),
+        "x_xaa_invalid_payload": x_delivery(
+            xaa("post.mention.create", {"id": "abc", "text": "hi"}, "1234567890123456790"), s
+        ),
+        "x_xaa_bad_signature": x_delivery(mention, "not-the-consumer-secret"),
     }
 
 

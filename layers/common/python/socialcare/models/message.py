@@ -18,6 +18,9 @@ class MessageKind(StrEnum):
     WALL_COMMENT = "wall_comment"
     PHOTO_COMMENT = "photo_comment"
     BOARD_POST = "board_post"
+    # X: an XChat message, end-to-end encrypted. We hold no chat keys: no text is stored,
+    # the card says so and links to the chat in X (platforms/x/normalise.py).
+    ENCRYPTED_CHAT = "encrypted_chat"
 
 
 class Customer(BaseModel):

@@ -1,5 +1,7 @@
 """Messages between functions. Small on purpose: the text stays in DynamoDB only."""
 
+from typing import Literal
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from socialcare.models.common import Platform
@@ -16,3 +18,6 @@ class ClassifyRequest(BaseModel):
     platform: Platform
     brand_id: str
     sent_at: AwareDatetime
+    # Set on the desk queue only: not a new message but news about a stored one
+    # ("deleted": its author deleted it on the platform; the desk redraws its copy).
+    notice: Literal["deleted"] | None = None

@@ -17,6 +17,7 @@ class MessageFact:
     agent: str | None = None  # outbound: who sent it
     suggested: bool = False  # inbound: the answer base had an answer for it
     from_suggestion: bool = False  # outbound: sent from the answer base's text
+    encrypted: bool = False  # inbound: an encrypted X chat, unreadable here (no chat keys)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ConversationFacts:
                     agent=item.get("agent"),
                     suggested=bool((item.get("classification") or {}).get("suggestion")),
                     from_suggestion=bool(item.get("from_suggestion")),
+                    encrypted=item.get("kind") == "encrypted_chat",
                 )
                 for item in items
                 if str(item.get("sk", "")).startswith("MSG#") and item.get("sent_at")

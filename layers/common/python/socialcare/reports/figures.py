@@ -132,6 +132,9 @@ class Figures:
     backlog: list[ConversationFacts]
     conversations: list[ConversationFacts] = field(repr=False)
     cutoff: datetime | None = None  # what had happened by then counts
+    # Customer messages written in an encrypted X chat: the desk could not read them (X
+    # keeps the keys), so agents had to open X. What the brand misses by not reading here.
+    encrypted_chats: int = 0
 
     def answered(self, facts: ConversationFacts) -> bool:
         return answered_by(facts, self.cutoff or self.period.end)
@@ -247,6 +250,7 @@ def compute(
             key=lambda f: f.created_at,
         ),
         conversations=sorted(facts, key=lambda f: f.created_at),
+        encrypted_chats=sum(m.encrypted for m in inbound),
     )
 
 

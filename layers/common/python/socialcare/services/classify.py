@@ -30,6 +30,9 @@ from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
 from socialcare.services.clocks import ClockStarter, clocks_to_start
 from socialcare.services.retention import Retention
 
+# Kinds written privately: answering them is not a public act (priority reasons).
+PRIVATE_KINDS = frozenset({"direct", "encrypted_chat"})
+
 
 class MessageMissing(SupportError):
     """A classify request for a message that is not stored: retried, then dead-lettered."""
@@ -147,7 +150,7 @@ def context_of(
     return Context(
         followers=int(author["followers"]) if "followers" in author else None,
         verified=author.get("verified"),
-        public=message.get("kind") != "direct",
+        public=message.get("kind") not in PRIVATE_KINDS,
         platform=message.get("platform") or meta.get("platform"),
         name=author.get("name"),
         handle=author.get("handle"),

@@ -12,7 +12,7 @@ from socialcare.models import ClassifyRequest
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.cards import CardStore, refresh_card
-from socialcare.slack.card import card, follow_up
+from socialcare.slack.card import card, deleted_notice, follow_up
 
 
 class NotClassifiedYet(SupportError):
@@ -42,6 +42,8 @@ def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
         logger.info("no support channel for the brand: nothing posted")
         return None
     message, meta = deps.store.load(request.conversation_id, request.message_sk)
+    if request.notice == "deleted":
+        return _show_deleted(request, message, meta, deps)
     if message is None or meta is None or "classification" not in message:
         raise NotClassifiedYet(f"{request.message_ref} is not classified yet")
     if message["classification"].get("spam", {}).get("is_spam"):
@@ -60,3 +62,26 @@ def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
         logger.warning("the conversation already had a thread", extra={"ts": ts})
     metrics.add_metric(name="CardPosted", unit=MetricUnit.Count, value=1)
     return ts
+
+
+def _show_deleted(
+    request: ClassifyRequest,
+    message: dict[str, Any] | None,
+    meta: dict[str, Any] | None,
+    deps: ThreadDeps,
+) -> str | None:
+    """Its author deleted a message the desk may have shown. The card draws every message's
+    deletion mark (``slack.card``): the card is redrawn when it shows this message; for a
+    follow-up (Slack keeps no record of which post showed it) the thread is told."""
+    thread = (meta or {}).get("slack_thread")
+    if message is None or meta is None or not thread:
+        # Not posted (yet, or spam, or erased): the card, when it is drawn, carries the mark.
+        logger.info("deleted message has no Slack copy to update")
+        return None
+    metrics.add_metric(name="DeletionShown", unit=MetricUnit.Count, value=1)
+    first = deps.cards.first_inbound(request.conversation_id) if deps.cards else None
+    if deps.cards is not None and (first or {}).get("sk") == request.message_sk:
+        refresh_card(request.conversation_id, deps.cards, deps.poster)
+        return str(thread["ts"])
+    text, blocks = deleted_notice(message)
+    return deps.poster.post(str(thread["channel"]), text, blocks, str(thread["ts"]))

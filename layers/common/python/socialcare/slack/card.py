@@ -46,13 +46,9 @@ def card(
             else []
         )
     )
-    body = quote(str(message.get("text", "")), TEXT_LIMIT)
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{facts}"}},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": body or "_(no text)_"},
-        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": _body(message)}},
     ]
     context = [escape(r) for r in priority.get("reasons", [])][:6]
     if meta.get("link"):
@@ -76,8 +72,31 @@ def card(
     blocks += _state(meta, events or [])
     if meta.get("status") not in CLOSED:
         blocks.append(_actions(meta, has_suggestion=bool(suggestion)))
-    fallback = f"{name} on {where}: {one_line(str(message.get('text', '')), 200)}"
+    fallback = f"{name} on {where}: {one_line(_plain(message), 200)}"
     return fallback, blocks
+
+
+ENCRYPTED = "This customer wrote an encrypted chat on X"
+
+
+def _plain(message: dict[str, Any]) -> str:
+    if message.get("kind") == "encrypted_chat":
+        return ENCRYPTED
+    return str(message.get("text", ""))
+
+
+def _body(message: dict[str, Any]) -> str:
+    """The message as the desk sees it: the quoted text, or for an encrypted X chat (we hold
+    no chat keys) where to read it; and whether its author deleted it since."""
+    if message.get("kind") == "encrypted_chat":
+        where = link(str(message["link"]), "open it in X") if message.get("link") else "open X"
+        body = f":lock: {ENCRYPTED}: {where}"
+    else:
+        body = quote(str(message.get("text", "")), TEXT_LIMIT) or "_(no text)_"
+    if message.get("deleted_at"):
+        when = escape(str(message["deleted_at"])[:16].replace("T", " "))
+        body += f"\n:wastebasket: _deleted by the customer on {when} UTC_"
+    return body
 
 
 def _state(meta: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -125,6 +144,13 @@ def _actions(meta: dict[str, Any], *, has_suggestion: bool) -> dict[str, Any]:
 
 
 def follow_up(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    body = quote(str(message.get("text", "")), TEXT_LIMIT) or "_(no text)_"
-    text = f"*The customer writes:*\n{body}"
+    text = f"*The customer writes:*\n{_body(message)}"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def deleted_notice(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Told in the thread when the customer deletes a message shown there as a follow-up.
+    The text is not quoted again: the customer took it back."""
+    sent = escape(str(message.get("sent_at", ""))[:16].replace("T", " "))
+    text = f":wastebasket: _The customer deleted their message of {sent} UTC on X._"
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

@@ -143,6 +143,18 @@ class XDmUser(_Lenient):
     verified: bool | None = None
 
 
+class XDeletedStatus(_Lenient):
+    id: IdStr
+    user_id: IdStr
+
+
+class XDeleteEvent(_Lenient):
+    """``tweet_delete_events``: a post was deleted (X sends it for compliance)."""
+
+    status: XDeletedStatus
+    timestamp_ms: Millis | None = None
+
+
 class XWebhook(_Lenient):
     """The envelope: the subscribed account plus one array of events."""
 
@@ -152,15 +164,18 @@ class XWebhook(_Lenient):
     # Events are validated one by one (events()): one bad event must not lose the others.
     tweet_create_events: list[dict[str, Any]] | None = None
     direct_message_events: list[dict[str, Any]] | None = None
+    tweet_delete_events: list[dict[str, Any]] | None = None
     users: dict[str, XDmUser] = {}
     user_event: dict[str, Any] | None = None
 
     def events(self) -> "XEvents":
         found = XEvents()
-        for kind, raw_events, model in (
+        models: tuple[tuple[str, list[dict[str, Any]] | None, type[BaseModel]], ...] = (
             ("tweet_create_events", self.tweet_create_events, XTweet),
             ("direct_message_events", self.direct_message_events, XDirectMessage),
-        ):
+            ("tweet_delete_events", self.tweet_delete_events, XDeleteEvent),
+        )
+        for kind, raw_events, model in models:
             for index, raw in enumerate(raw_events or []):
                 try:
                     event = model.model_validate(raw)
@@ -175,12 +190,23 @@ class XWebhook(_Lenient):
                         for p in describe(exc)
                     ]
                     continue
-                (found.tweets if isinstance(event, XTweet) else found.dms).append(event)  # type: ignore[arg-type]
+                if isinstance(event, XTweet):
+                    found.tweets.append(event)
+                elif isinstance(event, XDirectMessage):
+                    found.dms.append(event)
+                elif isinstance(event, XDeleteEvent):
+                    found.deletes.append(event)
         return found
 
     @property
     def other_event_kinds(self) -> list[str]:
-        handled = {"tweet_create_events", "direct_message_events", "users", "for_user_id"}
+        handled = {
+            "tweet_create_events",
+            "direct_message_events",
+            "tweet_delete_events",
+            "users",
+            "for_user_id",
+        }
         return sorted(
             k for k in (self.model_extra or {}) if k.endswith("_events") and k not in handled
         )
@@ -192,4 +218,5 @@ class XEvents:
 
     tweets: list[XTweet] = field(default_factory=list)
     dms: list[XDirectMessage] = field(default_factory=list)
+    deletes: list[XDeleteEvent] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)
