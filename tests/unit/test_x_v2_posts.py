@@ -1,5 +1,6 @@
 """A post fetched from the mentions timeline (v2) becomes the same message as its webhook
-twin (Account Activity, v1.1), so one stored by either is a duplicate for the other."""
+twin (Account Activity, v1.1), so one stored by either is a duplicate for the other: the page
+is read by the X Activity API's post models and normalised by the same function."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -9,9 +10,9 @@ from pydantic import ValidationError
 
 from socialcare.config import load_brands
 from socialcare.devtools.samples import JANE, tweet, x_tweets
-from socialcare.platforms.x.normalise import normalise
+from socialcare.platforms.x.normalise import normalise, normalise_posts
 from socialcare.platforms.x.payloads import XWebhook
-from socialcare.platforms.x_v2_posts import MentionsPage, as_account_activity
+from socialcare.platforms.x_v2_posts import MentionsPage
 from tests.conftest import BRANDS_DIR
 
 ACCOUNT = "1500000000000000001"
@@ -52,14 +53,19 @@ def messages(payload: dict[str, Any]) -> list[Any]:
     return normalise(parsed, parsed.events(), brand, received_at=RECEIVED).messages
 
 
+def fetched(page: MentionsPage) -> list[Any]:
+    brand = load_brands(BRANDS_DIR).brands["acme"]
+    return normalise_posts(page.data, page.includes, ACCOUNT, brand, RECEIVED).messages
+
+
 def test_a_mention_is_the_same_message_as_its_webhook_twin() -> None:
-    fetched = messages(as_account_activity(ACCOUNT, v2({})))
+    from_timeline = fetched(v2({}))
     delivered = messages(
         x_tweets(
             tweet("1960000000000000123", "@AcmeSupport order #4411 never arrived", millis=MILLIS)
         )
     )
-    assert fetched == delivered
+    assert from_timeline == delivered
 
 
 def test_a_reply_keeps_its_parent_and_a_long_post_its_whole_text() -> None:
@@ -70,32 +76,21 @@ def test_a_reply_keeps_its_parent_and_a_long_post_its_whole_text() -> None:
             "note_tweet": {"text": "@AcmeSupport " + "very long " * 40},
         }
     )
-    [message] = messages(as_account_activity(ACCOUNT, page))
+    [message] = fetched(page)
     assert message.in_reply_to == "1960000000000000100" and message.kind == "reply"
     assert message.text.endswith("very long ") and len(message.text) > 280
 
 
 def test_retweets_and_our_own_posts_are_not_messages_and_a_lost_author_still_is() -> None:
-    assert (
-        messages(
-            as_account_activity(
-                ACCOUNT, v2({"referenced_tweets": [{"type": "retweeted", "id": "1"}]})
-            )
-        )
-        == []
-    )
-    assert messages(as_account_activity(ACCOUNT, v2({"author_id": ACCOUNT}))) == []
-    [anonymous] = messages(as_account_activity(ACCOUNT, v2({}, users=[])))
+    assert fetched(v2({"referenced_tweets": [{"type": "retweeted", "id": "1"}]})) == []
+    assert fetched(v2({"author_id": ACCOUNT})) == []
+    [anonymous] = fetched(v2({}, users=[]))
     assert anonymous.customer.id == JANE["id_str"] and anonymous.customer.handle is None
 
 
 def test_a_quote_of_the_brand_summons_it() -> None:
     quote = {"referenced_tweets": [{"type": "quoted", "id": "1960000000000000001"}], "entities": {}}
-    [message] = messages(
-        as_account_activity(
-            ACCOUNT, v2(quote, tweets=[{"id": "1960000000000000001", "author_id": ACCOUNT}])
-        )
-    )
+    [message] = fetched(v2(quote, tweets=[{"id": "1960000000000000001", "author_id": ACCOUNT}]))
     assert message.summoned
 
 

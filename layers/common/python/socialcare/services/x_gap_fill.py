@@ -52,9 +52,8 @@ from socialcare.config import Brand, BrandDirectory
 from socialcare.errors import ConfigurationError, MalformedPayload
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.platforms.x.normalise import normalise
-from socialcare.platforms.x.payloads import XWebhook
-from socialcare.platforms.x_v2_posts import MentionsPage, as_account_activity
+from socialcare.platforms.x.normalise import normalise_posts
+from socialcare.platforms.x_v2_posts import MentionsPage
 from socialcare.ports import Recorded, SlackPost
 from socialcare.services.ingest import IngestDeps, IngestReport, ingest
 
@@ -267,21 +266,19 @@ def _read_mentions(window: Window, brand: Brand, deps: GapFillDeps) -> GapFillRe
 def store_page(
     account_id: str, brand: Brand, page: MentionsPage, deps: IngestDeps, received_at: datetime
 ) -> IngestReport:
-    """The webhook's path: the X normaliser, then ``services.ingest`` (dedup by reference).
-    Oldest first (X pages are newest first), so a reply in the page finds its parent stored;
-    a reply whose parent is on a later (older) page starts a conversation of its own."""
-    oldest_first = page.model_copy(update={"data": sorted(page.data, key=lambda p: int(p.id))})
-    payload = XWebhook.model_validate(as_account_activity(account_id, oldest_first))
-    events = payload.events()
-    if events.problems:
-        # Our own conversion made something the normaliser refuses: a bug, never skipped quietly.
-        raise MalformedPayload("fetched X posts did not convert", events.problems)
-    found = normalise(payload, events, brand, received_at=received_at)
+    """The webhook's path: the v2 post normaliser, then ``services.ingest`` (dedup by
+    reference). Oldest first (X pages are newest first), so a reply in the page finds its
+    parent stored; a reply whose parent is on a later (older) page starts a conversation of
+    its own."""
+    oldest_first = sorted(page.data, key=lambda p: int(p.id))
+    found = normalise_posts(oldest_first, page.includes, account_id, brand, received_at)
     for skipped in found.skipped:
         logger.info(
             "fetched post not ingested",
             extra={"reason": skipped.reason, "message_ref": skipped.message_ref},
         )
+    for own, parent in found.own_replies:  # our replies join their threads, as on the webhook
+        deps.store.link(f"x#{account_id}#{own}", f"x#{account_id}#{parent}")
     return ingest(found.messages, deps)
 
 
