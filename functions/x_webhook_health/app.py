@@ -15,7 +15,7 @@ from socialcare.adapters.x_admin import XAdmin
 from socialcare.clock import utc_now
 from socialcare.config import load_brands
 from socialcare.observability import logger, metrics
-from socialcare.services.x_health import HealthDeps, check
+from socialcare.services.x_health import HealthDeps, XOutage, check
 from socialcare.services.x_setup import XAdminSecrets
 from socialcare.settings import XHealthSettings, load_settings
 
@@ -25,12 +25,18 @@ def build_deps() -> HealthDeps:
     settings = load_settings(XHealthSettings)
     secrets = secret_reader(settings.X_SECRET_ARN, XAdminSecrets)()
     handoff = LambdaOutageHandoff(settings.GAP_FILL_FUNCTION)
+    brands = list(load_brands(settings.BRANDS_DIR).brands.values())
+
+    def fill_the_gap(outage: XOutage) -> None:
+        for request in outage.gap_fills(brands):  # one fill per account, each retried alone
+            handoff(request)
+
     return HealthDeps(
         admin=XAdmin(secrets.bearer_token.get_secret_value(), settings.X_API_URL or None),
         events=DynamoLastEvents(settings.TABLE_NAME),
-        brands=list(load_brands(settings.BRANDS_DIR).brands.values()),
+        brands=brands,
         now=utc_now,
-        on_outage=lambda outage: handoff(outage.as_event()),
+        on_outage=fill_the_gap,
     )
 
 

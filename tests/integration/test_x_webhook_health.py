@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from functions.ingest_x import app as ingest_x
+from functions.x_gap_fill.app import GapFillRequest
 from functions.x_webhook_health import app as health_app
 from socialcare.adapters.x_activity import DynamoLastEvents
 from socialcare.adapters.x_admin import XAdmin
@@ -97,7 +98,12 @@ def test_an_invalid_webhook_is_revalidated_once_and_alarmed(
     [outage] = outages
     assert outage.webhook_id == webhook_id and outage.end == NOW
     assert outage.start == NOW - timedelta(hours=24)  # nothing stored yet: a day back
-    assert outage.as_event()["kind"] == "x_outage"
+    # The gap fill function's input, one per support account, and it accepts it.
+    brands = list(load_brands(BRANDS_DIR).brands.values())
+    [request] = outage.gap_fills(brands)
+    assert request["brand"] == "acme" and request["account_id"] == "1500000000000000001"
+    accepted = GapFillRequest.model_validate(request)
+    assert (accepted.start, accepted.end) == (NOW - timedelta(hours=24), NOW)
 
 
 def test_a_webhook_that_stays_invalid_is_revalidated_once_per_run(

@@ -36,14 +36,20 @@ class XOutage:
     end: datetime
     reason: str
 
-    def as_event(self) -> dict[str, str]:
-        return {
-            "kind": "x_outage",
-            "webhook_id": self.webhook_id,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "reason": self.reason,
-        }
+    def gap_fills(self, brands: Iterable[Brand]) -> list[dict[str, str]]:
+        """One gap-fill request per X support account: the webhook delivered for all of them,
+        so the window is missing for each (the gap fill function's input)."""
+        return [
+            {
+                "brand": brand.id,
+                "account_id": account.id,
+                "from": self.start.isoformat(),
+                "to": self.end.isoformat(),
+                "reason": f"{self.reason} (webhook {self.webhook_id})",
+            }
+            for brand in brands
+            for account in brand.accounts.x
+        ]
 
 
 class WebhookAdmin(Protocol):
