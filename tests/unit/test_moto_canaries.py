@@ -270,3 +270,17 @@ def test_visibility_timeout_delay_and_fifo_dedup_behave_the_same(sqs: Any) -> No
     assert sqs.receive_message(QueueUrl=plain).get("Messages") is None  # delayed
     time.sleep(1.1)
     assert sqs.receive_message(QueueUrl=plain)["Messages"][0]["Body"] == "later"
+
+
+def test_the_local_poller_reads_when_a_received_message_comes_back(sqs: Any) -> None:
+    """The local event source mapping reads a received message's visibility from moto's
+    queue (moto_patches.in_flight_until): a move by ChangeMessageVisibility must show."""
+    url = sqs.create_queue(QueueName="visibility")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    handle = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]["ReceiptHandle"]
+    received = moto_patches.in_flight_until(url, "eu-west-1", handle)
+    assert received is not None
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=3600)
+    moved = moto_patches.in_flight_until(url, "eu-west-1", handle)
+    assert moved is not None and moved > received
+    assert moto_patches.in_flight_until(url, "eu-west-1", "not-a-handle") is None
