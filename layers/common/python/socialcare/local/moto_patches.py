@@ -39,6 +39,8 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
     WaitFunction,
 )
 
+from socialcare.local import parked_waits
+
 ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
 UndoEntry = tuple[Any, DynamoType, DynamoType | None, Any]
 
@@ -187,10 +189,14 @@ def _exact_wait_seconds(wait: WaitFunction, env: Any) -> float:
 def compress_waits(factor: float) -> None:
     """Step Functions ``Wait`` states last ``1/factor`` of their time (the local stack's
     documented time compression). moto's own loop counts whole seconds and would spin on
-    a fractional wait, so the wait is re-implemented here, still interruptible by a stop."""
+    a fractional wait, so the wait is re-implemented here, still interruptible by a stop.
+    An execution that runs on the wait scheduler leaves its thread for the wait
+    (parked_waits); any other waits here, on its own thread."""
 
     def eval_body(self: WaitFunction, env: Any) -> None:
         deadline = time.monotonic() + max(0.0, _exact_wait_seconds(self, env) / factor)
+        if deadline > time.monotonic() and parked_waits.may_park(env):
+            raise parked_waits.Parked(deadline)
         while env.is_running():
             left = deadline - time.monotonic()
             if left <= 0:
