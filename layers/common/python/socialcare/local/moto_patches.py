@@ -16,6 +16,8 @@ import datetime
 import time
 from typing import Any
 
+from moto import backends as moto_backends
+from moto.core.models import botocore_stubber
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -29,11 +31,13 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.validators import ActionCountValidator, UpdateExpressionValidator
+from moto.settings import moto_server_port
 from moto.sqs.models import Message as SqsMessage
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEventException,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
     WaitFunction,
@@ -274,8 +278,37 @@ def in_flight_until(queue_url: str, region: str, receipt_handle: str) -> float |
     return None
 
 
+ORIGINAL_LIST_OF_MOTO_MODULES = moto_backends.list_of_moto_modules
+ORIGINAL_LAMBDA_CLIENT_FOR = lambda_eval_utils.boto_client_for
+
+
+# moto's server finds the backend of every request by listing its own package directory
+# (a listdir and ~150 stats), under the dispatcher's one lock: every request of every
+# thread queued behind a filesystem scan. The package does not change while we run.
+_MOTO_MODULES = tuple(ORIGINAL_LIST_OF_MOTO_MODULES())
+
+
+def _list_of_moto_modules() -> tuple[str, ...]:
+    return _MOTO_MODULES
+
+
+# moto's Step Functions builds a new boto3 client (~10 ms of CPU) for every Lambda task;
+# clients are thread-safe, so one per region, service and endpoint serves them all (moto's
+# ignores the state's credentials: fixed fake keys).
+_SFN_CLIENTS: dict[tuple[str, str, bool, int], Any] = {}
+
+
+def _lambda_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    key = (region, service, bool(botocore_stubber.enabled), moto_server_port())
+    if key not in _SFN_CLIENTS:
+        _SFN_CLIENTS[key] = ORIGINAL_LAMBDA_CLIENT_FOR(region, service, state_credentials)
+    return _SFN_CLIENTS[key]
+
+
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
+    moto_backends.list_of_moto_modules = _list_of_moto_modules  # type: ignore[assignment]
+    lambda_eval_utils.boto_client_for = _lambda_client_for
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     SqsMessage.visible = property(_visible)  # type: ignore[assignment, method-assign]
     SqsMessage.delayed = property(_delayed)  # type: ignore[assignment, method-assign]
@@ -286,6 +319,9 @@ def install() -> None:
 
 
 def uninstall() -> None:
+    moto_backends.list_of_moto_modules = ORIGINAL_LIST_OF_MOTO_MODULES
+    lambda_eval_utils.boto_client_for = ORIGINAL_LAMBDA_CLIENT_FOR
+    _SFN_CLIENTS.clear()  # they point at this run's port
     DynamoDBBackend.transact_write_items = ORIGINAL_TRANSACT_WRITE_ITEMS  # type: ignore[method-assign]
     WaitFunction._eval_body = ORIGINAL_WAIT_EVAL_BODY  # type: ignore[method-assign]
     SqsMessage.visible = ORIGINAL_SQS_VISIBLE  # type: ignore[method-assign]

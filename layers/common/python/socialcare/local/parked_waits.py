@@ -136,6 +136,7 @@ class WaitScheduler:
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()
+        self._work = queue.SimpleQueue()  # no stop marker is left for the next workers
 
     def _workers(self) -> int:
         return sum(t.is_alive() and t.name != "sfn-timer" for t in self._threads)
