@@ -15,7 +15,7 @@ from moto import mock_aws
 from socialcare.local import parked_waits
 from socialcare.local.deploy import FunctionSpec, QueueSource
 from socialcare.local.pollers import SqsPoller
-from socialcare.local.runtime import LocalRuntime
+from socialcare.local.runtime import DEFAULT_CONCURRENCY, LocalRuntime
 from socialcare.local.stack import LocalStack, Ports
 from tests.conftest import ROOT
 
@@ -99,7 +99,7 @@ def eventually(check: Any) -> None:
 @pytest.fixture
 def runtime() -> Iterator[LocalRuntime]:
     functions = {
-        "Reserved": spec("Reserved", "hold", reserved_concurrency=2),
+        "Reserved": spec("Reserved", "hold", reserved_concurrency=3),
         "Plain": spec("Plain", "hold", environment={"MARK": "plain"}),
         "Other": spec("Other", "hold", environment={"MARK": "other"}),
     }
@@ -131,26 +131,26 @@ def test_a_function_runs_no_more_invocations_at_once_than_its_reserved_concurren
     gauge = Gauge()
     threads, results = invoke_in_threads(runtime, "Reserved", gauge, 5)
     environments = runtime.environments["Reserved"]
-    eventually(lambda: gauge.running == 2 and environments.waiting == 3)
-    assert gauge.running == 2  # three invocations queue for the function, not for the process
+    eventually(lambda: gauge.running == 3 and environments.waiting == 2)
+    assert gauge.running == 3  # two invocations queue for the function, not for the process
     gauge.release.set()
     for thread in threads:
         thread.join()
-    assert len(results) == 5 and gauge.peak == 2
-    assert environments.created == 2  # one execution environment per concurrent invocation
+    assert len(results) == 5 and gauge.peak == 3
+    assert environments.created == 3  # one execution environment per concurrent invocation
 
 
 def test_invocations_run_side_by_side_each_with_its_own_environment(
     runtime: LocalRuntime,
 ) -> None:
     gauge = Gauge()
-    plain, plain_results = invoke_in_threads(runtime, "Plain", gauge, 4)
+    plain, plain_results = invoke_in_threads(runtime, "Plain", gauge, DEFAULT_CONCURRENCY)
     other, other_results = invoke_in_threads(runtime, "Other", gauge, 2)
-    eventually(lambda: gauge.running == 6)  # the default concurrency (4) and another function
+    eventually(lambda: gauge.running == DEFAULT_CONCURRENCY + 2)  # side by side, all of them
     gauge.release.set()
     for thread in plain + other:
         thread.join()
-    assert plain_results == [{"mark": "plain", "mark_at_end": "plain"}] * 4
+    assert plain_results == [{"mark": "plain", "mark_at_end": "plain"}] * DEFAULT_CONCURRENCY
     assert other_results == [{"mark": "other", "mark_at_end": "other"}] * 2
     assert "MARK" not in os.environ  # only inside an invocation
 

@@ -200,6 +200,9 @@ REVIEWED = {
     "list_of_moto_modules": "4f741a10b06500e840c3aaa1b4f02706e6f2bfbababc0e8a2a7b9c9d0e8957dc",
     "boto_client_for": "1f44dc2ac8aa2179df62365a6e5ea377f1770ea828a0f107440a2554f1b4edb8",
     "DomainDispatcherApplication.get_backend_for_host": "1f41972c1e4e660fbf4e4ddfeeed2fdff56dc105a8f8e1bf015640f710ef511a",  # noqa: E501
+    # ... and the JSONPath expressions these parse at every evaluation (module-level parse).
+    "extract_json": "932245247973780c72287b75597e70031472f0cd764f35a199100d8a195987a4",
+    "ResultPath._eval_body": "a6d93b4e5a332fadf256032411a32a39e24fdbf8080462c6c037bfe11c195081",
 }
 
 
@@ -208,6 +211,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.core.utils import unix_time_millis
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.stepfunctions.parser.asl.component.common.path.result_path import ResultPath
     from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
     from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateWait
@@ -217,6 +221,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
     )
+    from moto.stepfunctions.parser.asl.utils.json_path import extract_json
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     from socialcare.local import moto_patches, parked_waits, runtime
@@ -245,6 +250,8 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "DomainDispatcherApplication.get_backend_for_host": (
             DomainDispatcherApplication.get_backend_for_host
         ),
+        "extract_json": extract_json,
+        "ResultPath._eval_body": ResultPath._eval_body,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()

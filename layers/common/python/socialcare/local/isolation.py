@@ -76,7 +76,9 @@ def install_environ() -> ThreadEnviron:
     if not isinstance(os.environ, ThreadEnviron):
         # Replaced, not cleared: the same variables, seen through per-thread overlays.
         os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003
-    return os.environ
+    environ = os.environ
+    assert isinstance(environ, ThreadEnviron)
+    return environ
 
 
 def uninstall_environ() -> None:

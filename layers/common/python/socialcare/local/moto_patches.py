@@ -13,7 +13,9 @@ moto's implementation (Apache-2.0).
 
 import copy
 import datetime
+import functools
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from moto import backends as moto_backends
@@ -37,11 +39,13 @@ from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEventException,
 )
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
     WaitFunction,
 )
+from moto.stepfunctions.parser.asl.utils import json_path
 
 from socialcare.local import parked_waits
 
@@ -279,7 +283,7 @@ def in_flight_until(queue_url: str, region: str, receipt_handle: str) -> float |
 
 
 ORIGINAL_LIST_OF_MOTO_MODULES = moto_backends.list_of_moto_modules
-ORIGINAL_LAMBDA_CLIENT_FOR = lambda_eval_utils.boto_client_for
+ORIGINAL_LAMBDA_CLIENT_FOR = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
 
 
 # moto's server finds the backend of every request by listing its own package directory
@@ -288,27 +292,38 @@ ORIGINAL_LAMBDA_CLIENT_FOR = lambda_eval_utils.boto_client_for
 _MOTO_MODULES = tuple(ORIGINAL_LIST_OF_MOTO_MODULES())
 
 
-def _list_of_moto_modules() -> tuple[str, ...]:
+def _list_of_moto_modules() -> Iterable[str]:
     return _MOTO_MODULES
 
 
 # moto's Step Functions builds a new boto3 client (~10 ms of CPU) for every Lambda task;
 # clients are thread-safe, so one per region, service and endpoint serves them all (moto's
 # ignores the state's credentials: fixed fake keys).
-_SFN_CLIENTS: dict[tuple[str, str, bool, int], Any] = {}
+_SFN_CLIENTS: dict[tuple[str, str, bool, str], Any] = {}
 
 
 def _lambda_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-    key = (region, service, bool(botocore_stubber.enabled), moto_server_port())
+    key = (region, service, bool(botocore_stubber.enabled), str(moto_server_port()))
     if key not in _SFN_CLIENTS:
         _SFN_CLIENTS[key] = ORIGINAL_LAMBDA_CLIENT_FOR(region, service, state_credentials)
     return _SFN_CLIENTS[key]
 
 
+ORIGINAL_JSON_PATH_PARSE = json_path.parse  # type: ignore[attr-defined]
+ORIGINAL_RESULT_PATH_PARSE = result_path.parse  # type: ignore[attr-defined]
+# moto's Step Functions parses each JSONPath ($.next.at, $.Payload.done...) again at every
+# evaluation, and jsonpath_ng builds a parser for each parse (~0.3 ms): a reply clock's step
+# parsed about ten. The parsed expressions are immutable, so each path is parsed once.
+_cached_json_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_JSON_PATH_PARSE)
+_cached_result_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_RESULT_PATH_PARSE)
+
+
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
-    moto_backends.list_of_moto_modules = _list_of_moto_modules  # type: ignore[assignment]
-    lambda_eval_utils.boto_client_for = _lambda_client_for
+    json_path.parse = _cached_json_path_parse  # type: ignore[attr-defined]
+    result_path.parse = _cached_result_path_parse  # type: ignore[attr-defined]
+    moto_backends.list_of_moto_modules = _list_of_moto_modules
+    lambda_eval_utils.boto_client_for = _lambda_client_for  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     SqsMessage.visible = property(_visible)  # type: ignore[assignment, method-assign]
     SqsMessage.delayed = property(_delayed)  # type: ignore[assignment, method-assign]
@@ -319,8 +334,10 @@ def install() -> None:
 
 
 def uninstall() -> None:
+    json_path.parse = ORIGINAL_JSON_PATH_PARSE  # type: ignore[attr-defined]
+    result_path.parse = ORIGINAL_RESULT_PATH_PARSE  # type: ignore[attr-defined]
     moto_backends.list_of_moto_modules = ORIGINAL_LIST_OF_MOTO_MODULES
-    lambda_eval_utils.boto_client_for = ORIGINAL_LAMBDA_CLIENT_FOR
+    lambda_eval_utils.boto_client_for = ORIGINAL_LAMBDA_CLIENT_FOR  # type: ignore[attr-defined]
     _SFN_CLIENTS.clear()  # they point at this run's port
     DynamoDBBackend.transact_write_items = ORIGINAL_TRANSACT_WRITE_ITEMS  # type: ignore[method-assign]
     WaitFunction._eval_body = ORIGINAL_WAIT_EVAL_BODY  # type: ignore[method-assign]

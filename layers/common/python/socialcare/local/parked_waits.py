@@ -56,7 +56,7 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 LOG = logging.getLogger("socialcare.local.parked_waits")
 ORIGINAL_WORKER_START = ExecutionWorker.start
 ORIGINAL_WORKER_STOP = ExecutionWorker.stop
-WORKERS = 8  # executions that run a state at the same time; the rest queue for a worker
+WORKERS = 4  # executions that run a state at the same time; the rest queue for a worker
 PARKS = "_socialcare_parks"  # set on an execution's environment when its waits may park
 
 
@@ -198,7 +198,7 @@ def _begin(worker: ExecutionWorker) -> None:
     env.event_manager.add_event(
         context=env.event_history_context,
         event_type=HistoryEventType.ExecutionStarted,
-        event_details=EventDetails(
+        event_details=EventDetails(  # type: ignore[typeddict-item]  # as moto builds it
             executionStartedEventDetails=ExecutionStartedEventDetails(
                 input=to_json_str(worker._evaluation_details.execution_details.inpt),
                 inputDetails=HistoryEventExecutionDataDetails(truncated=False),
@@ -224,7 +224,7 @@ def _run(worker: ExecutionWorker, program: Program, waiting: CommonStateField | 
             _finish_state(waiting, env)
         program._eval_body(env)  # the loop of states, then the execution's last event
     except Parked as parked:
-        state = program._get_state(env.next_state_name)
+        state = program._get_state(str(env.next_state_name))
         scheduler = _scheduler()
         scheduler.park(id(worker), parked.deadline, lambda: _run(worker, program, state))
         if not env.is_running():  # stopped while parking: StopExecution's wake came too early
@@ -248,7 +248,7 @@ def _finish_state(state: CommonStateField, env: Environment) -> None:
             env.event_manager.add_event(
                 context=env.event_history_context,
                 event_type=state.state_exited_event_type,
-                event_details=EventDetails(
+                event_details=EventDetails(  # type: ignore[typeddict-item]  # as moto builds it
                     stateExitedEventDetails=state._get_state_exited_event_details(env=env)
                 ),
             )
@@ -259,8 +259,13 @@ def _finish_state(state: CommonStateField, env: Environment) -> None:
 
 
 def _fail_like_the_program_loop(env: Environment, failure: Exception) -> None:
-    if isinstance(failure, FailureEventException):
-        env.set_error(error=failure.get_execution_failed_event_details())
+    details = (
+        failure.get_execution_failed_event_details()
+        if isinstance(failure, FailureEventException)
+        else None
+    )
+    if details is not None:
+        env.set_error(error=details)
         return
     env.set_error(
         ExecutionFailedEventDetails(

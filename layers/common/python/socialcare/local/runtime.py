@@ -35,8 +35,11 @@ from socialcare.local.parked_waits import WaitScheduler
 Handler = Callable[[dict[str, Any], Any], Any]
 ORIGINAL_INVOKE = moto_lambda.LambdaFunction._invoke_lambda
 ASYNC_RETRIES = 2  # Lambda retries an asynchronous invocation twice
-DEFAULT_CONCURRENCY = 4  # a function the template gives no reserved concurrency
-ASYNC_WORKERS = 8  # asynchronous invocations (SNS, Bolt's lazy listeners) run at once
+# A function the template gives no reserved concurrency. Lambda would run far more, but
+# here every invocation shares one interpreter (one core's worth of Python): more at once
+# only adds switching, while two keep one slow invocation from holding up the next.
+DEFAULT_CONCURRENCY = 2
+ASYNC_WORKERS = 4  # asynchronous invocations (SNS, Bolt's lazy listeners) run at once
 
 
 @dataclass
