@@ -70,6 +70,17 @@ class ThreadEnviron(MutableMapping[str, str]):
     def copy(self) -> dict[str, str]:
         return dict(self)
 
+    # What os.environ offers beyond a MutableMapping (``os.environ | {...}``, ``|=``).
+    def __or__(self, other: Any) -> dict[str, str]:
+        return dict(self) | dict(other)
+
+    def __ror__(self, other: Any) -> dict[str, str]:
+        return dict(other) | dict(self)
+
+    def __ior__(self, other: Any) -> "ThreadEnviron":
+        self.update(other)
+        return self
+
 
 def install_environ() -> ThreadEnviron:
     """Idempotent; ``uninstall_environ`` puts the process's own mapping back."""

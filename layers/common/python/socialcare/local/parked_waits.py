@@ -58,6 +58,8 @@ ORIGINAL_WORKER_START = ExecutionWorker.start
 ORIGINAL_WORKER_STOP = ExecutionWorker.stop
 WORKERS = 4  # executions that run a state at the same time; the rest queue for a worker
 PARKS = "_socialcare_parks"  # set on an execution's environment when its waits may park
+STOPPED_EARLY = "_socialcare_stopped_early"  # StopExecution before the execution began
+_STARTING = threading.Lock()  # between StopExecution and an execution getting its env
 
 
 class Parked(BaseException):
@@ -194,7 +196,9 @@ def _scheduler() -> WaitScheduler:
 def _begin(worker: ExecutionWorker) -> None:
     """moto's ExecutionWorker._execution_logic, up to the program's evaluation."""
     program = worker._get_evaluation_entrypoint()
-    env = worker.env = worker._get_evaluation_environment()
+    env = worker._get_evaluation_environment()
+    with _STARTING:
+        worker.env = env
     env.event_manager.add_event(
         context=env.event_history_context,
         event_type=HistoryEventType.ExecutionStarted,
@@ -207,6 +211,11 @@ def _begin(worker: ExecutionWorker) -> None:
         ),
         update_source_event_id=False,
     )
+    with _STARTING:
+        early = getattr(worker, STOPPED_EARLY, None)
+    if early is not None:
+        stop_date, error, cause = early
+        env.set_stop(stop_date=stop_date, cause=cause, error=error)
     if not isinstance(program, Program) or program.timeout_seconds is not None:
         program.eval(env)  # moto's own way, with its timeout thread
         worker._execution_communication.terminated()
@@ -280,6 +289,10 @@ def _start(self: ExecutionWorker) -> None:
 
 
 def _stop(self: ExecutionWorker, stop_date: Any, error: str | None, cause: str | None) -> None:
+    with _STARTING:
+        if self.env is None:  # still queued for a worker: stopped as soon as it begins
+            setattr(self, STOPPED_EARLY, (stop_date, error, cause))
+            return
     ORIGINAL_WORKER_STOP(self, stop_date, error, cause)
     _scheduler().wake(id(self))
 

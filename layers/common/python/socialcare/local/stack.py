@@ -148,9 +148,10 @@ class LocalStack:
             steps.append(self.gateway.stop)
         if self.aws is not None and self.aws.server is not None:
             steps.append(self._stop_executions)
+        # Executions' workers end (finishing a task in flight) while Lambda still routes here.
+        steps.append(parked_waits.uninstall)
         if self.runtime is not None:
             steps.append(self.runtime.uninstall_from_moto)
-        steps.append(parked_waits.uninstall)
         steps.append(moto_patches.uninstall)
         for part in (self.aws, self.logs, self.standins):
             if part is not None:
