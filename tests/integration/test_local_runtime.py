@@ -183,3 +183,22 @@ def test_executions_in_a_wait_hold_no_thread_each_and_a_stop_still_ends_one(
         kinds = [event["type"] for event in history]
         assert kinds[:3] == ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
         assert parked_waits.SCHEDULER.parked == 59
+
+
+def test_a_thread_sees_its_overlay_and_its_writes_stay_there() -> None:
+    from socialcare.local.isolation import ThreadEnviron
+
+    process = {"SHARED": "yes"}
+    environ = ThreadEnviron(process)
+    seen: dict[str, Any] = {}
+
+    def in_invocation() -> None:
+        with environ.overlaid({"MARK": "a"}):
+            environ["WRITTEN"] = "inside"
+            seen.update(environ | {"EXTRA": "1"})
+
+    worker = threading.Thread(target=in_invocation)
+    worker.start()
+    worker.join()
+    assert seen == {"SHARED": "yes", "MARK": "a", "WRITTEN": "inside", "EXTRA": "1"}
+    assert dict(environ) == {"SHARED": "yes"} == process  # nothing leaked to the process
