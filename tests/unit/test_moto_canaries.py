@@ -203,6 +203,8 @@ REVIEWED = {
     # ... and the JSONPath expressions these parse at every evaluation (module-level parse).
     "extract_json": "932245247973780c72287b75597e70031472f0cd764f35a199100d8a195987a4",
     "ResultPath._eval_body": "a6d93b4e5a332fadf256032411a32a39e24fdbf8080462c6c037bfe11c195081",
+    # moto_patches serves DynamoDB requests one at a time (moto's tables are not thread-safe).
+    "DynamoHandler.call_action": "ce5f57cf83cde3400fa73a201929d18af92aaba2bb301d4d74609a1467b8daaf",
 }
 
 
@@ -252,6 +254,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         ),
         "extract_json": extract_json,
         "ResultPath._eval_body": ResultPath._eval_body,
+        "DynamoHandler.call_action": moto_patches.ORIGINAL_DYNAMO_CALL_ACTION,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()

@@ -14,6 +14,7 @@ moto's implementation (Apache-2.0).
 import copy
 import datetime
 import functools
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -33,6 +34,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.validators import ActionCountValidator, UpdateExpressionValidator
+from moto.dynamodb.responses import DynamoHandler
 from moto.settings import moto_server_port
 from moto.sqs.models import Message as SqsMessage
 from moto.sqs.models import sqs_backends
@@ -309,6 +311,19 @@ def _lambda_client_for(region: str, service: str, state_credentials: Any = None)
     return _SFN_CLIENTS[key]
 
 
+ORIGINAL_DYNAMO_CALL_ACTION = DynamoHandler.call_action
+# moto's DynamoDB is not safe for concurrent requests: a query iterates a table's items while
+# another request inserts one ("dictionary changed size during iteration", a 500). With
+# functions running side by side, requests are served one at a time, as the interpreter
+# would run them anyway (they are pure Python).
+_DYNAMO_LOCK = threading.RLock()
+
+
+def _dynamo_call_action(self: DynamoHandler) -> Any:
+    with _DYNAMO_LOCK:
+        return ORIGINAL_DYNAMO_CALL_ACTION(self)
+
+
 ORIGINAL_JSON_PATH_PARSE = json_path.parse  # type: ignore[attr-defined]
 ORIGINAL_RESULT_PATH_PARSE = result_path.parse  # type: ignore[attr-defined]
 # moto's Step Functions parses each JSONPath ($.next.at, $.Payload.done...) again at every
@@ -321,6 +336,7 @@ _cached_result_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_RESULT_PA
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
     json_path.parse = _cached_json_path_parse  # type: ignore[attr-defined]
+    DynamoHandler.call_action = _dynamo_call_action  # type: ignore[method-assign]
     result_path.parse = _cached_result_path_parse  # type: ignore[attr-defined]
     moto_backends.list_of_moto_modules = _list_of_moto_modules
     lambda_eval_utils.boto_client_for = _lambda_client_for  # type: ignore[attr-defined]
@@ -335,6 +351,7 @@ def install() -> None:
 
 def uninstall() -> None:
     json_path.parse = ORIGINAL_JSON_PATH_PARSE  # type: ignore[attr-defined]
+    DynamoHandler.call_action = ORIGINAL_DYNAMO_CALL_ACTION  # type: ignore[method-assign]
     result_path.parse = ORIGINAL_RESULT_PATH_PARSE  # type: ignore[attr-defined]
     moto_backends.list_of_moto_modules = ORIGINAL_LIST_OF_MOTO_MODULES
     lambda_eval_utils.boto_client_for = ORIGINAL_LAMBDA_CLIENT_FOR  # type: ignore[attr-defined]
