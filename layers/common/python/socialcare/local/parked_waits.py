@@ -56,7 +56,7 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 LOG = logging.getLogger("socialcare.local.parked_waits")
 ORIGINAL_WORKER_START = ExecutionWorker.start
 ORIGINAL_WORKER_STOP = ExecutionWorker.stop
-WORKERS = 4  # executions that run a state at the same time; the rest queue for a worker
+WORKERS = 16  # executions that run a state at the same time; the rest queue for a worker
 PARKS = "_socialcare_parks"  # set on an execution's environment when its waits may park
 STOPPED_EARLY = "_socialcare_stopped_early"  # StopExecution before the execution began
 _STARTING = threading.Lock()  # between StopExecution and an execution getting its env
