@@ -138,7 +138,7 @@ def main() -> None:
     )
     print(
         f"{args.clocks} concurrent clocks all due in the same second: {describe(burst)}"
-        " (a burst: the local runtime runs one function invocation at a time)"
+        " (a burst: 600 steps due at once share one interpreter; no budget)"
     )
     print(f"recorded at {iso(datetime.now(UTC))}")
 

@@ -18,7 +18,7 @@ from socialcare.deadlines.plan import ClockKind, ClockPlan
 from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone
 from socialcare.services.classify import ClassifyDeps, Knowledge
-from socialcare.services.clocks import ClockTaskDeps
+from socialcare.services.clocks import ClockNotRecordedYet, ClockTaskDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.conftest import Escalated
@@ -255,3 +255,26 @@ def test_the_queue_index_orders_waiting_conversations_by_their_reply_due_time(
     [meta] = of_kind(backbone.table, "META")
     due = meta["clock_first_response"]["due_at"]
     assert meta["queue_sk"] == f"{due}#{meta['id']}"
+
+
+def test_a_step_that_runs_before_the_classifier_recorded_its_clock_is_retried(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    a_waiting_conversation(backbone, x_live, machine)
+    execution = first_response(machine)
+    plan = ClockPlan.model_validate(execution["plan"])
+    [meta] = of_kind(backbone.table, "META")
+
+    def recorded(generation: int) -> None:
+        boto3.client("dynamodb").update_item(
+            TableName=backbone.table,
+            Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+            UpdateExpression="SET clock_first_response.generation = :g",
+            ExpressionAttributeValues={":g": {"N": str(generation)}},
+        )
+
+    recorded(plan.generation - 1)  # the classifier's transaction has not committed yet
+    with pytest.raises(ClockNotRecordedYet):
+        step(backbone, escalated, execution)
+    recorded(plan.generation)
+    assert step(backbone, escalated, execution)["outcome"] == "warned"

@@ -185,6 +185,26 @@ REVIEWED = {
     "DynamoDBBackend.update_item": "218984588dd689a5de81678ce11e6a40d05c91e7b6c21b44c4ed4122fe74aa9f",  # noqa: E501
     # EmbeddedAws.stop closes the socket that this stop() leaves open (via ._server).
     "ThreadedMotoServer.stop": "0106e010279b6fee6ca4c6bac81bfdc583498edcd3ba71a33801ce489aa02c89",
+    # parked_waits: runs executions on its pool (start, stop), repeats _execution_logic up
+    # to the program, runs Program._eval_body's loop, and finishes a parked Wait state as
+    # CommonStateField._eval_body and StateWait._eval_state do after the wait.
+    "ExecutionWorker._execution_logic": "baa3e2a48fd228d951b7b443e34acffcd060721f17c184df43db83ec0c0ffd25",  # noqa: E501
+    "ExecutionWorker.start": "0b502dd3a4e5fd2b4a39da9a65b15f74350feef9820bfb36147b2abd7825d4cf",
+    "ExecutionWorker.stop": "dc18be1944e1abeb084fccc7a90918d5c2f8856b4f7523722ac9d228766d2b4d",
+    "Program.eval": "6d701880064a8970c3a40375b8708af4ea22b6054dd6ac2fe9be295270b62f2b",
+    "Program._eval_body": "0735481f6d027e470a5e37351be3a5552f07050c421318cf2ce65d4efb620be6",
+    "CommonStateField._eval_body": "035f80caae1290dce90fa4b78c03ef33a32c2f78759e0328078ea70bf593b805",  # noqa: E501
+    "StateWait._eval_state": "74b66455ae34080f73e9781ee122e6e816a6fc12c6d32183ecb317c48e71b489",
+    # moto_patches caches the module list that the dispatcher scans on every request, and
+    # the Lambda client that Step Functions builds for every task.
+    "list_of_moto_modules": "4f741a10b06500e840c3aaa1b4f02706e6f2bfbababc0e8a2a7b9c9d0e8957dc",
+    "boto_client_for": "1f44dc2ac8aa2179df62365a6e5ea377f1770ea828a0f107440a2554f1b4edb8",
+    "DomainDispatcherApplication.get_backend_for_host": "1f41972c1e4e660fbf4e4ddfeeed2fdff56dc105a8f8e1bf015640f710ef511a",  # noqa: E501
+    # ... and the JSONPath expressions these parse at every evaluation (module-level parse).
+    "extract_json": "932245247973780c72287b75597e70031472f0cd764f35a199100d8a195987a4",
+    "ResultPath._eval_body": "a6d93b4e5a332fadf256032411a32a39e24fdbf8080462c6c037bfe11c195081",
+    # moto_patches serves DynamoDB requests one at a time (moto's tables are not thread-safe).
+    "DynamoHandler.call_action": "ce5f57cf83cde3400fa73a201929d18af92aaba2bb301d4d74609a1467b8daaf",
 }
 
 
@@ -192,14 +212,21 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.awslambda.models import LambdaFunction
     from moto.core.utils import unix_time_millis
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.stepfunctions.parser.asl.component.common.path.result_path import ResultPath
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateWait
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
         Timestamp,
     )
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
     )
+    from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    from socialcare.local import moto_patches, runtime
+    from socialcare.local import moto_patches, parked_waits, runtime
 
     current = {
         "WaitFunction._eval_body": moto_patches.ORIGINAL_WAIT_EVAL_BODY,
@@ -213,6 +240,21 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "ActionCountValidator.verify_action_counts": moto_patches.ORIGINAL_VERIFY_ACTION_COUNTS,
         "Validator.validate": moto_patches.ORIGINAL_VALIDATE,
         "DynamoDBBackend.update_item": moto_patches.ORIGINAL_UPDATE_ITEM,
+        "ExecutionWorker._execution_logic": ExecutionWorker._execution_logic,
+        "ExecutionWorker.start": parked_waits.ORIGINAL_WORKER_START,
+        "ExecutionWorker.stop": parked_waits.ORIGINAL_WORKER_STOP,
+        "Program.eval": Program.eval,
+        "Program._eval_body": Program._eval_body,
+        "CommonStateField._eval_body": CommonStateField._eval_body,
+        "StateWait._eval_state": StateWait._eval_state,
+        "list_of_moto_modules": moto_patches.ORIGINAL_LIST_OF_MOTO_MODULES,
+        "boto_client_for": moto_patches.ORIGINAL_LAMBDA_CLIENT_FOR,
+        "DomainDispatcherApplication.get_backend_for_host": (
+            DomainDispatcherApplication.get_backend_for_host
+        ),
+        "extract_json": extract_json,
+        "ResultPath._eval_body": ResultPath._eval_body,
+        "DynamoHandler.call_action": moto_patches.ORIGINAL_DYNAMO_CALL_ACTION,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
@@ -270,3 +312,17 @@ def test_visibility_timeout_delay_and_fifo_dedup_behave_the_same(sqs: Any) -> No
     assert sqs.receive_message(QueueUrl=plain).get("Messages") is None  # delayed
     time.sleep(1.1)
     assert sqs.receive_message(QueueUrl=plain)["Messages"][0]["Body"] == "later"
+
+
+def test_the_local_poller_reads_when_a_received_message_comes_back(sqs: Any) -> None:
+    """The local event source mapping reads a received message's visibility from moto's
+    queue (moto_patches.in_flight_until): a move by ChangeMessageVisibility must show."""
+    url = sqs.create_queue(QueueName="visibility")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    handle = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]["ReceiptHandle"]
+    received = moto_patches.in_flight_until(url, "eu-west-1", handle)
+    assert received is not None
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=3600)
+    moved = moto_patches.in_flight_until(url, "eu-west-1", handle)
+    assert moved is not None and moved > received
+    assert moto_patches.in_flight_until(url, "eu-west-1", "not-a-handle") is None

@@ -69,6 +69,7 @@ class FunctionSpec:
     queues: list[QueueSource] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
     schedule_zones: dict[str, str] = field(default_factory=dict)  # expression -> IANA zone
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions, when set
 
 
 @dataclass
@@ -331,6 +332,7 @@ def _functions(
             handler=props.get("Handler", globals_.get("Handler", "app.lambda_handler")),
             environment={k: _layer_path(str(v), sam, root) for k, v in environment.items()},
             timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+            reserved_concurrency=_reserved_concurrency(props, globals_, resolve),
         )
         for event in props.get("Events", {}).values():
             _attach_event(spec, event, deployment, resolve)
@@ -353,6 +355,14 @@ def _functions(
                     specs[target], {"Type": "SQS", "Properties": sqs_event}, deployment, resolve
                 )
     return specs
+
+
+def _reserved_concurrency(
+    props: dict[str, Any], globals_: dict[str, Any], resolve: Resolver
+) -> int | None:
+    value = props.get("ReservedConcurrentExecutions", globals_.get("ReservedConcurrentExecutions"))
+    resolved = resolve(value) if value is not None else None
+    return int(resolved) if resolved is not None and int(resolved) > 0 else None
 
 
 def _attach_event(

@@ -13,9 +13,14 @@ moto's implementation (Apache-2.0).
 
 import copy
 import datetime
+import functools
+import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
+from moto import backends as moto_backends
+from moto.core.models import botocore_stubber
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -29,14 +34,22 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.validators import ActionCountValidator, UpdateExpressionValidator
+from moto.dynamodb.responses import DynamoHandler
+from moto.settings import moto_server_port
 from moto.sqs.models import Message as SqsMessage
+from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEventException,
 )
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
     WaitFunction,
 )
+from moto.stepfunctions.parser.asl.utils import json_path
+
+from socialcare.local import parked_waits
 
 ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
 UndoEntry = tuple[Any, DynamoType, DynamoType | None, Any]
@@ -186,10 +199,14 @@ def _exact_wait_seconds(wait: WaitFunction, env: Any) -> float:
 def compress_waits(factor: float) -> None:
     """Step Functions ``Wait`` states last ``1/factor`` of their time (the local stack's
     documented time compression). moto's own loop counts whole seconds and would spin on
-    a fractional wait, so the wait is re-implemented here, still interruptible by a stop."""
+    a fractional wait, so the wait is re-implemented here, still interruptible by a stop.
+    An execution that runs on the wait scheduler leaves its thread for the wait
+    (parked_waits); any other waits here, on its own thread."""
 
     def eval_body(self: WaitFunction, env: Any) -> None:
         deadline = time.monotonic() + max(0.0, _exact_wait_seconds(self, env) / factor)
+        if deadline > time.monotonic() and parked_waits.may_park(env):
+            raise parked_waits.Parked(deadline)
         while env.is_running():
             left = deadline - time.monotonic()
             if left <= 0:
@@ -252,8 +269,77 @@ def _update_item(
         raise
 
 
+def in_flight_until(queue_url: str, region: str, receipt_handle: str) -> float | None:
+    """When the received message with this receipt handle becomes visible again (epoch ms), read
+    from the embedded SQS itself: the API has no call for it, and the local event source
+    mapping must see whether the function moved it (ChangeMessageVisibility)."""
+    account, name = queue_url.rstrip("/").split("/")[-2:]
+    try:
+        queue = sqs_backends[account][region].get_queue(name)
+    except Exception:
+        return None
+    for message in list(queue._messages):
+        if message.receipt_handle == receipt_handle:
+            return float(message.visible_at)
+    return None
+
+
+ORIGINAL_LIST_OF_MOTO_MODULES = moto_backends.list_of_moto_modules
+ORIGINAL_LAMBDA_CLIENT_FOR = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
+
+
+# moto's server finds the backend of every request by listing its own package directory
+# (a listdir and ~150 stats), under the dispatcher's one lock: every request of every
+# thread queued behind a filesystem scan. The package does not change while we run.
+_MOTO_MODULES = tuple(ORIGINAL_LIST_OF_MOTO_MODULES())
+
+
+def _list_of_moto_modules() -> Iterable[str]:
+    return _MOTO_MODULES
+
+
+# moto's Step Functions builds a new boto3 client (~10 ms of CPU) for every Lambda task;
+# clients are thread-safe, so one per region, service and endpoint serves them all (moto's
+# ignores the state's credentials: fixed fake keys).
+_SFN_CLIENTS: dict[tuple[str, str, bool, str], Any] = {}
+
+
+def _lambda_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    key = (region, service, bool(botocore_stubber.enabled), str(moto_server_port()))
+    if key not in _SFN_CLIENTS:
+        _SFN_CLIENTS[key] = ORIGINAL_LAMBDA_CLIENT_FOR(region, service, state_credentials)
+    return _SFN_CLIENTS[key]
+
+
+ORIGINAL_DYNAMO_CALL_ACTION = DynamoHandler.call_action
+# moto's DynamoDB is not safe for concurrent requests: a query iterates a table's items while
+# another request inserts one ("dictionary changed size during iteration", a 500). With
+# functions running side by side, requests are served one at a time, as the interpreter
+# would run them anyway (they are pure Python).
+_DYNAMO_LOCK = threading.RLock()
+
+
+def _dynamo_call_action(self: DynamoHandler) -> Any:
+    with _DYNAMO_LOCK:
+        return ORIGINAL_DYNAMO_CALL_ACTION(self)
+
+
+ORIGINAL_JSON_PATH_PARSE = json_path.parse  # type: ignore[attr-defined]
+ORIGINAL_RESULT_PATH_PARSE = result_path.parse  # type: ignore[attr-defined]
+# moto's Step Functions parses each JSONPath ($.next.at, $.Payload.done...) again at every
+# evaluation, and jsonpath_ng builds a parser for each parse (~0.3 ms): a reply clock's step
+# parsed about ten. The parsed expressions are immutable, so each path is parsed once.
+_cached_json_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_JSON_PATH_PARSE)
+_cached_result_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_RESULT_PATH_PARSE)
+
+
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
+    json_path.parse = _cached_json_path_parse  # type: ignore[attr-defined]
+    DynamoHandler.call_action = _dynamo_call_action  # type: ignore[method-assign]
+    result_path.parse = _cached_result_path_parse  # type: ignore[attr-defined]
+    moto_backends.list_of_moto_modules = _list_of_moto_modules
+    lambda_eval_utils.boto_client_for = _lambda_client_for  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     SqsMessage.visible = property(_visible)  # type: ignore[assignment, method-assign]
     SqsMessage.delayed = property(_delayed)  # type: ignore[assignment, method-assign]
@@ -264,6 +350,12 @@ def install() -> None:
 
 
 def uninstall() -> None:
+    json_path.parse = ORIGINAL_JSON_PATH_PARSE  # type: ignore[attr-defined]
+    DynamoHandler.call_action = ORIGINAL_DYNAMO_CALL_ACTION  # type: ignore[method-assign]
+    result_path.parse = ORIGINAL_RESULT_PATH_PARSE  # type: ignore[attr-defined]
+    moto_backends.list_of_moto_modules = ORIGINAL_LIST_OF_MOTO_MODULES
+    lambda_eval_utils.boto_client_for = ORIGINAL_LAMBDA_CLIENT_FOR  # type: ignore[attr-defined]
+    _SFN_CLIENTS.clear()  # they point at this run's port
     DynamoDBBackend.transact_write_items = ORIGINAL_TRANSACT_WRITE_ITEMS  # type: ignore[method-assign]
     WaitFunction._eval_body = ORIGINAL_WAIT_EVAL_BODY  # type: ignore[method-assign]
     SqsMessage.visible = ORIGINAL_SQS_VISIBLE  # type: ignore[method-assign]

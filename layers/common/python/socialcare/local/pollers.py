@@ -5,7 +5,9 @@ moto's own mapping invokes one message at a time inside ``SendMessage`` and igno
 receive up to the batch size, invoke with Lambda's SQS event, delete what succeeded, and
 leave each failure invisible for the queue's visibility timeout (divided by the time
 factor) so the redrive policy moves a poison message to its dead-letter queue after
-``maxReceiveCount`` receives.
+``maxReceiveCount`` receives. A failure whose visibility the function itself changed (the
+send function postpones a reply to a platform's rate-limit reset) keeps that visibility, as
+on SQS, where nothing but the function touches a received message.
 """
 
 import logging
@@ -15,6 +17,7 @@ from typing import Any
 import boto3
 
 from socialcare.local.deploy import QueueSource
+from socialcare.local.moto_patches import in_flight_until
 from socialcare.local.runtime import LocalRuntime
 
 LOG = logging.getLogger("socialcare.local.pollers")
@@ -98,6 +101,7 @@ class SqsPoller:
             return 0
         self.batches += 1
         event = {"Records": [lambda_record(m, self.queue_arn) for m in messages]}
+        received = {m["MessageId"]: self._in_flight_until(m) for m in messages}
         outcome = self.runtime.invoke(self.function, event)
         batch = [m["MessageId"] for m in messages]
         failed = failed_ids(outcome.result, outcome.ok, batch, self.source.report_failures)
@@ -111,10 +115,16 @@ class SqsPoller:
                 ],
             )
         for message in messages:
-            if message["MessageId"] in failed:
+            moved = self._in_flight_until(message) != received[message["MessageId"]]
+            if message["MessageId"] in failed and not moved:
                 self.sqs.change_message_visibility(
                     QueueUrl=self.source.queue_url,
                     ReceiptHandle=message["ReceiptHandle"],
                     VisibilityTimeout=self.retry_after,
                 )
         return len(messages)
+
+    def _in_flight_until(self, message: Any) -> float | None:
+        return in_flight_until(
+            self.source.queue_url, self.sqs.meta.region_name, message["ReceiptHandle"]
+        )

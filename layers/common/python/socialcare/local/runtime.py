@@ -1,10 +1,13 @@
 """An in-process Lambda runtime: our handlers, with the environment the template gives
 each function, on the event shapes AWS sends.
 
-One process hosts every function, so an invocation swaps in its function's environment
-under a lock (functions share variable names such as TABLE_NAME and
-POWERTOOLS_SERVICE_NAME). Calls are therefore serial, as if each function had a
-concurrency of one; for a local run that is the honest trade-off.
+Invocations run side by side, as in Lambda, each function within its concurrency: the
+template's ``ReservedConcurrentExecutions`` where it sets one, else DEFAULT_CONCURRENCY.
+Each concurrent invocation of a function gets an execution environment of its own, as
+Lambda gives it: its own copy of the handler's module (module-level state such as a batch
+processor or a cached set of clients is never shared by two invocations at once), reused
+by the next invocation once it is free. Environment variables and Powertools' per-process
+state are kept per thread (socialcare.local.isolation).
 Lambda invocations that moto itself makes (Step Functions ``lambda:invoke``, the Invoke
 API, SNS → Lambda) are routed here too, by replacing moto's Docker runner (aws-local.md §1).
 """
@@ -24,13 +27,19 @@ from typing import Any
 
 import moto.awslambda.models as moto_lambda
 
+from socialcare.local import isolation
 from socialcare.local.deploy import FunctionSpec
-from socialcare.local.environment import EnvironmentSwap
 from socialcare.local.logs import FunctionLogs
+from socialcare.local.parked_waits import WaitScheduler
 
 Handler = Callable[[dict[str, Any], Any], Any]
 ORIGINAL_INVOKE = moto_lambda.LambdaFunction._invoke_lambda
 ASYNC_RETRIES = 2  # Lambda retries an asynchronous invocation twice
+# A function the template gives no reserved concurrency. Lambda would run far more, but
+# here every invocation shares one interpreter (one core's worth of Python): more at once
+# only adds switching, while two keep one slow invocation from holding up the next.
+DEFAULT_CONCURRENCY = 2
+ASYNC_WORKERS = 4  # asynchronous invocations (SNS, Bolt's lazy listeners) run at once
 
 
 @dataclass
@@ -55,6 +64,43 @@ class Invocation:
     seconds: float
 
 
+class Environments:
+    """The execution environments of one function: at most ``limit`` invocations at once,
+    each on an environment (a loaded handler) that no other invocation is using."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self.idle: list[Handler] = []
+        self.created = 0
+        self.running = 0
+        self.waiting = 0
+        self.peak = 0
+
+    def acquire(self) -> None:
+        with self._lock:
+            self.waiting += 1
+        self._slots.acquire()
+        with self._lock:
+            self.waiting -= 1
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+
+    def release(self) -> None:
+        with self._lock:
+            self.running -= 1
+        self._slots.release()
+
+    def take(self) -> Handler | None:
+        with self._lock:
+            return self.idle.pop() if self.idle else None
+
+    def give_back(self, handler: Handler) -> None:
+        with self._lock:
+            self.idle.append(handler)
+
+
 class LocalRuntime:
     def __init__(
         self, functions: dict[str, FunctionSpec], logs: FunctionLogs | None = None
@@ -62,24 +108,47 @@ class LocalRuntime:
         self.logs = logs
         self.functions = {spec.logical_id: spec for spec in functions.values()}
         self.by_name = {spec.name: spec for spec in functions.values()}
-        self._handlers: dict[str, Handler] = {}
-        self._lock = threading.RLock()
+        self.environments = {
+            spec.logical_id: Environments(spec.reserved_concurrency or DEFAULT_CONCURRENCY)
+            for spec in functions.values()
+        }
+        self._loading = threading.Lock()
         self.listeners: list[Callable[[Invocation], None]] = []
+        self.environ = isolation.install_environ()
+        self.async_invocations = WaitScheduler(workers=ASYNC_WORKERS)
+        observability = sys.modules.get("socialcare.observability")
+        if observability is not None:
+            isolation.isolate_powertools(observability.logger, observability.metrics)
 
     def handler(self, spec: FunctionSpec) -> Handler:
-        if spec.logical_id not in self._handlers:
-            module_name, _, attribute = spec.handler.rpartition(".")
-            path = spec.code_dir / f"{module_name.replace('.', '/')}.py"
-            with self._environment(spec):
-                module = self._load(f"fn_{spec.logical_id}", path)
-            self._handlers[spec.logical_id] = getattr(module, attribute)
-            if self.logs is not None:
-                self.logs.adopt_handlers(getattr(module, "logger", None))
-        return self._handlers[spec.logical_id]
+        """Load a function's first execution environment now (a broken function fails here)."""
+        environments = self.environments[spec.logical_id]
+        if environments.created == 0:
+            environments.give_back(self._load_environment(spec))
+        return environments.idle[-1] if environments.idle else self._load_environment(spec)
+
+    def _load_environment(self, spec: FunctionSpec) -> Handler:
+        environments = self.environments[spec.logical_id]
+        module_name, _, attribute = spec.handler.rpartition(".")
+        path = spec.code_dir / f"{module_name.replace('.', '/')}.py"
+        with self._loading:
+            number = environments.created
+            environments.created += 1
+        # Unique module names: every function's handler file is called app.py, and each
+        # environment of a function has its own copy of it.
+        unique = f"fn_{spec.logical_id}" + (f"_{number}" if number else "")
+        with self._environment(spec):
+            module = self._load(unique, path)
+            observability = sys.modules.get("socialcare.observability")
+            if observability is not None:  # the handler may be the first to import it
+                isolation.isolate_powertools(observability.logger, observability.metrics)
+        if self.logs is not None:
+            self.logs.adopt_handlers(getattr(module, "logger", None))
+        handler: Handler = getattr(module, attribute)
+        return handler
 
     @staticmethod
     def _load(unique_name: str, path: Any) -> ModuleType:
-        # Unique module names: every function's handler file is called app.py.
         spec = importlib.util.spec_from_file_location(unique_name, path)
         assert spec is not None and spec.loader is not None, path
         module = importlib.util.module_from_spec(spec)
@@ -87,20 +156,23 @@ class LocalRuntime:
         spec.loader.exec_module(module)
         return module
 
-    def _environment(self, spec: FunctionSpec) -> EnvironmentSwap:
-        return EnvironmentSwap(spec.environment | {"AWS_LAMBDA_FUNCTION_NAME": spec.name})
+    def _environment(self, spec: FunctionSpec) -> Any:
+        return self.environ.overlaid(spec.environment | {"AWS_LAMBDA_FUNCTION_NAME": spec.name})
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Invocation:
-        """Run one invocation; an exception is returned as a failed Invocation, not raised."""
+        """Run one invocation; an exception is returned as a failed Invocation, not raised.
+        Waits while the function already runs as many invocations as its concurrency."""
         spec = self.functions[logical_id]
+        environments = self.environments[logical_id]
         context = LambdaContext(
             function_name=spec.name,
             invoked_function_arn=f"arn:aws:lambda:eu-west-1:123456789012:function:{spec.name}",
             aws_request_id=str(uuid.uuid4()),
             deadline_ms=int(time.time() * 1000) + spec.timeout * 1000,
         )
-        with self._lock:
-            handler = self.handler(spec)
+        environments.acquire()
+        try:
+            handler = environments.take() or self._load_environment(spec)
             started = time.perf_counter()
             output = self.logs.stream.to(self.logs.of(logical_id)) if self.logs else nullcontext()
             with self._environment(spec), output:
@@ -111,6 +183,9 @@ class LocalRuntime:
                     result, ok, error = None, False, f"{type(exc).__name__}: {exc}"
                     traceback.print_exc(file=sys.stdout)
             outcome = Invocation(logical_id, ok, result, error, time.perf_counter() - started)
+            environments.give_back(handler)
+        finally:
+            environments.release()
         for listener in self.listeners:
             listener(outcome)
         return outcome
@@ -141,14 +216,10 @@ class LocalRuntime:
             if _from_sns(payload) or _lazy_listener(payload):
                 # SNS invokes Lambda asynchronously, and so does Bolt for a lazy listener
                 # (InvocationType=Event), as here: moto would run the function inside the
-                # call, on moto's request thread, while the caller (holding the runtime)
-                # waits for that very request.
-                threading.Thread(
-                    target=runtime.invoke_async,
-                    args=(spec.logical_id, payload),
-                    name=f"sns-{spec.logical_id}",
-                    daemon=True,
-                ).start()
+                # call, on moto's request thread, while the caller waits for that very
+                # request. Queued for a bounded pool, as Lambda queues an async event.
+                logical_id = spec.logical_id
+                runtime.async_invocations.submit(lambda: runtime.invoke_async(logical_id, payload))
                 return json.dumps({"StatusCode": 202}), False, ""
             outcome = runtime.invoke(spec.logical_id, payload)
             if outcome.ok:
@@ -162,9 +233,14 @@ class LocalRuntime:
 
         moto_lambda.LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign, assignment]
 
-    @staticmethod
-    def uninstall_from_moto() -> None:
+    def uninstall_from_moto(self) -> None:
         moto_lambda.LambdaFunction._invoke_lambda = ORIGINAL_INVOKE  # type: ignore[method-assign]
+        self.close()
+
+    def close(self) -> None:
+        """Ends the asynchronous invocations' workers; the process's environment mapping back."""
+        self.async_invocations.stop()
+        isolation.uninstall_environ()
 
 
 def _lazy_listener(payload: Any) -> bool:
@@ -184,7 +260,8 @@ def _apply_powertools_settings(environment: dict[str, str]) -> None:
     """In Lambda each function's Powertools Logger and Metrics read their settings from the
     environment at import. Here the functions share socialcare.observability, which may even
     have been imported by the CLI before any function's environment existed, so every
-    invocation applies its own function's service and metrics namespace."""
+    invocation applies its own function's service and metrics namespace (to this thread's
+    copy of those attributes: isolation.isolate_powertools)."""
     observability = sys.modules.get("socialcare.observability")
     if observability is None:
         return

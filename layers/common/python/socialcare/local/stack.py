@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.parameters.base import (  # type: ignore[at
 
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
-from socialcare.local import moto_patches
+from socialcare.local import moto_patches, parked_waits
 from socialcare.local.deploy import Deployment, deploy
 from socialcare.local.embedded_aws import EmbeddedAws
 from socialcare.local.gateway import LocalGateway
@@ -102,6 +102,7 @@ class LocalStack:
             _fresh_parameter_providers()
             moto_patches.install()
             moto_patches.compress_waits(self.time_factor)
+            parked_waits.install()
             self.deployment = deploy(self.root / "template.yaml")
             verify_report_senders(self.root / "layers" / "config" / "brands")
             for spec in self.deployment.functions.values():  # the outside world: stand-ins
@@ -148,6 +149,8 @@ class LocalStack:
             steps.append(self.gateway.stop)
         if self.aws is not None and self.aws.server is not None:
             steps.append(self._stop_executions)
+        # Executions' workers end (finishing a task in flight) while Lambda still routes here.
+        steps.append(parked_waits.uninstall)
         if self.runtime is not None:
             steps.append(self.runtime.uninstall_from_moto)
         steps.append(moto_patches.uninstall)

@@ -57,6 +57,17 @@ class ClockTaskDeps:
     retention: Retention | None = None  # events after a close expire with the conversation
 
 
+class ClockNotRecordedYet(Exception):
+    """The classifier starts a clock before its transaction records the clock's generation
+    (so that a failed start retries the whole record): a step already due can run first. The
+    task fails, and the state machine's Retry runs it again once the record is there."""
+
+
+def _recorded_generation(plan: ClockPlan, conversation: dict[str, Any] | None) -> int:
+    current = (conversation or {}).get(f"clock_{plan.clock.value}") or {}
+    return int(current.get("generation", -1))
+
+
 def is_current(plan: ClockPlan, conversation: dict[str, Any] | None) -> bool:
     if conversation is None or conversation.get("status") not in WAITING:
         return False
@@ -75,6 +86,11 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
     ):
         logger.info("clock paused: the conversation waits on the customer")
         return _finished("paused")  # the pause recorded it; the customer's reply resumes it
+    waiting = conversation is not None and conversation.get("status") in WAITING
+    if waiting and _recorded_generation(plan, conversation) < plan.generation:
+        raise ClockNotRecordedYet(
+            f"clock generation {plan.generation} of {plan.conversation_id} is not recorded yet"
+        )
     if not is_current(plan, conversation):
         status = conversation.get("status") if conversation else None
         event = "met" if status in ("answered", "resolved", PAUSED) else "stopped"
