@@ -24,8 +24,9 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk import WebClient
 
 from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
+from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.lambda_eraser import LambdaEraser
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
@@ -38,7 +39,7 @@ from socialcare.ports import SlackDesk
 from socialcare.services import desk_actions, desk_buttons
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
-from socialcare.services.erasure import ErasureDeps
+from socialcare.services.erasure import Eraser
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
 from socialcare.slack import forget, lazy, verification
@@ -68,7 +69,7 @@ def build_app(
     *,
     reports: ReportStore | None = None,
     directory: SlackDirectory | None = None,
-    erasure: ErasureDeps | None = None,
+    eraser: Eraser | None = None,
     may_erase: forget.MayErase | None = None,
 ) -> App:
     client = WebClient(
@@ -107,10 +108,11 @@ def build_app(
     def asks_for_a_report(command: dict[str, Any]) -> bool:
         return kind_of(str(command.get("text", "")).split()) is not None
 
-    # /care forget (managers only): erased after the ack, the manager told what went.
-    erasing = forget.ForgetDeps(deps.brands, may_erase or managers(people), erasure, actions.slack)
+    # /care forget (managers only): handed to the erase function after the ack; it tells
+    # the manager what went. This function itself may not delete in bulk.
+    erasing = forget.ForgetDeps(deps.brands, may_erase or managers(people), eraser)
     app.command("/care", matchers=[forget.matches])(
-        ack=forget.acknowledge(erasing), lazy=[forget.erase_later(erasing)]
+        ack=forget.acknowledge(erasing), lazy=[step(forget.erase_later(erasing))]
     )
     # Only /care report works after the ack (a self-invocation); the rest answer at once.
     app.command("/care", matchers=[asks_for_a_report])(ack=care_command, lazy=[care_report])
@@ -269,7 +271,9 @@ def handler() -> DeskRequestHandler:
         actions,
         settings.SLACK_API_URL or None,
         reports=DynamoReportStore(settings.TABLE_NAME),
-        erasure=ErasureDeps(store=DynamoErasureStore(settings.TABLE_NAME), slack=slack),
+        eraser=(
+            LambdaEraser(settings.ERASE_FUNCTION_NAME) if settings.ERASE_FUNCTION_NAME else None
+        ),
     )
     return DeskRequestHandler(app, current.signing_secret.get_secret_value())
 

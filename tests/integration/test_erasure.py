@@ -38,7 +38,13 @@ from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.clocks import ClockTaskDeps
 from socialcare.services.desk_thread import ThreadDeps
-from socialcare.services.erasure import ErasureDeps, Target, forget
+from socialcare.services.erasure import (
+    ErasingDeps,
+    ErasureDeps,
+    InProcessEraser,
+    Target,
+    forget,
+)
 from socialcare.services.escalation_post import EscalationPostDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
@@ -138,10 +144,13 @@ def to_the_desk(backbone: Backbone, queues: Pipeline, slack: StandIns, records: 
 
 
 def a_desk(backbone: Backbone, slack: StandIns, outbox: str, **erasing: Any) -> Desk:
-    """The Slack desk as its handler wires it: erasure and retention included."""
+    """The Slack desk as its handler wires it, retention included; the erasure it hands
+    over runs in this process, as the erase function runs it."""
     poster = SlackPoster(lambda: SECRETS, slack.slack_url)
     erasure = ErasureDeps(store=DynamoErasureStore(backbone.table), slack=poster)
-    return desk_support.a_desk(backbone, slack, outbox, erasure=erasure, **erasing)
+    brands = erasing.get("brands") or load_brands(BRANDS_DIR)
+    eraser = InProcessEraser(ErasingDeps(brands, erasure, tell=poster))
+    return desk_support.a_desk(backbone, slack, outbox, eraser=eraser, **erasing)
 
 
 def care(text: str, user: str) -> dict[str, Any]:
