@@ -17,6 +17,7 @@ import pytest
 
 from functions.classify_message import app as classify
 from functions.clock_task import app as clock_task
+from functions.erase_customer import app as erase_customer
 from functions.escalation_slack import app as escalation_slack
 from functions.slack_thread import app as thread
 from socialcare import cli
@@ -356,6 +357,93 @@ def test_a_run_cut_off_half_way_is_finished_by_the_next(
     assert erasure["status"] == "done"  # the same record, continued
     assert erasure["counts"]["conversations"] == 2
     assert erasure["counts"]["messages_received"] == 3
+
+
+def erase_function_deps(backbone: Backbone, slack: StandIns, store: Any = None) -> ErasingDeps:
+    """The erase function as its build_deps wires it, on moto and the Slack stand-in."""
+    poster = SlackPoster(lambda: SECRETS, slack.slack_url)
+    erasure = ErasureDeps(store=store or DynamoErasureStore(backbone.table), slack=poster)
+    return ErasingDeps(load_brands(BRANDS_DIR), erasure, tell=poster)
+
+
+def request_of(target: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The erase function's input, as the Slack desk's LambdaEraser sends it."""
+    asked = {
+        "brand": "acme",
+        "target": target,
+        "requested_by": MANAGER,
+        "via": "slack",
+        "answer_to": {"channel": CHANNEL, "user": MANAGER},
+    }
+    return {k: v for k, v in (asked | (changes or {})).items() if v is not None}
+
+
+def test_the_erase_function_erases_and_tells_the_manager(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    deps = erase_function_deps(backbone, slack)
+    done = erase_customer.lambda_handler(request_of("@janeroe"), LambdaContext(), deps=deps)
+    assert done["answer"].startswith("Erased @janeroe: ")
+    assert janes(backbone.table) == [] and "bobstone" in metas(backbone.table)
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert (told["channel"], told["user"]) == (CHANNEL, MANAGER)
+    assert told["text"] == done["answer"]
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["via"] == "slack" and erasure["requested_by"] == MANAGER
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"target": None}, "could not be read (target)"),
+        ({"via": "email"}, "could not be read (via)"),
+        ({"requested_by": ""}, "could not be read (requested_by)"),
+        ({"extra": "field"}, "could not be read (extra)"),
+        ({"brand": "globex"}, "could not start (no such brand)"),
+        ({"target": "jane roe"}, "could not start (not @handle or platform:id)"),
+        ({"target": "fb:123"}, "could not start (not @handle or platform:id)"),
+    ],
+)
+def test_a_bad_erasure_request_erases_nothing_and_the_manager_is_told(
+    backbone: Backbone,
+    slack: StandIns,
+    desk_with_jane_and_bob: Desk,
+    changes: dict[str, Any],
+    said: str,
+) -> None:
+    before = items(backbone.table)
+    deps = erase_function_deps(backbone, slack)
+    erase_customer.lambda_handler(request_of("@janeroe", changes), LambdaContext(), deps=deps)
+    assert items(backbone.table) == before  # no record either
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert said in told["text"] and "Nothing was erased." in told["text"]
+    assert (told["channel"], told["user"]) == (CHANNEL, MANAGER)
+
+
+def test_an_unreadable_request_naming_nobody_to_tell_is_only_an_error(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    before = items(backbone.table)
+    deps = erase_function_deps(backbone, slack)
+    done = erase_customer.lambda_handler({"target": 7}, LambdaContext(), deps=deps)
+    assert done["error"].startswith("unreadable request: brand, target")
+    assert items(backbone.table) == before and slack_calls(slack, "chat.postEphemeral") == []
+
+
+def test_the_erase_function_raises_an_unexpected_failure_and_its_retry_finishes(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    """Lambda retries a raised asynchronous invocation: the retry continues the erasure."""
+    store = DynamoErasureStore(backbone.table)
+    cut = erase_function_deps(backbone, slack, CutOff(store, after=2))
+    with pytest.raises(TimeoutError):
+        erase_customer.lambda_handler(request_of("@janeroe"), LambdaContext(), deps=cut)
+    assert slack_calls(slack, "chat.postEphemeral") == []  # nobody told "done" too early
+    deps = erase_function_deps(backbone, slack)
+    erase_customer.lambda_handler(request_of("@janeroe"), LambdaContext(), deps=deps)
+    assert janes(backbone.table) == []
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["status"] == "done" and erasure["counts"]["conversations"] == 2
 
 
 def janes(table: str) -> list[dict[str, Any]]:

@@ -3,6 +3,12 @@
 Pinned: ``tests/unit/test_moto_canaries.py`` fails when the moto code we replace changes,
 so an upgrade is reviewed, not silently trusted.
 
+``LambdaFunction.invoke``: moto runs an ``InvocationType=Event`` invocation inside the
+Invoke call, so a function that invokes another asynchronously (the Slack desk handing an
+erasure to the erase function) would wait for it, and locally, where one runtime runs the
+functions one at a time, wait for itself. Here an Event invocation is answered 202 at once
+and runs on its own thread, retried twice on failure, as Lambda's asynchronous queue does.
+
 ``transact_write_items``: moto backs up each touched table with ``copy.deepcopy`` before
 every transaction so it can roll back, which makes each transaction O(table size); a
 2,000-message burst becomes quadratic and the emulator, not our code, dominates every
@@ -13,9 +19,12 @@ moto's implementation (Apache-2.0).
 
 import copy
 import datetime
+import json
+import threading
 import time
 from typing import Any
 
+from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -252,6 +261,27 @@ def _update_item(
         raise
 
 
+ORIGINAL_LAMBDA_INVOKE = LambdaFunction.invoke
+ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
+
+
+def _lambda_invoke(
+    self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
+) -> str | bytes:
+    if request_headers.get("x-amz-invocation-type") != "Event":
+        return ORIGINAL_LAMBDA_INVOKE(self, body, request_headers, response_headers)
+    event = json.loads(body) if body else {}
+
+    def run() -> None:
+        for _ in range(ASYNC_ATTEMPTS):
+            _, errored, _ = self._invoke_lambda(event=event)
+            if not errored:
+                return
+
+    threading.Thread(target=run, name=f"event-{self.function_name}", daemon=True).start()
+    return ""  # moto's Invoke answers 202 for an Event invocation with a payload
+
+
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
@@ -261,6 +291,7 @@ def install() -> None:
     UpdateExpressionValidator.validate = _validate  # type: ignore[method-assign, assignment]
     UpdateExpressionValidator.__init__ = _validator_init  # type: ignore[method-assign, assignment]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
+    LambdaFunction.invoke = _lambda_invoke  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -272,3 +303,4 @@ def uninstall() -> None:
     UpdateExpressionValidator.validate = ORIGINAL_VALIDATE  # type: ignore[method-assign]
     UpdateExpressionValidator.__init__ = ORIGINAL_VALIDATOR_INIT  # type: ignore[method-assign]
     DynamoDBBackend.update_item = ORIGINAL_UPDATE_ITEM  # type: ignore[method-assign]
+    LambdaFunction.invoke = ORIGINAL_LAMBDA_INVOKE  # type: ignore[method-assign]
