@@ -8,7 +8,9 @@ process_before_response=True, Bolt finishes each ack before it answers Slack, as
 Lambda function must. Work that may take longer than Slack's 3 seconds (reading the
 conversation, the guards, queueing the reply, redrawing the card) runs in lazy listeners:
 Bolt re-invokes this function asynchronously (``lambda:InvokeFunction`` on itself) with the
-same signed request. Slack's retries and Lambda's async retries may repeat a request; every
+same signed request. ``/care forget`` is handed to the erase function
+(functions/erase_customer, the only function that may delete in bulk): this one may not
+delete anything. Slack's retries and Lambda's async retries may repeat a request; every
 effect is keyed by the Slack event, action or view id, so each happens once. A lazy step's
 failure is raised to Lambda (``socialcare.slack.lazy``: Bolt alone would swallow it)."""
 

@@ -362,6 +362,9 @@ def test_care_forget_through_the_gateway_runs_in_the_erase_function(stack: Local
     [answer] = eventually(told, timeout=60)
     assert answer.startswith("Erased @forgetme_77:") and "conversations 1," in answer
     pk = mine[0]["pk"]["S"]
-    assert [i for i in items(stack, "") if i["pk"]["S"] == pk] == []
+    left = [i for i in items(stack, "") if i["pk"]["S"] == pk]
+    assert [i for i in left if i["sk"]["S"] == "META" or i["sk"]["S"].startswith("MSG#")] == []
+    said = ("forgetme_77", "Forget Me", "erase me", "77000000000000001")
+    assert [w for w in said if w in json.dumps(items(stack, ""))] == []
     [record] = [i for i in items(stack, "") if i["pk"]["S"] == "ERASURE#acme"]
     assert record["status"]["S"] == "done" and record["requested_by"]["S"] == "U0ACMELEAD"

@@ -19,7 +19,6 @@ moto's implementation (Apache-2.0).
 
 import copy
 import datetime
-import json
 import threading
 import time
 from typing import Any
@@ -270,11 +269,9 @@ def _lambda_invoke(
 ) -> str | bytes:
     if request_headers.get("x-amz-invocation-type") != "Event":
         return ORIGINAL_LAMBDA_INVOKE(self, body, request_headers, response_headers)
-    event = json.loads(body) if body else {}
-
     def run() -> None:
         for _ in range(ASYNC_ATTEMPTS):
-            _, errored, _ = self._invoke_lambda(event=event)
+            _, errored, _ = self._invoke_lambda(event=body)  # the JSON text, as sent
             if not errored:
                 return
 
