@@ -269,6 +269,7 @@ def _lambda_invoke(
 ) -> str | bytes:
     if request_headers.get("x-amz-invocation-type") != "Event":
         return ORIGINAL_LAMBDA_INVOKE(self, body, request_headers, response_headers)
+
     def run() -> None:
         for _ in range(ASYNC_ATTEMPTS):
             _, errored, _ = self._invoke_lambda(event=body)  # the JSON text, as sent
