@@ -322,7 +322,7 @@ def test_care_forget_through_the_gateway_runs_in_the_erase_function(stack: Local
     from socialcare.devtools.slack_requests import TEAM
 
     customer = {"id_str": "77000000000000001", "name": "Forget Me", "screen_name": "forgetme_77"}
-    payload = x_tweets(tweet("1980000000000000777", "@AcmeSupport erase me", user=customer))
+    payload = x_tweets(tweet("1980000000000000913", "@AcmeSupport erase me", user=customer))
     assert post(stack, x_delivery(payload, local.X_CONSUMER_SECRET)).status_code == 200
     mine = eventually(lambda: [m for m in items(stack, "META") if "forgetme_77" in json.dumps(m)])
     body = urlencode(
