@@ -25,6 +25,7 @@ from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.lambda_eraser import LambdaEraser
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
@@ -33,7 +34,7 @@ from socialcare.config.brands import BrandDirectory
 from socialcare.devtools.samples import ACCOUNT, JANE, tweet
 from socialcare.devtools.slack_requests import TEAM
 from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.errors import ConfigurationError
+from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.local.standins import StandIns
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
@@ -376,6 +377,22 @@ def request_of(target: str, changes: dict[str, Any] | None = None) -> dict[str, 
         "answer_to": {"channel": CHANNEL, "user": MANAGER},
     }
     return {k: v for k, v in (asked | (changes or {})).items() if v is not None}
+
+
+def test_a_failed_hand_over_fails_the_lazy_step_and_the_manager_hears_it_is_retried(
+    backbone: Backbone, slack: StandIns, queues: Pipeline, desk_with_jane_and_bob: Desk
+) -> None:
+    """The production eraser, its function missing (moto answers ResourceNotFound): the lazy
+    step raises for Lambda to retry (then the desk's DLQ), and nothing is erased."""
+    eraser = LambdaEraser("stack-erase-customer", boto3.client("lambda"))
+    desk = desk_support.a_desk(backbone, slack, queues.outbox, eraser=eraser)
+    desk.answer(care("forget @janeroe", MANAGER))
+    [payload] = desk.lazy.payloads
+    with pytest.raises(StorageUnavailable, match="handing the erasure over failed"):
+        desk.answer(payload)
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert "tried again automatically" in told["text"] and told["user"] == MANAGER
+    assert "janeroe" in metas(backbone.table)
 
 
 def test_the_erase_function_erases_and_tells_the_manager(
