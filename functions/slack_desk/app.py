@@ -8,7 +8,9 @@ process_before_response=True, Bolt finishes each ack before it answers Slack, as
 Lambda function must. Work that may take longer than Slack's 3 seconds (reading the
 conversation, the guards, queueing the reply, redrawing the card) runs in lazy listeners:
 Bolt re-invokes this function asynchronously (``lambda:InvokeFunction`` on itself) with the
-same signed request. Slack's retries and Lambda's async retries may repeat a request; every
+same signed request. ``/care forget`` is handed to the erase function
+(functions/erase_customer, the only function that may delete in bulk): this one may not
+delete anything. Slack's retries and Lambda's async retries may repeat a request; every
 effect is keyed by the Slack event, action or view id, so each happens once. A lazy step's
 failure is raised to Lambda (``socialcare.slack.lazy``: Bolt alone would swallow it)."""
 
@@ -24,8 +26,9 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk import WebClient
 
 from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
+from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.lambda_eraser import LambdaEraser
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
@@ -38,7 +41,7 @@ from socialcare.ports import SlackDesk
 from socialcare.services import desk_actions, desk_buttons
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
-from socialcare.services.erasure import ErasureDeps
+from socialcare.services.erasure import Eraser
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
 from socialcare.slack import forget, lazy, verification
@@ -68,7 +71,7 @@ def build_app(
     *,
     reports: ReportStore | None = None,
     directory: SlackDirectory | None = None,
-    erasure: ErasureDeps | None = None,
+    eraser: Eraser | None = None,
     may_erase: forget.MayErase | None = None,
 ) -> App:
     client = WebClient(
@@ -107,10 +110,11 @@ def build_app(
     def asks_for_a_report(command: dict[str, Any]) -> bool:
         return kind_of(str(command.get("text", "")).split()) is not None
 
-    # /care forget (managers only): erased after the ack, the manager told what went.
-    erasing = forget.ForgetDeps(deps.brands, may_erase or managers(people), erasure, actions.slack)
+    # /care forget (managers only): handed to the erase function after the ack; it tells
+    # the manager what went. This function itself may not delete in bulk.
+    erasing = forget.ForgetDeps(deps.brands, may_erase or managers(people), eraser)
     app.command("/care", matchers=[forget.matches])(
-        ack=forget.acknowledge(erasing), lazy=[forget.erase_later(erasing)]
+        ack=forget.acknowledge(erasing), lazy=[step(forget.erase_later(erasing))]
     )
     # Only /care report works after the ack (a self-invocation); the rest answer at once.
     app.command("/care", matchers=[asks_for_a_report])(ack=care_command, lazy=[care_report])
@@ -269,7 +273,9 @@ def handler() -> DeskRequestHandler:
         actions,
         settings.SLACK_API_URL or None,
         reports=DynamoReportStore(settings.TABLE_NAME),
-        erasure=ErasureDeps(store=DynamoErasureStore(settings.TABLE_NAME), slack=slack),
+        eraser=(
+            LambdaEraser(settings.ERASE_FUNCTION_NAME) if settings.ERASE_FUNCTION_NAME else None
+        ),
     )
     return DeskRequestHandler(app, current.signing_secret.get_secret_value())
 

@@ -23,7 +23,7 @@ from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.conftest import Escalated
 from tests.integration.test_classify import queued_records
-from tests.support.inspect import of_kind
+from tests.support.inspect import items, of_kind
 
 pytestmark = pytest.mark.integration
 
@@ -278,3 +278,24 @@ def test_a_step_that_runs_before_the_classifier_recorded_its_clock_is_retried(
         step(backbone, escalated, execution)
     recorded(plan.generation)
     assert step(backbone, escalated, execution)["outcome"] == "warned"
+
+
+def test_the_clock_of_an_erased_conversation_writes_nothing_into_it(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    """/care forget deletes the conversation while its clocks run: their next step must not
+    leave an item (with no expiry) in the erased conversation's partition."""
+    a_waiting_conversation(backbone, x_live, machine)
+    start = first_response(machine)
+    [meta] = of_kind(backbone.table, "META")
+    ddb = boto3.client("dynamodb")
+    partition = ddb.query(
+        TableName=backbone.table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": meta["pk"]}},
+    )["Items"]
+    for item in partition:
+        ddb.delete_item(TableName=backbone.table, Key={"pk": item["pk"], "sk": item["sk"]})
+    assert run_to_the_end(backbone, escalated, start) == ["gone"]
+    assert escalated.received() == []
+    assert [i for i in items(backbone.table) if i["pk"] == meta["pk"]] == []

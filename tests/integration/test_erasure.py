@@ -17,6 +17,7 @@ import pytest
 
 from functions.classify_message import app as classify
 from functions.clock_task import app as clock_task
+from functions.erase_customer import app as erase_customer
 from functions.escalation_slack import app as escalation_slack
 from functions.slack_thread import app as thread
 from socialcare import cli
@@ -24,6 +25,7 @@ from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.lambda_eraser import LambdaEraser
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
@@ -32,13 +34,19 @@ from socialcare.config.brands import BrandDirectory
 from socialcare.devtools.samples import ACCOUNT, JANE, tweet
 from socialcare.devtools.slack_requests import TEAM
 from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.errors import ConfigurationError
+from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.local.standins import StandIns
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.clocks import ClockTaskDeps
 from socialcare.services.desk_thread import ThreadDeps
-from socialcare.services.erasure import ErasureDeps, Target, forget
+from socialcare.services.erasure import (
+    ErasingDeps,
+    ErasureDeps,
+    InProcessEraser,
+    Target,
+    forget,
+)
 from socialcare.services.escalation_post import EscalationPostDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
@@ -138,10 +146,13 @@ def to_the_desk(backbone: Backbone, queues: Pipeline, slack: StandIns, records: 
 
 
 def a_desk(backbone: Backbone, slack: StandIns, outbox: str, **erasing: Any) -> Desk:
-    """The Slack desk as its handler wires it: erasure and retention included."""
+    """The Slack desk as its handler wires it, retention included; the erasure it hands
+    over runs in this process, as the erase function runs it."""
     poster = SlackPoster(lambda: SECRETS, slack.slack_url)
     erasure = ErasureDeps(store=DynamoErasureStore(backbone.table), slack=poster)
-    return desk_support.a_desk(backbone, slack, outbox, erasure=erasure, **erasing)
+    brands = erasing.get("brands") or load_brands(BRANDS_DIR)
+    eraser = InProcessEraser(ErasingDeps(brands, erasure, tell=poster))
+    return desk_support.a_desk(backbone, slack, outbox, eraser=eraser, **erasing)
 
 
 def care(text: str, user: str) -> dict[str, Any]:
@@ -347,6 +358,109 @@ def test_a_run_cut_off_half_way_is_finished_by_the_next(
     assert erasure["status"] == "done"  # the same record, continued
     assert erasure["counts"]["conversations"] == 2
     assert erasure["counts"]["messages_received"] == 3
+
+
+def erase_function_deps(backbone: Backbone, slack: StandIns, store: Any = None) -> ErasingDeps:
+    """The erase function as its build_deps wires it, on moto and the Slack stand-in."""
+    poster = SlackPoster(lambda: SECRETS, slack.slack_url)
+    erasure = ErasureDeps(store=store or DynamoErasureStore(backbone.table), slack=poster)
+    return ErasingDeps(load_brands(BRANDS_DIR), erasure, tell=poster)
+
+
+def request_of(target: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The erase function's input, as the Slack desk's LambdaEraser sends it."""
+    asked = {
+        "brand": "acme",
+        "target": target,
+        "requested_by": MANAGER,
+        "via": "slack",
+        "answer_to": {"channel": CHANNEL, "user": MANAGER},
+    }
+    return {k: v for k, v in (asked | (changes or {})).items() if v is not None}
+
+
+def test_a_failed_hand_over_fails_the_lazy_step_and_the_manager_hears_it_is_retried(
+    backbone: Backbone, slack: StandIns, queues: Pipeline, desk_with_jane_and_bob: Desk
+) -> None:
+    """The production eraser, its function missing (moto answers ResourceNotFound): the lazy
+    step raises for Lambda to retry (then the desk's DLQ), and nothing is erased."""
+    eraser = LambdaEraser("stack-erase-customer", boto3.client("lambda"))
+    desk = desk_support.a_desk(backbone, slack, queues.outbox, eraser=eraser)
+    desk.answer(care("forget @janeroe", MANAGER))
+    [payload] = desk.lazy.payloads
+    with pytest.raises(StorageUnavailable, match="handing the erasure over failed"):
+        desk.answer(payload)
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert "tried again automatically" in told["text"] and told["user"] == MANAGER
+    assert "janeroe" in metas(backbone.table)
+
+
+def test_the_erase_function_erases_and_tells_the_manager(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    deps = erase_function_deps(backbone, slack)
+    done = erase_customer.lambda_handler(request_of("@janeroe"), LambdaContext(), deps=deps)
+    assert done["answer"].startswith("Erased @janeroe: ")
+    assert janes(backbone.table) == [] and "bobstone" in metas(backbone.table)
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert (told["channel"], told["user"]) == (CHANNEL, MANAGER)
+    assert told["text"] == done["answer"]
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["via"] == "slack" and erasure["requested_by"] == MANAGER
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"target": None}, "could not be read (target)"),
+        ({"via": "email"}, "could not be read (via)"),
+        ({"requested_by": ""}, "could not be read (requested_by)"),
+        ({"extra": "field"}, "could not be read (extra)"),
+        ({"brand": "globex"}, "could not start (no such brand)"),
+        ({"target": "jane roe"}, "could not start (not @handle or platform:id)"),
+        ({"target": "fb:123"}, "could not start (not @handle or platform:id)"),
+    ],
+)
+def test_a_bad_erasure_request_erases_nothing_and_the_manager_is_told(
+    backbone: Backbone,
+    slack: StandIns,
+    desk_with_jane_and_bob: Desk,
+    changes: dict[str, Any],
+    said: str,
+) -> None:
+    before = items(backbone.table)
+    deps = erase_function_deps(backbone, slack)
+    erase_customer.lambda_handler(request_of("@janeroe", changes), LambdaContext(), deps=deps)
+    assert items(backbone.table) == before  # no record either
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert said in told["text"] and "Nothing was erased." in told["text"]
+    assert (told["channel"], told["user"]) == (CHANNEL, MANAGER)
+
+
+def test_an_unreadable_request_naming_nobody_to_tell_is_only_an_error(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    before = items(backbone.table)
+    deps = erase_function_deps(backbone, slack)
+    done = erase_customer.lambda_handler({"target": 7}, LambdaContext(), deps=deps)
+    assert done["error"].startswith("unreadable request: brand, target")
+    assert items(backbone.table) == before and slack_calls(slack, "chat.postEphemeral") == []
+
+
+def test_the_erase_function_raises_an_unexpected_failure_and_its_retry_finishes(
+    backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
+) -> None:
+    """Lambda retries a raised asynchronous invocation: the retry continues the erasure."""
+    store = DynamoErasureStore(backbone.table)
+    cut = erase_function_deps(backbone, slack, CutOff(store, after=2))
+    with pytest.raises(TimeoutError):
+        erase_customer.lambda_handler(request_of("@janeroe"), LambdaContext(), deps=cut)
+    assert slack_calls(slack, "chat.postEphemeral") == []  # nobody told "done" too early
+    deps = erase_function_deps(backbone, slack)
+    erase_customer.lambda_handler(request_of("@janeroe"), LambdaContext(), deps=deps)
+    assert janes(backbone.table) == []
+    [erasure] = [i for i in items(backbone.table) if str(i["pk"]) == "ERASURE#acme"]
+    assert erasure["status"] == "done" and erasure["counts"]["conversations"] == 2
 
 
 def janes(table: str) -> list[dict[str, Any]]:

@@ -310,3 +310,61 @@ def test_care_queue_answers_through_the_gateway_with_the_local_slack_app(
     )
     assert response.status_code == 200
     assert "Acme Store" in response.json()["text"]  # its queue, or that nothing waits
+
+
+def test_care_forget_through_the_gateway_runs_in_the_erase_function(stack: LocalStack) -> None:
+    """The Slack desk hands the erasure to the erase function (an asynchronous invoke, as
+    in AWS); it erases the customer and tells the manager, ephemerally."""
+    from urllib.parse import urlencode
+
+    from slack_sdk.signature import SignatureVerifier
+
+    from socialcare.devtools.slack_requests import TEAM
+
+    customer = {"id_str": "77000000000000001", "name": "Forget Me", "screen_name": "forgetme_77"}
+    payload = x_tweets(tweet("1980000000000000913", "@AcmeSupport erase me", user=customer))
+    assert post(stack, x_delivery(payload, local.X_CONSUMER_SECRET)).status_code == 200
+    mine = eventually(lambda: [m for m in items(stack, "META") if "forgetme_77" in json.dumps(m)])
+    body = urlencode(
+        {
+            "command": "/care",
+            "text": "forget @forgetme_77",
+            "channel_id": "C0ACMESUPPORT",
+            "team_id": TEAM,
+            "user_id": "U0ACMELEAD",  # the brand's manager (brand.yaml slack.managers)
+        }
+    )
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(local.SLACK_SIGNING_SECRET).generate_signature(
+        timestamp=timestamp, body=body
+    )
+    assert stack.gateway is not None and stack.standins is not None
+    response = requests.post(
+        stack.gateway.url + "/slack/events",
+        data=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": signature,
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert "I will tell you here what was erased" in response.json()["text"]
+
+    def told() -> list[str]:
+        return [
+            str(c["params"].get("text"))
+            for c in stack.standins.recorder.calls("slack")  # type: ignore[union-attr]
+            if c["method"] == "chat.postEphemeral" and "forgetme_77" in str(c["params"])
+        ]
+
+    [answer] = eventually(told, timeout=60)
+    assert answer.startswith("Erased @forgetme_77:") and "conversations 1," in answer
+    pk = mine[0]["pk"]["S"]
+    left = [i for i in items(stack, "") if i["pk"]["S"] == pk]
+    assert [i for i in left if i["sk"]["S"] == "META" or i["sk"]["S"].startswith("MSG#")] == []
+    said = ("forgetme_77", "Forget Me", "erase me", "77000000000000001")
+    assert [w for w in said if w in json.dumps(items(stack, ""))] == []
+    [record] = [i for i in items(stack, "") if i["pk"]["S"] == "ERASURE#acme"]
+    assert record["status"]["S"] == "done" and record["requested_by"]["S"] == "U0ACMELEAD"

@@ -183,6 +183,8 @@ REVIEWED = {
     "ActionCountValidator.verify_action_counts": "8cd8c9a3ae3a414abe39794eb3b5097b64b580b9dee258da242d2c03cf91c293",  # noqa: E501
     "Validator.validate": "5a99f0d36c7b7b8ebfa3e745203515f57a9b99109cfca55a039153a8f6b081c6",
     "DynamoDBBackend.update_item": "218984588dd689a5de81678ce11e6a40d05c91e7b6c21b44c4ed4122fe74aa9f",  # noqa: E501
+    # An Event invocation runs on its own thread (moto_patches._lambda_invoke).
+    "LambdaFunction.invoke": "dadc324f30aed38bf9dde5a93000c195ed3e5fb5e984f71ebd4c6629fc89aa2e",
     # EmbeddedAws.stop closes the socket that this stop() leaves open (via ._server).
     "ThreadedMotoServer.stop": "0106e010279b6fee6ca4c6bac81bfdc583498edcd3ba71a33801ce489aa02c89",
     # parked_waits: runs executions on its pool (start, stop), repeats _execution_logic up
@@ -255,6 +257,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "extract_json": extract_json,
         "ResultPath._eval_body": ResultPath._eval_body,
         "DynamoHandler.call_action": moto_patches.ORIGINAL_DYNAMO_CALL_ACTION,
+        "LambdaFunction.invoke": moto_patches.ORIGINAL_LAMBDA_INVOKE,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()

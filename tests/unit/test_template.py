@@ -316,11 +316,18 @@ def _statements(cfn: dict[str, Any], function: str) -> list[dict[str, Any]]:
     ]
 
 
+# The one exception: erasing a customer (/care forget) deletes their items, in batches.
+# It is invoked by the Slack desk, never reached from the internet.
+ERASER = "EraseCustomerFunction"
+
+
 def test_functions_may_delete_only_idempotency_records(
     resources: dict[str, Any], translated: dict[str, Any]
 ) -> None:
     cfn = translated["Resources"]
     for name in of_type(resources, FUNCTION):
+        if name == ERASER:
+            continue  # test_only_the_erase_function_may_delete_in_bulk
         for statement in _statements(cfn, name):
             actions = set(as_list(statement["Action"]))
             if not actions & DELETING:
@@ -332,6 +339,62 @@ def test_functions_may_delete_only_idempotency_records(
             assert condition == {
                 "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [IDEMPOTENCY_KEYS]}
             }, f"{where}: DeleteItem without the idempotency LeadingKeys condition"
+
+
+def test_only_the_erase_function_may_delete_in_bulk(
+    resources: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    cfn = translated["Resources"]
+    bulk = {
+        name
+        for name in of_type(resources, FUNCTION)
+        for statement in _statements(cfn, name)
+        if "dynamodb:BatchWriteItem" in as_list(statement["Action"])
+    }
+    assert bulk == {ERASER}
+    eraser = props(resources[ERASER])
+    assert "Events" not in eraser  # no route, queue or schedule reaches it
+    deleting = [s for s in _statements(cfn, ERASER) if set(as_list(s["Action"])) & DELETING]
+    assert [set(as_list(s["Action"])) & DELETING for s in deleting] == [{"dynamodb:BatchWriteItem"}]
+    assert deleting[0]["Resource"] == {"Fn::GetAtt": ["ConversationsTable", "Arn"]}
+
+
+def _lambda_arn(name: str) -> dict[str, str]:
+    return {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}"
+        f":function:${{AWS::StackName}}-{name}"
+    }
+
+
+def test_the_slack_desk_cannot_delete_and_invokes_only_itself_and_the_erase_function(
+    resources: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    statements = _statements(translated["Resources"], "SlackDeskFunction")
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    assert not actions & (DELETING | {"dynamodb:PartiQLDelete"}), actions
+    invoked = [
+        resource
+        for s in statements
+        if any(a.startswith("lambda:") for a in as_list(s["Action"]))
+        for resource in as_list(s["Resource"])
+    ]
+    assert {a for a in actions if a.startswith("lambda:")} == {"lambda:InvokeFunction"}
+    assert sorted(invoked, key=str) == [_lambda_arn("erase-customer"), _lambda_arn("slack-desk")]
+    names = {props(resources[f])["FunctionName"]["Fn::Sub"] for f in ("SlackDeskFunction", ERASER)}
+    assert names == {"${AWS::StackName}-slack-desk", "${AWS::StackName}-erase-customer"}
+    env = function_env({}, resources["SlackDeskFunction"])
+    assert env["ERASE_FUNCTION_NAME"] == {"Fn::Sub": "${AWS::StackName}-erase-customer"}
+
+
+def test_the_erase_function_retries_then_waits_in_a_watched_dlq(
+    resources: dict[str, Any],
+) -> None:
+    eraser = props(resources[ERASER])
+    assert eraser["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert ref_target(eraser["DeadLetterQueue"]["TargetArn"]) == "EraseCustomerDLQ"
+    alarm = props(resources["EraseCustomerDLQAlarm"])
+    assert ref_target(alarm["Dimensions"][0]["Value"]) == "EraseCustomerDLQ"
+    assert alarm["AlarmActions"]
 
 
 def test_functions_with_idempotency_can_still_delete_their_records(

@@ -53,6 +53,7 @@ class DeskSettings(SlackSettings):
 
     OUTBOX_QUEUE_URL: str
     ESCALATION_TOPIC_ARN: str | None = None  # unset: the Escalate button says so
+    ERASE_FUNCTION_NAME: str | None = None  # unset or empty: /care forget says it is not set up
 
 
 class SweepSettings(SlackSettings):

@@ -3,6 +3,12 @@
 Pinned: ``tests/unit/test_moto_canaries.py`` fails when the moto code we replace changes,
 so an upgrade is reviewed, not silently trusted.
 
+``LambdaFunction.invoke``: moto runs an ``InvocationType=Event`` invocation inside the
+Invoke call, so a function that invokes another asynchronously (the Slack desk handing an
+erasure to the erase function) would wait for it, and locally, where one runtime runs the
+functions one at a time, wait for itself. Here an Event invocation is answered 202 at once
+and runs on its own thread, retried twice on failure, as Lambda's asynchronous queue does.
+
 ``transact_write_items``: moto backs up each touched table with ``copy.deepcopy`` before
 every transaction so it can roll back, which makes each transaction O(table size); a
 2,000-message burst becomes quadratic and the emulator, not our code, dominates every
@@ -20,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from moto import backends as moto_backends
+from moto.awslambda.models import LambdaFunction
 from moto.core.models import botocore_stubber
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -333,6 +340,26 @@ _cached_json_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_JSON_PATH_P
 _cached_result_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_RESULT_PATH_PARSE)
 
 
+ORIGINAL_LAMBDA_INVOKE = LambdaFunction.invoke
+ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
+
+
+def _lambda_invoke(
+    self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
+) -> str | bytes:
+    if request_headers.get("x-amz-invocation-type") != "Event":
+        return ORIGINAL_LAMBDA_INVOKE(self, body, request_headers, response_headers)
+
+    def run() -> None:
+        for _ in range(ASYNC_ATTEMPTS):
+            _, errored, _ = self._invoke_lambda(event=body)  # the JSON text, as sent
+            if not errored:
+                return
+
+    threading.Thread(target=run, name=f"event-{self.function_name}", daemon=True).start()
+    return ""  # moto's Invoke answers 202 for an Event invocation with a payload
+
+
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
     json_path.parse = _cached_json_path_parse  # type: ignore[attr-defined]
@@ -347,6 +374,7 @@ def install() -> None:
     UpdateExpressionValidator.validate = _validate  # type: ignore[method-assign, assignment]
     UpdateExpressionValidator.__init__ = _validator_init  # type: ignore[method-assign, assignment]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
+    LambdaFunction.invoke = _lambda_invoke  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -364,3 +392,4 @@ def uninstall() -> None:
     UpdateExpressionValidator.validate = ORIGINAL_VALIDATE  # type: ignore[method-assign]
     UpdateExpressionValidator.__init__ = ORIGINAL_VALIDATOR_INIT  # type: ignore[method-assign]
     DynamoDBBackend.update_item = ORIGINAL_UPDATE_ITEM  # type: ignore[method-assign]
+    LambdaFunction.invoke = ORIGINAL_LAMBDA_INVOKE  # type: ignore[method-assign]

@@ -79,11 +79,12 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
     """Carry out step ``index`` if it still applies; say what the execution does next."""
     logger.append_keys(conversation_id=plan.conversation_id, clock=plan.clock.value)
     conversation = deps.store.conversation(plan.conversation_id)
-    if (
-        conversation is not None
-        and conversation.get("status") == PAUSED
-        and plan.clock is ClockKind.RESOLUTION
-    ):
+    if conversation is None:
+        # Erased (or never stored): an event written now would be the only item of an
+        # erased conversation, and without an expiry.
+        logger.info("clock ended: the conversation is gone")
+        return _finished("gone")
+    if conversation.get("status") == PAUSED and plan.clock is ClockKind.RESOLUTION:
         logger.info("clock paused: the conversation waits on the customer")
         return _finished("paused")  # the pause recorded it; the customer's reply resumes it
     waiting = conversation is not None and conversation.get("status") in WAITING

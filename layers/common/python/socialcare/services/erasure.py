@@ -16,15 +16,23 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from socialcare.clock import Clock, utc_now
-from socialcare.config.brands import Brand
-from socialcare.errors import ConfigurationError
+from socialcare.config.brands import Brand, BrandDirectory
+from socialcare.errors import ConfigurationError, SupportError
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import SlackEraser, ThreadPost
+from socialcare.ports import SlackDesk, SlackEraser, ThreadPost
+from socialcare.slack.mrkdwn import escape
 
+STOPPED = (
+    "The erasure of {said} stopped half-way (a storage or Slack failure). What is done stays"
+    " done: run the same /care forget again to finish it."
+)
+REFUSED_INPUT = "The erasure of {said} could not start ({why}). Nothing was erased."
 TOMBSTONE = "Customer data erased on {day} at the customer's request"
 PLATFORMS = ("x", "vk")
 TARGET = re.compile(
@@ -278,3 +286,79 @@ def summary(result: Erasure, target_text: str) -> str:
         " (point-in-time recovery keeps 35 days), Slack messages people wrote."
     )
     return "\n".join(lines)
+
+
+class AnswerTo(BaseModel):
+    """Where the manager who asked hears the outcome (ephemerally)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    channel: str = Field(min_length=1, max_length=64)
+    user: str = Field(min_length=1, max_length=64)
+
+
+class ErasureRequest(BaseModel):
+    """One erasure as the Slack desk hands it to the erase function (its whole input)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    brand: str = Field(min_length=1, max_length=64)
+    target: str = Field(min_length=1, max_length=96)  # ``@handle`` or ``platform:id``
+    requested_by: str = Field(min_length=1, max_length=64)
+    via: Literal["slack"]
+    answer_to: AnswerTo | None = None
+
+
+class Eraser(Protocol):
+    """Hands an erasure over to where it runs (the erase function, or this process)."""
+
+    def erase(self, request: ErasureRequest) -> None: ...
+
+
+@dataclass(frozen=True)
+class ErasingDeps:
+    """What running a handed-over erasure needs: the brands, the erasure's own
+    dependencies, and Slack to tell the manager (None: nobody is told)."""
+
+    brands: BrandDirectory
+    erasure: ErasureDeps
+    tell: SlackDesk | None
+
+
+def erase_and_tell(request: ErasureRequest, deps: ErasingDeps) -> str:
+    """Runs the erasure asked for and tells the manager what went, or that it stopped
+    half-way (a SupportError: storage or Slack; the manager runs it again). A request that
+    names no brand or no customer erases nothing and says why. Any other failure is raised:
+    the caller's retries finish the erasure (it is resumable)."""
+    said = escape(request.target)
+    brand = deps.brands.brands.get(request.brand)
+    target = parse_target(request.target)
+    if brand is None or target is None:
+        why = "no such brand" if brand is None else "not @handle or platform:id"
+        logger.error("erasure request refused", extra={"brand": request.brand, "why": why})
+        metrics.add_metric(name="ErasureRejected", unit=MetricUnit.Count, value=1)
+        answer = REFUSED_INPUT.format(said=said, why=why)
+    else:
+        try:
+            answer = summary(
+                forget(target, brand, request.requested_by, request.via, deps.erasure), said
+            )
+        except SupportError as exc:  # storage or Slack failed half-way: the rest is findable
+            logger.error("erasure stopped", extra={"error": type(exc).__name__})
+            metrics.add_metric(name="ErasureFailed", unit=MetricUnit.Count, value=1)
+            answer = STOPPED.format(said=said)
+    tell(request.answer_to, answer, deps)
+    return answer
+
+
+def tell(answer_to: AnswerTo | None, answer: str, deps: ErasingDeps) -> None:
+    if deps.tell is not None and answer_to is not None:
+        deps.tell.ephemeral(answer_to.channel, answer_to.user, answer)
+
+
+@dataclass(frozen=True)
+class InProcessEraser:
+    """The erasure run here and now (tests, and a desk run in one process)."""
+
+    deps: ErasingDeps
+
+    def erase(self, request: ErasureRequest) -> None:
+        erase_and_tell(request, self.deps)

@@ -1,8 +1,10 @@
 """``/care forget @handle|platform:id``: a manager erases a customer (services/erasure.py).
 
-Slack gets its answer at once (who may, and what will happen); the erasure runs after the
-ack, in a lazy listener, which checks the permission again (the same signed request) and
-tells the manager what went, ephemerally. Only managers may: ``may_erase(brand, user)``,
+Slack gets its answer at once (who may, and what will happen); after the ack a lazy
+listener checks the permission again (the same signed request) and hands the erasure to an
+``Eraser``: in production the erase function (functions/erase_customer, invoked
+asynchronously), which alone may delete the conversations table's items in bulk; it tells
+the manager what went, ephemerally. Only managers may: ``may_erase(brand, user)``,
 injected (the Slack function passes the shared check of slack/authz.py: listed in
 ``slack.managers`` or a member of ``slack.managers_group``)."""
 
@@ -11,20 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialcare.config.brands import Brand, BrandDirectory
-from socialcare.errors import SupportError
-from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import SlackDesk
-from socialcare.services.erasure import ErasureDeps, Target, forget, parse_target, summary
+from socialcare.observability import logger
+from socialcare.services.erasure import AnswerTo, Eraser, ErasureRequest, Target, parse_target
 from socialcare.slack.desk import brand_of
 from socialcare.slack.mrkdwn import escape
 
 MayErase = Callable[[Brand, str], bool]
 USAGE = "Use `/care forget @handle` or `/care forget x:12345` (the platform and the customer's id)."
 REFUSED = "Only the brand's managers may erase a customer's data. Nothing was erased."
-STOPPED = (
-    "The erasure of {said} stopped half-way (a storage or Slack failure). What is done stays"
-    " done: run the same /care forget again to finish it."
-)
 NO_BRAND = "This channel belongs to no brand: use /care in a brand's support channel."
 
 
@@ -52,8 +48,7 @@ def _request(command: dict[str, Any], deps: "ForgetDeps") -> tuple[Brand, Target
 class ForgetDeps:
     brands: BrandDirectory
     may_erase: MayErase
-    erasure: ErasureDeps | None  # None: this desk cannot erase (the command says so)
-    slack: SlackDesk  # the manager's answer, ephemeral
+    eraser: Eraser | None  # None: this desk cannot erase (the command says so)
 
 
 def matches(command: dict[str, Any]) -> bool:
@@ -68,7 +63,7 @@ def acknowledge(deps: ForgetDeps) -> Callable[..., None]:
         found = _request(command, deps)
         if isinstance(found, str):
             said = found
-        elif deps.erasure is None:
+        elif deps.eraser is None:
             said = "Erasing is not set up for this desk. Nothing was erased."
         else:
             said = (
@@ -81,21 +76,25 @@ def acknowledge(deps: ForgetDeps) -> Callable[..., None]:
 
 
 def erase_later(deps: ForgetDeps) -> Callable[..., None]:
-    """Bolt's lazy listener: the erasure, then the manager is told what went. It runs
-    whatever the ack said, so it checks again and does nothing for a refused request."""
+    """Bolt's lazy listener: the erasure is handed over (the erase function tells the
+    manager what went). It runs whatever the ack said, so it checks again and does nothing
+    for a refused request. A hand-over that fails is raised (wrap it in ``lazy.step``)."""
 
     def forget_customer(command: dict[str, Any]) -> None:
         found = _request(command, deps)
-        if isinstance(found, str) or deps.erasure is None:
+        if isinstance(found, str) or deps.eraser is None:
             return
-        brand, target, said = found
+        brand, _, said = found
         user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
-        try:
-            answer = summary(forget(target, brand, user, "slack", deps.erasure), escape(said))
-        except SupportError as exc:  # storage or Slack failed half-way: the rest is findable
-            logger.error("erasure stopped", extra={"error": type(exc).__name__})
-            metrics.add_metric(name="ErasureFailed", unit=MetricUnit.Count, value=1)
-            answer = STOPPED.format(said=escape(said))
-        deps.slack.ephemeral(channel, user, answer)
+        deps.eraser.erase(
+            ErasureRequest(
+                brand=brand.id,
+                target=said,
+                requested_by=user,
+                via="slack",
+                answer_to=AnswerTo(channel=channel, user=user),
+            )
+        )
+        logger.info("erasure handed over", extra={"brand": brand.id, "by": user})
 
     return forget_customer
