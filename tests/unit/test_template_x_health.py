@@ -16,8 +16,16 @@ def test_the_x_health_check_ticks_reads_little_and_alarms_to_ops(
     assert ref_target(health["Environment"]["Variables"]["X_SECRET_ARN"]) == "XWebhookSecret"
     statements = health["Policies"][0]["Statement"]
     granted = {(a, str(s["Resource"])) for s in statements for a in as_list(s["Action"])}
-    assert {a for a, _ in granted} == {"secretsmanager:GetSecretValue", "dynamodb:Query"}
+    assert {a for a, _ in granted} == {
+        "secretsmanager:GetSecretValue",
+        "dynamodb:Query",
+        "lambda:InvokeFunction",
+    }
     assert any("index/ByDay" in r for a, r in granted if a == "dynamodb:Query")
+    # An outage goes to the gap fill, and to nothing else.
+    invoked = [s for s in statements if "lambda:InvokeFunction" in as_list(s["Action"])]
+    assert [ref_target(s["Resource"]) for s in invoked] == ["XGapFillFunction"]
+    assert ref_target(health["Environment"]["Variables"]["GAP_FILL_FUNCTION"]) == "XGapFillFunction"
     for alarm, metric in (
         ("XWebhookInvalidAlarm", "XWebhookInvalid"),
         ("XAccountSilentAlarm", "XAccountsSilent"),

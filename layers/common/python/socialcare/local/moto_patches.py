@@ -22,7 +22,7 @@ import datetime
 import functools
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto import backends as moto_backends
@@ -342,6 +342,14 @@ _cached_result_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_RESULT_PA
 
 ORIGINAL_LAMBDA_INVOKE = LambdaFunction.invoke
 ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
+# Where Event invocations run: the local runtime's bounded pool while a stack runs (it ends
+# with the stack, so no invocation outlives it), else a thread of their own.
+_async_runner: Callable[[Callable[[], None]], None] | None = None
+
+
+def run_event_invocations_with(runner: Callable[[Callable[[], None]], None] | None) -> None:
+    global _async_runner  # noqa: PLW0603 - one runner for the process, like the patches
+    _async_runner = runner
 
 
 def _lambda_invoke(
@@ -356,7 +364,10 @@ def _lambda_invoke(
             if not errored:
                 return
 
-    threading.Thread(target=run, name=f"event-{self.function_name}", daemon=True).start()
+    if _async_runner is not None:
+        _async_runner(run)
+    else:
+        threading.Thread(target=run, name=f"event-{self.function_name}", daemon=True).start()
     return ""  # moto's Invoke answers 202 for an Event invocation with a payload
 
 

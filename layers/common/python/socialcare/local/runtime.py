@@ -27,7 +27,7 @@ from typing import Any
 
 import moto.awslambda.models as moto_lambda
 
-from socialcare.local import isolation
+from socialcare.local import isolation, moto_patches
 from socialcare.local.deploy import FunctionSpec
 from socialcare.local.logs import FunctionLogs
 from socialcare.local.parked_waits import WaitScheduler
@@ -198,6 +198,8 @@ class LocalRuntime:
 
     def install_into_moto(self) -> None:
         runtime = self
+        # Event invocations (the erase function, the gap fill) queue for the bounded pool.
+        moto_patches.run_event_invocations_with(self.async_invocations.submit)
 
         def invoke_in_process(
             function: Any, event: str | bytes | None = None
@@ -239,6 +241,7 @@ class LocalRuntime:
 
     def close(self) -> None:
         """Ends the asynchronous invocations' workers; the process's environment mapping back."""
+        moto_patches.run_event_invocations_with(None)
         self.async_invocations.stop()
         isolation.uninstall_environ()
 

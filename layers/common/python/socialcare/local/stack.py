@@ -33,17 +33,20 @@ from socialcare.local.pollers import SqsPoller
 from socialcare.local.runtime import LocalRuntime
 from socialcare.local.schedules import Schedules
 from socialcare.local.standins import StandIns
+from socialcare.settings import load_settings
 
 DEFAULT_TIME_FACTOR = 60.0
 _ONE_PER_PROCESS = threading.Lock()
 STATE_FILE = Path(".socialcare/local.json")
 
 
-def _fresh_parameter_providers() -> None:
-    """Powertools caches its Secrets Manager client process-wide; one made before the
-    embedded AWS started (or against another moto) would read secrets somewhere else."""
+def _fresh_process_caches() -> None:
+    """What a Lambda process caches for its life, made fresh for this stack: Powertools'
+    Secrets Manager client (one made against another moto would read secrets somewhere
+    else) and the functions' settings (another stack's table names and queue URLs)."""
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     DEFAULT_PROVIDERS.clear()
+    load_settings.cache_clear()
 
 
 @dataclass
@@ -99,7 +102,7 @@ class LocalStack:
             )
             self.standins.start()
             self.aws = EmbeddedAws(self.ports.aws).start()
-            _fresh_parameter_providers()
+            _fresh_process_caches()
             moto_patches.install()
             moto_patches.compress_waits(self.time_factor)
             parked_waits.install()
