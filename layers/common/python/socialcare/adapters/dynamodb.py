@@ -78,6 +78,13 @@ class DynamoConversationStore:
         self._clock = clock
 
     def find_ref(self, message_ref: str) -> StoredRef | None:
+        values = self._read_ref(message_ref)
+        if values is None:
+            return None
+        return StoredRef(values["conversation_id"], values["message_sk"])
+
+    def _read_ref(self, message_ref: str) -> dict[str, Any] | None:
+        """The message reference item (the dedup record), consistently read."""
         try:
             found = self._client.get_item(
                 TableName=self._table,
@@ -86,10 +93,7 @@ class DynamoConversationStore:
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"reading message reference failed: {exc}") from exc
-        if not found:
-            return None
-        values = _from_item(found)
-        return StoredRef(values["conversation_id"], values["message_sk"])
+        return _from_item(found) if found else None
 
     def link(self, message_ref: str, parent_ref: str) -> bool:
         """Let ``message_ref`` (our own reply, posted outside socialcare) lead to the
@@ -151,16 +155,8 @@ class DynamoConversationStore:
     def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
         """The text stays (docs/privacy.md: erasure is the agent's decision, not X's signal);
         the message says when its author deleted it, and the desk shows that."""
-        try:
-            found = self._client.get_item(
-                TableName=self._table,
-                Key=_to_item({"pk": f"REF#{message_ref}", "sk": "REF"}),
-                ConsistentRead=True,
-            ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading message reference failed: {exc}") from exc
-        values = _from_item(found) if found else {}
-        if not values or "linked_from" in values:
+        values = self._read_ref(message_ref)
+        if values is None or "linked_from" in values:
             # Unknown, or our own reply linked to the customer's message it answers: its
             # deletion must not mark theirs.
             return None
