@@ -104,3 +104,15 @@ def vk_deps(**overrides: Any) -> VkWebhookDeps:
         "secrets": lambda: VkSecrets.model_validate(local.VK_SECRET_VALUE),
     }
     return VkWebhookDeps(**(values | overrides))
+
+
+def store_of(deps: XWebhookDeps | VkWebhookDeps) -> FakeStore:
+    """The fake store behind a webhook's deps (``x_deps()`` / ``vk_deps()``)."""
+    assert isinstance(deps.ingest.store, FakeStore)
+    return deps.ingest.store
+
+
+def queue_of(deps: XWebhookDeps | VkWebhookDeps) -> FakeQueue:
+    """The fake classify queue behind a webhook's deps."""
+    assert isinstance(deps.ingest.queue, FakeQueue)
+    return deps.ingest.queue

@@ -15,21 +15,11 @@ from socialcare.errors import StorageUnavailable
 from socialcare.models import ChannelType, MessageKind
 from socialcare.services.vk_webhook import VkWebhookDeps
 from tests.conftest import LambdaContext, load_event
-from tests.support.fakes import FakeQueue, FakeStore, vk_deps
+from tests.support.fakes import queue_of, store_of, vk_deps
 
 
 def call(event: dict[str, Any], deps: VkWebhookDeps) -> dict[str, Any]:
     return ingest_vk.lambda_handler(event, LambdaContext(), deps=deps)
-
-
-def store_of(deps: VkWebhookDeps) -> FakeStore:
-    assert isinstance(deps.ingest.store, FakeStore)
-    return deps.ingest.store
-
-
-def queue_of(deps: VkWebhookDeps) -> FakeQueue:
-    assert isinstance(deps.ingest.queue, FakeQueue)
-    return deps.ingest.queue
 
 
 def test_confirmation_is_answered_with_the_communitys_string_as_plain_text() -> None:

@@ -22,21 +22,11 @@ from socialcare.platforms.x import signature
 from socialcare.platforms.x.signature import SIGNATURE_HEADER
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import LambdaContext, load_event
-from tests.support.fakes import FakeQueue, FakeStore, x_deps
+from tests.support.fakes import queue_of, store_of, x_deps
 
 
 def call(event: dict[str, Any], deps: XWebhookDeps) -> dict[str, Any]:
     return ingest_x.lambda_handler(event, LambdaContext(), deps=deps)
-
-
-def store_of(deps: XWebhookDeps) -> FakeStore:
-    assert isinstance(deps.ingest.store, FakeStore)
-    return deps.ingest.store
-
-
-def queue_of(deps: XWebhookDeps) -> FakeQueue:
-    assert isinstance(deps.ingest.queue, FakeQueue)
-    return deps.ingest.queue
 
 
 def test_crc_challenge_is_answered_with_the_hmac_of_the_token() -> None:

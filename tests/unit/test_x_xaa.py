@@ -15,7 +15,7 @@ from socialcare.devtools.samples import JANE, MENTION_ID, xaa
 from socialcare.models import ChannelType, MessageKind
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import LambdaContext, load_event
-from tests.support.fakes import FakeQueue, FakeStore, x_deps
+from tests.support.fakes import queue_of, store_of, x_deps
 
 ACCOUNT = local.X_ACCOUNT_ID
 TWINS = [
@@ -28,16 +28,6 @@ TWINS = [
 
 def call(event: dict[str, Any], deps: XWebhookDeps) -> dict[str, Any]:
     return ingest_x.lambda_handler(event, LambdaContext(), deps=deps)
-
-
-def store_of(deps: XWebhookDeps) -> FakeStore:
-    assert isinstance(deps.ingest.store, FakeStore)
-    return deps.ingest.store
-
-
-def queue_of(deps: XWebhookDeps) -> FakeQueue:
-    assert isinstance(deps.ingest.queue, FakeQueue)
-    return deps.ingest.queue
 
 
 def log_records(captured: io.StringIO) -> list[dict[str, Any]]:
