@@ -5,7 +5,6 @@ self-invocation. The real Bolt app on moto and the Slack stand-in, with one conv
 in Slack that valid requests may act on."""
 
 import base64
-import copy
 import json
 import time
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from tests.integration.desk_support import (
 )
 from tests.integration.test_desk_actions import conversation_in_slack
 from tests.integration.test_slack_desk import command
-from tests.unit.test_properties import json_values, paths
+from tests.unit.test_properties import mutate
 
 pytestmark = pytest.mark.integration
 DELIBERATE = {200, 400, 401, 413}
@@ -137,16 +136,7 @@ def deliver(
 def mutated(draw: st.DrawFn, meta: dict[str, Any]) -> tuple[bytes, str]:
     """A valid body of some kind, one value replaced by anything or one key removed."""
     how, value = draw(st.sampled_from(sorted(samples(meta).values(), key=str)))
-    value = copy.deepcopy(value)
-    where = draw(st.sampled_from(paths(value)))
-    parent = value
-    for step in where[:-1]:
-        parent = parent[step]
-    if draw(st.booleans()) and isinstance(parent, dict):
-        del parent[where[-1]]
-    else:
-        parent[where[-1]] = draw(json_values)
-    return encode(how, value)
+    return encode(how, mutate(draw, value))
 
 
 def test_mutated_requests_signed_or_not(

@@ -48,19 +48,24 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-@st.composite
-def mutated(draw: st.DrawFn, names: list[str]) -> Any:
-    """A valid payload with one value replaced by anything, or one key removed."""
-    payload = copy.deepcopy(body_of(draw(st.sampled_from(names))))
-    where = draw(st.sampled_from(paths(payload)))
-    parent = payload
+def mutate(draw: st.DrawFn, value: Any) -> Any:
+    """A copy of ``value`` with one value replaced by anything, or one key removed."""
+    value = copy.deepcopy(value)
+    where = draw(st.sampled_from(paths(value)))
+    parent = value
     for step in where[:-1]:
         parent = parent[step]
     if draw(st.booleans()) and isinstance(parent, dict):
         del parent[where[-1]]
     else:
         parent[where[-1]] = draw(json_values)
-    return payload
+    return value
+
+
+@st.composite
+def mutated(draw: st.DrawFn, names: list[str]) -> Any:
+    """A valid payload with one value replaced by anything, or one key removed."""
+    return mutate(draw, body_of(draw(st.sampled_from(names))))
 
 
 X_SAMPLES = ["x_tweet_mention", "x_tweet_reply", "x_tweet_extended", "x_dm"]
