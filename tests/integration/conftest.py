@@ -1,8 +1,11 @@
 """moto-backed fixtures: the backbone's resources, built from template.yaml."""
 
+import io
 import json
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -68,6 +71,50 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     work = tmp_path_factory.mktemp("stack")
     with LocalStack(ROOT, Ports.any_free(), time_factor=3600, work_dir=work) as running:
         yield running
+
+
+@dataclass(frozen=True)
+class CliRun:
+    code: int
+    out: str
+    err: str
+
+
+class StackCli:
+    """Runs `socialcare` commands against a running stack, from a folder that looks like the
+    repository, and keeps only the command's own output.
+
+    The stack's functions run in this process and print EMF lines and logs to ``sys.stdout``,
+    which the stack routes to one log file per function. pytest's capture swaps ``sys.stdout``
+    for each test and so takes that router out of the way: a scheduled function's metric line
+    then lands in the middle of the CLI's ``--json`` output. So the command runs with the router
+    in place, its terminal pointed at a buffer of its own.
+    """
+
+    def __init__(self, stack: LocalStack, folder: Path) -> None:
+        (folder / "template.yaml").write_text(
+            "# the CLI only checks it is in a socialcare folder\n"
+        )
+        stack.write_state(folder / ".socialcare" / "local.json")
+        self.stack, self.folder = stack, folder
+
+    def __call__(self, *argv: str) -> CliRun:
+        from socialcare.cli import main
+
+        assert self.stack.logs is not None
+        router, out, err = self.stack.logs.stream, io.StringIO(), io.StringIO()
+        terminal, router.terminal = router.terminal, out
+        try:
+            with redirect_stdout(router), redirect_stderr(err):
+                code = main(list(argv))
+        finally:
+            router.terminal = terminal
+        return CliRun(code, out.getvalue(), err.getvalue())
+
+
+def stack_cli(stack: LocalStack, folder: Path, monkeypatch: pytest.MonkeyPatch) -> StackCli:
+    monkeypatch.chdir(folder)
+    return StackCli(stack, folder)
 
 
 NOTHING_TO_RUN = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}

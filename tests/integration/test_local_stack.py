@@ -15,6 +15,7 @@ from socialcare.devtools.apigw import x_delivery
 from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.local.stack import LocalStack
 from tests.conftest import ROOT, load_event
+from tests.integration.conftest import StackCli, stack_cli
 
 pytestmark = pytest.mark.integration
 
@@ -131,51 +132,38 @@ def test_the_state_file_tells_scripts_where_everything_is(
 
 
 @pytest.fixture
-def cli_here(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder that looks like the repository to the CLI, with the running stack's state."""
-    (tmp_path / "template.yaml").write_text(
-        "# the CLI only checks that it is in a socialcare folder\n"
-    )
-    stack.write_state(tmp_path / ".socialcare" / "local.json")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def cli(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StackCli:
+    return stack_cli(stack, tmp_path, monkeypatch)
 
 
-def test_cli_send_then_inbox_shows_the_new_conversation(
-    cli_here: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from socialcare.cli import main
-
-    assert main(["send", "x", "my parcel is stuck in Hamburg", "--from", "hans"]) == 0
-    assert "POST /webhooks/x -> 200" in capsys.readouterr().out
-    assert main(["send", "vk", "Здравствуйте, где заказ?", "--from", "olga", "--dm"]) == 0
-    capsys.readouterr()
-    assert main(["inbox", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    handles = {r["customer"].get("handle") for r in rows}
+def test_cli_send_then_inbox_shows_the_new_conversation(cli: StackCli) -> None:
+    sent = cli("send", "x", "my parcel is stuck in Hamburg", "--from", "hans")
+    assert sent.code == 0 and "POST /webhooks/x -> 200" in sent.out
+    assert cli("send", "vk", "Здравствуйте, где заказ?", "--from", "olga", "--dm").code == 0
+    inbox = cli("inbox", "--json")
+    assert inbox.code == 0
+    handles = {r["customer"].get("handle") for r in json.loads(inbox.out)}
     assert "hans" in handles
-    assert main(["inbox"]) == 0
-    table = capsys.readouterr().out
+    listed = cli("inbox")
+    assert listed.code == 0
     assert (
-        table.splitlines()[0].split()[:3] == ["status", "platform", "channel"] and "@hans" in table
+        listed.out.splitlines()[0].split()[:3] == ["status", "platform", "channel"]
+        and "@hans" in listed.out
     )
 
 
-def test_cli_send_a_sample_event_file(cli_here: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from socialcare.cli import main
-
-    assert main(["send", str(ROOT / "events" / "vk_board_post_new.json")]) == 0
-    assert "-> 200 ok" in capsys.readouterr().out
-    assert main(["send", str(ROOT / "events" / "x_bad_signature.json")]) == 1
-    assert "-> 401" in capsys.readouterr().out
+def test_cli_send_a_sample_event_file(cli: StackCli) -> None:
+    good = cli("send", str(ROOT / "events" / "vk_board_post_new.json"))
+    assert good.code == 0 and "-> 200 ok" in good.out
+    forged = cli("send", str(ROOT / "events" / "x_bad_signature.json"))
+    assert forged.code == 1 and "-> 401" in forged.out
 
 
 def test_cli_slack_and_outbox_show_what_reached_the_stand_ins(
-    stack: LocalStack, cli_here: Path, capsys: pytest.CaptureFixture[str]
+    stack: LocalStack, cli: StackCli
 ) -> None:
     from slack_sdk import WebClient
 
-    from socialcare.cli import main
     from socialcare.local.standins import vk_client
 
     assert stack.standins is not None
@@ -185,13 +173,12 @@ def test_cli_slack_and_outbox_show_what_reached_the_stand_ins(
     vk_client(stack.standins.vk_url, "local-token").get_api().messages.send(
         peer_id=512345678, random_id=42, message="Проверили заказ"
     )
-    assert main(["slack"]) == 0
-    assert (
-        "chat.postMessage" in (out := capsys.readouterr().out)
-        and "New conversation from @janeroe" in out
-    )
-    assert main(["outbox", "--json"]) == 0
-    calls = json.loads(capsys.readouterr().out)
+    slack = cli("slack")
+    assert slack.code == 0
+    assert "chat.postMessage" in slack.out and "New conversation from @janeroe" in slack.out
+    outbox = cli("outbox", "--json")
+    assert outbox.code == 0
+    calls = json.loads(outbox.out)
     assert [c["params"]["message"] for c in calls if c["method"] == "messages.send"] == [
         "Проверили заказ"
     ]

@@ -13,6 +13,7 @@ import pytest
 from socialcare.devtools import local_secrets as local
 from socialcare.local.stack import LocalStack, Ports
 from tests.conftest import ROOT
+from tests.integration.conftest import StackCli, stack_cli
 
 pytestmark = pytest.mark.integration
 
@@ -25,18 +26,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 
 @pytest.fixture
-def cli_here(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "template.yaml").write_text("# the CLI only checks it is in a socialcare folder\n")
-    stack.write_state(tmp_path / ".socialcare" / "local.json")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def cli(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StackCli:
+    return stack_cli(stack, tmp_path, monkeypatch)
 
 
 def test_cli_gapfill_stores_the_missed_mentions_through_the_stack(
-    stack: LocalStack, cli_here: Path, capsys: pytest.CaptureFixture[str]
+    stack: LocalStack, cli: StackCli
 ) -> None:
-    from socialcare.cli import main
-
     assert stack.standins is not None and stack.deployment is not None
     now = datetime.now(UTC).replace(microsecond=0)
     start, end = now - timedelta(minutes=40), now - timedelta(minutes=10)
@@ -57,10 +53,11 @@ def test_cli_gapfill_stores_the_missed_mentions_through_the_stack(
     argv = ["x", "gapfill", "--brand", "acme", "--brands-dir", brands]
     window = ["--from", start.isoformat(), "--to", end.isoformat()]
 
-    assert main([*argv, *window]) == 0
-    assert "mentions: 3 read, 3 new, 0 already stored; complete" in capsys.readouterr().out
-    assert main([*argv, *window]) == 0  # again: all absorbed
-    assert "3 read, 0 new, 3 already stored" in capsys.readouterr().out
+    first = cli(*argv, *window)
+    assert first.code == 0
+    assert "mentions: 3 read, 3 new, 0 already stored; complete" in first.out
+    again = cli(*argv, *window)  # all absorbed
+    assert again.code == 0 and "3 read, 0 new, 3 already stored" in again.out
     table = stack.deployment.physical["ConversationsTable"]
     refs = [
         i["pk"]["S"]
@@ -68,6 +65,6 @@ def test_cli_gapfill_stores_the_missed_mentions_through_the_stack(
         if i["pk"]["S"].startswith(f"REF#x#{local.X_ACCOUNT_ID}#19900000000002")
     ]
     assert len(refs) == 3
-    assert main([*argv, "--from", "tomorrow", "--to", end.isoformat()]) == 2
-    assert "the gap fill failed" in capsys.readouterr().err
-    assert json.loads((cli_here / ".socialcare" / "local.json").read_text())["gateway"]
+    refused = cli(*argv, "--from", "tomorrow", "--to", end.isoformat())
+    assert refused.code == 2 and "the gap fill failed" in refused.err
+    assert json.loads((cli.folder / ".socialcare" / "local.json").read_text())["gateway"]
