@@ -1,0 +1,53 @@
+"""moto 5.2.5 answers every DynamoDB Query by sorting the whole table first.
+
+``Table.query`` starts from ``self.all_items()``, which collects every item of the table and
+sorts it (comparing ``DynamoType`` values, the costliest thing moto does), then keeps the
+items of one partition or one index key and sorts those again. A reply clock's step reads
+one conversation; with 200 clocks running the table holds thousands of items, so each read
+sorted them all, and the local stack's clocks ran seconds late because of the emulator.
+
+Here ``query`` sees only its candidates: for the table, the items of the one partition asked
+for (what DynamoDB reads); for an index, every item unsorted (moto filters and sorts the
+matches itself afterwards). Same results, same order, same pagination: moto's own filtering
+and sorting still run. ``scan`` keeps the sorted ``all_items``, which its pagination needs.
+"""
+
+import threading
+from typing import Any
+
+from moto.dynamodb.models.table import Table
+
+ORIGINAL_QUERY = Table.query
+_LOCK = threading.RLock()  # the candidates are set on the table for the length of one query
+
+
+def _candidates(table: Table, hash_key: Any, index_name: str | None) -> list[Any]:
+    if index_name is None and hash_key is not None:
+        partition = table.items.get(hash_key)
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    everything: list[Any] = []
+    for partition in table.items.values():
+        everything.extend(partition.values() if table.range_key_attr else [partition])
+    return everything
+
+
+def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    # moto's backend passes index_name positionally, after the six arguments before it.
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    with _LOCK:
+        candidates = _candidates(self, hash_key, index_name)
+        self.all_items = lambda: candidates  # type: ignore[method-assign]
+        try:
+            return ORIGINAL_QUERY(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+
+def install() -> None:
+    Table.query = _query  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    Table.query = ORIGINAL_QUERY  # type: ignore[method-assign]
