@@ -205,6 +205,11 @@ REVIEWED = {
     # ... and the JSONPath expressions these parse at every evaluation (module-level parse).
     "extract_json": "932245247973780c72287b75597e70031472f0cd764f35a199100d8a195987a4",
     "ResultPath._eval_body": "a6d93b4e5a332fadf256032411a32a39e24fdbf8080462c6c037bfe11c195081",
+    # moto_programs shares one parsed program per definition between executions: the
+    # entrypoint it replaces, the parser it calls, and the lazily made heap key it makes early.
+    "ExecutionWorker._get_evaluation_entrypoint": "2b25949ae855da8035b347b28ac72f90d7d6542bf26ef7e1f03a50ce6a981fde",  # noqa: E501
+    "AmazonStateLanguageParser.parse": "a59a7d18760fb22efc9fd46d8f0fb3bb6c0293abbce2b9053e1589181c6f0711",  # noqa: E501
+    "EvalComponent": "56da33f717c7e33c8d96c9ee5539a0d1c574db556d7752fc127423d7382beacd",
     # moto_patches serves DynamoDB requests one at a time (moto's tables are not thread-safe).
     "DynamoHandler.call_action": "ce5f57cf83cde3400fa73a201929d18af92aaba2bb301d4d74609a1467b8daaf",
 }
@@ -216,6 +221,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.stepfunctions.parser.asl.component.common.path.result_path import ResultPath
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
     from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateWait
@@ -225,10 +231,11 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
     )
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.utils.json_path import extract_json
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    from socialcare.local import moto_patches, parked_waits, runtime
+    from socialcare.local import moto_patches, moto_programs, parked_waits, runtime
 
     current = {
         "WaitFunction._eval_body": moto_patches.ORIGINAL_WAIT_EVAL_BODY,
@@ -258,6 +265,9 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "ResultPath._eval_body": ResultPath._eval_body,
         "DynamoHandler.call_action": moto_patches.ORIGINAL_DYNAMO_CALL_ACTION,
         "LambdaFunction.invoke": moto_patches.ORIGINAL_LAMBDA_INVOKE,
+        "ExecutionWorker._get_evaluation_entrypoint": moto_programs.ORIGINAL_ENTRYPOINT,
+        "AmazonStateLanguageParser.parse": AmazonStateLanguageParser.parse,
+        "EvalComponent": EvalComponent,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()

@@ -56,7 +56,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 )
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from socialcare.local import moto_query, parked_waits
+from socialcare.local import moto_programs, moto_query, parked_waits
 
 ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
 UndoEntry = tuple[Any, DynamoType, DynamoType | None, Any]
@@ -387,6 +387,7 @@ def install() -> None:
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
     LambdaFunction.invoke = _lambda_invoke  # type: ignore[method-assign]
     moto_query.install()
+    moto_programs.install()
 
 
 def uninstall() -> None:
@@ -406,3 +407,4 @@ def uninstall() -> None:
     DynamoDBBackend.update_item = ORIGINAL_UPDATE_ITEM  # type: ignore[method-assign]
     LambdaFunction.invoke = ORIGINAL_LAMBDA_INVOKE  # type: ignore[method-assign]
     moto_query.uninstall()
+    moto_programs.uninstall()
