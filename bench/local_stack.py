@@ -62,9 +62,11 @@ def queue_empty(url: str, sqs: Any) -> bool:
 
 
 def customer(i: int, messages: int) -> dict[str, Any]:
-    """A burst comes from many customers, a few of them writing more than once (an outage:
-    one customer in four writes again); the repeat-contact count reads their history."""
-    n = i % max(messages // 4, 1) if i >= messages // 4 * 3 else i
+    """A burst comes from many customers (an outage), some writing again: the last quarter
+    of the messages are second messages from the first customers, so the repeat-contact
+    count reads a history."""
+    first_messages = messages - messages // 4
+    n = i if i < first_messages else i - first_messages
     return {**JANE, "id_str": str(1400000000000000000 + n), "screen_name": f"customer{n}"}
 
 

@@ -110,28 +110,11 @@ def test_concurrent_executions_count_their_retries_apart(sfn: Any) -> None:
         assert len(attempts) == 3  # the first try and two retries, each execution its own
 
 
-def test_a_shared_program_has_no_lazy_state_left_for_executions_to_race_on() -> None:
+def test_a_shared_program_has_no_lazy_state_left_for_executions_to_race_on(sfn: Any) -> None:
     # The retry counters' slots (heap keys) are made once per component, lazily: a program
     # shared by executions has them all made before any execution runs.
-    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
-
     program = moto_programs.program_for(json.dumps(RETRIED))
-    components: list[EvalComponent] = []
-    stack: list[Any] = [program]
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, EvalComponent):
-            components.append(node)
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-        elif hasattr(node, "__dict__") and type(node).__module__.startswith("moto."):
-            stack.extend(vars(node).values())
+    components = list(moto_programs.eval_components(program))
     retry_parts = [
         c for c in components if type(c).__name__ in ("MaxAttemptsDecl", "BackoffRateDecl")
     ]

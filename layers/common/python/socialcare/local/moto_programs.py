@@ -16,6 +16,7 @@ the whole tree when the program is parsed, before any execution shares it.
 
 import functools
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
@@ -25,28 +26,30 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 ORIGINAL_ENTRYPOINT = ExecutionWorker._get_evaluation_entrypoint
 
 
-def _fix_heap_keys(node: Any, seen: set[int]) -> None:
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, EvalComponent):
-        _ = node.heap_key
-    if isinstance(node, dict):
-        children: Any = node.values()
-    elif isinstance(node, list | tuple | set | frozenset):
-        children = node
-    elif hasattr(node, "__dict__") and type(node).__module__.startswith("moto.stepfunctions"):
-        children = vars(node).values()
-    else:
-        return
-    for child in children:
-        _fix_heap_keys(child, seen)
+def eval_components(program: EvalComponent) -> Iterator[EvalComponent]:
+    """Every evaluation component of a parsed program (states, their declarations, ...)."""
+    pending: list[Any] = [program]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, EvalComponent):
+            yield node
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple | set | frozenset):
+            pending.extend(node)
+        elif hasattr(node, "__dict__") and type(node).__module__.startswith("moto.stepfunctions"):
+            pending.extend(vars(node).values())
 
 
 @functools.lru_cache(maxsize=64)
 def _parsed(definition: str) -> EvalComponent:
     program, _tree = AmazonStateLanguageParser.parse(definition)
-    _fix_heap_keys(program, set())
+    for component in eval_components(program):
+        _ = component.heap_key  # made now, before executions share the component
     return program
 
 
