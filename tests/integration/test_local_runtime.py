@@ -10,10 +10,11 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+import requests
 
 from socialcare.local import parked_waits
 from socialcare.local.deploy import FunctionSpec, QueueSource
+from socialcare.local.embedded_aws import EmbeddedAws
 from socialcare.local.pollers import SqsPoller
 from socialcare.local.runtime import DEFAULT_CONCURRENCY, LocalRuntime
 from socialcare.local.stack import LocalStack, Ports
@@ -37,11 +38,16 @@ def spec(name: str, handler: str, **extra: Any) -> FunctionSpec:
 
 
 @pytest.fixture
-def queue() -> Iterator[str]:
-    with mock_aws():
+def queue(tmp_path: Path) -> Iterator[str]:
+    """On the embedded AWS, as the local stack's pollers run: they read a message's
+    visibility from its process."""
+    aws = EmbeddedAws(log_path=tmp_path / "aws.log").start()
+    try:
         yield boto3.client("sqs").create_queue(
             QueueName="replies", Attributes={"VisibilityTimeout": "60"}
         )["QueueUrl"]
+    finally:
+        aws.stop()
 
 
 def poller_of(queue: str) -> SqsPoller:
@@ -155,6 +161,12 @@ def test_invocations_run_side_by_side_each_with_its_own_environment(
     assert "MARK" not in os.environ  # only inside an invocation
 
 
+def aws_stats(stack: LocalStack) -> dict[str, int]:
+    assert stack.aws is not None
+    stats: dict[str, int] = requests.get(f"{stack.aws.endpoint}/_local/stats", timeout=10).json()
+    return stats
+
+
 def test_executions_in_a_wait_hold_no_thread_each_and_a_stop_still_ends_one(
     tmp_path: Path,
 ) -> None:
@@ -162,7 +174,7 @@ def test_executions_in_a_wait_hold_no_thread_each_and_a_stop_still_ends_one(
         assert stack.deployment is not None
         client = boto3.client("stepfunctions")
         client.list_state_machines()  # this client's connection (and its server thread) first
-        before = threading.active_count()
+        before = aws_stats(stack)["threads"]
         executions = [
             client.start_execution(
                 stateMachineArn=stack.deployment.physical["Deadline"],
@@ -171,10 +183,10 @@ def test_executions_in_a_wait_hold_no_thread_each_and_a_stop_still_ends_one(
             )["executionArn"]
             for n in range(60)
         ]
-        eventually(lambda: parked_waits.SCHEDULER.parked == 60)
+        eventually(lambda: aws_stats(stack)["parked"] == 60)
         # The scheduler's timer and workers, whatever the number of executions (moto gave
-        # each execution two threads of its own: 120 here).
-        assert threading.active_count() - before <= parked_waits.WORKERS + 1
+        # each execution two threads of its own: 120 here), in the embedded AWS's process.
+        assert aws_stats(stack)["threads"] - before <= parked_waits.WORKERS + 1
         client.stop_execution(executionArn=executions[0])
         eventually(
             lambda: client.describe_execution(executionArn=executions[0])["status"] == "ABORTED"
@@ -182,7 +194,7 @@ def test_executions_in_a_wait_hold_no_thread_each_and_a_stop_still_ends_one(
         history = client.get_execution_history(executionArn=executions[0])["events"]
         kinds = [event["type"] for event in history]
         assert kinds[:3] == ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
-        assert parked_waits.SCHEDULER.parked == 59
+        assert aws_stats(stack)["parked"] == 59
 
 
 def test_a_thread_sees_its_overlay_and_its_writes_stay_there() -> None:

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from socialcare.local import moto_patches
+from socialcare.local import aws_routes, moto_patches
 
 REVIEWED_TRANSACT_WRITE_ITEMS = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
 
@@ -174,7 +174,7 @@ REVIEWED = {
     "WaitFunction._wait_interval": "8f954dee80372b4b8233918f4d94810949f402cb3ddd2361ef4cbd9719d02253",  # noqa: E501
     # _exact_wait_seconds redoes Timestamp's parsing without truncating to whole seconds.
     "Timestamp._get_wait_seconds": "611d040940ad5f39ceb4a907a0ecf8cd5e6c1600a53328c8f6cd445f3a885b16",  # noqa: E501
-    # LocalRuntime.install_into_moto replaces the Docker runner of Lambda invocations.
+    # aws_process.forward_invocations replaces the Docker runner of Lambda invocations.
     "LambdaFunction._invoke_lambda": "23ce7a8f956e8090eaf8a3a4de498cf938c79db073ab0284b988f1aed8719f5f",  # noqa: E501
     # moto_patches replaces how an SQS message asks the time (same instant, cheaper).
     "Message.visible": "5129b573308de62a700c40541df76673710ff2303258839ac66990eb56f27f27",
@@ -185,8 +185,8 @@ REVIEWED = {
     "DynamoDBBackend.update_item": "218984588dd689a5de81678ce11e6a40d05c91e7b6c21b44c4ed4122fe74aa9f",  # noqa: E501
     # An Event invocation runs on its own thread (moto_patches._lambda_invoke).
     "LambdaFunction.invoke": "dadc324f30aed38bf9dde5a93000c195ed3e5fb5e984f71ebd4c6629fc89aa2e",
-    # EmbeddedAws.stop closes the socket that this stop() leaves open (via ._server).
-    "ThreadedMotoServer.stop": "0106e010279b6fee6ca4c6bac81bfdc583498edcd3ba71a33801ce489aa02c89",
+    # aws_process serves moto's app as ThreadedMotoServer does, behind its own routes.
+    "ThreadedMotoServer._server_entry": "ef744bd45e1e465af953a9c540508945eb0012b317f2cc46f37c430eb391e2b1",  # noqa: E501
     # parked_waits: runs executions on its pool (start, stop), repeats _execution_logic up
     # to the program, runs Program._eval_body's loop, and finishes a parked Wait state as
     # CommonStateField._eval_body and StateWait._eval_state do after the wait.
@@ -235,14 +235,14 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.stepfunctions.parser.asl.utils.json_path import extract_json
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    from socialcare.local import moto_patches, moto_programs, parked_waits, runtime
+    from socialcare.local import moto_patches, moto_programs, parked_waits
 
     current = {
         "WaitFunction._eval_body": moto_patches.ORIGINAL_WAIT_EVAL_BODY,
         "WaitFunction._wait_interval": WaitFunction._wait_interval,
         "Timestamp._get_wait_seconds": Timestamp._get_wait_seconds,
-        "LambdaFunction._invoke_lambda": runtime.ORIGINAL_INVOKE,
-        "ThreadedMotoServer.stop": ThreadedMotoServer.stop,
+        "LambdaFunction._invoke_lambda": LambdaFunction._invoke_lambda,
+        "ThreadedMotoServer._server_entry": ThreadedMotoServer._server_entry,
         "Message.visible": moto_patches.ORIGINAL_SQS_VISIBLE.fget,
         "Message.delayed": moto_patches.ORIGINAL_SQS_DELAYED.fget,
         "unix_time_millis": unix_time_millis,
@@ -274,7 +274,6 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         assert digest == REVIEWED[name], (
             f"moto changed {name}: review socialcare.local before upgrading"
         )
-    assert "_server" in inspect.getsource(ThreadedMotoServer.__init__)
     assert list(inspect.signature(LambdaFunction._invoke_lambda).parameters) == ["self", "event"]
 
 
@@ -329,13 +328,12 @@ def test_visibility_timeout_delay_and_fifo_dedup_behave_the_same(sqs: Any) -> No
 
 def test_the_local_poller_reads_when_a_received_message_comes_back(sqs: Any) -> None:
     """The local event source mapping reads a received message's visibility from moto's
-    queue (moto_patches.in_flight_until): a move by ChangeMessageVisibility must show."""
+    queue (aws_routes.in_flight_until): a move by ChangeMessageVisibility must show."""
     url = sqs.create_queue(QueueName="visibility")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="m")
     handle = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]["ReceiptHandle"]
-    received = moto_patches.in_flight_until(url, "eu-west-1", handle)
-    assert received is not None
+    received = aws_routes.in_flight_until(url, "eu-west-1", [handle])[handle]
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=3600)
-    moved = moto_patches.in_flight_until(url, "eu-west-1", handle)
-    assert moved is not None and moved > received
-    assert moto_patches.in_flight_until(url, "eu-west-1", "not-a-handle") is None
+    moved = aws_routes.in_flight_until(url, "eu-west-1", [handle, "not-a-handle"])
+    assert moved[handle] > received
+    assert "not-a-handle" not in moved

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import requests
 
 from socialcare.adapters.erasure_store import DynamoErasureStore
@@ -120,21 +121,17 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def sent_notices(topic_arn: str | None) -> list[tuple[str, str]]:
-    """What SNS delivered to the topic's e-mail subscribers: moto keeps each notification
-    (subject, message) on the topic; the embedded AWS runs in this process."""
+    """What SNS delivered to the topic's e-mail subscribers: the embedded AWS keeps each
+    notification (subject, message) on the topic and tells on its local route."""
     if not topic_arn:
         return []
-    from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: PLC0415 - the local stack only
-    from moto.sns.models import sns_backends  # noqa: PLC0415
-
-    region = topic_arn.split(":")[3]
-    topic = sns_backends[DEFAULT_ACCOUNT_ID][region].topics.get(topic_arn)
-    if topic is None:
-        return []
+    endpoint = boto3.client("sns").meta.endpoint_url
+    response = requests.get(f"{endpoint}/_local/sns/sent", params={"topic": topic_arn}, timeout=10)
+    response.raise_for_status()
     return [  # as the managers' e-mail filter policy lets them through: no warnings
-        (str(n[2]), str(n[1]))
-        for n in topic.sent_notifications
-        if (n[3] or {}).get("kind", {}).get("Value") != "warning"
+        (str(subject), str(message))
+        for subject, message, attributes in response.json()
+        if (attributes or {}).get("kind", {}).get("Value") != "warning"
     ]
 
 

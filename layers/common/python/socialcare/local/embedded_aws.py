@@ -1,17 +1,23 @@
-"""The embedded AWS: moto in server mode on 127.0.0.1 (aws-local.md §4).
+"""The embedded AWS: moto in server mode on 127.0.0.1, in a process of its own.
 
-Everything in this process (our functions, the CLI, moto's own Step Functions
-interpreter) talks to it through plain ``boto3`` over HTTP, because ``AWS_ENDPOINT_URL``
-points at it: the code under test is the code that runs in Lambda.
+Everything in this process (our functions, the CLI, the benches) talks to it through plain
+``boto3`` over HTTP, because ``AWS_ENDPOINT_URL`` points at it: the code under test is the
+code that runs in Lambda. Its process starts from empty backends, with moto's Step
+Functions executing state machines and its Lambda routed to ``invoke_url``.
 """
 
-import logging
+import os
 import socket
+import subprocess
+import sys
+import tempfile
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
-from moto.server import ThreadedMotoServer
 
+import socialcare
 from socialcare.local.environment import EnvironmentSwap
 from socialcare.local.standins import PortInUse
 
@@ -45,10 +51,24 @@ def ensure_free(port: int, service: str) -> int:
     return port
 
 
+STARTUP_SECONDS = 60.0  # importing moto and binding, on a slow machine under load
+
+
+class EmbeddedAwsFailed(RuntimeError):
+    """The embedded AWS's process did not come up; the message carries its last output."""
+
+
 @dataclass
 class EmbeddedAws:
+    """moto in a process of its own (socialcare.local.aws_process); this process talks to it
+    over HTTP like any AWS client. ``invoke_url``: where it sends Lambda invocations (the
+    local stack's invocation endpoint); without one, nothing here can be invoked."""
+
     port: int = 0
-    server: ThreadedMotoServer | None = None
+    time_factor: float = 1.0
+    invoke_url: str = ""
+    log_path: Path | None = None  # its stderr; default: a temporary file
+    process: subprocess.Popen[str] | None = None
     _environment: EnvironmentSwap | None = None
 
     @property
@@ -56,21 +76,17 @@ class EmbeddedAws:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "EmbeddedAws":
-        self.port = ensure_free(self.port, "embedded AWS (moto)")
+        if self.port:
+            ensure_free(self.port, "embedded AWS (moto)")
+        self.process = self._spawn()
+        self.port = self._wait_until_ready(self.process)
         environment = FAKE_CREDENTIALS | {
-            # moto's Step Functions interpreter calls the other services at localhost:MOTO_PORT.
-            "MOTO_PORT": str(self.port),
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "AWS_ENDPOINT_URL": self.endpoint,
         }
         self._environment = EnvironmentSwap(environment)
         self._environment.apply()
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self.server.start()
-        # moto's backends live in this process: start from nothing, whatever ran before.
-        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         response = requests.post(
             f"{self.endpoint}/moto-api/config",
             json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": True}},
@@ -79,12 +95,55 @@ class EmbeddedAws:
         response.raise_for_status()
         return self
 
+    def _spawn(self) -> "subprocess.Popen[str]":
+        log = self.log_path or Path(tempfile.mkstemp(prefix="embedded-aws-", suffix=".log")[1])
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = log
+        package_root = str(Path(socialcare.__file__).resolve().parent.parent)
+        python_path = os.pathsep.join(
+            p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p
+        )
+        command = [sys.executable, "-m", "socialcare.local.aws_process", "--port", str(self.port)]
+        command += ["--time-factor", repr(self.time_factor)]
+        if self.invoke_url:
+            command += ["--invoke-url", self.invoke_url]
+        with log.open("a", encoding="utf-8") as errors:
+            return subprocess.Popen(  # noqa: S603 - this interpreter, our module, our arguments
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                env=os.environ | {"PYTHONPATH": python_path},
+            )
+
+    def _wait_until_ready(self, process: "subprocess.Popen[str]") -> int:
+        assert process.stdout is not None
+        ready: list[str] = []
+        reader = threading.Thread(target=lambda: ready.append(process.stdout.readline()))  # type: ignore[union-attr]
+        reader.start()
+        reader.join(STARTUP_SECONDS)
+        line = ready[0] if ready else ""
+        if not line.startswith("READY "):
+            self.stop()
+            tail = self.log_path.read_text(errors="replace")[-2000:] if self.log_path else ""
+            raise EmbeddedAwsFailed(f"the embedded AWS did not start:\n{tail}")
+        return int(line.split()[1])
+
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            # moto shuts the server down but leaves its socket open (canary-tested).
-            self.server._server.server_close()  # type: ignore[union-attr]
-            self.server = None
+        """Closing its stdin ends it (it stops its executions' scheduler and its server)."""
+        if self.process is not None:
+            try:
+                if self.process.stdin is not None:
+                    self.process.stdin.close()
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+            finally:
+                if self.process.stdout is not None:
+                    self.process.stdout.close()
+                self.process = None
         if self._environment is not None:
             self._environment.restore()
             self._environment = None

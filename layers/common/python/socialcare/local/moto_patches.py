@@ -44,7 +44,6 @@ from moto.dynamodb.parsing.validators import ActionCountValidator, UpdateExpress
 from moto.dynamodb.responses import DynamoHandler
 from moto.settings import moto_server_port
 from moto.sqs.models import Message as SqsMessage
-from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEventException,
 )
@@ -274,21 +273,6 @@ def _update_item(
         if not existed and self.get_item(table_name, key) is not None:
             self.delete_item(table_name, key)
         raise
-
-
-def in_flight_until(queue_url: str, region: str, receipt_handle: str) -> float | None:
-    """When the received message with this receipt handle becomes visible again (epoch ms), read
-    from the embedded SQS itself: the API has no call for it, and the local event source
-    mapping must see whether the function moved it (ChangeMessageVisibility)."""
-    account, name = queue_url.rstrip("/").split("/")[-2:]
-    try:
-        queue = sqs_backends[account][region].get_queue(name)
-    except Exception:
-        return None
-    for message in list(queue._messages):
-        if message.receipt_handle == receipt_handle:
-            return float(message.visible_at)
-    return None
 
 
 ORIGINAL_LIST_OF_MOTO_MODULES = moto_backends.list_of_moto_modules

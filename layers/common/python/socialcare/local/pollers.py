@@ -15,9 +15,9 @@ import threading
 from typing import Any
 
 import boto3
+import requests
 
 from socialcare.local.deploy import QueueSource
-from socialcare.local.moto_patches import in_flight_until
 from socialcare.local.runtime import LocalRuntime
 
 LOG = logging.getLogger("socialcare.local.pollers")
@@ -65,6 +65,7 @@ class SqsPoller:
         self.runtime, self.function, self.source = runtime, function, source
         self.retry_after = int(source.visibility_timeout / time_factor)
         self.sqs = boto3.client("sqs")
+        self._aws = requests.Session()  # the embedded AWS's own routes
         self.queue_arn = self.sqs.get_queue_attributes(
             QueueUrl=source.queue_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
@@ -101,7 +102,7 @@ class SqsPoller:
             return 0
         self.batches += 1
         event = {"Records": [lambda_record(m, self.queue_arn) for m in messages]}
-        received = {m["MessageId"]: self._in_flight_until(m) for m in messages}
+        received = self._in_flight_until(messages)
         outcome = self.runtime.invoke(self.function, event)
         batch = [m["MessageId"] for m in messages]
         failed = failed_ids(outcome.result, outcome.ok, batch, self.source.report_failures)
@@ -114,8 +115,10 @@ class SqsPoller:
                     for i, m in enumerate(done[start : start + 10])
                 ],
             )
+        now = self._in_flight_until([m for m in messages if m["MessageId"] in failed])
         for message in messages:
-            moved = self._in_flight_until(message) != received[message["MessageId"]]
+            handle = message["ReceiptHandle"]
+            moved = now.get(handle) != received.get(handle)
             if message["MessageId"] in failed and not moved:
                 self.sqs.change_message_visibility(
                     QueueUrl=self.source.queue_url,
@@ -124,7 +127,20 @@ class SqsPoller:
                 )
         return len(messages)
 
-    def _in_flight_until(self, message: Any) -> float | None:
-        return in_flight_until(
-            self.source.queue_url, self.sqs.meta.region_name, message["ReceiptHandle"]
+    def _in_flight_until(self, messages: list[Any]) -> dict[str, float]:
+        """When each received message comes back (by receipt handle), read from the embedded
+        SQS: no AWS API tells, and a function may have moved it."""
+        if not messages:
+            return {}
+        response = self._aws.post(
+            f"{self.sqs.meta.endpoint_url}/_local/sqs/in-flight",
+            json={
+                "queue_url": self.source.queue_url,
+                "region": self.sqs.meta.region_name,
+                "receipt_handles": [m["ReceiptHandle"] for m in messages],
+            },
+            timeout=10,
         )
+        response.raise_for_status()
+        found: dict[str, float] = response.json()
+        return found

@@ -8,8 +8,9 @@ Lambda gives it: its own copy of the handler's module (module-level state such a
 processor or a cached set of clients is never shared by two invocations at once), reused
 by the next invocation once it is free. Environment variables and Powertools' per-process
 state are kept per thread (socialcare.local.isolation).
-Lambda invocations that moto itself makes (Step Functions ``lambda:invoke``, the Invoke
-API, SNS → Lambda) are routed here too, by replacing moto's Docker runner (aws-local.md §1).
+Lambda invocations that the embedded AWS makes (Step Functions ``lambda:invoke``, the Invoke
+API, SNS → Lambda) reach ``invoke_from_aws`` through the invocation endpoint
+(socialcare.local.invocations).
 """
 
 import importlib.util
@@ -25,15 +26,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-import moto.awslambda.models as moto_lambda
-
-from socialcare.local import isolation, moto_patches
+from socialcare.local import isolation
 from socialcare.local.deploy import FunctionSpec
 from socialcare.local.logs import FunctionLogs
 from socialcare.local.parked_waits import WaitScheduler
 
 Handler = Callable[[dict[str, Any], Any], Any]
-ORIGINAL_INVOKE = moto_lambda.LambdaFunction._invoke_lambda
 ASYNC_RETRIES = 2  # Lambda retries an asynchronous invocation twice
 # A function the template gives no reserved concurrency. Lambda would run far more, but
 # here every invocation shares one interpreter (one core's worth of Python): more at once
@@ -196,52 +194,32 @@ class LocalRuntime:
             if self.invoke(logical_id, payload).ok:
                 return
 
-    def install_into_moto(self) -> None:
-        runtime = self
-        # Event invocations (the erase function, the gap fill) queue for the bounded pool.
-        moto_patches.run_event_invocations_with(self.async_invocations.submit)
-
-        def invoke_in_process(
-            function: Any, event: str | bytes | None = None
-        ) -> tuple[str, bool, str]:
-            # moto passes the payload as a dict (Step Functions) or as JSON text (Invoke API).
-            payload = (
-                json.loads(event) if isinstance(event, (str, bytes)) and event else event or {}
-            )
-            spec = runtime.by_name.get(function.function_name)
-            if spec is None:
-                return (
-                    json.dumps({"errorMessage": f"no local function {function.function_name}"}),
-                    True,
-                    "",
-                )
-            if _from_sns(payload) or _lazy_listener(payload):
-                # SNS invokes Lambda asynchronously, and so does Bolt for a lazy listener
-                # (InvocationType=Event), as here: moto would run the function inside the
-                # call, on moto's request thread, while the caller waits for that very
-                # request. Queued for a bounded pool, as Lambda queues an async event.
-                logical_id = spec.logical_id
-                runtime.async_invocations.submit(lambda: runtime.invoke_async(logical_id, payload))
-                return json.dumps({"StatusCode": 202}), False, ""
-            outcome = runtime.invoke(spec.logical_id, payload)
-            if outcome.ok:
-                return json.dumps(outcome.result, default=str), False, ""
-            kind, _, message = (outcome.error or "Error: failed").partition(": ")
-            return (
-                json.dumps({"errorType": kind, "errorMessage": message}),
-                True,
-                outcome.error or "",
-            )
-
-        moto_lambda.LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign, assignment]
-
-    def uninstall_from_moto(self) -> None:
-        moto_lambda.LambdaFunction._invoke_lambda = ORIGINAL_INVOKE  # type: ignore[method-assign]
-        self.close()
+    def invoke_from_aws(self, function_name: str, event: bytes) -> tuple[str, bool, str]:
+        """A Lambda invocation the embedded AWS makes (a Step Functions task, SNS, the Invoke
+        API), answered as moto's runner answers: (payload, errored, logs)."""
+        payload = json.loads(event) if event else {}
+        spec = self.by_name.get(function_name)
+        if spec is None:
+            return json.dumps({"errorMessage": f"no local function {function_name}"}), True, ""
+        if _from_sns(payload) or _lazy_listener(payload):
+            # SNS invokes Lambda asynchronously, and so does Bolt for a lazy listener
+            # (InvocationType=Event): answered at once and queued for a bounded pool, as
+            # Lambda queues an async event, never run while the caller waits.
+            logical_id = spec.logical_id
+            self.async_invocations.submit(lambda: self.invoke_async(logical_id, payload))
+            return json.dumps({"StatusCode": 202}), False, ""
+        outcome = self.invoke(spec.logical_id, payload)
+        if outcome.ok:
+            return json.dumps(outcome.result, default=str), False, ""
+        kind, _, message = (outcome.error or "Error: failed").partition(": ")
+        return (
+            json.dumps({"errorType": kind, "errorMessage": message}),
+            True,
+            outcome.error or "",
+        )
 
     def close(self) -> None:
         """Ends the asynchronous invocations' workers; the process's environment mapping back."""
-        moto_patches.run_event_invocations_with(None)
         self.async_invocations.stop()
         isolation.uninstall_environ()
 

@@ -1,6 +1,6 @@
-"""The whole pipeline on one machine: embedded AWS, the template deployed into it, the
-functions in-process behind a local gateway, SQS pollers, schedules, Step Functions with
-compressed time, and stand-ins for the outside world.
+"""The whole pipeline on one machine: embedded AWS (in a process of its own), the template
+deployed into it, the functions in this process behind a local gateway, SQS pollers,
+schedules, Step Functions with compressed time, and stand-ins for the outside world.
 
 Time compression: ``time_factor`` (default 60, ``SOCIALCARE_TIME_FACTOR``) divides every
 wait the platform would make: Step Functions ``Wait`` states, SQS visibility timeouts
@@ -24,10 +24,10 @@ from aws_lambda_powertools.utilities.parameters.base import (  # type: ignore[at
 
 from socialcare.config import load_brands
 from socialcare.devtools import local_secrets as local
-from socialcare.local import moto_patches, parked_waits
 from socialcare.local.deploy import Deployment, deploy
 from socialcare.local.embedded_aws import EmbeddedAws
 from socialcare.local.gateway import LocalGateway
+from socialcare.local.invocations import InvocationEndpoint
 from socialcare.local.logs import FunctionLogs
 from socialcare.local.pollers import SqsPoller
 from socialcare.local.runtime import LocalRuntime
@@ -47,6 +47,15 @@ def _fresh_process_caches() -> None:
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     DEFAULT_PROVIDERS.clear()
     load_settings.cache_clear()
+
+
+def _ending(part: Any) -> Callable[[], None]:
+    """How each part of the stack ends."""
+    if isinstance(part, FunctionLogs):
+        return part.uninstall
+    if isinstance(part, LocalRuntime):
+        return part.close
+    return part.stop  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -83,6 +92,7 @@ class LocalStack:
     time_factor: float = float(os.environ.get("SOCIALCARE_TIME_FACTOR", DEFAULT_TIME_FACTOR))
     work_dir: Path | None = None  # logs and the state file; default <root>/.socialcare
     aws: EmbeddedAws | None = None
+    invocations: InvocationEndpoint | None = None
     deployment: Deployment | None = None
     runtime: LocalRuntime | None = None
     gateway: LocalGateway | None = None
@@ -101,11 +111,14 @@ class LocalStack:
                 slack_port=self.ports.slack, x_port=self.ports.x, vk_port=self.ports.vk
             )
             self.standins.start()
-            self.aws = EmbeddedAws(self.ports.aws).start()
+            self.invocations = InvocationEndpoint().start()
+            self.aws = EmbeddedAws(
+                self.ports.aws,
+                self.time_factor,
+                self.invocations.url,
+                log_path=self.workspace / "logs" / "embedded-aws.log",
+            ).start()
             _fresh_process_caches()
-            moto_patches.install()
-            moto_patches.compress_waits(self.time_factor)
-            parked_waits.install()
             self.deployment = deploy(self.root / "template.yaml")
             verify_report_senders(self.root / "layers" / "config" / "brands")
             for spec in self.deployment.functions.values():  # the outside world: stand-ins
@@ -119,7 +132,7 @@ class LocalStack:
             self.logs = FunctionLogs(self.workspace / "logs")
             self.logs.install()
             self.runtime = LocalRuntime(self.deployment.functions, self.logs)
-            self.runtime.install_into_moto()
+            self.invocations.runtime = self.runtime
             for spec in self.deployment.functions.values():
                 self.runtime.handler(spec)  # import every function now: a broken one fails start
             self.gateway = LocalGateway(self.runtime, self.ports.gateway).start()
@@ -150,16 +163,12 @@ class LocalStack:
             steps.append(self.schedules.stop)
         if self.gateway is not None:
             steps.append(self.gateway.stop)
-        if self.aws is not None and self.aws.server is not None:
+        if self.aws is not None and self.aws.process is not None:
             steps.append(self._stop_executions)
-        # Executions' workers end (finishing a task in flight) while Lambda still routes here.
-        steps.append(parked_waits.uninstall)
-        if self.runtime is not None:
-            steps.append(self.runtime.uninstall_from_moto)
-        steps.append(moto_patches.uninstall)
-        for part in (self.aws, self.logs, self.standins):
+        # The embedded AWS ends (finishing a task in flight) while Lambda still routes here.
+        for part in (self.aws, self.invocations, self.runtime, self.logs, self.standins):
             if part is not None:
-                steps.append(part.stop if not isinstance(part, FunctionLogs) else part.uninstall)
+                steps.append(_ending(part))
         errors: list[BaseException] = []
         for step in steps:
             try:
