@@ -56,7 +56,12 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 )
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from socialcare.local import moto_programs, moto_query, parked_waits
+from socialcare.local import (
+    moto_dynamo_json,
+    moto_programs,
+    moto_query,
+    parked_waits,
+)
 
 ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
 UndoEntry = tuple[Any, DynamoType, DynamoType | None, Any]
@@ -388,6 +393,7 @@ def install() -> None:
     LambdaFunction.invoke = _lambda_invoke  # type: ignore[method-assign]
     moto_query.install()
     moto_programs.install()
+    moto_dynamo_json.install()
 
 
 def uninstall() -> None:
@@ -408,3 +414,4 @@ def uninstall() -> None:
     LambdaFunction.invoke = ORIGINAL_LAMBDA_INVOKE  # type: ignore[method-assign]
     moto_query.uninstall()
     moto_programs.uninstall()
+    moto_dynamo_json.uninstall()
