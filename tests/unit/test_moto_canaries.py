@@ -213,8 +213,10 @@ REVIEWED = {
     # moto_patches serves DynamoDB requests one at a time (moto's tables are not thread-safe).
     "DynamoHandler.call_action": "ce5f57cf83cde3400fa73a201929d18af92aaba2bb301d4d74609a1467b8daaf",
     # moto_dynamo_json writes DynamoDB data answers in place of this (for DynamoHandler only;
-    # what it copies of the serializer is pinned in test_moto_dynamo_json).
+    # what it copies of the serializer is pinned in test_moto_dynamo_json) ...
     "BaseResponse.serialized": "af486a0ef132716231d3a6484c32ae91a54b40fbc1d24fff01c78c813d251110",
+    # ... and moto_update_expressions shares the trees this parses (test_moto_update_expressions).
+    "UpdateExpressionParser.make": "2c00ed96d6e191f243b449166e75bfb38f307b2e19405bc0981847061e0dbee3",  # noqa: E501
 }
 
 
@@ -243,6 +245,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         moto_dynamo_json,
         moto_patches,
         moto_programs,
+        moto_update_expressions,
         parked_waits,
         runtime,
     )
@@ -279,6 +282,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "AmazonStateLanguageParser.parse": AmazonStateLanguageParser.parse,
         "EvalComponent": EvalComponent,
         "BaseResponse.serialized": moto_dynamo_json.ORIGINAL_SERIALIZED,
+        "UpdateExpressionParser.make": moto_update_expressions.ORIGINAL_MAKE.__func__,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()

@@ -60,6 +60,7 @@ from socialcare.local import (
     moto_dynamo_json,
     moto_programs,
     moto_query,
+    moto_update_expressions,
     parked_waits,
 )
 
@@ -249,7 +250,9 @@ ORIGINAL_VALIDATE = UpdateExpressionValidator.validate
 # against a throwaway item with no attributes at all (so that an invalid expression creates
 # nothing), then against the item it created. Validation is most of an update's cost here.
 # Same guarantee, one validation: skip the throwaway check, and if the real one fails,
-# delete the item that the failed update created.
+# delete the item that the failed update created. The skipped check keeps the expression
+# uncopied, and it is the parse every update shares (moto_update_expressions): _validate
+# hands it back without running a processor over it.
 ORIGINAL_VALIDATOR_INIT = UpdateExpressionValidator.__init__
 
 
@@ -394,6 +397,7 @@ def install() -> None:
     moto_query.install()
     moto_programs.install()
     moto_dynamo_json.install()
+    moto_update_expressions.install()
 
 
 def uninstall() -> None:
@@ -415,3 +419,4 @@ def uninstall() -> None:
     moto_query.uninstall()
     moto_programs.uninstall()
     moto_dynamo_json.uninstall()
+    moto_update_expressions.uninstall()
