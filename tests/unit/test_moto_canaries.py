@@ -212,12 +212,18 @@ REVIEWED = {
     "EvalComponent": "56da33f717c7e33c8d96c9ee5539a0d1c574db556d7752fc127423d7382beacd",
     # moto_patches serves DynamoDB requests one at a time (moto's tables are not thread-safe).
     "DynamoHandler.call_action": "ce5f57cf83cde3400fa73a201929d18af92aaba2bb301d4d74609a1467b8daaf",
+    # moto_dynamo_json writes DynamoDB data answers in place of this (for DynamoHandler only;
+    # what it copies of the serializer is pinned in test_moto_dynamo_json) ...
+    "BaseResponse.serialized": "af486a0ef132716231d3a6484c32ae91a54b40fbc1d24fff01c78c813d251110",
+    # ... and moto_update_expressions shares the trees this parses (test_moto_update_expressions).
+    "UpdateExpressionParser.make": "2c00ed96d6e191f243b449166e75bfb38f307b2e19405bc0981847061e0dbee3",  # noqa: E501
 }
 
 
 def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> None:
     from moto.awslambda.models import LambdaFunction
     from moto.core.utils import unix_time_millis
+    from moto.dynamodb.responses import DynamoHandler
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.stepfunctions.parser.asl.component.common.path.result_path import ResultPath
@@ -235,7 +241,13 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.stepfunctions.parser.asl.utils.json_path import extract_json
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    from socialcare.local import moto_patches, moto_programs, parked_waits
+    from socialcare.local import (
+        moto_dynamo_json,
+        moto_patches,
+        moto_programs,
+        moto_update_expressions,
+        parked_waits,
+    )
 
     current = {
         "WaitFunction._eval_body": moto_patches.ORIGINAL_WAIT_EVAL_BODY,
@@ -268,6 +280,8 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "ExecutionWorker._get_evaluation_entrypoint": moto_programs.ORIGINAL_ENTRYPOINT,
         "AmazonStateLanguageParser.parse": AmazonStateLanguageParser.parse,
         "EvalComponent": EvalComponent,
+        "BaseResponse.serialized": moto_dynamo_json.ORIGINAL_SERIALIZED,
+        "UpdateExpressionParser.make": moto_update_expressions.ORIGINAL_MAKE.__func__,
     }
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
@@ -275,6 +289,8 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
             f"moto changed {name}: review socialcare.local before upgrading"
         )
     assert list(inspect.signature(LambdaFunction._invoke_lambda).parameters) == ["self", "event"]
+    # moto_dynamo_json.uninstall deletes its override: DynamoHandler has none of its own
+    assert "def serialized" not in inspect.getsource(DynamoHandler)
 
 
 def test_moto_cloudformation_still_skips_what_the_local_deployer_fills() -> None:

@@ -55,7 +55,13 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 )
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from socialcare.local import moto_programs, moto_query, parked_waits
+from socialcare.local import (
+    moto_dynamo_json,
+    moto_programs,
+    moto_query,
+    moto_update_expressions,
+    parked_waits,
+)
 
 ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
 UndoEntry = tuple[Any, DynamoType, DynamoType | None, Any]
@@ -243,7 +249,9 @@ ORIGINAL_VALIDATE = UpdateExpressionValidator.validate
 # against a throwaway item with no attributes at all (so that an invalid expression creates
 # nothing), then against the item it created. Validation is most of an update's cost here.
 # Same guarantee, one validation: skip the throwaway check, and if the real one fails,
-# delete the item that the failed update created.
+# delete the item that the failed update created. The skipped check keeps the expression
+# uncopied, and it is the parse every update shares (moto_update_expressions): _validate
+# hands it back without running a processor over it.
 ORIGINAL_VALIDATOR_INIT = UpdateExpressionValidator.__init__
 
 
@@ -372,6 +380,8 @@ def install() -> None:
     LambdaFunction.invoke = _lambda_invoke  # type: ignore[method-assign]
     moto_query.install()
     moto_programs.install()
+    moto_dynamo_json.install()
+    moto_update_expressions.install()
 
 
 def uninstall() -> None:
@@ -392,3 +402,5 @@ def uninstall() -> None:
     LambdaFunction.invoke = ORIGINAL_LAMBDA_INVOKE  # type: ignore[method-assign]
     moto_query.uninstall()
     moto_programs.uninstall()
+    moto_dynamo_json.uninstall()
+    moto_update_expressions.uninstall()
