@@ -7,9 +7,10 @@ one conversation; with 200 clocks running the table holds thousands of items, so
 sorted them all, and the local stack's clocks ran seconds late because of the emulator.
 
 Here ``query`` sees only its candidates: for the table, the items of the one partition asked
-for (what DynamoDB reads); for an index, every item unsorted (moto filters and sorts the
-matches itself afterwards). Same results, same order, same pagination: moto's own filtering
-and sorting still run. ``scan`` keeps the sorted ``all_items``, which its pagination needs.
+for (what DynamoDB reads); for an index, the unsorted items whose index partition key can
+match (moto filters and sorts the matches itself afterwards). Same results, same order,
+same pagination: moto's own filtering and sorting still run. ``scan`` keeps the sorted
+``all_items``, which its pagination needs.
 """
 
 import threading
@@ -30,7 +31,26 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None) -> list[Any
     everything: list[Any] = []
     for partition in table.items.values():
         everything.extend(partition.values() if table.range_key_attr else [partition])
-    return everything
+    index_key = _index_hash_attribute(table, index_name)
+    if index_key is None or hash_key is None:
+        return everything
+    # Only the items that can match the index's partition key: moto then compares each
+    # candidate with DynamoType equality (a cast per item), which this skips for the rest.
+    # A superset of moto's matches: strings compare exactly, other types by type alone.
+    return [item for item in everything if _may_match(item.attrs.get(index_key), hash_key)]
+
+
+def _index_hash_attribute(table: Table, index_name: str | None) -> str | None:
+    """The index's one partition key attribute (None: no index, or a composite key)."""
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"] if index else []
+    return hashes[0] if len(hashes) == 1 else None
+
+
+def _may_match(value: Any, wanted: Any) -> bool:
+    if value is None or value.type != wanted.type:
+        return False
+    return value.type != "S" or bool(value.value == wanted.value)
 
 
 def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
