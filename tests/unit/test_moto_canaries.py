@@ -183,6 +183,9 @@ REVIEWED = {
     "ActionCountValidator.verify_action_counts": "8cd8c9a3ae3a414abe39794eb3b5097b64b580b9dee258da242d2c03cf91c293",  # noqa: E501
     "Validator.validate": "5a99f0d36c7b7b8ebfa3e745203515f57a9b99109cfca55a039153a8f6b081c6",
     "DynamoDBBackend.update_item": "218984588dd689a5de81678ce11e6a40d05c91e7b6c21b44c4ed4122fe74aa9f",  # noqa: E501
+    # moto_patches works each out once per class or name: both pure functions.
+    "method_names_from_class": "9dbac89d082b655fee902c450e69de9dbadf9699ad06411298494984b55138c3",
+    "camelcase_to_underscores": "084cdc5bab92db95a0ebd8d554c70b212a057d35825b08ca3b80b202d4965eb3",
     # An Event invocation runs on its own thread (moto_patches._lambda_invoke).
     "LambdaFunction.invoke": "dadc324f30aed38bf9dde5a93000c195ed3e5fb5e984f71ebd4c6629fc89aa2e",
     # aws_process serves moto's app as ThreadedMotoServer does, behind its own routes.
@@ -277,6 +280,8 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
         "ResultPath._eval_body": ResultPath._eval_body,
         "DynamoHandler.call_action": moto_patches.ORIGINAL_DYNAMO_CALL_ACTION,
         "LambdaFunction.invoke": moto_patches.ORIGINAL_LAMBDA_INVOKE,
+        "method_names_from_class": moto_patches.ORIGINAL_METHOD_NAMES,
+        "camelcase_to_underscores": moto_patches.ORIGINAL_CAMELCASE,
         "ExecutionWorker._get_evaluation_entrypoint": moto_programs.ORIGINAL_ENTRYPOINT,
         "AmazonStateLanguageParser.parse": AmazonStateLanguageParser.parse,
         "EvalComponent": EvalComponent,

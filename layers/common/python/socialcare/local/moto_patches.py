@@ -27,6 +27,7 @@ from typing import Any
 
 from moto import backends as moto_backends
 from moto.awslambda.models import LambdaFunction
+from moto.core import responses as moto_responses
 from moto.core.models import botocore_stubber
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -332,6 +333,21 @@ _cached_json_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_JSON_PATH_P
 _cached_result_path_parse = functools.lru_cache(maxsize=4096)(ORIGINAL_RESULT_PATH_PARSE)
 
 
+ORIGINAL_METHOD_NAMES = moto_responses.method_names_from_class  # type: ignore[attr-defined]
+ORIGINAL_CAMELCASE = moto_responses.camelcase_to_underscores  # type: ignore[attr-defined]
+
+
+# Every request asks which methods its response class has (inspect.getmembers over ~100
+# members) and converts its action name character by character; both are pure functions of
+# a class or a name that never change while the server runs, so each is worked out once.
+@functools.cache
+def _method_names(clazz: object) -> frozenset[str]:
+    return frozenset(ORIGINAL_METHOD_NAMES(clazz))
+
+
+_camelcase_to_underscores = functools.lru_cache(maxsize=4096)(ORIGINAL_CAMELCASE)
+
+
 ORIGINAL_LAMBDA_INVOKE = LambdaFunction.invoke
 ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
 # Where Event invocations run: the local runtime's bounded pool while a stack runs (it ends
@@ -365,6 +381,8 @@ def _lambda_invoke(
 
 def install() -> None:
     """Idempotent; affects moto in this process (decorator mode and server mode alike)."""
+    moto_responses.method_names_from_class = _method_names  # type: ignore[attr-defined, assignment]
+    moto_responses.camelcase_to_underscores = _camelcase_to_underscores  # type: ignore[attr-defined]
     json_path.parse = _cached_json_path_parse  # type: ignore[attr-defined]
     DynamoHandler.call_action = _dynamo_call_action  # type: ignore[method-assign]
     result_path.parse = _cached_result_path_parse  # type: ignore[attr-defined]
@@ -385,6 +403,8 @@ def install() -> None:
 
 
 def uninstall() -> None:
+    moto_responses.method_names_from_class = ORIGINAL_METHOD_NAMES  # type: ignore[attr-defined]
+    moto_responses.camelcase_to_underscores = ORIGINAL_CAMELCASE  # type: ignore[attr-defined]
     json_path.parse = ORIGINAL_JSON_PATH_PARSE  # type: ignore[attr-defined]
     DynamoHandler.call_action = ORIGINAL_DYNAMO_CALL_ACTION  # type: ignore[method-assign]
     result_path.parse = ORIGINAL_RESULT_PATH_PARSE  # type: ignore[attr-defined]
