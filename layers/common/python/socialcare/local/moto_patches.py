@@ -56,6 +56,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from moto.stepfunctions.parser.asl.utils import json_path
 
 from socialcare.local import (
+    moto_ast_clone,
     moto_dynamo_json,
     moto_programs,
     moto_query,
@@ -382,6 +383,7 @@ def install() -> None:
     moto_programs.install()
     moto_dynamo_json.install()
     moto_update_expressions.install()
+    moto_ast_clone.install()
 
 
 def uninstall() -> None:
@@ -404,3 +406,4 @@ def uninstall() -> None:
     moto_programs.uninstall()
     moto_dynamo_json.uninstall()
     moto_update_expressions.uninstall()
+    moto_ast_clone.uninstall()
