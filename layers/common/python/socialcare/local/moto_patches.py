@@ -57,6 +57,7 @@ from moto.stepfunctions.parser.asl.utils import json_path
 
 from socialcare.local import (
     moto_ast_clone,
+    moto_ast_traversal,
     moto_dynamo_json,
     moto_programs,
     moto_query,
@@ -384,6 +385,7 @@ def install() -> None:
     moto_dynamo_json.install()
     moto_update_expressions.install()
     moto_ast_clone.install()
+    moto_ast_traversal.install()
 
 
 def uninstall() -> None:
@@ -407,3 +409,4 @@ def uninstall() -> None:
     moto_dynamo_json.uninstall()
     moto_update_expressions.uninstall()
     moto_ast_clone.uninstall()
+    moto_ast_traversal.uninstall()
