@@ -57,6 +57,8 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from moto.stepfunctions.parser.asl.utils import json_path
 
 from socialcare.local import (
+    moto_ast_clone,
+    moto_ast_traversal,
     moto_dynamo_json,
     moto_programs,
     moto_query,
@@ -400,6 +402,8 @@ def install() -> None:
     moto_programs.install()
     moto_dynamo_json.install()
     moto_update_expressions.install()
+    moto_ast_clone.install()
+    moto_ast_traversal.install()
 
 
 def uninstall() -> None:
@@ -424,3 +428,5 @@ def uninstall() -> None:
     moto_programs.uninstall()
     moto_dynamo_json.uninstall()
     moto_update_expressions.uninstall()
+    moto_ast_clone.uninstall()
+    moto_ast_traversal.uninstall()
