@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from socialcare.classification import language
@@ -66,6 +66,7 @@ def test_no_words_says_why() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=400))
+@example("AЈ")  # Serbian-only Cyrillic the detector scores for nothing we support
 def test_any_text_is_read_without_error(text: str) -> None:
     assert language.detect(text).code in ALLOWED
 

@@ -56,9 +56,12 @@ def _east_slavic(
         )
     if code not in SUPPORTED:
         best = max(CYRILLIC_SUPPORTED, key=lambda lang: scores.get(lang, 0.0))
-        if scores.get(best, 0.0) >= PRIOR_MARGIN * score:
+        # A language the detector did not score at all is no candidate (a zero score would
+        # pass the margin of a zero-scored guess).
+        best_score = scores.get(best)
+        if best_score is not None and best_score >= PRIOR_MARGIN * score:
             reason = f"close to {code}; the desk's audience"
-            return LanguageGuess(code=best, score=scores[best], reason=reason)
+            return LanguageGuess(code=best, score=best_score, reason=reason)
     return None
 
 
