@@ -49,15 +49,6 @@ def _fresh_process_caches() -> None:
     load_settings.cache_clear()
 
 
-def _ending(part: Any) -> Callable[[], None]:
-    """How each part of the stack ends."""
-    if isinstance(part, FunctionLogs):
-        return part.uninstall
-    if isinstance(part, LocalRuntime):
-        return part.close
-    return part.stop  # type: ignore[no-any-return]
-
-
 @dataclass
 class Ports:
     """Documented defaults, all on 127.0.0.1; 0 picks a free port."""
@@ -166,9 +157,16 @@ class LocalStack:
         if self.aws is not None and self.aws.process is not None:
             steps.append(self._stop_executions)
         # The embedded AWS ends (finishing a task in flight) while Lambda still routes here.
-        for part in (self.aws, self.invocations, self.runtime, self.logs, self.standins):
-            if part is not None:
-                steps.append(_ending(part))
+        if self.aws is not None:
+            steps.append(self.aws.stop)
+        if self.invocations is not None:
+            steps.append(self.invocations.stop)
+        if self.runtime is not None:
+            steps.append(self.runtime.close)
+        if self.logs is not None:
+            steps.append(self.logs.uninstall)
+        if self.standins is not None:
+            steps.append(self.standins.stop)
         errors: list[BaseException] = []
         for step in steps:
             try:
@@ -183,7 +181,7 @@ class LocalStack:
             raise errors[0]
 
     def _stop_executions(self) -> None:
-        """Executions run on moto's threads: stop those still waiting so none outlives us."""
+        """Executions run in the embedded AWS: stop those still waiting so none outlives us."""
         client = boto3.client("stepfunctions")
         for machine in client.list_state_machines()["stateMachines"]:
             running = client.list_executions(
