@@ -62,6 +62,7 @@ from socialcare.local import (
     moto_dynamo_json,
     moto_programs,
     moto_query,
+    moto_sqs_attributes,
     moto_update_expressions,
     parked_waits,
 )
@@ -404,6 +405,7 @@ def install() -> None:
     moto_update_expressions.install()
     moto_ast_clone.install()
     moto_ast_traversal.install()
+    moto_sqs_attributes.install()
 
 
 def uninstall() -> None:
@@ -430,3 +432,4 @@ def uninstall() -> None:
     moto_update_expressions.uninstall()
     moto_ast_clone.uninstall()
     moto_ast_traversal.uninstall()
+    moto_sqs_attributes.uninstall()
