@@ -25,15 +25,12 @@ from typing import Any
 
 import urllib3
 from moto.awslambda.models import LambdaFunction
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
 from socialcare.local import moto_patches, parked_waits
 from socialcare.local.aws_routes import LocalRoutes
+from socialcare.local.keep_alive import KeepAliveRequestHandler
 
 REGION = "eu-west-1"
 EVENT_WORKERS = 4  # asynchronous (Event) invocations forwarded at once, as the runtime's pool
@@ -74,7 +71,7 @@ def serve(port: int, time_factor: float, invoke_url: str) -> None:
     if invoke_url:
         forward_invocations(invoke_url)
     app = LocalRoutes(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
+    server = make_server("127.0.0.1", port, app, True, request_handler=KeepAliveRequestHandler)
     port = server.server_port
     endpoint = f"http://127.0.0.1:{port}"
     # moto's Step Functions calls Lambda at localhost:MOTO_PORT with boto3.
