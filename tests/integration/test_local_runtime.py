@@ -15,7 +15,7 @@ import requests
 from socialcare.local import parked_waits
 from socialcare.local.deploy import FunctionSpec, QueueSource
 from socialcare.local.embedded_aws import EmbeddedAws
-from socialcare.local.pollers import SqsPoller
+from socialcare.local.pollers import SqsPoller, pollers_for
 from socialcare.local.runtime import DEFAULT_CONCURRENCY, LocalRuntime
 from socialcare.local.stack import LocalStack, Ports
 from tests.conftest import ROOT
@@ -214,3 +214,44 @@ def test_a_thread_sees_its_overlay_and_its_writes_stay_there() -> None:
     worker.join()
     assert seen == {"SHARED": "yes", "MARK": "a", "WRITTEN": "inside", "EXTRA": "1"}
     assert dict(environ) == {"SHARED": "yes"} == process  # nothing leaked to the process
+
+
+def test_a_fifo_queue_is_polled_side_by_side_and_each_group_keeps_its_order(
+    tmp_path: Path,
+) -> None:
+    """As Lambda's mapping scales out on a FIFO queue: while one conversation's batch is held
+    up, another conversation's messages are handled; no conversation's message overtakes
+    an earlier one of its own."""
+    log, gate = tmp_path / "handled.log", tmp_path / "gate"
+    aws = EmbeddedAws(log_path=tmp_path / "aws.log").start()
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(
+        QueueName="desk.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "60"}
+    )["QueueUrl"]
+    environment = {"LOG_PATH": str(log), "GATE_PATH": str(gate)}
+    runtime = LocalRuntime({"Desk": spec("Desk", "record_groups", environment=environment)})
+    source = QueueSource("Desk", url, 1, report_failures=False, visibility_timeout=60)
+    pollers: list[SqsPoller] = []
+    try:
+        for group, body in [("slow", "wait"), ("slow", "after-wait"), ("fast", "1"), ("fast", "2")]:
+            sqs.send_message(
+                QueueUrl=url, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=body
+            )
+        pollers = pollers_for(runtime, "Desk", source, time_factor=1)
+        assert len(pollers) == runtime.environments["Desk"].limit == DEFAULT_CONCURRENCY
+
+        def handled() -> list[str]:
+            return log.read_text().splitlines() if log.exists() else []
+
+        eventually(lambda: {"fast 1", "fast 2"} <= set(handled()))
+        assert "slow after-wait" not in handled()  # held behind its own group's first message
+        gate.touch()
+        eventually(lambda: "slow after-wait" in handled())
+        lines = handled()
+        assert lines.index("fast 1") < lines.index("fast 2")
+        assert lines.index("slow wait") < lines.index("slow after-wait")
+    finally:
+        for poller in pollers:
+            poller.stop()
+        runtime.close()
+        aws.stop()

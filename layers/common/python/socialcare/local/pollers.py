@@ -8,6 +8,11 @@ factor) so the redrive policy moves a poison message to its dead-letter queue af
 ``maxReceiveCount`` receives. A failure whose visibility the function itself changed (the
 send function postpones a reply to a platform's rate-limit reset) keeps that visibility, as
 on SQS, where nothing but the function touches a received message.
+
+A queue gets as many pollers as its function may run invocations at once, so batches are
+handled side by side as Lambda's mapping scales out; on a FIFO queue SQS hands out no
+message of a group while an earlier one of that group is in flight, so each conversation
+keeps its order.
 """
 
 import logging
@@ -144,3 +149,11 @@ class SqsPoller:
         response.raise_for_status()
         found: dict[str, float] = response.json()
         return found
+
+
+def pollers_for(
+    runtime: LocalRuntime, function: str, source: QueueSource, time_factor: float
+) -> list[SqsPoller]:
+    """Started pollers of one queue source: one per invocation its function may run at once."""
+    count = runtime.environments[function].limit
+    return [SqsPoller(runtime, function, source, time_factor).start() for _ in range(count)]

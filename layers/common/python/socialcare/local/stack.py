@@ -29,7 +29,7 @@ from socialcare.local.embedded_aws import EmbeddedAws
 from socialcare.local.gateway import LocalGateway
 from socialcare.local.invocations import InvocationEndpoint
 from socialcare.local.logs import FunctionLogs
-from socialcare.local.pollers import SqsPoller
+from socialcare.local.pollers import SqsPoller, pollers_for
 from socialcare.local.runtime import LocalRuntime
 from socialcare.local.schedules import Schedules
 from socialcare.local.standins import StandIns
@@ -142,9 +142,7 @@ class LocalStack:
         assert self.runtime is not None
         for logical_id, spec in self.runtime.functions.items():
             for source in spec.queues:
-                self.pollers.append(
-                    SqsPoller(self.runtime, logical_id, source, self.time_factor).start()
-                )
+                self.pollers += pollers_for(self.runtime, logical_id, source, self.time_factor)
 
     def stop(self) -> None:
         """Every step runs even if one fails (or Ctrl-C arrives mid-way): no thread, port,
