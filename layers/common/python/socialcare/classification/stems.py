@@ -7,7 +7,7 @@ words match when one stem begins with the other and the shorter has at least fou
 """
 
 import re
-from functools import cache
+import threading
 from typing import Any
 
 import snowballstemmer
@@ -17,10 +17,19 @@ MIN_PREFIX = 4
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
-@cache
+_PER_THREAD = threading.local()
+
+
 def _stemmer(language: str) -> Any:
-    algorithm = SNOWBALL.get(language)
-    return snowballstemmer.stemmer(algorithm) if algorithm else None
+    """A stemmer keeps the word it is working on in itself, so two threads sharing one get
+    each other's letters (an IndexError, or a wrong stem). Lambda runs one invocation per
+    process, but the local stack runs a function's invocations side by side in threads:
+    one stemmer per thread and language."""
+    cached: dict[str, Any] = _PER_THREAD.__dict__.setdefault("stemmers", {})
+    if language not in cached:
+        algorithm = SNOWBALL.get(language)
+        cached[language] = snowballstemmer.stemmer(algorithm) if algorithm else None
+    return cached[language]
 
 
 def _normalise(word: str) -> str:
