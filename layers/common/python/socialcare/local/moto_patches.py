@@ -60,6 +60,7 @@ from socialcare.local import (
     moto_ast_clone,
     moto_ast_traversal,
     moto_dynamo_json,
+    moto_fast_updates,
     moto_programs,
     moto_query,
     moto_sqs_attributes,
@@ -278,6 +279,9 @@ def _validate(self: UpdateExpressionValidator) -> Any:
 def _update_item(
     self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
 ) -> Any:
+    done = None if args else moto_fast_updates.update_item(self, table_name, key, **kwargs)
+    if done is not None:
+        return done
     existed = self.get_item(table_name, key) is not None
     try:
         return ORIGINAL_UPDATE_ITEM(self, table_name, key, *args, **kwargs)

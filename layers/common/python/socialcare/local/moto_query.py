@@ -42,8 +42,8 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None) -> list[Any
     wanted_type, wanted_value = hash_key.type, hash_key.value
     exact = wanted_type == "S"
     found: list[Any] = []
-    partitions = table.items.values()
-    groups = (p.values() for p in partitions) if table.range_key_attr else (partitions,)
+    partitions: Any = table.items.values()
+    groups: Any = (p.values() for p in partitions) if table.range_key_attr else (partitions,)
     for group in groups:
         for item in group:
             value = item.attrs.get(index_key)
