@@ -59,6 +59,7 @@ from moto.stepfunctions.parser.asl.utils import json_path
 from socialcare.local import (
     moto_ast_clone,
     moto_ast_traversal,
+    moto_conditions,
     moto_dynamo_json,
     moto_fast_updates,
     moto_programs,
@@ -404,6 +405,7 @@ def install() -> None:
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
     LambdaFunction.invoke = _lambda_invoke  # type: ignore[method-assign]
     moto_query.install()
+    moto_conditions.install()
     moto_programs.install()
     moto_dynamo_json.install()
     moto_update_expressions.install()
@@ -431,6 +433,7 @@ def uninstall() -> None:
     DynamoDBBackend.update_item = ORIGINAL_UPDATE_ITEM  # type: ignore[method-assign]
     LambdaFunction.invoke = ORIGINAL_LAMBDA_INVOKE  # type: ignore[method-assign]
     moto_query.uninstall()
+    moto_conditions.uninstall()
     moto_programs.uninstall()
     moto_dynamo_json.uninstall()
     moto_update_expressions.uninstall()
