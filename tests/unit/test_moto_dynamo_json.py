@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from socialcare.local import moto_dynamo_json
+from tests.support.tables import create_table
 
 # What the plan copies from moto: how its serializer walks a JSON answer (structures, lists,
 # maps, scalars), which keys its picker tries, how BaseResponse.serialized and call_action
@@ -95,26 +96,7 @@ CAPACITY = ["NONE", "TOTAL", "INDEXES"]
 
 
 def _table(client: Any) -> None:
-    client.create_table(
-        TableName="t",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "B"},
-            {"AttributeName": "g", "AttributeType": "N"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByG",
-                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_table(client, "t", {"pk": "S", "sk": "B", "g": "N"}, index=("ByG", "g", None))
 
 
 def _key(pk: str, sk: bytes) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 from socialcare.local import moto_fast_updates, moto_patches
+from tests.support.tables import create_table
 
 REGION = "eu-west-1"
 # table keys, typed index keys (an S and an N), plain attributes, a reserved word
@@ -83,29 +84,11 @@ updates = st.fixed_dictionaries(
 
 
 def _table(client: Any, name: str) -> None:
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "gsi_pk", "AttributeType": "S"},
-            {"AttributeName": "gsi_n", "AttributeType": "N"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByThing",
-                "KeySchema": [
-                    {"AttributeName": "gsi_pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi_n", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
+    create_table(
+        client,
+        name,
+        {"pk": "S", "sk": "S", "gsi_pk": "S", "gsi_n": "N"},
+        index=("ByThing", "gsi_pk", "gsi_n"),
     )
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from socialcare.local import moto_query
+from tests.support.tables import create_table
 
 # the sources of Table.query and Table.all_items, as reviewed
 REVIEWED_QUERY = "b5579b88e55e299d09786319aeafee5d759c48f4cb8713c94ef5d18641895dc9"
@@ -31,27 +32,8 @@ rows = st.lists(
 
 
 def _table(client: Any, contents: list[Row]) -> None:
-    client.create_table(
-        TableName="t",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "c", "at")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByCustomer",
-                "KeySchema": [
-                    {"AttributeName": "c", "KeyType": "HASH"},
-                    {"AttributeName": "at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    types = {"pk": "S", "sk": "S", "c": "S", "at": "S"}
+    create_table(client, "t", types, index=("ByCustomer", "c", "at"))
     for pk, sk, customer, at in contents:
         item = {"pk": {"S": pk}, "sk": {"S": sk}}
         if customer:
