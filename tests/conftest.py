@@ -60,3 +60,15 @@ def captured_logs() -> Iterator[io.StringIO]:
     logger.addHandler(handler)
     yield stream
     logger.removeHandler(handler)
+
+
+@pytest.fixture(scope="module")
+def moto_validation_path() -> Iterator[None]:
+    """Plain updates skip moto's validator (socialcare.local.moto_fast_updates); the tests of
+    the validator's own shortcuts send plain updates too, so they turn that skip off."""
+    from unittest.mock import patch
+
+    from socialcare.local import moto_fast_updates
+
+    with patch.object(moto_fast_updates, "update_item", return_value=None):
+        yield

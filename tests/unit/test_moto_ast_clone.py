@@ -23,6 +23,9 @@ from tests.unit.test_moto_update_expressions import (
     update_expressions,
 )
 
+# moto's validator is what these tests are about: plain updates must reach it
+pytestmark = pytest.mark.usefixtures("moto_validation_path")
+
 # The clone relies on these: Validator.__init__ copies the tree with the validators module's
 # deepcopy (the one other use, list_append's copy of a list value, is passed on as it is);
 # Node.__init__ sets a node's fields; and the clone does what these do with a plain object.

@@ -7,6 +7,7 @@ import inspect
 from typing import Any
 from unittest.mock import patch
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
@@ -27,6 +28,9 @@ from tests.unit.test_moto_update_expressions import (
     random_plans,
     update_expressions,
 )
+
+# moto's validator is what these tests are about: plain updates must reach it
+pytestmark = pytest.mark.usefixtures("moto_validation_path")
 
 # The walk moto's replaced (DepthFirstTraverser), and the processors it runs with their maps
 # of node kinds to handlers, each a literal of the processor's own methods (validators).

@@ -10,12 +10,16 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
 from socialcare.local import moto_patches, moto_update_expressions
+
+# moto's validator is what these tests are about: plain updates must reach it
+pytestmark = pytest.mark.usefixtures("moto_validation_path")
 
 # What sharing relies on: the handlers only read the tree (find_clauses), and the validator
 # deep-copies it before anything (validation, normalize, the executor) rewrites it; the
