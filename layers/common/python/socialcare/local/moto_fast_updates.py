@@ -8,15 +8,16 @@ a transaction's time in the local stack under load.
 
 ``update_item`` here takes only updates whose outcome it can state in full beforehand:
 one SET clause of top-level attributes, each set to a value or kept with
-``if_not_exists`` on itself; every name and value defined; no key attribute, reserved word,
-repeated attribute, typed index key of the wrong type or empty index key; an item that stays
-far below the size limit; a table without a stream. It then does what moto's
-``DynamoDBBackend.update_item`` does, step by step (the same key handling, the same
-condition check with the same errors, the same item creation) and sets the attributes. For
-anything else it answers ``None`` and moto's own code runs, so every error is moto's.
-Checked against moto on random updates (tests/unit/test_moto_fast_updates.py). One
-difference, on purpose: a SET of a couple of hundred attributes, which moto fails with an
-internal RecursionError (its recursive copy of the tree), succeeds, as in DynamoDB.
+``if_not_exists`` on itself, and at most one ADD clause of numbers to top-level
+attributes (the conversation's message count); every name and value defined; no key
+attribute, reserved word, repeated attribute, typed index key of the wrong type or empty
+index key; an item that stays far below the size limit; a table without a stream. It then
+does what moto's ``DynamoDBBackend.update_item`` does, step by step (the same key handling,
+the same condition check with the same errors, the same item creation) and sets the
+attributes. For anything else it answers ``None`` and moto's own code runs, so every error
+is moto's. Checked against moto on random updates (tests/unit/test_moto_fast_updates.py).
+One difference, on purpose: a SET of a couple of hundred attributes, which moto fails with
+an internal RecursionError (its recursive copy of the tree), succeeds, as in DynamoDB.
 """
 
 import functools
