@@ -62,6 +62,7 @@ from socialcare.local import (
     moto_conditions,
     moto_dynamo_json,
     moto_fast_updates,
+    moto_index,
     moto_programs,
     moto_query,
     moto_sqs_attributes,
@@ -280,16 +281,19 @@ def _validate(self: UpdateExpressionValidator) -> Any:
 def _update_item(
     self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
 ) -> Any:
-    done = None if args else moto_fast_updates.update_item(self, table_name, key, **kwargs)
-    if done is not None:
-        return done
-    existed = self.get_item(table_name, key) is not None
     try:
-        return ORIGINAL_UPDATE_ITEM(self, table_name, key, *args, **kwargs)
-    except Exception:
-        if not existed and self.get_item(table_name, key) is not None:
-            self.delete_item(table_name, key)
-        raise
+        done = None if args else moto_fast_updates.update_item(self, table_name, key, **kwargs)
+        if done is not None:
+            return done
+        existed = self.get_item(table_name, key) is not None
+        try:
+            return ORIGINAL_UPDATE_ITEM(self, table_name, key, *args, **kwargs)
+        except Exception:
+            if not existed and self.get_item(table_name, key) is not None:
+                self.delete_item(table_name, key)
+            raise
+    finally:  # whatever the update left, the index queries' value index must know it
+        moto_index.note_update(self, table_name, key)
 
 
 ORIGINAL_LIST_OF_MOTO_MODULES = moto_backends.list_of_moto_modules
@@ -404,6 +408,7 @@ def install() -> None:
     UpdateExpressionValidator.__init__ = _validator_init  # type: ignore[method-assign, assignment]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
     LambdaFunction.invoke = _lambda_invoke  # type: ignore[method-assign]
+    moto_index.install()  # after the update patch, which notes each update for it
     moto_query.install()
     moto_conditions.install()
     moto_programs.install()
@@ -432,6 +437,7 @@ def uninstall() -> None:
     UpdateExpressionValidator.__init__ = ORIGINAL_VALIDATOR_INIT  # type: ignore[method-assign]
     DynamoDBBackend.update_item = ORIGINAL_UPDATE_ITEM  # type: ignore[method-assign]
     LambdaFunction.invoke = ORIGINAL_LAMBDA_INVOKE  # type: ignore[method-assign]
+    moto_index.uninstall()
     moto_query.uninstall()
     moto_conditions.uninstall()
     moto_programs.uninstall()
