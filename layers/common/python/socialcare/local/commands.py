@@ -24,7 +24,7 @@ from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
 from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare.errors import ConfigurationError
-from socialcare.local.demo_gap_fill import play_outage
+from socialcare.local.demo_gap_fill import OutageStack, play_outage
 from socialcare.local.desk_demo import agents_answer
 from socialcare.local.embedded_aws import FAKE_CREDENTIALS
 from socialcare.local.report_files import write_report
@@ -203,9 +203,14 @@ def demo(args: argparse.Namespace) -> int:
         print(render_inbox(conversations(physical["ConversationsTable"])[:12]))
         _demo_report(root, physical["ConversationsTable"])
         assert stack.standins is not None
-        filled = play_outage(
-            stack.gateway.url, stack.standins.x.timeline, physical["XGapFillFunction"], sys.stdout
+        outage = OutageStack(
+            gateway=stack.gateway.url,
+            x=stack.standins.x,
+            x_url=stack.standins.x_url,
+            health_function=physical["XWebhookHealthFunction"],
+            table=physical["ConversationsTable"],
         )
+        filled = play_outage(outage, sys.stdout)
         took = time.perf_counter() - started
         print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
         answered = len(replies) == 2 and all(r.ok for r in replies)

@@ -22,7 +22,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from socialcare.devtools import local_secrets as local
 from socialcare.devtools.apigw import vk_delivery, x_delivery
-from socialcare.devtools.samples import tweet, vk, vk_message, x_tweets
+from socialcare.devtools.samples import tweet, vk, vk_message, xaa_post
 
 _deserializer = TypeDeserializer()
 PLATFORM_OF_PATH = {"/webhooks/x": "X ", "/webhooks/vk": "VK"}
@@ -120,6 +120,7 @@ class Summary:
     lost: list[str] = field(default_factory=list)
     read: Readings = field(default_factory=Readings)
     deadlines: Deadlines = field(default_factory=Deadlines)
+    x_formats: Counter[str] = field(default_factory=Counter)  # X deliveries by API format
 
     @property
     def ok(self) -> bool:
@@ -127,7 +128,8 @@ class Summary:
 
 
 def burst(texts: list[str], count: int) -> list[dict[str, Any]]:
-    """``count`` deliveries, alternating X mentions and VK messages from distinct customers."""
+    """``count`` deliveries, alternating X mentions (X Activity API deliveries) and VK
+    messages, from distinct customers."""
     events = []
     for i in range(count):
         text = texts[i % len(texts)]
@@ -139,11 +141,10 @@ def burst(texts: list[str], count: int) -> list[dict[str, Any]]:
                 "followers_count": 10 * i,
                 "verified": False,
             }
-            payload = x_tweets(
-                tweet(
-                    str(1970000000000000000 + i), text, user=user, millis=1787570000000 + i * 1000
-                )
+            post = tweet(
+                str(1970000000000000000 + i), text, user=user, millis=1787570000000 + i * 1000
             )
+            payload = xaa_post("post.mention.create", post, str(2080765813578200000 + i))
             events.append(x_delivery(payload, local.X_CONSUMER_SECRET))
         else:
             message = vk_message(
@@ -154,6 +155,19 @@ def burst(texts: list[str], count: int) -> list[dict[str, Any]]:
             )
             events.append(vk_delivery(vk("message_new", message, f"burst-{i:04d}")))
     return events
+
+
+def x_format(body: bytes) -> str:
+    """Which of X's two webhook formats a delivery body is in (the demo's count)."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return "not JSON"
+    if isinstance(parsed, dict) and isinstance(parsed.get("data"), dict):
+        return "X Activity API"
+    if isinstance(parsed, dict) and "for_user_id" in parsed:
+        return "Account Activity API"
+    return "other"
 
 
 class Player:
@@ -173,6 +187,7 @@ class Player:
         self.ddb = boto3.client("dynamodb")
         self.sqs = boto3.client("sqs")
         self.http = requests.Session()
+        self.x_formats: Counter[str] = Counter()
 
     def count(self, processed_only: bool = False) -> int:
         expression = "begins_with(sk, :m)" + (
@@ -189,6 +204,8 @@ class Player:
     def post(self, event: dict[str, Any]) -> int:  # the status code
         body = event.get("body", "")
         data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+        if event["rawPath"] == "/webhooks/x" and data:
+            self.x_formats[x_format(data)] += 1
         query = f"?{event['rawQueryString']}" if event.get("rawQueryString") else ""
         response = self.http.request(
             event["requestContext"]["http"]["method"],
@@ -333,6 +350,7 @@ class Player:
                 + ("" if result.ok else f" (expected {result.expect})"),
                 file=out,
             )
+        summary.x_formats = Counter(self.x_formats)
         summary.taken_up = self.wait_until_taken_up(summary.stored)
         summary.in_dead_letter = self.dead_letters()
         summary.read = self.readings()
@@ -384,6 +402,8 @@ def render_summary(summary: Summary, out: TextIO) -> None:
     print("\nSummary", file=out)
     for label, value in rows:
         print(f"  {label:<40} {value:>5}", file=out)
+    formats = ", ".join(f"{name} {n}" for name, n in summary.x_formats.most_common()) or "-"
+    print(f"  {'X deliveries by format':<40} {formats}", file=out)
     read = summary.read
 
     def counted(counter: Counter[str]) -> str:
