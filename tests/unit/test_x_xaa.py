@@ -22,6 +22,7 @@ TWINS = [
     ("x_xaa_mention", "x_tweet_mention"),
     ("x_xaa_reply", "x_tweet_reply"),
     ("x_xaa_quote", "x_tweet_quote"),
+    ("x_xaa_reply_to_brand", "x_tweet_reply_to_brand"),
     ("x_xaa_dm_received", "x_dm"),
 ]
 
@@ -70,6 +71,17 @@ def test_mention_reply_and_quote_have_the_kinds_and_summons_of_the_aaa_path() ->
         == store_of(deps).refs[mention.ref].conversation_id
     )
     assert mention.customer.handle == "janeroe" and mention.customer.followers == 1532
+
+
+def test_a_reply_to_the_brands_post_without_a_mention_is_a_stored_reply() -> None:
+    """post.mention.create does not fire for it: only post.reply.create brings it."""
+    deps = x_deps()
+    assert call(load_event("x_xaa_reply_to_brand"), deps)["statusCode"] == 200
+    [reply] = store_of(deps).all_messages
+    assert (reply.kind, reply.in_reply_to) == (MessageKind.REPLY, "1960000000000000050")
+    assert reply.text.startswith("Does the sale include the blue kettle?")
+    assert reply.summoned is False  # X lets apps answer only a mention or a quote
+    assert len(queue_of(deps).delivered) == 1
 
 
 def test_our_own_posts_and_dms_never_open_a_conversation() -> None:

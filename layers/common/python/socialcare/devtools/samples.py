@@ -244,6 +244,16 @@ QUOTE = tweet(
     is_quote_status=True,
 )
 QUOTE["entities"]["user_mentions"] = []  # a quote names nobody: summoned by the quote alone
+# A direct reply to the brand's post, naming nobody (X no longer puts the @handle of the
+# post replied to in the text): XAA delivers it as post.reply.create, never as a mention.
+REPLY_TO_BRAND = tweet(
+    "1960000000000000550",
+    "Does the sale include the blue kettle? The page says sold out",
+    reply_to=BRAND_POST["id_str"],
+    millis=1787574002000,
+    in_reply_to_user_id_str=ACCOUNT,
+)
+REPLY_TO_BRAND["entities"]["user_mentions"] = []
 DM = x_dm("1960000000000000777", "Hi, my order never arrived")
 DM_ECHO = x_dm("1960000000000000778", "Thanks, we'll check", sender=ACCOUNT)
 CHAT_CONVERSATION = f"{JANE['id_str']}:{ACCOUNT}"
@@ -278,6 +288,7 @@ def x_events() -> dict[str, dict[str, Any]]:
         ),
         "x_tweet_own": x_delivery(x_tweets(OWN_REPLY), s),
         "x_tweet_quote": x_delivery(x_tweets(QUOTE), s),
+        "x_tweet_reply_to_brand": x_delivery(x_tweets(REPLY_TO_BRAND), s),
         "x_tweet_delete": x_delivery(
             {
                 "for_user_id": ACCOUNT,
@@ -336,7 +347,10 @@ def xaa_events() -> dict[str, dict[str, Any]]:
         "x_xaa_mention": x_delivery(mention, s),
         "x_xaa_reply": x_delivery(xaa_post("post.mention.create", REPLY, "2080765813578191304"), s),
         "x_xaa_quote": x_delivery(
-            xaa_post("post.mention.create", QUOTE, "2080765813578191305", BRAND_POST), s
+            xaa_post("post.quote.create", QUOTE, "2080765813578191305", BRAND_POST), s
+        ),
+        "x_xaa_reply_to_brand": x_delivery(
+            xaa_post("post.reply.create", REPLY_TO_BRAND, "2080765813578191306", BRAND_POST), s
         ),
         "x_xaa_own_post": x_delivery(xaa_post("post.create", OWN_REPLY, "2080761390344937796"), s),
         "x_xaa_dm_received": x_delivery(xaa_dm("dm.received", DM, "-6850472171600526495"), s),

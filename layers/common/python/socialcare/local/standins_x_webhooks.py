@@ -24,10 +24,14 @@ from socialcare.platforms.x.signature import sign
 
 WEBHOOKS = "/2/webhooks"
 SUBSCRIPTIONS = "/2/activity/subscriptions"
-# Private per the changelog of 2026-07-06; every other event type is public here.
+# Private per the changelog of 2026-07-06 and the introduction's table; every other event
+# type is public here.
 PRIVATE_EVENTS = frozenset(
     {
         "post.mention.create",
+        "post.reply.create",
+        "post.quote.create",
+        "post.repost.create",
         "dm.received",
         "dm.sent",
         "dm.read",

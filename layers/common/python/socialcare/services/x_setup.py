@@ -8,9 +8,10 @@ Event types the desk subscribes to per support account (docs.x.com changelog 202
 the AAA-to-XAA mapping page was not readable in full: a wrong name makes X refuse the
 subscription with a 400, which ``subscribe`` reports per event, it is never skipped quietly):
 
-* ``post.mention.create`` (private): the account @mentioned, which covers replies to its
-  posts (a reply carries the mention). Whether quote posts without a mention arrive here is
-  not said [UNVERIFIED].
+* ``post.mention.create`` (private): the account @mentioned explicitly.
+* ``post.reply.create`` (private): direct replies to the account's posts, which carry no
+  explicit mention (``post.mention.create`` "does not fire" for them).
+* ``post.quote.create`` (private): direct quotes of the account's posts.
 * ``post.create`` (public): the account's own posts, so our replies come back threaded.
 * ``dm.received`` and ``dm.sent`` (private): direct messages in and out.
 * ``chat.received`` (private): encrypted XChat messages (shown, never decrypted).
@@ -45,7 +46,9 @@ class DeskEvent:
 
 
 DESK_EVENTS: tuple[DeskEvent, ...] = (
-    DeskEvent("post.mention.create", Privacy.PRIVATE, "mentions and replies to the account"),
+    DeskEvent("post.mention.create", Privacy.PRIVATE, "posts that @mention the account"),
+    DeskEvent("post.reply.create", Privacy.PRIVATE, "replies to the account's posts"),
+    DeskEvent("post.quote.create", Privacy.PRIVATE, "quotes of the account's posts"),
     DeskEvent("post.create", Privacy.PUBLIC, "the account's own posts (our replies, threaded)"),
     DeskEvent("dm.received", Privacy.PRIVATE, "direct messages to the account"),
     DeskEvent("dm.sent", Privacy.PRIVATE, "the account's direct messages (our replies)"),

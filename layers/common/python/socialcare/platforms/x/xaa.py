@@ -13,20 +13,24 @@ What X documents (read December 2026; XAA is still marked open beta, so shapes m
   with a 400 that says so, rather than guess.
 - x-api/account-activity/migrate/aaa-to-xaa-migration: AAA ends on 1 January 2027; "every
   activity type AAA delivers has an equivalent XAA event". The mapping table itself was not
-  readable to us, so the event names below are the ones the payload page documents:
-  ``post.create`` (the filtered user's own posts), ``post.mention.create`` (someone
-  @mentions the filtered user: replies to the brand carry the brand in
-  ``entities.mentions``, as v2 replies do), ``post.delete`` ("when the filtered user
-  deletes a Post": X documents it for the account's OWN posts; a customer's deletion
-  reaches us only if X maps AAA's ``tweet_delete_events`` for mentions onto it, which is
-  not documented: we mark any stored post it names), ``dm.received``/``dm.sent`` (payload:
-  AAA's ``direct_message_events`` plus a ``users`` map whose values are wrapped in
-  ``{"data": {...}}``, v2 user fields), ``chat.received``/``chat.sent`` (XChat, encrypted:
-  ``encoded_event`` needs the chat keys; ``id`` is a UUID, ``created_at_msec``,
-  ``sender_id``, ``conversation_id`` ``"<a>:<b>"``), ``oauth.revoke`` (payload
-  ``user_id``, ``app_id``, ``date_time``).
-  A quote post of the brand that does not @mention it has no documented XAA event; a quote
-  that does arrives as ``post.mention.create`` with ``referenced_tweets`` type ``quoted``.
+  readable to us, so the event names below are the ones the payload page and the
+  introduction document: ``post.create`` (the filtered user's own posts),
+  ``post.mention.create`` (someone @mentions the filtered user explicitly),
+  ``post.reply.create`` (a direct reply to one of the filtered user's posts; "does not fire
+  for replies to replies"), ``post.quote.create`` (a direct quote of one of its posts, with
+  ``referenced_tweets`` type ``quoted``), ``post.repost.create`` (nothing to answer),
+  ``post.delete`` ("when the filtered user deletes a Post": X documents it for the
+  account's OWN posts; a customer's deletion reaches us only if X maps AAA's
+  ``tweet_delete_events`` for mentions onto it, which is not documented: we mark any stored
+  post it names), ``dm.received``/``dm.sent`` (payload: AAA's ``direct_message_events``
+  plus a ``users`` map whose values are wrapped in ``{"data": {...}}``, v2 user fields),
+  ``chat.received``/``chat.sent`` (XChat, encrypted: ``encoded_event`` needs the chat keys;
+  ``id`` is a UUID, ``created_at_msec``, ``sender_id``, ``conversation_id`` ``"<a>:<b>"``),
+  ``oauth.revoke`` (payload ``user_id``, ``app_id``, ``date_time``; ``filter`` may be
+  empty).
+  A reply to the brand carries no explicit mention, so ``post.mention.create`` alone misses
+  most replies: the desk takes all three post events. A post that comes by two of them
+  (a reply that also @mentions the brand) is stored once, like any duplicate.
 - Inconsistencies in those pages: ``includes.users`` items are plain v2 users for
   ``post.create``/``post.mention.create`` but ``{"data": {...}}``-wrapped for
   ``post.delete`` (and in the DM ``users`` map): both forms are read.
@@ -47,7 +51,9 @@ from socialcare.platforms.x.payloads import IdStr, Millis, Reach, XDirectMessage
 
 EventType = Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+){1,3}$", max_length=64)]
 
-POST_EVENTS = frozenset({"post.create", "post.mention.create"})
+POST_EVENTS = frozenset(
+    {"post.create", "post.mention.create", "post.reply.create", "post.quote.create"}
+)
 DM_EVENTS = frozenset({"dm.received", "dm.sent"})
 CHAT_RECEIVED = "chat.received"
 POST_DELETE = "post.delete"
@@ -55,8 +61,19 @@ OAUTH_REVOKE = "oauth.revoke"
 # Documented, and nothing for the desk: acknowledged with an INFO log.
 NOT_FOR_THE_DESK = frozenset(
     {
+        "post.repost.create",  # a repost says nothing to answer
         "chat.sent",  # our own encrypted chat: it has no readable text to thread
-        "chat.conversation_join",
+        "chat.conversation_join",  # a deprecated alias of chat.conversation.join
+        "chat.conversation.join",
+        "chat.conversation.member_added",
+        "chat.conversation.member_removed",
+        "chat.conversation.admin_added",
+        "chat.conversation.admin_removed",
+        "chat.update.group_name",
+        "chat.update.restrictions",
+        "broadcast.start",
+        "broadcast.end",
+        "broadcast.chat",
         "dm.read",
         "dm.indicate_typing",
         "like.create",
