@@ -306,6 +306,68 @@ def test_replay_asks_x_and_the_redelivered_events_are_absorbed_once(
     assert timeline.reads_served == 0  # a replay reads no timeline
 
 
+REPLAY = "POST /2/webhooks/replay"
+
+
+def replays_asked(standins: StandIns) -> list[dict[str, Any]]:
+    return [c["params"] for c in standins.recorder.calls("x") if c["method"] == REPLAY]
+
+
+def test_one_replay_is_asked_per_window_however_many_fills_ask(
+    backbone: Backbone, standins: StandIns, webhook: str
+) -> None:
+    """The health check hands the same window to one fill per account: a replay brings back
+    every account's events, so a second job would only bill them twice (and X runs one job
+    per webhook at a time)."""
+    standins.x.timeline.webhook_url = webhook  # where X re-delivers
+    deps = gap_deps(backbone, standins, Clock(NOW), replay=True)
+
+    first = fill(Window("acme", ACCOUNT, *OUTAGE, reason="webhook invalid"), deps)
+    second = fill(Window("acme", ACCOUNT, *OUTAGE, reason="webhook invalid"), deps)
+
+    assert first.job_id and second.job_id is None and second.way == "replay"
+    assert len(replays_asked(standins)) == 1
+    start, end = OUTAGE
+    fill(Window("acme", ACCOUNT, start, end + timedelta(minutes=10)), deps)  # another window
+    assert len(replays_asked(standins)) == 2
+
+
+def test_a_replay_x_refused_is_asked_again_by_the_retry(
+    backbone: Backbone, standins: StandIns, webhook: str
+) -> None:
+    standins.x.timeline.webhook_url = webhook  # where X re-delivers
+    standins.x.failures.add(REPLAY, problem(503, "Service Unavailable"))
+    deps = gap_deps(backbone, standins, Clock(NOW), replay=True)
+    with pytest.raises(StorageUnavailable):
+        fill(Window("acme", ACCOUNT, *OUTAGE), deps)
+
+    retried = fill(Window("acme", ACCOUNT, *OUTAGE), deps)  # Lambda's retry of the event
+
+    assert retried.job_id and len(replays_asked(standins)) == 2
+
+
+def test_a_window_beyond_the_replays_24_hours_reads_the_older_part_from_the_timeline(
+    backbone: Backbone, standins: StandIns, webhook: str
+) -> None:
+    standins.x.timeline.webhook_url = webhook  # where X re-delivers
+    timeline = standins.x.timeline
+    older = [NOW - timedelta(hours=29), NOW - timedelta(hours=26)]
+    for n, at in enumerate(older, start=1):
+        timeline.add_mention(ACCOUNT, v2_post(n, at), customer(n).v2())
+    timeline.add_mention(ACCOUNT, v2_post(3, NOW - timedelta(hours=2)), customer(3).v2())
+    deps = gap_deps(backbone, standins, Clock(NOW), replay=True, daily_read_cap=50)
+
+    result = fill(
+        Window("acme", ACCOUNT, NOW - timedelta(hours=30), NOW - timedelta(hours=1)), deps
+    )
+
+    assert result.way == "replay+mentions" and result.job_id and result.complete
+    [asked] = replays_asked(standins)
+    assert (asked["from_date"], asked["to_date"]) == ("202612031200", "202612041100")
+    # the timeline was read only for the part the replay cannot reach
+    assert result.fetched == 2 and stored_ids(backbone.table) == [post_id(1), post_id(2)]
+
+
 def test_replay_without_a_webhook_id_fails_loudly(backbone: Backbone, standins: StandIns) -> None:
     deps = replace(
         gap_deps(backbone, standins, Clock(NOW), replay=True),

@@ -11,6 +11,7 @@ from socialcare.models.message import iso
 from socialcare.services.x_gap_fill import Window
 
 COUNTER_KEPT = timedelta(days=3)
+REPLAY_CLAIM_KEPT = timedelta(days=2)  # past X's 24-hour replay reach
 WINDOW_KEPT = timedelta(days=14)  # past that, the mentions timeline rarely reaches back
 RESERVE_ATTEMPTS = 5
 
@@ -132,3 +133,40 @@ class DynamoGapFillStore(DynamoConversationStore):
             for i in items
             if not i.get("done_at")
         ]
+
+    def claim_replay(self, key: str, at: datetime) -> bool:
+        """One replay per webhook window: a conditional put, so of several fills asking at
+        once (one per account) exactly one gets True."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(
+                    {
+                        "pk": f"XREPLAY#{key}",
+                        "sk": "CLAIM",
+                        "claimed_at": iso(at),
+                        "expires_at": int((at + REPLAY_CLAIM_KEPT).timestamp()),
+                    }
+                ),
+                # a released claim (X could not be asked) may be claimed again
+                ConditionExpression="attribute_not_exists(pk) OR released = :yes",
+                ExpressionAttributeValues={":yes": {"BOOL": True}},
+            )
+        except ClientError as exc:
+            if _failed_condition(exc):
+                return False
+            raise StorageUnavailable(f"claiming the replay failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"claiming the replay failed: {exc}") from exc
+        return True
+
+    def release_replay(self, key: str) -> None:
+        try:  # an update, not a delete: this function deletes nothing (template.yaml)
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"XREPLAY#{key}", "sk": "CLAIM"}),
+                UpdateExpression="SET released = :yes",
+                ExpressionAttributeValues={":yes": {"BOOL": True}},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"releasing the replay claim failed: {exc}") from exc

@@ -9,14 +9,16 @@ Two ways, chosen per brand (brand.yaml ``x.replay``):
   ``from_date``, ``to_date`` in ``yyyymmddhhmm`` UTC; answer ``{"job_id", "created_at"}``)
   [docs.x.com/x-api/webhooks/create-replay-job-for-webhook]. X re-delivers the window's
   events to the webhook as ordinary deliveries, so the normal ingest absorbs what it already
-  stored. Unclear in X's docs: how far back a window may reach (the webhooks replay page
-  states no limit; the Account Activity replay pages say five days
-  [developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/activity-replay-api,
-  docs.x.com/x-api/account-activity/create-replay-job]; 24 hours is also quoted), whether the
-  answer is wrapped in ``data`` (the page shows it bare: both are read), and whether a replay
-  is billed per re-delivered event (pricing: XAA "webhook events ... are billed per event
-  delivered"). We send the window as asked; X's refusal (4xx) is raised with X's words, so a
-  wrong guess fails loudly.
+  stored. How far back a window may reach: the endpoint's API reference says "events from
+  up to the past 24 hours"; the Account Activity replay pages said five days. We replay at
+  most the last 24 hours and read anything older from the mentions timeline (below, within
+  the read cap). Unclear: whether the answer is wrapped in ``data`` (the page shows it bare:
+  both are read), and whether a replay is billed per re-delivered event (pricing: XAA
+  "webhook events ... are billed per event delivered"; the replay page says nothing). A
+  replay re-delivers every account's events on the webhook, so one job is asked per window
+  however many accounts' fills ask (a claim in the table), and the daily read cap does not
+  apply to it: turn ``x.replay`` on only on a plan whose replay cost is known. X's refusal
+  (4xx) is raised with X's words, so a wrong guess fails loudly.
 * **Mentions timeline** (``GET /2/users/:id/mentions`` through tweepy 4.17.0
   ``Client.get_users_mentions``; ``start_time``/``end_time`` ISO 8601 to the second,
   inclusive; ``until_id`` exclusive; ``max_results`` 5 to 100; ``pagination_token`` from
@@ -41,7 +43,7 @@ When the cap stops a fill, the window left is recorded (resumed by the daily run
 next day's budget) and the brand's ops channel hears it once.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -59,6 +61,8 @@ from socialcare.services.ingest import IngestDeps, IngestReport, ingest
 
 PAGE_MAX = 100  # X's largest mentions page
 PAGE_MIN = 5  # X's smallest: asking for fewer is a 400
+# "events from up to the past 24 hours" (the replay endpoint's reference page)
+REPLAY_REACH = timedelta(hours=24)
 METRICS_NAMESPACE = "socialcare"
 
 
@@ -118,6 +122,11 @@ class GapFillStore(Protocol):
     def record_once(self, item: dict[str, Any], notify: bool) -> Recorded: ...
 
     def mark_sent(self, pk: str, sk: str) -> None: ...
+
+    def claim_replay(self, key: str, at: datetime) -> bool:
+        """True for the first fill to claim this replay window (it asks X), else False."""
+
+    def release_replay(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -191,18 +200,50 @@ def fill(window: Window, deps: GapFillDeps) -> GapFillResult:
     )
     logger.append_keys(brand=brand.id, account_id=window.account_id)
     if brand.x.replay:
-        return _replay(window, deps)
+        return _replay(window, brand, deps)
     return _read_mentions(window, brand, deps)
 
 
-def _replay(window: Window, deps: GapFillDeps) -> GapFillResult:
-    job = deps.replay.replay(window.start, window.end)
-    logger.info(
-        "X replay asked",
-        extra={"job_id": job, "from": iso(window.start), "to": iso(window.end)},
-    )
-    metrics.add_metric(name="XReplayRequested", unit=MetricUnit.Count, value=1)
-    return GapFillResult(window.brand_id, window.account_id, "replay", job_id=job)
+def _replay(window: Window, brand: Brand, deps: GapFillDeps) -> GapFillResult:
+    """One replay job per webhook window, whatever number of accounts asked: a replay
+    re-delivers the whole webhook's events (every account's), X runs one job per webhook at
+    a time, and each re-delivered event may be billed. Only the last 24 hours can be
+    replayed; an older part of the window is read from the mentions timeline, within the
+    read cap."""
+    now = deps.clock()
+    reach = now - REPLAY_REACH
+    if window.end <= reach:
+        return _read_mentions(window, brand, deps)
+    older: GapFillResult | None = None
+    if window.start < reach:
+        older = _read_mentions(replace(window, end=reach, until_id=None), brand, deps)
+        window = replace(window, start=reach, until_id=None)
+    key = replay_key(window)
+    if deps.store.claim_replay(key, now):
+        try:
+            job: str | None = deps.replay.replay(window.start, window.end)
+        except Exception:
+            deps.store.release_replay(key)  # nothing asked: a retry may ask again
+            raise
+        logger.info(
+            "X replay asked",
+            extra={"job_id": job, "from": iso(window.start), "to": iso(window.end)},
+        )
+        metrics.add_metric(name="XReplayRequested", unit=MetricUnit.Count, value=1)
+    else:
+        job = None
+        logger.info("X replay already asked for this window", extra={"replay": key})
+    result = GapFillResult(window.brand_id, window.account_id, "replay", job_id=job)
+    if older is not None:
+        result.way = "replay+mentions"
+        result.complete, result.fetched, result.left = older.complete, older.fetched, older.left
+        result.stored, result.duplicates = older.stored, older.duplicates
+    return result
+
+
+def replay_key(window: Window) -> str:
+    """What X replays: the webhook's events of these minutes (not one account's)."""
+    return f"{window.start.astimezone(UTC):%Y%m%d%H%M}-{window.end.astimezone(UTC):%Y%m%d%H%M}"
 
 
 def _read_mentions(window: Window, brand: Brand, deps: GapFillDeps) -> GapFillResult:
