@@ -72,3 +72,13 @@ def moto_validation_path() -> Iterator[None]:
 
     with patch.object(moto_fast_updates, "update_item", return_value=None):
         yield
+
+
+@pytest.fixture
+def metrics_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Metrics printed as in Lambda (tests.support.metrics.emf reads them); a disabled run
+    elsewhere may have left some unflushed."""
+    from socialcare.observability import metrics
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "0")
+    metrics.clear_metrics()

@@ -33,6 +33,7 @@ from socialcare.slack.secrets import SlackSecrets
 from socialcare.wiring import ingest_deps
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import of_kind
+from tests.support.metrics import emf
 
 pytestmark = pytest.mark.integration
 
@@ -204,7 +205,11 @@ def test_a_30_minute_outage_is_filled_and_each_mention_stored_once(
 
 
 def test_the_cap_stops_the_fill_says_so_once_and_the_next_day_finishes_it(
-    backbone: Backbone, standins: StandIns, x_live: XWebhookDeps
+    backbone: Backbone,
+    standins: StandIns,
+    x_live: XWebhookDeps,
+    metrics_on: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     timeline = standins.x.timeline
     lost = outage_feed(timeline, x_live, missed=30)  # 31 posts in the window
@@ -215,6 +220,10 @@ def test_the_cap_stops_the_fill_says_so_once_and_the_next_day_finishes_it(
 
     assert not first.complete and first.fetched == 12
     assert timeline.reads_served == 12  # X served no more than the cap
+    # XReadsUsed (per brand, alarmed on) says what X served, request by request
+    reads = emf(capsys.readouterr().out)["XReadsUsed"]
+    assert sum(value for value, _ in reads) == 12
+    assert {dims["brand"] for _, dims in reads} == {"acme"}
     [notice] = ops_notices(standins)
     assert "stopped at today's read cap (12 posts" in notice["text"]
     assert first.left is not None and first.left[0] == "2026-12-04T11:00:00.000Z"

@@ -19,10 +19,10 @@ from socialcare.devtools.apigw import x_delivery
 from socialcare.devtools.samples import tweet, x_tweets
 from socialcare.devtools.template_resources import Backbone
 from socialcare.local.standins import StandIns
-from socialcare.observability import metrics
 from socialcare.services.x_health import HealthDeps, XOutage
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.support.metrics import emf
 from tests.support.x_webhook_server import Webhook
 
 PUT = "PUT /2/webhooks/:webhook_id"
@@ -45,29 +45,6 @@ def check(d: HealthDeps) -> dict[str, Any]:
 
 def registered(x: StandIns, hook: Webhook) -> str:
     return XAdmin(local.X_BEARER_TOKEN, x.x_url).register(hook.url).id
-
-
-def emf(out: str) -> dict[str, list[tuple[float, dict[str, str]]]]:
-    """Metric name -> (value, dimensions) from the EMF documents printed to stdout."""
-    found: dict[str, list[tuple[float, dict[str, str]]]] = {}
-    for line in out.splitlines():
-        if '"_aws"' not in line:
-            continue
-        doc = json.loads(line)
-        for directive in doc["_aws"]["CloudWatchMetrics"]:
-            dims = {d: doc[d] for group in directive["Dimensions"] for d in group}
-            for metric in directive["Metrics"]:
-                value = doc[metric["Name"]]
-                for v in value if isinstance(value, list) else [value]:
-                    found.setdefault(metric["Name"], []).append((float(v), dims))
-    return found
-
-
-@pytest.fixture
-def metrics_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Metrics printed as in Lambda; a disabled run elsewhere may have left some unflushed."""
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "0")
-    metrics.clear_metrics()
 
 
 def test_an_invalid_webhook_is_revalidated_once_and_alarmed(
