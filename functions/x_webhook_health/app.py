@@ -23,7 +23,11 @@ from socialcare.settings import XHealthSettings, load_settings
 @cache
 def build_deps() -> HealthDeps:
     settings = load_settings(XHealthSettings)
-    secrets = secret_reader(settings.X_SECRET_ARN, XAdminSecrets)()
+    secrets = secret_reader(settings.X_SECRET_ARN, XAdminSecrets)  # cached, re-read when old
+
+    def bearer() -> str:  # at each call to X, so a rotated token is picked up
+        return secrets().bearer_token.get_secret_value()
+
     handoff = LambdaOutageHandoff(settings.GAP_FILL_FUNCTION)
     brands = list(load_brands(settings.BRANDS_DIR).brands.values())
 
@@ -32,7 +36,7 @@ def build_deps() -> HealthDeps:
             handoff(request)
 
     return HealthDeps(
-        admin=XAdmin(secrets.bearer_token.get_secret_value(), settings.X_API_URL or None),
+        admin=XAdmin(bearer, settings.X_API_URL or None),
         events=DynamoLastEvents(settings.TABLE_NAME),
         brands=brands,
         now=utc_now,

@@ -28,6 +28,19 @@ def test_webhooks_are_read_with_their_valid_flag_and_the_app_token() -> None:
 
 
 @responses.activate
+def test_a_token_read_at_each_call_follows_a_rotation() -> None:
+    """The health function lives on between runs: it reads the app token from the secrets
+    cache at each call to X, so a token rotated in Secrets Manager is picked up."""
+    responses.get(WEBHOOKS, json={"data": [HOOK]})
+    tokens = iter(["before-rotation", "after-rotation"])
+    admin = XAdmin(lambda: next(tokens))
+    admin.webhooks()
+    admin.webhooks()
+    sent = [call.request.headers["Authorization"] for call in responses.calls]
+    assert sent == ["Bearer before-rotation", "Bearer after-rotation"]
+
+
+@responses.activate
 def test_no_webhooks_at_all_is_an_empty_list() -> None:
     responses.get(WEBHOOKS, json={"meta": {"result_count": 0}})
     assert XAdmin("t").webhooks() == []

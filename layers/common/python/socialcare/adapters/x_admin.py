@@ -35,6 +35,7 @@ the product), 429 -> ``XRateLimited`` with X's reset time, 5xx or no answer ->
 """
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -96,15 +97,17 @@ class Subscription(_Strictish):
 
 
 class XAdmin:
-    """``bearer``: the app-only token. User tokens are passed per call where X needs them."""
+    """``bearer``: the app-only token, or a callable that reads it at each call (a function
+    that lives on reads it from the secrets cache, so a rotated token is picked up). User
+    tokens are passed per call where X needs them."""
 
     def __init__(
         self,
-        bearer: str,
+        bearer: str | Callable[[], str],
         base_url: str | None = None,
         session: requests.Session | None = None,
     ) -> None:
-        self._bearer = bearer
+        self._bearer = bearer if callable(bearer) else (lambda: bearer)
         self._base = (base_url or X_API_URL).rstrip("/")
         self._session = session or requests.Session()
 
@@ -173,7 +176,7 @@ class XAdmin:
     def _call(
         self, method: str, path: str, *, json: Any = None, token: str | None = None
     ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token or self._bearer}"}
+        headers = {"Authorization": f"Bearer {token or self._bearer()}"}
         try:
             response = self._session.request(
                 method, self._base + path, json=json, headers=headers, timeout=TIMEOUTS
