@@ -111,7 +111,8 @@ def test_a_valid_webhook_is_left_alone(
     registered(x_standin, x_webhook)
     outages: list[XOutage] = []
     result = check(deps(backbone, x_standin, outages, NOW))
-    assert result["invalid"] == [] and outages == []
+    assert result["invalid"] == []
+    assert [o.webhook_id for o in outages] == [None]  # only the never-heard account's fill
     assert not [c for c in x_standin.recorder.calls("x") if c["method"] == PUT]
 
 
@@ -152,6 +153,21 @@ def test_silence_is_measured_from_the_stored_events(
     assert result["silent"] == [local.X_ACCOUNT_ID]
     assert emf(capsys.readouterr().out)["XAccountsSilent"][0][0] == 1.0
     assert "x account silent" in captured_logs.getvalue()
+    # The webhook looks valid, yet nothing came for this account (a revoked subscription, a
+    # token gone): its window since the last message goes to the gap fill, for it alone.
+    brands = list(load_brands(BRANDS_DIR).brands.values())
+    [outage] = outages
+    assert outage.webhook_id is None and outage.accounts == frozenset({local.X_ACCOUNT_ID})
+    [request] = outage.gap_fills(brands)
+    asked = GapFillRequest.model_validate(request)
+    assert (asked.start, asked.end) == (sent, later)
+    # Still silent a run later: the next window starts where the last one ended, so the
+    # timeline is not read (and paid for) again from the start of the silence.
+    check(deps(backbone, x_standin, outages, later + timedelta(minutes=15)))
+    [request] = outages[-1].gap_fills(brands)
+    asked = GapFillRequest.model_validate(request)
+    overlap = timedelta(minutes=2)  # X's timeline may show a post a little late
+    assert (asked.start, asked.end) == (later - overlap, later + timedelta(minutes=15))
 
 
 def test_an_account_never_heard_from_counts_as_silent_for_the_whole_window(

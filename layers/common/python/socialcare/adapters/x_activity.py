@@ -8,15 +8,20 @@ are read). The trade-off: a conversation begun before the days read that keeps g
 messages is not seen, so an account whose only traffic is such a conversation looks silent
 (the alarm errs on the loud side); a per-account "last event" item written by ingest would
 see it, at one more write per message.
+
+Also each account's "filled until" mark (``XFILLED#<account>``): where the last gap fill
+window the health check handed over ended, so the next one starts there.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from socialcare.errors import StorageUnavailable
+
+MARK_KEPT = timedelta(days=7)
 
 
 class DynamoLastEvents:
@@ -49,3 +54,29 @@ class DynamoLastEvents:
             except (ClientError, BotoCoreError) as exc:
                 raise StorageUnavailable(f"reading the day failed: {exc}") from exc
         return datetime.fromisoformat(latest) if latest else None
+
+    def filled_until(self, account_id: str) -> datetime | None:
+        try:
+            item = self._client.get_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"XFILLED#{account_id}"}, "sk": {"S": "MARK"}},
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"reading the fill mark failed: {exc}") from exc
+        return datetime.fromisoformat(item["until"]["S"]) if item else None
+
+    def mark_filled(self, account_id: str, until: datetime) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"XFILLED#{account_id}"},
+                    "sk": {"S": "MARK"},
+                    "until": {"S": until.isoformat()},
+                    # a mark older than the lookback starts nothing: let it go
+                    "expires_at": {"N": str(int((until + MARK_KEPT).timestamp()))},
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"writing the fill mark failed: {exc}") from exc

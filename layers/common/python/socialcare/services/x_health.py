@@ -8,7 +8,15 @@
    since the latest customer message stored for it; past the brand's
    ``x.silent_after_minutes`` an ERROR names the account and ``XAccountsSilent`` counts it
    (alarmed). A webhook X still calls valid can stop delivering for one account (a revoked
-   subscription, a token gone): only this catches that.
+   subscription, a token gone): only this catches that, so a silent account's window is
+   handed to the gap fill too, for that account alone.
+
+Each account's "filled until" mark (written when a window is handed over) starts the next
+silent account's window (less two minutes: X's timeline may show a post a little late), so
+a silence that lasts hours is read 15 minutes at a time, not from its start every run: the
+mentions timeline bills per post returned, and a truly quiet account returns none. An
+invalid webhook's window is never shortened by a mark: it runs from the latest customer
+message of any account.
 """
 
 from collections.abc import Callable, Iterable
@@ -25,30 +33,36 @@ from socialcare.observability import MetricUnit, logger, metrics
 
 NAMESPACE = "socialcare"
 DEFAULT_OUTAGE_LOOKBACK = timedelta(hours=24)  # no event stored at all: how far back to fill
+MARK_OVERLAP = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
 class XOutage:
     """What the gap fill receives: the window X may not have delivered, and why."""
 
-    webhook_id: str
+    webhook_id: str | None  # None: one account went silent, the webhook looks valid
     start: datetime
     end: datetime
     reason: str
+    accounts: frozenset[str] | None = None  # None: every account (the webhook was down)
+    starts: dict[str, datetime] = field(default_factory=dict)  # account -> its later start
 
     def gap_fills(self, brands: Iterable[Brand]) -> list[dict[str, str]]:
-        """One gap-fill request per X support account: the webhook delivered for all of them,
-        so the window is missing for each (the gap fill function's input)."""
+        """One gap-fill request per X support account concerned (the gap fill function's
+        input); an account already filled past ``start`` starts where that fill ended."""
+        why = f"{self.reason} (webhook {self.webhook_id})" if self.webhook_id else self.reason
         return [
             {
                 "brand": brand.id,
                 "account_id": account.id,
-                "from": self.start.isoformat(),
+                "from": max(self.start, self.starts.get(account.id, self.start)).isoformat(),
                 "to": self.end.isoformat(),
-                "reason": f"{self.reason} (webhook {self.webhook_id})",
+                "reason": why,
             }
             for brand in brands
             for account in brand.accounts.x
+            if (self.accounts is None or account.id in self.accounts)
+            and self.starts.get(account.id, self.start) < self.end
         ]
 
 
@@ -61,6 +75,11 @@ class LastEvents(Protocol):
     def latest_inbound(self, brand_id: str, account_id: str, days: list[str]) -> datetime | None:
         """The latest customer message stored for the account in conversations begun on
         ``days`` (UTC dates)."""
+
+    def filled_until(self, account_id: str) -> datetime | None:
+        """Where the account's last handed-over gap fill window ended."""
+
+    def mark_filled(self, account_id: str, until: datetime) -> None: ...
 
 
 @dataclass
@@ -90,26 +109,9 @@ def lookback_days(now: datetime, silent_after_minutes: int | None) -> list[str]:
 def check(deps: HealthDeps) -> Health:
     now = deps.now()
     health = Health()
-    latest_seen: list[datetime] = []
-    for brand in deps.brands:
-        threshold = brand.x.silent_after_minutes
-        days = lookback_days(now, threshold)
-        for account in brand.accounts.x:
-            last = deps.events.latest_inbound(brand.id, account.id, days)
-            if last is not None:
-                latest_seen.append(last)
-            ceiling = len(days) * 1440  # never seen in the window: at least this long
-            since = ceiling if last is None else int((now - last).total_seconds() // 60)
-            minutes = min(ceiling, since)
-            health.minutes[account.id] = minutes
-            _account_metric(account.id, minutes)
-            if threshold is not None and minutes > threshold:
-                health.silent.append(account.id)
-                logger.error(
-                    "x account silent",
-                    extra={"account_id": account.id, "brand": brand.id, "minutes": minutes},
-                )
-    metrics.add_metric(name="XAccountsSilent", unit=MetricUnit.Count, value=len(health.silent))
+    seen: dict[str, datetime | None] = {}  # account -> its latest customer message
+    silent = _silent_accounts(deps, now, health, seen)
+    latest_seen = [moment for moment in seen.values() if moment is not None]
     for hook in deps.admin.webhooks():
         if hook.valid:
             continue
@@ -123,8 +125,48 @@ def check(deps: HealthDeps) -> Health:
             logger.error("x webhook revalidation not attempted", extra={"webhook_id": hook.id})
         start = max(latest_seen) if latest_seen else now - DEFAULT_OUTAGE_LOOKBACK
         deps.on_outage(XOutage(hook.id, start, now, "webhook invalid"))
+    if health.invalid:  # every account's window went to the gap fill
+        silent = []
+    for account in silent:
+        last = seen[account] or now - DEFAULT_OUTAGE_LOOKBACK
+        filled = deps.events.filled_until(account)
+        # X's timeline may show a post a little after it was made: the windows overlap a
+        # little (what is read twice is absorbed as a duplicate).
+        starts = {account: filled - MARK_OVERLAP} if filled is not None else {}
+        outage = XOutage(
+            None, last, now, "account silent", accounts=frozenset({account}), starts=starts
+        )
+        deps.on_outage(outage)
+    for account in seen if health.invalid else silent:
+        deps.events.mark_filled(account, now)
     metrics.add_metric(name="XWebhookInvalid", unit=MetricUnit.Count, value=len(health.invalid))
     return health
+
+
+def _silent_accounts(
+    deps: HealthDeps, now: datetime, health: Health, seen: dict[str, datetime | None]
+) -> list[str]:
+    """Each account's minutes since its last customer message (a metric), and the accounts
+    past their brand's threshold."""
+    for brand in deps.brands:
+        threshold = brand.x.silent_after_minutes
+        days = lookback_days(now, threshold)
+        for account in brand.accounts.x:
+            last = deps.events.latest_inbound(brand.id, account.id, days)
+            seen[account.id] = last
+            ceiling = len(days) * 1440  # never seen in the window: at least this long
+            since = ceiling if last is None else int((now - last).total_seconds() // 60)
+            minutes = min(ceiling, since)
+            health.minutes[account.id] = minutes
+            _account_metric(account.id, minutes)
+            if threshold is not None and minutes > threshold:
+                health.silent.append(account.id)
+                logger.error(
+                    "x account silent",
+                    extra={"account_id": account.id, "brand": brand.id, "minutes": minutes},
+                )
+    metrics.add_metric(name="XAccountsSilent", unit=MetricUnit.Count, value=len(health.silent))
+    return list(health.silent)
 
 
 def _account_metric(account_id: str, minutes: int) -> None:
