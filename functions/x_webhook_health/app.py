@@ -1,11 +1,14 @@
 """Every 15 minutes (EventBridge Scheduler): X's webhooks valid (revalidated once per run
-when not) and each X support account's silence measured (services/x_health). A failure
-fails the invocation: Lambda retries it twice, then the event waits in the function's
-dead-letter queue (alarmed); the next tick looks again anyway."""
+when not) and each X support account's silence measured (services/x_health). Also, through
+SNS, the alarm on our own 503 answers to X: when it clears, the outage goes to the gap fill
+(services/x_delivery_outage). A failure fails the invocation: Lambda retries it twice, then
+the event waits in the function's dead-letter queue (alarmed); the next tick looks again
+anyway."""
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
+from aws_lambda_powertools.utilities.parser import envelopes, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.outage_handoff import LambdaOutageHandoff
@@ -15,6 +18,7 @@ from socialcare.adapters.x_admin import XAdmin
 from socialcare.clock import utc_now
 from socialcare.config import load_brands
 from socialcare.observability import logger, metrics
+from socialcare.services.x_delivery_outage import AlarmChange, OutageMarks, on_alarm
 from socialcare.services.x_health import HealthDeps, XOutage, check
 from socialcare.services.x_setup import XAdminSecrets
 from socialcare.settings import XHealthSettings, load_settings
@@ -44,11 +48,33 @@ def build_deps() -> HealthDeps:
     )
 
 
+@cache
+def build_marks() -> OutageMarks:
+    return DynamoLastEvents(load_settings(XHealthSettings).TABLE_NAME)
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(
-    event: dict[str, Any], context: LambdaContext, deps: HealthDeps | None = None
+    event: dict[str, Any],
+    context: LambdaContext,
+    deps: HealthDeps | None = None,
+    marks: OutageMarks | None = None,
 ) -> dict[str, Any]:
-    health = check(deps or build_deps())
+    deps = deps or build_deps()
+    if "Records" in event:  # the 503 alarm's state changes, through SNS
+        # The SNS envelope gives one parsed message per record (a list).
+        changes = cast(
+            list[AlarmChange | None],
+            parse(event=event, model=AlarmChange, envelope=envelopes.SnsEnvelope),
+        )
+        handed = 0
+        for change in filter(None, changes):
+            outage = on_alarm(change, marks or build_marks())
+            if outage is not None:
+                deps.on_outage(outage)
+                handed += 1
+        return {"outages_handed_over": handed}
+    health = check(deps)
     logger.info("x health checked", extra=vars(health))
     return vars(health)

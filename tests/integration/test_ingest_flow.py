@@ -21,6 +21,7 @@ from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import LambdaContext, load_event
 from tests.integration.conftest import live_vk, live_x
 from tests.support.inspect import drain, of_kind
+from tests.support.metrics import emf
 
 pytestmark = pytest.mark.integration
 
@@ -103,11 +104,14 @@ def test_a_failing_transaction_writes_nothing_and_answers_503(
 
 
 def test_when_the_table_is_unreachable_the_answer_is_503_and_nothing_is_queued(
-    backbone: Backbone,
+    backbone: Backbone, metrics_on: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     deps = live_x(backbone, TABLE_NAME="no-such-table")
     assert post_x(load_event("x_tweet_mention"), deps)["statusCode"] == 503
     assert drain(backbone.classify_queue) == []
+    # counted, per function: the alarm on it starts a gap fill when it clears
+    [(count, dimensions)] = emf(capsys.readouterr().out)["DeliveryUnavailable"]
+    assert count == 1.0 and "service" in dimensions
 
 
 MULTILINGUAL = [

@@ -21,7 +21,7 @@ from socialcare.errors import (
     RejectedRequest,
     StorageUnavailable,
 )
-from socialcare.observability import logger
+from socialcare.observability import MetricUnit, logger, metrics
 
 _STATUS: dict[type[RejectedRequest], tuple[int, str]] = {
     InvalidSignature: (401, "invalid_signature"),
@@ -83,9 +83,17 @@ def install_error_responses(app: APIGatewayHttpResolver) -> None:
         logger.error(
             "storage unavailable, asking the platform to retry", extra={"detail": str(error)}
         )
-        return json_response(503, {"error": "unavailable", "message": "try again later"})
+        return _unavailable()
 
     @app.exception_handler(ConfigurationError)
     def misconfigured(error: ConfigurationError) -> Response[str]:
         logger.error("configuration error", extra={"detail": str(error)})
-        return json_response(503, {"error": "unavailable", "message": "try again later"})
+        return _unavailable()
+
+
+def _unavailable() -> Response[str]:
+    """503: the platform should deliver again. ``DeliveryUnavailable`` counts these answers:
+    a platform that does not retry (X does not document retries for its Activity API) lost
+    the delivery, and the alarm on this metric starts a gap fill when it clears."""
+    metrics.add_metric(name="DeliveryUnavailable", unit=MetricUnit.Count, value=1)
+    return json_response(503, {"error": "unavailable", "message": "try again later"})

@@ -10,11 +10,12 @@ messages is not seen, so an account whose only traffic is such a conversation lo
 see it, at one more write per message.
 
 Also each account's "filled until" mark (``XFILLED#<account>``): where the last gap fill
-window the health check handed over ended, so the next one starts there.
+window the health check handed over ended, so the next one starts there; and our own
+delivery outages (``XOUTAGE#<alarm>``): when the 503 alarm went off, until it clears.
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from socialcare.errors import StorageUnavailable
 
 MARK_KEPT = timedelta(days=7)
+Closing = Literal["closed", "already closed", "unknown"]
 
 
 class DynamoLastEvents:
@@ -80,3 +82,50 @@ class DynamoLastEvents:
             )
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"writing the fill mark failed: {exc}") from exc
+
+    def open_outage(self, alarm: str, start: datetime) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"XOUTAGE#{alarm}"},
+                    "sk": {"S": "OUTAGE"},
+                    "open": {"BOOL": True},
+                    "started_at": {"S": start.isoformat()},
+                    "expires_at": {"N": str(int((start + MARK_KEPT).timestamp()))},
+                },
+                # a repeated ALARM keeps the first start
+                ConditionExpression="attribute_not_exists(pk) OR #open = :no",
+                ExpressionAttributeNames={"#open": "open"},
+                ExpressionAttributeValues={":no": {"BOOL": False}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return
+            raise StorageUnavailable(f"keeping the outage failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"keeping the outage failed: {exc}") from exc
+
+    def close_outage(self, alarm: str, at: datetime) -> tuple[Closing, datetime | None]:
+        key = {"pk": {"S": f"XOUTAGE#{alarm}"}, "sk": {"S": "OUTAGE"}}
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET #open = :no, closed_at = :at, expires_at = :expires",
+                ExpressionAttributeNames={"#open": "open"},
+                ExpressionAttributeValues={
+                    ":no": {"BOOL": False},
+                    ":at": {"S": at.isoformat()},
+                    ":expires": {"N": str(int((at + MARK_KEPT).timestamp()))},
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"closing the outage failed: {exc}") from exc
+        old = answer.get("Attributes")
+        if not old:
+            return "unknown", None
+        if not old.get("open", {}).get("BOOL"):
+            return "already closed", None
+        return "closed", datetime.fromisoformat(old["started_at"]["S"])

@@ -545,6 +545,66 @@ def vk_events() -> dict[str, dict[str, Any]]:
     }
 
 
+X_DELIVERY_ALARM = "socialcare-prod-XDeliveryUnavailableAlarm-1Q2W3E4R5T6Y"
+
+
+def sns_alarm(state: str, changed_at: str, alarm: str = X_DELIVERY_ALARM) -> dict[str, Any]:
+    """CloudWatch's alarm notification as SNS hands it to a Lambda function (one record)."""
+    topic = "arn:aws:sns:eu-west-1:123456789012:socialcare-prod-XDeliveryOutageTopic-AbCdEf"
+    message = {
+        "AlarmName": alarm,
+        "AlarmDescription": "The X webhook answered 503 (storage or configuration unavailable).",
+        "AWSAccountId": "123456789012",
+        "AlarmConfigurationUpdatedTimestamp": "2026-12-01T09:00:00.000+0000",
+        "NewStateValue": state,
+        "NewStateReason": (
+            "Threshold Crossed: 1 datapoint [3.0 (06/12/26 03:19:00)] was greater than or equal"
+            " to the threshold (1.0)."
+            if state == "ALARM"
+            else "Threshold Crossed: no datapoints were received for 1 period."
+        ),
+        "StateChangeTime": changed_at,
+        "Region": "EU (Ireland)",
+        "AlarmArn": f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{alarm}",
+        "OldStateValue": "OK" if state == "ALARM" else "ALARM",
+        "Trigger": {
+            "MetricName": "DeliveryUnavailable",
+            "Namespace": "socialcare",
+            "StatisticType": "Statistic",
+            "Statistic": "SUM",
+            "Unit": None,
+            "Dimensions": [{"value": "ingest-x", "name": "service"}],
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Threshold": 1.0,
+            "TreatMissingData": "notBreaching",
+        },
+    }
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+                    "TopicArn": topic,
+                    "Subject": f'{state}: "{alarm}" in EU (Ireland)',
+                    "Message": json.dumps(message),
+                    "Timestamp": changed_at.replace("+0000", "Z"),
+                    "SignatureVersion": "1",
+                    "Signature": "EXAMPLE",
+                    "SigningCertUrl": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000.pem",
+                    "UnsubscribeUrl": "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }
+
+
 def all_events() -> dict[str, dict[str, Any]]:
     return x_events() | vk_events()
 
