@@ -1,4 +1,5 @@
-"""A clock's Step Functions execution calls this at each step: warn, breach, escalate."""
+"""A clock's Step Functions execution calls this at each step: warn, breach, escalate; and,
+when a step failed past its retries (the state machine's Catch), to record the failure."""
 
 from functools import cache
 from typing import Any
@@ -10,7 +11,7 @@ from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.observability import logger, metrics
-from socialcare.services.clocks import ClockTaskDeps, advance
+from socialcare.services.clocks import ClockTaskDeps, advance, record_failure
 from socialcare.settings import ClockTaskSettings, load_settings
 
 
@@ -30,4 +31,8 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: ClockTaskDeps | None = None
 ) -> dict[str, Any]:
     plan = ClockPlan.model_validate(event["plan"])
-    return advance(plan, int(event["next"]["index"]), deps or build_deps())
+    index = int(event["next"]["index"])
+    if "failure" in event:  # {"Error": ..., "Cause": ...} from the Catch
+        error = str(event["failure"].get("Error", "unknown"))[:200]
+        return record_failure(plan, index, error, deps or build_deps())
+    return advance(plan, index, deps or build_deps())

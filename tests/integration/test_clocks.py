@@ -1,12 +1,15 @@
 """Reply clocks on moto: started by the classifier, stepped as the state machine steps them,
 each warning, breach and escalation once, stopped by an answer or a resolution."""
 
+import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from functions.classify_message import app as classify
 from functions.clock_task import app as clock_task
@@ -24,6 +27,7 @@ from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.conftest import Escalated
 from tests.integration.test_classify import queued_records
 from tests.support.inspect import items, of_kind
+from tests.support.metrics import emf
 
 pytestmark = pytest.mark.integration
 
@@ -299,3 +303,48 @@ def test_the_clock_of_an_erased_conversation_writes_nothing_into_it(
     assert run_to_the_end(backbone, escalated, start) == ["gone"]
     assert escalated.received() == []
     assert [i for i in items(backbone.table) if i["pk"] == meta["pk"]] == []
+
+
+def test_a_step_that_failed_past_its_retries_is_recorded_on_the_conversation(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    machine: str,
+    escalated: Escalated,
+    captured_logs: io.StringIO,
+    metrics_on: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The state machine's Catch hands the failure to the clock task: a deadline nobody
+    enforces any more is said on the conversation, in an ERROR and a metric; the execution
+    then fails, and its alarm tells ops."""
+    a_waiting_conversation(backbone, x_live, machine)
+    execution = first_response(machine) | {
+        "failure": {"Error": "Lambda.Unknown", "Cause": "Task timed out after 10.00 seconds"}
+    }
+
+    answer = step(backbone, escalated, execution)
+    step(backbone, escalated, execution)  # the Catch's own retry: recorded once
+
+    assert answer["done"] is True and answer["outcome"] == "failed"
+    [failed] = [e for e in of_kind(backbone.table, "CLOCK#") if e["event"] == "failed"]
+    assert failed["clock"] == "first_response"
+    assert escalated.received() == []  # nothing to tell managers: ops hear of it
+    assert "clock failed: its deadline is no longer enforced" in captured_logs.getvalue()
+    assert "Task timed out" not in captured_logs.getvalue()  # the cause stays out of logs
+    assert [v for v, _ in emf(capsys.readouterr().out)["ClockFailed"]] == [1.0, 1.0]
+
+
+def test_every_failure_of_a_clock_step_ends_in_the_recorded_failed_state() -> None:
+    definition = json.loads(
+        (Path(__file__).parents[2] / "infra/statemachines/clock.asl.json").read_text()
+    )
+    states = definition["States"]
+    AmazonStateLanguageParser.parse(json.dumps(definition))  # moto's parser takes it
+    [catch] = states["RunStep"]["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"] and catch["Next"] == "RecordFailure"
+    recording = states["RecordFailure"]
+    assert recording["Parameters"]["Payload"]["failure.$"] == "$.failure"
+    # recorded or not, the execution fails: its ExecutionsFailed metric is alarmed
+    assert recording["Next"] == "ClockFailed"
+    assert [c["Next"] for c in recording["Catch"]] == ["ClockFailed"]
+    assert states["ClockFailed"]["Type"] == "Fail"

@@ -112,6 +112,21 @@ def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
     return {"done": False, "index": index + 1, "at": _utc(following.at), "outcome": outcome}
 
 
+def record_failure(plan: ClockPlan, index: int, error: str, deps: ClockTaskDeps) -> dict[str, Any]:
+    """A step failed past its retries (the state machine's Catch): the deadline is no longer
+    enforced. Said on the conversation (a ``failed`` clock event in its audit trail, once),
+    in an ERROR log and the ``ClockFailed`` metric; the execution then fails, which its
+    alarm reports. ``error`` is the error's name only: its cause may quote anything."""
+    logger.append_keys(conversation_id=plan.conversation_id, clock=plan.clock.value)
+    deps.store.record_clock_event(plan, "failed", 0, deps.clock(), notify=False)
+    logger.error(
+        "clock failed: its deadline is no longer enforced",
+        extra={"error": error, "step": index, "due_at": _utc(plan.due_at)},
+    )
+    metrics.add_metric(name="ClockFailed", unit=MetricUnit.Count, value=1)
+    return _finished("failed")
+
+
 def _finished(outcome: str) -> dict[str, Any]:
     """Every key every time: the state machine's ResultSelector reads them all."""
     return {"done": True, "index": -1, "at": "", "outcome": outcome}
