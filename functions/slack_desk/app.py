@@ -17,6 +17,7 @@ failure is raised to Lambda (``socialcare.slack.lazy``: Bolt alone would swallow
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -247,37 +248,67 @@ class DeskRequestHandler:
         return response
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What the desk needs that no secret changes: built once per container."""
+
+    settings: DeskSettings
+    secrets: Callable[[], SlackSecrets]  # cached for SECRETS_MAX_AGE_SECONDS, then re-read
+    deps: DeskDeps
+    actions: ActionDeps
+
+
 @cache
-def handler() -> DeskRequestHandler:
+def wiring() -> Wiring:
     settings = load_settings(DeskSettings)
     secrets = secret_reader(
         settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
     )
     store = DynamoDeskStore(settings.TABLE_NAME)
     brands = load_brands(settings.BRANDS_DIR)
-    slack = SlackPoster(secrets, settings.SLACK_API_URL or None)
     actions = ActionDeps(
         store=store,
         outbox=SqsOutbox(settings.OUTBOX_QUEUE_URL),
-        slack=slack,
+        slack=SlackPoster(secrets, settings.SLACK_API_URL or None),
         brands=brands,
         escalations=(
             SnsEscalations(settings.ESCALATION_TOPIC_ARN) if settings.ESCALATION_TOPIC_ARN else None
         ),
         retention=DynamoRetentionStore(settings.TABLE_NAME),
     )
-    current = secrets()
-    app = build_app(
-        current,
-        DeskDeps(store=store, brands=brands),
-        actions,
-        settings.SLACK_API_URL or None,
-        reports=DynamoReportStore(settings.TABLE_NAME),
-        eraser=(
-            LambdaEraser(settings.ERASE_FUNCTION_NAME) if settings.ERASE_FUNCTION_NAME else None
-        ),
-    )
-    return DeskRequestHandler(app, current.signing_secret.get_secret_value())
+    return Wiring(settings, secrets, DeskDeps(store=store, brands=brands), actions)
+
+
+def _fingerprint(secrets: SlackSecrets) -> str:
+    both = secrets.signing_secret.get_secret_value() + "\n" + secrets.bot_token.get_secret_value()
+    return hashlib.sha256(both.encode()).hexdigest()
+
+
+_built: dict[str, DeskRequestHandler] = {}  # the secrets' fingerprint -> the app built on them
+
+
+def handler() -> DeskRequestHandler:
+    """The Bolt app holds the signing secret and the bot token, so it is built again when
+    the secret changes (read through the secrets cache: a rotation reaches a warm container
+    within SECRETS_MAX_AGE_SECONDS, as the README says)."""
+    wired = wiring()
+    current = wired.secrets()
+    key = _fingerprint(current)
+    if key not in _built:
+        settings = wired.settings
+        app = build_app(
+            current,
+            wired.deps,
+            wired.actions,
+            settings.SLACK_API_URL or None,
+            reports=DynamoReportStore(settings.TABLE_NAME),
+            eraser=(
+                LambdaEraser(settings.ERASE_FUNCTION_NAME) if settings.ERASE_FUNCTION_NAME else None
+            ),
+        )
+        _built.clear()  # the old secret's app is of no use any more
+        _built[key] = DeskRequestHandler(app, current.signing_secret.get_secret_value())
+    return _built[key]
 
 
 @logger.inject_lambda_context(clear_state=True)
