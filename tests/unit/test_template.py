@@ -619,3 +619,53 @@ def test_the_reply_sweeper_ticks_reads_only_its_index_and_waits_in_a_watched_dlq
     unrecovered = props(resources["RepliesUnrecoveredAlarm"])
     assert unrecovered["MetricName"] == "RepliesUnrecovered"
     assert unrecovered["Dimensions"] == [{"Name": "service", "Value": "sweep-replies"}]
+
+
+# ------------------------------------------------------------------ two stacks, one account
+
+# The properties that must be unique in an account and region, per resource type (after
+# SAM's transform, so that the schedules SAM creates from function events are included).
+ACCOUNT_UNIQUE_NAMES = {
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Scheduler::Schedule": "Name",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+}
+
+
+def _rendered(value: Any, stack: str, stage: str) -> str | None:
+    """A name as CloudFormation would write it for ``stack``; None when CloudFormation
+    generates it from the stack (no name given, or a reference to another resource)."""
+    if value is None or (isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value)):
+        return None
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    assert isinstance(text, str), f"a name built in a way this test cannot read: {value}"
+    return text.replace("${AWS::StackName}", stack).replace("${Stage}", stage)
+
+
+def test_two_stacks_in_one_account_never_name_a_resource_alike(
+    translated: dict[str, Any],
+) -> None:
+    """socialcare-dev and socialcare-prod (infra/samconfig.toml) in one account and region,
+    even with one Stage: every name given must differ (SAM names a schedule after its logical
+    id unless told otherwise, and the second deploy failed with "already exists")."""
+    names: dict[str, set[str]] = {}
+    for stack in ("socialcare-dev", "socialcare-prod"):
+        found = set()
+        for logical, resource in translated["Resources"].items():
+            prop = ACCOUNT_UNIQUE_NAMES.get(resource["Type"])
+            if prop is None:
+                continue
+            name = _rendered(resource.get("Properties", {}).get(prop), stack, "prod")
+            if name is not None:
+                found.add(f"{resource['Type']} {name}")
+        names[stack] = found
+    assert names["socialcare-dev"], "no named resource found: the test reads nothing"
+    assert names["socialcare-dev"].isdisjoint(names["socialcare-prod"]), sorted(
+        names["socialcare-dev"] & names["socialcare-prod"]
+    )
