@@ -127,8 +127,11 @@ def test_a_day_without_conversations_sends_a_short_report(
 def test_a_failed_send_fails_the_invocation_and_its_retry_sends_it_once(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
-    with pytest.raises(StorageUnavailable, match="SES"):
+    with pytest.raises(StorageUnavailable, match="SES") as refused:
         ask(backbone, period="day", date="2026-08-24")  # the sender is not verified yet
+    # the error says what to do: verify the identity, or leave SES's sandbox
+    assert "ReportSenderIdentity" in str(refused.value)
+    assert "Request production access" in str(refused.value)
     assert sent_messages() == []
     boto3.client("ses").verify_email_identity(EmailAddress="reports@acme.example")
     assert ask(backbone, period="day", date="2026-08-24")["sent"]  # Lambda's retry

@@ -119,6 +119,15 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def statements(value: Any) -> list[dict[str, Any]]:
+    """A policy's statements; one under a condition (``Fn::If`` with ``AWS::NoValue``) is
+    checked as it applies when its condition holds."""
+    return [
+        item["Fn::If"][1] if isinstance(item, dict) and "Fn::If" in item else item
+        for item in as_list(value)
+    ]
+
+
 # ---------------------------------------------------------------------------- queues
 
 
@@ -289,7 +298,7 @@ def test_function_policies_have_no_wildcard_resource_or_action(
         extra = set(role_props.get("ManagedPolicyArns", [])) - ALLOWED_MANAGED_POLICIES
         assert not extra, f"{name} has broad managed policies {extra}"
         for policy in role_props.get("Policies", []):
-            for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            for statement in statements(policy["PolicyDocument"]["Statement"]):
                 where = f"{name} {statement.get('Sid', '')}"
                 assert statement["Effect"] == "Allow", where
                 assert "NotAction" not in statement and "NotResource" not in statement, where
@@ -312,7 +321,7 @@ def _statements(cfn: dict[str, Any], function: str) -> list[dict[str, Any]]:
     return [
         statement
         for policy in role.get("Policies", [])
-        for statement in as_list(policy["PolicyDocument"]["Statement"])
+        for statement in statements(policy["PolicyDocument"]["Statement"])
     ]
 
 
@@ -440,7 +449,7 @@ def test_secrets_reach_functions_only_as_arns(
             ref_target(r)
             for policy in props(function).get("Policies", [])
             if isinstance(policy, dict)
-            for s in as_list(policy.get("Statement", []))
+            for s in statements(policy.get("Statement", []))
             if "secretsmanager:GetSecretValue" in as_list(s["Action"])
             for r in as_list(s["Resource"])
         }
@@ -576,10 +585,11 @@ def test_reports_tick_hourly_retry_then_wait_in_a_watched_dlq_and_send_only_as_t
     assert report["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
     assert ref_target(report["DeadLetterQueue"]["TargetArn"]) == "ReportDLQ"
     assert ref_target(props(resources["ReportDLQAlarm"])["Dimensions"][0]["Value"]) == "ReportDLQ"
-    [ses] = [
-        s for s in report["Policies"][0]["Statement"] if "ses:SendRawEmail" in str(s["Action"])
-    ]
+    [guarded] = [s for s in report["Policies"][0]["Statement"] if "ses:SendRawEmail" in str(s)]
+    condition, ses, otherwise = guarded["Fn::If"]
     assert "identity/${ReportSenderIdentity}" in str(ses["Resource"])
+    # no identity, no permission at all (not one on the ARN "identity/")
+    assert condition == "HasReportSender" and otherwise == {"Ref": "AWS::NoValue"}
     # Only the report function carries the report layer (matplotlib): the others stay lean.
     carriers = [
         name
@@ -657,7 +667,7 @@ def test_two_stacks_in_one_account_never_name_a_resource_alike(
     names: dict[str, set[str]] = {}
     for stack in ("socialcare-dev", "socialcare-prod"):
         found = set()
-        for logical, resource in translated["Resources"].items():
+        for resource in translated["Resources"].values():
             prop = ACCOUNT_UNIQUE_NAMES.get(resource["Type"])
             if prop is None:
                 continue

@@ -9,6 +9,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from socialcare.errors import StorageUnavailable
 
+# SES refuses (MessageRejected) a sender outside a verified identity and, in the sandbox, any
+# recipient not verified: the error says what to do.
+NOT_VERIFIED_HINT = (
+    " The sender's address must belong to a verified SES identity (the stack's"
+    " ReportSenderIdentity). A new account's SES is in the sandbox: it sends only to verified"
+    " addresses, so verify each recipient or ask for production access (SES console, Account"
+    " dashboard, Request production access)."
+)
+
 
 class SesMailer:
     def __init__(self, client: Any = None) -> None:
@@ -24,5 +33,9 @@ class SesMailer:
                 RawMessage={"Data": message.as_bytes()},
             )
         except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"SES refused or failed the report: {exc}") from exc
+            refused = isinstance(exc, ClientError) and (
+                exc.response.get("Error", {}).get("Code") == "MessageRejected"
+            )
+            hint = NOT_VERIFIED_HINT if refused else ""
+            raise StorageUnavailable(f"SES refused or failed the report: {exc}.{hint}") from exc
         return str(sent["MessageId"])
