@@ -131,21 +131,12 @@ def build_app(
 
     @step
     def button(body: dict[str, Any]) -> None:
-        action = (body.get("actions") or [{}])[0]
-        container = body.get("container") or {}
-        user = str((body.get("user") or {}).get("id", ""))
-        key = f"{container.get('message_ts')}:{action.get('action_ts')}:{user}"
-        press = ButtonPress(
-            action_id=str(action.get("action_id")),
-            conversation_id=str(action.get("value", "")),
-            agent=user,
-            key=key,
-            trigger_id=body.get("trigger_id"),
-        )
+        press = _press_of(body)
         logger.info("button", extra={"outcome": desk_buttons.press(press, actions)})
 
     for action_id in BUTTONS:
-        app.action(action_id)(ack=ack_now, lazy=[button])
+        opening = action_id == "edit_suggestion"
+        app.action(action_id)(ack=editor_opener(actions) if opening else ack_now, lazy=[button])
 
     def reply_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         conversation_id, text = _modal_fields(view)
@@ -165,6 +156,39 @@ def build_app(
 
     app.view(desk_actions.MODAL)(ack=reply_submitted, lazy=[modal_reply])
     return app
+
+
+EDITOR_NOT_OPENED = "The reply editor did not open (Slack refused it). Press the button again."
+
+
+def editor_opener(actions: ActionDeps) -> Callable[[Ack, dict[str, Any]], None]:
+    """The Edit button's ack. Slack's trigger lives 3 seconds, so the editor opens here
+    and the lazy step fills it in; if Slack refuses, the agent is told to press again."""
+
+    def open_editor_now(ack: Ack, body: dict[str, Any]) -> None:
+        press = _press_of(body)
+        if not desk_buttons.open_editor(press, actions):
+            channel = str((body.get("channel") or {}).get("id", ""))
+            try:
+                actions.slack.ephemeral(channel, press.agent, EDITOR_NOT_OPENED)
+            except SupportError as exc:
+                logger.warning("the agent was not told", extra={"error": str(exc)})
+        ack()
+
+    return open_editor_now
+
+
+def _press_of(body: dict[str, Any]) -> ButtonPress:
+    action = (body.get("actions") or [{}])[0]
+    container = body.get("container") or {}
+    user = str((body.get("user") or {}).get("id", ""))
+    return ButtonPress(
+        action_id=str(action.get("action_id")),
+        conversation_id=str(action.get("value", "")),
+        agent=user,
+        key=f"{container.get('message_ts')}:{action.get('action_ts')}:{user}",
+        trigger_id=body.get("trigger_id"),
+    )
 
 
 def _modal_fields(view: dict[str, Any]) -> tuple[str, str]:

@@ -204,9 +204,16 @@ def test_edit_opens_a_modal_with_the_suggestion_and_its_submission_is_sent(
 ) -> None:
     meta = conversation_in_slack(backbone, x_live, queues, slack)
     desk = a_desk(backbone, slack, queues[1])
-    desk.act(button_press("edit_suggestion", meta["id"]))
+    assert desk.answer(button_press("edit_suggestion", meta["id"]))["statusCode"] == 200
+    # Opened in the ack, while Slack's 3-second trigger is valid: before any lazy step ran.
     [opened] = slack_calls(slack, "views.open")
-    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    loading = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert "Getting the suggested answer" in json.dumps(loading)
+    assert slack_calls(slack, "views.update") == []
+    desk.run_lazy()  # then the lazy step fills the editor in, found by its external id
+    [updated] = slack_calls(slack, "views.update")
+    assert updated["external_id"] == loading["external_id"]
+    [view] = slack.slack.views.values()
     assert view["callback_id"] == "reply_modal"
     assert view["blocks"][0]["element"]["initial_value"].startswith("Hi janeroe")
     refused = desk.act(view_submission(meta["id"], "   "))
@@ -422,3 +429,15 @@ def test_a_failed_lazy_step_fails_the_invocation_for_lambda_to_retry_and_the_age
     assert desk.answer(invocation)["statusCode"] == 200  # Lambda's retry
     run_outbox(backbone, slack, queues[1])
     assert [t["text"] for t in tweets(slack)] == ["It ships today."]
+
+
+def test_an_editor_slack_refuses_to_open_is_told_to_the_agent(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    desk = a_desk(backbone, slack, queues[1])
+    slack.slack.fail_next("views.open", "expired_trigger_id")
+    assert desk.act(button_press("edit_suggestion", meta["id"]))["statusCode"] == 200
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert "did not open" in str(told["text"]) and told["user"] == AGENT
+    assert slack.slack.views == {}  # and the lazy step, finding no editor, opened nothing

@@ -80,6 +80,8 @@ class SlackDesk(SlackPost, Protocol):
 
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None: ...
 
+    def update_modal(self, external_id: str, view: dict[str, Any]) -> bool: ...
+
 
 @dataclass(frozen=True)
 class ThreadPost:

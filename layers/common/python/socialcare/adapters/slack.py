@@ -60,6 +60,17 @@ class SlackPoster:
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         self._call("views_open", trigger_id=trigger_id, view=view)
 
+    def update_modal(self, external_id: str, view: dict[str, Any]) -> bool:
+        """Replaces an open modal, found by the ``external_id`` it was opened with; False
+        when it is gone (the agent closed it)."""
+        try:
+            self._call("views_update", external_id=external_id, view=view)
+        except StorageUnavailable as exc:
+            if "not_found" in str(exc):
+                return False
+            raise
+        return True
+
     def replace(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> bool:
         """Rewrites a message we posted; False when it is gone (someone deleted it)."""
         try:

@@ -52,6 +52,7 @@ class SlackStandIn(StandIn):
         self.users: dict[str, Json] = {}  # optional users.info overrides, by user id
         self.groups: dict[str, list[str]] = {}  # user group id -> member ids
         self._views = 0
+        self.views: dict[str, Json] = {}  # the modals open, by view id
         self._handlers: dict[str, Callable[[Json], Reply]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -61,6 +62,7 @@ class SlackStandIn(StandIn):
             "chat.getPermalink": self._permalink,
             "conversations.replies": self._replies,
             "views.open": self._views_open,
+            "views.update": self._views_update,
             "users.info": self._users_info,
             "usergroups.users.list": self._group_members,
         }
@@ -214,6 +216,26 @@ class SlackStandIn(StandIn):
             self._views += 1
             view_id = f"V{self._views:08d}"
         view = {**params["view"], "id": view_id, "team_id": TEAM_ID, "hash": f"{view_id}.hash"}
+        with self.lock:
+            self.views[view_id] = view
+        return Reply({"ok": True, "view": view})
+
+    def _views_update(self, params: Json) -> Reply:
+        """By ``view_id`` or by the ``external_id`` the view was opened with, as Slack does."""
+        if not isinstance(params.get("view"), dict):
+            return error("invalid_arguments")
+        with self.lock:
+            found = [
+                v
+                for v in self.views.values()
+                if v["id"] == params.get("view_id")
+                or (params.get("external_id") and v.get("external_id") == params["external_id"])
+            ]
+            if not found:
+                return error("not_found")
+            view = {**params["view"], "id": found[0]["id"], "team_id": TEAM_ID}
+            view["hash"] = f"{view['id']}.hash2"
+            self.views[view["id"]] = view
         return Reply({"ok": True, "view": view})
 
     def _users_info(self, params: Json) -> Reply:

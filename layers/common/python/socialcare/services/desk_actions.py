@@ -4,6 +4,7 @@ or kept internal with ``note:``) or a reply from the modal (the buttons are in
 recorded under the id of the Slack event or action that asked for it, then queued in the
 outbox; a retried Slack request finds its record and queues nothing new."""
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -206,10 +207,36 @@ def redraw(conversation_id: str, deps: ActionDeps) -> None:
         logger.warning("the card was not redrawn", extra={"error": str(exc)})
 
 
-def reply_modal(conversation_id: str, text: str) -> dict[str, Any]:
+def editor_id(press_key: str) -> str:
+    """The reply editor's ``external_id`` for one button press: the ack opens the modal with
+    it, the lazy step fills it in by it (``views.update``), as only the ack sees the view id."""
+    return "reply-" + hashlib.sha256(press_key.encode()).hexdigest()[:32]
+
+
+def loading_modal(conversation_id: str, external_id: str) -> dict[str, Any]:
+    """Opened in the ack, while Slack's trigger is valid (3 seconds): no text box yet, so
+    nothing typed is lost when the reply editor replaces it."""
     return {
         "type": "modal",
         "callback_id": MODAL,
+        "external_id": external_id,
+        "private_metadata": json.dumps({"conversation_id": conversation_id}),
+        "title": {"type": "plain_text", "text": "Reply to the customer"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {"type": "plain_text", "text": "Getting the suggested answer…"},
+            }
+        ],
+    }
+
+
+def reply_modal(conversation_id: str, text: str, external_id: str | None = None) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": MODAL,
+        **({"external_id": external_id} if external_id else {}),
         "private_metadata": json.dumps({"conversation_id": conversation_id}),
         "title": {"type": "plain_text", "text": "Reply to the customer"},
         "submit": {"type": "plain_text", "text": "Send"},

@@ -5,14 +5,17 @@ card is redrawn after it."""
 from dataclasses import dataclass
 from typing import Any
 
+from socialcare.errors import SupportError
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.reply import ReplyRoute
-from socialcare.observability import logger
+from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded
 from socialcare.services import retention
 from socialcare.services.desk_actions import (
     DM_NOTICE,
     ActionDeps,
+    editor_id,
+    loading_modal,
     redraw,
     reply_modal,
     send_reply,
@@ -65,13 +68,29 @@ def _send_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: Ac
 
 
 def _edit_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
-    if button.trigger_id is None:
-        return "ignored"
-    deps.slack.open_modal(
-        button.trigger_id,
-        reply_modal(button.conversation_id, suggestion(button.conversation_id, deps) or ""),
-    )
+    """The ack opened the editor (``open_editor``); here it gets the suggested answer."""
+    editor = editor_id(button.key)
+    text = suggestion(button.conversation_id, deps) or ""
+    if not deps.slack.update_modal(editor, reply_modal(button.conversation_id, text, editor)):
+        logger.info("the reply editor was closed before it was filled in")
+        return "editor closed"
     return "modal"
+
+
+def open_editor(button: ButtonPress, deps: ActionDeps) -> bool:
+    """In the ack, while the trigger is valid: the editor opens at once, saying it is
+    getting the suggested answer. False when Slack refused (the agent is told)."""
+    if button.trigger_id is None:
+        return False
+    try:
+        deps.slack.open_modal(
+            button.trigger_id, loading_modal(button.conversation_id, editor_id(button.key))
+        )
+    except SupportError as exc:
+        logger.error("the reply editor did not open", extra={"error": str(exc)})
+        metrics.add_metric(name="ReplyEditorNotOpened", unit=MetricUnit.Count, value=1)
+        return False
+    return True
 
 
 def _assign(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
