@@ -115,10 +115,21 @@ def test_an_escalation_keeps_the_customers_name_on_its_line(wired: None, slack: 
     assert not [line for line in lines if line.startswith("tier 3")]
 
 
-def test_slack_rate_limiting_fails_the_invocation_so_lambda_retries_it(
+def test_a_short_rate_limit_is_waited_out_as_slack_asks(wired: None, slack: StandIns) -> None:
+    """Slack's 429 with Retry-After 1: the post waits that second and goes (slack_sdk's
+    rate-limit retry handler), no failure, no retry of the whole invocation."""
+    slack.slack.fail_next("chat.postMessage", "ratelimited", retry_after=1)
+    poster.lambda_handler(sns_event(NOTICE), LambdaContext())
+    attempts = [c for c in slack.recorder.calls("slack") if c["method"] == "chat.postMessage"]
+    assert len(attempts) == 2 and len(posts(slack)) == 1
+
+
+def test_a_long_rate_limit_fails_the_invocation_so_lambda_retries_it(
     wired: None, slack: StandIns
 ) -> None:
-    slack.slack.fail_next("chat.postMessage", "ratelimited")
+    """Retry-After 30 is not slept through in a Lambda function: it fails at once and
+    Lambda's retry (minutes later) posts it."""
+    slack.slack.fail_next("chat.postMessage", "ratelimited", retry_after=30)
     with pytest.raises(StorageUnavailable, match="ratelimited"):
         poster.lambda_handler(sns_event(NOTICE), LambdaContext())
     assert posts(slack) == []

@@ -679,3 +679,13 @@ def test_two_stacks_in_one_account_never_name_a_resource_alike(
     assert names["socialcare-dev"].isdisjoint(names["socialcare-prod"]), sorted(
         names["socialcare-dev"] & names["socialcare-prod"]
     )
+
+
+def test_the_functions_that_post_bursts_to_one_slack_channel_are_bounded(
+    resources: dict[str, Any],
+) -> None:
+    """Slack takes about one message a second per channel: the card poster and the
+    escalation poster never run more than two at once."""
+    cards = props(resources["SlackThreadEventSource"])
+    assert cards["ScalingConfig"] == {"MaximumConcurrency": 2}
+    assert props(resources["EscalationSlackFunction"])["ReservedConcurrentExecutions"] == 2

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from socialcare.adapters.slack_retries import retry_handlers
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.ports import ThreadPost
 from socialcare.slack.secrets import SlackSecrets
@@ -116,7 +117,7 @@ class SlackPoster:
 
     def _call(self, method: str, **arguments: Any) -> Any:
         token = self._secrets().bot_token.get_secret_value()
-        client = WebClient(token=token, base_url=self._base_url)
+        client = WebClient(token=token, base_url=self._base_url, retry_handlers=retry_handlers())
         try:
             return getattr(client, method)(**arguments)
         except SlackApiError as exc:
@@ -131,7 +132,7 @@ class SlackPoster:
     def permalink(self, channel: str, ts: str) -> str | None:
         """A link to a message (a conversation's thread); None when Slack cannot give one."""
         token = self._secrets().bot_token.get_secret_value()
-        client = WebClient(token=token, base_url=self._base_url)
+        client = WebClient(token=token, base_url=self._base_url, retry_handlers=retry_handlers())
         try:
             return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
         except (SlackApiError, SlackClientError, KeyError):

@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from socialcare.adapters.slack_retries import retry_handlers
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.slack.authz import SlackUser
 from socialcare.slack.secrets import SlackSecrets
@@ -53,7 +54,9 @@ class SlackDirectoryClient:
     def _call(self, method: str, absent: frozenset[str], **arguments: str) -> Any:
         """Slack's answer; None when it says ``absent``."""
         client = WebClient(
-            token=self._secrets().bot_token.get_secret_value(), base_url=self._base_url
+            token=self._secrets().bot_token.get_secret_value(),
+            base_url=self._base_url,
+            retry_handlers=retry_handlers(longest_wait=1),  # inside Slack's 3 s ack
         )
         try:
             return getattr(client, method)(**arguments)

@@ -67,13 +67,13 @@ class SlackStandIn(StandIn):
             "usergroups.users.list": self._group_members,
         }
 
-    def fail_next(self, method: str, error_code: str, times: int = 1) -> None:
+    def fail_next(self, method: str, error_code: str, times: int = 1, retry_after: int = 1) -> None:
         """E.g. ``fail_next("chat.postMessage", "ratelimited")``: 429 + Retry-After, as Slack."""
         limited = error_code == "ratelimited"
         reply = Reply(
             {"ok": False, "error": error_code},
             429 if limited else 200,
-            {"Retry-After": "1"} if limited else {},
+            {"Retry-After": str(retry_after)} if limited else {},
         )
         self.failures.add(method, reply, times)
 
