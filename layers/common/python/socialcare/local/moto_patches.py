@@ -66,6 +66,7 @@ from socialcare.local import (
     moto_programs,
     moto_query,
     moto_sqs_attributes,
+    moto_sqs_receive,
     moto_update_expressions,
     parked_waits,
 )
@@ -417,6 +418,7 @@ def install() -> None:
     moto_ast_clone.install()
     moto_ast_traversal.install()
     moto_sqs_attributes.install()
+    moto_sqs_receive.install()
 
 
 def uninstall() -> None:
@@ -446,3 +448,4 @@ def uninstall() -> None:
     moto_ast_clone.uninstall()
     moto_ast_traversal.uninstall()
     moto_sqs_attributes.uninstall()
+    moto_sqs_receive.uninstall()
