@@ -18,7 +18,7 @@ from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.classification import language, models
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
-from socialcare.observability import logger, metrics
+from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge, PrefetchedStore, process
 from socialcare.settings import ClassifySettings, load_settings
@@ -73,7 +73,14 @@ def lambda_handler(
     batch = replace(wired, store=PrefetchedStore(wired.store, prefetch(event, wired.store)))
 
     def handle(record: SQSRecord) -> None:
-        process(ClassifyRequest.model_validate_json(record.body), batch)
+        try:
+            process(ClassifyRequest.model_validate_json(record.body), batch)
+        except Exception:
+            # The batch processor reports it to SQS (retried after the visibility timeout,
+            # then the dead-letter queue) but logs it only at DEBUG: said here, once a try.
+            logger.exception("message not classified this time", extra={"sqs": record.message_id})
+            metrics.add_metric(name="ClassifyFailed", unit=MetricUnit.Count, value=1)
+            raise
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context

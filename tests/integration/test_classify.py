@@ -1,5 +1,6 @@
 """The classify queue consumer: partial batch failures, FIFO order, idempotent take-up."""
 
+import io
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import drain, of_kind
+from tests.support.metrics import emf
 
 pytestmark = pytest.mark.integration
 
@@ -166,6 +168,28 @@ def test_a_request_for_a_message_never_stored_fails_only_its_record(
     records = [record(json.dumps(ghost), "ghost", "m-ghost"), *good]
     assert consume(backbone, records) == {"batchItemFailures": [{"itemIdentifier": "m-ghost"}]}
     assert of_kind(backbone.table, "META")[0]["status"] == "open"  # the other group went on
+
+
+def test_a_failed_record_is_said_in_an_error_and_a_metric(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    captured_logs: io.StringIO,
+    metrics_on: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The batch processor reports a failed record to SQS but logs it only at DEBUG: the
+    message would wait out its visibility timeout with nothing said."""
+    good = queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello"))
+    ghost = json.loads(good[0]["body"]) | {"conversation_id": "ghost"}
+    consume(backbone, [record(json.dumps(ghost), "ghost", "m-ghost"), *good])
+    [error] = [
+        json.loads(line)
+        for line in captured_logs.getvalue().splitlines()
+        if '"message not classified this time"' in line
+    ]
+    assert error["level"] == "ERROR" and error["sqs"] == "m-ghost"
+    assert "MessageMissing" in error["exception_name"]
+    assert [v for v, _ in emf(capsys.readouterr().out)["ClassifyFailed"]] == [1.0]
 
 
 def test_a_malformed_body_fails_its_record_and_holds_back_only_its_own_group(
