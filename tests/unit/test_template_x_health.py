@@ -19,9 +19,24 @@ def test_the_x_health_check_ticks_reads_little_and_alarms_to_ops(
     assert {a for a, _ in granted} == {
         "secretsmanager:GetSecretValue",
         "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
         "lambda:InvokeFunction",
     }
     assert any("index/ByDay" in r for a, r in granted if a == "dynamodb:Query")
+    # Its own items only: the fill marks and the 503 outage it keeps.
+    [marks] = [s for s in statements if "dynamodb:PutItem" in as_list(s["Action"])]
+    leading = marks["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert sorted(leading) == ["XFILLED#*", "XOUTAGE#*"]
+    # Our 503 answers to X: the alarm reaches ops and, through its topic, this function.
+    outage = props(resources["XDeliveryUnavailableAlarm"])
+    assert outage["MetricName"] == "DeliveryUnavailable"
+    assert outage["Dimensions"] == [{"Name": "service", "Value": "ingest-x"}]
+    assert [ref_target(a) for a in outage["OKActions"]] == ["XDeliveryOutageTopic"]
+    assert ref_target(health["Events"]["DeliveryOutage"]["Properties"]["Topic"]) == (
+        "XDeliveryOutageTopic"
+    )
     # An outage goes to the gap fill, and to nothing else.
     invoked = [s for s in statements if "lambda:InvokeFunction" in as_list(s["Action"])]
     assert [ref_target(s["Resource"]) for s in invoked] == ["XGapFillFunction"]

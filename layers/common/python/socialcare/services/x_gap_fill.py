@@ -1,7 +1,8 @@
 """Gap fill: after an X outage, fetch what the webhook missed and store it the webhook's way.
 
-What triggers one: the webhook health check (X marked the webhook invalid, a silent
-account), or an operator (``socialcare x gapfill``), with a window ``[start, end]`` (UTC).
+What triggers one: the webhook health check (X marked the webhook invalid; an account
+silent while the webhook looks valid; our own 503 answers, when their alarm clears), or an
+operator (``socialcare x gapfill``), with a window ``[start, end]`` (UTC).
 
 Two ways, chosen per brand (brand.yaml ``x.replay``):
 
