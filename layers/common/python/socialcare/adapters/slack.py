@@ -64,13 +64,7 @@ class SlackPoster:
     def update_modal(self, external_id: str, view: dict[str, Any]) -> bool:
         """Replaces an open modal, found by the ``external_id`` it was opened with; False
         when it is gone (the agent closed it)."""
-        try:
-            self._call("views_update", external_id=external_id, view=view)
-        except StorageUnavailable as exc:
-            if "not_found" in str(exc):
-                return False
-            raise
-        return True
+        return self._unless_gone("not_found", "views_update", external_id=external_id, view=view)
 
     def replace(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> bool:
         """Rewrites a message we posted; False when it is gone (someone deleted it)."""
@@ -107,10 +101,14 @@ class SlackPoster:
     def delete(self, channel: str, ts: str) -> bool:
         """Deletes a message the bot posted; False when it is gone already. A bot token
         cannot delete people's messages (Slack answers ``cant_delete_message``)."""
+        return self._unless_gone("message_not_found", "chat_delete", channel=channel, ts=ts)
+
+    def _unless_gone(self, gone: str, method: str, **arguments: Any) -> bool:
+        """The call; False when Slack answers ``gone`` (what it acts on no longer exists)."""
         try:
-            self._call("chat_delete", channel=channel, ts=ts)
+            self._call(method, **arguments)
         except StorageUnavailable as exc:
-            if "message_not_found" in str(exc):
+            if gone in str(exc):
                 return False
             raise
         return True
