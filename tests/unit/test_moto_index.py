@@ -50,6 +50,13 @@ operations = st.lists(
 )
 
 
+def customer_table(client: Any) -> None:
+    """Table "t" keyed pk/sk with the ByCustomer index on c (partition) and at (sort)."""
+    create_table(
+        client, "t", {"pk": "S", "sk": "S", "c": "S", "at": "S"}, ("ByCustomer", "c", "at")
+    )
+
+
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -141,9 +148,7 @@ def _answers(steps: list[tuple[Any, ...]], indexed: bool) -> list[Any]:
     try:
         with mock_aws():
             client = boto3.client("dynamodb", region_name=REGION)
-            create_table(
-                client, "t", {"pk": "S", "sk": "S", "c": "S", "at": "S"}, ("ByCustomer", "c", "at")
-            )
+            customer_table(client)
             answers: list[Any] = []
             for step in steps:
                 try:
@@ -177,9 +182,7 @@ def stack_patches() -> Iterator[None]:
 def test_an_index_query_reads_only_the_customers_items(stack_patches: None) -> None:
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        create_table(
-            client, "t", {"pk": "S", "sk": "S", "c": "S", "at": "S"}, ("ByCustomer", "c", "at")
-        )
+        customer_table(client)
         for n in range(300):
             _run(client, ("put", f"CONV#{n}", "META", f"CUST#{n}", "1"))
         _run(client, ("set", "CONV#7", "MSG#1", "CUST#7", "2"))
@@ -198,9 +201,7 @@ def test_writes_made_while_the_index_was_off_are_not_trusted_to_it() -> None:
     try:
         with mock_aws():
             client = boto3.client("dynamodb", region_name=REGION)
-            create_table(
-                client, "t", {"pk": "S", "sk": "S", "c": "S", "at": "S"}, ("ByCustomer", "c", "at")
-            )
+            customer_table(client)
             _run(client, ("put", "CONV#a", "META", "CUST#1", "1"))
             assert len(_query(client, "CUST#2", 100)[0]) == 0  # the index is built here
             moto_patches.uninstall()
@@ -214,9 +215,7 @@ def test_writes_made_while_the_index_was_off_are_not_trusted_to_it() -> None:
 def test_keys_whose_items_moved_on_are_dropped_and_can_come_back(stack_patches: None) -> None:
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        create_table(
-            client, "t", {"pk": "S", "sk": "S", "c": "S", "at": "S"}, ("ByCustomer", "c", "at")
-        )
+        customer_table(client)
         for n in range(40):
             _run(client, ("put", f"CONV#{n}", "META", "CUST#1", "1"))
         assert len(_query(client, "CUST#1", 100)[0]) == 40

@@ -234,12 +234,9 @@ def _replay(window: Window, brand: Brand, deps: GapFillDeps) -> GapFillResult:
     else:
         job = None
         logger.info("X replay already asked for this window", extra={"replay": key})
-    result = GapFillResult(window.brand_id, window.account_id, "replay", job_id=job)
-    if older is not None:
-        result.way = "replay+mentions"
-        result.complete, result.fetched, result.left = older.complete, older.fetched, older.left
-        result.stored, result.duplicates = older.stored, older.duplicates
-    return result
+    if older is not None:  # what the timeline read, and the job asked for the rest
+        return replace(older, way="replay+mentions", job_id=job)
+    return GapFillResult(window.brand_id, window.account_id, "replay", job_id=job)
 
 
 def replay_key(window: Window) -> str:

@@ -45,24 +45,22 @@ class XOutage:
     end: datetime
     reason: str
     accounts: frozenset[str] | None = None  # None: every account (the webhook was down)
-    starts: dict[str, datetime] = field(default_factory=dict)  # account -> its later start
 
     def gap_fills(self, brands: Iterable[Brand]) -> list[dict[str, str]]:
         """One gap-fill request per X support account concerned (the gap fill function's
-        input); an account already filled past ``start`` starts where that fill ended."""
+        input)."""
         why = f"{self.reason} (webhook {self.webhook_id})" if self.webhook_id else self.reason
         return [
             {
                 "brand": brand.id,
                 "account_id": account.id,
-                "from": max(self.start, self.starts.get(account.id, self.start)).isoformat(),
+                "from": self.start.isoformat(),
                 "to": self.end.isoformat(),
                 "reason": why,
             }
             for brand in brands
             for account in brand.accounts.x
-            if (self.accounts is None or account.id in self.accounts)
-            and self.starts.get(account.id, self.start) < self.end
+            if self.accounts is None or account.id in self.accounts
         ]
 
 
@@ -110,7 +108,7 @@ def check(deps: HealthDeps) -> Health:
     now = deps.now()
     health = Health()
     seen: dict[str, datetime | None] = {}  # account -> its latest customer message
-    silent = _silent_accounts(deps, now, health, seen)
+    _measure_silence(deps, now, health, seen)
     latest_seen = [moment for moment in seen.values() if moment is not None]
     for hook in deps.admin.webhooks():
         if hook.valid:
@@ -125,29 +123,27 @@ def check(deps: HealthDeps) -> Health:
             logger.error("x webhook revalidation not attempted", extra={"webhook_id": hook.id})
         start = max(latest_seen) if latest_seen else now - DEFAULT_OUTAGE_LOOKBACK
         deps.on_outage(XOutage(hook.id, start, now, "webhook invalid"))
-    if health.invalid:  # every account's window went to the gap fill
-        silent = []
+    silent = [] if health.invalid else health.silent  # else every account went to a fill
     for account in silent:
-        last = seen[account] or now - DEFAULT_OUTAGE_LOOKBACK
+        start = seen[account] or now - DEFAULT_OUTAGE_LOOKBACK
         filled = deps.events.filled_until(account)
-        # X's timeline may show a post a little after it was made: the windows overlap a
-        # little (what is read twice is absorbed as a duplicate).
-        starts = {account: filled - MARK_OVERLAP} if filled is not None else {}
-        outage = XOutage(
-            None, last, now, "account silent", accounts=frozenset({account}), starts=starts
-        )
-        deps.on_outage(outage)
+        if filled is not None:
+            # X's timeline may show a post a little after it was made: the windows overlap a
+            # little (what is read twice is absorbed as a duplicate).
+            start = max(start, filled - MARK_OVERLAP)
+        if start < now:
+            deps.on_outage(XOutage(None, start, now, "account silent", frozenset({account})))
     for account in seen if health.invalid else silent:
         deps.events.mark_filled(account, now)
     metrics.add_metric(name="XWebhookInvalid", unit=MetricUnit.Count, value=len(health.invalid))
     return health
 
 
-def _silent_accounts(
+def _measure_silence(
     deps: HealthDeps, now: datetime, health: Health, seen: dict[str, datetime | None]
-) -> list[str]:
-    """Each account's minutes since its last customer message (a metric), and the accounts
-    past their brand's threshold."""
+) -> None:
+    """Each account's minutes since its last customer message (a metric, ``health.minutes``)
+    and the accounts past their brand's threshold (``health.silent``)."""
     for brand in deps.brands:
         threshold = brand.x.silent_after_minutes
         days = lookback_days(now, threshold)
@@ -166,7 +162,6 @@ def _silent_accounts(
                     extra={"account_id": account.id, "brand": brand.id, "minutes": minutes},
                 )
     metrics.add_metric(name="XAccountsSilent", unit=MetricUnit.Count, value=len(health.silent))
-    return list(health.silent)
 
 
 def _account_metric(account_id: str, minutes: int) -> None:
