@@ -1,5 +1,5 @@
-"""A clock's Step Functions execution calls this at each step: warn, breach, escalate; and,
-when a step failed past its retries (the state machine's Catch), to record the failure."""
+"""A clock's Step Functions execution calls this at each wake: warn, breach, escalate; and,
+when a wake failed past its retries (the state machine's Catch), to record the failure."""
 
 from functools import cache
 from typing import Any
@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
-from socialcare.deadlines.plan import ClockPlan
+from socialcare.deadlines.execution import ClockWake, SingleClockWake
 from socialcare.observability import logger, metrics
-from socialcare.services.clocks import ClockTaskDeps, advance, record_failure
+from socialcare.services.clocks import ClockTaskDeps, advance, advance_single, record_failure
 from socialcare.settings import ClockTaskSettings, load_settings
 
 
@@ -30,9 +30,9 @@ def build_deps() -> ClockTaskDeps:
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: ClockTaskDeps | None = None
 ) -> dict[str, Any]:
-    plan = ClockPlan.model_validate(event["plan"])
-    index = int(event["next"]["index"])
-    if "failure" in event:  # {"Error": ..., "Cause": ...} from the Catch
-        error = str(event["failure"].get("Error", "unknown"))[:200]
-        return record_failure(plan, index, error, deps or build_deps())
-    return advance(plan, index, deps or build_deps())
+    deps = deps or build_deps()
+    if "plan" in event:  # an execution started before clocks shared one
+        return advance_single(SingleClockWake.model_validate(event), deps)
+    wake = ClockWake.model_validate(event)
+    answer = record_failure(wake, deps) if wake.failure else advance(wake, deps)
+    return answer.model_dump(mode="json")

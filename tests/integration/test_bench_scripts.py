@@ -23,8 +23,13 @@ pytestmark = pytest.mark.integration
         ("bench/local_stack.py", ["--messages", "20", "--clients", "2"], ["no message lost"]),
         (
             "bench/deadlines.py",
-            ["--clocks", "3", "--spread", "1"],
-            ["one clock alone (baseline)", "3 concurrent clocks", "all due in the same second"],
+            ["--clocks", "3", "--spread", "1", "--conversations", "10"],
+            [
+                "one clock alone (baseline)",
+                "3 concurrent clocks",
+                "all due in the same second",
+                "state transitions per conversation",
+            ],
         ),
         (
             "bench/slack.py",

@@ -17,6 +17,7 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.config import load_brands
+from socialcare.deadlines.execution import cursor, execution_input
 from socialcare.deadlines.plan import ClockKind, ClockPlan
 from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone
@@ -42,13 +43,18 @@ def classify_with_clocks(backbone: Backbone, machine: str, records: list[dict[st
     classify.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
 
 
-def started_plans(machine: str) -> list[dict[str, Any]]:
+def started_executions(machine: str) -> list[dict[str, Any]]:
     client = boto3.client("stepfunctions")
     runs = client.list_executions(stateMachineArn=machine)["executions"]
     return [
         json.loads(client.describe_execution(executionArn=run["executionArn"])["input"])
         for run in runs
     ]
+
+
+def started_plans(machine: str) -> list[dict[str, Any]]:
+    """Every clock started, whichever execution carries it."""
+    return [plan for run in started_executions(machine) for plan in run["clocks"]]
 
 
 def step(backbone: Backbone, escalated: Escalated, execution: dict[str, Any]) -> dict[str, Any]:
@@ -91,8 +97,20 @@ def a_waiting_conversation(
     return records
 
 
+def only(machine: str, clock: str) -> dict[str, Any]:
+    """An execution of that one clock, as the state machine would carry it alone."""
+    plan = next(p for p in started_plans(machine) if p["clock"] == clock)
+    return execution_input((ClockPlan.model_validate(plan),))
+
+
 def first_response(machine: str) -> dict[str, Any]:
-    return next(p for p in started_plans(machine) if p["plan"]["clock"] == "first_response")
+    return only(machine, "first_response")
+
+
+def at_step(execution: dict[str, Any], position: int) -> dict[str, Any]:
+    """The execution's cursor at that step of its one clock, as its wake hands it over."""
+    [plan] = [ClockPlan.model_validate(p) for p in execution["clocks"]]
+    return cursor((plan,), (position,), "").model_dump(mode="json")
 
 
 def test_a_new_conversation_starts_its_clocks_once_with_the_policy_it_falls_under(
@@ -100,11 +118,12 @@ def test_a_new_conversation_starts_its_clocks_once_with_the_policy_it_falls_unde
 ) -> None:
     records = a_waiting_conversation(backbone, x_live, machine)
     classify_with_clocks(backbone, machine, [{**records[0], "messageId": "again"}])
-    plans = started_plans(machine)
-    assert sorted(p["plan"]["clock"] for p in plans) == ["first_response", "resolution"]
-    plan = first_response(machine)["plan"]
-    StepFunctionsClocks(machine).start(ClockPlan.model_validate(plan))  # started again
-    assert len(started_plans(machine)) == 2  # the same execution name: still one timer
+    [execution] = started_executions(machine)  # one execution carries both clocks
+    assert [p["clock"] for p in execution["clocks"]] == ["first_response", "resolution"]
+    again = tuple(ClockPlan.model_validate(p) for p in execution["clocks"])
+    StepFunctionsClocks(machine).start(again)  # started again
+    assert len(started_executions(machine)) == 1  # the same execution name: still one timer
+    [plan] = first_response(machine)["clocks"]
     assert plan["policy"] == "public posts"  # a public tweet, not P1
     assert [s["action"] for s in plan["steps"]] == ["warn", "escalate", "escalate"]
     [meta] = of_kind(backbone.table, "META")
@@ -119,9 +138,9 @@ def test_a_conversation_left_waiting_is_warned_then_escalated_tier_by_tier_once_
     a_waiting_conversation(backbone, x_live, machine)
     start = first_response(machine)
     assert run_to_the_end(backbone, escalated, start) == [
-        "warned",
-        "escalated to tier 1",
-        "escalated to the last tier",
+        "first_response warned",
+        "first_response escalated to tier 1",
+        "first_response escalated to the last tier",
     ]
     notices = escalated.received()  # what the managers get: no warning (it is the thread's)
     assert [m["MessageAttributes"]["tier"]["StringValue"] for m in notices] == ["1", "2"]
@@ -149,7 +168,7 @@ def test_an_escalation_whose_notice_failed_is_sent_by_the_retry(
 ) -> None:
     a_waiting_conversation(backbone, x_live, machine)
     execution = first_response(machine)
-    execution["next"] = {"done": False, "index": 1, "at": "", "outcome": ""}
+    execution["next"] = at_step(execution, 1)
     broken = SnsEscalations("arn:aws:sns:eu-west-1:123456789012:no-such-topic")
     deps = ClockTaskDeps(store=DynamoConversationStore(backbone.table), escalations=broken)
     with pytest.raises(Exception, match="publishing the escalation failed"):
@@ -170,7 +189,7 @@ def test_an_answered_or_resolved_conversation_stops_its_clock_before_the_next_st
     execution["next"] = step(backbone, escalated, execution)  # warned
     execution["next"] = step(backbone, escalated, execution)  # tier 1
     set_status(backbone, status)
-    assert step(backbone, escalated, execution)["outcome"] == "met"
+    assert step(backbone, escalated, execution)["outcome"] == "first_response met"
     assert len(escalated.received()) == 1  # tier 1 only: tier 2 never went out
 
 
@@ -179,7 +198,7 @@ def test_a_conversation_answered_before_its_due_time_never_escalates(
 ) -> None:
     a_waiting_conversation(backbone, x_live, machine)
     set_status(backbone, "answered")
-    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
+    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["first_response met"]
     assert escalated.received() == []
 
 
@@ -188,7 +207,7 @@ def test_a_newer_clock_outdates_the_older_one(
 ) -> None:
     a_waiting_conversation(backbone, x_live, machine)
     older = first_response(machine)
-    plan = ClockPlan.model_validate(older["plan"])
+    plan = ClockPlan.model_validate(older["clocks"][0])
     newer = plan.model_copy(update={"generation": plan.generation + 1})
     [meta] = of_kind(backbone.table, "META")
     boto3.client("dynamodb").update_item(
@@ -197,7 +216,7 @@ def test_a_newer_clock_outdates_the_older_one(
         UpdateExpression="SET clock_first_response.generation = :g",
         ExpressionAttributeValues={":g": {"N": str(newer.generation)}},
     )
-    assert run_to_the_end(backbone, escalated, older) == ["stopped"]
+    assert run_to_the_end(backbone, escalated, older) == ["first_response stopped"]
     assert escalated.received() == []
     assert plan.clock is ClockKind.FIRST_RESPONSE
 
@@ -209,7 +228,7 @@ def test_a_customer_writing_after_an_answer_starts_the_next_response_clock(
     set_status(backbone, "answered")
     later = tweet("101", "@AcmeSupport still nothing", reply_to="100", millis=1787570102000)
     classify_with_clocks(backbone, machine, queued_records(backbone, x_live, later))
-    plans = {p["plan"]["clock"]: p["plan"] for p in started_plans(machine)}
+    plans = {p["clock"]: p for p in started_plans(machine)}
     assert set(plans) == {"first_response", "resolution", "next_response"}
     assert plans["next_response"]["started_at"].startswith("2026-08-24T11:15:02")
     [meta] = of_kind(backbone.table, "META")
@@ -229,17 +248,15 @@ def test_waiting_on_the_customer_pauses_the_resolution_clock_and_the_reply_resum
     # The agent asks for the order number at 12:00 UTC (15:00 Moscow): 1 h of business time
     # was spent (14:00-15:00; the lunch break does not count).
     assert store.wait_on_customer(conversation, datetime(2026, 8, 24, 12, 0, tzinfo=UTC))
-    resolution = next(p for p in started_plans(machine) if p["plan"]["clock"] == "resolution")
-    assert run_to_the_end(backbone, escalated, resolution) == ["paused"]
-    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
+    resolution = only(machine, "resolution")
+    assert run_to_the_end(backbone, escalated, resolution) == ["resolution paused"]
+    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["first_response met"]
 
     # Jane answers the next day at 07:00 UTC (10:00 Moscow): the clock resumes with 23 h left.
     reply = tweet("101", "@AcmeSupport it's 4411", reply_to="100", millis=1787641200000)
     classify_with_clocks(backbone, machine, queued_records(backbone, x_live, reply))
     resumed = [
-        p["plan"]
-        for p in started_plans(machine)
-        if p["plan"]["clock"] == "resolution" and p["plan"]["spent_seconds"]
+        p for p in started_plans(machine) if p["clock"] == "resolution" and p["spent_seconds"]
     ]
     [plan] = resumed
     assert plan["spent_seconds"] == 3600
@@ -266,7 +283,7 @@ def test_a_step_that_runs_before_the_classifier_recorded_its_clock_is_retried(
 ) -> None:
     a_waiting_conversation(backbone, x_live, machine)
     execution = first_response(machine)
-    plan = ClockPlan.model_validate(execution["plan"])
+    [plan] = [ClockPlan.model_validate(p) for p in execution["clocks"]]
     [meta] = of_kind(backbone.table, "META")
 
     def recorded(generation: int) -> None:
@@ -281,7 +298,7 @@ def test_a_step_that_runs_before_the_classifier_recorded_its_clock_is_retried(
     with pytest.raises(ClockNotRecordedYet):
         step(backbone, escalated, execution)
     recorded(plan.generation)
-    assert step(backbone, escalated, execution)["outcome"] == "warned"
+    assert step(backbone, escalated, execution)["outcome"] == "first_response warned"
 
 
 def test_the_clock_of_an_erased_conversation_writes_nothing_into_it(
@@ -300,7 +317,7 @@ def test_the_clock_of_an_erased_conversation_writes_nothing_into_it(
     )["Items"]
     for item in partition:
         ddb.delete_item(TableName=backbone.table, Key={"pk": item["pk"], "sk": item["sk"]})
-    assert run_to_the_end(backbone, escalated, start) == ["gone"]
+    assert run_to_the_end(backbone, escalated, start) == ["first_response gone"]
     assert escalated.received() == []
     assert [i for i in items(backbone.table) if i["pk"] == meta["pk"]] == []
 
@@ -348,3 +365,163 @@ def test_every_failure_of_a_clock_step_ends_in_the_recorded_failed_state() -> No
     assert recording["Next"] == "ClockFailed"
     assert [c["Next"] for c in recording["Catch"]] == ["ClockFailed"]
     assert states["ClockFailed"]["Type"] == "Fail"
+
+
+def the_execution(machine: str) -> dict[str, Any]:
+    """The one execution the classifier started: both clocks of the new conversation."""
+    [execution] = started_executions(machine)
+    return execution
+
+
+def wakes_to_the_end(
+    backbone: Backbone, escalated: Escalated, start: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """Each wake the state machine makes: the instant it waited for and what the task did."""
+    execution, wakes = dict(start), []
+    while not execution["next"]["done"]:
+        at = execution["next"]["at"]
+        execution["next"] = step(backbone, escalated, execution)
+        wakes.append((at, execution["next"]["outcome"]))
+    return wakes
+
+
+def test_the_clocks_of_one_message_share_one_execution_and_each_runs_every_step(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    """Left waiting, both clocks warn and escalate tier by tier, each step once, in time
+    order: the execution wakes at the earliest next step of either clock."""
+    a_waiting_conversation(backbone, x_live, machine)
+    execution = the_execution(machine)
+    plans = [ClockPlan.model_validate(p) for p in execution["clocks"]]
+    wakes = wakes_to_the_end(backbone, escalated, execution)
+
+    instants = [at for at, _ in wakes]
+    assert instants == sorted(set(instants))  # in time order, never twice for one instant
+    every_step = {cursor((p,), (n,), "").at for p in plans for n in range(len(p.steps))}
+    assert set(instants) == every_step  # one wake per distinct step time, none wasted
+    events = sorted(
+        (str(e["clock"]), str(e["event"]), int(e["tier"]))
+        for e in of_kind(backbone.table, "CLOCK#")
+    )
+    for plan in plans:
+        ran = [(event, tier) for clock, event, tier in events if clock == plan.clock.value]
+        tiers = [s.tier for s in plan.steps if s.action == "escalate"]
+        assert sorted(ran) == sorted(
+            [("started", 0), ("warned", 0), ("breached", 0)] + [("escalated", t) for t in tiers]
+        )
+    notices = escalated.received()
+    assert len(notices) == sum(len(p.steps) - 1 for p in plans)  # warnings go to the thread
+    assert wakes[-1][1].endswith("escalated to the last tier")
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("resolved", "first_response met, resolution met"),
+        ("pending", "first_response met, resolution paused"),
+    ],
+)
+def test_one_wake_ends_every_clock_the_conversation_made_moot(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    machine: str,
+    escalated: Escalated,
+    status: str,
+    outcome: str,
+) -> None:
+    """Resolved (or waiting on the customer) before the first warning: the first wake ends
+    both clocks; the execution never waits for the resolution clock's steps, a day away."""
+    a_waiting_conversation(backbone, x_live, machine)
+    set_status(backbone, status)
+    assert wakes_to_the_end(backbone, escalated, the_execution(machine)) == [
+        (the_execution(machine)["next"]["at"], outcome)
+    ]
+    assert escalated.received() == []
+
+
+def test_a_clock_made_moot_ends_at_the_other_clocks_wake_and_the_other_waits_on(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    """A newer first-response clock outdated this one: it ends (stopped) at the first wake,
+    and the resolution clock's first step is the next wake."""
+    a_waiting_conversation(backbone, x_live, machine)
+    execution = the_execution(machine)
+    [meta] = of_kind(backbone.table, "META")
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET clock_first_response.generation = :g",
+        ExpressionAttributeValues={":g": {"N": str(execution["clocks"][0]["generation"] + 1)}},
+    )
+    answer = step(backbone, escalated, execution)
+    resolution = ClockPlan.model_validate(execution["clocks"][1])
+    assert answer == {
+        "done": False,
+        "steps": [-1, 0],
+        "at": cursor((resolution,), (0,), "").at,
+        "outcome": "first_response stopped",
+    }
+    assert escalated.received() == []
+
+
+def test_a_clock_whose_start_is_not_recorded_yet_is_left_running_until_its_step(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    """Only a due step waits for its clock's record (the task is retried); a clock not due
+    yet is not judged outdated on a record still being written."""
+    a_waiting_conversation(backbone, x_live, machine)
+    execution = the_execution(machine)
+    [meta] = of_kind(backbone.table, "META")
+    generation = execution["clocks"][1]["generation"]
+    boto3.client("dynamodb").update_item(
+        TableName=backbone.table,
+        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
+        UpdateExpression="SET clock_resolution.generation = :g",
+        ExpressionAttributeValues={":g": {"N": str(generation - 1)}},
+    )
+    answer = step(backbone, escalated, execution)
+    assert answer["steps"] == [1, 0] and answer["outcome"] == "first_response warned"
+    assert not [e for e in of_kind(backbone.table, "CLOCK#") if e["event"] == "stopped"]
+
+
+def test_an_execution_started_before_clocks_shared_one_is_still_answered_in_its_shape(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    """Step Functions runs an execution on the definition it started with: those carrying
+    one ``plan`` keep getting ``index`` answers from the new task."""
+    a_waiting_conversation(backbone, x_live, machine)
+    plan = the_execution(machine)["clocks"][0]
+    legacy = {
+        "plan": plan,
+        "next": {"done": False, "index": 0, "at": plan["steps"][0]["at"], "outcome": "started"},
+    }
+    answer = step(backbone, escalated, legacy)
+    assert answer == {
+        "done": False,
+        "index": 1,
+        "at": cursor((ClockPlan.model_validate(plan),), (1,), "").at,
+        "outcome": "warned",
+    }
+    set_status(backbone, "answered")
+    assert step(backbone, escalated, legacy | {"next": answer}) == {
+        "done": True,
+        "index": -1,
+        "at": "",
+        "outcome": "met",
+    }
+
+
+def test_a_failed_wake_records_the_failure_on_each_clock_it_carried(
+    backbone: Backbone,
+    x_live: XWebhookDeps,
+    machine: str,
+    escalated: Escalated,
+    metrics_on: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    a_waiting_conversation(backbone, x_live, machine)
+    execution = the_execution(machine) | {"failure": {"Error": "States.Timeout"}}
+    assert step(backbone, escalated, execution)["outcome"] == "failed"
+    failed = sorted(e["clock"] for e in of_kind(backbone.table, "CLOCK#") if e["event"] == "failed")
+    assert failed == ["first_response", "resolution"]
+    assert [v for v, _ in emf(capsys.readouterr().out)["ClockFailed"]] == [1.0, 1.0]

@@ -662,7 +662,7 @@ def test_what_is_written_after_a_close_expires_with_the_conversation(
     client = boto3.client("stepfunctions")
     for run in client.list_executions(stateMachineArn=queues.machine)["executions"]:
         execution = json.loads(client.describe_execution(executionArn=run["executionArn"])["input"])
-        if execution["plan"]["conversation_id"] == bob["id"]:
+        if execution["clocks"][0]["conversation_id"] == bob["id"]:
             assert clock_task.lambda_handler(execution, LambdaContext(), deps=deps)["done"]
     stopped = [i for i in items(backbone.table) if str(i["sk"]).endswith("#stopped#0")]
     assert stopped and {i.get("expires_at") for i in stopped} == {

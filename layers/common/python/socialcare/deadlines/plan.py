@@ -4,10 +4,10 @@ Made once, when the clock starts (pure: the policy, the calendar and the platfor
 window decide everything), and carried by the clock's Step Functions execution, which only
 waits until each step's time and asks the clock task whether the step still applies. A clock
 is identified by its conversation, its kind and its generation (the customer message that
-started it, in epoch milliseconds), so a redelivered message names the same execution.
+started it, in epoch milliseconds); the clocks one message starts share an execution
+(``deadlines.execution``), so a redelivered message names the same one.
 """
 
-import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -60,12 +60,6 @@ class ClockPlan(BaseModel):
             "policy_version": self.policy_version,
             "spent_seconds": Decimal(str(self.spent_seconds)),
         }
-
-    @property
-    def execution_name(self) -> str:
-        """Unique per clock and generation, within Step Functions' 80 characters."""
-        digest = hashlib.sha256(self.conversation_id.encode()).hexdigest()[:24]
-        return f"{self.clock.value}-{digest}-{self.generation}"
 
 
 def plan_clock(

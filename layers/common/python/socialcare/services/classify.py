@@ -249,8 +249,8 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     plans: tuple[ClockPlan, ...] = ()
     if deps.clocks is not None and brand is not None and conversation is not None:
         plans = clocks_to_start(request, message, conversation, found, brand.policies)
-        for plan in plans:  # before take-up: a failure here retries the whole record
-            deps.clocks.start(plan)
+        if plans:  # before take-up: a failure here retries the whole record
+            deps.clocks.start(plans)
     if deps.alerts is not None and brand is not None and conversation is not None:
         occasion = Occasion(request, conversation, found, plans, now)
         raise_alerts(occasion, brand.policies.spikes, deps.alerts)

@@ -1,9 +1,11 @@
 """The clock task: what a clock's Step Functions execution asks at each step, and how a
 clock starts.
 
-The execution waits until a step's time and calls ``advance``. The step applies only while
-the conversation still waits on the brand and this clock is the conversation's current one
-(an answer, a resolution or a newer clock of the same kind outdates it). Each warning,
+One execution carries the clocks one customer message starts (``deadlines.execution``): it
+waits until the earliest next step and calls ``advance``. A step applies only while the
+conversation still waits on the brand and its clock is the conversation's current one (an
+answer, a resolution or a newer clock of the same kind outdates it); a clock found outdated
+at any wake ends then, so the execution never wakes for it again. Each warning,
 breach and escalation is an audit event written once (a conditional write); the
 escalation is published only by the writer that created the event, or by a retry that
 finds it created but not yet published, so retried tasks and duplicate starts never tell a
@@ -11,12 +13,21 @@ manager twice.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.policies import BrandPolicies
 from socialcare.deadlines.arithmetic import elapsed
+from socialcare.deadlines.execution import (
+    ENDED,
+    ClockWake,
+    Cursor,
+    SingleClockWake,
+    cursor,
+    step_time,
+    timestamp,
+)
 from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
@@ -46,7 +57,8 @@ class Escalations(Protocol):
 
 
 class ClockStarter(Protocol):
-    def start(self, plan: ClockPlan) -> None: ...
+    def start(self, plans: tuple[ClockPlan, ...]) -> None:
+        """One execution for the clocks one message starts."""
 
 
 @dataclass(frozen=True)
@@ -75,61 +87,114 @@ def is_current(plan: ClockPlan, conversation: dict[str, Any] | None) -> bool:
     return int(current.get("generation", -1)) == plan.generation
 
 
-def advance(plan: ClockPlan, index: int, deps: ClockTaskDeps) -> dict[str, Any]:
-    """Carry out step ``index`` if it still applies; say what the execution does next."""
-    logger.append_keys(conversation_id=plan.conversation_id, clock=plan.clock.value)
-    conversation = deps.store.conversation(plan.conversation_id)
+def advance(wake: ClockWake, deps: ClockTaskDeps) -> Cursor:
+    """One wake of a clock execution: every clock that has become moot ends (whether its
+    step is due or not, so the execution never wakes again for it), every step due by the
+    wake's instant is carried out, and the execution is told its next wake."""
+    plans, steps = wake.clocks, list(wake.next.steps)
+    logger.append_keys(conversation_id=plans[0].conversation_id)
+    conversation = deps.store.conversation(plans[0].conversation_id)
+    running = [n for n, position in enumerate(steps) if position != ENDED]
+    due = [n for n in running if step_time(plans[n], steps[n]) <= wake.next.at]
+    waiting = conversation is not None and conversation.get("status") in WAITING
+    for n in due:  # before any step runs: the wake is retried whole
+        if waiting and _recorded_generation(plans[n], conversation) < plans[n].generation:
+            raise ClockNotRecordedYet(
+                f"clock generation {plans[n].generation} of {plans[n].conversation_id}"
+                " is not recorded yet"
+            )
+    outcomes = []
+    for n in running:
+        plan = plans[n]
+        logger.append_keys(clock=plan.clock.value)
+        if waiting and _recorded_generation(plan, conversation) < plan.generation:
+            continue  # not due, and its start not committed yet: looked at when due
+        outcome, steps[n] = _wake_one(plan, steps[n], n in due, conversation, deps)
+        if outcome:
+            outcomes.append(f"{plan.clock.value} {outcome}")
+    logger.remove_keys(["clock"])
+    return cursor(plans, tuple(steps), ", ".join(outcomes) or "nothing due")
+
+
+def _wake_one(
+    plan: ClockPlan,
+    position: int,
+    is_due: bool,
+    conversation: dict[str, Any] | None,
+    deps: ClockTaskDeps,
+) -> tuple[str, int]:
+    """What one clock does at a wake: its outcome (empty: nothing happened) and its next
+    position."""
     if conversation is None:
         # Erased (or never stored): an event written now would be the only item of an
         # erased conversation, and without an expiry.
         logger.info("clock ended: the conversation is gone")
-        return _finished("gone")
+        return "gone", ENDED
     if conversation.get("status") == PAUSED and plan.clock is ClockKind.RESOLUTION:
         logger.info("clock paused: the conversation waits on the customer")
-        return _finished("paused")  # the pause recorded it; the customer's reply resumes it
-    waiting = conversation is not None and conversation.get("status") in WAITING
-    if waiting and _recorded_generation(plan, conversation) < plan.generation:
-        raise ClockNotRecordedYet(
-            f"clock generation {plan.generation} of {plan.conversation_id} is not recorded yet"
-        )
+        return "paused", ENDED  # the pause recorded it; the customer's reply resumes it
     if not is_current(plan, conversation):
-        status = conversation.get("status") if conversation else None
+        status = conversation.get("status")
         event = "met" if status in ("answered", "resolved", PAUSED) else "stopped"
         deps.store.record_clock_event(plan, event, 0, deps.clock(), notify=False)
         retention.follow(deps.retention, conversation)  # closed: the event expires with it
         logger.info(f"clock {event}", extra={"status": status})
-        return _finished(event)
-    step = plan.steps[index]
-    assert conversation is not None  # is_current said so
+        return event, ENDED
+    if not is_due:
+        return "", position
+    step = plan.steps[position]
     if step.action == "warn":
         _warn(plan, conversation, deps)
     else:
         _escalate(plan, step, conversation, deps)
-    if index + 1 >= len(plan.steps):
-        return _finished("escalated to the last tier")
-    following = plan.steps[index + 1]
-    outcome = "warned" if step.action == "warn" else f"escalated to tier {step.tier}"
-    return {"done": False, "index": index + 1, "at": _utc(following.at), "outcome": outcome}
+    following = position + 1 if position + 1 < len(plan.steps) else ENDED
+    if following == ENDED:
+        return "escalated to the last tier", ENDED
+    return ("warned" if step.action == "warn" else f"escalated to tier {step.tier}"), following
 
 
-def record_failure(plan: ClockPlan, index: int, error: str, deps: ClockTaskDeps) -> dict[str, Any]:
-    """A step failed past its retries (the state machine's Catch): the deadline is no longer
-    enforced. Said on the conversation (a ``failed`` clock event in its audit trail, once),
-    in an ERROR log and the ``ClockFailed`` metric; the execution then fails, which its
-    alarm reports. ``error`` is the error's name only: its cause may quote anything."""
-    logger.append_keys(conversation_id=plan.conversation_id, clock=plan.clock.value)
-    deps.store.record_clock_event(plan, "failed", 0, deps.clock(), notify=False)
-    logger.error(
-        "clock failed: its deadline is no longer enforced",
-        extra={"error": error, "step": index, "due_at": _utc(plan.due_at)},
+def record_failure(wake: ClockWake, deps: ClockTaskDeps) -> Cursor:
+    """A wake failed past its retries (the state machine's Catch): the deadlines of its
+    running clocks are no longer enforced. Said on the conversation (a ``failed`` event in
+    each clock's audit trail, once), in an ERROR log and the ``ClockFailed`` metric; the
+    execution then fails, which its alarm reports. Only the error's name is logged: its
+    cause may quote anything."""
+    error = (wake.failure.Error if wake.failure else "unknown")[:200]
+    logger.append_keys(conversation_id=wake.clocks[0].conversation_id)
+    ended = tuple(ENDED for _ in wake.clocks)
+    for plan, position in zip(wake.clocks, wake.next.steps, strict=True):
+        if position == ENDED:
+            continue
+        deps.store.record_clock_event(plan, "failed", 0, deps.clock(), notify=False)
+        logger.error(
+            "clock failed: its deadline is no longer enforced",
+            extra={
+                "clock": plan.clock.value,
+                "error": error,
+                "step": position,
+                "due_at": timestamp(plan.due_at),
+            },
+        )
+        metrics.add_metric(name="ClockFailed", unit=MetricUnit.Count, value=1)
+    return Cursor(done=True, steps=ended, at="", outcome="failed")
+
+
+def advance_single(wake: SingleClockWake, deps: ClockTaskDeps) -> dict[str, Any]:
+    """An execution started with one clock (see ``deadlines.execution``): the same wake,
+    answered in its shape."""
+    as_set = ClockWake(
+        clocks=(wake.plan,),
+        next=cursor((wake.plan,), (wake.next.index,), "legacy"),
+        failure=wake.failure,
     )
-    metrics.add_metric(name="ClockFailed", unit=MetricUnit.Count, value=1)
-    return _finished("failed")
-
-
-def _finished(outcome: str) -> dict[str, Any]:
-    """Every key every time: the state machine's ResultSelector reads them all."""
-    return {"done": True, "index": -1, "at": "", "outcome": outcome}
+    answer = record_failure(as_set, deps) if wake.failure else advance(as_set, deps)
+    [position] = answer.steps
+    return {
+        "done": answer.done,
+        "index": position,
+        "at": answer.at,
+        "outcome": answer.outcome.removeprefix(f"{wake.plan.clock.value} "),
+    }
 
 
 def _warn(plan: ClockPlan, conversation: dict[str, Any], deps: ClockTaskDeps) -> None:
@@ -144,7 +209,7 @@ def _warn(plan: ClockPlan, conversation: dict[str, Any], deps: ClockTaskDeps) ->
             kind="warning",
             brand_id=plan.brand_id,
             tier=0,
-            reason=f"{plan.clock.value} due {_utc(plan.due_at)[11:16]} UTC",
+            reason=f"{plan.clock.value} due {timestamp(plan.due_at)[11:16]} UTC",
             clock=plan.clock.value,
             due_at=plan.due_at,
             policy=plan.policy,
@@ -181,24 +246,6 @@ def _escalate(
     deps.store.mark_notified(plan, "escalated", step.tier)
     metrics.add_metric(name=f"EscalatedTier{step.tier}", unit=MetricUnit.Count, value=1)
     logger.info("escalated", extra={"tier": step.tier})
-
-
-def _utc(moment: datetime) -> str:
-    """Step Functions' TimestampPath wants RFC 3339 in UTC with a Z, to the second: rounded
-    up, so that a step never runs before its time."""
-    exact = moment.astimezone(UTC)
-    whole = exact.replace(microsecond=0) + (
-        timedelta(seconds=1) if exact.microsecond else timedelta()
-    )
-    return whole.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def execution_input(plan: ClockPlan) -> dict[str, Any]:
-    """What a clock's execution starts with: the plan and its first step."""
-    return {
-        "plan": plan.model_dump(mode="json"),
-        "next": {"done": False, "index": 0, "at": _utc(plan.steps[0].at), "outcome": "started"},
-    }
 
 
 def clocks_to_start(
