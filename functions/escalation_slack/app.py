@@ -1,27 +1,29 @@
-"""Escalation topic -> the brand's Slack managers channel. SNS invokes asynchronously: Lambda
-retries a failure twice, then the event goes to the dead-letter queue. Each notice is posted
-once (Powertools idempotency keyed on the notice itself, which names its conversation, clock
-and tier: a notice published twice, or delivered twice, is one post)."""
+"""Escalation queue -> the brand's Slack managers channel. The queue (subscribed to the
+escalation topic, raw delivery) hands over up to a minute of notices at a time: a burst of
+breaches becomes one digest per kind and tier. Each notice is posted once (a digest of its
+body is marked after the post); the records Slack refused are reported back (partial batch
+response) and come again, five times, then wait in the dead-letter queue, alarmed.
 
+Why not Powertools' batch processor: it hands records over one by one, and a digest needs
+the whole batch at once. The partial batch response is the same shape."""
+
+import hashlib
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import SNSEvent
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.erasure_store import DynamoErasureStore
-from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_store
+from socialcare.adapters.posted_notices import DynamoPostedNotices
 from socialcare.config import load_brands
 from socialcare.models.escalation import EscalationNotice
-from socialcare.observability import logger, metrics
-from socialcare.services.escalation_post import EscalationPostDeps, post_escalation
+from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.services.escalation_post import Arrival, EscalationPostDeps, post_escalations
 from socialcare.settings import SlackSettings, load_settings
 from socialcare.slack.wiring import slack_poster
-
-persistence = conversations_table_store()
-once = IdempotencyConfig(event_key_jmespath="body", expires_after_seconds=KEPT_SECONDS)
 
 
 @cache
@@ -32,12 +34,8 @@ def build_deps() -> EscalationPostDeps:
         poster=slack_poster(settings),
         cards=DynamoDeskStore(settings.TABLE_NAME),
         posts=DynamoErasureStore(settings.TABLE_NAME),
+        notices=DynamoPostedNotices(settings.TABLE_NAME),
     )
-
-
-@idempotent_function(data_keyword_argument="message", config=once, persistence_store=persistence)
-def post_once(message: dict[str, Any], deps: EscalationPostDeps) -> str | None:
-    return post_escalation(EscalationNotice.model_validate_json(message["body"]), deps)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -45,11 +43,20 @@ def post_once(message: dict[str, Any], deps: EscalationPostDeps) -> str | None:
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: EscalationPostDeps | None = None
 ) -> dict[str, Any]:
-    once.register_lambda_context(context)
-    wired = deps or build_deps()
-    posted = []
-    for record in SNSEvent(event).records:
-        message = {"message_id": record.sns.message_id, "body": record.sns.message}
-        logger.append_keys(sns_message_id=record.sns.message_id)
-        posted.append(post_once(message=message, deps=wired))
-    return {"posted": posted}
+    arrivals, unreadable = [], []
+    for record in SQSEvent(event).records:
+        try:
+            notice = EscalationNotice.model_validate_json(record.body)
+        except ValidationError as exc:
+            # Not ours to drop: it goes round to the dead-letter queue, where ops see it.
+            logger.error(
+                "an escalation notice that does not parse",
+                extra={"message_id": record.message_id, "errors": exc.error_count()},
+            )
+            metrics.add_metric(name="EscalationUnreadable", unit=MetricUnit.Count, value=1)
+            unreadable.append(record.message_id)
+            continue
+        digest = hashlib.sha256(record.body.encode()).hexdigest()
+        arrivals.append(Arrival(record.message_id, notice, digest))
+    failed = unreadable + post_escalations(arrivals, deps or build_deps())
+    return {"batchItemFailures": [{"itemIdentifier": f} for f in failed]}

@@ -417,7 +417,7 @@ def test_functions_with_idempotency_can_still_delete_their_records(
         in (ROOT / props(function)["CodeUri"] / "app.py").read_text(encoding="utf-8")
     }
     cfn = translated["Resources"]
-    assert users == {"SlackThreadFunction", "EscalationSlackFunction"}
+    assert users == {"SlackThreadFunction"}
     for name in users:
         assert any("dynamodb:DeleteItem" in as_list(s["Action"]) for s in _statements(cfn, name)), (
             name
@@ -522,6 +522,7 @@ def test_email_subscriptions_are_optional(resources: dict[str, Any]) -> None:
         "OpsAlertEmailSubscription": ("HasOpsAlertEmail", "OpsAlertTopic"),
         "EscalationEmailSubscription": ("HasManagersEmail", "EscalationTopic"),
     }
+    subscriptions.pop("EscalationSlackSubscription")  # the Slack poster's queue: always
     assert set(subscriptions) == set(expected)
     for name, sub in subscriptions.items():
         condition, topic = expected[name]
@@ -688,4 +689,26 @@ def test_the_functions_that_post_bursts_to_one_slack_channel_are_bounded(
     escalation poster never run more than two at once."""
     cards = props(resources["SlackThreadEventSource"])
     assert cards["ScalingConfig"] == {"MaximumConcurrency": 2}
-    assert props(resources["EscalationSlackFunction"])["ReservedConcurrentExecutions"] == 2
+    escalations = props(resources["EscalationSlackEventSource"])
+    assert escalations["ScalingConfig"] == {"MaximumConcurrency": 2}
+
+
+def test_escalations_reach_slack_through_a_queue_read_a_minute_at_a_time(
+    resources: dict[str, Any],
+) -> None:
+    """A burst of breaches is read in batches (a minute's worth) and posted as digests;
+    what Slack refuses comes again, then waits in the dead-letter queue, alarmed."""
+    source = props(resources["EscalationSlackEventSource"])
+    assert ref_target(source["EventSourceArn"]) == "EscalationSlackQueue"
+    assert ref_target(source["FunctionName"]) == "EscalationSlackFunction"
+    assert source["MaximumBatchingWindowInSeconds"] == 60 and source["BatchSize"] >= 50
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    subscription = props(resources["EscalationSlackSubscription"])
+    assert subscription["Protocol"] == "sqs" and subscription["RawMessageDelivery"] is True
+    assert ref_target(subscription["TopicArn"]) == "EscalationTopic"
+    queue = props(resources["EscalationSlackQueue"])
+    assert ref_target(queue["RedrivePolicy"]["deadLetterTargetArn"]) == "EscalationSlackDLQ"
+    [allow, deny] = props(resources["EscalationSlackQueuePolicy"])["PolicyDocument"]["Statement"]
+    assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert ref_target(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == "EscalationTopic"
+    assert deny["Effect"] == "Deny" and deny["Condition"]["Bool"]["aws:SecureTransport"] == "false"

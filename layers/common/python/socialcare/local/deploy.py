@@ -55,6 +55,7 @@ class QueueSource:
     batch_size: int
     report_failures: bool
     visibility_timeout: int
+    batching_window: float = 0.0  # MaximumBatchingWindowInSeconds: wait to fill a batch
 
 
 @dataclass
@@ -251,7 +252,9 @@ def _fill_gaps(resources: dict[str, Any], deployment: Deployment, resolve: Resol
                 Protocol=props["Protocol"],
                 Endpoint=str(resolve(props["Endpoint"])),
                 Attributes={
-                    k: str(v)
+                    k: (str(v).lower() if isinstance(v, bool) else json.dumps(v))
+                    if not isinstance(v, str)
+                    else v
                     for k, v in props.items()
                     if k in ("RawMessageDelivery", "FilterPolicy")
                 },
@@ -351,6 +354,10 @@ def _functions(
                     "BatchSize": props.get("BatchSize", 10),
                 }
                 sqs_event["FunctionResponseTypes"] = props.get("FunctionResponseTypes", [])
+                if "MaximumBatchingWindowInSeconds" in props:
+                    sqs_event["MaximumBatchingWindowInSeconds"] = props[
+                        "MaximumBatchingWindowInSeconds"
+                    ]
                 _attach_event(
                     specs[target], {"Type": "SQS", "Properties": sqs_event}, deployment, resolve
                 )
@@ -385,6 +392,7 @@ def _attach_event(
                 batch_size=int(props.get("BatchSize", 10)),
                 report_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                 visibility_timeout=int(attributes["Attributes"]["VisibilityTimeout"]),
+                batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
             )
         )
     elif kind in ("Schedule", "ScheduleV2"):

@@ -17,6 +17,7 @@ keeps its order.
 
 import logging
 import threading
+import time
 from typing import Any
 
 import boto3
@@ -26,6 +27,7 @@ from socialcare.local.deploy import QueueSource
 from socialcare.local.runtime import LocalRuntime
 
 LOG = logging.getLogger("socialcare.local.pollers")
+FILL_PAUSE = 0.05  # seconds between looks for more while a batching window is open
 
 
 def lambda_record(message: Any, queue_arn: str) -> dict[str, Any]:
@@ -69,6 +71,7 @@ class SqsPoller:
     ) -> None:
         self.runtime, self.function, self.source = runtime, function, source
         self.retry_after = int(source.visibility_timeout / time_factor)
+        self.time_factor = time_factor
         self.sqs = boto3.client("sqs")
         self._aws = requests.Session()  # the embedded AWS's own routes
         self.queue_arn = self.sqs.get_queue_attributes(
@@ -96,15 +99,11 @@ class SqsPoller:
                     self._stop.wait(0.5)
 
     def poll_once(self, wait_seconds: int = 0) -> int:
-        messages = self.sqs.receive_message(
-            QueueUrl=self.source.queue_url,
-            MaxNumberOfMessages=min(self.source.batch_size, 10),
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        messages = self._receive(self.source.batch_size, wait_seconds)
         if not messages:
             return 0
+        if self.source.batching_window and len(messages) < self.source.batch_size:
+            messages += self._fill(self.source.batch_size - len(messages))
         self.batches += 1
         event = {"Records": [lambda_record(m, self.queue_arn) for m in messages]}
         received = self._in_flight_until(messages)
@@ -131,6 +130,28 @@ class SqsPoller:
                     VisibilityTimeout=self.retry_after,
                 )
         return len(messages)
+
+    def _receive(self, up_to: int, wait_seconds: int) -> list[Any]:
+        found: list[Any] = self.sqs.receive_message(
+            QueueUrl=self.source.queue_url,
+            MaxNumberOfMessages=min(up_to, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        return found
+
+    def _fill(self, wanted: int) -> list[Any]:
+        """Lambda's batching window: once a batch has begun, it waits up to the window (in
+        the stack's time) for more, and invokes when the batch is full or the window over."""
+        ends = time.monotonic() + self.source.batching_window / self.time_factor
+        more: list[Any] = []
+        while len(more) < wanted and time.monotonic() < ends:
+            got = self._receive(wanted - len(more), 0)
+            more += got
+            if not got:
+                self._stop.wait(min(FILL_PAUSE, max(ends - time.monotonic(), 0)))
+        return more
 
     def _in_flight_until(self, messages: list[Any]) -> dict[str, float]:
         """When each received message comes back (by receipt handle), read from the embedded

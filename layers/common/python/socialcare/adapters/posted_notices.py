@@ -1,0 +1,58 @@
+"""Which escalation notices are already in Slack: one small item per notice (``NOTICE#<digest
+of its body>``), written after the post and kept a week (``expires_at``), so a notice SNS
+delivered twice, or a batch SQS handed over again, is not posted twice."""
+
+import time
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from socialcare.adapters.idempotency import KEPT_SECONDS
+from socialcare.errors import StorageUnavailable
+
+GET_BATCH = 100  # BatchGetItem's limit
+UNPROCESSED_RETRIES = 8
+
+
+def notice_key(digest: str) -> dict[str, Any]:
+    return {"pk": {"S": f"NOTICE#{digest}"}, "sk": {"S": "POSTED"}}
+
+
+class DynamoPostedNotices:
+    def __init__(self, table: str, client: Any = None) -> None:
+        self._table = table
+        self._client = client or boto3.client("dynamodb")
+
+    def posted(self, digests: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(digests), GET_BATCH):
+            keys = [notice_key(d) for d in dict.fromkeys(digests[start : start + GET_BATCH])]
+            request = {self._table: {"Keys": keys, "ProjectionExpression": "pk"}}
+            for _ in range(UNPROCESSED_RETRIES):
+                answer = self._call("batch_get_item", RequestItems=request)
+                found |= {
+                    item["pk"]["S"].removeprefix("NOTICE#")
+                    for item in answer.get("Responses", {}).get(self._table, [])
+                }
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise StorageUnavailable("reading posted notices: keys left unprocessed")
+        return found
+
+    def mark_posted(self, digests: list[str], ts: str) -> None:
+        """One PutItem a notice: this function may write marks, never delete anything
+        (BatchWriteItem could)."""
+        expires = str(int(time.time()) + KEPT_SECONDS)
+        for digest in dict.fromkeys(digests):
+            item = notice_key(digest) | {"ts": {"S": ts}, "expires_at": {"N": expires}}
+            self._call("put_item", TableName=self._table, Item=item)
+
+    def _call(self, method: str, **arguments: Any) -> dict[str, Any]:
+        try:
+            answer: dict[str, Any] = getattr(self._client, method)(**arguments)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"{method} on posted notices failed: {exc}") from exc
+        return answer
