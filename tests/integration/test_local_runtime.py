@@ -75,6 +75,28 @@ def test_a_message_the_function_postponed_stays_away_until_its_time(queue: str) 
     assert receive(queue) == ["fail"]  # the postponed one is not back before its hour
 
 
+@pytest.mark.parametrize(("window", "batch"), [(0.0, 1), (2.0, 3)])
+def test_a_batching_window_gathers_what_arrives_within_it_into_one_invocation(
+    queue: str, window: float, batch: int
+) -> None:
+    """Lambda's MaximumBatchingWindowInSeconds (the escalation poster's minute, which
+    makes a burst of breaches one digest): messages sent while the window is open come in
+    the same invocation; without a window each poll takes what is there."""
+    function = spec("Count", "count_records")
+    source = QueueSource(
+        "Replies", queue, 10, report_failures=False, visibility_timeout=60, batching_window=window
+    )
+    poller = SqsPoller(LocalRuntime({"Count": function}), "Count", source, time_factor=1)
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=queue, MessageBody="first")
+    later = threading.Timer(
+        0.3, lambda: [sqs.send_message(QueueUrl=queue, MessageBody=b) for b in ("2", "3")]
+    )
+    later.start()
+    assert poller.poll_once(wait_seconds=1) == batch
+    later.join()
+
+
 class Gauge:
     """How many invocations are inside the handler; they stay until ``release`` is set."""
 
