@@ -712,3 +712,20 @@ def test_escalations_reach_slack_through_a_queue_read_a_minute_at_a_time(
     assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
     assert ref_target(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == "EscalationTopic"
     assert deny["Effect"] == "Deny" and deny["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+
+
+def test_functions_run_on_a_supported_runtime_with_layers_built_for_it(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    """python3.11 (Amazon Linux 2) was deprecated on 2026-06-30; python3.13 runs on Amazon
+    Linux 2023. Every layer is made for that runtime and its wheels are fetched for it, and
+    no function needs that Python to be built (each copies its code with its Makefile)."""
+    assert template["Globals"]["Function"]["Runtime"] == "python3.13"
+    for name, layer in of_type(resources, "AWS::Serverless::LayerVersion").items():
+        assert props(layer)["CompatibleRuntimes"] == ["python3.13"], name
+    for directory in ("layers/deps", "layers/reports"):
+        assert "--python-version 3.13" in (ROOT / directory / "Makefile").read_text()
+    for name, function in of_type(resources, FUNCTION).items():
+        assert function["Metadata"]["BuildMethod"] == "makefile", name
+        makefile = ROOT / props(function)["CodeUri"] / "Makefile"
+        assert 'cp *.py "$(ARTIFACTS_DIR)/"' in makefile.read_text(), name
