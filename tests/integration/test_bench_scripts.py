@@ -47,6 +47,11 @@ pytestmark = pytest.mark.integration
             ["language accuracy", "messages a second", "cold start"],
         ),
         ("bench/crc.py", ["--runs", "1"], ["our code to the answer", "baseline: import boto3"]),
+        (
+            "bench/scale.py",
+            ["--conversations", "50", "--breaches", "20"],
+            ["/care stats for a day of 50", "now: DayStats", "a burst of 20 breaches"],
+        ),
     ],
 )
 def test_a_benchmark_runs_to_its_end_and_prints_its_budgets(

@@ -189,3 +189,7 @@ def test_care_stats_counts_the_days_conversations_through_the_day_index(
     text = json.loads(answer(backbone, command("stats"), slack_url, evening)["body"])["text"]
     assert "2 conversations · answered 1 (50 %) · waiting 1 (1 past their reply deadline)" in text
     assert "spam 1" in text
+    # What the figures read: the narrow index, never a conversation's text or customer.
+    rows = DynamoConversationStore(backbone.table).started_on("acme", "2026-08-24")
+    assert len(rows) == 3
+    assert set().union(*rows) <= {"pk", "sk", "day_pk", "day_sk", "status", "priority", "queue_sk"}

@@ -541,11 +541,13 @@ class DynamoConversationStore:
         return True
 
     def started_on(self, brand_id: str, day: str) -> list[dict[str, Any]]:
-        """The brand's conversations that began on ``day`` (UTC, YYYY-MM-DD), through the
-        ByDay index: the cost follows the day's conversations, never the table."""
+        """The brand's conversations that began on ``day`` (UTC, YYYY-MM-DD), each with its
+        ``status``, ``priority`` and ``queue_sk`` (its reply due time while it waits) only:
+        the DayStats index, whose items are small enough for a day of a busy brand to come
+        in one or two pages."""
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
-            IndexName="ByDay",
+            IndexName="DayStats",
             KeyConditionExpression="day_pk = :day",
             ExpressionAttributeValues=_to_item({":day": f"DAY#{brand_id}#{day}"}),
         )

@@ -102,6 +102,10 @@ class SqsPoller:
         messages = self._receive(self.source.batch_size, wait_seconds)
         if not messages:
             return 0
+        for again in [
+            m for m in messages if m["Attributes"].get("ApproximateReceiveCount", "1") != "1"
+        ]:
+            LOG.warning("%s receives %s again", self.function, again["MessageId"])
         if self.source.batching_window and len(messages) < self.source.batch_size:
             messages += self._fill(self.source.batch_size - len(messages))
         self.batches += 1
@@ -112,13 +116,20 @@ class SqsPoller:
         failed = failed_ids(outcome.result, outcome.ok, batch, self.source.report_failures)
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
-            self.sqs.delete_message_batch(
+            answer = self.sqs.delete_message_batch(
                 QueueUrl=self.source.queue_url,
                 Entries=[
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                     for i, m in enumerate(done[start : start + 10])
                 ],
             )
+            for refused in answer.get("Failed", []):  # it comes back after its timeout
+                LOG.warning(
+                    "a handled message of %s was not deleted: %s %s",
+                    self.function,
+                    refused.get("Code"),
+                    done[start + int(refused["Id"])]["MessageId"],
+                )
         now = self._in_flight_until([m for m in messages if m["MessageId"] in failed])
         for message in messages:
             handle = message["ReceiptHandle"]
