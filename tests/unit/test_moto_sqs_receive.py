@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sqs.models import sqs_backends
 
 from socialcare.local import moto_sqs_receive
 
@@ -128,4 +130,54 @@ def test_the_receive_we_wrap_is_the_one_we_reviewed() -> None:
     source = inspect.getsource(moto_sqs_receive.ORIGINAL_RECEIVE_MESSAGE)
     assert hashlib.sha256(source.encode()).hexdigest() == REVIEWED_RECEIVE, (
         "moto changed ReceiveMessage: review socialcare.local.moto_sqs_receive"
+    )
+
+
+def test_deletes_and_sends_at_once_never_bring_back_a_deleted_message_or_drop_a_new_one(
+    patched: None, busy_switching: None
+) -> None:
+    """moto's DeleteMessage rebuilds the queue's list without a lock: two at once could put
+    back a message the other deleted (handled, deleted, and back after its visibility
+    timeout: the local burst's 180 s stall), and one beside a SendMessage could drop the new
+    message."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        url = sqs.create_queue(QueueName="work", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+        for n in range(120):
+            sqs.send_message(QueueUrl=url, MessageBody=f"old {n}")
+        handles = []
+        while len(handles) < 120:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+            handles += [m["ReceiptHandle"] for m in got.get("Messages", [])]
+
+        def delete(share: list[str]) -> None:
+            client = boto3.client("sqs", region_name="eu-west-1")
+            for handle in share:
+                client.delete_message(QueueUrl=url, ReceiptHandle=handle)
+
+        def send(first: int) -> None:
+            client = boto3.client("sqs", region_name="eu-west-1")
+            for n in range(first, first + 30):
+                client.send_message(QueueUrl=url, MessageBody=f"new {n}")
+
+        threads = [threading.Thread(target=delete, args=(handles[k::4],)) for k in range(4)]
+        threads += [threading.Thread(target=send, args=(first,)) for first in (0, 30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        # What the queue holds (in flight or not): a message put back would be here.
+        queue = sqs_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].queues["work"]
+        assert sorted(m.body for m in queue._messages) == sorted(f"new {n}" for n in range(60))
+
+
+# moto 5.2.5's Queue.delete_message, as reviewed
+REVIEWED_DELETE = "fa6fd5b9bd2cafb4aaacd79da7fc656e513e1513197c2939ff002f9ebfd4be46"
+
+
+def test_the_delete_we_wrap_is_the_one_we_reviewed() -> None:
+    source = inspect.getsource(moto_sqs_receive.ORIGINAL_DELETE_MESSAGE)
+    assert hashlib.sha256(source.encode()).hexdigest() == REVIEWED_DELETE, (
+        "moto changed Queue.delete_message: review socialcare.local.moto_sqs_receive"
     )

@@ -1,4 +1,5 @@
-"""moto 5.2.5's ReceiveMessage is not safe for callers at once, and its long poll spins.
+"""moto 5.2.5's ReceiveMessage and DeleteMessage are not safe for callers at once, and its
+long poll spins.
 
 1. Two receives at once on one FIFO queue: each copies the queue's in-flight message groups
    when it starts and marks a message received only after checking it is visible, so the
@@ -14,15 +15,22 @@
    queue's pollers spin for their whole wait. Here an empty pick waits on the queue's
    condition (notified when a message arrives) for at most ``WAKE_SECONDS``, then looks
    again (a group freed by a delete sends no notice).
+3. Its DeleteMessage rebuilds the queue's message list and puts the new list in place with
+   no lock, while SendMessage appends under the queue's ``_messages_lock``: two deletes at
+   once could put back the message the other deleted (handled and deleted, then delivered
+   again after its visibility timeout: the 180 s stall of one local burst in five), and a
+   delete beside a send could drop the new message. Here a delete holds that lock, and so
+   does a receive's pick (which may move a message to the dead-letter queue).
 """
 
 import threading
 from typing import Any
 
 from moto.core.utils import unix_time
-from moto.sqs.models import SQSBackend
+from moto.sqs.models import Queue, SQSBackend
 
 ORIGINAL_RECEIVE_MESSAGE = SQSBackend.receive_message
+ORIGINAL_DELETE_MESSAGE = Queue.delete_message
 WAKE_SECONDS = 0.05
 _LOCK_ATTRIBUTE = "_socialcare_receive_lock"
 
@@ -44,7 +52,7 @@ def _receive_message(
     lock = _lock_of(queue)
     polling_end = unix_time() + wait_seconds_timeout
     while True:
-        with lock:  # one pick at a time: moto's own pass, without its wait
+        with lock, queue._messages_lock:  # one pick at a time: moto's pass, without its wait
             found = ORIGINAL_RECEIVE_MESSAGE(self, queue_name, count, 0, *rest, **named)
         if found or not wait_seconds_timeout or unix_time() > polling_end:
             return found
@@ -52,9 +60,16 @@ def _receive_message(
             queue._messages_lock.wait(timeout=WAKE_SECONDS)
 
 
+def _delete_message(self: Queue, receipt_handle: str) -> None:
+    with self._messages_lock:  # the lock SendMessage appends under
+        ORIGINAL_DELETE_MESSAGE(self, receipt_handle)
+
+
 def install() -> None:
     SQSBackend.receive_message = _receive_message  # type: ignore[method-assign]
+    Queue.delete_message = _delete_message  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     SQSBackend.receive_message = ORIGINAL_RECEIVE_MESSAGE  # type: ignore[method-assign]
+    Queue.delete_message = ORIGINAL_DELETE_MESSAGE  # type: ignore[method-assign]
