@@ -305,7 +305,7 @@ def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
     store.mark_answered(meta["id"], sent_at)
     [met] = [e for e in of_kind(backbone.table, "CLOCK#first_response") if e["event"] == "met"]
     assert met["at"] == "2026-08-24T10:20:00.000Z"
-    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["met"]
+    assert run_to_the_end(backbone, escalated, first_response(machine)) == ["first_response met"]
     assert escalated.received() == []
 
 

@@ -242,6 +242,7 @@ def test_table_indexes_match_storage_doc(resources: dict[str, Any]) -> None:
     assert indexes == {
         "ByDueTime": ({"HASH": "queue_pk", "RANGE": "queue_sk"}, "ALL"),
         "ByDay": ({"HASH": "day_pk", "RANGE": "day_sk"}, "ALL"),
+        "DayStats": ({"HASH": "day_pk", "RANGE": "day_sk"}, "INCLUDE"),
         "BySlackThread": ({"HASH": "thread_key"}, "KEYS_ONLY"),
         "ByCustomer": ({"HASH": "customer_pk", "RANGE": "customer_sk"}, "KEYS_ONLY"),
         "PendingReplies": ({"HASH": "pending_pk", "RANGE": "pending_sk"}, "KEYS_ONLY"),
