@@ -157,11 +157,16 @@ class SqsPoller:
         the stack's time) for more, and invokes when the batch is full or the window over."""
         ends = time.monotonic() + self.source.batching_window / self.time_factor
         more: list[Any] = []
-        while len(more) < wanted and time.monotonic() < ends:
-            got = self._receive(wanted - len(more), 0)
+        while len(more) < wanted and not self._stop.is_set():
+            left = ends - time.monotonic()
+            if left <= 0:
+                break
+            # A long poll while a second or more is left (it answers as soon as a message
+            # comes); short looks for the last fraction.
+            got = self._receive(wanted - len(more), 1 if left >= 1 else 0)
             more += got
-            if not got:
-                self._stop.wait(min(FILL_PAUSE, max(ends - time.monotonic(), 0)))
+            if not got and left < 1:
+                self._stop.wait(min(FILL_PAUSE, left))
         return more
 
     def _in_flight_until(self, messages: list[Any]) -> dict[str, float]:
