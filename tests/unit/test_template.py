@@ -243,6 +243,7 @@ def test_table_indexes_match_storage_doc(resources: dict[str, Any]) -> None:
         "ByDueTime": ({"HASH": "queue_pk", "RANGE": "queue_sk"}, "ALL"),
         "ByDay": ({"HASH": "day_pk", "RANGE": "day_sk"}, "ALL"),
         "DayStats": ({"HASH": "day_pk", "RANGE": "day_sk"}, "INCLUDE"),
+        "ByActivityDay": ({"HASH": "activity_pk", "RANGE": "activity_sk"}, "INCLUDE"),
         "BySlackThread": ({"HASH": "thread_key"}, "KEYS_ONLY"),
         "ByCustomer": ({"HASH": "customer_pk", "RANGE": "customer_sk"}, "KEYS_ONLY"),
         "PendingReplies": ({"HASH": "pending_pk", "RANGE": "pending_sk"}, "KEYS_ONLY"),
@@ -631,6 +632,17 @@ def test_the_reply_sweeper_ticks_reads_only_its_index_and_waits_in_a_watched_dlq
     unrecovered = props(resources["RepliesUnrecoveredAlarm"])
     assert unrecovered["MetricName"] == "RepliesUnrecovered"
     assert unrecovered["Dimensions"] == [{"Name": "service", "Value": "sweep-replies"}]
+
+
+def test_reports_may_query_both_day_indexes(resources: dict[str, Any]) -> None:
+    # The e-mailed report and /care report read days, never a conversation's partition: a
+    # grant that lost an index would fail in AWS only (moto checks no IAM).
+    for name in ("ReportFunction", "SlackDeskFunction"):
+        statements = props(resources[name])["Policies"][0]["Statement"]
+        queries = [s for s in statements if "dynamodb:Query" in str(s.get("Action"))]
+        resources_named = " ".join(str(s["Resource"]) for s in queries)
+        assert "/index/ByDay" in resources_named, name
+        assert "/index/ByActivityDay" in resources_named, name
 
 
 # ------------------------------------------------------------------ two stacks, one account

@@ -14,6 +14,7 @@ from socialcare.adapters.dynamodb import (
     _clock_event_item,
     _from_item,
     _to_item,
+    activity_keys,
     conversation_pk,
 )
 from socialcare.errors import ReplyUnchanged, StorageUnavailable
@@ -182,9 +183,11 @@ class DynamoDeskStore(DynamoConversationStore):
         ``mark_answered`` follows (its own step, so a retry can finish it)."""
         now = iso(at)
         pk = conversation_pk(reply.conversation_id)
+        sk = f"MSG#{now}#out#{reply.reply_id}"
         outbound = {
+            **activity_keys(reply.brand_id, now, reply.conversation_id, sk),
             "pk": pk,
-            "sk": f"MSG#{now}#out#{reply.reply_id}",
+            "sk": sk,
             "type": "message",
             "direction": "outbound",
             "platform": str(reply.platform),
@@ -277,6 +280,7 @@ class DynamoDeskStore(DynamoConversationStore):
             met = _clock_event_item(
                 conversation_id,
                 kind,
+                brand_id=str(meta.get("brand_id", "")),
                 generation=int(clock["generation"]),
                 event="met",
                 tier=0,

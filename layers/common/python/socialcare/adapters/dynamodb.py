@@ -55,6 +55,15 @@ def message_sk(message: InboundMessage) -> str:
     return f"MSG#{iso(message.sent_at)}#{message.platform_message_id}"
 
 
+def activity_keys(brand_id: str, at: str, conversation_id: str, sk: str) -> dict[str, str]:
+    """The ByActivityDay keys of a message or clock event: the brand's UTC day it happened
+    on. A report reads its period's days (and the days of its lag) page by page instead of
+    one query per conversation (docs/storage.md)."""
+    if not brand_id:
+        return {}
+    return {"activity_pk": f"ACT#{brand_id}#{at[:10]}", "activity_sk": f"{conversation_id}#{sk}"}
+
+
 def _cancelled_by_conflict(error: ClientError) -> bool:
     reasons = error.response.get("CancellationReasons") or []
     codes = {r.get("Code") for r in reasons} - {"None", None}
@@ -420,6 +429,7 @@ class DynamoConversationStore:
             paused = _clock_event_item(
                 conversation_id,
                 "resolution",
+                brand_id=str(meta.get("brand_id", "")),
                 generation=int(clock["generation"]),
                 event="paused",
                 tier=0,
@@ -618,7 +628,9 @@ class DynamoConversationStore:
 
     @staticmethod
     def _message_item(message: InboundMessage, stored: StoredRef, now: str) -> dict[str, Any]:
+        sent_at = iso(message.sent_at)
         return {
+            **activity_keys(message.brand_id, sent_at, stored.conversation_id, stored.message_sk),
             "pk": conversation_pk(stored.conversation_id),
             "sk": stored.message_sk,
             "type": "message",
@@ -632,7 +644,7 @@ class DynamoConversationStore:
             "in_reply_to": message.in_reply_to,
             "author": message.customer.model_dump(exclude_none=True),
             "text": message.text,
-            "sent_at": iso(message.sent_at),
+            "sent_at": sent_at,
             "platform_sent_at": message.platform_sent_at,  # only when sent_at is the receipt
             "stored_at": now,
             "link": message.link,
@@ -694,6 +706,7 @@ def _clock_event(plan: ClockPlan, event: str, tier: int, at: datetime) -> dict[s
     return _clock_event_item(
         plan.conversation_id,
         plan.clock.value,
+        brand_id=plan.brand_id,
         generation=plan.generation,
         event=event,
         tier=tier,
@@ -706,6 +719,7 @@ def _clock_event_item(
     conversation_id: str,
     clock: str,
     *,
+    brand_id: str,
     generation: int,
     event: str,
     tier: int,
@@ -713,9 +727,11 @@ def _clock_event_item(
     summary: dict[str, Any],
 ) -> dict[str, Any]:
     """An audit-trail item: what happened to which clock, when, under which policy."""
+    sk = f"CLOCK#{clock}#{generation}#{event}#{tier}"
     return {
+        **activity_keys(brand_id, at, conversation_id, sk),
         "pk": conversation_pk(conversation_id),
-        "sk": f"CLOCK#{clock}#{generation}#{event}#{tier}",
+        "sk": sk,
         "type": "clock_event",
         "clock": clock,
         "generation": generation,
