@@ -236,7 +236,7 @@ def test_a_report_reads_by_day_through_the_index_and_never_scans(
     assert not [c for c in calls if c[0] == "Scan"]
     days = [c for c in calls if c == ("Query", "ByDay")]
     assert len(days) == 16  # the week and the week before, 8 UTC days each (UTC+3)
-    assert [c for c in calls if c == ("Query", None)] == [("Query", None)]  # its items
+    assert ("Query", None) not in calls  # its items come by the day (test_report_reads.py)
     assert store.read_units > 0
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from socialcare.deadlines.calendar import BusinessCalendar
 from socialcare.reports.facts import ClockFact, ConversationFacts, MessageFact
-from socialcare.reports.figures import compute
+from socialcare.reports.figures import HORIZON, compute
 from socialcare.reports.period import Period, PeriodKind
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -211,6 +211,16 @@ def test_a_report_made_later_counts_answers_given_after_the_period() -> None:
     assert [f.id for f in later.backlog] == ["c5"]
     assert later.first_response.calendar.count == 3
     assert later.first_response.calendar.median == 3600  # 30 min, 60 min, 75 min
+
+
+def test_a_report_asked_for_long_after_counts_what_happened_up_to_a_week_after() -> None:
+    # c2's answer came at 00:30 the next day; a late one, ten days after, is not counted.
+    late = conversation("late", at(9), first_response_at=at(9) + timedelta(days=10))
+    month_after = compute([C2, late], [], DAY, CALENDAR, as_of=at(9) + timedelta(days=30))
+    week_after = compute([C2, late], [], DAY, CALENDAR, as_of=at(0, day=25) + HORIZON)
+    assert month_after == week_after
+    assert month_after.cutoff == DAY.end + HORIZON
+    assert month_after.headline.answered == 1 and [f.id for f in month_after.backlog] == ["late"]
 
 
 def test_a_breach_after_midnight_counts_in_the_conversations_own_day_once() -> None:

@@ -1,11 +1,15 @@
 """What a report reads: the brand's conversations of a period day by day (the ByDay index),
-each conversation's items (one query on its partition) and the spike reports (by key).
-Never a scan: the cost follows the period's conversations, not the table. Whether a
+the messages and clock events of the days they happened on (the ByActivityDay index) and the
+spike reports (by key). Never a scan, never a query per conversation: the requests follow
+the period's days and pages, not its conversations or the table. A conversation stored
+before its items carried activity keys is read by its partition (``items``). Whether a
 customer came back is on the first message (the classifier counted it), not another index
-read. ``read_units`` adds up the capacity DynamoDB says the reads consumed."""
+read. ``read_units`` adds up the capacity DynamoDB says the reads consumed, ``requests``
+the round trips."""
 
 import random
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,21 +25,24 @@ from socialcare.errors import StorageUnavailable
 
 class DynamoReportStore(DynamoConversationStore):
     read_units: float = 0.0
+    requests: int = 0
 
-    def _query(self, **request: Any) -> list[dict[str, Any]]:
+    def _pages(self, **request: Any) -> Iterator[list[dict[str, Any]]]:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table, ReturnConsumedCapacity="TOTAL", **request
         )
-        found: list[dict[str, Any]] = []
         try:
             for page in pages:
+                self.requests += 1
                 self.read_units += float(
                     (page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0)
                 )
-                found.extend(_from_item(item) for item in page["Items"])
+                yield page["Items"]
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"reading for the report failed: {exc}") from exc
-        return found
+
+    def _query(self, **request: Any) -> list[dict[str, Any]]:
+        return [_from_item(item) for page in self._pages(**request) for item in page]
 
     def started_on_day(self, brand_id: str, day: str) -> list[dict[str, Any]]:
         """The brand's conversations whose first message was on ``day`` (UTC)."""
@@ -45,8 +52,25 @@ class DynamoReportStore(DynamoConversationStore):
             ExpressionAttributeValues=_to_item({":day": f"DAY#{brand_id}#{day}"}),
         )
 
+    def activity_on_day(
+        self, brand_id: str, day: str, wanted: set[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The messages and clock events of the brand's conversations in ``wanted`` that
+        happened on ``day`` (UTC), as (conversation id, item). Items of other conversations
+        are passed over before they are decoded: a day holds every conversation's activity."""
+        for page in self._pages(
+            IndexName="ByActivityDay",
+            KeyConditionExpression="activity_pk = :day",
+            ExpressionAttributeValues=_to_item({":day": f"ACT#{brand_id}#{day}"}),
+        ):
+            for item in page:
+                conversation_id = item["activity_sk"]["S"].split("#", 1)[0]
+                if conversation_id in wanted:
+                    yield conversation_id, _from_item(item)
+
     def items(self, conversation_id: str) -> list[dict[str, Any]]:
-        """Its messages and clock events (one partition, one query)."""
+        """Its messages and clock events (one partition, one query): for conversations
+        stored before their items carried activity keys."""
         return self._query(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues=_to_item(
@@ -72,6 +96,7 @@ class DynamoReportStore(DynamoConversationStore):
                     )
                 except (ClientError, BotoCoreError) as exc:
                     raise StorageUnavailable(f"reading spikes failed: {exc}") from exc
+                self.requests += 1
                 for used in page.get("ConsumedCapacity") or []:
                     self.read_units += float(used.get("CapacityUnits", 0))
                 for item in page["Responses"].get(self._table, []):

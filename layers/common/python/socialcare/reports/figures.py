@@ -3,8 +3,9 @@ began in it (spam counted apart, never in the rates), compared with the previous
 
 Definitions (the README's report section says the same):
 - response rate: answered conversations / conversations; "answered" = a first response exists
-  by the report's cutoff (when the report is made; the period's end at the earliest), so a
-  daily report at 08:00 counts the night's answers to yesterday's conversations;
+  by the report's cutoff (when the report is made; the period's end at the earliest, a week
+  after it at the latest), so a daily report at 08:00 counts the night's answers to
+  yesterday's conversations, and a report asked for months later is the one a week after;
 - first-response time: the first answer minus the conversation's first message, in calendar
   time and in business time (the brand's calendar); next-response time: from each customer
   message that follows an answer to the next answer; resolution time: resolved minus start;
@@ -29,6 +30,13 @@ CLOCK_KINDS = ("first_response", "next_response", "resolution")
 SENTIMENTS = ("negative", "neutral", "positive")
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 SLOWEST = 5
+# What happened up to a week after a period counts in its report, nothing later: a report
+# asked for long after is the same report, and reads the days of its period and a week.
+HORIZON = timedelta(days=7)
+
+
+def report_cutoff(period: Period, as_of: datetime | None) -> datetime:
+    return min(max(as_of or period.end, period.end), period.end + HORIZON)
 
 
 @dataclass(frozen=True)
@@ -190,8 +198,8 @@ def compute(
     as_of: datetime | None = None,
 ) -> Figures:
     """``as_of``: what had happened by when counts (answers to the period's conversations
-    after it ended included); default: the end of the period."""
-    cutoff = max(as_of or period.end, period.end)
+    after it ended included, up to ``HORIZON``); default: the end of the period."""
+    cutoff = report_cutoff(period, as_of)
     real = [f for f in facts if not f.spam]
     answered = [f for f in real if answered_by(f, cutoff)]
     # Clock events of the period's conversations up to the cutoff: one rule for the tally
