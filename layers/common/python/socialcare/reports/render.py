@@ -56,16 +56,25 @@ _env.filters.update(duration=duration, percent=percent, times=times, https_only=
 _env.globals.update(change=change)
 
 
-def context(figures: Figures, brand_name: str) -> dict[str, Any]:
-    return {"f": figures, "brand": brand_name, "h": figures.headline, "p": figures.previous}
+CSV_ATTACHED = "Every conversation of the period is in the attached CSV."
 
 
-def html(figures: Figures, brand_name: str) -> str:
-    return _env.get_template("report.html.j2").render(context(figures, brand_name))
+def context(figures: Figures, brand_name: str, csv_note: str) -> dict[str, Any]:
+    return {
+        "f": figures,
+        "brand": brand_name,
+        "h": figures.headline,
+        "p": figures.previous,
+        "csv_note": csv_note,
+    }
 
 
-def text(figures: Figures, brand_name: str) -> str:
-    return _env.get_template("report.txt.j2").render(context(figures, brand_name))
+def html(figures: Figures, brand_name: str, csv_note: str = CSV_ATTACHED) -> str:
+    return _env.get_template("report.html.j2").render(context(figures, brand_name, csv_note))
+
+
+def text(figures: Figures, brand_name: str, csv_note: str = CSV_ATTACHED) -> str:
+    return _env.get_template("report.txt.j2").render(context(figures, brand_name, csv_note))
 
 
 def safe_cell(value: Any) -> str:
