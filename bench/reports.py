@@ -5,9 +5,11 @@ same run). The cost must follow the period's conversations, not the table.
 
 Conversations are written as the pipeline writes them (conversation with its index keys, an
 inbound and an outbound message, clock events), on moto in-process; the report reads them
-exactly as the report function does (DynamoReportStore: ByDay, one query per conversation,
-spike keys). moto reports consumed capacity as DynamoDB does (half a unit per 4 KB of an
-eventually consistent read): the read units are the cost measure. Time is shown in two
+exactly as the report function does (DynamoReportStore: the conversations by the day they
+began, ByDay; their messages and clock events by the day they happened on, ByActivityDay;
+spike reports by key). No query per conversation. moto reports consumed capacity as
+DynamoDB does (half a unit per 4 KB of an eventually consistent read): the read units are
+the cost measure. Time is shown in two
 parts: the reads on moto (whose index queries walk the whole table, unlike DynamoDB, so this
 part grows with the table here), and the report's own work on what was read (facts,
 figures), replayed without I/O.
@@ -45,6 +47,7 @@ from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 
+from socialcare.adapters.dynamodb import activity_keys  # noqa: E402
 from socialcare.adapters.report_store import DynamoReportStore  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
 from socialcare.devtools.template_resources import create_table  # noqa: E402
@@ -131,6 +134,11 @@ def items_for(n: int, start: datetime, tag: str) -> list[dict[str, object]]:
                     "at": iso(reply),
                 }
             )
+    for item in out:  # messages and clock events carry the day they happened on
+        if item["sk"] != "META":
+            cid = str(item["pk"]).removeprefix("CONV#")
+            when = str(item.get("sent_at") or item["at"])
+            item.update(activity_keys("acme", when, cid, str(item["sk"])))
     return out
 
 
@@ -152,6 +160,12 @@ class Replay:
 
     def started_on_day(self, brand_id: str, day: str) -> list[dict[str, object]]:
         return self._kept(("day", brand_id, day), lambda: self.store.started_on_day(brand_id, day))
+
+    def activity_on_day(
+        self, brand_id: str, day: str, wanted: set[str]
+    ) -> list[tuple[str, dict[str, object]]]:
+        key = ("activity", brand_id, day, frozenset(wanted))
+        return self._kept(key, lambda: list(self.store.activity_on_day(brand_id, day, wanted)))
 
     def items(self, conversation_id: str) -> list[dict[str, object]]:
         return self._kept(("items", conversation_id), lambda: self.store.items(conversation_id))
@@ -190,8 +204,9 @@ def partition_lookup() -> Iterator[None]:
         Table.query = original  # type: ignore[method-assign]
 
 
-def measure(n: int, others: bool) -> tuple[float, float, float, int]:
-    """Seconds reading (moto), read units, seconds of the report's own work, conversations."""
+def measure(n: int, others: bool) -> tuple[float, float, float, int, int]:
+    """Seconds reading (moto), read units, seconds of the report's own work, conversations,
+    DynamoDB requests (Query pages and BatchGetItem calls)."""
     with mock_aws():
         table = create_table()
         brand = load_brands(ROOT / "layers" / "config" / "brands").brands["acme"]
@@ -210,7 +225,13 @@ def measure(n: int, others: bool) -> tuple[float, float, float, int]:
         started = time.perf_counter()
         figures = build_figures(brand, period, ReportDeps(replay))  # all answers kept: no I/O
         work = time.perf_counter() - started
-        return reading - work, store.read_units, work, figures.headline.conversations
+        return (
+            reading - work,
+            store.read_units,
+            work,
+            figures.headline.conversations,
+            store.requests,
+        )
 
 
 def main() -> int:
@@ -229,14 +250,14 @@ def main() -> int:
         alone = measure(n, others=False)
         crowded = measure(n, others=True)
         rows.append((n, alone, crowded))
-        for label, (reads, units, work, seen) in (
+        for label, (reads, units, work, seen, requests) in (
             ("table holds only the week", alone),
             ("table holds as many again", crowded),
         ):
             print(
                 f"  {n:>7,} {label:<27} {units:10,.1f} RU ({units / n:.2f} a conversation);"
                 f" report work {work:6.2f} s ({work / n * 1000:.3f} ms a conversation);"
-                f" reads on moto {reads:7.2f} s; read {seen:,}"
+                f" {requests:,} requests; reads on moto {reads:7.2f} s; read {seen:,}"
             )
         print(
             f"          read units crowded/alone: {crowded[1] / alone[1]:.2f}x"

@@ -12,10 +12,14 @@ before, in the same run, and printed with its budget.
    (before) against digests per kind and tier (now). Budget: never above Slack's ~1 post a
    second per channel, i.e. at most 60 posts in the minute.
 
-Step Functions transitions per conversation are measured by bench/deadlines.py (its last
-lines). The weekly report's requests at this volume are not measured here yet.
+3. The weekly and daily e-mailed reports over two weeks of such days (bench/scale_report.py):
+   requests, read units and modelled time, against one Query per conversation (before), and
+   the e-mail's size. Budgets: under 60 s for the week; an e-mail under 5 MB.
 
-Run: .venv/bin/python bench/scale.py [--conversations 6700] [--breaches 300]
+Step Functions transitions per conversation are measured by bench/deadlines.py (its last
+lines).
+
+Run: .venv/bin/python bench/scale.py [--conversations 6700] [--breaches 300] [--no-report]
 """
 
 import argparse
@@ -35,6 +39,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
 
 import boto3  # noqa: E402
+import scale_report  # noqa: E402
 from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
@@ -55,11 +60,11 @@ REQUEST_SECONDS = 0.005  # the issue's model of one DynamoDB round trip from Lam
 _ser = TypeSerializer()
 
 
-def meta(n: int) -> dict[str, Any]:
+def meta(n: int, start: datetime = DAY, per_day: int = 6_700) -> dict[str, Any]:
     """A conversation's META as the pipeline leaves it after classification, a card in
     Slack and (for two in three) an answer: the attributes docs/storage.md lists, with
     typical lengths."""
-    at = DAY + timedelta(seconds=86_400 * n / 6_700)
+    at = start + timedelta(seconds=86_400 * n / per_day)
     cid = f"c{n:07d}xq"
     due = at + timedelta(minutes=30)
     answered = n % 3 != 0
@@ -252,6 +257,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=6_700)
     parser.add_argument("--breaches", type=int, default=300)
+    parser.add_argument(
+        "--report-sample", type=int, default=300, help="conversations a day written for part 3"
+    )
+    parser.add_argument("--no-report", action="store_true", help="leave out part 3 (minutes)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     with mock_aws():
@@ -266,7 +275,25 @@ def main() -> None:
         f" {posts} now ({posts / sent:.3f}x); Slack's limit ~60 a minute: "
         f"{'met' if posts <= 60 else 'NOT met'}"
     )
+    if not args.no_report:
+        weekly_report(args.report_sample, args.conversations)
     print(f"recorded at {iso(datetime.now(UTC))}")
+
+
+def weekly_report(sample: int, per_day: int) -> None:
+    brand = load_brands(ROOT / "layers" / "config" / "brands").brands["acme"]
+    start = scale_report.two_weeks_start(brand.zone)
+    with mock_aws():
+        table = create_table()
+        items: list[dict[str, Any]] = []
+        for n in range(14 * sample):
+            conversation = meta(n, start, sample)
+            items += [conversation, *scale_report.activity(conversation, n)]
+            if len(items) > 10_000:
+                write(table, items)
+                items = []
+        write(table, items)
+        scale_report.describe(table, sample, per_day)
 
 
 if __name__ == "__main__":

@@ -49,8 +49,14 @@ pytestmark = pytest.mark.integration
         ("bench/crc.py", ["--runs", "1"], ["our code to the answer", "baseline: import boto3"]),
         (
             "bench/scale.py",
-            ["--conversations", "50", "--breaches", "20"],
-            ["/care stats for a day of 50", "now: DayStats", "a burst of 20 breaches"],
+            ["--conversations", "50", "--breaches", "20", "--report-sample", "5"],
+            [
+                "/care stats for a day of 50",
+                "now: DayStats",
+                "a burst of 20 breaches",
+                "weekly report at 50 conversations a day",
+                "e-mail",
+            ],
         ),
     ],
 )
