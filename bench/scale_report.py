@@ -19,8 +19,6 @@ repeated with its own id and customer text. Budgets: under 60 s for the week; an
 under 5 MB.
 """
 
-import json
-import math
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from dynamo_sizes import Answered
 
 from socialcare.adapters.dynamodb import activity_keys
 from socialcare.adapters.report_store import DynamoReportStore
@@ -40,7 +39,6 @@ from socialcare.services.reports import ReportDeps, build_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = date(2026, 8, 24)  # a Monday
-PAGE_BYTES = 1024 * 1024
 REQUEST_SECONDS = 0.005
 WORDS = [
     "where",
@@ -141,43 +139,6 @@ def activity(meta: dict[str, Any], n: int) -> list[dict[str, Any]]:
         late = iso(datetime.fromisoformat(at.replace("Z", "+00:00")) + timedelta(minutes=30))
         items.append(event("first_response", "breached", late))
     return items
-
-
-def dynamodb_size(value: Any, name: str = "") -> int:
-    """An attribute's size by DynamoDB's rules (names and UTF-8 values; numbers about one
-    byte per two digits; maps and lists 3 bytes plus 1 an element), from its wire JSON."""
-    size = len(name.encode())
-    [(kind, inner)] = value.items()
-    if kind in ("S", "B"):
-        return size + len(str(inner).encode())
-    if kind == "N":
-        return size + len(str(inner).lstrip("-").replace(".", "")) // 2 + 2
-    if kind in ("BOOL", "NULL"):
-        return size + 1
-    if kind == "M":
-        return size + 3 + sum(dynamodb_size(v, k) + 1 for k, v in inner.items())
-    if kind == "L":
-        return size + 3 + sum(dynamodb_size(v) + 1 for v in inner)
-    return size + sum(len(str(v).encode()) for v in inner)  # sets
-
-
-class Answered:
-    """The DynamoDB size of what each Query answered, to model its 1 MB pages and its read
-    units (half a unit per 4 KB read, eventually consistent) at another volume."""
-
-    def __init__(self, client: Any) -> None:
-        self.queries: list[int] = []
-        client.meta.events.register("after-call.dynamodb.Query", self._count)
-
-    def _count(self, http_response: Any, **_: Any) -> None:
-        items = json.loads(http_response.content).get("Items", [])
-        self.queries.append(sum(dynamodb_size(v, k) for item in items for k, v in item.items()))
-
-    def pages(self, factor: float) -> int:
-        return sum(max(math.ceil(size * factor / PAGE_BYTES), 1) for size in self.queries)
-
-    def read_units(self, factor: float) -> float:
-        return sum(max(math.ceil(size * factor / 4096), 1) * 0.5 for size in self.queries)
 
 
 def report_reads(table: str, kind: PeriodKind) -> tuple[Answered, DynamoReportStore, Figures]:
