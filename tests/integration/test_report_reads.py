@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.adapters.report_store import DynamoReportStore
+from socialcare.adapters.report_store import META_READ, DynamoReportStore
 from socialcare.config import load_brands
 from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone
@@ -174,3 +174,17 @@ def test_conversations_stored_before_activity_keys_are_read_by_their_partition(
     calls = calls_of(store)
     assert weekly(store) == expected
     assert calls.count(("Query", None)) == 1  # Jane's partition, and only hers
+
+
+def test_a_report_keeps_only_what_it_uses_of_each_conversation(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str
+) -> None:
+    # ~90,000 conversations decoded whole would not fit the report function's memory.
+    answered(backbone, x_live, machine)
+    [meta] = of_kind(backbone.table, "META")
+    assert {"clock_first_response", "account_id", "day_pk"} <= set(meta)
+    day = meta["created_at"][:10]
+    [read] = DynamoReportStore(backbone.table).started_on_day("acme", day)
+    assert set(read) <= set(META_READ) | {"customer"}
+    assert read["customer"] == {"handle": "janeroe", "id": meta["customer"]["id"]}
+    assert read["status"] == meta["status"] and read["first_response_at"]

@@ -22,6 +22,22 @@ from socialcare.adapters.dynamodb import (
 )
 from socialcare.errors import StorageUnavailable
 
+# The conversation's attributes a report reads (reports.facts.ConversationFacts.gathered).
+META_READ = (
+    "id",
+    "created_at",
+    "platform",
+    "channel_type",
+    "status",
+    "link",
+    "topic",
+    "sentiment",
+    "priority",
+    "first_response_at",
+    "first_responder",
+    "resolved_at",
+)
+
 
 class DynamoReportStore(DynamoConversationStore):
     read_units: float = 0.0
@@ -50,6 +66,12 @@ class DynamoReportStore(DynamoConversationStore):
             IndexName="ByDay",
             KeyConditionExpression="day_pk = :day",
             ExpressionAttributeValues=_to_item({":day": f"DAY#{brand_id}#{day}"}),
+            # What the report uses: a week's conversations decoded whole would not fit the
+            # function's memory (the read units are the same either way).
+            ProjectionExpression=", ".join(f"#{i}" for i in range(len(META_READ)))
+            + ", #c.handle, #c.id",
+            ExpressionAttributeNames={f"#{i}": name for i, name in enumerate(META_READ)}
+            | {"#c": "customer"},
         )
 
     def activity_on_day(

@@ -7,14 +7,13 @@ touch (ByDay), then everything that happened on each day from the previous perio
 to the report's cutoff (ByActivityDay), kept for the conversations asked about. A week at
 ~6,700 conversations a day is a few hundred Query pages, not ~94,000 queries."""
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand
-from socialcare.reports.facts import ConversationFacts, moment
+from socialcare.reports.facts import Activity, ConversationFacts, moment
 from socialcare.reports.figures import Figures, compute, report_cutoff
 from socialcare.reports.period import Period
 
@@ -52,26 +51,26 @@ def utc_days(first: datetime, last: datetime) -> Iterator[str]:
         day += timedelta(days=1)
 
 
-def items_of(
+def activity_of(
     brand: Brand,
     metas: list[dict[str, Any]],
     since: datetime,
     until: datetime,
     store: ReportStore,
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, Activity]:
     """Each conversation's messages and clock events up to ``until``, read by the days they
-    happened on. A day early: a message can be older than the one that opened its
-    conversation (delivered out of order). A conversation with no customer message found
-    was stored before items carried activity keys: its partition is read instead."""
-    wanted = {str(meta["id"]) for meta in metas}
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    happened on and boiled down to facts as they come. A day early: a message can be older
+    than the one that opened its conversation (delivered out of order). A conversation with
+    no customer message found was stored before items carried activity keys: its partition
+    is read instead."""
+    found = {str(meta["id"]): Activity() for meta in metas}
+    wanted = set(found)
     for day in utc_days(since - timedelta(days=1), until):
         for conversation_id, item in store.activity_on_day(brand.id, day, wanted):
-            found[conversation_id].append(item)
-    for conversation_id in wanted:
-        mine = found.get(conversation_id, [])
-        if not any(item.get("direction") == "inbound" for item in mine):
-            found[conversation_id] = store.items(conversation_id)
+            found[conversation_id].add(item)
+    for conversation_id, activity in found.items():
+        if not activity.has_inbound:
+            found[conversation_id] = Activity.of(store.items(conversation_id))
     return found
 
 
@@ -86,9 +85,10 @@ def build_figures(
     )
     # The period before is seen with the same lag (figures.compute): its items are read up
     # to this period's cutoff, which covers that.
-    items = items_of(brand, previous + current, before.start, report_cutoff(period, as_of), store)
-    facts = [ConversationFacts.of(meta, items[str(meta["id"])]) for meta in current]
-    earlier = [ConversationFacts.of(meta, items[str(meta["id"])]) for meta in previous]
+    cutoff = report_cutoff(period, as_of)
+    activity = activity_of(brand, previous + current, before.start, cutoff, store)
+    facts = [ConversationFacts.gathered(meta, activity.pop(str(meta["id"]))) for meta in current]
+    earlier = [ConversationFacts.gathered(m, activity.pop(str(m["id"]))) for m in previous]
     topics = sorted({f.topic for f in facts if f.topic})
     hours = [
         (period.start + timedelta(hours=h)).strftime("%Y-%m-%dT%H")
