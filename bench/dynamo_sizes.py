@@ -33,7 +33,16 @@ class Answered:
 
     def __init__(self, client: Any) -> None:
         self.queries: list[int] = []
+        client.meta.events.register("provide-client-params.dynamodb.Query", self._whole)
         client.meta.events.register("after-call.dynamodb.Query", self._count)
+
+    @staticmethod
+    def _whole(params: dict[str, Any], **_: Any) -> None:
+        """DynamoDB cuts pages and charges by the items it read, before a projection: the
+        items are asked for whole so that their size is known (the caller gets more than
+        it asked for, which changes none of its answers)."""
+        if params.pop("ProjectionExpression", None):
+            params.pop("ExpressionAttributeNames", None)
 
     def _count(self, http_response: Any, **_: Any) -> None:
         items = json.loads(http_response.content).get("Items", [])
