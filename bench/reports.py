@@ -9,7 +9,7 @@ exactly as the report function does (DynamoReportStore: the conversations by the
 began, ByDay; their messages and clock events by the day they happened on, ByActivityDay;
 spike reports by key). No query per conversation. moto says one read unit a Query whatever
 it read, so the read units (the cost measure) are DynamoDB's rule applied to what each Query
-answered: half a unit per 4 KB, eventually consistent (bench/dynamo_sizes.py). Time is shown in two
+answered: half a unit per 4 KB, eventually consistent (bench/moto_dynamo.py). Time is shown in two
 parts: the reads on moto (whose index queries walk the whole table, unlike DynamoDB, so this
 part grows with the table here), and the report's own work on what was read (facts,
 figures), replayed without I/O.
@@ -43,10 +43,9 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
 
 import boto3  # noqa: E402
-from boto3.dynamodb.types import TypeSerializer  # noqa: E402
-from dynamo_sizes import Answered  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
+from moto_dynamo import Answered, write  # noqa: E402
 
 from socialcare.adapters.dynamodb import activity_keys  # noqa: E402
 from socialcare.adapters.report_store import DynamoReportStore  # noqa: E402
@@ -57,7 +56,6 @@ from socialcare.reports.period import Period, PeriodKind  # noqa: E402
 from socialcare.services.reports import ReportDeps, build_figures  # noqa: E402
 
 WEEK = date(2026, 8, 24)  # a Monday
-_ser = TypeSerializer()
 
 
 def items_for(n: int, start: datetime, tag: str) -> list[dict[str, object]]:
@@ -141,16 +139,6 @@ def items_for(n: int, start: datetime, tag: str) -> list[dict[str, object]]:
             when = str(item.get("sent_at") or item["at"])
             item.update(activity_keys("acme", when, cid, str(item["sk"])))
     return out
-
-
-def write(table: str, items: list[dict[str, object]]) -> None:
-    client = boto3.client("dynamodb")
-    for start in range(0, len(items), 25):
-        batch = [
-            {"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in item.items()}}}
-            for item in items[start : start + 25]
-        ]
-        client.batch_write_item(RequestItems={table: batch})
 
 
 class Replay:

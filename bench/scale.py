@@ -40,8 +40,8 @@ os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
 
 import boto3  # noqa: E402
 import scale_report  # noqa: E402
-from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto_dynamo import write  # noqa: E402
 
 from socialcare.adapters.dynamodb import DynamoConversationStore  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
@@ -57,7 +57,6 @@ from socialcare.services.escalation_post import (  # noqa: E402
 DAY = datetime(2026, 8, 24, tzinfo=UTC)
 PAGE_BYTES = 1024 * 1024  # DynamoDB's Query page
 REQUEST_SECONDS = 0.005  # the model of one DynamoDB round trip from Lambda
-_ser = TypeSerializer()
 
 
 def meta(n: int, start: datetime = DAY, per_day: int = 6_700) -> dict[str, Any]:
@@ -123,16 +122,6 @@ def meta(n: int, start: datetime = DAY, per_day: int = 6_700) -> dict[str, Any]:
     else:
         item |= {"queue_pk": "QUEUE#acme", "queue_sk": f"{iso(due)}#{cid}"}
     return item
-
-
-def write(table: str, items: list[dict[str, Any]]) -> None:
-    client = boto3.client("dynamodb")
-    for start in range(0, len(items), 25):
-        batch = [
-            {"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in item.items()}}}
-            for item in items[start : start + 25]
-        ]
-        client.batch_write_item(RequestItems={table: batch})
 
 
 class Reads:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from dynamo_sizes import Answered
+from moto_dynamo import Answered
 
 from socialcare.adapters.dynamodb import activity_keys
 from socialcare.adapters.report_store import DynamoReportStore

@@ -276,12 +276,9 @@ def test_vk_refusing_a_private_message_is_explained_in_the_thread(
     assert meta["status"] == "open"
 
 
-def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
-    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
-) -> None:
-    a_waiting_conversation(backbone, x_live, machine)
-    [meta] = of_kind(backbone.table, "META")
-    answer = OutboundReply(
+def an_answer_to(meta: dict[str, Any], agent: str, queued_at: datetime) -> OutboundReply:
+    """An agent's public answer to the conversation ``meta``'s first tweet (id 100)."""
+    return OutboundReply(
         reply_id="slack-event:Ev0042",
         conversation_id=meta["id"],
         brand_id="acme",
@@ -292,11 +289,19 @@ def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
         target_message_id="100",
         target_kind=MessageKind.MENTION,
         customer_id=meta["customer"]["id"],
-        agent=AGENT,
+        agent=agent,
         slack_channel="C0ACMESUPPORT",
         slack_thread_ts="1.2",
-        queued_at=datetime.now(UTC),
+        queued_at=queued_at,
     )
+
+
+def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
+    backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
+) -> None:
+    a_waiting_conversation(backbone, x_live, machine)
+    [meta] = of_kind(backbone.table, "META")
+    answer = an_answer_to(meta, AGENT, datetime.now(UTC))
     store = DynamoDeskStore(backbone.table)
     assert store.queue_reply(answer) is None
     sent_at = datetime(2026, 8, 24, 10, 20, tzinfo=UTC)

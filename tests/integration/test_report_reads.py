@@ -15,9 +15,7 @@ from socialcare.adapters.report_store import META_READ, DynamoReportStore
 from socialcare.config import load_brands
 from socialcare.devtools.samples import tweet
 from socialcare.devtools.template_resources import Backbone
-from socialcare.models.common import Platform
-from socialcare.models.message import MessageKind
-from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
+from socialcare.models.reply import Delivered
 from socialcare.reports.figures import Figures
 from socialcare.reports.period import Period, PeriodKind
 from socialcare.services.reports import ReportDeps, build_figures
@@ -25,6 +23,7 @@ from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR
 from tests.integration.test_classify import queued_records
 from tests.integration.test_clocks import a_waiting_conversation, classify_with_clocks
+from tests.integration.test_outbox import an_answer_to
 from tests.support.inspect import of_kind
 
 pytestmark = pytest.mark.integration
@@ -37,22 +36,7 @@ def answered(backbone: Backbone, x_live: XWebhookDeps, machine: str) -> None:
     """Jane's tweet with its clocks running, then an agent's answer the outbox sent."""
     a_waiting_conversation(backbone, x_live, machine)
     [meta] = of_kind(backbone.table, "META")
-    answer = OutboundReply(
-        reply_id="slack-event:Ev0042",
-        conversation_id=meta["id"],
-        brand_id="acme",
-        platform=Platform.X,
-        account_id=meta["account_id"],
-        route=ReplyRoute.PUBLIC,
-        text="On its way!",
-        target_message_id="100",
-        target_kind=MessageKind.MENTION,
-        customer_id=meta["customer"]["id"],
-        agent="U0AGENT01",
-        slack_channel="C0ACMESUPPORT",
-        slack_thread_ts="1.2",
-        queued_at=datetime(2026, 8, 24, 10, 19, tzinfo=UTC),
-    )
+    answer = an_answer_to(meta, "U0AGENT01", datetime(2026, 8, 24, 10, 19, tzinfo=UTC))
     store = DynamoDeskStore(backbone.table)
     store.queue_reply(answer)
     sent_at = datetime(2026, 8, 24, 10, 20, tzinfo=UTC)

@@ -20,20 +20,7 @@ from socialcare.reports.period import Period, PeriodKind
 from tests.unit.test_report_figures import C1, C5, CALENDAR, DAY, MSK, at, conversation
 
 WEEK = Period(PeriodKind.WEEK, date(2026, 8, 24), MSK)
-WORDS = [
-    "where",
-    "is",
-    "my",
-    "order",
-    "parcel",
-    "refund",
-    "late",
-    "broken",
-    "size",
-    "colour",
-    "courier",
-    "address",
-]
+WORDS = ("hello", "parcel", "late", "refund", "colour", "shoes", "courier", "box", "twice")
 
 
 def busy(period: Period, n: int) -> Figures:

@@ -1,12 +1,29 @@
-"""DynamoDB's sizes of what a Query answered, from moto's wire JSON: moto neither cuts Query
-pages at 1 MB nor counts consumed capacity by size (it says 1 unit a Query, whatever it
-read), so the benches model both from the items by DynamoDB's own rules."""
+"""What the benches need of DynamoDB on moto: writing many items, and DynamoDB's sizes of
+what a Query answered, from moto's wire JSON. moto neither cuts Query pages at 1 MB nor counts
+consumed capacity by size (it says 1 unit a Query, whatever it read), so the benches model
+both from the items by DynamoDB's own rules."""
 
 import json
 import math
 from typing import Any
 
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+
+_ser = TypeSerializer()
+
 PAGE_BYTES = 1024 * 1024  # DynamoDB's most a Query page holds
+
+
+def write(table: str, items: list[dict[str, Any]]) -> None:
+    """Items as Python values, 25 a BatchWriteItem."""
+    client = boto3.client("dynamodb")
+    for start in range(0, len(items), 25):
+        batch = [
+            {"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in item.items()}}}
+            for item in items[start : start + 25]
+        ]
+        client.batch_write_item(RequestItems={table: batch})
 
 
 def dynamodb_size(value: Any, name: str = "") -> int:
