@@ -24,7 +24,7 @@ from tests.conftest import BRANDS_DIR
 from tests.integration.test_classify import queued_records
 from tests.integration.test_clocks import a_waiting_conversation, classify_with_clocks
 from tests.integration.test_outbox import an_answer_to
-from tests.support.inspect import of_kind
+from tests.support.inspect import dynamodb_calls, of_kind
 
 pytestmark = pytest.mark.integration
 BRAND = load_brands(BRANDS_DIR).brands["acme"]
@@ -62,15 +62,6 @@ def more_customers(backbone: Backbone, x_live: XWebhookDeps, machine: str, count
     classify_with_clocks(backbone, machine, queued_records(backbone, x_live, *tweets))
 
 
-def calls_of(store: DynamoReportStore) -> list[tuple[str, str | None]]:
-    calls: list[tuple[str, str | None]] = []
-    store._client.meta.events.register(  # what the client sends, as botocore sees it
-        "provide-client-params.dynamodb.*",
-        lambda params, model, **_: calls.append((model.name, params.get("IndexName"))),
-    )
-    return calls
-
-
 def weekly(store: Any) -> Figures:
     return build_figures(BRAND, WEEK, ReportDeps(store), as_of=MADE_AT)
 
@@ -102,11 +93,11 @@ def test_a_weeks_requests_follow_its_days_not_its_conversations(
 ) -> None:
     answered(backbone, x_live, machine)
     store = DynamoReportStore(backbone.table)
-    one = calls_of(store)
+    one = dynamodb_calls(store._client)
     assert weekly(store).headline.conversations == 1
     more_customers(backbone, x_live, machine, 6)
     store = DynamoReportStore(backbone.table)
-    seven = calls_of(store)
+    seven = dynamodb_calls(store._client)
     assert weekly(store).headline.conversations == 7
     queries = [c for c in seven if c[0] == "Query"]
     assert queries == [c for c in one if c[0] == "Query"]  # six more: not one query more
@@ -155,7 +146,7 @@ def test_conversations_stored_before_activity_keys_are_read_by_their_partition(
             UpdateExpression="REMOVE activity_pk, activity_sk",
         )
     store = DynamoReportStore(backbone.table)
-    calls = calls_of(store)
+    calls = dynamodb_calls(store._client)
     assert weekly(store) == expected
     assert calls.count(("Query", None)) == 1  # Jane's partition, and only hers
 

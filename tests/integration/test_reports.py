@@ -26,6 +26,7 @@ from socialcare.services.report_mail import ReportMailDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.test_classify import consume, queued_records
+from tests.support.inspect import dynamodb_calls
 
 pytestmark = pytest.mark.integration
 HOSTILE = '=HYPERLINK("https://evil.example") <script>alert(1)</script> order 4411?'
@@ -224,11 +225,7 @@ def test_a_report_reads_by_day_through_the_index_and_never_scans(
 
     consume(backbone, queued_records(backbone, x_live, tweet("100", "@AcmeSupport order?")))
     store = DynamoReportStore(backbone.table)
-    calls: list[tuple[str, str | None]] = []
-    store._client.meta.events.register(  # what the client sends, as botocore sees it
-        "provide-client-params.dynamodb.*",
-        lambda params, model, **_: calls.append((model.name, params.get("IndexName"))),
-    )
+    calls = dynamodb_calls(store._client)
     brand = load_brands(BRANDS_DIR).brands["acme"]
     week = Period(PeriodKind.WEEK, date(2026, 8, 24), brand.zone)
     figures = build_figures(brand, week, ReportDeps(store))

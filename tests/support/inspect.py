@@ -18,6 +18,16 @@ def items(table: str) -> list[dict[str, Any]]:
     ]
 
 
+def dynamodb_calls(client: Any) -> list[tuple[str, str | None]]:
+    """(operation, index) of every call ``client`` makes from now on, as botocore sends it."""
+    calls: list[tuple[str, str | None]] = []
+    client.meta.events.register(
+        "provide-client-params.dynamodb.*",
+        lambda params, model, **_: calls.append((model.name, params.get("IndexName"))),
+    )
+    return calls
+
+
 def of_kind(table: str, prefix: str) -> list[dict[str, Any]]:
     return [i for i in items(table) if str(i["sk"]).startswith(prefix)]
 

@@ -15,6 +15,7 @@ from email.utils import formatdate, make_msgid
 
 from socialcare.reports import charts, render
 from socialcare.reports.figures import Figures
+from socialcare.reports.period import PeriodKind
 
 CSV_PLAIN_LIMIT = 1_000_000  # bytes of CSV attached as they are
 CSV_ZIPPED_LIMIT = 3_500_000  # bytes of zip: with base64 and the charts, under 5 MB of e-mail
@@ -24,9 +25,9 @@ CSV_ZIPPED_LIMIT = 3_500_000  # bytes of zip: with base64 and the charts, under 
 class CsvAttachment:
     """What the e-mail carries of the CSV, and the sentence that says so."""
 
-    filename: str | None
+    filename: str | None  # None: not attached
     data: bytes
-    subtype: str
+    content_type: tuple[str, str]
     note: str
 
 
@@ -39,7 +40,7 @@ def csv_attachment(figures: Figures, stem: str) -> CsvAttachment:
     data = render.csv_text(figures).encode("utf-8-sig")  # with a BOM: Excel reads it as UTF-8
     if len(data) <= CSV_PLAIN_LIMIT:
         note = f"Every conversation of the period ({rows}) is in the attached CSV."
-        return CsvAttachment(f"{stem}.csv", data, "csv", note)
+        return CsvAttachment(f"{stem}.csv", data, ("text", "csv"), note)
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{stem}.csv", data)
@@ -49,15 +50,15 @@ def csv_attachment(figures: Figures, stem: str) -> CsvAttachment:
             f"Every conversation of the period ({rows}) is in the attached CSV, zipped"
             f" ({_megabytes(len(data))} unzipped)."
         )
-        return CsvAttachment(f"{stem}.zip", zipped, "zip", note)
+        return CsvAttachment(f"{stem}.zip", zipped, ("application", "zip"), note)
     note = (
         f"The CSV of the period's {rows} conversations is {_megabytes(len(zipped))} zipped,"
         f" more than the {_megabytes(CSV_ZIPPED_LIMIT)} this e-mail carries, so it is not"
         " attached."
     )
-    if figures.period.kind == "week":
+    if figures.period.kind is PeriodKind.WEEK:
         note += " Daily reports (brand.yaml reports.daily) attach each day's rows."
-    return CsvAttachment(None, b"", "", note)
+    return CsvAttachment(None, b"", ("", ""), note)
 
 
 def report_email(
@@ -81,8 +82,8 @@ def report_email(
                 png, "image", "png", cid=f"<{cid}>", filename=f"{cid}.png", disposition="inline"
             )
     if table.filename:
-        maintype = "text" if table.subtype == "csv" else "application"
+        maintype, subtype = table.content_type
         message.add_attachment(
-            table.data, maintype=maintype, subtype=table.subtype, filename=table.filename
+            table.data, maintype=maintype, subtype=subtype, filename=table.filename
         )
     return message

@@ -36,12 +36,7 @@ class Period:
 
     def utc_days(self) -> list[str]:
         """The UTC dates (ByDay index keys) the period touches."""
-        day, last = self.start.date(), (self.end - timedelta(microseconds=1)).date()
-        found = []
-        while day <= last:
-            found.append(day.isoformat())
-            day += timedelta(days=1)
-        return found
+        return utc_days(self.start, self.end - timedelta(microseconds=1))
 
     @property
     def label(self) -> str:
@@ -63,3 +58,13 @@ class Period:
 
     def holds(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
+
+
+def utc_days(first: datetime, last: datetime) -> list[str]:
+    """The UTC dates (the day index keys) from ``first``'s to ``last``'s, both included."""
+    day, end = first.astimezone(UTC).date(), last.astimezone(UTC).date()
+    found = []
+    while day <= end:
+        found.append(day.isoformat())
+        day += timedelta(days=1)
+    return found

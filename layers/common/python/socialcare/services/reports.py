@@ -7,15 +7,15 @@ touch (ByDay), then everything that happened on each day from the previous perio
 to the report's cutoff (ByActivityDay), kept for the conversations asked about. A week at
 ~6,700 conversations a day is a few hundred Query pages, not ~94,000 queries."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand
 from socialcare.reports.facts import Activity, ConversationFacts, moment
 from socialcare.reports.figures import Figures, compute, report_cutoff
-from socialcare.reports.period import Period
+from socialcare.reports.period import Period, utc_days
 
 
 class ReportStore(Protocol):
@@ -42,13 +42,6 @@ def conversations_of(brand: Brand, period: Period, store: ReportStore) -> list[d
             if started is not None and period.holds(started):
                 found.append(meta)
     return found
-
-
-def utc_days(first: datetime, last: datetime) -> Iterator[str]:
-    day: date = first.date()
-    while day <= last.date():
-        yield day.isoformat()
-        day += timedelta(days=1)
 
 
 def activity_of(
