@@ -1,6 +1,7 @@
 """The local stack, started as `socialcare local` starts it: signed events through the
 gateway land in DynamoDB, the classify queue is consumed, poison goes to the DLQ."""
 
+import http.client
 import json
 import time
 from pathlib import Path
@@ -74,6 +75,21 @@ def test_the_crc_challenge_and_vk_confirmation_work_through_the_gateway(stack: L
     assert crc.status_code == 200 and crc.json()["response_token"].startswith("sha256=")
     confirmation = post(stack, "vk_confirmation")
     assert (confirmation.status_code, confirmation.text) == (200, local.VK_CONFIRMATION)
+
+
+def test_a_platform_posting_again_reuses_its_connection(stack: LocalStack) -> None:
+    """As on API Gateway: a burst of webhooks does not open a connection per delivery."""
+    assert stack.gateway is not None
+    connection = http.client.HTTPConnection("127.0.0.1", stack.gateway.port, timeout=10)
+    sockets, statuses = [], []
+    for _ in range(3):
+        connection.request("GET", "/webhooks/x?crc_token=challenge_string")
+        response = connection.getresponse()
+        statuses.append((response.status, response.getheader("Connection")))
+        response.read()
+        sockets.append(connection.sock)
+    assert statuses == [(200, None)] * 3
+    assert sockets[0] is sockets[1] is sockets[2] is not None
 
 
 def test_a_forged_request_is_refused_and_nothing_is_stored(stack: LocalStack) -> None:

@@ -15,7 +15,8 @@ from socialcare.local.keep_alive import KeepAliveRequestHandler
 def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     if environ["PATH_INFO"] == "/boom":
         raise RuntimeError("the emulator failed")
-    body = environ["wsgi.input"].read()
+    length = environ.get("CONTENT_LENGTH")  # a WSGI app reads no further than told
+    body = environ["wsgi.input"].read(int(length) if length else -1)
     answer = b"got " + body
     headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(answer)))]
     if environ["PATH_INFO"] == "/no-length":
@@ -88,3 +89,13 @@ def test_a_failing_request_gets_a_500_and_the_server_serves_the_next(port: int) 
     again = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     again.request("POST", "/", body=b"y")
     assert again.getresponse().read() == b"got y"
+
+
+def test_a_body_above_the_kept_size_is_streamed_and_the_connection_closed(
+    monkeypatch: pytest.MonkeyPatch, port: int
+) -> None:
+    monkeypatch.setattr(KeepAliveRequestHandler, "max_kept_body", 4)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("POST", "/", body=b"abcdef")
+    response = connection.getresponse()
+    assert (response.read(), response.getheader("Connection")) == (b"got abcdef", "close")

@@ -31,6 +31,7 @@ from werkzeug.serving import make_server
 from socialcare.local import moto_patches, parked_waits
 from socialcare.local.aws_routes import LocalRoutes
 from socialcare.local.keep_alive import KeepAliveRequestHandler
+from socialcare.local.moto_direct import DirectJsonApis
 
 REGION = "eu-west-1"
 EVENT_WORKERS = 4  # asynchronous (Event) invocations forwarded at once, as the runtime's pool
@@ -70,7 +71,7 @@ def serve(port: int, time_factor: float, invoke_url: str) -> None:
     parked_waits.install()
     if invoke_url:
         forward_invocations(invoke_url)
-    app = LocalRoutes(DomainDispatcherApplication(create_backend_app))
+    app = LocalRoutes(DirectJsonApis(DomainDispatcherApplication(create_backend_app)))
     server = make_server("127.0.0.1", port, app, True, request_handler=KeepAliveRequestHandler)
     port = server.server_port
     endpoint = f"http://127.0.0.1:{port}"

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from socialcare.devtools.apigw import http_event
 from socialcare.local.embedded_aws import ensure_free
+from socialcare.local.keep_alive import KeepAliveRequestHandler
 from socialcare.local.runtime import LocalRuntime
 
 PAYLOAD_LIMIT = 10 * 1024 * 1024  # API Gateway HTTP APIs refuse larger bodies
@@ -92,7 +93,11 @@ class LocalGateway:
 
     def start(self) -> "LocalGateway":
         self.port = ensure_free(self.port, "local HTTP gateway")
-        self.server = make_server("127.0.0.1", self.port, self, threaded=True)
+        # Kept connections, as API Gateway keeps them: a platform posting a burst does not
+        # pay a TCP connection (and the server a thread) per webhook.
+        self.server = make_server(
+            "127.0.0.1", self.port, self, threaded=True, request_handler=KeepAliveRequestHandler
+        )
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="socialcare-gateway", daemon=True
         )

@@ -25,10 +25,13 @@ FAILED = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection
 
 class KeepAliveRequestHandler(MotoRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A body is read into memory before the app sees it; a larger one (never an AWS call or
+    # a webhook: API Gateway refuses 10 MB) is left to werkzeug's streaming and closed.
+    max_kept_body = 16 * 1024 * 1024
 
     def run_wsgi(self) -> None:
         length = self._body_length()
-        if length is None:
+        if length is None or length > self.max_kept_body:
             self.close_connection = True
             super().run_wsgi()  # werkzeug's drain and close: the body's end is unknown
             return

@@ -63,6 +63,7 @@ from socialcare.local import (
     moto_dynamo_json,
     moto_fast_updates,
     moto_index,
+    moto_items,
     moto_programs,
     moto_query,
     moto_sqs_attributes,
@@ -419,6 +420,7 @@ def install() -> None:
     moto_ast_traversal.install()
     moto_sqs_attributes.install()
     moto_sqs_receive.install()
+    moto_items.install()
 
 
 def uninstall() -> None:
@@ -449,3 +451,4 @@ def uninstall() -> None:
     moto_ast_traversal.uninstall()
     moto_sqs_attributes.uninstall()
     moto_sqs_receive.uninstall()
+    moto_items.uninstall()
