@@ -53,10 +53,10 @@ browser:
 		|| echo "no Chromium here (needs root and apt-get): the report rendering test will skip"; }
 
 events: venv
-	$(BIN)/python -m socialcare.devtools.samples events
+	$(BIN)/python -m socialcare_tools.samples events
 
 layer-requirements: venv
-	$(BIN)/python -m socialcare.devtools.layer_requirements
+	$(BIN)/python -m socialcare_tools.layer_requirements
 
 # The trainer (fastText's own Python package) and the predictor the functions use
 # (fasttext-predict) install the same module name, so training has an environment of its own.
@@ -67,7 +67,7 @@ $(TRAIN_VENV)/.installed:
 	@touch $@
 
 models: $(TRAIN_VENV)/.installed
-	PYTHONPATH=layers/common/python $(TRAIN_VENV)/bin/python -m socialcare.devtools.train_models
+	PYTHONPATH=layers/common/python:infra/tools $(TRAIN_VENV)/bin/python -m socialcare_tools.train_models
 
 bench: build
 	$(BIN)/python bench/ingest.py --runs 7 --messages 300

@@ -22,7 +22,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python"), str(ROOT / "bench")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+    str(ROOT / "bench"),
+]
 os.environ.update(
     POWERTOOLS_SERVICE_NAME="bench", POWERTOOLS_TRACE_DISABLED="1", AWS_DEFAULT_REGION="eu-west-1"
 )
@@ -33,8 +38,8 @@ from socialcare.classification import language, models, sentiment  # noqa: E402
 from socialcare.classification.rules import RuleBook  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
 from socialcare.config.rules import BrandRules  # noqa: E402
-from socialcare.devtools import labelled  # noqa: E402
 from socialcare.services.classify import Knowledge, classify_text  # noqa: E402
+from socialcare_tools import labelled  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "language_eval.tsv"
 
@@ -49,7 +54,9 @@ def eval_rows() -> list[tuple[str, str]]:
 
 
 def cold(code: str, runs: int) -> float:
-    env = os.environ | {"PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}"}
+    env = os.environ | {
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}:{ROOT / 'infra/tools'}"
+    }
 
     def once(snippet: str) -> float:
         start = time.perf_counter()

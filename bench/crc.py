@@ -24,13 +24,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+]
 
 import boto3  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
-from socialcare.devtools import local_secrets as local  # noqa: E402
-from socialcare.devtools.apigw import http_event  # noqa: E402
+from socialcare_tools import local_secrets as local  # noqa: E402
+from socialcare_tools.apigw import http_event  # noqa: E402
 
 TOKEN = "9b4507b3-9040-4669-9ca3-6b94edb50553"
 CRC = """
@@ -62,7 +66,7 @@ def main() -> None:
     server.start()
     host, port = server.get_host_and_port()
     env = os.environ | {
-        "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}",
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}:{ROOT / 'infra/tools'}",
         "AWS_ENDPOINT_URL": f"http://{host}:{port}",
         "AWS_DEFAULT_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": "bench",

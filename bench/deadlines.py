@@ -35,7 +35,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+]
 
 import boto3  # noqa: E402
 
@@ -43,8 +47,8 @@ from socialcare.adapters.dynamodb import DynamoConversationStore  # noqa: E402
 from socialcare.adapters.stepfunctions import StepFunctionsClocks  # noqa: E402
 from socialcare.deadlines.execution import execution_input  # noqa: E402
 from socialcare.deadlines.plan import ClockKind, ClockPlan, Step  # noqa: E402
-from socialcare.local.stack import LocalStack, Ports  # noqa: E402
 from socialcare.models.message import iso  # noqa: E402
+from socialcare_tools.local.stack import LocalStack, Ports  # noqa: E402
 
 LEAD = timedelta(seconds=4)  # time to start every execution before the first step is due
 

@@ -23,7 +23,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+]
 ENV = {
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_ACCESS_KEY_ID": "bench",
@@ -43,7 +47,7 @@ MODULE_IMPORT = "import functions.{name}.app"
 def cold(code: str, runs: int) -> float:
     """Median wall time of a fresh interpreter running ``code``, minus an empty one."""
     env = os.environ | {
-        "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}",
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}:{ROOT / 'infra/tools'}",
         "PYTHONDONTWRITEBYTECODE": "0",
     }
 
@@ -85,7 +89,7 @@ def bench_webhooks(
     from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
     from moto import mock_aws
 
-    from socialcare.local import moto_patches
+    from socialcare_tools.local import moto_patches
 
     DEFAULT_PROVIDERS.clear()  # a fresh secrets client for each emulator
     if stock_moto:
@@ -94,15 +98,15 @@ def bench_webhooks(
         moto_patches.install()
 
     from functions.ingest_x import app as ingest_x
-    from socialcare.devtools import local_secrets as local
-    from socialcare.devtools.apigw import x_delivery
-    from socialcare.devtools.samples import tweet, x_tweets, xaa_post
-    from socialcare.devtools.template_resources import create_backbone
     from socialcare.platforms.x.normalise import normalise
     from socialcare.platforms.x.payloads import XWebhook
     from socialcare.services.ingest import classify_request
     from socialcare.settings import XIngestSettings
     from socialcare.wiring import x_webhook_deps
+    from socialcare_tools import local_secrets as local
+    from socialcare_tools.apigw import x_delivery
+    from socialcare_tools.samples import tweet, x_tweets, xaa_post
+    from socialcare_tools.template_resources import create_backbone
 
     class Context:
         function_name, memory_limit_in_mb = "bench", 512
@@ -110,7 +114,7 @@ def bench_webhooks(
 
     from contextlib import AbstractContextManager
 
-    from socialcare.local.embedded_aws import EmbeddedAws
+    from socialcare_tools.local.embedded_aws import EmbeddedAws
 
     class ServerMode(AbstractContextManager[None]):
         def __enter__(self) -> None:
@@ -249,7 +253,7 @@ def main() -> None:
         print(f"    {label:<48} {took * 1000:7.2f} ms   {ratio:4.2f}x")
     variants: tuple[tuple[str, dict[str, bool]], ...] = (
         ("against moto in server mode (the local stack's embedded AWS)", {"server": True}),
-        ("on stock moto, without socialcare.local.moto_patches", {"stock_moto": True}),
+        ("on stock moto, without socialcare_tools.local.moto_patches", {"stock_moto": True}),
     )
     for note, kwargs in variants:
         other, _ = bench_webhooks(args.messages, **kwargs)

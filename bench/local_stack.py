@@ -28,15 +28,19 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+]
 
 import boto3  # noqa: E402
 import requests  # noqa: E402
 
-from socialcare.devtools import local_secrets as local  # noqa: E402
-from socialcare.devtools.apigw import x_delivery  # noqa: E402
-from socialcare.devtools.samples import JANE, tweet, x_tweets  # noqa: E402
-from socialcare.local.stack import LocalStack, Ports  # noqa: E402
+from socialcare_tools import local_secrets as local  # noqa: E402
+from socialcare_tools.apigw import x_delivery  # noqa: E402
+from socialcare_tools.local.stack import LocalStack, Ports  # noqa: E402
+from socialcare_tools.samples import JANE, tweet, x_tweets  # noqa: E402
 
 
 def processed(table: str) -> int:

@@ -38,7 +38,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+]
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
 
@@ -50,10 +54,10 @@ from moto_dynamo import Answered, write  # noqa: E402
 from socialcare.adapters.dynamodb import activity_keys  # noqa: E402
 from socialcare.adapters.report_store import DynamoReportStore  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
-from socialcare.devtools.template_resources import create_table  # noqa: E402
 from socialcare.models.message import iso  # noqa: E402
 from socialcare.reports.period import Period, PeriodKind  # noqa: E402
 from socialcare.services.reports import ReportDeps, build_figures  # noqa: E402
+from socialcare_tools.template_resources import create_table  # noqa: E402
 
 WEEK = date(2026, 8, 24)  # a Monday
 

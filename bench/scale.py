@@ -34,7 +34,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+]
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
 
@@ -45,7 +49,6 @@ from moto_dynamo import write  # noqa: E402
 
 from socialcare.adapters.dynamodb import DynamoConversationStore  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
-from socialcare.devtools.template_resources import create_table  # noqa: E402
 from socialcare.models.escalation import EscalationNotice  # noqa: E402
 from socialcare.models.message import iso  # noqa: E402
 from socialcare.services.escalation_post import (  # noqa: E402
@@ -53,6 +56,7 @@ from socialcare.services.escalation_post import (  # noqa: E402
     EscalationPostDeps,
     post_escalations,
 )
+from socialcare_tools.template_resources import create_table  # noqa: E402
 
 DAY = datetime(2026, 8, 24, tzinfo=UTC)
 PAGE_BYTES = 1024 * 1024  # DynamoDB's Query page

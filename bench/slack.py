@@ -28,17 +28,21 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "layers" / "common" / "python"),
+    str(ROOT / "infra" / "tools"),
+]
 
 import boto3  # noqa: E402
 import requests  # noqa: E402
 
-from socialcare.devtools import local_secrets as local  # noqa: E402
-from socialcare.devtools.apigw import x_delivery  # noqa: E402
-from socialcare.devtools.samples import JANE, tweet, x_tweets  # noqa: E402
-from socialcare.devtools.slack_requests import message_event  # noqa: E402
-from socialcare.local.stack import LocalStack, Ports  # noqa: E402
-from socialcare.local.standins import x_client  # noqa: E402
+from socialcare_tools import local_secrets as local  # noqa: E402
+from socialcare_tools.apigw import x_delivery  # noqa: E402
+from socialcare_tools.local.stack import LocalStack, Ports  # noqa: E402
+from socialcare_tools.local.standins import x_client  # noqa: E402
+from socialcare_tools.samples import JANE, tweet, x_tweets  # noqa: E402
+from socialcare_tools.slack_requests import message_event  # noqa: E402
 
 NOTES_PER_CONVERSATION = 4
 COLD_START = """
@@ -111,7 +115,11 @@ def cold_start(stack: LocalStack, thread: dict[str, object]) -> dict[str, float]
     event = message_event(
         "note: cold", str(thread["ts"]), str(thread["channel"]), event_id="EvCold"
     )
-    env = os.environ | spec.environment | {"PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}"}
+    env = (
+        os.environ
+        | spec.environment
+        | {"PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}:{ROOT / 'infra/tools'}"}
+    )
     done = subprocess.run(
         [
             sys.executable,

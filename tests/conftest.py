@@ -64,11 +64,11 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 @pytest.fixture(scope="module")
 def moto_validation_path() -> Iterator[None]:
-    """Plain updates skip moto's validator (socialcare.local.moto_fast_updates); the tests of
+    """Plain updates skip moto's validator (socialcare_tools.local.moto_fast_updates); the tests of
     the validator's own shortcuts send plain updates too, so they turn that skip off."""
     from unittest.mock import patch
 
-    from socialcare.local import moto_fast_updates
+    from socialcare_tools.local import moto_fast_updates
 
     with patch.object(moto_fast_updates, "update_item", return_value=None):
         yield

@@ -13,13 +13,13 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from socialcare.devtools.template_resources import Backbone, create_backbone
-from socialcare.local.stack import LocalStack, Ports
-from socialcare.local.standins import StandIns
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.settings import VkIngestSettings, XIngestSettings
 from socialcare.wiring import vk_webhook_deps, x_webhook_deps
+from socialcare_tools.local.stack import LocalStack, Ports
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.template_resources import Backbone, create_backbone
 from tests.conftest import BRANDS_DIR, ROOT
 from tests.support.x_webhook_server import Webhook
 
@@ -99,7 +99,7 @@ class StackCli:
         self.stack, self.folder = stack, folder
 
     def __call__(self, *argv: str) -> CliRun:
-        from socialcare.cli import main
+        from socialcare_tools.cli import main
 
         assert self.stack.logs is not None
         router, out, err = self.stack.logs.stream, io.StringIO(), io.StringIO()

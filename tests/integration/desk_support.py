@@ -27,12 +27,6 @@ from socialcare.adapters.x_sender import XSender
 from socialcare.clock import Clock, utc_now
 from socialcare.config import load_brands
 from socialcare.config.brands import BrandDirectory
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools import slack_requests
-from socialcare.devtools.samples import all_events
-from socialcare.devtools.slack_requests import AGENT, TEAM, signed
-from socialcare.devtools.template_resources import Backbone
-from socialcare.local.standins import StandIns
 from socialcare.models.common import Platform
 from socialcare.platforms.publishing import PublishingSecrets
 from socialcare.services.classify import ClassifyDeps, Knowledge
@@ -43,6 +37,12 @@ from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.slack import lazy
 from socialcare.slack.desk import DeskDeps
 from socialcare.slack.secrets import SlackSecrets
+from socialcare_tools import local_secrets as local
+from socialcare_tools import slack_requests
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import all_events
+from socialcare_tools.slack_requests import AGENT, TEAM, signed
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.test_classify import record
 from tests.support.inspect import drain

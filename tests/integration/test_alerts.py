@@ -12,11 +12,11 @@ from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.clock import utc_now
 from socialcare.config import load_brands
-from socialcare.devtools.samples import JANE, tweet
-from socialcare.devtools.template_resources import Backbone
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.samples import JANE, tweet
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.conftest import Escalated
 from tests.integration.test_classify import queued_records

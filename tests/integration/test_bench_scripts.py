@@ -70,7 +70,8 @@ def test_a_benchmark_runs_to_its_end_and_prints_its_budgets(
         text=True,
         timeout=300,
         check=False,
-        env=os.environ | {"PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}"},
+        env=os.environ
+        | {"PYTHONPATH": f"{ROOT}:{ROOT / 'layers/common/python'}:{ROOT / 'infra/tools'}"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
     for line in expected:

@@ -10,12 +10,12 @@ from functions.classify_message import app as classify
 from functions.ingest_x import app as ingest_x
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.config import load_brands
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
-from socialcare.devtools.samples import JANE, tweet, x_tweets
-from socialcare.devtools.template_resources import Backbone
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import x_delivery
+from socialcare_tools.samples import JANE, tweet, x_tweets
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import drain, of_kind
 from tests.support.metrics import emf

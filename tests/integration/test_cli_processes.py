@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
-CLI = [sys.executable, "-m", "socialcare.cli"]
+CLI = [sys.executable, "-m", "socialcare_tools.cli"]
 
 
 def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
@@ -27,7 +27,12 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
         capture_output=True,
         text=True,
         timeout=180,
-        env=os.environ | {"PYTHONPATH": str(ROOT / "layers/common/python")},
+        env=os.environ
+        | {
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT / "layers/common/python"), str(ROOT / "infra/tools")]
+            )
+        },
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
@@ -99,7 +104,12 @@ def test_local_runs_until_ctrl_c_then_stops_cleanly(tmp_path: object) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=os.environ | {"PYTHONPATH": str(ROOT / "layers/common/python")},
+        env=os.environ
+        | {
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT / "layers/common/python"), str(ROOT / "infra/tools")]
+            )
+        },
     )
     try:
         deadline = time.monotonic() + 60

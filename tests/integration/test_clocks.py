@@ -19,11 +19,11 @@ from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.config import load_brands
 from socialcare.deadlines.execution import cursor, execution_input
 from socialcare.deadlines.plan import ClockKind, ClockPlan
-from socialcare.devtools.samples import tweet
-from socialcare.devtools.template_resources import Backbone
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.clocks import ClockNotRecordedYet, ClockTaskDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.samples import tweet
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.conftest import Escalated
 from tests.integration.test_classify import queued_records

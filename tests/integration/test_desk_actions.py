@@ -13,13 +13,13 @@ import boto3
 import pytest
 
 from functions.slack_thread import app as thread
-from socialcare.devtools.samples import tweet
-from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.errors import StorageUnavailable
-from socialcare.local import standins_x
-from socialcare.local.standins import StandIns
 from socialcare.services import desk_actions
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.local import standins_x
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import tweet
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
     AGENT,

@@ -14,10 +14,10 @@ import boto3
 import pytest
 import requests
 
-from socialcare.local.deploy import FunctionSpec
-from socialcare.local.embedded_aws import EmbeddedAws, EmbeddedAwsFailed
-from socialcare.local.invocations import InvocationEndpoint
-from socialcare.local.runtime import LocalRuntime
+from socialcare_tools.local.deploy import FunctionSpec
+from socialcare_tools.local.embedded_aws import EmbeddedAws, EmbeddedAwsFailed
+from socialcare_tools.local.invocations import InvocationEndpoint
+from socialcare_tools.local.runtime import LocalRuntime
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -74,12 +74,14 @@ def test_a_start_that_fails_says_why(tmp_path: Path) -> None:
 def test_it_ends_when_the_process_that_started_it_dies(tmp_path: Path) -> None:
     script = (
         "import sys, time; from pathlib import Path;"
-        "from socialcare.local.embedded_aws import EmbeddedAws;"
+        "from socialcare_tools.local.embedded_aws import EmbeddedAws;"
         f"aws = EmbeddedAws(log_path=Path({str(tmp_path / 'aws.log')!r})).start();"
         "print(aws.process.pid, flush=True); time.sleep(600)"
     )
     environment = os.environ | {
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)])
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "layers" / "common" / "python"), str(ROOT / "infra" / "tools"), str(ROOT)]
+        )
     }
     parent = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=environment

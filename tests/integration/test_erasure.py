@@ -20,7 +20,6 @@ from functions.clock_task import app as clock_task
 from functions.erase_customer import app as erase_customer
 from functions.escalation_slack import app as escalation_slack
 from functions.slack_thread import app as thread
-from socialcare import cli
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
@@ -32,11 +31,7 @@ from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.config import load_brands
 from socialcare.config.brands import BrandDirectory
-from socialcare.devtools.samples import ACCOUNT, JANE, tweet
-from socialcare.devtools.slack_requests import TEAM
-from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.errors import ConfigurationError, StorageUnavailable
-from socialcare.local.standins import StandIns
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.clocks import ClockTaskDeps
@@ -50,6 +45,11 @@ from socialcare.services.erasure import (
 )
 from socialcare.services.escalation_post import EscalationPostDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import cli
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import ACCOUNT, JANE, tweet
+from socialcare_tools.slack_requests import TEAM
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration import desk_support
 from tests.integration.conftest import Escalated

@@ -11,12 +11,12 @@ import pytest
 
 from functions.escalation_slack import app as poster
 from functions.slack_thread import app as thread
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.samples import tweet
-from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.local.standins import StandIns
 from socialcare.models.escalation import EscalationNotice
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import tweet
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.desk_support import to_the_desk
 from tests.integration.test_classify import queued_records

@@ -12,12 +12,12 @@ import pytest
 from functions.ingest_vk import app as ingest_vk
 from functions.ingest_x import app as ingest_x
 from socialcare.adapters.dynamodb import DynamoConversationStore
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import vk_delivery, x_delivery
-from socialcare.devtools.samples import tweet, vk, vk_message, x_dm, x_tweets
-from socialcare.devtools.template_resources import Backbone
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import vk_delivery, x_delivery
+from socialcare_tools.samples import tweet, vk, vk_message, x_dm, x_tweets
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import LambdaContext, load_event
 from tests.integration.conftest import live_vk, live_x
 from tests.support.inspect import drain, of_kind
@@ -250,8 +250,8 @@ def test_someone_else_replying_in_the_thread_does_not_become_its_customer(
 def test_the_template_placeholder_secrets_are_refused_so_nobody_can_sign_with_them(
     backbone: Backbone,
 ) -> None:
-    from socialcare.devtools.apigw import http_event
-    from socialcare.devtools.template_resources import create_local_secret
+    from socialcare_tools.apigw import http_event
+    from socialcare_tools.template_resources import create_local_secret
 
     x_arn = create_local_secret("socialcare/test/x-new", {"consumer_secret": "REPLACE_ME"})
     vk_arn = create_local_secret(

@@ -12,12 +12,12 @@ import boto3
 import pytest
 import requests
 
-from socialcare.local import parked_waits
-from socialcare.local.deploy import FunctionSpec, QueueSource
-from socialcare.local.embedded_aws import EmbeddedAws
-from socialcare.local.pollers import SqsPoller, pollers_for
-from socialcare.local.runtime import DEFAULT_CONCURRENCY, LocalRuntime
-from socialcare.local.stack import LocalStack, Ports
+from socialcare_tools.local import parked_waits
+from socialcare_tools.local.deploy import FunctionSpec, QueueSource
+from socialcare_tools.local.embedded_aws import EmbeddedAws
+from socialcare_tools.local.pollers import SqsPoller, pollers_for
+from socialcare_tools.local.runtime import DEFAULT_CONCURRENCY, LocalRuntime
+from socialcare_tools.local.stack import LocalStack, Ports
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -220,7 +220,7 @@ def test_executions_in_a_wait_hold_no_thread_each_and_a_stop_still_ends_one(
 
 
 def test_a_thread_sees_its_overlay_and_its_writes_stay_there() -> None:
-    from socialcare.local.isolation import ThreadEnviron
+    from socialcare_tools.local.isolation import ThreadEnviron
 
     process = {"SHARED": "yes"}
     environ = ThreadEnviron(process)

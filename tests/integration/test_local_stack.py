@@ -11,10 +11,10 @@ import boto3
 import pytest
 import requests
 
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
-from socialcare.devtools.samples import tweet, x_tweets
-from socialcare.local.stack import LocalStack
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import x_delivery
+from socialcare_tools.local.stack import LocalStack
+from socialcare_tools.samples import tweet, x_tweets
 from tests.conftest import ROOT, load_event
 from tests.integration.conftest import StackCli, stack_cli
 
@@ -180,7 +180,7 @@ def test_cli_slack_and_outbox_show_what_reached_the_stand_ins(
 ) -> None:
     from slack_sdk import WebClient
 
-    from socialcare.local.standins import vk_client
+    from socialcare_tools.local.standins import vk_client
 
     assert stack.standins is not None
     WebClient(token="xoxb-local", base_url=stack.standins.slack_url).chat_postMessage(
@@ -203,7 +203,7 @@ def test_cli_slack_and_outbox_show_what_reached_the_stand_ins(
 def test_cli_without_a_running_stack_says_how_to_start_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from socialcare.cli import main
+    from socialcare_tools.cli import main
 
     monkeypatch.chdir(tmp_path)
     assert main(["inbox"]) == 2
@@ -284,7 +284,7 @@ def test_care_queue_answers_through_the_gateway_with_the_local_slack_app(
 
     from slack_sdk.signature import SignatureVerifier
 
-    from socialcare.devtools.slack_requests import AGENT, TEAM
+    from socialcare_tools.slack_requests import AGENT, TEAM
 
     # From a member of the brand's workspace (the Slack stand-in's), in its support channel.
     body = urlencode(
@@ -322,7 +322,7 @@ def test_care_forget_through_the_gateway_runs_in_the_erase_function(stack: Local
 
     from slack_sdk.signature import SignatureVerifier
 
-    from socialcare.devtools.slack_requests import TEAM
+    from socialcare_tools.slack_requests import TEAM
 
     customer = {"id_str": "77000000000000001", "name": "Forget Me", "screen_name": "forgetme_77"}
     payload = x_tweets(tweet("1980000000000000913", "@AcmeSupport erase me", user=customer))

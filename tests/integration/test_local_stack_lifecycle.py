@@ -8,8 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from socialcare.local.stack import LocalStack, Ports
-from socialcare.local.standins import PortInUse
+from socialcare_tools.local.stack import LocalStack, Ports
+from socialcare_tools.local.standins import PortInUse
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

@@ -12,17 +12,17 @@ import pytest
 
 from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.devtools.samples import tweet
-from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.errors import StorageUnavailable
-from socialcare.local import standins_x
-from socialcare.local.standins import StandIns
 from socialcare.models.common import Platform
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
 from socialcare.services.send_reply import SendDeps, deliver
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.local import standins_x
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import tweet
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
     AGENT,
@@ -184,9 +184,9 @@ def test_a_private_conversation_on_x_is_answered_by_direct_message(
     backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:
     from functions.ingest_x import app as ingest_x
-    from socialcare.devtools import local_secrets as local
-    from socialcare.devtools.apigw import x_delivery
-    from socialcare.devtools.samples import x_dm
+    from socialcare_tools import local_secrets as local
+    from socialcare_tools.apigw import x_delivery
+    from socialcare_tools.samples import x_dm
     from tests.conftest import LambdaContext
     from tests.integration.test_classify import record
     from tests.support.inspect import drain

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from functions.ingest_x import app as ingest_x
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import json_bytes, x_delivery
-from socialcare.devtools.template_resources import Backbone
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import json_bytes, x_delivery
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import LambdaContext
 from tests.unit.test_properties import DELIBERATE, X_SAMPLES, mutated
 

@@ -14,12 +14,12 @@ from functions.sweep_replies import app as sweeper
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
-from socialcare.devtools.template_resources import Backbone, create_queue
 from socialcare.errors import StorageUnavailable
-from socialcare.local import standins_x
-from socialcare.local.standins import StandIns
 from socialcare.services.reply_sweeper import SweepDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.local import standins_x
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import LambdaContext
 from tests.integration.desk_support import (
     SECRETS,

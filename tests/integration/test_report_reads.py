@@ -13,13 +13,13 @@ import pytest
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.report_store import META_READ, DynamoReportStore
 from socialcare.config import load_brands
-from socialcare.devtools.samples import tweet
-from socialcare.devtools.template_resources import Backbone
 from socialcare.models.reply import Delivered
 from socialcare.reports.figures import Figures
 from socialcare.reports.period import Period, PeriodKind
 from socialcare.services.reports import ReportDeps, build_figures
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.samples import tweet
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR
 from tests.integration.test_classify import queued_records
 from tests.integration.test_clocks import a_waiting_conversation, classify_with_clocks

@@ -19,11 +19,11 @@ from functions.send_report import app as report_function
 from socialcare.adapters.mailer import SesMailer
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.config import load_brands
-from socialcare.devtools.samples import tweet
-from socialcare.devtools.template_resources import Backbone
 from socialcare.errors import StorageUnavailable
 from socialcare.services.report_mail import ReportMailDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.samples import tweet
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.test_classify import consume, queued_records
 from tests.support.inspect import dynamodb_calls

@@ -13,10 +13,10 @@ import pytest
 from functions.slack_thread import app as thread
 from socialcare.config import load_brands
 from socialcare.config.brands import BrandDirectory
-from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.local.standins import StandIns
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.authz import SAID, Refusal
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR
 from tests.integration.desk_support import (
     AGENT,

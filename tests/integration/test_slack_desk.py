@@ -17,16 +17,16 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import http_event
-from socialcare.devtools.samples import JANE, tweet
-from socialcare.devtools.slack_requests import AGENT, TEAM
-from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.local.standins import StandIns
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.desk import DeskDeps
 from socialcare.slack.secrets import SlackSecrets
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import http_event
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import JANE, tweet
+from socialcare_tools.slack_requests import AGENT, TEAM
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.test_clocks import a_waiting_conversation
 

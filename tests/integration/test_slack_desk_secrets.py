@@ -9,9 +9,9 @@ import boto3
 import pytest
 
 from functions.slack_desk import app as desk_app
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.slack_requests import signed
-from socialcare.devtools.template_resources import Backbone, create_local_secret
+from socialcare_tools import local_secrets as local
+from socialcare_tools.slack_requests import signed
+from socialcare_tools.template_resources import Backbone, create_local_secret
 from tests.conftest import BRANDS_DIR, LambdaContext
 
 pytestmark = pytest.mark.integration

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.slack_thread import app as thread
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import http_event
-from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.local.standins import StandIns
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.verification import MAX_BODY_BYTES
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import http_event
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.integration.desk_support import (
     Desk,
     a_desk,

@@ -11,13 +11,13 @@ from functions.slack_thread import app as thread
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.config import load_brands
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.samples import JANE, tweet
-from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.local.standins import StandIns
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.secrets import SlackSecrets
+from socialcare_tools import local_secrets as local
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import JANE, tweet
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.desk_support import to_the_desk
 from tests.integration.test_classify import queued_records

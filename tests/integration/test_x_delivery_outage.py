@@ -14,9 +14,9 @@ from functions.x_webhook_health import app as health_app
 from socialcare.adapters.x_activity import DynamoLastEvents
 from socialcare.adapters.x_admin import XAdmin
 from socialcare.config import load_brands
-from socialcare.devtools.samples import sns_alarm
-from socialcare.devtools.template_resources import Backbone
 from socialcare.services.x_health import HealthDeps, XOutage
+from socialcare_tools.samples import sns_alarm
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 
 pytestmark = pytest.mark.integration

@@ -18,19 +18,19 @@ from socialcare.adapters.x_gap_store import DynamoGapFillStore
 from socialcare.adapters.x_timeline import TweepyMentions, XAppToken, XWebhookReplay
 from socialcare.config import BrandDirectory, load_brands
 from socialcare.config.brands import XIntake
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import http_event, x_delivery
-from socialcare.devtools.samples import tweet, x_tweets
-from socialcare.devtools.template_resources import Backbone
 from socialcare.errors import ConfigurationError, StorageUnavailable
-from socialcare.local.standins import StandIns
-from socialcare.local.standins_x import problem
-from socialcare.local.standins_x_timeline import MENTIONS, XTimeline
 from socialcare.services.x_gap_fill import GapFillDeps, Window, fill, resume_all
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.settings import IngestSettings
 from socialcare.slack.secrets import SlackSecrets
 from socialcare.wiring import ingest_deps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import http_event, x_delivery
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.local.standins_x import problem
+from socialcare_tools.local.standins_x_timeline import MENTIONS, XTimeline
+from socialcare_tools.samples import tweet, x_tweets
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import of_kind
 from tests.support.metrics import emf

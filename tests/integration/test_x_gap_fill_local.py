@@ -10,8 +10,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from socialcare.devtools import local_secrets as local
-from socialcare.local.stack import LocalStack, Ports
+from socialcare_tools import local_secrets as local
+from socialcare_tools.local.stack import LocalStack, Ports
 from tests.conftest import ROOT
 from tests.integration.conftest import StackCli, stack_cli
 

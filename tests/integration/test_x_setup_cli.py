@@ -8,12 +8,12 @@ from typing import Any
 import boto3
 import pytest
 
-from socialcare import cli
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.template_resources import Backbone
-from socialcare.local.stack import STATE_FILE, LocalStack
-from socialcare.local.standins import StandIns
 from socialcare.services.x_setup import DESK_EVENTS
+from socialcare_tools import cli
+from socialcare_tools import local_secrets as local
+from socialcare_tools.local.stack import STATE_FILE, LocalStack
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR
 from tests.support.x_webhook_server import Webhook
 

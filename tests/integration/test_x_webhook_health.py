@@ -14,13 +14,13 @@ from functions.x_webhook_health import app as health_app
 from socialcare.adapters.x_activity import DynamoLastEvents
 from socialcare.adapters.x_admin import XAdmin
 from socialcare.config import load_brands
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
-from socialcare.devtools.samples import tweet, x_tweets
-from socialcare.devtools.template_resources import Backbone
-from socialcare.local.standins import StandIns
 from socialcare.services.x_health import HealthDeps, XOutage
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import x_delivery
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import tweet, x_tweets
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.metrics import emf
 from tests.support.x_webhook_server import Webhook

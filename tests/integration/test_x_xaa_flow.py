@@ -14,13 +14,13 @@ from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.config import load_brands
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
-from socialcare.devtools.samples import JANE, MENTION_ID
-from socialcare.devtools.template_resources import Backbone, create_queue
-from socialcare.local.standins import StandIns
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import x_delivery
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples import JANE, MENTION_ID
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext, load_event
 from tests.integration.conftest import live_x
 from tests.integration.desk_support import SECRETS, to_the_desk

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare.config import load_brands
-from socialcare.devtools import local_secrets as local
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ClassifyRequest, InboundMessage
 from socialcare.platforms.vk.payloads import VkSecrets
@@ -13,6 +12,7 @@ from socialcare.ports import SaveOutcome, StoredRef
 from socialcare.services.ingest import IngestDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
 from tests.conftest import BRANDS_DIR
 
 

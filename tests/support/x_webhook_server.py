@@ -9,8 +9,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from functions.ingest_x import app as ingest_x
-from socialcare.devtools.apigw import http_event
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools.apigw import http_event
 from tests.conftest import LambdaContext
 
 

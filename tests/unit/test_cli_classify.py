@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from socialcare.cli import main
+from socialcare_tools.cli import main
 
 
 def test_one_message_prints_its_classification_as_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,10 +8,10 @@ from botocore.stub import Stubber
 
 from socialcare.adapters.dynamodb import CONFLICT_RETRIES, DynamoConversationStore
 from socialcare.config import load_brands
-from socialcare.devtools.samples import tweet
 from socialcare.errors import StorageUnavailable
 from socialcare.platforms.x.normalise import _tweet
 from socialcare.platforms.x.payloads import XTweet
+from socialcare_tools.samples import tweet
 from tests.conftest import BRANDS_DIR
 
 CONFLICT = [{"Code": "None"}, {"Code": "None"}, {"Code": "TransactionConflict"}]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from socialcare.local.keep_alive import KeepAliveRequestHandler
+from socialcare_tools.local.keep_alive import KeepAliveRequestHandler
 
 
 def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

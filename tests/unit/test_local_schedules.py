@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialcare.local.schedules import cron_fields, next_cron, rate_seconds
+from socialcare_tools.local.schedules import cron_fields, next_cron, rate_seconds
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -10,10 +10,10 @@ import pytest
 
 from functions.ingest_vk import app as ingest_vk
 from functions.ingest_x import app as ingest_x
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
-from socialcare.devtools.samples import JANE, tweet, x_tweets
 from socialcare.observability import logger, pseudonym, pseudonymised
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import x_delivery
+from socialcare_tools.samples import JANE, tweet, x_tweets
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import FakeStore, vk_deps, x_deps
 

@@ -1,4 +1,4 @@
-"""moto's validator copies a parsed UpdateExpression with socialcare.local.moto_ast_clone
+"""moto's validator copies a parsed UpdateExpression with socialcare_tools.local.moto_ast_clone
 instead of copy.deepcopy: the copy deepcopy makes, and the same items and errors."""
 
 import copy
@@ -15,7 +15,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
-from socialcare.local import moto_ast_clone, moto_patches, moto_update_expressions
+from socialcare_tools.local import moto_ast_clone, moto_patches, moto_update_expressions
 from tests.unit.test_moto_update_expressions import (
     fingerprint,
     outcomes,
@@ -61,7 +61,9 @@ def test_what_the_clone_relies_on_is_what_we_reviewed() -> None:
 
     for name, function in _reviewed().items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-        assert digest == REVIEWED[name], f"{name} changed: review socialcare.local.moto_ast_clone"
+        assert digest == REVIEWED[name], (
+            f"{name} changed: review socialcare_tools.local.moto_ast_clone"
+        )
     assert inspect.getsource(validators).count("deepcopy(") == 2  # the two above
 
 

@@ -1,5 +1,5 @@
 """moto's UpdateExpression validation passes walk the tree with
-socialcare.local.moto_ast_traversal: the same validated tree or the same first error as moto's
+socialcare_tools.local.moto_ast_traversal: the same validated tree or the same first error as moto's
 own walk, and the same items and errors."""
 
 import hashlib
@@ -19,7 +19,7 @@ from moto.dynamodb.parsing.validators import (
     UpdateExpressionValidator,
 )
 
-from socialcare.local import moto_ast_traversal, moto_patches, moto_update_expressions
+from socialcare_tools.local import moto_ast_traversal, moto_patches, moto_update_expressions
 from tests.unit.test_moto_ast_clone import upsert
 from tests.unit.test_moto_update_expressions import (
     START,

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from socialcare.local import aws_routes, moto_patches
+from socialcare_tools.local import aws_routes, moto_patches
 
 REVIEWED_TRANSACT_WRITE_ITEMS = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
 
@@ -167,7 +167,7 @@ def test_two_operations_on_one_item_are_refused_and_nothing_is_written(ddb: Any)
     assert keys(ddb) == {"a": "1", "z": None}
 
 
-# The local stack replaces or leans on these moto internals (socialcare.local).
+# The local stack replaces or leans on these moto internals (socialcare_tools.local).
 REVIEWED = {
     # compress_waits replaces _eval_body; moto's _wait_interval counts whole seconds.
     "WaitFunction._eval_body": "adaade605eee07ef044c2e4043982e114a420a81f109deb24b8494a00761a7ab",
@@ -244,7 +244,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     from moto.stepfunctions.parser.asl.utils.json_path import extract_json
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    from socialcare.local import (
+    from socialcare_tools.local import (
         moto_dynamo_json,
         moto_patches,
         moto_programs,
@@ -291,7 +291,7 @@ def test_the_internals_the_local_stack_relies_on_are_the_ones_we_reviewed() -> N
     for name, function in current.items():
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
         assert digest == REVIEWED[name], (
-            f"moto changed {name}: review socialcare.local before upgrading"
+            f"moto changed {name}: review socialcare_tools.local before upgrading"
         )
     assert list(inspect.signature(LambdaFunction._invoke_lambda).parameters) == ["self", "event"]
     # moto_dynamo_json.uninstall deletes its override: DynamoHandler has none of its own

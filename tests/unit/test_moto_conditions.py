@@ -12,7 +12,7 @@ from moto.dynamodb import comparisons as moto_comparisons
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-from socialcare.local import moto_conditions
+from socialcare_tools.local import moto_conditions
 
 VALUES = [{"S": "open"}, {"S": "x"}, {"N": "1"}, {"N": "7.5"}, {"BOOL": True}, {"SS": ["p"]}]
 PATHS = ["#status", "#expiry", "a", "b", "#missing_name"]

@@ -17,8 +17,8 @@ from moto.core.utils import convert_to_flask_response
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from socialcare.local.keep_alive import KeepAliveRequestHandler
-from socialcare.local.moto_direct import DirectJsonApis
+from socialcare_tools.local.keep_alive import KeepAliveRequestHandler
+from socialcare_tools.local.moto_direct import DirectJsonApis
 
 REVIEWED_VIEW = "2c82766d05909ebb416d91eb9db685b57c639346d5eaea28e3a3a89c6607153e"
 REGION = "eu-west-1"

@@ -1,4 +1,4 @@
-"""The local stack writes DynamoDB answers itself (socialcare.local.moto_dynamo_json): the
+"""The local stack writes DynamoDB answers itself (socialcare_tools.local.moto_dynamo_json): the
 same status, headers and body, byte for byte, as moto's serializer. Checked against moto on
 random tables holding every attribute type, errors included."""
 
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from socialcare.local import moto_dynamo_json
+from socialcare_tools.local import moto_dynamo_json
 from tests.support.tables import create_table
 
 # What the plan copies from moto: how its serializer walks a JSON answer (structures, lists,
@@ -52,7 +52,7 @@ def _reviewed_sources() -> str:
 def test_the_serializer_we_copy_is_the_one_we_reviewed() -> None:
     digest = hashlib.sha256(_reviewed_sources().encode()).hexdigest()
     assert digest == REVIEWED_SERIALIZER, (
-        "moto changed how it serializes answers: review socialcare.local.moto_dynamo_json"
+        "moto changed how it serializes answers: review socialcare_tools.local.moto_dynamo_json"
     )
 
 

@@ -20,7 +20,7 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
-from socialcare.local import moto_fast_updates, moto_patches
+from socialcare_tools.local import moto_fast_updates, moto_patches
 from tests.support.tables import create_table
 
 REGION = "eu-west-1"

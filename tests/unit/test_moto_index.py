@@ -25,7 +25,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
-from socialcare.local import moto_index, moto_patches, moto_query
+from socialcare_tools.local import moto_index, moto_patches, moto_query
 from tests.support.tables import create_table
 
 REGION = "eu-west-1"
@@ -253,5 +253,5 @@ REVIEWED_ITEM_WRITES = "7a63e0f30d50715eda916d129b23766323478eb1ccb2fa5ca70b51ab
 def test_the_write_paths_the_index_notes_are_the_ones_we_reviewed() -> None:
     digest = hashlib.sha256(_item_writes_in_moto().encode()).hexdigest()
     assert digest == REVIEWED_ITEM_WRITES, (
-        "moto changed where it writes items: review socialcare.local.moto_index's notes"
+        "moto changed where it writes items: review socialcare_tools.local.moto_index's notes"
     )

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 
-from socialcare.local import moto_items
+from socialcare_tools.local import moto_items
 from tests.support.tables import create_table
 
 REVIEWED_ITEM_INIT = "d9c12b62cb921831aab9b2eb22ac24fbd600689064a0219ae3ffbe057ae4be74"

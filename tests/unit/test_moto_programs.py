@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
-from socialcare.local import moto_programs
+from socialcare_tools.local import moto_programs
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 ROUTE = {

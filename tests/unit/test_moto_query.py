@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from socialcare.local import moto_query
+from socialcare_tools.local import moto_query
 from tests.support.tables import create_table
 
 # the sources of Table.query and Table.all_items, as reviewed
@@ -141,5 +141,5 @@ def test_the_query_we_wrap_is_the_one_we_reviewed() -> None:
 
     source = inspect.getsource(moto_query.ORIGINAL_QUERY) + inspect.getsource(Table.all_items)
     assert hashlib.sha256(source.encode()).hexdigest() == REVIEWED_QUERY, (
-        "moto changed Table.query: review socialcare.local.moto_query before upgrading"
+        "moto changed Table.query: review socialcare_tools.local.moto_query before upgrading"
     )

@@ -16,7 +16,7 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.sqs.models import Queue, sqs_backends
 
-from socialcare.local import moto_sqs_attributes
+from socialcare_tools.local import moto_sqs_attributes
 
 # the source of Queue.attributes, as reviewed
 REVIEWED_ATTRIBUTES = "40cb990b121628d535cecbcd0e0d333984024633b70a097489ae8611e1a59338"
@@ -151,5 +151,5 @@ def test_one_attribute_read_no_longer_counts_the_messages(patched: None) -> None
 def test_the_attributes_we_replace_are_the_ones_we_reviewed() -> None:
     source = inspect.getsource(moto_sqs_attributes.ORIGINAL_ATTRIBUTES.fget)
     assert hashlib.sha256(source.encode()).hexdigest() == REVIEWED_ATTRIBUTES, (
-        "moto changed Queue.attributes: review socialcare.local.moto_sqs_attributes"
+        "moto changed Queue.attributes: review socialcare_tools.local.moto_sqs_attributes"
     )

@@ -16,7 +16,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sqs.models import sqs_backends
 
-from socialcare.local import moto_sqs_receive
+from socialcare_tools.local import moto_sqs_receive
 
 GROUPS, PER_GROUP, POLLERS = 40, 3, 6
 
@@ -129,7 +129,7 @@ REVIEWED_RECEIVE = "065f3e5e7d2144089ce3b5d16d9306243ccd2f3ee11b44beb851292fadb7
 def test_the_receive_we_wrap_is_the_one_we_reviewed() -> None:
     source = inspect.getsource(moto_sqs_receive.ORIGINAL_RECEIVE_MESSAGE)
     assert hashlib.sha256(source.encode()).hexdigest() == REVIEWED_RECEIVE, (
-        "moto changed ReceiveMessage: review socialcare.local.moto_sqs_receive"
+        "moto changed ReceiveMessage: review socialcare_tools.local.moto_sqs_receive"
     )
 
 
@@ -179,5 +179,5 @@ REVIEWED_DELETE = "fa6fd5b9bd2cafb4aaacd79da7fc656e513e1513197c2939ff002f9ebfd4b
 def test_the_delete_we_wrap_is_the_one_we_reviewed() -> None:
     source = inspect.getsource(moto_sqs_receive.ORIGINAL_DELETE_MESSAGE)
     assert hashlib.sha256(source.encode()).hexdigest() == REVIEWED_DELETE, (
-        "moto changed Queue.delete_message: review socialcare.local.moto_sqs_receive"
+        "moto changed Queue.delete_message: review socialcare_tools.local.moto_sqs_receive"
     )

@@ -1,6 +1,7 @@
-"""Parsed UpdateExpressions are shared between updates (socialcare.local.moto_update_expressions):
-the same items and the same errors as parsing each time, however often and in whatever order
-the expressions are applied, and the shared trees never change."""
+"""Parsed UpdateExpressions are shared between updates
+(socialcare_tools.local.moto_update_expressions): the same items and the same errors as
+parsing each time, however often and in whatever order the expressions are applied, and the
+shared trees never change."""
 
 import hashlib
 import inspect
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from socialcare.local import moto_patches, moto_update_expressions
+from socialcare_tools.local import moto_patches, moto_update_expressions
 
 # moto's validator is what these tests are about: plain updates must reach it
 pytestmark = pytest.mark.usefixtures("moto_validation_path")
@@ -45,7 +46,7 @@ def test_the_uses_of_a_parsed_expression_are_the_ones_we_reviewed() -> None:
     digest = hashlib.sha256(_reviewed_sources().encode()).hexdigest()
     assert digest == REVIEWED_USES, (
         "moto changed how it uses a parsed UpdateExpression: review "
-        "socialcare.local.moto_update_expressions"
+        "socialcare_tools.local.moto_update_expressions"
     )
 
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from functions.ingest_vk import app as ingest_vk
 from functions.ingest_x import app as ingest_x
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import http_event, json_bytes, vk_delivery, x_delivery
 from socialcare.platforms.x import signature
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import http_event, json_bytes, vk_delivery, x_delivery
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import FakeStore, vk_deps, x_deps
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from socialcare.devtools.samples import all_events, render
+from socialcare_tools.samples import all_events, render
 from tests.conftest import EVENTS
 
 

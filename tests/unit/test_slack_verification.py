@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from socialcare.devtools.apigw import http_event
 from socialcare.errors import InvalidSignature, MalformedPayload, PayloadTooLarge
 from socialcare.slack.verification import MAX_BODY_BYTES, admit, parse, sign, verify
+from socialcare_tools.apigw import http_event
 
 SECRET, TS, BODY = "test_signing_secret", "1700000000", b"token=x&command=%2Fticket&text=hello"
 VECTOR = "v0=f3ab6380f5a5c145459b60530f518991fa2ce2e1fa4ee2a0e1451a8d1ef23b85"

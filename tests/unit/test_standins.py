@@ -20,9 +20,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from socialcare.local.standins import PortInUse, Recorder, StandIns, vk_client, x_client
-from socialcare.local.standins_base import Reply
-from socialcare.local.standins_x import DM_WITH, REPLY_RESTRICTED, TWEETS
+from socialcare_tools.local.standins import PortInUse, Recorder, StandIns, vk_client, x_client
+from socialcare_tools.local.standins_base import Reply
+from socialcare_tools.local.standins_x import DM_WITH, REPLY_RESTRICTED, TWEETS
 
 SIGNING_SECRET = "local-signing-secret"
 X_AUTH = {

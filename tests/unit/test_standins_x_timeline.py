@@ -9,7 +9,7 @@ import pytest
 import requests
 import tweepy
 
-from socialcare.local.standins import StandIns, x_client
+from socialcare_tools.local.standins import StandIns, x_client
 
 ACCOUNT = "1500000000000000001"
 T0 = datetime(2026, 12, 4, 11, 0, tzinfo=UTC)

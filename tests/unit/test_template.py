@@ -563,7 +563,7 @@ def test_template_translates_offline(translated: dict[str, Any]) -> None:
 
 
 def test_the_deps_layer_installs_what_pyproject_declares() -> None:
-    from socialcare.devtools.layer_requirements import render
+    from socialcare_tools.layer_requirements import render
 
     root = Path(__file__).resolve().parents[2]
     current = (root / "layers" / "deps" / "requirements.txt").read_text()
@@ -571,7 +571,7 @@ def test_the_deps_layer_installs_what_pyproject_declares() -> None:
 
 
 def test_the_report_layer_installs_the_reports_extra() -> None:
-    from socialcare.devtools.layer_requirements import render
+    from socialcare_tools.layer_requirements import render
 
     root = Path(__file__).resolve().parents[2]
     current = (root / "layers" / "reports" / "requirements.txt").read_text()

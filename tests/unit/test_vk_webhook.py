@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from functions.ingest_vk import app as ingest_vk
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import vk_delivery
-from socialcare.devtools.samples import vk, vk_message
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ChannelType, MessageKind
 from socialcare.services.vk_webhook import VkWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import vk_delivery
+from socialcare_tools.samples import vk, vk_message
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import queue_of, store_of, vk_deps
 

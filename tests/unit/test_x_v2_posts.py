@@ -9,10 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from socialcare.config import load_brands
-from socialcare.devtools.samples import JANE, tweet, x_tweets
 from socialcare.platforms.x.normalise import normalise, normalise_posts
 from socialcare.platforms.x.payloads import XWebhook
 from socialcare.platforms.x_v2_posts import MentionsPage
+from socialcare_tools.samples import JANE, tweet, x_tweets
 from tests.conftest import BRANDS_DIR
 
 ACCOUNT = "1500000000000000001"

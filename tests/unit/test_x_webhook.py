@@ -12,15 +12,15 @@ from urllib.parse import urlencode
 import pytest
 
 from functions.ingest_x import app as ingest_x
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import http_event, x_delivery
-from socialcare.devtools.samples import JANE as JANE_USER
-from socialcare.devtools.samples import tweet, x_dm, x_tweets
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ChannelType, MessageKind
 from socialcare.platforms.x import signature
 from socialcare.platforms.x.signature import SIGNATURE_HEADER
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import http_event, x_delivery
+from socialcare_tools.samples import JANE as JANE_USER
+from socialcare_tools.samples import tweet, x_dm, x_tweets
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import queue_of, store_of, x_deps
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from functions.ingest_x import app as ingest_x
-from socialcare.devtools import local_secrets as local
-from socialcare.devtools.apigw import x_delivery
-from socialcare.devtools.samples import JANE, MENTION_ID, xaa
 from socialcare.models import ChannelType, MessageKind
 from socialcare.services.x_webhook import XWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import x_delivery
+from socialcare_tools.samples import JANE, MENTION_ID, xaa
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import queue_of, store_of, x_deps
 

@@ -1,0 +1,237 @@
+"""The whole pipeline on one machine: embedded AWS (in a process of its own), the template
+deployed into it, the functions in this process behind a local gateway, SQS pollers,
+schedules, Step Functions with compressed time, and stand-ins for the outside world.
+
+Time compression: ``time_factor`` (default 60, ``SOCIALCARE_TIME_FACTOR``) divides every
+wait the platform would make: Step Functions ``Wait`` states, SQS visibility timeouts
+before a retry, ``rate(...)`` schedules. At 60, an hour of deadline takes a minute.
+"""
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.base import (  # type: ignore[attr-defined]
+    DEFAULT_PROVIDERS,
+)
+
+from socialcare.config import load_brands
+from socialcare.settings import load_settings
+from socialcare_tools import local_secrets as local
+from socialcare_tools.local.deploy import Deployment, deploy
+from socialcare_tools.local.embedded_aws import EmbeddedAws
+from socialcare_tools.local.gateway import LocalGateway
+from socialcare_tools.local.invocations import InvocationEndpoint
+from socialcare_tools.local.logs import FunctionLogs
+from socialcare_tools.local.pollers import SqsPoller, pollers_for
+from socialcare_tools.local.runtime import LocalRuntime
+from socialcare_tools.local.schedules import Schedules
+from socialcare_tools.local.standins import StandIns
+
+DEFAULT_TIME_FACTOR = 60.0
+_ONE_PER_PROCESS = threading.Lock()
+STATE_FILE = Path(".socialcare/local.json")
+
+
+def _fresh_process_caches() -> None:
+    """What a Lambda process caches for its life, made fresh for this stack: Powertools'
+    Secrets Manager client (one made against another moto would read secrets somewhere
+    else) and the functions' settings (another stack's table names and queue URLs)."""
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    DEFAULT_PROVIDERS.clear()
+    load_settings.cache_clear()
+
+
+@dataclass
+class Ports:
+    """Documented defaults, all on 127.0.0.1; 0 picks a free port."""
+
+    aws: int = 5599
+    gateway: int = 8780
+    slack: int = 8781
+    x: int = 8782
+    vk: int = 8783
+
+    @classmethod
+    def any_free(cls) -> "Ports":
+        return cls(aws=0, gateway=0, slack=0, x=0, vk=0)
+
+
+def verify_report_senders(brands_dir: Path) -> None:
+    """The embedded SES sends only from verified addresses, as SES does: the brands' report
+    senders are verified here, as an operator verifies the domain (ReportSenderIdentity)."""
+    if not brands_dir.is_dir():
+        return  # a stack without brand configuration (the test fixtures' small stacks)
+    ses = boto3.client("ses")
+    for brand in load_brands(brands_dir).brands.values():
+        if brand.reports is not None:
+            _, address = parseaddr(brand.reports.sender)
+            ses.verify_email_identity(EmailAddress=address)
+
+
+@dataclass
+class LocalStack:
+    root: Path
+    ports: Ports = field(default_factory=Ports)
+    time_factor: float = float(os.environ.get("SOCIALCARE_TIME_FACTOR", DEFAULT_TIME_FACTOR))
+    work_dir: Path | None = None  # logs and the state file; default <root>/.socialcare
+    aws: EmbeddedAws | None = None
+    invocations: InvocationEndpoint | None = None
+    deployment: Deployment | None = None
+    runtime: LocalRuntime | None = None
+    gateway: LocalGateway | None = None
+    pollers: list[SqsPoller] = field(default_factory=list)
+    schedules: Schedules | None = None
+    logs: FunctionLogs | None = None
+    standins: StandIns | None = None
+    _holds_process: bool = False
+
+    def start(self, pollers: bool = True) -> "LocalStack":
+        # moto's backends, its patches and the environment belong to the whole process.
+        if not _ONE_PER_PROCESS.acquire(blocking=False):
+            raise RuntimeError("a local stack is already running in this process; stop it first")
+        try:
+            self.standins = StandIns(
+                slack_port=self.ports.slack, x_port=self.ports.x, vk_port=self.ports.vk
+            )
+            self.standins.start()
+            self.invocations = InvocationEndpoint().start()
+            self.aws = EmbeddedAws(
+                self.ports.aws,
+                self.time_factor,
+                self.invocations.url,
+                log_path=self.workspace / "logs" / "embedded-aws.log",
+            ).start()
+            _fresh_process_caches()
+            self.deployment = deploy(self.root / "template.yaml")
+            verify_report_senders(self.root / "layers" / "config" / "brands")
+            for spec in self.deployment.functions.values():  # the outside world: stand-ins
+                for variable, url in (
+                    ("SLACK_API_URL", self.standins.slack_url),
+                    ("X_API_URL", self.standins.x_url),
+                    ("VK_API_URL", self.standins.vk_url),
+                ):
+                    if variable in spec.environment:
+                        spec.environment[variable] = url
+            self.logs = FunctionLogs(self.workspace / "logs")
+            self.logs.install()
+            self.runtime = LocalRuntime(self.deployment.functions, self.logs)
+            self.invocations.runtime = self.runtime
+            for spec in self.deployment.functions.values():
+                self.runtime.handler(spec)  # import every function now: a broken one fails start
+            self.gateway = LocalGateway(self.runtime, self.ports.gateway).start()
+            self.standins.x.timeline.webhook_url = f"{self.gateway.url}/webhooks/x"  # replays
+            if pollers:
+                self.start_pollers()
+            self.schedules = Schedules(self.runtime, self.time_factor).start()
+        except BaseException:
+            self._holds_process = True
+            self.stop()
+            raise
+        self._holds_process = True
+        return self
+
+    def start_pollers(self) -> None:
+        assert self.runtime is not None
+        for logical_id, spec in self.runtime.functions.items():
+            for source in spec.queues:
+                self.pollers += pollers_for(self.runtime, logical_id, source, self.time_factor)
+
+    def stop(self) -> None:
+        """Every step runs even if one fails (or Ctrl-C arrives mid-way): no thread, port,
+        patch, rerouted stdout or process lock is left behind. The first error is raised last."""
+        steps: list[Callable[[], None]] = [*(p.stop for p in self.pollers)]
+        if self.schedules is not None:
+            steps.append(self.schedules.stop)
+        if self.gateway is not None:
+            steps.append(self.gateway.stop)
+        if self.aws is not None and self.aws.process is not None:
+            steps.append(self._stop_executions)
+        # The embedded AWS ends (finishing a task in flight) while Lambda still routes here.
+        if self.aws is not None:
+            steps.append(self.aws.stop)
+        if self.invocations is not None:
+            steps.append(self.invocations.stop)
+        if self.runtime is not None:
+            steps.append(self.runtime.close)
+        if self.logs is not None:
+            steps.append(self.logs.uninstall)
+        if self.standins is not None:
+            steps.append(self.standins.stop)
+        errors: list[BaseException] = []
+        for step in steps:
+            try:
+                step()
+            except BaseException as exc:
+                errors.append(exc)
+        self.pollers.clear()
+        if self._holds_process:
+            _ONE_PER_PROCESS.release()
+            self._holds_process = False
+        if errors:
+            raise errors[0]
+
+    def _stop_executions(self) -> None:
+        """Executions run in the embedded AWS: stop those still waiting so none outlives us."""
+        client = boto3.client("stepfunctions")
+        for machine in client.list_state_machines()["stateMachines"]:
+            running = client.list_executions(
+                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+            )
+            for execution in running["executions"]:
+                client.stop_execution(executionArn=execution["executionArn"])
+
+    # What scripts and the CLI need to find the running stack.
+    def describe(self) -> dict[str, Any]:
+        assert self.aws and self.gateway and self.deployment
+        return {
+            "gateway": self.gateway.url,
+            "aws_endpoint": self.aws.endpoint,
+            "region": "eu-west-1",
+            "time_factor": self.time_factor,
+            "stack": self.deployment.stack,
+            "resources": self.deployment.physical,
+            "outputs": self.deployment.outputs,
+            "standins": {
+                "slack": self.standins.slack_url if self.standins else None,
+                "x": self.standins.x_url if self.standins else None,
+                "vk": self.standins.vk_url if self.standins else None,
+            },
+            "webhooks": {
+                "x": f"{self.gateway.url}/webhooks/x",
+                "vk": f"{self.gateway.url}/webhooks/vk",
+            },
+            "secrets": {
+                "x_consumer_secret": local.X_CONSUMER_SECRET,
+                "x_account_id": local.X_ACCOUNT_ID,
+                "vk_group_id": local.VK_GROUP_ID,
+                "vk_secret": local.VK_SECRET,
+                "vk_confirmation": local.VK_CONFIRMATION,
+            },
+        }
+
+    @property
+    def workspace(self) -> Path:
+        return self.work_dir or self.root / STATE_FILE.parent
+
+    def write_state(self, path: Path | None = None) -> Path:
+        target = path or self.workspace / STATE_FILE.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Atomically: scripts poll for this file and must never read it half-written.
+        partial = target.with_suffix(".partial")
+        partial.write_text(json.dumps(self.describe(), indent=2))
+        partial.replace(target)
+        return target
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
