@@ -6,16 +6,18 @@ resolution, spam."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from socialcare.adapters.dynamo_codec import (
+    ConditionNotMet,
+    conversation_pk,
+    from_item,
+    storage_errors,
+    to_item,
+)
 from socialcare.adapters.dynamodb import (
     RESPONSE_CLOCKS,
     DynamoConversationStore,
     _clock_event_item,
-    _from_item,
-    _to_item,
     activity_keys,
-    conversation_pk,
 )
 from socialcare.errors import ReplyUnchanged, StorageUnavailable
 from socialcare.models.message import iso
@@ -39,45 +41,37 @@ def _pending(since: datetime) -> dict[str, str]:
     return {"pending_pk": PENDING, "pending_sk": iso(since + STUCK_AFTER)}
 
 
-def _condition_failed(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
 class DynamoDeskStore(DynamoConversationStore):
     def by_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
         """The conversation whose card is the root of this Slack thread (BySlackThread)."""
-        try:
+        with storage_errors("finding the thread's conversation"):
             found = self._client.query(
                 TableName=self._table,
                 IndexName="BySlackThread",
                 KeyConditionExpression="thread_key = :key",
-                ExpressionAttributeValues=_to_item({":key": f"{channel}#{thread_ts}"}),
+                ExpressionAttributeValues=to_item({":key": f"{channel}#{thread_ts}"}),
                 Limit=1,
             )["Items"]
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"finding the thread's conversation failed: {exc}") from exc
         if not found:
             return None
-        return self.conversation(str(_from_item(found[0])["pk"]).removeprefix("CONV#"))
+        return self.conversation(str(from_item(found[0])["pk"]).removeprefix("CONV#"))
 
     def latest_inbound(self, conversation_id: str) -> dict[str, Any] | None:
         """The customer's latest message: the one a reply answers."""
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
-            ExpressionAttributeValues=_to_item(
+            ExpressionAttributeValues=to_item(
                 {":pk": conversation_pk(conversation_id), ":msg": "MSG#"}
             ),
             ScanIndexForward=False,
         )
-        try:
+        with storage_errors("reading the messages"):
             for page in pages:
                 for item in page["Items"]:
-                    message = _from_item(item)
+                    message = from_item(item)
                     if message.get("direction") == "inbound":
                         return message
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the messages failed: {exc}") from exc
         return None
 
     def first_inbound(self, conversation_id: str) -> dict[str, Any] | None:
@@ -88,15 +82,13 @@ class DynamoDeskStore(DynamoConversationStore):
         return None
 
     def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None:
-        try:
+        with storage_errors("reading the reply"):
             found = self._client.get_item(
                 TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": reply_sk(reply_id)}),
+                Key=to_item({"pk": conversation_pk(conversation_id), "sk": reply_sk(reply_id)}),
                 ConsistentRead=True,
             ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the reply failed: {exc}") from exc
-        return _from_item(found) if found else None
+        return from_item(found) if found else None
 
     def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None:
         """Write the reply's record, once, and the conversation's ``last_queued_text``, in
@@ -118,7 +110,7 @@ class DynamoDeskStore(DynamoConversationStore):
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _to_item(item),
+                    "Item": to_item(item),
                     "ConditionExpression": "attribute_not_exists(pk)",
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
@@ -126,44 +118,37 @@ class DynamoDeskStore(DynamoConversationStore):
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": _to_item({"pk": pk, "sk": "META"}),
+                    "Key": to_item({"pk": pk, "sk": "META"}),
                     "UpdateExpression": "SET last_queued_text = :text",
                     "ConditionExpression": "attribute_exists(pk)"
                     " AND (attribute_not_exists(last_reply_text) OR last_reply_text <> :text)"
                     " AND (attribute_not_exists(last_queued_text) OR last_queued_text <> :text)",
-                    "ExpressionAttributeValues": _to_item({":text": reply.text}),
+                    "ExpressionAttributeValues": to_item({":text": reply.text}),
                 }
             },
         ]
         try:
-            self._transact_with_conflict_retries(items)
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            codes = [r.get("Code") for r in reasons]
-            if codes[:1] == ["ConditionalCheckFailed"]:  # this reply was recorded before
+            with storage_errors("recording the reply", expect_condition=True):
+                self._transact_with_conflict_retries(items)
+        except ConditionNotMet as failed:
+            if failed.reasons[:1] == ["ConditionalCheckFailed"]:  # recorded before
                 return self.reply(reply.conversation_id, reply.reply_id)
-            if codes[1:2] == ["ConditionalCheckFailed"]:
-                raise ReplyUnchanged(reply.reply_id) from exc
-            raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"recording the reply failed: {exc}") from exc
+            raise ReplyUnchanged(reply.reply_id) from failed  # the conversation's condition
         return None
 
     def forget_queued_text(self, reply: OutboundReply) -> None:
         """The reply did not reach the customer: its text may be sent again."""
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(reply.conversation_id), "sk": "META"}),
-                UpdateExpression="REMOVE last_queued_text",
-                ConditionExpression="last_queued_text = :text",
-                ExpressionAttributeValues=_to_item({":text": reply.text}),
-            )
-        except ClientError as exc:
-            if not _condition_failed(exc):  # else another text was queued since: keep it
-                raise StorageUnavailable(f"forgetting the queued text failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"forgetting the queued text failed: {exc}") from exc
+            with storage_errors("forgetting the queued text", expect_condition=True):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(reply.conversation_id), "sk": "META"}),
+                    UpdateExpression="REMOVE last_queued_text",
+                    ConditionExpression="last_queued_text = :text",
+                    ExpressionAttributeValues=to_item({":text": reply.text}),
+                )
+        except ConditionNotMet:
+            pass  # another text was queued since: keep it
 
     def record_accepted(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
         """``-> accepted``: the platform has the reply (its id, link and time kept), so a
@@ -206,12 +191,12 @@ class DynamoDeskStore(DynamoConversationStore):
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": _to_item({"pk": pk, "sk": reply_sk(reply.reply_id)}),
+                    "Key": to_item({"pk": pk, "sk": reply_sk(reply.reply_id)}),
                     "UpdateExpression": "SET #status = :sent, sent_at = :now, "
                     "platform_message_id = :id, link = :link REMOVE pending_pk, pending_sk",
                     "ConditionExpression": "attribute_exists(pk) AND #status <> :sent",
                     "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": _to_item(
+                    "ExpressionAttributeValues": to_item(
                         {
                             ":sent": "sent",
                             ":now": now,
@@ -221,52 +206,49 @@ class DynamoDeskStore(DynamoConversationStore):
                     ),
                 }
             },
-            {"Put": {"TableName": self._table, "Item": _to_item(outbound)}},
+            {"Put": {"TableName": self._table, "Item": to_item(outbound)}},
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": _to_item({"pk": pk, "sk": "META"}),
+                    "Key": to_item({"pk": pk, "sk": "META"}),
                     "UpdateExpression": "SET first_response_at = if_not_exists("
                     "first_response_at, :now), first_responder = if_not_exists("
                     "first_responder, :agent), last_outbound_at = :now, last_reply_text = :text,"
                     " updated_at = :now ADD reply_count :one",
-                    "ExpressionAttributeValues": _to_item(
+                    "ExpressionAttributeValues": to_item(
                         {":now": now, ":agent": reply.agent, ":text": reply.text, ":one": 1}
                     ),
                 }
             },
         ]
         try:
-            self._transact_with_conflict_retries(items)
-        except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            with storage_errors("recording the sent reply", expect_condition=True):
+                self._transact_with_conflict_retries(items)
+        except ConditionNotMet as failed:
+            if failed.reasons[:1] == ["ConditionalCheckFailed"]:
                 return False
-            raise StorageUnavailable(f"recording the sent reply failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"recording the sent reply failed: {exc}") from exc
+            raise StorageUnavailable(f"recording the sent reply failed: {failed}") from failed
         return True
 
     def mark_answered(self, conversation_id: str, at: datetime) -> None:
         """``answered`` and out of the queue, if it waited on us; its response clock met."""
         now = iso(at)
         try:
-            found = self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="SET #status = :answered REMOVE queue_pk, waiting_since",
-                ConditionExpression="#status IN (:new, :open)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
-                    {":answered": "answered", ":new": "new", ":open": "open"}
-                ),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if _condition_failed(exc):
-                return  # pending, resolved or spam: the answer changes no status
-            raise StorageUnavailable(f"marking the conversation answered failed: {exc}") from exc
-        self._clocks_met(conversation_id, _from_item(found["Attributes"]), now, RESPONSE_CLOCKS)
+            with storage_errors("marking the conversation answered", expect_condition=True):
+                found = self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                    UpdateExpression="SET #status = :answered REMOVE queue_pk, waiting_since",
+                    ConditionExpression="#status IN (:new, :open)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=to_item(
+                        {":answered": "answered", ":new": "new", ":open": "open"}
+                    ),
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionNotMet:
+            return  # pending, resolved or spam: the answer changes no status
+        self._clocks_met(conversation_id, from_item(found["Attributes"]), now, RESPONSE_CLOCKS)
 
     def _clocks_met(
         self, conversation_id: str, meta: dict[str, Any], at: str, kinds: tuple[str, ...]
@@ -342,17 +324,15 @@ class DynamoDeskStore(DynamoConversationStore):
     def stuck_replies(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         """Reply records nothing has moved on since their ``pending_sk``, the longest stuck
         first: (conversation id, reply id). One query of a sparse index, never a scan."""
-        try:
+        with storage_errors("finding stuck replies"):
             found = self._client.query(
                 TableName=self._table,
                 IndexName="PendingReplies",
                 KeyConditionExpression="pending_pk = :pending AND pending_sk <= :now",
-                ExpressionAttributeValues=_to_item({":pending": PENDING, ":now": iso(now)}),
+                ExpressionAttributeValues=to_item({":pending": PENDING, ":now": iso(now)}),
                 Limit=limit,
             )["Items"]
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"finding stuck replies failed: {exc}") from exc
-        keys = [_from_item(item) for item in found]
+        keys = [from_item(item) for item in found]
         return [
             (str(k["pk"]).removeprefix("CONV#"), str(k["sk"]).removeprefix("REPLY#")) for k in keys
         ]
@@ -361,21 +341,18 @@ class DynamoDeskStore(DynamoConversationStore):
         """Count one more recovery of a stuck reply and look again at ``next_check``; the
         count so far, or None when it is no longer pending."""
         try:
-            found = self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(self._reply_key(reply)),
-                UpdateExpression="SET pending_sk = :next ADD sweeps :one",
-                ConditionExpression="attribute_exists(pending_pk)",
-                ExpressionAttributeValues=_to_item({":next": iso(next_check), ":one": 1}),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if _condition_failed(exc):
-                return None
-            raise StorageUnavailable(f"counting the recovery failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"counting the recovery failed: {exc}") from exc
-        return int(_from_item(found["Attributes"])["sweeps"])
+            with storage_errors("counting the recovery", expect_condition=True):
+                found = self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(self._reply_key(reply)),
+                    UpdateExpression="SET pending_sk = :next ADD sweeps :one",
+                    ConditionExpression="attribute_exists(pending_pk)",
+                    ExpressionAttributeValues=to_item({":next": iso(next_check), ":one": 1}),
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionNotMet:
+            return None
+        return int(from_item(found["Attributes"])["sweeps"])
 
     def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
         """The thread has shown the reply's outcome (``what``: which notice)."""
@@ -418,26 +395,23 @@ class DynamoDeskStore(DynamoConversationStore):
         if "#status" in condition:
             names["#status"] = "status"
         try:
-            found = self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(key),
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(pk) AND {condition}"
-                if condition
-                else "attribute_exists(pk)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item(
-                    {f":{k}": v for k, v in (values | (guard or {})).items()}
-                ),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if _condition_failed(exc):
-                return None
-            raise StorageUnavailable(f"updating {key['sk']} failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"updating {key['sk']} failed: {exc}") from exc
-        return _from_item(found["Attributes"])
+            with storage_errors(f"updating {key['sk']}", expect_condition=True):
+                found = self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(key),
+                    UpdateExpression=expression,
+                    ConditionExpression=f"attribute_exists(pk) AND {condition}"
+                    if condition
+                    else "attribute_exists(pk)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_item(
+                        {f":{k}": v for k, v in (values | (guard or {})).items()}
+                    ),
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionNotMet:
+            return None
+        return from_item(found["Attributes"])
 
     def resolve(self, conversation_id: str, agent: str, at: datetime) -> dict[str, Any] | None:
         now = iso(at)
@@ -464,13 +438,12 @@ class DynamoDeskStore(DynamoConversationStore):
             "at": iso(at),
         }
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(item),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if _condition_failed(exc):
-                return False
-            raise StorageUnavailable(f"keeping the note failed: {exc}") from exc
+            with storage_errors("keeping the note", expect_condition=True):
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(item),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except ConditionNotMet:
+            return False  # this Slack event's note is kept already
         return True

@@ -3,13 +3,21 @@
 import random
 import time
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from socialcare.adapters.dynamo_codec import (
+    ConditionNotMet,
+    cancelled_by_conflict,
+    conversation_pk,
+    decimals,
+    from_item,
+    message_sk,
+    storage_errors,
+    to_item,
+)
 from socialcare.adapters.handles import handle_item
 from socialcare.clock import Clock, utc_now
 from socialcare.deadlines.plan import ClockPlan
@@ -26,33 +34,6 @@ SET_CAP = 2000  # message references a tally keeps for deduplication
 KEEP_UNTIL = "expires_at = if_not_exists(expires_at, :ttl)"
 NEGATIVE_KEPT = timedelta(days=3)  # hourly negative tallies: enough history for a spike
 SPIKE_KEPT = timedelta(days=15)  # spike reports: a weekly report and the week before read them
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def _decimals(value: Any) -> Any:
-    """DynamoDB numbers are Decimals; floats (scores) are stored with 4 significant digits."""
-    if isinstance(value, float):
-        return Decimal(f"{value:.4g}")
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    return value
-
-
-def _from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
-
-
-def conversation_pk(conversation_id: str) -> str:
-    return f"CONV#{conversation_id}"
-
-
-def message_sk(message: InboundMessage) -> str:
-    return f"MSG#{iso(message.sent_at)}#{message.platform_message_id}"
 
 
 def activity_keys(brand_id: str, at: str, conversation_id: str, sk: str) -> dict[str, str]:
@@ -62,22 +43,6 @@ def activity_keys(brand_id: str, at: str, conversation_id: str, sk: str) -> dict
     if not brand_id:
         return {}
     return {"activity_pk": f"ACT#{brand_id}#{at[:10]}", "activity_sk": f"{conversation_id}#{sk}"}
-
-
-def _cancelled_by_conflict(error: ClientError) -> bool:
-    reasons = error.response.get("CancellationReasons") or []
-    codes = {r.get("Code") for r in reasons} - {"None", None}
-    return error.response["Error"]["Code"] == "TransactionCanceledException" and codes == {
-        "TransactionConflict"
-    }
-
-
-def _only_conditions_failed(error: ClientError) -> bool:
-    reasons = error.response.get("CancellationReasons") or []
-    codes = {r.get("Code") for r in reasons} - {"None", None}
-    return error.response["Error"]["Code"] == "TransactionCanceledException" and codes == {
-        "ConditionalCheckFailed"
-    }
 
 
 class DynamoConversationStore:
@@ -94,15 +59,13 @@ class DynamoConversationStore:
 
     def _read_ref(self, message_ref: str) -> dict[str, Any] | None:
         """The message reference item (the dedup record), consistently read."""
-        try:
+        with storage_errors("reading message reference"):
             found = self._client.get_item(
                 TableName=self._table,
-                Key=_to_item({"pk": f"REF#{message_ref}", "sk": "REF"}),
+                Key=to_item({"pk": f"REF#{message_ref}", "sk": "REF"}),
                 ConsistentRead=True,
             ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading message reference failed: {exc}") from exc
-        return _from_item(found) if found else None
+        return from_item(found) if found else None
 
     def link(self, message_ref: str, parent_ref: str) -> bool:
         """Let ``message_ref`` (our own reply, posted outside socialcare) lead to the
@@ -120,20 +83,18 @@ class DynamoConversationStore:
             "stored_at": iso(self._clock()),
         }
         try:
-            self._client.put_item(**self._put_new(item)["Put"])
-            # The conversation knows its links: erasure and expiry reach them by key.
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(parent.conversation_id), "sk": "META"}),
-                UpdateExpression="ADD linked_refs :ref",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=_to_item({":ref": {message_ref}}),
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"linking our reply failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"linking our reply failed: {exc}") from exc
+            with storage_errors("linking our reply", expect_condition=True):
+                self._client.put_item(**self._put_new(item)["Put"])
+                # The conversation knows its links: erasure and expiry reach them by key.
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(parent.conversation_id), "sk": "META"}),
+                    UpdateExpression="ADD linked_refs :ref",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=to_item({":ref": {message_ref}}),
+                )
+        except ConditionNotMet:
+            pass  # linked already, or the conversation is gone: the link stays as it was
         return True
 
     def save_inbound(
@@ -148,17 +109,14 @@ class DynamoConversationStore:
         ]
         if message.customer.handle:  # /care forget @handle finds the customer by it
             seen = handle_item(message.customer.handle, message.platform, message.customer.id, now)
-            items.append({"Put": {"TableName": self._table, "Item": _to_item(seen)}})
+            items.append({"Put": {"TableName": self._table, "Item": to_item(seen)}})
         try:
-            self._transact_with_conflict_retries(items)
-        except ClientError as exc:
-            if not _only_conditions_failed(exc):
-                raise StorageUnavailable(f"storing message failed: {exc}") from exc
+            with storage_errors("storing message", expect_condition=True):
+                self._transact_with_conflict_retries(items)
+        except ConditionNotMet:
             # Already stored: the platform re-delivered it. Report where it went the first time.
             earlier = self.find_ref(message.ref) or stored
             return SaveOutcome(earlier, created=False)
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"storing message failed: {exc}") from exc
         return SaveOutcome(stored, created=True)
 
     def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
@@ -171,21 +129,18 @@ class DynamoConversationStore:
             return None
         stored = StoredRef(values["conversation_id"], values["message_sk"])
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(
-                    {"pk": conversation_pk(stored.conversation_id), "sk": stored.message_sk}
-                ),
-                UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :at)",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=_to_item({":at": at}),
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return None  # a link to another message (our own reply), or erased since
-            raise StorageUnavailable(f"marking a deleted message failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"marking a deleted message failed: {exc}") from exc
+            with storage_errors("marking a deleted message", expect_condition=True):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item(
+                        {"pk": conversation_pk(stored.conversation_id), "sk": stored.message_sk}
+                    ),
+                    UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :at)",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=to_item({":at": at}),
+                )
+        except ConditionNotMet:
+            return None  # a link to another message (our own reply), or erased since
         return stored
 
     def load(
@@ -201,21 +156,19 @@ class DynamoConversationStore:
         """Messages and their conversations, for a whole queue batch in one call (<= 50)."""
         keys = {(conversation_pk(c), sk) for c, sk in wanted}
         keys |= {(conversation_pk(c), "META") for c, _ in wanted}
-        try:
+        with storage_errors("reading messages"):
             found = self._client.batch_get_item(
                 RequestItems={
                     self._table: {
-                        "Keys": [_to_item({"pk": pk, "sk": sk}) for pk, sk in sorted(keys)],
+                        "Keys": [to_item({"pk": pk, "sk": sk}) for pk, sk in sorted(keys)],
                         "ConsistentRead": True,
                     }
                 }
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading messages failed: {exc}") from exc
         if found.get("UnprocessedKeys"):
             raise StorageUnavailable("reading messages was throttled; retried by the queue")
         items = {
-            (item["pk"]["S"], item["sk"]["S"]): _from_item(item)
+            (item["pk"]["S"], item["sk"]["S"]): from_item(item)
             for item in found["Responses"].get(self._table, [])
         }
         return {
@@ -242,17 +195,17 @@ class DynamoConversationStore:
         between (an agent marking spam) fail the record, which the queue then retries.
         """
         now = iso(self._clock())
-        found = _decimals(classification.model_dump(exclude_none=True))
+        found = decimals(classification.model_dump(exclude_none=True))
         items: list[dict[str, Any]] = [
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": _to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                    "Key": to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
                     "UpdateExpression": "SET processed_at = :now, classification = :found",
                     "ConditionExpression": (
                         "attribute_exists(pk) AND attribute_not_exists(processed_at)"
                     ),
-                    "ExpressionAttributeValues": _to_item({":now": now, ":found": found}),
+                    "ExpressionAttributeValues": to_item({":now": now, ":found": found}),
                 }
             }
         ]
@@ -270,7 +223,7 @@ class DynamoConversationStore:
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": _to_item(_clock_event(plan, event, 0, plan.started_at)),
+                            "Item": to_item(_clock_event(plan, event, 0, plan.started_at)),
                         }
                     }
                 )
@@ -278,27 +231,23 @@ class DynamoConversationStore:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": _to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                        "Key": to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
                         "UpdateExpression": update,
                         "ConditionExpression": "#status = :seen",
                         "ExpressionAttributeNames": {"#status": "status", "#language": "language"}
                         if "#language" in update
                         else {"#status": "status"},
-                        "ExpressionAttributeValues": _to_item(values | {":seen": seen_status}),
+                        "ExpressionAttributeValues": to_item(values | {":seen": seen_status}),
                     }
                 }
             )
         try:
-            self._transact_with_conflict_retries(items)
-        except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return TakeUp.ALREADY
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
-                raise StorageUnavailable("the conversation changed while classifying") from exc
-            raise StorageUnavailable(f"storing the classification failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"storing the classification failed: {exc}") from exc
+            with storage_errors("storing the classification", expect_condition=True):
+                self._transact_with_conflict_retries(items)
+        except ConditionNotMet as failed:
+            if failed.reasons[:1] == ["ConditionalCheckFailed"]:
+                return TakeUp.ALREADY  # the message's own condition: classified already
+            raise StorageUnavailable("the conversation changed while classifying") from failed
         return TakeUp.TAKEN
 
     def _transact_with_conflict_retries(self, items: list[dict[str, Any]]) -> None:
@@ -310,25 +259,23 @@ class DynamoConversationStore:
                 self._client.transact_write_items(TransactItems=items)
                 return
             except ClientError as exc:
-                if attempt == CONFLICT_RETRIES or not _cancelled_by_conflict(exc):
+                if attempt == CONFLICT_RETRIES or not cancelled_by_conflict(exc):
                     raise
                 time.sleep(random.uniform(0.02, 0.08) * (attempt + 1))  # noqa: S311 - jitter
 
     def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
         """How many conversations the customer opened in [since, before): a count over the
         ByCustomer index (keys only), never the items."""
-        try:
+        with storage_errors("counting earlier conversations"):
             found = self._client.query(
                 TableName=self._table,
                 IndexName="ByCustomer",
                 Select="COUNT",
                 KeyConditionExpression="customer_pk = :customer AND customer_sk BETWEEN :a AND :b",
-                ExpressionAttributeValues=_to_item(
+                ExpressionAttributeValues=to_item(
                     {":customer": customer_pk, ":a": since, ":b": before}
                 ),
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"counting earlier conversations failed: {exc}") from exc
         return int(found.get("Count", 0))
 
     def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:
@@ -337,15 +284,13 @@ class DynamoConversationStore:
         return self.count_once(f"TEXT#{brand_id}#{day}#{text_key}", message_ref, COPIES_KEPT)
 
     def conversation(self, conversation_id: str) -> dict[str, Any] | None:
-        try:
+        with storage_errors("reading the conversation"):
             found = self._client.get_item(
                 TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
                 ConsistentRead=True,
             ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the conversation failed: {exc}") from exc
-        return _from_item(found) if found else None
+        return from_item(found) if found else None
 
     def record_clock_event(
         self, plan: ClockPlan, event: str, tier: int, at: datetime, notify: bool
@@ -402,30 +347,35 @@ class DynamoConversationStore:
         the conversation was not waiting on the brand."""
         now = iso(at)
         try:
-            found = self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="SET #status = :pending, updated_at = :now",
-                ConditionExpression="#status IN (:open, :answered)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
-                    {":pending": "pending", ":now": now, ":open": "open", ":answered": "answered"}
-                ),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise StorageUnavailable(f"pausing the conversation failed: {exc}") from exc
-        meta = _from_item(found["Attributes"])
+            with storage_errors("pausing the conversation", expect_condition=True):
+                found = self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                    UpdateExpression="SET #status = :pending, updated_at = :now",
+                    ConditionExpression="#status IN (:open, :answered)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=to_item(
+                        {
+                            ":pending": "pending",
+                            ":now": now,
+                            ":open": "open",
+                            ":answered": "answered",
+                        }
+                    ),
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionNotMet:
+            return False
+        meta = from_item(found["Attributes"])
         clock = meta.get("clock_resolution")
         if clock:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="SET clock_resolution.paused_at = :now",
-                ExpressionAttributeValues=_to_item({":now": now}),
-            )
+            with storage_errors("pausing the resolution clock"):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                    UpdateExpression="SET clock_resolution.paused_at = :now",
+                    ExpressionAttributeValues=to_item({":now": now}),
+                )
             paused = _clock_event_item(
                 conversation_id,
                 "resolution",
@@ -442,32 +392,27 @@ class DynamoConversationStore:
     def record_once(self, item: dict[str, Any], notify: bool) -> Recorded:
         """Write ``item`` unless its key exists; ``notified`` tracks a notice it may owe."""
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(item | {"notified": not notify}),
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"recording {item['sk']} failed: {exc}") from exc
-            old: dict[str, Any] = exc.response.get("Item") or {}  # type: ignore[assignment]
+            with storage_errors(f"recording {item['sk']}", expect_condition=True):
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(item | {"notified": not notify}),
+                    ConditionExpression="attribute_not_exists(pk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ConditionNotMet as failed:
+            old: dict[str, Any] = failed.error.response.get("Item") or {}  # type: ignore[assignment]
             notified = bool(old.get("notified", {}).get("BOOL", True))
             return Recorded.DONE if notified else Recorded.PENDING
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"recording {item['sk']} failed: {exc}") from exc
         return Recorded.NEW
 
     def mark_sent(self, pk: str, sk: str) -> None:
-        try:
+        with storage_errors("marking the notice sent"):
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": pk, "sk": sk}),
+                Key=to_item({"pk": pk, "sk": sk}),
                 UpdateExpression="SET notified = :yes",
-                ExpressionAttributeValues=_to_item({":yes": True}),
+                ExpressionAttributeValues=to_item({":yes": True}),
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"marking the notice sent failed: {exc}") from exc
 
     def count_once(self, pk: str, message_ref: str, kept: timedelta) -> int:
         """Count a message in a tally (``n``), once: a redelivered message finds its reference
@@ -475,58 +420,54 @@ class DynamoConversationStore:
         (an item stays far below DynamoDB's 400 KB) and later messages are counted as they
         come."""
         expires = int((self._clock() + kept).timestamp())
-        key = _to_item({"pk": pk, "sk": "TALLY"})
+        key = to_item({"pk": pk, "sk": "TALLY"})
         values = {":ref": {message_ref}, ":one": 1, ":ttl": expires, ":cap": SET_CAP}
         try:
-            found = self._client.update_item(
-                TableName=self._table,
-                Key=key,
-                UpdateExpression=f"ADD refs :ref, n :one SET {KEEP_UNTIL}",
-                ConditionExpression=(
-                    "attribute_not_exists(refs)"
-                    " OR (NOT contains(refs, :refone) AND size(refs) < :cap)"
-                ),
-                ExpressionAttributeValues=_to_item(values | {":refone": message_ref}),
-                ReturnValues="UPDATED_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"counting failed: {exc}") from exc
-            old: dict[str, Any] = exc.response.get("Item") or {}  # type: ignore[assignment]
+            with storage_errors("counting", expect_condition=True):
+                found = self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression=f"ADD refs :ref, n :one SET {KEEP_UNTIL}",
+                    ConditionExpression=(
+                        "attribute_not_exists(refs)"
+                        " OR (NOT contains(refs, :refone) AND size(refs) < :cap)"
+                    ),
+                    ExpressionAttributeValues=to_item(values | {":refone": message_ref}),
+                    ReturnValues="UPDATED_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ConditionNotMet as failed:
+            old: dict[str, Any] = failed.error.response.get("Item") or {}  # type: ignore[assignment]
             refs = old.get("refs", {}).get("SS", [])
             if message_ref in refs:
                 return int(old.get("n", {}).get("N", "0"))
             return self._count_past_cap(key, expires)
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"counting failed: {exc}") from exc
         return int(found["Attributes"]["n"]["N"])
 
     def _count_past_cap(self, key: dict[str, Any], expires: int) -> int:
-        found = self._client.update_item(
-            TableName=self._table,
-            Key=key,
-            UpdateExpression=f"ADD n :one SET {KEEP_UNTIL}",
-            ExpressionAttributeValues=_to_item({":one": 1, ":ttl": expires}),
-            ReturnValues="UPDATED_NEW",
-        )
+        with storage_errors("counting"):
+            found = self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression=f"ADD n :one SET {KEEP_UNTIL}",
+                ExpressionAttributeValues=to_item({":one": 1, ":ttl": expires}),
+                ReturnValues="UPDATED_NEW",
+            )
         return int(found["Attributes"]["n"]["N"])
 
     def tallies(self, pks: list[str]) -> dict[str, int]:
         """The counts of several tallies in one read (absent ones are 0)."""
         if not pks:
             return {}
-        try:
+        with storage_errors("reading tallies"):
             found = self._client.batch_get_item(
                 RequestItems={
                     self._table: {
-                        "Keys": [_to_item({"pk": pk, "sk": "TALLY"}) for pk in pks],
+                        "Keys": [to_item({"pk": pk, "sk": "TALLY"}) for pk in pks],
                         "ProjectionExpression": "pk, n",
                     }
                 }
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading tallies failed: {exc}") from exc
         counts = dict.fromkeys(pks, 0)
         for item in found["Responses"].get(self._table, []):
             counts[item["pk"]["S"]] = int(item.get("n", {}).get("N", "0"))
@@ -535,19 +476,20 @@ class DynamoConversationStore:
     def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool:
         """The conversation's Slack thread, set once (False: it had one already)."""
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="SET slack_thread = :thread, thread_key = :key",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(slack_thread)",
-                ExpressionAttributeValues=_to_item(
-                    {":thread": {"channel": channel, "ts": ts}, ":key": f"{channel}#{ts}"}
-                ),
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise StorageUnavailable(f"storing the thread failed: {exc}") from exc
+            with storage_errors("storing the thread", expect_condition=True):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                    UpdateExpression="SET slack_thread = :thread, thread_key = :key",
+                    ConditionExpression=(
+                        "attribute_exists(pk) AND attribute_not_exists(slack_thread)"
+                    ),
+                    ExpressionAttributeValues=to_item(
+                        {":thread": {"channel": channel, "ts": ts}, ":key": f"{channel}#{ts}"}
+                    ),
+                )
+        except ConditionNotMet:
+            return False
         return True
 
     def started_on(self, brand_id: str, day: str) -> list[dict[str, Any]]:
@@ -559,27 +501,23 @@ class DynamoConversationStore:
             TableName=self._table,
             IndexName="DayStats",
             KeyConditionExpression="day_pk = :day",
-            ExpressionAttributeValues=_to_item({":day": f"DAY#{brand_id}#{day}"}),
+            ExpressionAttributeValues=to_item({":day": f"DAY#{brand_id}#{day}"}),
         )
-        try:
-            return [_from_item(item) for page in pages for item in page["Items"]]
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the day failed: {exc}") from exc
+        with storage_errors("reading the day"):
+            return [from_item(item) for page in pages for item in page["Items"]]
 
     def waiting(self, brand_id: str, limit: int) -> list[dict[str, Any]]:
         """The brand's conversations that wait on it, the earliest reply due first (the
         sparse ByDueTime index: only waiting conversations carry its keys)."""
-        try:
+        with storage_errors("reading the queue"):
             found = self._client.query(
                 TableName=self._table,
                 IndexName="ByDueTime",
                 KeyConditionExpression="queue_pk = :queue",
-                ExpressionAttributeValues=_to_item({":queue": f"QUEUE#{brand_id}"}),
+                ExpressionAttributeValues=to_item({":queue": f"QUEUE#{brand_id}"}),
                 Limit=limit,
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the queue failed: {exc}") from exc
-        return [_from_item(item) for item in found["Items"]]
+        return [from_item(item) for item in found["Items"]]
 
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]:
         """The conversation's audit trail of clock events."""
@@ -589,19 +527,21 @@ class DynamoConversationStore:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=_to_item(
+            ExpressionAttributeValues=to_item(
                 {":pk": conversation_pk(conversation_id), ":prefix": prefix}
             ),
         )
-        return [_from_item(item) for page in pages for item in page["Items"]]
+        with storage_errors("reading the conversation's items"):
+            return [from_item(item) for page in pages for item in page["Items"]]
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
-        found = self._client.get_item(
-            TableName=self._table,
-            Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-            ConsistentRead=True,
-        ).get("Item")
-        return Conversation.model_validate(_from_item(found)) if found else None
+        with storage_errors("reading the conversation"):
+            found = self._client.get_item(
+                TableName=self._table,
+                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                ConsistentRead=True,
+            ).get("Item")
+        return Conversation.model_validate(from_item(found)) if found else None
 
     def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
         return self._items_of(conversation_id, "MSG#")
@@ -610,7 +550,7 @@ class DynamoConversationStore:
         return {
             "Put": {
                 "TableName": self._table,
-                "Item": _to_item(item),
+                "Item": to_item(item),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
@@ -691,10 +631,10 @@ class DynamoConversationStore:
         ]
         return {
             "TableName": self._table,
-            "Key": _to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+            "Key": to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
             "UpdateExpression": f"SET {', '.join(sets)} ADD #message_count :one",
             "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": _to_item(values),
+            "ExpressionAttributeValues": to_item(values),
         }
 
 

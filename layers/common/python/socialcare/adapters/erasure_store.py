@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from socialcare.adapters.dynamodb import _from_item, _to_item, conversation_pk
+from socialcare.adapters.dynamo_codec import conversation_pk, from_item, to_item
 from socialcare.adapters.handles import handle_pk
 from socialcare.classification import spam
 from socialcare.errors import StorageUnavailable
@@ -74,11 +74,11 @@ class _Partitions:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=_to_item({":pk": conversation_pk(conversation_id)}),
+            ExpressionAttributeValues=to_item({":pk": conversation_pk(conversation_id)}),
             ConsistentRead=True,
         )
         try:
-            return [_from_item(item) for page in pages for item in page["Items"]]
+            return [from_item(item) for page in pages for item in page["Items"]]
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"reading the conversation failed: {exc}") from exc
 
@@ -90,7 +90,7 @@ class _Partitions:
             request = {
                 self._table: {
                     "Keys": [
-                        _to_item({"pk": pk, "sk": sk}) for pk, sk in wanted[start : start + BATCH]
+                        to_item({"pk": pk, "sk": sk}) for pk, sk in wanted[start : start + BATCH]
                     ],
                     "ConsistentRead": True,
                 }
@@ -100,7 +100,7 @@ class _Partitions:
                     answer = self._client.batch_get_item(RequestItems=request)
                 except (ClientError, BotoCoreError) as exc:
                     raise StorageUnavailable(f"reading items failed: {exc}") from exc
-                found += [_from_item(i) for i in answer["Responses"].get(self._table, [])]
+                found += [from_item(i) for i in answer["Responses"].get(self._table, [])]
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -154,10 +154,10 @@ class DynamoErasureStore(_Partitions):
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
                 UpdateExpression="ADD slack_posts :post",
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=_to_item({":post": {f"{channel}#{ts}"}}),
+                ExpressionAttributeValues=to_item({":post": {f"{channel}#{ts}"}}),
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -171,12 +171,12 @@ class DynamoErasureStore(_Partitions):
             found = self._client.query(
                 TableName=self._table,
                 KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=_to_item({":pk": handle_pk(handle)}),
+                ExpressionAttributeValues=to_item({":pk": handle_pk(handle)}),
                 ConsistentRead=True,
             )["Items"]
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"looking up the handle failed: {exc}") from exc
-        pairs = [str(_from_item(item)["sk"]).split("#", 1) for item in found]
+        pairs = [str(from_item(item)["sk"]).split("#", 1) for item in found]
         return [(platform, customer) for platform, customer in pairs]
 
     def conversation_ids(self, platform: str, customer_id: str) -> list[str]:
@@ -185,10 +185,10 @@ class DynamoErasureStore(_Partitions):
             TableName=self._table,
             IndexName="ByCustomer",
             KeyConditionExpression="customer_pk = :customer",
-            ExpressionAttributeValues=_to_item({":customer": f"CUST#{platform}#{customer_id}"}),
+            ExpressionAttributeValues=to_item({":customer": f"CUST#{platform}#{customer_id}"}),
         )
         try:
-            keys = [_from_item(item)["pk"] for page in pages for item in page["Items"]]
+            keys = [from_item(item)["pk"] for page in pages for item in page["Items"]]
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"finding the customer's conversations failed: {exc}") from exc
         return sorted({str(pk).removeprefix("CONV#") for pk in keys})
@@ -199,10 +199,10 @@ class DynamoErasureStore(_Partitions):
         try:
             found = self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
                 UpdateExpression="SET erasure_id = if_not_exists(erasure_id, :id)",
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=_to_item({":id": erasure_id}),
+                ExpressionAttributeValues=to_item({":id": erasure_id}),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
@@ -211,7 +211,7 @@ class DynamoErasureStore(_Partitions):
             raise StorageUnavailable(f"marking the conversation failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"marking the conversation failed: {exc}") from exc
-        return str(_from_item(found["Attributes"])["erasure_id"])
+        return str(from_item(found["Attributes"])["erasure_id"])
 
     def delete(self, keys: Iterable[Key]) -> None:
         """BatchWriteItem in chunks of 25; what DynamoDB leaves unprocessed is retried with
@@ -221,7 +221,7 @@ class DynamoErasureStore(_Partitions):
             chunk = wanted[start : start + BATCH]
             request = {
                 self._table: [
-                    {"DeleteRequest": {"Key": _to_item({"pk": pk, "sk": sk})}} for pk, sk in chunk
+                    {"DeleteRequest": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in chunk
                 ]
             }
             for attempt in range(UNPROCESSED_RETRIES + 1):
@@ -249,10 +249,10 @@ class DynamoErasureStore(_Partitions):
             try:
                 self._client.update_item(
                     TableName=self._table,
-                    Key=_to_item({"pk": tally["pk"], "sk": tally["sk"]}),
+                    Key=to_item({"pk": tally["pk"], "sk": tally["sk"]}),
                     UpdateExpression="DELETE refs :mine",
                     ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues=_to_item({":mine": mine}),
+                    ExpressionAttributeValues=to_item({":mine": mine}),
                 )
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -268,7 +268,7 @@ class DynamoErasureStore(_Partitions):
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(item | {"counts": {}}),
+                Item=to_item(item | {"counts": {}}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
@@ -303,12 +303,12 @@ class DynamoErasureStore(_Partitions):
         try:
             found = self._client.get_item(
                 TableName=self._table,
-                Key=_to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
+                Key=to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
                 ConsistentRead=True,
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"reading the erasure record failed: {exc}") from exc
-        return _from_item(found) if found else None
+        return from_item(found) if found else None
 
     def _update_record(
         self,
@@ -321,11 +321,11 @@ class DynamoErasureStore(_Partitions):
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
+                Key=to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
                 UpdateExpression=expression,
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item(values),
+                ExpressionAttributeValues=to_item(values),
             )
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"updating the erasure record failed: {exc}") from exc
@@ -386,12 +386,12 @@ class DynamoRetentionStore(_Partitions):
                 )
         arguments: dict[str, Any] = {
             "TableName": self._table,
-            "Key": _to_item({"pk": pk, "sk": sk}),
+            "Key": to_item({"pk": pk, "sk": sk}),
             "UpdateExpression": expression,
             "ConditionExpression": "attribute_exists(pk)",  # never recreate a deleted item
         }
         if values:
-            arguments["ExpressionAttributeValues"] = _to_item(values)
+            arguments["ExpressionAttributeValues"] = to_item(values)
         try:
             self._client.update_item(**arguments)
         except ClientError as exc:

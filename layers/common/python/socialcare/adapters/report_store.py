@@ -14,12 +14,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from socialcare.adapters.dynamodb import (
-    DynamoConversationStore,
-    _from_item,
-    _to_item,
-    conversation_pk,
-)
+from socialcare.adapters.dynamo_codec import conversation_pk, from_item, to_item
+from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.errors import StorageUnavailable
 
 # The conversation's attributes a report reads (reports.facts.ConversationFacts.gathered).
@@ -58,14 +54,14 @@ class DynamoReportStore(DynamoConversationStore):
             raise StorageUnavailable(f"reading for the report failed: {exc}") from exc
 
     def _query(self, **request: Any) -> list[dict[str, Any]]:
-        return [_from_item(item) for page in self._pages(**request) for item in page]
+        return [from_item(item) for page in self._pages(**request) for item in page]
 
     def started_on_day(self, brand_id: str, day: str) -> list[dict[str, Any]]:
         """The brand's conversations whose first message was on ``day`` (UTC)."""
         return self._query(
             IndexName="ByDay",
             KeyConditionExpression="day_pk = :day",
-            ExpressionAttributeValues=_to_item({":day": f"DAY#{brand_id}#{day}"}),
+            ExpressionAttributeValues=to_item({":day": f"DAY#{brand_id}#{day}"}),
             # What the report uses: a week's conversations decoded whole would not fit the
             # function's memory (the read units are the same either way).
             ProjectionExpression=", ".join(f"#{i}" for i in range(len(META_READ)))
@@ -83,19 +79,19 @@ class DynamoReportStore(DynamoConversationStore):
         for page in self._pages(
             IndexName="ByActivityDay",
             KeyConditionExpression="activity_pk = :day",
-            ExpressionAttributeValues=_to_item({":day": f"ACT#{brand_id}#{day}"}),
+            ExpressionAttributeValues=to_item({":day": f"ACT#{brand_id}#{day}"}),
         ):
             for item in page:
                 conversation_id = item["activity_sk"]["S"].split("#", 1)[0]
                 if conversation_id in wanted:
-                    yield conversation_id, _from_item(item)
+                    yield conversation_id, from_item(item)
 
     def items(self, conversation_id: str) -> list[dict[str, Any]]:
         """Its messages and clock events (one partition, one query): for conversations
         stored before their items carried activity keys."""
         return self._query(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
-            ExpressionAttributeValues=_to_item(
+            ExpressionAttributeValues=to_item(
                 {":pk": conversation_pk(conversation_id), ":from": "CLOCK#", ":to": "MSG$"}
             ),
         )
@@ -108,7 +104,7 @@ class DynamoReportStore(DynamoConversationStore):
         for start in range(0, len(keys), 100):
             request = {
                 self._table: {
-                    "Keys": [_to_item({"pk": k, "sk": "ALERT"}) for k in keys[start : start + 100]]
+                    "Keys": [to_item({"pk": k, "sk": "ALERT"}) for k in keys[start : start + 100]]
                 }
             }
             while request:

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from socialcare.adapters.dynamodb import DynamoConversationStore, _from_item, _to_item
+from socialcare.adapters.dynamo_codec import from_item, to_item
+from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.errors import StorageUnavailable
 from socialcare.models.message import iso
 from socialcare.services.x_gap_fill import Window
@@ -25,7 +26,7 @@ class DynamoGapFillStore(DynamoConversationStore):
         """Take up to ``wanted`` reads from the brand's budget for ``day``: the counter grows
         only while it stays within ``cap`` (a conditional ADD), so two fills at once can
         never pass it. Returns what was granted (0: the budget is spent)."""
-        key = _to_item({"pk": f"XREADS#{brand_id}", "sk": day})
+        key = to_item({"pk": f"XREADS#{brand_id}", "sk": day})
         expires = int((datetime.fromisoformat(day).replace(tzinfo=UTC) + COUNTER_KEPT).timestamp())
         ask = min(wanted, cap)
         for _ in range(RESERVE_ATTEMPTS):
@@ -37,7 +38,7 @@ class DynamoGapFillStore(DynamoConversationStore):
                     Key=key,
                     UpdateExpression="ADD used :n SET expires_at = if_not_exists(expires_at, :t)",
                     ConditionExpression="attribute_not_exists(used) OR used <= :room",
-                    ExpressionAttributeValues=_to_item(
+                    ExpressionAttributeValues=to_item(
                         {":n": ask, ":room": cap - ask, ":t": expires}
                     ),
                 )
@@ -57,9 +58,9 @@ class DynamoGapFillStore(DynamoConversationStore):
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": f"XREADS#{brand_id}", "sk": day}),
+                Key=to_item({"pk": f"XREADS#{brand_id}", "sk": day}),
                 UpdateExpression="ADD used :n",
-                ExpressionAttributeValues=_to_item({":n": -unused}),
+                ExpressionAttributeValues=to_item({":n": -unused}),
             )
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"releasing X reads failed: {exc}") from exc
@@ -68,12 +69,12 @@ class DynamoGapFillStore(DynamoConversationStore):
         try:
             found = self._client.get_item(
                 TableName=self._table,
-                Key=_to_item({"pk": f"XREADS#{brand_id}", "sk": day}),
+                Key=to_item({"pk": f"XREADS#{brand_id}", "sk": day}),
                 ConsistentRead=True,
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"reading the X read counter failed: {exc}") from exc
-        return int(_from_item(found).get("used", 0)) if found else 0
+        return int(from_item(found).get("used", 0)) if found else 0
 
     def save_window(self, window: Window, at: datetime) -> None:
         item = {
@@ -89,7 +90,7 @@ class DynamoGapFillStore(DynamoConversationStore):
             "expires_at": int((at + WINDOW_KEPT).timestamp()),
         }
         try:
-            self._client.put_item(TableName=self._table, Item=_to_item(item))
+            self._client.put_item(TableName=self._table, Item=to_item(item))
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"recording the unfinished X window failed: {exc}") from exc
 
@@ -99,10 +100,10 @@ class DynamoGapFillStore(DynamoConversationStore):
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": f"XGAP#{window.brand_id}", "sk": window.key}),
+                Key=to_item({"pk": f"XGAP#{window.brand_id}", "sk": window.key}),
                 UpdateExpression="SET done_at = :now REMOVE until_id",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(done_at)",
-                ExpressionAttributeValues=_to_item({":now": iso(self._clock())}),
+                ExpressionAttributeValues=to_item({":now": iso(self._clock())}),
             )
         except ClientError as exc:
             if not _failed_condition(exc):
@@ -115,10 +116,10 @@ class DynamoGapFillStore(DynamoConversationStore):
             pages = self._client.get_paginator("query").paginate(
                 TableName=self._table,
                 KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=_to_item({":pk": f"XGAP#{brand_id}"}),
+                ExpressionAttributeValues=to_item({":pk": f"XGAP#{brand_id}"}),
                 ConsistentRead=True,
             )
-            items = [_from_item(i) for page in pages for i in page.get("Items", [])]
+            items = [from_item(i) for page in pages for i in page.get("Items", [])]
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"reading unfinished X windows failed: {exc}") from exc
         return [
@@ -140,7 +141,7 @@ class DynamoGapFillStore(DynamoConversationStore):
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(
+                Item=to_item(
                     {
                         "pk": f"XREPLAY#{key}",
                         "sk": "CLAIM",
@@ -164,7 +165,7 @@ class DynamoGapFillStore(DynamoConversationStore):
         try:  # an update, not a delete: this function deletes nothing (template.yaml)
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": f"XREPLAY#{key}", "sk": "CLAIM"}),
+                Key=to_item({"pk": f"XREPLAY#{key}", "sk": "CLAIM"}),
                 UpdateExpression="SET released = :yes",
                 ExpressionAttributeValues={":yes": {"BOOL": True}},
             )
