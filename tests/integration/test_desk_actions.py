@@ -248,6 +248,26 @@ def test_assign_resolve_and_spam_change_the_conversation_and_its_card(
     assert "is resolved; nothing was sent" in ephemerals(slack)[-1]
 
 
+def test_waiting_on_the_customer_puts_the_conversation_on_hold_and_shows_it(
+    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = conversation_in_slack(backbone, x_live, queues, slack)
+    assert meta["status"] == "open"
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(button_press("assign_me", meta["id"], action_ts="1.1"))
+    offered = json.dumps(slack_calls(slack, "chat.update")[-1]["blocks"])
+    assert '"action_id": "wait_on_customer"' in offered  # open: an agent may put it on hold
+    desk.act(button_press("wait_on_customer", meta["id"], action_ts="1.2"))
+    [now] = of_kind(backbone.table, "META")
+    assert now["status"] == "pending"
+    shown = json.dumps(slack_calls(slack, "chat.update")[-1]["blocks"])
+    assert ":speech_balloon: *pending*" in shown
+    assert '"action_id": "wait_on_customer"' not in shown and '"action_id": "resolve"' in shown
+    desk.act(button_press("wait_on_customer", meta["id"], action_ts="1.3"))  # pressed again
+    [again] = of_kind(backbone.table, "META")
+    assert again["status"] == "pending" and again["updated_at"] == now["updated_at"]
+
+
 def test_mark_spam_takes_the_conversation_out_of_the_queue(
     backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:

@@ -24,7 +24,6 @@ from socialcare.models.message import iso
 from socialcare.models.reply import Delivered, OutboundReply
 from socialcare.observability import logger
 
-WAITING_ON_US = ("new", "open")
 # A reply record on its way (queued, sending, accepted) carries pending_pk/pending_sk, the
 # sparse keys of the PendingReplies index: pending_sk is when it counts as stuck if nothing
 # has moved it on by then. Each step pushes it on; sent, failed or held removes both.

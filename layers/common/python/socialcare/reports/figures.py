@@ -75,7 +75,7 @@ class ClockTally:
     breached: int = 0
 
     @property
-    def met_share(self) -> float | None:
+    def met_share(self) -> float | None:  # read by the report templates
         decided = self.met + self.breached
         return self.met / decided if decided else None
 

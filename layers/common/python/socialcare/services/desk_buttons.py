@@ -1,6 +1,6 @@
 """The card's buttons: send the suggested answer, edit it in a modal, assign to me, escalate
-now, move to private messages, resolve, mark as spam. Each press is one Slack action; the
-card is redrawn after it."""
+now, move to private messages, wait on the customer, resolve, mark as spam. Each press is one
+Slack action; the card is redrawn after it."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -156,6 +156,14 @@ def _resolve(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps
     return "resolved" if done is not None else "ignored"
 
 
+def _wait_on_customer(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+    """The agent asked the customer something (an order number, a photo): the conversation
+    is ``pending`` and its resolution clock pauses until the customer writes again, which
+    reopens it (as Zendesk's "Pending")."""
+    paused = deps.store.wait_on_customer(button.conversation_id, deps.clock())
+    return "pending" if paused else "ignored"
+
+
 def _spam(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
     now = deps.clock().isoformat()
     done = deps.store.change(
@@ -173,6 +181,7 @@ _BUTTONS = {
     "assign_me": _assign,
     "escalate_now": _escalate,
     "move_to_dm": _move_to_dm,
+    "wait_on_customer": _wait_on_customer,
     "resolve": _resolve,
     "mark_spam": _spam,
 }

@@ -9,6 +9,8 @@ from socialcare.slack.mrkdwn import escape, link, one_line, quote
 
 TEXT_LIMIT = 2800  # a section's text is at most 3,000 characters
 CLOSED = frozenset({"resolved", "spam"})
+# What a conversation may be put on hold from (the store's wait_on_customer condition).
+ON_HOLD_FROM = frozenset({"open", "answered"})
 STATUS_ICONS = {
     "answered": ":white_check_mark:",
     "resolved": ":heavy_check_mark:",
@@ -139,6 +141,8 @@ def _actions(meta: dict[str, Any], *, has_suggestion: bool) -> dict[str, Any]:
     elements += [button("assign_me", "Assign to me"), button("escalate_now", "Escalate")]
     if meta.get("channel_type") == "public" and meta.get("reply_route") != "private":
         elements.append(button("move_to_dm", "Move to DM"))
+    if meta.get("status") in ON_HOLD_FROM:  # a question asked: the clock may pause
+        elements.append(button("wait_on_customer", "Waiting on customer"))
     elements += [button("resolve", "Resolve"), button("mark_spam", "Spam", "danger")]
     return {"type": "actions", "block_id": "conversation_actions", "elements": elements}
 

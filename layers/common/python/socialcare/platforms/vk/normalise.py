@@ -23,8 +23,6 @@ from socialcare.platforms.vk.payloads import (
     VkWallPost,
 )
 
-CHAT_PEER_OFFSET = 2_000_000_000
-
 
 def _customer(from_id: int) -> Customer:
     return Customer(
