@@ -26,7 +26,7 @@ from socialcare.services.erasure import (
     tell,
 )
 from socialcare.settings import SlackSettings, load_settings
-from socialcare.slack.wiring import slack_poster
+from socialcare.wiring_slack import slack_poster
 
 UNREADABLE = "An erasure request could not be read ({fields}). Nothing was erased."
 

@@ -23,7 +23,7 @@ from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.services.escalation_post import Arrival, EscalationPostDeps, post_escalations
 from socialcare.settings import SlackSettings, load_settings
-from socialcare.slack.wiring import slack_poster
+from socialcare.wiring_slack import slack_poster
 
 
 @cache

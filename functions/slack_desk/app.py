@@ -39,13 +39,16 @@ from socialcare.config import load_brands
 from socialcare.errors import RejectedRequest, SupportError
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
+from socialcare.services import care_forget as forget
 from socialcare.services import desk_actions, desk_buttons
+from socialcare.services.care import DeskDeps, care
+from socialcare.services.care_report import kind_of, report_text
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_buttons import ButtonPress
 from socialcare.services.erasure import Eraser
 from socialcare.services.reports import ReportStore
 from socialcare.settings import DeskSettings, load_settings
-from socialcare.slack import forget, lazy, verification
+from socialcare.slack import lazy, verification
 from socialcare.slack.authz import (
     Kind,
     Refusal,
@@ -55,9 +58,8 @@ from socialcare.slack.authz import (
     authorise,
     managers,
 )
-from socialcare.slack.desk import DeskDeps, brand_of, care
+from socialcare.slack.channels import brand_of
 from socialcare.slack.events import SlackMessageEvent
-from socialcare.slack.report import kind_of, report_text
 from socialcare.slack.secrets import SlackSecrets
 from socialcare.webhooks import rejection
 

@@ -18,7 +18,7 @@ from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
 from socialcare.services.desk_thread import ThreadDeps, post_to_thread
 from socialcare.settings import SlackSettings, load_settings
-from socialcare.slack.wiring import slack_poster
+from socialcare.wiring_slack import slack_poster
 
 persistence = conversations_table_store()
 once = IdempotencyConfig(event_key_jmespath="message_ref", expires_after_seconds=KEPT_SECONDS)

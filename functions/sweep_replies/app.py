@@ -13,7 +13,7 @@ from socialcare.adapters.sqs import SqsOutbox
 from socialcare.observability import logger, metrics
 from socialcare.services.reply_sweeper import SweepDeps, sweep
 from socialcare.settings import SweepSettings, load_settings
-from socialcare.slack.wiring import slack_poster
+from socialcare.wiring_slack import slack_poster
 
 
 @cache

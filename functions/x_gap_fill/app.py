@@ -26,8 +26,8 @@ from socialcare.errors import MalformedPayload
 from socialcare.observability import logger, metrics
 from socialcare.services.x_gap_fill import GapFillDeps, Window, fill, resume_all
 from socialcare.settings import XGapFillSettings, load_settings
-from socialcare.slack.wiring import slack_poster
 from socialcare.wiring import ingest_deps
+from socialcare.wiring_slack import slack_poster
 
 
 class GapFillRequest(BaseModel):

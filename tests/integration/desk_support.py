@@ -29,13 +29,13 @@ from socialcare.config import load_brands
 from socialcare.config.brands import BrandDirectory
 from socialcare.models.common import Platform
 from socialcare.platforms.publishing import PublishingSecrets
+from socialcare.services.care import DeskDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.send_reply import SendDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.slack import lazy
-from socialcare.slack.desk import DeskDeps
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
 from socialcare_tools import slack_requests

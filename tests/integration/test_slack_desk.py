@@ -17,9 +17,9 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
+from socialcare.services.care import DeskDeps
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.x_webhook import XWebhookDeps
-from socialcare.slack.desk import DeskDeps
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import http_event

@@ -2,8 +2,8 @@
 
 import pytest
 
+from socialcare.services.care_forget import asks_to_forget
 from socialcare.services.erasure import Erasure, Target, parse_target, summary
-from socialcare.slack.forget import asks_to_forget
 
 
 @pytest.mark.parametrize(

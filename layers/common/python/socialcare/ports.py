@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from socialcare.models import ClassifyRequest, InboundMessage
+from socialcare.models.escalation import EscalationNotice
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,9 @@ class SlackEraser(SlackDesk, Protocol):
     def thread_posts(self, channel: str, ts: str) -> list[ThreadPost]: ...
 
     def delete(self, channel: str, ts: str) -> bool: ...
+
+
+class Escalations(Protocol):
+    """The managers' notices (SNS): clocks, desk escalations and alerts publish them."""
+
+    def publish(self, notice: EscalationNotice) -> None: ...

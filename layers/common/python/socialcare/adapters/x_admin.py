@@ -36,13 +36,13 @@ the product), 429 -> ``XRateLimited`` with X's reset time, 5xx or no answer ->
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 import requests  # type: ignore[import-untyped, unused-ignore]
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from socialcare.errors import ConfigurationError, StorageUnavailable
+from socialcare.platforms.x.admin import Subscription, Webhook
 
 X_API_URL = "https://api.x.com"
 TIMEOUTS = (3.05, 15)  # connect, read: a POST /2/webhooks waits for X's own CRC call
@@ -70,30 +70,6 @@ class XRequestRefused(ConfigurationError):
 
 class XUnexpectedResponse(ConfigurationError):
     """X answered 2xx with a shape these docs did not describe: nothing is assumed."""
-
-
-class _Strictish(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Webhook(_Strictish):
-    id: str = Field(min_length=1)
-    url: str
-    valid: bool
-    created_at: datetime | None = None
-
-
-class SubscriptionFilter(_Strictish):
-    user_id: str = Field(min_length=1)
-    direction: str | None = None
-
-
-class Subscription(_Strictish):
-    subscription_id: str = Field(min_length=1)
-    event_type: str = Field(min_length=1)
-    filter: SubscriptionFilter
-    tag: str | None = None
-    webhook_id: str | None = None
 
 
 class XAdmin:

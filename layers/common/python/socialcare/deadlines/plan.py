@@ -11,15 +11,30 @@ started it, in epoch milliseconds); the clocks one message starts share an execu
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from socialcare.config.policies import Targets
 from socialcare.deadlines.arithmetic import due_time, effective_due, reply_window_closes
 from socialcare.deadlines.calendar import BusinessCalendar
 from socialcare.models.common import Platform
 from socialcare.models.message import iso
+
+
+class ClockTargets(Protocol):
+    """A policy's targets (config.policies.Targets, read from the brand's policies file):
+    how long each clock may run, when to warn, when each tier is told."""
+
+    @property
+    def first_response(self) -> timedelta: ...
+    @property
+    def next_response(self) -> timedelta: ...
+    @property
+    def resolution(self) -> timedelta: ...
+    @property
+    def warn_at(self) -> float: ...
+    @property
+    def escalate_after(self) -> tuple[timedelta, ...]: ...
 
 
 class ClockKind(StrEnum):
@@ -68,7 +83,7 @@ def plan_clock(
     brand_id: str,
     clock: ClockKind,
     started_at: datetime,
-    targets: Targets,
+    targets: ClockTargets,
     calendar: BusinessCalendar | None,
     platform: Platform,
     policy: str,

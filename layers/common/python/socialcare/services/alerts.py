@@ -20,8 +20,7 @@ from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification, Sentiment
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import Recorded
-from socialcare.services.clocks import Escalations
+from socialcare.ports import Escalations, Recorded
 
 RESPONSE_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
 

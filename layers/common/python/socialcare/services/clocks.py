@@ -34,7 +34,7 @@ from socialcare.models.classification import Classification
 from socialcare.models.common import ChannelType, Platform
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import Recorded
+from socialcare.ports import Escalations, Recorded
 from socialcare.services import retention
 from socialcare.services.retention import Retention
 
@@ -50,10 +50,6 @@ class ClockStore(Protocol):
     ) -> Recorded: ...
 
     def mark_notified(self, plan: ClockPlan, event: str, tier: int) -> None: ...
-
-
-class Escalations(Protocol):
-    def publish(self, notice: EscalationNotice) -> None: ...
 
 
 class ClockStarter(Protocol):

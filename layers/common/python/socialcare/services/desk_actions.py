@@ -13,11 +13,10 @@ from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import ReplyUnchanged, SupportError
 from socialcare.models.common import Platform
-from socialcare.models.escalation import EscalationNotice
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import Recorded, SlackDesk
+from socialcare.ports import Escalations, Recorded, SlackDesk
 from socialcare.services import reply_guards, retention
 from socialcare.services.cards import refresh_card
 from socialcare.services.retention import Retention
@@ -66,10 +65,6 @@ class DeskActionStore(Protocol):
 
 class Outbox(Protocol):
     def send(self, reply: OutboundReply) -> None: ...
-
-
-class Escalations(Protocol):
-    def publish(self, notice: EscalationNotice) -> None: ...
 
 
 @dataclass(frozen=True)

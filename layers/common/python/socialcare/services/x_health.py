@@ -27,9 +27,9 @@ from typing import Protocol
 
 from aws_lambda_powertools.metrics import single_metric
 
-from socialcare.adapters.x_admin import Webhook
 from socialcare.config.brands import Brand
 from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.platforms.x.admin import Webhook
 
 NAMESPACE = "socialcare"
 DEFAULT_OUTAGE_LOOKBACK = timedelta(hours=24)  # no event stored at all: how far back to fill

@@ -28,9 +28,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from socialcare.adapters.x_admin import Subscription, Webhook
 from socialcare.config.brands import Brand
 from socialcare.errors import ConfigurationError
+from socialcare.platforms.x.admin import Subscription, Webhook
 
 
 class Privacy(StrEnum):

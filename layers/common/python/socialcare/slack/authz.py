@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from socialcare.config.brands import Brand, BrandDirectory
 from socialcare.errors import SupportError
 from socialcare.observability import logger
-from socialcare.slack.desk import brand_of
+from socialcare.slack.channels import brand_of
 
 
 @dataclass(frozen=True)

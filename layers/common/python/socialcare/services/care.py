@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand, BrandDirectory
+from socialcare.services.care_report import kind_of
+from socialcare.slack.channels import brand_of
 from socialcare.slack.mrkdwn import escape, link, one_line
-from socialcare.slack.report import kind_of
 
 QUEUE_LIMIT = 20
 REPORT_COMING = "Working out the report: it will appear here in a moment (only you see it)."
@@ -60,13 +61,6 @@ def care(text: str, channel_id: str, deps: DeskDeps) -> str:
     }
     answer = answers[words[0]]() if words[0] in answers else None
     return answer or f"I don't know `{escape(' '.join(words)[:40])}`.\n{HELP}"
-
-
-def brand_of(channel_id: str, brands: BrandDirectory) -> Brand | None:
-    for brand in brands.brands.values():
-        if brand.slack and channel_id in (brand.slack.channel, brand.slack.managers_channel):
-            return brand
-    return None
 
 
 def queue(brand: Brand, deps: DeskDeps) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from socialcare.config.brands import Brand, BrandDirectory
 from socialcare.observability import logger
 from socialcare.services.erasure import AnswerTo, Eraser, ErasureRequest, Target, parse_target
-from socialcare.slack.desk import brand_of
+from socialcare.slack.channels import brand_of
 from socialcare.slack.mrkdwn import escape
 
 MayErase = Callable[[Brand, str], bool]
