@@ -10,8 +10,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: venv test lint typecheck check-config template build unit events bench demo clean browser \
-	layer-requirements models
+.PHONY: venv test lint typecheck check-config template build unit every-tier events bench demo \
+	clean browser layer-requirements models
 
 venv: $(STAMP)
 
@@ -39,10 +39,16 @@ template: venv
 build: venv
 	$(BIN)/sam build -t template.yaml --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached
 
+# The fast tier while you work: the runtime package's unit tests, without the thorough ones
+# (property tests with many random examples, forced thread switches). `make test` runs every
+# tier: unit, thorough, tools (the local emulator), integration, the benches' smoke runs.
 unit: venv
+	$(BIN)/pytest tests/unit -m "not thorough" -q
+
+every-tier: venv
 	$(BIN)/pytest
 
-test: lint typecheck check-config template build browser unit
+test: lint typecheck check-config template build browser every-tier
 
 # The report e-mail's rendering test needs a headless Chromium (Debian's package). Installed
 # when this machine can (root with apt-get); otherwise that one test says why it skipped.

@@ -9,6 +9,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,8 @@ from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import http_event, json_bytes, vk_delivery, x_delivery
 from tests.conftest import LambdaContext, load_event
 from tests.support.fakes import FakeStore, vk_deps, x_deps
+
+pytestmark = pytest.mark.thorough  # many random examples each: make test, not make unit
 
 DELIBERATE = {200, 400, 401, 403, 413}
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

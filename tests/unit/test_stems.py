@@ -26,6 +26,7 @@ def frequent_thread_switches() -> Iterator[None]:
         sys.setswitchinterval(interval)
 
 
+@pytest.mark.thorough  # thousands of forced thread switches
 def test_threads_stemming_at_once_each_get_the_stems_of_their_own_text(
     frequent_thread_switches: None,
 ) -> None:

@@ -15,7 +15,7 @@ index key; an item that stays far below the size limit; a table without a stream
 does what moto's ``DynamoDBBackend.update_item`` does, step by step (the same key handling,
 the same condition check with the same errors, the same item creation) and sets the
 attributes. For anything else it answers ``None`` and moto's own code runs, so every error
-is moto's. Checked against moto on random updates (tests/unit/test_moto_fast_updates.py).
+is moto's. Checked against moto on random updates (tests/tools/test_moto_fast_updates.py).
 One difference, on purpose: a SET of a couple of hundred attributes, which moto fails with
 an internal RecursionError (its recursive copy of the tree), succeeds, as in DynamoDB.
 """

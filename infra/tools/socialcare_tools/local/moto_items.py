@@ -7,7 +7,7 @@ attributes costs n²/2 size computations: a conversation row of ~30 attributes, 
 write. The sizes are all positive, so the running total passes the limit exactly when the
 final total does: summing once at the end refuses the same items with the same error.
 Derived from moto's ``Item.__init__`` (Apache-2.0); the original is pinned in
-``tests/unit/test_moto_items.py``.
+``tests/tools/test_moto_items.py``.
 """
 
 from typing import Any

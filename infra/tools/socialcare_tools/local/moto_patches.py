@@ -1,6 +1,6 @@
 """Fixes to moto 5.2.5 internals that the local stack and the benchmarks rely on.
 
-Pinned: ``tests/unit/test_moto_canaries.py`` fails when the moto code we replace changes,
+Pinned: ``tests/tools/test_moto_canaries.py`` fails when the moto code we replace changes,
 so an upgrade is reviewed, not silently trusted.
 
 ``LambdaFunction.invoke``: moto runs an ``InvocationType=Event`` invocation inside the

@@ -11,7 +11,7 @@ a tenth of the embedded AWS's CPU in ``bench/local_stack.py``.
 
 Here ``Queue.attributes`` is a read-only mapping with the same keys and values that works
 out only the attribute it is asked for; iterating it, or ``dict(...)`` of it, gives moto's
-dictionary (``tests/unit/test_moto_sqs_attributes.py`` compares the two).
+dictionary (``tests/tools/test_moto_sqs_attributes.py`` compares the two).
 """
 
 import json

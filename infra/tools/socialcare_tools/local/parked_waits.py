@@ -18,7 +18,7 @@ Not parked, as before: a state machine with ``TimeoutSeconds`` (moto enforces it
 second thread) and a ``Wait`` inside a Parallel or Map branch (a frame of its parent, whose
 thread waits for it). Express executions started synchronously run on the caller's thread.
 Derived from moto's ExecutionWorker, Program and CommonStateField code (Apache-2.0); the
-reviewed source is pinned by tests/unit/test_moto_canaries.py.
+reviewed source is pinned by tests/tools/test_moto_canaries.py.
 """
 
 import heapq

@@ -16,7 +16,7 @@ from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 from socialcare_tools.local import moto_ast_clone, moto_patches, moto_update_expressions
-from tests.unit.test_moto_update_expressions import (
+from tests.tools.test_moto_update_expressions import (
     fingerprint,
     outcomes,
     random_plans,

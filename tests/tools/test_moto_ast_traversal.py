@@ -20,8 +20,8 @@ from moto.dynamodb.parsing.validators import (
 )
 
 from socialcare_tools.local import moto_ast_traversal, moto_patches, moto_update_expressions
-from tests.unit.test_moto_ast_clone import upsert
-from tests.unit.test_moto_update_expressions import (
+from tests.tools.test_moto_ast_clone import upsert
+from tests.tools.test_moto_update_expressions import (
     START,
     fingerprint,
     outcomes,
