@@ -535,13 +535,8 @@ class DynamoConversationStore:
             return [from_item(item) for page in pages for item in page["Items"]]
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
-        with storage_errors("reading the conversation"):
-            found = self._client.get_item(
-                TableName=self._table,
-                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                ConsistentRead=True,
-            ).get("Item")
-        return Conversation.model_validate(from_item(found)) if found else None
+        found = self.conversation(conversation_id)
+        return Conversation.model_validate(found) if found else None
 
     def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
         return self._items_of(conversation_id, "MSG#")
