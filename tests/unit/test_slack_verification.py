@@ -69,3 +69,7 @@ def test_bodies_are_read_as_bolt_reads_them() -> None:
     with pytest.raises(MalformedPayload) as shaped:
         parse('{"type":"view_submission","view":{"private_metadata":"[1]"}}', None)
     assert shaped.value.problems[0]["field"] == "view.private_metadata"
+    # Bolt reads the type of every named view: a signed submission without one was a 500
+    with pytest.raises(MalformedPayload) as untyped:
+        parse('{"type":"view_submission","view":{"callback_id":"reply_modal"}}', None)
+    assert "view.type is missing" in str(untyped.value.problems)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from socialcare.errors import InvalidSignature, MalformedPayload
 from socialcare.slack.events import SlackMessageEvent
@@ -83,6 +83,7 @@ class _Event(_Shape):
 
 class _View(_Shape):
     id: str | None = None
+    type: str | None = None
     callback_id: str | None = None
     private_metadata: str | None = None
     hash: str | None = None
@@ -101,6 +102,14 @@ class _View(_Shape):
             if not isinstance(parsed, dict):
                 raise ValueError("view.private_metadata is not a JSON object")
         return value
+
+    @model_validator(mode="after")
+    def _typed_when_named(self) -> "_View":
+        # Bolt reads view["type"] of every view that has a callback_id (is it a workflow
+        # step?): without one it raised KeyError, a 500. Slack always sends both.
+        if self.callback_id is not None and self.type is None:
+            raise ValueError("view.type is missing")
+        return self
 
 
 class _Action(_Shape):
