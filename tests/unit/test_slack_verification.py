@@ -73,3 +73,7 @@ def test_bodies_are_read_as_bolt_reads_them() -> None:
     with pytest.raises(MalformedPayload) as untyped:
         parse('{"type":"view_submission","view":{"callback_id":"reply_modal"}}', None)
     assert "view.type is missing" in str(untyped.value.problems)
+    # ... and the first of every block action's actions: none at all was a 500 too
+    with pytest.raises(MalformedPayload) as empty:
+        parse('payload={"type":"block_actions","actions":[]}', "application/x-www-form-urlencoded")
+    assert empty.value.problems[0]["field"] == "actions"

@@ -18,7 +18,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from socialcare.errors import InvalidSignature, MalformedPayload
 from socialcare.slack.events import SlackMessageEvent
@@ -153,7 +160,8 @@ class SlackPayload(_Shape):
     event: _Event | None = None
     event_id: str | None = None
     view: _View | None = None
-    actions: list[_Action] | None = None
+    # Bolt reads actions[0] of every block action: an empty list was an IndexError, a 500.
+    actions: list[_Action] | None = Field(default=None, min_length=1)
     container: _Container | None = None
     message: _Item | None = None
     previous_message: _Item | None = None
