@@ -19,6 +19,7 @@ from tests.support.tables import create_table
 
 REVIEWED_ITEM_INIT = "d9c12b62cb921831aab9b2eb22ac24fbd600689064a0219ae3ffbe057ae4be74"
 REVIEWED_SIZE_CHECK = "d979580fdbe14f79f3216564e1385c4b3485db82bc88193326c467a037331e81"
+REVIEWED_ITEM_SIZE = "9bc6ada96d33365c0a0abcb4faf534e1bdc7bfe0af0ef0c1c6671eccd5b80f45"
 LIMIT = moto_items.ITEM_SIZE_LIMIT
 
 
@@ -26,6 +27,7 @@ def test_the_size_check_we_replace_is_the_one_we_reviewed() -> None:
     for function, reviewed in (
         (moto_items.ORIGINAL_ITEM_INIT, REVIEWED_ITEM_INIT),
         (LimitedSizeDict.__setitem__, REVIEWED_SIZE_CHECK),
+        (Item.size, REVIEWED_ITEM_SIZE),  # the measure the replacement calls
     ):
         digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
         assert digest == reviewed, "moto changed how an item's size is checked: review moto_items"

@@ -7,7 +7,7 @@ SQS or Step Functions call (a POST to ``/`` naming its operation in ``X-Amz-Targ
 route is always the same, and in a burst it was about a tenth of the embedded AWS's CPU.
 Here those calls go straight to ``dispatch`` with the same normalised request and the same
 Flask ``Response`` that moto's view wrapper (``convert_to_flask_response.__call__``, pinned
-in ``tests/tools/test_moto_canaries.py``) builds; everything else takes moto's route.
+in ``tests/tools/test_moto_direct.py``) builds; everything else takes moto's route.
 """
 
 from collections.abc import Callable, Iterable

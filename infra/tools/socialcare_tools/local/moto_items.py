@@ -14,15 +14,9 @@ from typing import Any
 
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.utilities import bytesize
 
 ORIGINAL_ITEM_INIT = Item.__init__
 ITEM_SIZE_LIMIT = 405000  # moto's own: between DynamoDB's measured 409 and 410 KB
-
-
-def _attribute_size(value: Any) -> int:
-    # as LimitedSizeDict measures: a DynamoType by its size, anything else by its text
-    return value.size() if type(value) is DynamoType else bytesize(str(value))
 
 
 def _item_init(
@@ -34,11 +28,11 @@ def _item_init(
     dict.__init__(values)
     for key, value in attrs.items():
         dict.__setitem__(values, key, DynamoType(value))
-    # LimitedSizeDict measures keys as text too (bytesize(str(key)))
-    size = sum(bytesize(str(key)) + _attribute_size(value) for key, value in values.items())
-    if size > ITEM_SIZE_LIMIT:
-        raise ItemSizeTooLarge
     self.attrs = values
+    # moto's own measure of a whole item: the keys' UTF-8 bytes and each value's size, as
+    # LimitedSizeDict sums them at every insert
+    if self.size() > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
 
 
 def install() -> None:

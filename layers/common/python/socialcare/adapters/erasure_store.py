@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from socialcare.adapters.dynamo_codec import conversation_pk, from_item, to_item
+from socialcare.adapters.dynamo_codec import condition_failed, conversation_pk, from_item, to_item
 from socialcare.adapters.handles import handle_pk
 from socialcare.classification import spam
 from socialcare.errors import StorageUnavailable
@@ -160,7 +160,7 @@ class DynamoErasureStore(_Partitions):
                 ExpressionAttributeValues=to_item({":post": {f"{channel}#{ts}"}}),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
@@ -206,7 +206,7 @@ class DynamoErasureStore(_Partitions):
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return None
             raise StorageUnavailable(f"marking the conversation failed: {exc}") from exc
         except BotoCoreError as exc:
@@ -255,7 +255,7 @@ class DynamoErasureStore(_Partitions):
                     ExpressionAttributeValues=to_item({":mine": mine}),
                 )
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                if not condition_failed(exc):
                     raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
             except BotoCoreError as exc:
                 raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
@@ -272,7 +272,7 @@ class DynamoErasureStore(_Partitions):
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise StorageUnavailable(f"writing the erasure record failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"writing the erasure record failed: {exc}") from exc
@@ -395,7 +395,7 @@ class DynamoRetentionStore(_Partitions):
         try:
             self._client.update_item(**arguments)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from socialcare.adapters.dynamo_codec import condition_failed
 from socialcare.errors import StorageUnavailable
 
 MARK_KEPT = timedelta(days=7)
@@ -100,7 +101,7 @@ class DynamoLastEvents:
                 ExpressionAttributeValues={":no": {"BOOL": False}},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return
             raise StorageUnavailable(f"keeping the outage failed: {exc}") from exc
         except BotoCoreError as exc:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from socialcare.adapters.dynamo_codec import from_item, to_item
+from socialcare.adapters.dynamo_codec import condition_failed, from_item, to_item
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.errors import StorageUnavailable
 from socialcare.models.message import iso
@@ -15,10 +15,6 @@ COUNTER_KEPT = timedelta(days=3)
 REPLAY_CLAIM_KEPT = timedelta(days=2)  # past X's 24-hour replay reach
 WINDOW_KEPT = timedelta(days=14)  # past that, the mentions timeline rarely reaches back
 RESERVE_ATTEMPTS = 5
-
-
-def _failed_condition(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class DynamoGapFillStore(DynamoConversationStore):
@@ -44,7 +40,7 @@ class DynamoGapFillStore(DynamoConversationStore):
                 )
                 return ask
             except ClientError as exc:
-                if not _failed_condition(exc):
+                if not condition_failed(exc):
                     raise StorageUnavailable(f"reserving X reads failed: {exc}") from exc
             except BotoCoreError as exc:
                 raise StorageUnavailable(f"reserving X reads failed: {exc}") from exc
@@ -106,7 +102,7 @@ class DynamoGapFillStore(DynamoConversationStore):
                 ExpressionAttributeValues=to_item({":now": iso(self._clock())}),
             )
         except ClientError as exc:
-            if not _failed_condition(exc):
+            if not condition_failed(exc):
                 raise StorageUnavailable(f"closing the X window failed: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"closing the X window failed: {exc}") from exc
@@ -154,7 +150,7 @@ class DynamoGapFillStore(DynamoConversationStore):
                 ExpressionAttributeValues={":yes": {"BOOL": True}},
             )
         except ClientError as exc:
-            if _failed_condition(exc):
+            if condition_failed(exc):
                 return False
             raise StorageUnavailable(f"claiming the replay failed: {exc}") from exc
         except BotoCoreError as exc:
