@@ -1,6 +1,5 @@
 """SQS classify queue → one record at a time, partial batch failures, FIFO order kept."""
 
-import json
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -20,21 +19,10 @@ from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.services.alerts import AlertDeps
+from socialcare.services.batch_reads import queued_keys
 from socialcare.services.classify import ClassifyDeps, Knowledge, PrefetchedStore, process
+from socialcare.services.hand_off import BatchedHandOff, with_retries
 from socialcare.settings import ClassifySettings, load_settings
-
-
-def prefetch(event: dict[str, Any], store: Any) -> dict[tuple[str, str], Any]:
-    """One read for the whole batch; a body that cannot be read is left to its record."""
-    wanted = []
-    for record in event.get("Records", []):
-        try:
-            body = json.loads(record["body"])
-            wanted.append((str(body["conversation_id"]), str(body["message_sk"])))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return store.load_many(wanted) if wanted and hasattr(store, "load_many") else {}
-
 
 # A failure holds back only the rest of its own conversation (message group). The body is
 # read with our own model in the record handler: the parser's event models would cost the
@@ -70,9 +58,14 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: ClassifyDeps | None = None
 ) -> PartialItemFailureResponse:
     wired = deps or build_deps()
-    batch = replace(wired, store=PrefetchedStore(wired.store, prefetch(event, wired.store)))
+    # The batch's hand-offs to the desk go in one SendMessageBatch per ten, at the end.
+    desk = BatchedHandOff(wired.desk) if wired.desk is not None else None
+    store = PrefetchedStore(wired.store, queued_keys(event))  # one read for the batch
+    batch = replace(wired, store=store, desk=desk)
 
     def handle(record: SQSRecord) -> None:
+        if desk is not None:
+            desk.for_record(record.message_id)
         try:
             process(ClassifyRequest.model_validate_json(record.body), batch)
         except Exception:
@@ -82,6 +75,7 @@ def lambda_handler(
             metrics.add_metric(name="ClassifyFailed", unit=MetricUnit.Count, value=1)
             raise
 
-    return process_partial_response(
+    response = process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context
     )
+    return with_retries(response, desk.flush() if desk is not None else [])

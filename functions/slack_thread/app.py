@@ -2,6 +2,7 @@
 customer's follow-ups into the thread. FIFO per conversation; each stored message is posted
 once (Powertools idempotency on its reference); a failure holds back only its conversation."""
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -16,7 +17,8 @@ from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_st
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
-from socialcare.services.desk_thread import ThreadDeps, post_to_thread
+from socialcare.services.batch_reads import queued_keys
+from socialcare.services.desk_thread import PrefetchedThreads, ThreadDeps, post_to_thread
 from socialcare.settings import SlackSettings, load_settings
 from socialcare.wiring_slack import slack_poster
 
@@ -49,10 +51,12 @@ def lambda_handler(
 ) -> PartialItemFailureResponse:
     once.register_lambda_context(context)
     wired = deps or build_deps()
+    # One read of the batch's messages and conversations instead of one per record.
+    batch = replace(wired, store=PrefetchedThreads(wired.store, queued_keys(event)))
 
     def handle(record: SQSRecord) -> None:
         request = ClassifyRequest.model_validate_json(record.body)
-        post_once(request=request.model_dump(mode="json"), deps=wired)
+        post_once(request=request.model_dump(mode="json"), deps=batch)
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context

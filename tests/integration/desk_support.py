@@ -3,6 +3,7 @@ the thread poster), signed Slack requests, the Slack desk app with Bolt's lazy r
 captured, and the outbox's send function against the X and VK stand-ins."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -53,9 +54,14 @@ CHANNEL = "C0ACMESUPPORT"
 
 
 def to_the_desk(
-    backbone: Backbone, desk_queue: str, slack: StandIns, classify_records: list[dict[str, Any]]
+    backbone: Backbone,
+    desk_queue: str,
+    slack: StandIns,
+    classify_records: list[dict[str, Any]],
+    on_read: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Classify what ingest queued (which hands it to the desk queue), then post threads."""
+    """Classify what ingest queued (which hands it to the desk queue), then post threads;
+    ``on_read`` is told the name of every DynamoDB call the thread poster makes."""
     brands = load_brands(BRANDS_DIR)
     store = DynamoDeskStore(backbone.table)
     classify.lambda_handler(
@@ -71,11 +77,17 @@ def to_the_desk(
         record(json.dumps(q["body"]), q["group"], f"d{i}") for i, q in enumerate(drain(desk_queue))
     ]
     if records:
+        client = boto3.client("dynamodb")
+        if on_read is not None:
+            client.meta.events.register(
+                "before-call.dynamodb.*", lambda model, **_: on_read(model.name)
+            )
+        desk_store = DynamoDeskStore(backbone.table, client)
         deps = ThreadDeps(
-            store=store,
+            store=desk_store,
             poster=SlackPoster(lambda: SECRETS, slack.slack_url),
             brands=brands,
-            cards=store,
+            cards=desk_store,
         )
         thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
     return records  # what the desk queue delivered, for redelivering

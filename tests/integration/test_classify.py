@@ -4,19 +4,23 @@ import io
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from functions.classify_message import app as classify
 from functions.ingest_x import app as ingest_x
 from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.config import load_brands
+from socialcare.ports import ClassifyQueue
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import x_delivery
 from socialcare_tools.samples import JANE, tweet, x_tweets
-from socialcare_tools.template_resources import Backbone
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
+from tests.support.fakes import FakeQueue
 from tests.support.inspect import drain, of_kind
 from tests.support.metrics import emf
 
@@ -58,11 +62,14 @@ def queued_records(
     ]
 
 
-def consume(backbone: Backbone, records: list[dict[str, Any]]) -> dict[str, Any]:
+def consume(
+    backbone: Backbone, records: list[dict[str, Any]], desk: ClassifyQueue | None = None
+) -> dict[str, Any]:
     brands = load_brands(BRANDS_DIR).brands.values()  # as the handler's cold start builds them
     deps = ClassifyDeps(
         store=DynamoConversationStore(backbone.table),
         brands={brand.id: Knowledge.of(brand) for brand in brands},
+        desk=desk,
     )
     result: dict[str, Any] = classify.lambda_handler(
         {"Records": records}, LambdaContext(), deps=deps
@@ -385,3 +392,75 @@ def test_many_customers_asking_the_same_plain_question_are_never_a_campaign(
     ]
     consume(backbone, queued_records(backbone, x_live, *asks))
     assert not any(m["classification"]["spam"]["is_spam"] for m in of_kind(backbone.table, "MSG#"))
+
+
+def customers(n: int) -> list[dict[str, Any]]:
+    """One message from each of ``n`` customers: ``n`` conversations."""
+    return [
+        tweet(
+            str(200 + i),
+            f"@AcmeSupport my order {i} is late",
+            user={**JANE, "id_str": str(9000 + i)},
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_batch_is_handed_to_the_desk_in_one_call_per_ten_each_conversation_in_order(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    desk_url = create_queue("DeskQueue")
+    client = boto3.client("sqs")
+    calls: list[str] = []
+    client.meta.events.register("before-call.sqs.*", lambda model, **_: calls.append(model.name))
+    records = queued_records(
+        backbone,
+        x_live,
+        *customers(8),
+        tweet("300", "@AcmeSupport where is my order?"),
+        tweet("301", "@AcmeSupport hello?? still waiting", reply_to="300"),
+    )
+    assert len(records) == 10  # Lambda's batch size for the classify queue
+    result = consume(backbone, records, SqsClassifyQueue(desk_url, client, what="the Slack desk"))
+    assert result == {"batchItemFailures": []}
+    # Nine conversations' first messages in one call, then Jane's second (after her first).
+    assert calls == ["SendMessageBatch", "SendMessageBatch"]
+    handed = drain(desk_url)
+    assert len(handed) == 10
+    by_jane = [
+        h["body"]["message_sk"]
+        for h in handed
+        if h["group"] == records[-1]["attributes"]["MessageGroupId"]
+    ]
+    assert by_jane == sorted(by_jane) and len(by_jane) == 2
+
+
+def test_a_hand_off_the_desk_queue_refused_comes_back_and_goes_on_the_retry(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    records = queued_records(backbone, x_live, *customers(3))
+    refused_group = records[1]["attributes"]["MessageGroupId"]
+    desk = FakeQueue(refusing={refused_group})
+    assert consume(backbone, records, desk) == {
+        "batchItemFailures": [{"itemIdentifier": records[1]["messageId"]}]
+    }
+    assert all("processed_at" in m for m in of_kind(backbone.table, "MSG#"))  # taken up
+    desk.refusing.clear()
+    assert consume(backbone, [records[1]], desk) == {"batchItemFailures": []}
+    assert sorted(r.conversation_id for r in desk.delivered) == sorted(
+        json.loads(r["body"])["conversation_id"] for r in records
+    )
+
+
+def test_an_unreachable_desk_queue_sends_the_whole_batch_back(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    records = queued_records(backbone, x_live, *customers(2))
+    gone = SqsClassifyQueue(
+        "https://sqs.eu-west-1.amazonaws.com/123456789012/gone.fifo", what="the Slack desk"
+    )
+    result = consume(backbone, records, gone)
+    assert result == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records]}
+    desk_url = create_queue("DeskQueue")
+    assert consume(backbone, records, SqsClassifyQueue(desk_url)) == {"batchItemFailures": []}
+    assert len(drain(desk_url)) == 2

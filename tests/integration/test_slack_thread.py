@@ -115,3 +115,28 @@ def test_spam_never_reaches_the_desk(
         backbone, x_live, desk, slack, tweet("100", "@AcmeSupport WIN a free iPhone https://x.co/a")
     )
     assert posts(slack) == []
+
+
+def test_a_batch_reads_once_and_a_follow_up_behind_its_card_goes_into_the_new_thread(
+    backbone: Backbone, x_live: XWebhookDeps, desk: str, slack: StandIns
+) -> None:
+    """The conversation's first and second messages reach the desk in one batch: the card
+    posted for the first is where the second goes, though both were read before either."""
+    reads: list[str] = []
+    records = queued_records(
+        backbone,
+        x_live,
+        tweet("100", "@AcmeSupport where is my order?"),
+        tweet("101", "@AcmeSupport hello?? still waiting", reply_to="100"),
+        tweet("200", "@AcmeSupport my parcel is lost", user={**JANE, "id_str": "9100"}),
+    )
+    to_the_desk(backbone, desk, slack, records, on_read=reads.append)
+    posted = posts(slack)
+    assert len(posted) == 3
+    cards = [p for p in posted if not p.get("thread_ts")]
+    [follow_up] = [p for p in posted if p.get("thread_ts")]
+    metas = {m["pk"]: m for m in of_kind(backbone.table, "META")}
+    assert len(cards) == 2 and len(metas) == 2
+    assert follow_up["thread_ts"] in {m["slack_thread"]["ts"] for m in metas.values()}
+    assert "still waiting" in follow_up["text"]
+    assert reads.count("BatchGetItem") == 1  # the desk's one read for the batch of three

@@ -1,5 +1,6 @@
 """In-memory stand-ins for the ports, with the same semantics as the real adapters."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -8,7 +9,7 @@ from socialcare.errors import StorageUnavailable
 from socialcare.models import ClassifyRequest, InboundMessage
 from socialcare.platforms.vk.payloads import VkSecrets
 from socialcare.platforms.x.payloads import XSecrets
-from socialcare.ports import SaveOutcome, StoredRef
+from socialcare.ports import Queued, SaveOutcome, StoredRef
 from socialcare.services.ingest import IngestDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
@@ -66,12 +67,27 @@ class FakeQueue:
 
     sent: list[tuple[ClassifyRequest, str, str]] = field(default_factory=list)
     failures_left: int = 0
+    refusing: set[str] = field(default_factory=set)  # groups whose batch entries are refused
+    batches: int = 0
 
     def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None:
         if self.failures_left:
             self.failures_left -= 1
             raise StorageUnavailable("queue is down")
         self.sent.append((request, group, dedup_id))
+
+    def send_batch(self, entries: Sequence[Queued]) -> set[int]:
+        """Refuses the entries whose group is in ``refusing`` (as SQS refuses one entry and
+        takes the rest); a queue that is down refuses the whole call."""
+        if self.failures_left:
+            self.failures_left -= 1
+            raise StorageUnavailable("queue is down")
+        self.batches += 1
+        refused = {i for i, entry in enumerate(entries) if entry.group in self.refusing}
+        for i, entry in enumerate(entries):
+            if i not in refused:
+                self.sent.append((entry.request, entry.group, entry.dedup_id))
+        return refused
 
     @property
     def delivered(self) -> list[ClassifyRequest]:

@@ -1,5 +1,6 @@
 """What services need from the outside world. Adapters satisfy these structurally."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -37,8 +38,22 @@ class ConversationStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A request for the next step, with its FIFO group and deduplication id."""
+
+    request: ClassifyRequest
+    group: str
+    dedup_id: str
+
+
 class ClassifyQueue(Protocol):
     def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None: ...
+
+    def send_batch(self, entries: Sequence[Queued]) -> set[int]:
+        """Up to ten requests in one call; answers the positions the queue refused (an
+        outage of the whole call raises StorageUnavailable)."""
+        ...
 
 
 class TakeUp(StrEnum):

@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -10,6 +11,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ClassifyRequest
 from socialcare.models.reply import OutboundReply
+from socialcare.observability import logger
+from socialcare.ports import Queued
+
+BATCH_LIMIT = 10  # entries SQS takes in one SendMessageBatch
 
 
 class SqsClassifyQueue:
@@ -30,6 +35,32 @@ class SqsClassifyQueue:
             )
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"queueing for {self._what} failed: {exc}") from exc
+
+    def send_batch(self, entries: Sequence[Queued]) -> set[int]:
+        if not 0 < len(entries) <= BATCH_LIMIT:
+            raise ValueError(f"a batch holds 1 to {BATCH_LIMIT} entries, not {len(entries)}")
+        try:
+            answer = self._client.send_message_batch(
+                QueueUrl=self._url,
+                Entries=[
+                    {
+                        "Id": str(position),
+                        "MessageBody": entry.request.model_dump_json(),
+                        "MessageGroupId": entry.group,
+                        "MessageDeduplicationId": entry.dedup_id,
+                    }
+                    for position, entry in enumerate(entries)
+                ],
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"queueing for {self._what} failed: {exc}") from exc
+        refused = {int(failure["Id"]) for failure in answer.get("Failed", [])}
+        for failure in answer.get("Failed", []):
+            logger.warning(
+                f"queueing for {self._what} refused one request",
+                extra={"code": failure.get("Code"), "sender_fault": failure.get("SenderFault")},
+            )
+        return refused
 
 
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's ceiling

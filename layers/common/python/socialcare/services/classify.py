@@ -27,6 +27,7 @@ from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import ClassifyQueue, TakeUp
 from socialcare.services import retention
 from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
+from socialcare.services.batch_reads import BatchReads, Loaded
 from socialcare.services.clocks import ClockStarter, clocks_to_start
 from socialcare.services.retention import Retention
 
@@ -36,9 +37,6 @@ PRIVATE_KINDS = frozenset({"direct", "encrypted_chat"})
 
 class MessageMissing(SupportError):
     """A classify request for a message that is not stored: retried, then dead-lettered."""
-
-
-Loaded = tuple[dict[str, Any] | None, dict[str, Any] | None]  # the message and its conversation
 
 
 class ClassifyStore(Protocol):
@@ -162,19 +160,17 @@ def context_of(
 
 
 class PrefetchedStore:
-    """One queue batch's messages and conversations, read in one call before the batch runs.
+    """One queue batch's messages and conversations, read in one call before the batch runs
+    (services.batch_reads); after each take-up the conversation's new status and clocks are
+    remembered, so a second message of the same conversation in the batch sees what the
+    first one left."""
 
-    A record whose keys were not prefetched (or whose body could not be read) falls back to
-    the store; after each take-up the conversation's new status is remembered, so a second
-    message of the same conversation in the batch sees what the first one left."""
-
-    def __init__(self, store: ClassifyStore, prefetched: dict[tuple[str, str], Loaded]) -> None:
+    def __init__(self, store: ClassifyStore, wanted: list[tuple[str, str]]) -> None:
         self._store = store
-        self._prefetched = prefetched
+        self._reads = BatchReads(store.load, getattr(store, "load_many", None), wanted)
 
     def load(self, conversation_id: str, message_sk: str) -> Loaded:
-        found = self._prefetched.get((conversation_id, message_sk))
-        return found if found is not None else self._store.load(conversation_id, message_sk)
+        return self._reads.load(conversation_id, message_sk)
 
     def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
         return self._store.earlier_conversations(customer_pk, since, before)
@@ -201,9 +197,7 @@ class PrefetchedStore:
             # A later message of this conversation in the same batch must see what this
             # take-up wrote: its status and the clocks it started (an alert keys on them).
             change = {"status": status} | {f"clock_{p.clock.value}": p.summary() for p in clocks}
-            for (conversation, _), (_, meta) in self._prefetched.items():
-                if conversation == conversation_id and meta is not None:
-                    meta.update(change)
+            self._reads.wrote(conversation_id, change)
         return outcome
 
 

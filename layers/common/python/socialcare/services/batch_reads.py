@@ -1,0 +1,53 @@
+"""A queue batch's stored messages and conversations, read in one call before it runs.
+
+The classify and desk steps each read a message and its conversation for every record; a
+BatchGetItem for the whole batch replaces one read per record. What a step writes while the
+batch runs is applied to the conversations read, so a later message of the same conversation
+in the batch sees it, as it would have seen it by reading then; a conversation whose write
+found it changed by someone else is read again.
+"""
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Loaded = tuple[dict[str, Any] | None, dict[str, Any] | None]  # the message and its conversation
+Key = tuple[str, str]  # conversation id, message sort key
+
+
+def queued_keys(event: Mapping[str, Any]) -> list[Key]:
+    """The messages an SQS batch of queued requests is about; a body that cannot be read is
+    left to its record (which fails on its own)."""
+    wanted = []
+    for record in event.get("Records", []):
+        try:
+            body = json.loads(record["body"])
+            wanted.append((str(body["conversation_id"]), str(body["message_sk"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return wanted
+
+
+class BatchReads:
+    def __init__(
+        self,
+        read_one: Callable[[str, str], Loaded],
+        read_many: Callable[[list[Key]], dict[Key, Loaded]] | None,
+        wanted: list[Key],
+    ) -> None:
+        self._read_one = read_one
+        self._found: dict[Key, Loaded] = read_many(wanted) if wanted and read_many else {}
+
+    def load(self, conversation_id: str, message_sk: str) -> Loaded:
+        found = self._found.get((conversation_id, message_sk))
+        return found if found is not None else self._read_one(conversation_id, message_sk)
+
+    def wrote(self, conversation_id: str, change: Mapping[str, Any]) -> None:
+        """What this step wrote on the conversation, for its later messages in the batch."""
+        for (conversation, _), (_, meta) in self._found.items():
+            if conversation == conversation_id and meta is not None:
+                meta.update(change)
+
+    def forget(self, conversation_id: str) -> None:
+        """Someone else changed the conversation: its later messages read it afresh."""
+        self._found = {k: v for k, v in self._found.items() if k[0] != conversation_id}
