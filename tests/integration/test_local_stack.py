@@ -67,6 +67,26 @@ def test_a_signed_mention_is_stored_and_taken_up_by_the_classifier(stack: LocalS
     assert meta["status"]["S"] == "open"  # the classifier moved it on from "new"
 
 
+def test_the_queue_consumers_run_in_an_interpreter_of_their_own(stack: LocalStack) -> None:
+    """Lambda gives each function its own CPU: the classifier is not queued behind the
+    gateway's functions on one interpreter lock. It ran, and not in this process."""
+    assert stack.runtime is not None and stack.consumers is not None
+    assert stack.consumers.process is not None and stack.consumers.process.poll() is None
+    payload = x_tweets(tweet("1980000000000000009", "@AcmeSupport where is parcel 78?"))
+    assert post(stack, x_delivery(payload, local.X_CONSUMER_SECRET)).status_code == 200
+    eventually(
+        lambda: [
+            m
+            for m in items(stack, "MSG#")
+            if "processed_at" in m and m["platform_message_id"]["S"] == "1980000000000000009"
+        ]
+    )
+    assert stack.runtime.environments["ClassifyMessageFunction"].peak == 0  # never here
+    assert stack.runtime.environments["IngestXFunction"].peak >= 1
+    log = stack.workspace / "logs" / "ClassifyMessageFunction.log"  # written by that process
+    assert '"message taken"' in log.read_text()
+
+
 def test_the_crc_challenge_and_vk_confirmation_work_through_the_gateway(stack: LocalStack) -> None:
     assert stack.gateway is not None
     crc = requests.get(

@@ -57,7 +57,10 @@ class FunctionLogs:
 
     def of(self, function: str) -> TextIO:
         if function not in self.files:
-            self.files[function] = (self.directory / f"{function}.log").open("a", encoding="utf-8")
+            # Line by line: another process (the queue consumers) or a reader may be watching.
+            self.files[function] = (self.directory / f"{function}.log").open(
+                "a", encoding="utf-8", buffering=1
+            )
         return self.files[function]
 
     def uninstall(self) -> None:

@@ -1,6 +1,8 @@
 """The whole pipeline on one machine: embedded AWS (in a process of its own), the template
-deployed into it, the functions in this process behind a local gateway, SQS pollers,
-schedules, Step Functions with compressed time, and stand-ins for the outside world.
+deployed into it, the functions in this process behind a local gateway, the queue consumers
+(SQS pollers and the functions they invoke) in a process of their own
+(socialcare_tools.local.consumer_process), schedules, Step Functions with compressed time,
+and stand-ins for the outside world.
 
 Time compression: ``time_factor`` (default 60, ``SOCIALCARE_TIME_FACTOR``) divides every
 wait the platform would make: Step Functions ``Wait`` states, SQS visibility timeouts
@@ -25,6 +27,7 @@ from aws_lambda_powertools.utilities.parameters.base import (  # type: ignore[at
 from socialcare.config import load_brands
 from socialcare.settings import load_settings
 from socialcare_tools import local_secrets as local
+from socialcare_tools.local.consumer_process import ConsumerProcess, consumers
 from socialcare_tools.local.deploy import Deployment, deploy
 from socialcare_tools.local.embedded_aws import EmbeddedAws
 from socialcare_tools.local.gateway import LocalGateway
@@ -87,7 +90,8 @@ class LocalStack:
     deployment: Deployment | None = None
     runtime: LocalRuntime | None = None
     gateway: LocalGateway | None = None
-    pollers: list[SqsPoller] = field(default_factory=list)
+    pollers: list[SqsPoller] = field(default_factory=list)  # in this process: start_pollers
+    consumers: ConsumerProcess | None = None  # the queue consumers' own process
     schedules: Schedules | None = None
     logs: FunctionLogs | None = None
     standins: StandIns | None = None
@@ -120,6 +124,10 @@ class LocalStack:
                 ):
                     if variable in spec.environment:
                         spec.environment[variable] = url
+            if pollers:  # it loads its functions while this process loads the others
+                self.consumers = ConsumerProcess(
+                    consumers(self.deployment.functions), self.workspace / "logs", self.time_factor
+                ).spawn()
             self.logs = FunctionLogs(self.workspace / "logs")
             self.logs.install()
             self.runtime = LocalRuntime(self.deployment.functions, self.logs)
@@ -128,8 +136,8 @@ class LocalStack:
                 self.runtime.handler(spec)  # import every function now: a broken one fails start
             self.gateway = LocalGateway(self.runtime, self.ports.gateway).start()
             self.standins.x.timeline.webhook_url = f"{self.gateway.url}/webhooks/x"  # replays
-            if pollers:
-                self.start_pollers()
+            if self.consumers is not None:
+                self.consumers.wait_until_ready()
             self.schedules = Schedules(self.runtime, self.time_factor).start()
         except BaseException:
             self._holds_process = True
@@ -139,6 +147,7 @@ class LocalStack:
         return self
 
     def start_pollers(self) -> None:
+        """The queue consumers in this process instead of a process of their own."""
         assert self.runtime is not None
         for logical_id, spec in self.runtime.functions.items():
             for source in spec.queues:
@@ -147,31 +156,29 @@ class LocalStack:
     def stop(self) -> None:
         """Every step runs even if one fails (or Ctrl-C arrives mid-way): no thread, port,
         patch, rerouted stdout or process lock is left behind. The first error is raised last."""
-        steps: list[Callable[[], None]] = [*(p.stop for p in self.pollers)]
-        if self.schedules is not None:
-            steps.append(self.schedules.stop)
-        if self.gateway is not None:
-            steps.append(self.gateway.stop)
-        if self.aws is not None and self.aws.process is not None:
-            steps.append(self._stop_executions)
-        # The embedded AWS ends (finishing a task in flight) while Lambda still routes here.
-        if self.aws is not None:
-            steps.append(self.aws.stop)
-        if self.invocations is not None:
-            steps.append(self.invocations.stop)
-        if self.runtime is not None:
-            steps.append(self.runtime.close)
-        if self.logs is not None:
-            steps.append(self.logs.uninstall)
-        if self.standins is not None:
-            steps.append(self.standins.stop)
+        aws_running = self.aws is not None and self.aws.process is not None
+        # In this order; the embedded AWS ends (finishing a task in flight) while Lambda
+        # still routes here.
+        steps: list[Callable[[], None] | None] = [
+            *(p.stop for p in self.pollers),
+            self.consumers.stop if self.consumers else None,
+            self.schedules.stop if self.schedules else None,
+            self.gateway.stop if self.gateway else None,
+            self._stop_executions if aws_running else None,
+            self.aws.stop if self.aws else None,
+            self.invocations.stop if self.invocations else None,
+            self.runtime.close if self.runtime else None,
+            self.logs.uninstall if self.logs else None,
+            self.standins.stop if self.standins else None,
+        ]
         errors: list[BaseException] = []
-        for step in steps:
+        for step in filter(None, steps):
             try:
                 step()
             except BaseException as exc:
                 errors.append(exc)
         self.pollers.clear()
+        self.consumers = None
         if self._holds_process:
             _ONE_PER_PROCESS.release()
             self._holds_process = False
