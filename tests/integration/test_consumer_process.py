@@ -1,5 +1,5 @@
-"""The queue consumers' own process: a broken consumer fails the start with its error, and
-stopping the stack ends the process."""
+"""The queue consumers' own processes: a broken consumer fails the start with its error, and
+stopping the stack ends them."""
 
 from pathlib import Path
 
@@ -32,10 +32,9 @@ def test_a_consumer_that_cannot_load_fails_the_start_with_its_error(tmp_path: Pa
     assert consumers.process is None  # stopped, nothing left running
 
 
-def test_stopping_the_stack_ends_the_consumers_process(tmp_path: Path) -> None:
+def test_stopping_the_stack_ends_every_consumers_process(tmp_path: Path) -> None:
     stack = LocalStack(ROOT, Ports.any_free(), work_dir=tmp_path).start()
-    assert stack.consumers is not None and stack.consumers.process is not None
-    process = stack.consumers.process
-    assert process.poll() is None
+    processes = [c.process for c in stack.consumers]
+    assert processes and all(p is not None and p.poll() is None for p in processes)
     stack.stop()
-    assert process.poll() == 0  # ended on its own when told, not killed
+    assert [p.poll() for p in processes if p is not None] == [0] * len(processes)  # not killed

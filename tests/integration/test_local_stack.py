@@ -67,11 +67,19 @@ def test_a_signed_mention_is_stored_and_taken_up_by_the_classifier(stack: LocalS
     assert meta["status"]["S"] == "open"  # the classifier moved it on from "new"
 
 
-def test_the_queue_consumers_run_in_an_interpreter_of_their_own(stack: LocalStack) -> None:
+def test_each_queue_consumer_runs_in_an_interpreter_of_its_own(stack: LocalStack) -> None:
     """Lambda gives each function its own CPU: the classifier is not queued behind the
-    gateway's functions on one interpreter lock. It ran, and not in this process."""
-    assert stack.runtime is not None and stack.consumers is not None
-    assert stack.consumers.process is not None and stack.consumers.process.poll() is None
+    gateway's functions, or the desk's, on one interpreter lock. It ran, and not here."""
+    assert stack.runtime is not None
+    consumers = {name for c in stack.consumers for name in c.functions}
+    assert consumers == {
+        "ClassifyMessageFunction",
+        "SlackThreadFunction",
+        "SendReplyFunction",
+        "EscalationSlackFunction",
+    }
+    assert all(len(c.functions) == 1 for c in stack.consumers)
+    assert all(c.process is not None and c.process.poll() is None for c in stack.consumers)
     payload = x_tweets(tweet("1980000000000000009", "@AcmeSupport where is parcel 78?"))
     assert post(stack, x_delivery(payload, local.X_CONSUMER_SECRET)).status_code == 200
     eventually(

@@ -1,14 +1,15 @@
-"""The queue consumers' own process: the SQS pollers and the functions they invoke (classify,
-the desk thread, the send function, the escalation digest).
+"""A queue consumer's own process: the SQS pollers of a function a queue triggers (classify,
+the desk thread, the send function, the escalation digest) and the function they invoke.
 
-Why a process of their own: Lambda runs every function in execution environments of its own,
+Why a process of its own: Lambda runs every function in execution environments of its own,
 each with its own CPU. In one interpreter, the gateway's functions, the invocations the
 embedded AWS makes and every queue consumer took turns on one interpreter lock: in a burst
-that process was saturated (one core) while the machine had more. The queue consumers are
-the part that shares nothing with the rest but the AWS they talk to, so they run here, in a
-second interpreter, with their own local runtime (socialcare_tools.local.runtime) and their
-own function logs. Run by ``ConsumerProcess`` as
-``python -m socialcare_tools.local.consumer_process``; not meant to be started by hand.
+that process was saturated (one core) while the machine had more, and with the consumers
+together in a second one, classify waited on the desk thread. A queue consumer shares
+nothing with the rest but the AWS it talks to, so each runs here, in an interpreter of its
+own, with its own local runtime (socialcare_tools.local.runtime) and its function's log.
+Run by ``ConsumerProcess`` as ``python -m socialcare_tools.local.consumer_process``; not
+meant to be started by hand.
 
 Protocol with the parent: the parent writes one line on stdin, the functions' specs (pickled,
 base64: the parent deployed them and set their environment); this process loads every
@@ -24,6 +25,7 @@ import pickle
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +63,8 @@ def run(functions: dict[str, FunctionSpec], logs_dir: Path, time_factor: float) 
             pollers += pollers_for(runtime, logical_id, source, time_factor)
     print("READY", file=ready, flush=True)
     sys.stdin.read()  # until the parent closes it
-    for poller in pollers:
-        poller.stop()
+    with ThreadPoolExecutor(max(1, len(pollers))) as stopping:  # each ends its long poll
+        list(stopping.map(SqsPoller.stop, pollers))
     runtime.close()
     logs.uninstall()
 
@@ -78,7 +80,7 @@ class ConsumerProcess:
 
     @property
     def log_path(self) -> Path:
-        return self.logs_dir / "consumers.log"
+        return self.logs_dir / f"consumer-{'-'.join(sorted(self.functions))}.log"
 
     def spawn(self) -> "ConsumerProcess":
         """Started, not yet ready: ``wait_until_ready`` (the parent loads its own meanwhile)."""
@@ -113,13 +115,17 @@ class ConsumerProcess:
             raise ConsumersFailed(f"the queue consumers did not start:\n{tail}")
         return self
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         """Closing its stdin ends it: its pollers finish the batch they hold, then stop."""
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.close()
+
+    def stop(self) -> None:
+        """Asked to stop, and waited for (killed if it does not end in 30 s)."""
         if self.process is None:
             return
         try:
-            if self.process.stdin is not None:
-                self.process.stdin.close()
+            self.ask_to_stop()
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()

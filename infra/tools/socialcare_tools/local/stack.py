@@ -1,6 +1,6 @@
 """The whole pipeline on one machine: embedded AWS (in a process of its own), the template
-deployed into it, the functions in this process behind a local gateway, the queue consumers
-(SQS pollers and the functions they invoke) in a process of their own
+deployed into it, the functions in this process behind a local gateway, each queue consumer
+(a function an SQS queue triggers, with its pollers) in a process of its own
 (socialcare_tools.local.consumer_process), schedules, Step Functions with compressed time,
 and stand-ins for the outside world.
 
@@ -91,7 +91,7 @@ class LocalStack:
     runtime: LocalRuntime | None = None
     gateway: LocalGateway | None = None
     pollers: list[SqsPoller] = field(default_factory=list)  # in this process: start_pollers
-    consumers: ConsumerProcess | None = None  # the queue consumers' own process
+    consumers: list[ConsumerProcess] = field(default_factory=list)  # one per queue consumer
     schedules: Schedules | None = None
     logs: FunctionLogs | None = None
     standins: StandIns | None = None
@@ -124,10 +124,11 @@ class LocalStack:
                 ):
                     if variable in spec.environment:
                         spec.environment[variable] = url
-            if pollers:  # it loads its functions while this process loads the others
-                self.consumers = ConsumerProcess(
-                    consumers(self.deployment.functions), self.workspace / "logs", self.time_factor
-                ).spawn()
+            if pollers:  # they load their functions while this process loads the others
+                self.consumers = [
+                    ConsumerProcess({name: spec}, self.workspace / "logs", self.time_factor).spawn()
+                    for name, spec in consumers(self.deployment.functions).items()
+                ]
             self.logs = FunctionLogs(self.workspace / "logs")
             self.logs.install()
             self.runtime = LocalRuntime(self.deployment.functions, self.logs)
@@ -136,8 +137,8 @@ class LocalStack:
                 self.runtime.handler(spec)  # import every function now: a broken one fails start
             self.gateway = LocalGateway(self.runtime, self.ports.gateway).start()
             self.standins.x.timeline.webhook_url = f"{self.gateway.url}/webhooks/x"  # replays
-            if self.consumers is not None:
-                self.consumers.wait_until_ready()
+            for consumer in self.consumers:
+                consumer.wait_until_ready()
             self.schedules = Schedules(self.runtime, self.time_factor).start()
         except BaseException:
             self._holds_process = True
@@ -161,7 +162,8 @@ class LocalStack:
         # still routes here.
         steps: list[Callable[[], None] | None] = [
             *(p.stop for p in self.pollers),
-            self.consumers.stop if self.consumers else None,
+            *(consumer.ask_to_stop for consumer in self.consumers),  # all at once
+            *(consumer.stop for consumer in self.consumers),
             self.schedules.stop if self.schedules else None,
             self.gateway.stop if self.gateway else None,
             self._stop_executions if aws_running else None,
@@ -178,7 +180,7 @@ class LocalStack:
             except BaseException as exc:
                 errors.append(exc)
         self.pollers.clear()
-        self.consumers = None
+        self.consumers = []
         if self._holds_process:
             _ONE_PER_PROCESS.release()
             self._holds_process = False
