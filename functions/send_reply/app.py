@@ -5,7 +5,6 @@ FIFO per conversation (its replies go in the order agents wrote them); a failure
 only its conversation. A platform rate limit keeps the message invisible until the
 platform's reset time, then it comes back; other failures retry, then land in the DLQ."""
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -20,29 +19,20 @@ from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.adapters.vk_sender import VkSender
 from socialcare.adapters.x_sender import XSender
-from socialcare.clock import utc_now
 from socialcare.config import load_brands
-from socialcare.errors import SendPostponed
 from socialcare.models.common import Platform
 from socialcare.models.reply import OutboundReply
-from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.observability import logger, metrics
 from socialcare.platforms.publishing import PublishingSecrets
-from socialcare.services.send_reply import SendDeps, deliver
+from socialcare.services.send_reply import SendDeps, deliver_queued
 from socialcare.settings import SendSettings, load_settings
 from socialcare.slack.secrets import SlackSecrets
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
-@dataclass(frozen=True)
-class Wiring:
-    deps: SendDeps
-    outbox: SqsOutbox
-    max_receives: int  # the outbox's maxReceiveCount: the last attempt tells the thread
-
-
 @cache
-def build() -> Wiring:
+def build_deps() -> SendDeps:
     settings = load_settings(SendSettings)
     age = settings.SECRETS_MAX_AGE_SECONDS
     publishing = secret_reader(settings.PUBLISHING_SECRET_ARN, PublishingSecrets, age)
@@ -52,7 +42,7 @@ def build() -> Wiring:
         for brand in brands.brands.values()
         for account in brand.accounts.x
     }
-    deps = SendDeps(
+    return SendDeps(
         store=DynamoDeskStore(settings.TABLE_NAME),
         senders={
             Platform.X: XSender(publishing, handles, settings.X_API_URL or None),
@@ -62,31 +52,22 @@ def build() -> Wiring:
             secret_reader(settings.SLACK_SECRET_ARN, SlackSecrets, age),
             settings.SLACK_API_URL or None,
         ),
+        outbox=SqsOutbox(settings.OUTBOX_QUEUE_URL),
+        max_receives=settings.OUTBOX_MAX_RECEIVES,
     )
-    return Wiring(deps, SqsOutbox(settings.OUTBOX_QUEUE_URL), settings.OUTBOX_MAX_RECEIVES)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(
-    event: dict[str, Any],
-    context: LambdaContext,
-    wired: Wiring | None = None,
+    event: dict[str, Any], context: LambdaContext, deps: SendDeps | None = None
 ) -> PartialItemFailureResponse:
-    wiring = wired or build()
-    deps, outbox = wiring.deps, wiring.outbox
+    wired = deps or build_deps()
 
     def handle(record: SQSRecord) -> None:
         reply = OutboundReply.model_validate_json(record.body)
-        try:
-            last = int(record.attributes.approximate_receive_count) >= wiring.max_receives
-            outcome = deliver(reply, deps, last_attempt=last)
-        except SendPostponed as postponed:
-            wait = postponed.until - utc_now().timestamp()
-            outbox.postpone(record.receipt_handle, wait)
-            metrics.add_metric(name="ReplyPostponed", unit=MetricUnit.Count, value=1)
-            logger.info("reply postponed by a rate limit", extra={"seconds": round(wait)})
-            raise
+        receives = int(record.attributes.approximate_receive_count)
+        outcome = deliver_queued(reply, record.receipt_handle, receives, wired)
         logger.info("reply", extra={"outcome": outcome})
 
     return process_partial_response(

@@ -13,10 +13,9 @@ from pydantic import BaseModel, ConfigDict
 from socialcare.adapters.mailer import SesMailer
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.config import load_brands
-from socialcare.errors import ConfigurationError
 from socialcare.observability import logger, metrics
-from socialcare.reports.period import Period, PeriodKind
-from socialcare.services.report_mail import ReportMailDeps, send_due, send_report
+from socialcare.reports.period import PeriodKind
+from socialcare.services.report_mail import ReportMailDeps, send_due, send_on_demand
 from socialcare.settings import ReportSettings, load_settings
 
 
@@ -47,14 +46,4 @@ def lambda_handler(
     request = ReportRequest.model_validate(event if isinstance(event, dict) else {})
     if request.brand is None:
         return {"sent": send_due(wired)}
-    brand = wired.brands.brands.get(request.brand)
-    if brand is None or brand.reports is None:
-        raise ConfigurationError(f"brand {request.brand!r} has no reports configured")
-    if request.date is None:  # the last whole day or week
-        period = Period.ending_before(request.period, wired.clock(), brand.zone)
-    else:
-        period = Period.containing(request.period, request.date, brand.zone)
-    if period.end > wired.clock():
-        # An unfinished period would be recorded as sent and its real report skipped.
-        raise ConfigurationError(f"{period.label} has not ended yet: ask once it has")
-    return {"sent": [str(period.label)] if send_report(brand, period, wired) else []}
+    return {"sent": send_on_demand(request.brand, request.period, request.date, wired)}

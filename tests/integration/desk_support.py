@@ -4,7 +4,7 @@ captured, and the outbox's send function against the X and VK stand-ins."""
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +15,6 @@ from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListene
 from functions.classify_message import app as classify
 from functions.ingest_vk import app as ingest_vk
 from functions.send_reply import app as send
-from functions.slack_desk import app as desk_app
 from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.erasure_store import DynamoRetentionStore
@@ -28,6 +27,7 @@ from socialcare.adapters.x_sender import XSender
 from socialcare.clock import Clock, utc_now
 from socialcare.config import load_brands
 from socialcare.config.brands import BrandDirectory
+from socialcare.desk_app import DeskRequestHandler, build_app
 from socialcare.models.common import Platform
 from socialcare.platforms.publishing import PublishingSecrets
 from socialcare.services.care import DeskDeps
@@ -191,7 +191,7 @@ class LazyInvocations:
 
 @dataclass
 class Desk:
-    handler: desk_app.DeskRequestHandler
+    handler: DeskRequestHandler
     lazy: LazyInvocations
     outbox: str
 
@@ -252,7 +252,7 @@ def a_desk(
     actions = action_deps(
         backbone, slack, outbox, topic, clock, dynamodb=dynamodb, sqs=sqs, brands=brands
     )
-    app = desk_app.build_app(
+    app = build_app(
         SECRETS,
         DeskDeps(store=actions.store, brands=actions.brands),  # type: ignore[arg-type]
         actions,
@@ -260,7 +260,7 @@ def a_desk(
         reports=DynamoReportStore(backbone.table),
         **wiring,
     )
-    handler = desk_app.DeskRequestHandler(app, SECRETS.signing_secret.get_secret_value())
+    handler = DeskRequestHandler(app, SECRETS.signing_secret.get_secret_value())
     lazy = LazyInvocations()
     app.listener_runner.lazy_listener_runner = LambdaLazyListenerRunner(
         handler.bolt.logger, lambda_client=lazy
@@ -299,7 +299,7 @@ def run_outbox(backbone: Backbone, slack: StandIns, outbox: str) -> dict[str, An
         result: dict[str, Any] = send.lambda_handler(
             {"Records": records},
             LambdaContext(),
-            wired=send.Wiring(send_deps(backbone, slack), SqsOutbox(outbox), max_receives=10),
+            deps=replace(send_deps(backbone, slack), outbox=SqsOutbox(outbox), max_receives=10),
         )
     except BatchProcessingError:  # every record failed: Lambda fails the whole invocation
         result = {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records]}

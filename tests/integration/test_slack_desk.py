@@ -11,12 +11,12 @@ import boto3
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from functions.slack_desk import app as desk
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
+from socialcare.desk_app import DeskRequestHandler, build_app
 from socialcare.services.care import DeskDeps
 from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.x_webhook import XWebhookDeps
@@ -84,8 +84,8 @@ def answer(
         slack=SlackPoster(lambda: SECRETS, slack_url),
         brands=deps.brands,
     )
-    app = desk.build_app(SECRETS, deps, actions, slack_url)
-    handler = desk.DeskRequestHandler(app, SECRETS.signing_secret.get_secret_value())
+    app = build_app(SECRETS, deps, actions, slack_url)
+    handler = DeskRequestHandler(app, SECRETS.signing_secret.get_secret_value())
     response: dict[str, Any] = handler.handle(event, LambdaContext())
     return response
 

@@ -30,9 +30,9 @@ def desk_secret(backbone: Backbone, monkeypatch: pytest.MonkeyPatch) -> Iterator
         "SECRETS_MAX_AGE_SECONDS": "0",  # what 300 s does, without the wait
     }.items():
         monkeypatch.setenv(name, value)
-    desk_app.wiring.cache_clear()
+    desk_app.build_deps.cache_clear()
     yield arn
-    desk_app.wiring.cache_clear()
+    desk_app.build_deps.cache_clear()
     desk_app._built.clear()
 
 

@@ -5,13 +5,13 @@ marked sent after: a retried invocation, or any tick of the next 24 hours, sends
 still owed, and nothing twice."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import Brand, BrandDirectory
-from socialcare.errors import SupportError
+from socialcare.errors import ConfigurationError, SupportError
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded
 from socialcare.reports.email import report_email
@@ -75,6 +75,26 @@ def send_due(deps: ReportMailDeps) -> list[str]:
     if failed:
         raise ReportsFailed(f"{len(failed)} report(s) not sent ({'; '.join(failed)}); sent: {sent}")
     return sent
+
+
+def send_on_demand(
+    brand_id: str, kind: PeriodKind, day: date | None, deps: ReportMailDeps
+) -> list[str]:
+    """One report asked for by hand: the period of ``kind`` containing ``day`` (the brand's
+    local date), or the last whole one. Answers the period sent, or nothing if it had gone
+    already. An unknown brand, one without reports, or a period not over yet is refused:
+    an unfinished period would be recorded as sent and its real report skipped."""
+    brand = deps.brands.brands.get(brand_id)
+    if brand is None or brand.reports is None:
+        raise ConfigurationError(f"brand {brand_id!r} has no reports configured")
+    now = deps.clock()
+    if day is None:
+        period = Period.ending_before(kind, now, brand.zone)
+    else:
+        period = Period.containing(kind, day, brand.zone)
+    if period.end > now:
+        raise ConfigurationError(f"{period.label} has not ended yet: ask once it has")
+    return [str(period.label)] if send_report(brand, period, deps) else []
 
 
 class ReportsFailed(SupportError):

@@ -61,12 +61,36 @@ class SendStore(Protocol):
     def clock_events(self, conversation_id: str) -> list[dict[str, Any]]: ...
 
 
+class Postponer(Protocol):
+    def postpone(self, receipt_handle: str, seconds: float) -> None:
+        """The received reply comes back after ``seconds``."""
+        ...
+
+
 @dataclass(frozen=True)
 class SendDeps:
     store: SendStore
     senders: dict[Platform, PlatformSender]
     slack: SlackDesk
     clock: Clock = utc_now
+    outbox: Postponer | None = None  # set: a rate-limited reply waits in the queue for the reset
+    max_receives: int = 10  # the outbox's maxReceiveCount: the last attempt tells the thread
+
+
+def deliver_queued(reply: OutboundReply, receipt_handle: str, receives: int, deps: SendDeps) -> str:
+    """A reply received from the outbox (``receives``: its receive count). A platform's rate
+    limit keeps it in the queue until the platform's reset time (it comes back then; the
+    error is raised so the batch reports it); the last attempt's failure is told in the
+    thread."""
+    try:
+        return deliver(reply, deps, last_attempt=receives >= deps.max_receives)
+    except SendPostponed as postponed:
+        wait = postponed.until - deps.clock().timestamp()
+        if deps.outbox is not None:
+            deps.outbox.postpone(receipt_handle, wait)
+        metrics.add_metric(name="ReplyPostponed", unit=MetricUnit.Count, value=1)
+        logger.info("reply postponed by a rate limit", extra={"seconds": round(wait)})
+        raise
 
 
 def deliver(reply: OutboundReply, deps: SendDeps, *, last_attempt: bool = False) -> str:
