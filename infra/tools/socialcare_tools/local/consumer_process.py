@@ -24,13 +24,13 @@ import os
 import pickle
 import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import socialcare
 import socialcare_tools
+from socialcare_tools.local.child_process import end, first_line
 from socialcare_tools.local.deploy import FunctionSpec
 from socialcare_tools.local.logs import FunctionLogs
 from socialcare_tools.local.pollers import SqsPoller, pollers_for
@@ -103,13 +103,8 @@ class ConsumerProcess:
         return self
 
     def wait_until_ready(self) -> "ConsumerProcess":
-        assert self.process is not None and self.process.stdout is not None
-        stdout = self.process.stdout
-        answer: list[bytes] = []
-        reader = threading.Thread(target=lambda: answer.append(stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(STARTUP_SECONDS)
-        if not answer or not answer[0].startswith(b"READY"):
+        assert self.process is not None
+        if not first_line(self.process, STARTUP_SECONDS).startswith("READY"):
             self.stop()
             tail = self.log_path.read_text(errors="replace")[-2000:]
             raise ConsumersFailed(f"the queue consumers did not start:\n{tail}")
@@ -122,17 +117,8 @@ class ConsumerProcess:
 
     def stop(self) -> None:
         """Asked to stop, and waited for (killed if it does not end in 30 s)."""
-        if self.process is None:
-            return
-        try:
-            self.ask_to_stop()
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-        finally:
-            if self.process.stdout is not None:
-                self.process.stdout.close()
+        if self.process is not None:
+            end(self.process, 30)
             self.process = None
 
 

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import requests
 
 import socialcare
 import socialcare_tools
+from socialcare_tools.local.child_process import end, first_line
 from socialcare_tools.local.environment import EnvironmentSwap
 from socialcare_tools.local.standins import PortInUse
 
@@ -124,12 +124,7 @@ class EmbeddedAws:
             )
 
     def _wait_until_ready(self, process: "subprocess.Popen[str]") -> int:
-        assert process.stdout is not None
-        ready: list[str] = []
-        reader = threading.Thread(target=lambda: ready.append(process.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(STARTUP_SECONDS)
-        line = ready[0] if ready else ""
+        line = first_line(process, STARTUP_SECONDS)
         if not line.startswith("READY "):
             self.stop()
             tail = self.log_path.read_text(errors="replace")[-2000:] if self.log_path else ""
@@ -139,17 +134,8 @@ class EmbeddedAws:
     def stop(self) -> None:
         """Closing its stdin ends it (it stops its executions' scheduler and its server)."""
         if self.process is not None:
-            try:
-                if self.process.stdin is not None:
-                    self.process.stdin.close()
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-            finally:
-                if self.process.stdout is not None:
-                    self.process.stdout.close()
-                self.process = None
+            end(self.process, 10)
+            self.process = None
         if self._environment is not None:
             self._environment.restore()
             self._environment = None
