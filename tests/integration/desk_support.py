@@ -45,8 +45,8 @@ from socialcare_tools.samples import all_events
 from socialcare_tools.slack_requests import AGENT, TEAM, signed
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
-from tests.integration.test_classify import record
 from tests.support.inspect import drain
+from tests.support.queues import record
 
 SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
 PUBLISHING = PublishingSecrets.model_validate(local.PUBLISHING_SECRET_VALUE)

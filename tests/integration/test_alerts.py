@@ -19,7 +19,7 @@ from socialcare_tools.samples import JANE, tweet
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.conftest import Escalated
-from tests.integration.test_classify import queued_records
+from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
 

@@ -26,9 +26,9 @@ from socialcare_tools.samples import tweet
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.conftest import Escalated
-from tests.integration.test_classify import queued_records
 from tests.support.inspect import items, of_kind
 from tests.support.metrics import emf
+from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
 

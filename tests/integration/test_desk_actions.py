@@ -34,9 +34,9 @@ from tests.integration.desk_support import (
     to_the_desk,
     view_submission,
 )
-from tests.integration.test_classify import queued_records
 from tests.support.faults import Faults
 from tests.support.inspect import of_kind
+from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
 ORDER = "@AcmeSupport where is my order 4411? *bold* @here <!channel> <https://evil.example|bank.example>"

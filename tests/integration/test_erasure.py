@@ -64,8 +64,8 @@ from tests.integration.desk_support import (
     signed,
     slack_calls,
 )
-from tests.integration.test_classify import queued_records, record
 from tests.support.inspect import drain, items
+from tests.support.queues import queued_records, record
 
 pytestmark = pytest.mark.integration
 MANAGER = "U0ACMELEAD"  # layers/config/brands/acme/brand.yaml slack.managers

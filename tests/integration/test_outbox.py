@@ -34,10 +34,10 @@ from tests.integration.desk_support import (
     to_the_desk,
     vk_records,
 )
-from tests.integration.test_classify import queued_records
 from tests.integration.test_clocks import a_waiting_conversation, first_response, run_to_the_end
 from tests.support.faults import Faults, updates
 from tests.support.inspect import of_kind
+from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
 
@@ -188,8 +188,8 @@ def test_a_private_conversation_on_x_is_answered_by_direct_message(
     from socialcare_tools.apigw import x_delivery
     from socialcare_tools.samples import x_dm
     from tests.conftest import LambdaContext
-    from tests.integration.test_classify import record
     from tests.support.inspect import drain
+    from tests.support.queues import record
 
     ingest_x.lambda_handler(
         x_delivery(x_dm("1800000000000000001", "my parcel is lost"), local.X_CONSUMER_SECRET),

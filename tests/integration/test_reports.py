@@ -25,8 +25,8 @@ from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.samples import tweet
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
-from tests.integration.test_classify import consume, queued_records
 from tests.support.inspect import dynamodb_calls
+from tests.support.queues import consume, queued_records
 
 pytestmark = pytest.mark.integration
 HOSTILE = '=HYPERLINK("https://evil.example") <script>alert(1)</script> order 4411?'

@@ -105,8 +105,8 @@ def test_care_queue_lists_what_waits_with_the_most_urgent_reply_first(
 def test_care_show_escapes_what_the_customer_wrote(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
 ) -> None:
-    from tests.integration.test_classify import queued_records
     from tests.integration.test_clocks import classify_with_clocks
+    from tests.support.queues import queued_records
 
     hostile = tweet("300", "@AcmeSupport <!channel> *free* <https://evil.example|bank.com>")
     classify_with_clocks(backbone, machine, queued_records(backbone, x_live, hostile))
@@ -126,8 +126,8 @@ def test_care_show_escapes_what_the_customer_wrote(
 def test_care_show_keeps_the_name_on_one_line_and_quotes_every_line_of_text(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
 ) -> None:
-    from tests.integration.test_classify import queued_records
     from tests.integration.test_clocks import classify_with_clocks
+    from tests.support.queues import queued_records
 
     spoofer = JANE | {"name": "Jane\n*P1* \u202e:rotating_light:"}
     text = "@AcmeSupport hi\n*resolved by* @\u200bchannel :rotating_light:"
@@ -166,8 +166,8 @@ def test_unknown_words_get_the_usage(backbone: Backbone, slack_url: str) -> None
 def test_care_stats_counts_the_days_conversations_through_the_day_index(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
 ) -> None:
-    from tests.integration.test_classify import queued_records
     from tests.integration.test_clocks import classify_with_clocks, set_status
+    from tests.support.queues import queued_records
 
     classify_with_clocks(
         backbone, machine, queued_records(backbone, x_live, tweet("100", "@AcmeSupport hi, order?"))

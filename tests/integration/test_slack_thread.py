@@ -20,8 +20,8 @@ from socialcare_tools.samples import JANE, tweet
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration.desk_support import to_the_desk
-from tests.integration.test_classify import queued_records
 from tests.support.inspect import of_kind
+from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
 SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)

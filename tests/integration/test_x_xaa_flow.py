@@ -24,8 +24,8 @@ from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext, load_event
 from tests.integration.conftest import live_x
 from tests.integration.desk_support import SECRETS, to_the_desk
-from tests.integration.test_classify import record
 from tests.support.inspect import drain, of_kind
+from tests.support.queues import record
 
 pytestmark = pytest.mark.integration
 ACCOUNT = local.X_ACCOUNT_ID
@@ -173,8 +173,8 @@ def test_an_encrypted_chat_makes_a_card_that_links_to_it_and_is_not_spam(
 def test_the_days_report_counts_the_encrypted_chats_it_could_not_read(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
-    from tests.integration.test_classify import consume
     from tests.integration.test_reports import ask, parts, sent_messages
+    from tests.support.queues import consume
 
     boto3.client("ses").verify_email_identity(EmailAddress="reports@acme.example")
     deliver(x_live, "x_xaa_dm_received", "x_xaa_chat_received", "x_xaa_mention")
