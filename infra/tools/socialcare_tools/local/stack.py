@@ -33,7 +33,6 @@ from socialcare_tools.local.embedded_aws import EmbeddedAws
 from socialcare_tools.local.gateway import LocalGateway
 from socialcare_tools.local.invocations import InvocationEndpoint
 from socialcare_tools.local.logs import FunctionLogs
-from socialcare_tools.local.pollers import SqsPoller, pollers_for
 from socialcare_tools.local.runtime import LocalRuntime
 from socialcare_tools.local.schedules import Schedules
 from socialcare_tools.local.standins import StandIns
@@ -90,7 +89,6 @@ class LocalStack:
     deployment: Deployment | None = None
     runtime: LocalRuntime | None = None
     gateway: LocalGateway | None = None
-    pollers: list[SqsPoller] = field(default_factory=list)  # in this process: start_pollers
     consumers: list[ConsumerProcess] = field(default_factory=list)  # one per queue consumer
     schedules: Schedules | None = None
     logs: FunctionLogs | None = None
@@ -147,13 +145,6 @@ class LocalStack:
         self._holds_process = True
         return self
 
-    def start_pollers(self) -> None:
-        """The queue consumers in this process instead of a process of their own."""
-        assert self.runtime is not None
-        for logical_id, spec in self.runtime.functions.items():
-            for source in spec.queues:
-                self.pollers += pollers_for(self.runtime, logical_id, source, self.time_factor)
-
     def stop(self) -> None:
         """Every step runs even if one fails (or Ctrl-C arrives mid-way): no thread, port,
         patch, rerouted stdout or process lock is left behind. The first error is raised last."""
@@ -161,7 +152,6 @@ class LocalStack:
         # In this order; the embedded AWS ends (finishing a task in flight) while Lambda
         # still routes here.
         steps: list[Callable[[], None] | None] = [
-            *(p.stop for p in self.pollers),
             *(consumer.ask_to_stop for consumer in self.consumers),  # all at once
             *(consumer.stop for consumer in self.consumers),
             self.schedules.stop if self.schedules else None,
@@ -179,7 +169,6 @@ class LocalStack:
                 step()
             except BaseException as exc:
                 errors.append(exc)
-        self.pollers.clear()
         self.consumers = []
         if self._holds_process:
             _ONE_PER_PROCESS.release()

@@ -37,8 +37,9 @@ from socialcare.slack.authz import (
     managers,
 )
 from socialcare.slack.channels import brand_of
-from socialcare.slack.events import BlockActions, SlackMessageEvent, ViewSubmission
+from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.secrets import SlackSecrets
+from socialcare.slack.verification import SlackPayload, SlackView
 from socialcare.webhooks import rejection
 
 BUTTONS = tuple(desk_buttons.BUTTON_IDS)
@@ -119,7 +120,7 @@ def build_app(
         app.action(action_id)(ack=editor_opener(actions) if opening else ack_now, lazy=[button])
 
     def reply_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        conversation_id, text = _modal_fields(view)
+        conversation_id, text = _modal_fields(SlackView.model_validate(view))
         problem = desk_actions.check_modal(conversation_id, text, actions)
         if problem:
             ack(response_action="errors", errors={desk_actions.MODAL_BLOCK: problem})
@@ -128,9 +129,9 @@ def build_app(
 
     @step
     def modal_reply(body: dict[str, Any], view: dict[str, Any]) -> None:
-        conversation_id, text = _modal_fields(view)
+        submitted = SlackView.model_validate(view)
+        conversation_id, text = _modal_fields(submitted)
         agent = str((body.get("user") or {}).get("id", ""))
-        submitted = ViewSubmission.model_validate(view)
         digest = hashlib.sha256(str(submitted.hash).encode()).hexdigest()[:16]
         key = f"{submitted.id}:{digest}"
         outcome = desk_actions.send_modal(conversation_id, text, key, agent, actions)
@@ -150,7 +151,7 @@ def editor_opener(actions: ActionDeps) -> Callable[[Ack, dict[str, Any]], None]:
     def open_editor_now(ack: Ack, body: dict[str, Any]) -> None:
         press = _press_of(body)
         if not desk_buttons.open_editor(press, actions):
-            channel = BlockActions.model_validate(body).channel.id
+            channel = SlackRequest.of(body).channel or ""
             try:
                 actions.slack.ephemeral(channel, press.agent, EDITOR_NOT_OPENED)
             except SupportError as exc:
@@ -161,18 +162,23 @@ def editor_opener(actions: ActionDeps) -> Callable[[Ack, dict[str, Any]], None]:
 
 
 def _press_of(body: dict[str, Any]) -> ButtonPress:
-    pressed = BlockActions.model_validate(body)
+    """A button press, read with the admission check's model (which refused a block action
+    without actions, so the first is the press)."""
+    pressed = SlackPayload.model_validate(body)
+    action = (pressed.actions or [])[0]
+    user = (pressed.user.id if pressed.user else None) or ""
+    message_ts = pressed.container.message_ts if pressed.container else None
     return ButtonPress(
-        action_id=pressed.action.action_id,
-        conversation_id=pressed.action.value,
-        agent=pressed.user.id,
-        key=pressed.press_key,
+        action_id=action.action_id,
+        conversation_id=action.value or "",
+        agent=user,
+        # The same press repeated (Slack's retry, Lambda's) has the same key.
+        key=f"{message_ts}:{action.action_ts}:{user}",
         trigger_id=pressed.trigger_id,
     )
 
 
-def _modal_fields(view: dict[str, Any]) -> tuple[str, str]:
-    submitted = ViewSubmission.model_validate(view)
+def _modal_fields(submitted: SlackView) -> tuple[str, str]:
     text = submitted.typed(desk_actions.MODAL_BLOCK, desk_actions.MODAL_INPUT)
     return submitted.metadata("conversation_id"), text
 

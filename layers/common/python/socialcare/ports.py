@@ -38,6 +38,9 @@ class ConversationStore(Protocol):
         ...
 
 
+SEND_BATCH_LIMIT = 10  # requests SQS takes in one SendMessageBatch
+
+
 @dataclass(frozen=True)
 class Queued:
     """A request for the next step, with its FIFO group and deduplication id."""

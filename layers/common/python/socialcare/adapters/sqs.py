@@ -12,9 +12,7 @@ from socialcare.errors import StorageUnavailable
 from socialcare.models import ClassifyRequest
 from socialcare.models.reply import OutboundReply
 from socialcare.observability import logger
-from socialcare.ports import Queued
-
-BATCH_LIMIT = 10  # entries SQS takes in one SendMessageBatch
+from socialcare.ports import SEND_BATCH_LIMIT, Queued
 
 
 class SqsClassifyQueue:
@@ -37,8 +35,8 @@ class SqsClassifyQueue:
             raise StorageUnavailable(f"queueing for {self._what} failed: {exc}") from exc
 
     def send_batch(self, entries: Sequence[Queued]) -> set[int]:
-        if not 0 < len(entries) <= BATCH_LIMIT:
-            raise ValueError(f"a batch holds 1 to {BATCH_LIMIT} entries, not {len(entries)}")
+        if not 0 < len(entries) <= SEND_BATCH_LIMIT:
+            raise ValueError(f"a batch holds 1 to {SEND_BATCH_LIMIT} requests, not {len(entries)}")
         try:
             answer = self._client.send_message_batch(
                 QueueUrl=self._url,

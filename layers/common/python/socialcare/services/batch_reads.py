@@ -9,7 +9,7 @@ found it changed by someone else is read again.
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 Loaded = tuple[dict[str, Any] | None, dict[str, Any] | None]  # the message and its conversation
 Key = tuple[str, str]  # conversation id, message sort key
@@ -51,3 +51,21 @@ class BatchReads:
     def forget(self, conversation_id: str) -> None:
         """Someone else changed the conversation: its later messages read it afresh."""
         self._found = {k: v for k, v in self._found.items() if k[0] != conversation_id}
+
+
+class _Reads(Protocol):
+    def load(self, conversation_id: str, message_sk: str) -> Loaded: ...
+
+
+Store = TypeVar("Store", bound=_Reads)
+
+
+class Prefetched(Generic[Store]):
+    """A step's store with its batch read once; the step's own wrapper adds its writes."""
+
+    def __init__(self, store: Store, wanted: list[Key]) -> None:
+        self._store = store
+        self._reads = BatchReads(store.load, getattr(store, "load_many", None), wanted)
+
+    def load(self, conversation_id: str, message_sk: str) -> Loaded:
+        return self._reads.load(conversation_id, message_sk)

@@ -27,7 +27,7 @@ from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import ClassifyQueue, TakeUp
 from socialcare.services import retention
 from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
-from socialcare.services.batch_reads import BatchReads, Loaded
+from socialcare.services.batch_reads import Prefetched
 from socialcare.services.clocks import ClockStarter, clocks_to_start
 from socialcare.services.retention import Retention
 
@@ -159,18 +159,11 @@ def context_of(
     )
 
 
-class PrefetchedStore:
+class PrefetchedStore(Prefetched[ClassifyStore]):
     """One queue batch's messages and conversations, read in one call before the batch runs
     (services.batch_reads); after each take-up the conversation's new status and clocks are
     remembered, so a second message of the same conversation in the batch sees what the
     first one left."""
-
-    def __init__(self, store: ClassifyStore, wanted: list[tuple[str, str]]) -> None:
-        self._store = store
-        self._reads = BatchReads(store.load, getattr(store, "load_many", None), wanted)
-
-    def load(self, conversation_id: str, message_sk: str) -> Loaded:
-        return self._reads.load(conversation_id, message_sk)
 
     def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
         return self._store.earlier_conversations(customer_pk, since, before)

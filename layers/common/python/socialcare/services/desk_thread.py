@@ -11,7 +11,7 @@ from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
-from socialcare.services.batch_reads import BatchReads, Loaded
+from socialcare.services.batch_reads import Loaded, Prefetched
 from socialcare.services.cards import CardStore, refresh_card
 from socialcare.slack.card import card, deleted_notice, follow_up
 
@@ -26,18 +26,11 @@ class ThreadStore(Protocol):
     def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool: ...
 
 
-class PrefetchedThreads:
+class PrefetchedThreads(Prefetched[ThreadStore]):
     """One desk batch's messages and conversations, read in one call before it runs
     (services.batch_reads). A card posted in the batch is remembered on its conversation, so
     the conversation's next message in the batch goes into the new thread; if the
     conversation had a thread already (another run got there first), it is read afresh."""
-
-    def __init__(self, store: ThreadStore, wanted: list[tuple[str, str]]) -> None:
-        self._store = store
-        self._reads = BatchReads(store.load, getattr(store, "load_many", None), wanted)
-
-    def load(self, conversation_id: str, message_sk: str) -> Loaded:
-        return self._reads.load(conversation_id, message_sk)
 
     def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool:
         attached = self._store.attach_thread(conversation_id, channel, ts)

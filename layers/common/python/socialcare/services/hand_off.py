@@ -18,9 +18,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ClassifyRequest
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.ports import ClassifyQueue, Queued
-
-BATCH_LIMIT = 10  # entries in one SendMessageBatch
+from socialcare.ports import SEND_BATCH_LIMIT, ClassifyQueue, Queued
 
 
 @dataclass(frozen=True)
@@ -61,8 +59,8 @@ class BatchedHandOff:
         for round_ in _rounds(pending):
             ready = [p for p in round_ if p.queued.group not in blocked]
             unsent += [p for p in round_ if p.queued.group in blocked]
-            for start in range(0, len(ready), BATCH_LIMIT):
-                chunk = ready[start : start + BATCH_LIMIT]
+            for start in range(0, len(ready), SEND_BATCH_LIMIT):
+                chunk = ready[start : start + SEND_BATCH_LIMIT]
                 for position in self._send(chunk):
                     blocked.add(chunk[position].queued.group)
                     unsent.append(chunk[position])

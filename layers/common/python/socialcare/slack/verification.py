@@ -88,7 +88,9 @@ class _Event(_Shape):
     item: _Item | None = None
 
 
-class _View(_Shape):
+class SlackView(_Shape):
+    """A modal as Slack sends it back (``view``): checked at admission, read by the desk."""
+
     id: str | None = None
     type: str | None = None
     callback_id: str | None = None
@@ -111,12 +113,23 @@ class _View(_Shape):
         return value
 
     @model_validator(mode="after")
-    def _typed_when_named(self) -> "_View":
+    def _typed_when_named(self) -> "SlackView":
         # Bolt reads view["type"] of every view that has a callback_id (is it a workflow
         # step?): without one it raised KeyError, a 500. Slack always sends both.
         if self.callback_id is not None and self.type is None:
             raise ValueError("view.type is missing")
         return self
+
+    def typed(self, block: str, element: str) -> str:
+        """What the user typed into an input of the modal ("" if nothing)."""
+        found = (self.state or {}).get("values", {}).get(block, {}).get(element, {})
+        value = found.get("value")
+        return value if isinstance(value, str) else ""
+
+    def metadata(self, key: str) -> str:
+        """One value of the JSON object the app put in the modal (checked above)."""
+        found = json.loads(self.private_metadata) if self.private_metadata else {}
+        return str(found.get(key, ""))
 
 
 class _Action(_Shape):
@@ -159,7 +172,7 @@ class SlackPayload(_Shape):
     thread_ts: str | None = None
     event: _Event | None = None
     event_id: str | None = None
-    view: _View | None = None
+    view: SlackView | None = None
     # Bolt reads actions[0] of every block action: an empty list was an IndexError, a 500.
     actions: list[_Action] | None = Field(default=None, min_length=1)
     container: _Container | None = None
