@@ -1,6 +1,7 @@
 """The desk queue -> the conversation's Slack thread: the card on its first message, the
 customer's follow-ups into the thread. FIFO per conversation; each stored message is posted
-once (Powertools idempotency on its reference); a failure holds back only its conversation."""
+once (its copy on the desk is recorded on it, services.desk_thread); a failure holds back
+only its conversation."""
 
 from dataclasses import replace
 from functools import cache
@@ -9,11 +10,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.adapters.idempotency import KEPT_SECONDS, conversations_table_store
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
@@ -22,8 +21,6 @@ from socialcare.services.desk_thread import PrefetchedThreads, ThreadDeps, post_
 from socialcare.settings import SlackSettings, load_settings
 from socialcare.wiring_slack import slack_poster
 
-persistence = conversations_table_store()
-once = IdempotencyConfig(event_key_jmespath="message_ref", expires_after_seconds=KEPT_SECONDS)
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
@@ -39,24 +36,17 @@ def build_deps() -> ThreadDeps:
     )
 
 
-@idempotent_function(data_keyword_argument="request", config=once, persistence_store=persistence)
-def post_once(request: dict[str, Any], deps: ThreadDeps) -> str | None:
-    return post_to_thread(ClassifyRequest.model_validate(request), deps)
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, deps: ThreadDeps | None = None
 ) -> PartialItemFailureResponse:
-    once.register_lambda_context(context)
     wired = deps or build_deps()
     # One read of the batch's messages and conversations instead of one per record.
     batch = replace(wired, store=PrefetchedThreads(wired.store, queued_keys(event)))
 
     def handle(record: SQSRecord) -> None:
-        request = ClassifyRequest.model_validate_json(record.body)
-        post_once(request=request.model_dump(mode="json"), deps=batch)
+        post_to_thread(ClassifyRequest.model_validate_json(record.body), batch)
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from functions.slack_thread import app as thread
 from socialcare.errors import StorageUnavailable
 from socialcare.services import desk_actions
 from socialcare.services.x_webhook import XWebhookDeps
@@ -44,7 +43,6 @@ ORDER = "@AcmeSupport where is my order 4411? *bold* @here <!channel> <https://e
 
 @pytest.fixture
 def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
-    thread.persistence.table_name = backbone.table
     yield create_queue("DeskQueue"), create_queue("OutboxQueue")
 
 

@@ -101,7 +101,6 @@ class Pipeline:
 
 @pytest.fixture
 def queues(backbone: Backbone, machine: str, escalated: Escalated) -> Pipeline:
-    thread.persistence.table_name = backbone.table
     return Pipeline(create_queue("DeskQueue"), create_queue("OutboxQueue"), machine, escalated)
 
 

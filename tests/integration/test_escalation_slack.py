@@ -10,7 +10,6 @@ import boto3
 import pytest
 
 from functions.escalation_slack import app as poster
-from functions.slack_thread import app as thread
 from socialcare.models.escalation import EscalationNotice
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
@@ -181,7 +180,6 @@ def test_a_deadline_warning_goes_into_the_conversations_thread_not_to_the_manage
 def test_a_warning_and_a_breach_redraw_the_conversations_card(
     wired: None, slack: StandIns, backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
-    thread.persistence.table_name = backbone.table
     records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
     to_the_desk(backbone, create_queue("DeskQueue"), slack, records)
     [meta] = of_kind(backbone.table, "META")

@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 import pytest
 
-from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.errors import StorageUnavailable
 from socialcare.models.common import Platform
@@ -44,7 +43,6 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
-    thread.persistence.table_name = backbone.table
     outbox = create_queue("OutboxQueue")
     # A failed message comes back at once here: only a postponement can keep it hidden.
     boto3.client("sqs").set_queue_attributes(QueueUrl=outbox, Attributes={"VisibilityTimeout": "0"})

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from functions.slack_thread import app as thread
 from functions.sweep_replies import app as sweeper
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.slack import SlackPoster
@@ -37,7 +36,6 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
-    thread.persistence.table_name = backbone.table
     yield create_queue("DeskQueue"), create_queue("OutboxQueue")
 
 

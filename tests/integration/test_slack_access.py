@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from functions.slack_thread import app as thread
 from socialcare.config import load_brands
 from socialcare.config.brands import BrandDirectory
 from socialcare.services.x_webhook import XWebhookDeps
@@ -46,7 +45,6 @@ AGENTS = "S0ACMEAGENTS"
 
 @pytest.fixture
 def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
-    thread.persistence.table_name = backbone.table
     yield create_queue("DeskQueue"), create_queue("OutboxQueue")
 
 

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from functions.slack_thread import app as thread
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.verification import MAX_BODY_BYTES
 from socialcare_tools import local_secrets as local
@@ -50,7 +49,6 @@ SIGNINGS = ("valid", "none", "forged", "not-a-number", "stale", "wrong-secret")
 def world(
     backbone: Backbone, x_live: XWebhookDeps, slack: StandIns
 ) -> Iterator[tuple[Desk, dict[str, Any], StandIns, Backbone]]:
-    thread.persistence.table_name = backbone.table
     queues = create_queue("DeskQueue"), create_queue("OutboxQueue")
     meta = conversation_in_slack(backbone, x_live, queues, slack)
     yield a_desk(backbone, slack, queues[1]), meta, slack, backbone

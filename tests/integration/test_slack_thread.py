@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 
+from functions.classify_message import app as classify
 from functions.slack_thread import app as thread
+from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.config import load_brands
+from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.secrets import SlackSecrets
@@ -29,7 +32,6 @@ SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
 
 @pytest.fixture
 def desk(backbone: Backbone) -> Iterator[str]:
-    thread.persistence.table_name = backbone.table
     yield create_queue("DeskQueue")
 
 
@@ -87,6 +89,74 @@ def test_a_follow_up_goes_into_the_thread_and_a_redelivery_posts_nothing(
     )
     thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)  # redelivered
     assert len(posts(slack)) == 2
+    copies = {m["platform_message_id"]: m["desk_copy"] for m in of_kind(backbone.table, "MSG")}
+    assert copies == {
+        "100": {"channel": "C0ACMESUPPORT", "ts": meta["slack_thread"]["ts"]},
+        "101": {"channel": "C0ACMESUPPORT", "ts": follow_up_ts(slack)},
+    }
+
+
+def follow_up_ts(slack: StandIns) -> str:
+    [answer] = [
+        c["response"]
+        for c in slack.recorder.calls("slack")
+        if c["method"] == "chat.postMessage" and c["params"].get("thread_ts")
+    ]
+    return str(answer["ts"])
+
+
+def test_one_request_twice_in_a_batch_is_posted_once(
+    backbone: Backbone, x_live: XWebhookDeps, slack: StandIns
+) -> None:
+    """The classifier hands a message on again when its retry finds it taken up; a copy the
+    queue did not deduplicate can land in the same desk batch as the first, where both were
+    read before either was posted."""
+    records = queued_records(
+        backbone,
+        x_live,
+        tweet("100", "@AcmeSupport where is my order?"),
+        tweet("101", "@AcmeSupport hello?? still waiting", reply_to="100"),
+    )
+    brands = load_brands(BRANDS_DIR)
+    knowledge = {b.id: Knowledge.of(b) for b in brands.brands.values()}
+    store = DynamoDeskStore(backbone.table)
+    classify.lambda_handler(
+        {"Records": records}, LambdaContext(), deps=ClassifyDeps(store=store, brands=knowledge)
+    )
+    # The desk queue carries what the classify queue did (services.hand_off).
+    twice = [{**r, "messageId": f"{r['messageId']}-{copy}"} for r in records for copy in ("a", "b")]
+    deps = ThreadDeps(
+        store=store, poster=SlackPoster(lambda: SECRETS, slack.slack_url), brands=brands
+    )
+    answer = thread.lambda_handler({"Records": twice}, LambdaContext(), deps=deps)
+    assert answer == {"batchItemFailures": []}
+    card, follow_up = posts(slack)  # each once
+    assert not card.get("thread_ts") and follow_up["thread_ts"]
+
+
+def test_a_card_for_a_conversation_with_a_thread_still_records_the_messages_copy(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    """Two cards for one conversation (a thread stored meanwhile by another run): the
+    thread stays the first; the second message still knows it was posted."""
+    queued_records(
+        backbone,
+        x_live,
+        tweet("100", "@AcmeSupport where is my order?"),
+        tweet("101", "@AcmeSupport hello?? still waiting", reply_to="100"),
+    )
+    store = DynamoDeskStore(backbone.table)
+    [meta] = of_kind(backbone.table, "META")
+    conversation = str(meta["pk"]).removeprefix("CONV#")
+    first, second = sorted(str(m["sk"]) for m in of_kind(backbone.table, "MSG"))
+    assert store.record_card(conversation, first, "C0ACMESUPPORT", "1.1") is True
+    assert store.record_card(conversation, second, "C0ACMESUPPORT", "2.2") is False
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["slack_thread"] == {"channel": "C0ACMESUPPORT", "ts": "1.1"}
+    copies = [
+        m["desk_copy"]["ts"] for m in sorted(of_kind(backbone.table, "MSG"), key=lambda m: m["sk"])
+    ]
+    assert copies == ["1.1", "2.2"]
 
 
 def test_a_spoofing_name_and_a_multi_line_follow_up_stay_inside_their_field_and_quote(

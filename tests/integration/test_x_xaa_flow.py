@@ -33,7 +33,6 @@ ACCOUNT = local.X_ACCOUNT_ID
 
 @pytest.fixture
 def desk(backbone: Backbone) -> Iterator[str]:
-    thread.persistence.table_name = backbone.table
     yield create_queue("DeskQueue")
 
 
@@ -138,10 +137,19 @@ def test_a_deleted_follow_up_is_told_in_the_thread_without_quoting_it_again(
     }
     event = x_delivery(reply_deleted, local.X_CONSUMER_SECRET)
     assert ingest_x.lambda_handler(event, LambdaContext(), deps=x_desk)["statusCode"] == 200
-    desk_notices(backbone, desk, slack)
+    notices = desk_notices(backbone, desk, slack)
     *_, told = slack_calls(slack, "chat.postMessage")
     assert told["thread_ts"] == card_ts(backbone)
     assert "deleted their message" in told["text"] and "third day" not in told["text"]
+    posted = len(slack_calls(slack, "chat.postMessage"))
+    store = DynamoDeskStore(backbone.table)
+    again = ThreadDeps(
+        store=store,
+        poster=SlackPoster(lambda: SECRETS, slack.slack_url),
+        brands=load_brands(BRANDS_DIR),
+    )
+    thread.lambda_handler({"Records": notices}, LambdaContext(), deps=again)  # redelivered
+    assert len(slack_calls(slack, "chat.postMessage")) == posted  # told once
 
 
 def test_a_deletion_before_the_card_is_posted_shows_on_the_card(

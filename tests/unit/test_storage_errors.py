@@ -49,7 +49,11 @@ CALLS: dict[str, Callable[[DynamoDeskStore], Any]] = {
     "mark_sent": lambda s: s.mark_sent("CONV#c1", "ALERT#1"),
     "count_once": lambda s: s.copies("acme", "2026-08-24", "t", "x:1"),
     "tallies": lambda s: s.tallies(["NEG#acme#t#h"]),
-    "attach_thread": lambda s: s.attach_thread("c1", "C1", "1.0"),
+    "record_card": lambda s: s.record_card("c1", "MSG#1", "C1", "1.0"),
+    "record_copy": lambda s: s.record_copy("c1", "MSG#1", "C1", "1.0"),
+    "record_deletion_shown": lambda s: s.record_deletion_shown(
+        "c1", "MSG#1", "2026-08-24T10:15:00Z"
+    ),
     "started_on": lambda s: s.started_on("acme", "2026-08-24"),
     "waiting": lambda s: s.waiting("acme", 10),
     "clock_events": lambda s: s.clock_events("c1"),

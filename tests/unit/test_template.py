@@ -312,9 +312,6 @@ def test_function_policies_have_no_wildcard_resource_or_action(
                         assert not resource.endswith(":*"), f"{where}: {resource}"
 
 
-# Powertools writes its idempotency records under pk "idempotency#<function name>"
-# (adapters/idempotency.py); they are the only items any function may delete.
-IDEMPOTENCY_KEYS = "idempotency#*"
 DELETING = {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 
 
@@ -332,24 +329,17 @@ def _statements(cfn: dict[str, Any], function: str) -> list[dict[str, Any]]:
 ERASER = "EraseCustomerFunction"
 
 
-def test_functions_may_delete_only_idempotency_records(
+def test_no_function_but_the_erase_function_may_delete(
     resources: dict[str, Any], translated: dict[str, Any]
 ) -> None:
     cfn = translated["Resources"]
-    for name in of_type(resources, FUNCTION):
-        if name == ERASER:
-            continue  # test_only_the_erase_function_may_delete_in_bulk
-        for statement in _statements(cfn, name):
-            actions = set(as_list(statement["Action"]))
-            if not actions & DELETING:
-                continue
-            where = f"{name} {statement.get('Sid', '')}"
-            # The condition narrows every action of its statement: deleting stands alone.
-            assert actions == {"dynamodb:DeleteItem"}, f"{where}: {actions}"
-            condition = statement.get("Condition", {})
-            assert condition == {
-                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [IDEMPOTENCY_KEYS]}
-            }, f"{where}: DeleteItem without the idempotency LeadingKeys condition"
+    deleting = {
+        name
+        for name in of_type(resources, FUNCTION)
+        for statement in _statements(cfn, name)
+        if set(as_list(statement["Action"])) & DELETING
+    }
+    assert deleting == {ERASER}
 
 
 def test_only_the_erase_function_may_delete_in_bulk(
@@ -406,24 +396,6 @@ def test_the_erase_function_retries_then_waits_in_a_watched_dlq(
     alarm = props(resources["EraseCustomerDLQAlarm"])
     assert ref_target(alarm["Dimensions"][0]["Value"]) == "EraseCustomerDLQ"
     assert alarm["AlarmActions"]
-
-
-def test_functions_with_idempotency_can_still_delete_their_records(
-    resources: dict[str, Any], translated: dict[str, Any]
-) -> None:
-    # Powertools deletes the in-progress record when the handler fails, so it can retry.
-    users = {
-        name
-        for name, function in of_type(resources, FUNCTION).items()
-        if "conversations_table_store"
-        in (ROOT / props(function)["CodeUri"] / "app.py").read_text(encoding="utf-8")
-    }
-    cfn = translated["Resources"]
-    assert users == {"SlackThreadFunction"}
-    for name in users:
-        assert any("dynamodb:DeleteItem" in as_list(s["Action"]) for s in _statements(cfn, name)), (
-            name
-        )
 
 
 def test_function_policies_are_explicit_statements(resources: dict[str, Any]) -> None:

@@ -473,24 +473,66 @@ class DynamoConversationStore:
             counts[item["pk"]["S"]] = int(item.get("n", {}).get("N", "0"))
         return counts
 
-    def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool:
-        """The conversation's Slack thread, set once (False: it had one already)."""
+    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
+        """The card just posted for the conversation's first message, in one transaction: the
+        conversation's Slack thread (set once) and the message's copy on the desk, by which a
+        redelivery knows it was posted. False: the conversation had a thread already (then
+        only the message's copy is recorded)."""
+        thread = {"channel": channel, "ts": ts}
         try:
             with storage_errors("storing the thread", expect_condition=True):
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                    UpdateExpression="SET slack_thread = :thread, thread_key = :key",
-                    ConditionExpression=(
-                        "attribute_exists(pk) AND attribute_not_exists(slack_thread)"
-                    ),
-                    ExpressionAttributeValues=to_item(
-                        {":thread": {"channel": channel, "ts": ts}, ":key": f"{channel}#{ts}"}
-                    ),
+                self._transact_with_conflict_retries(
+                    [
+                        {
+                            "Update": {
+                                "TableName": self._table,
+                                "Key": to_item(
+                                    {"pk": conversation_pk(conversation_id), "sk": "META"}
+                                ),
+                                "UpdateExpression": "SET slack_thread = :thread, thread_key = :key",
+                                "ConditionExpression": (
+                                    "attribute_exists(pk) AND attribute_not_exists(slack_thread)"
+                                ),
+                                "ExpressionAttributeValues": to_item(
+                                    {":thread": thread, ":key": f"{channel}#{ts}"}
+                                ),
+                            }
+                        },
+                        _desk_copy_update(self._table, conversation_id, message_sk, thread),
+                    ]
                 )
-        except ConditionNotMet:
+        except ConditionNotMet as failed:
+            if failed.reasons[:1] == ["ConditionalCheckFailed"]:
+                self.record_copy(conversation_id, message_sk, channel, ts)
             return False
         return True
+
+    def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None:
+        """The message's copy on the desk (a follow-up in its thread). A message erased
+        meanwhile has nothing to record."""
+        update = _desk_copy_update(
+            self._table, conversation_id, message_sk, {"channel": channel, "ts": ts}
+        )["Update"]
+        try:
+            with storage_errors("recording the desk's copy", expect_condition=True):
+                self._client.update_item(**update)
+        except ConditionNotMet:
+            return
+
+    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: str) -> None:
+        """The desk showed that the message's author deleted it: a redelivered notice is not
+        shown twice."""
+        try:
+            with storage_errors("recording the deletion shown", expect_condition=True):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                    UpdateExpression="SET deletion_shown_at = :at",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=to_item({":at": at}),
+                )
+        except ConditionNotMet:
+            return
 
     def started_on(self, brand_id: str, day: str) -> list[dict[str, Any]]:
         """The brand's conversations that began on ``day`` (UTC, YYYY-MM-DD), each with its
@@ -676,6 +718,20 @@ def _clock_event_item(
         "due_at": summary.get("due_at"),
         "policy": summary.get("policy"),
         "policy_version": summary.get("policy_version"),
+    }
+
+
+def _desk_copy_update(
+    table: str, conversation_id: str, message_sk: str, copy: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+            "UpdateExpression": "SET desk_copy = :copy",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": to_item({":copy": copy}),
+        }
     }
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from socialcare.adapters.idempotency import KEPT_SECONDS
 from socialcare.errors import StorageUnavailable
 
 GET_BATCH = 100  # BatchGetItem's limit
+KEPT_SECONDS = 7 * 86400  # longer than any redelivery by SNS or SQS
 UNPROCESSED_RETRIES = 8
 
 

@@ -91,8 +91,8 @@ class DynamoGapFillStore(DynamoConversationStore):
             raise StorageUnavailable(f"recording the unfinished X window failed: {exc}") from exc
 
     def finish_window(self, window: Window) -> None:
-        """Marks a recorded window done (kept until its expiry, never deleted: functions may
-        delete idempotency records only); nothing happens for a window never recorded."""
+        """Marks a recorded window done (kept until its expiry, never deleted: only the
+        erase function may delete); nothing happens for a window never recorded."""
         try:
             self._client.update_item(
                 TableName=self._table,

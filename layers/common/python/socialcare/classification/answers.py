@@ -14,7 +14,7 @@ import re
 from string import Formatter
 
 from socialcare.classification.addressing import Addressee
-from socialcare.classification.stems import same_word, stems
+from socialcare.classification.stems import phrase_stems, same_word, stems
 from socialcare.config.answers import AnswerBase
 from socialcare.models.classification import Suggestion, TopicGuess
 
@@ -24,11 +24,26 @@ PLACEHOLDER = {"order_number": "[order number]"}  # a fact the agent must find a
 ADDRESSING = ("name", "handle")  # from the customer: left out when not safe to say
 
 
-def _has_phrase(text: str, language: str, phrases: dict[str, tuple[str, ...]]) -> str | None:
+class _MessageStems:
+    """The message's stems per language, made once for all the answers it is checked against."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._by_language: dict[str, list[str]] = {}
+
+    def __call__(self, language: str) -> list[str]:
+        if language not in self._by_language:
+            self._by_language[language] = stems(self._text, language)
+        return self._by_language[language]
+
+
+def _has_phrase(
+    message: _MessageStems, language: str, phrases: dict[str, tuple[str, ...]]
+) -> str | None:
     for lang in (language, "any"):
-        words = stems(text, lang)
+        words = message(lang)
         for phrase in phrases.get(lang, ()):
-            wanted = stems(phrase, lang)
+            wanted = phrase_stems(phrase, lang)
             if wanted and any(
                 all(same_word(words[i + j], wanted[j]) for j in range(len(wanted)))
                 for i in range(len(words) - len(wanted) + 1)
@@ -56,9 +71,10 @@ def suggest(
     customer: Addressee,
 ) -> Suggestion | None:
     best: tuple[float, int, str | None] | None = None
+    message = _MessageStems(text)
     for index, answer in enumerate(base.answers):
         on_topic = topic is not None and answer.topic == topic.code
-        phrase = _has_phrase(text, language, {str(k): v for k, v in answer.phrases.items()})
+        phrase = _has_phrase(message, language, {str(k): v for k, v in answer.phrases.items()})
         score = TOPIC_WEIGHT * on_topic + PHRASE_WEIGHT * (phrase is not None)
         if score >= base.threshold and score > 0 and (best is None or score > best[0]):
             best = (score, index, phrase)

@@ -8,6 +8,7 @@ words match when one stem begins with the other and the shorter has at least fou
 
 import re
 import threading
+from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
@@ -40,6 +41,13 @@ def stems(text: str, language: str) -> list[str]:
     words = [_normalise(w) for w in _WORD.findall(text)]
     stemmer = _stemmer(language)
     return stemmer.stemWords(words) if stemmer else [_light_stem(w) for w in words]
+
+
+@lru_cache(maxsize=8192)
+def phrase_stems(phrase: str, language: str) -> tuple[str, ...]:
+    """A configured phrase's stems: a brand's phrases are few and fixed, and each message is
+    checked against all of them, so each is stemmed once per process."""
+    return tuple(stems(phrase, language))
 
 
 def _light_stem(word: str) -> str:

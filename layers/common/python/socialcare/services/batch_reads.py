@@ -48,6 +48,14 @@ class BatchReads:
             if conversation == conversation_id and meta is not None:
                 meta.update(change)
 
+    def wrote_message(
+        self, conversation_id: str, message_sk: str, change: Mapping[str, Any]
+    ) -> None:
+        """What this step wrote on a message, for a second request about it in the batch."""
+        message = self._found.get((conversation_id, message_sk), (None, None))[0]
+        if message is not None:
+            message.update(change)
+
     def forget(self, conversation_id: str) -> None:
         """Someone else changed the conversation: its later messages read it afresh."""
         self._found = {k: v for k, v in self._found.items() if k[0] != conversation_id}

@@ -1,7 +1,12 @@
 """The conversation's thread in the brand's support channel: the first classified message
 posts the card as the thread's root (its channel and ts are stored on the conversation, and
 the BySlackThread index finds the conversation from an agent's reply later); each later
-customer message is posted into the thread. Spam never reaches the desk."""
+customer message is posted into the thread. Spam never reaches the desk.
+
+Each message is posted once: its copy on the desk (channel and ts) is recorded on the stored
+message, in the same write that keeps the card's thread, and a redelivered request finds it
+in the read the step makes anyway. The desk queue is FIFO per conversation, so two copies of
+one request never run at the same time."""
 
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -9,6 +14,7 @@ from typing import Any, Protocol
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest
+from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.batch_reads import Loaded, Prefetched
@@ -23,22 +29,41 @@ class NotClassifiedYet(SupportError):
 class ThreadStore(Protocol):
     def load(self, conversation_id: str, message_sk: str) -> Loaded: ...
 
-    def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool: ...
+    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
+        """The conversation's thread and the message's copy (False: it had a thread)."""
+
+    def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None: ...
+
+    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: str) -> None: ...
 
 
 class PrefetchedThreads(Prefetched[ThreadStore]):
     """One desk batch's messages and conversations, read in one call before it runs
-    (services.batch_reads). A card posted in the batch is remembered on its conversation, so
-    the conversation's next message in the batch goes into the new thread; if the
-    conversation had a thread already (another run got there first), it is read afresh."""
+    (services.batch_reads). What the batch posts is remembered: a card's thread on its
+    conversation, so the conversation's next message in the batch goes into the new thread,
+    and each message's copy, so a second request for it in the same batch posts nothing; if
+    the conversation had a thread already (another run got there first), it is read afresh."""
 
-    def attach_thread(self, conversation_id: str, channel: str, ts: str) -> bool:
-        attached = self._store.attach_thread(conversation_id, channel, ts)
+    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
+        attached = self._store.record_card(conversation_id, message_sk, channel, ts)
         if attached:
             self._reads.wrote(conversation_id, {"slack_thread": {"channel": channel, "ts": ts}})
         else:
             self._reads.forget(conversation_id)
+        self._reads.wrote_message(
+            conversation_id, message_sk, {"desk_copy": {"channel": channel, "ts": ts}}
+        )
         return attached
+
+    def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None:
+        self._store.record_copy(conversation_id, message_sk, channel, ts)
+        self._reads.wrote_message(
+            conversation_id, message_sk, {"desk_copy": {"channel": channel, "ts": ts}}
+        )
+
+    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: str) -> None:
+        self._store.record_deletion_shown(conversation_id, message_sk, at)
+        self._reads.wrote_message(conversation_id, message_sk, {"deletion_shown_at": at})
 
 
 @dataclass(frozen=True)
@@ -62,17 +87,24 @@ def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
         raise NotClassifiedYet(f"{request.message_ref} is not classified yet")
     if message["classification"].get("spam", {}).get("is_spam"):
         return None
+    if message.get("desk_copy"):  # a redelivered request: the message is on the desk
+        logger.info("message already on the desk", extra={"message_ref": request.message_ref})
+        return str(message["desk_copy"]["ts"])
     thread = meta.get("slack_thread")
     if thread:
         text, blocks = follow_up(message)
-        ts = deps.poster.post(str(thread["channel"]), text, blocks, str(thread["ts"]))
+        channel = str(thread["channel"])
+        ts = deps.poster.post(channel, text, blocks, str(thread["ts"]))
+        deps.store.record_copy(request.conversation_id, request.message_sk, channel, ts)
         metrics.add_metric(name="FollowUpPosted", unit=MetricUnit.Count, value=1)
         if deps.cards is not None:  # an answered conversation is open again: the card says so
             refresh_card(request.conversation_id, deps.cards, deps.poster)
         return ts
     text, blocks = card(meta, message)
     ts = deps.poster.post(brand.slack.channel, text, blocks)
-    if not deps.store.attach_thread(request.conversation_id, brand.slack.channel, ts):
+    if not deps.store.record_card(
+        request.conversation_id, request.message_sk, brand.slack.channel, ts
+    ):
         logger.warning("the conversation already had a thread", extra={"ts": ts})
     metrics.add_metric(name="CardPosted", unit=MetricUnit.Count, value=1)
     return ts
@@ -92,10 +124,18 @@ def _show_deleted(
         # Not posted (yet, or spam, or erased): the card, when it is drawn, carries the mark.
         logger.info("deleted message has no Slack copy to update")
         return None
-    metrics.add_metric(name="DeletionShown", unit=MetricUnit.Count, value=1)
+    if message.get("deletion_shown_at"):  # a redelivered notice
+        logger.info("deletion already shown", extra={"message_ref": request.message_ref})
+        return None
     first = deps.cards.first_inbound(request.conversation_id) if deps.cards else None
     if deps.cards is not None and (first or {}).get("sk") == request.message_sk:
         refresh_card(request.conversation_id, deps.cards, deps.poster)
-        return str(thread["ts"])
-    text, blocks = deleted_notice(message)
-    return deps.poster.post(str(thread["channel"]), text, blocks, str(thread["ts"]))
+        ts: str | None = str(thread["ts"])
+    else:
+        text, blocks = deleted_notice(message)
+        ts = deps.poster.post(str(thread["channel"]), text, blocks, str(thread["ts"]))
+    deps.store.record_deletion_shown(
+        request.conversation_id, request.message_sk, iso(request.sent_at)
+    )
+    metrics.add_metric(name="DeletionShown", unit=MetricUnit.Count, value=1)
+    return ts
