@@ -122,26 +122,15 @@ def button_press(
     user_team: str | None = None,
     channel: str = CHANNEL,
 ) -> dict[str, Any]:
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user, "username": "anna", "team_id": user_team or team},
-        "api_app_id": "A0APP",
-        "container": {"type": "message", "message_ts": "1787566510.000200", "channel_id": channel},
-        "trigger_id": "1334.5224.abc",
-        "team": {"id": team},
-        "channel": {"id": channel, "name": "support"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "conversation_actions",
-                "value": conversation_id,
-                "action_ts": action_ts,
-            }
-        ],
-    }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    return signed(body, "application/x-www-form-urlencoded")
+    return slack_requests.button_press(
+        action_id,
+        conversation_id,
+        channel,
+        action_ts=action_ts,
+        user=user,
+        team=team,
+        user_team=user_team,
+    )
 
 
 def view_submission(

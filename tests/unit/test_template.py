@@ -14,13 +14,17 @@ from typing import Any
 
 import pytest
 from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE_PATH = ROOT / "template.yaml"
+from tests.support.template import (
+    FUNCTION,
+    ROOT,
+    as_list,
+    of_type,
+    props,
+    ref_target,
+)
 
 QUEUE = "AWS::SQS::Queue"
-FUNCTION = "AWS::Serverless::Function"
 LOG_GROUP = "AWS::Logs::LogGroup"
 SECRET = "AWS::SecretsManager::Secret"
 ALARM = "AWS::CloudWatch::Alarm"
@@ -44,16 +48,6 @@ class NoIamPolicyLoader:
 
 
 @pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return yaml_parse(TEMPLATE_PATH.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def resources(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]
-
-
-@pytest.fixture(scope="module")
 def translated(template: dict[str, Any]) -> dict[str, Any]:
     return translate(template)
 
@@ -72,25 +66,6 @@ def translate(template: dict[str, Any]) -> dict[str, Any]:
         # The translator needs a region for ARNs; it makes no AWS call.
         mp.setenv("AWS_DEFAULT_REGION", "eu-west-1")
         return transform(sam, {"Stage": "dev"}, NoIamPolicyLoader())
-
-
-def of_type(resources: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    return {name: r for name, r in resources.items() if r["Type"] == resource_type}
-
-
-def props(resource: dict[str, Any]) -> dict[str, Any]:
-    return resource.get("Properties", {})
-
-
-def ref_target(value: Any) -> str | None:
-    """Logical id behind !Ref X or !GetAtt X.Attr, else None."""
-    if isinstance(value, dict) and len(value) == 1:
-        ((fn, arg),) = value.items()
-        if fn == "Ref" and isinstance(arg, str):
-            return arg
-        if fn == "Fn::GetAtt":
-            return arg[0] if isinstance(arg, list) else str(arg).split(".")[0]
-    return None
 
 
 def dlq_names(resources: dict[str, Any]) -> set[str]:
@@ -113,10 +88,6 @@ def function_env(template: dict[str, Any], function: dict[str, Any]) -> dict[str
 def function_timeout(template: dict[str, Any], function: dict[str, Any]) -> int:
     default = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
     return int(props(function).get("Timeout", default))
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def statements(value: Any) -> list[dict[str, Any]]:

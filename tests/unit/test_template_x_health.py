@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from tests.unit.test_template import as_list, props, ref_target, resources, template  # noqa: F401
+from tests.support.template import as_list, props, ref_target
 
 
 def test_the_x_health_check_ticks_reads_little_and_alarms_to_ops(
-    resources: dict[str, Any],  # noqa: F811 - the fixture
+    resources: dict[str, Any],
 ) -> None:
     health = props(resources["XWebhookHealthFunction"])
     tick = health["Events"]["Tick"]

@@ -606,19 +606,24 @@ def sns_alarm(state: str, changed_at: str, alarm: str = X_DELIVERY_ALARM) -> dic
 
 
 def all_events() -> dict[str, dict[str, Any]]:
-    return x_events() | vk_events()
+    from socialcare_tools.samples_triggers import trigger_events  # noqa: PLC0415 - imports us
+
+    return x_events() | vk_events() | trigger_events()
 
 
 def render(event: dict[str, Any]) -> str:
-    stable = {
-        **event,
-        "requestContext": {
-            **event["requestContext"],
-            "requestId": "sample",
-            "time": "24/Aug/2026:10:15:02 +0000",
-            "timeEpoch": 1787566502000,
-        },
-    }
+    """The event as written to events/: an API Gateway request gets a fixed id and time."""
+    stable = event
+    if "requestContext" in event:
+        stable = {
+            **event,
+            "requestContext": {
+                **event["requestContext"],
+                "requestId": "sample",
+                "time": "24/Aug/2026:10:15:02 +0000",
+                "timeEpoch": 1787566502000,
+            },
+        }
     return json.dumps(stable, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -7,6 +7,7 @@ from ``AGENT``, one of its members, so the desk's access check lets them act."""
 import json
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from socialcare.slack.verification import sign
 from socialcare_tools import local_secrets as local
@@ -23,8 +24,11 @@ def signed(
     *,
     base64_body: bool = False,
     headers: dict[str, str] | None = None,
+    at: int | None = None,
 ) -> dict[str, Any]:
-    timestamp = str(int(time.time()))
+    """``at``: the request's time (epoch seconds), now unless given; Slack's signature covers
+    it and the desk refuses one more than five minutes old."""
+    timestamp = str(int(time.time()) if at is None else at)
     return http_event(
         "POST",
         "/slack/events",
@@ -79,3 +83,37 @@ def message_event(
         {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"} if retry else {}
     )
     return signed(json.dumps(body).encode(), "application/json", headers=retry_headers)
+
+
+def button_press(
+    action_id: str,
+    conversation_id: str,
+    channel: str,
+    *,
+    action_ts: str = "1787566800.123456",
+    user: str = AGENT,
+    team: str = TEAM,
+    user_team: str | None = None,
+    at: int | None = None,
+) -> dict[str, Any]:
+    """An agent pressing one of a card's buttons (Slack's ``block_actions`` interaction)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "anna", "team_id": user_team or team},
+        "api_app_id": "A0APP",
+        "container": {"type": "message", "message_ts": "1787566510.000200", "channel_id": channel},
+        "trigger_id": "1334.5224.abc",
+        "team": {"id": team},
+        "channel": {"id": channel, "name": "support"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "conversation_actions",
+                "value": conversation_id,
+                "action_ts": action_ts,
+            }
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return signed(body, "application/x-www-form-urlencoded", at=at)
