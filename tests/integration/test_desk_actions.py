@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
 import pytest
 
 from socialcare.errors import StorageUnavailable
@@ -17,7 +16,6 @@ from socialcare.services import desk_actions
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.local import standins_x
 from socialcare_tools.local.standins import StandIns
-from socialcare_tools.samples import tweet
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
@@ -30,49 +28,24 @@ from tests.integration.desk_support import (
     run_outbox,
     signed,
     slack_calls,
-    to_the_desk,
     view_submission,
+)
+from tests.support.desk_cases import (
+    conversation_in_slack,
+    ephemerals,
+    nothing_queued,
+    queued,
+    tweets,
 )
 from tests.support.faults import Faults
 from tests.support.inspect import of_kind
-from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
-ORDER = "@AcmeSupport where is my order 4411? *bold* @here <!channel> <https://evil.example|bank.example>"
 
 
 @pytest.fixture
 def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
     yield create_queue("DeskQueue"), create_queue("OutboxQueue")
-
-
-def conversation_in_slack(
-    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns, **kw: Any
-) -> dict[str, Any]:
-    records = queued_records(backbone, x_live, tweet("1960000000000000100", ORDER, **kw))
-    to_the_desk(backbone, queues[0], slack, records)
-    [meta] = of_kind(backbone.table, "META")
-    return meta
-
-
-def queued(outbox: str) -> int:
-    attributes = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=outbox, AttributeNames=["ApproximateNumberOfMessages"]
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"])
-
-
-def nothing_queued(backbone: Backbone, queues: tuple[str, str]) -> bool:
-    """No reply recorded, none in the outbox."""
-    return queued(queues[1]) == 0 and of_kind(backbone.table, "REPLY#") == []
-
-
-def ephemerals(slack: StandIns) -> list[str]:
-    return [str(p["text"]) for p in slack_calls(slack, "chat.postEphemeral")]
-
-
-def tweets(slack: StandIns) -> list[dict[str, Any]]:
-    return [c["params"] for c in slack.recorder.calls("x") if c["method"] == standins_x.TWEETS]
 
 
 def test_a_forged_event_gets_401_and_queues_nothing(

@@ -12,9 +12,7 @@ import pytest
 
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.errors import StorageUnavailable
-from socialcare.models.common import Platform
-from socialcare.models.message import MessageKind
-from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
+from socialcare.models.reply import Delivered, OutboundReply
 from socialcare.services.send_reply import SendDeps, deliver
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
@@ -33,9 +31,15 @@ from tests.integration.desk_support import (
     to_the_desk,
     vk_records,
 )
-from tests.integration.test_clocks import a_waiting_conversation, first_response, run_to_the_end
+from tests.support.clocks import a_waiting_conversation, first_response, run_to_the_end
 from tests.support.faults import Faults, updates
 from tests.support.inspect import of_kind
+from tests.support.outbox import (
+    an_answer_to,
+    an_x_conversation,
+    calls,
+    card_ts,
+)
 from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
@@ -47,25 +51,6 @@ def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
     # A failed message comes back at once here: only a postponement can keep it hidden.
     boto3.client("sqs").set_queue_attributes(QueueUrl=outbox, Attributes={"VisibilityTimeout": "0"})
     yield create_queue("DeskQueue"), outbox
-
-
-def card_ts(backbone: Backbone) -> str:
-    [meta] = of_kind(backbone.table, "META")
-    return str(meta["slack_thread"]["ts"])
-
-
-def calls(slack: StandIns, service: str, method: str) -> list[dict[str, Any]]:
-    return [c for c in slack.recorder.calls(service) if c["method"] == method]
-
-
-def an_x_conversation(
-    backbone: Backbone, x_live: XWebhookDeps, queues: tuple[str, str], slack: StandIns, **kw: Any
-) -> str:
-    records = queued_records(
-        backbone, x_live, tweet("1960000000000000100", "@AcmeSupport where is my order 4411?", **kw)
-    )
-    to_the_desk(backbone, queues[0], slack, records)
-    return card_ts(backbone)
 
 
 def reply(
@@ -272,26 +257,6 @@ def test_vk_refusing_a_private_message_is_explained_in_the_thread(
     assert "has not allowed messages from the community" in said["text"]
     [meta] = of_kind(backbone.table, "META")
     assert meta["status"] == "open"
-
-
-def an_answer_to(meta: dict[str, Any], agent: str, queued_at: datetime) -> OutboundReply:
-    """An agent's public answer to the conversation ``meta``'s first tweet (id 100)."""
-    return OutboundReply(
-        reply_id="slack-event:Ev0042",
-        conversation_id=meta["id"],
-        brand_id="acme",
-        platform=Platform.X,
-        account_id=meta["account_id"],
-        route=ReplyRoute.PUBLIC,
-        text="On its way!",
-        target_message_id="100",
-        target_kind=MessageKind.MENTION,
-        customer_id=meta["customer"]["id"],
-        agent=agent,
-        slack_channel="C0ACMESUPPORT",
-        slack_thread_ts="1.2",
-        queued_at=queued_at,
-    )
 
 
 def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(

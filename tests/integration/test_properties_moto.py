@@ -12,7 +12,7 @@ from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import json_bytes, x_delivery
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import LambdaContext
-from tests.unit.test_properties import DELIBERATE, X_SAMPLES, mutated
+from tests.support.mutations import DELIBERATE, X_SAMPLES, mutated
 
 pytestmark = pytest.mark.integration
 

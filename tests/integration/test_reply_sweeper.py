@@ -27,9 +27,9 @@ from tests.integration.desk_support import (
     run_outbox,
     slack_calls,
 )
-from tests.integration.test_outbox import an_x_conversation, calls
 from tests.support.faults import Faults
 from tests.support.inspect import of_kind
+from tests.support.outbox import an_x_conversation, calls
 
 pytestmark = pytest.mark.integration
 

@@ -21,9 +21,9 @@ from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.samples import tweet
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR
-from tests.integration.test_clocks import a_waiting_conversation, classify_with_clocks
-from tests.integration.test_outbox import an_answer_to
+from tests.support.clocks import a_waiting_conversation, classify_with_clocks
 from tests.support.inspect import dynamodb_calls, of_kind
+from tests.support.outbox import an_answer_to
 from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration

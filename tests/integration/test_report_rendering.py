@@ -11,7 +11,7 @@ from PIL import Image
 
 from socialcare.reports import charts, render
 from socialcare.reports.figures import compute
-from tests.unit.test_report_figures import C1, C2, C3, C4, C5, CALENDAR, DAY, PREVIOUS
+from tests.support.report_cases import C1, C2, C3, C4, C5, CALENDAR, DAY, PREVIOUS
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

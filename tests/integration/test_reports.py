@@ -3,20 +3,14 @@ through the index, sent by SES; the test opens the raw message SES received and 
 part. The figures themselves are checked by hand-worked numbers in tests/unit."""
 
 import csv
-import email
 import io
 import json
 from datetime import date
-from email.message import Message
-from typing import Any
 
 import boto3
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from functions.send_report import app as report_function
-from socialcare.adapters.mailer import SesMailer
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.config import load_brands
 from socialcare.errors import StorageUnavailable
@@ -27,39 +21,20 @@ from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import dynamodb_calls
 from tests.support.queues import consume, queued_records
+from tests.support.reports import (
+    ask,
+    deps,
+    parts,
+    sent_messages,
+)
 
 pytestmark = pytest.mark.integration
 HOSTILE = '=HYPERLINK("https://evil.example") <script>alert(1)</script> order 4411?'
 
 
-def sent_messages() -> list[Message]:
-    backend = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"]
-    return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
-
-
-def deps(backbone: Backbone) -> ReportMailDeps:
-    return ReportMailDeps(
-        store=DynamoReportStore(backbone.table), mailer=SesMailer(), brands=load_brands(BRANDS_DIR)
-    )
-
-
-def ask(backbone: Backbone, **request: Any) -> dict[str, Any]:
-    result: dict[str, Any] = report_function.lambda_handler(
-        {"brand": "acme", **request}, LambdaContext(), deps=deps(backbone)
-    )
-    return result
-
-
 @pytest.fixture
 def verified(backbone: Backbone) -> None:
     boto3.client("ses").verify_email_identity(EmailAddress="reports@acme.example")
-
-
-def parts(message: Message) -> dict[str, list[Message]]:
-    found: dict[str, list[Message]] = {}
-    for part in message.walk():
-        found.setdefault(part.get_content_type(), []).append(part)
-    return found
 
 
 def test_the_days_report_goes_by_ses_with_html_text_charts_and_csv(

@@ -28,13 +28,13 @@ from tests.integration.desk_support import (
     slack_calls,
     view_submission,
 )
-from tests.integration.test_desk_actions import (
+from tests.support.desk_cases import (
+    command,
     conversation_in_slack,
     ephemerals,
     nothing_queued,
     tweets,
 )
-from tests.integration.test_slack_desk import command
 from tests.support.inspect import of_kind
 
 pytestmark = pytest.mark.integration

@@ -5,11 +5,9 @@ import json
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import boto3
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamodb import DynamoConversationStore
@@ -22,46 +20,18 @@ from socialcare.services.desk_actions import ActionDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
-from socialcare_tools.apigw import http_event
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.samples import JANE, tweet
-from socialcare_tools.slack_requests import AGENT, TEAM
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
-from tests.integration.test_clocks import a_waiting_conversation
+from tests.support.clocks import a_waiting_conversation, classify_with_clocks, set_status
+from tests.support.desk_cases import (
+    command,
+)
+from tests.support.queues import queued_records
 
 pytestmark = pytest.mark.integration
 SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
-
-
-def command(
-    text: str,
-    channel: str = "C0ACMESUPPORT",
-    *,
-    user: str = AGENT,
-    team: str = TEAM,
-    **signing: Any,
-) -> dict[str, Any]:
-    body = urlencode(
-        {
-            "command": "/care",
-            "text": text,
-            "channel_id": channel,
-            "user_id": user,
-            "team_id": team,
-            "response_url": "https://hooks.slack.com/commands/T0/1/x",
-            "trigger_id": "1.2.3",
-        }
-    ).encode()
-    timestamp = str(signing.get("timestamp", int(time.time())))
-    secret = signing.get("secret", local.SLACK_SIGNING_SECRET)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": signature,
-    }
-    return http_event("POST", "/slack/events", body, headers)
 
 
 @pytest.fixture
@@ -105,8 +75,6 @@ def test_care_queue_lists_what_waits_with_the_most_urgent_reply_first(
 def test_care_show_escapes_what_the_customer_wrote(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
 ) -> None:
-    from tests.integration.test_clocks import classify_with_clocks
-    from tests.support.queues import queued_records
 
     hostile = tweet("300", "@AcmeSupport <!channel> *free* <https://evil.example|bank.com>")
     classify_with_clocks(backbone, machine, queued_records(backbone, x_live, hostile))
@@ -126,8 +94,6 @@ def test_care_show_escapes_what_the_customer_wrote(
 def test_care_show_keeps_the_name_on_one_line_and_quotes_every_line_of_text(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
 ) -> None:
-    from tests.integration.test_clocks import classify_with_clocks
-    from tests.support.queues import queued_records
 
     spoofer = JANE | {"name": "Jane\n*P1* \u202e:rotating_light:"}
     text = "@AcmeSupport hi\n*resolved by* @\u200bchannel :rotating_light:"
@@ -166,8 +132,7 @@ def test_unknown_words_get_the_usage(backbone: Backbone, slack_url: str) -> None
 def test_care_stats_counts_the_days_conversations_through_the_day_index(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, slack_url: str
 ) -> None:
-    from tests.integration.test_clocks import classify_with_clocks, set_status
-    from tests.support.queues import queued_records
+    from tests.support.clocks import classify_with_clocks
 
     classify_with_clocks(
         backbone, machine, queued_records(backbone, x_live, tweet("100", "@AcmeSupport hi, order?"))

@@ -30,9 +30,8 @@ from tests.integration.desk_support import (
     signed,
     view_submission,
 )
-from tests.integration.test_desk_actions import conversation_in_slack
-from tests.integration.test_slack_desk import command
-from tests.unit.test_properties import mutate
+from tests.support.desk_cases import command, conversation_in_slack
+from tests.support.mutations import mutate
 
 pytestmark = pytest.mark.integration
 DELIBERATE = {200, 400, 401, 413}

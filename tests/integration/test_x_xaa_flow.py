@@ -25,7 +25,8 @@ from tests.conftest import BRANDS_DIR, LambdaContext, load_event
 from tests.integration.conftest import live_x
 from tests.integration.desk_support import SECRETS, to_the_desk
 from tests.support.inspect import drain, of_kind
-from tests.support.queues import record
+from tests.support.queues import consume, record
+from tests.support.reports import ask, parts, sent_messages
 
 pytestmark = pytest.mark.integration
 ACCOUNT = local.X_ACCOUNT_ID
@@ -181,9 +182,6 @@ def test_an_encrypted_chat_makes_a_card_that_links_to_it_and_is_not_spam(
 def test_the_days_report_counts_the_encrypted_chats_it_could_not_read(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
-    from tests.integration.test_reports import ask, parts, sent_messages
-    from tests.support.queues import consume
-
     boto3.client("ses").verify_email_identity(EmailAddress="reports@acme.example")
     deliver(x_live, "x_xaa_dm_received", "x_xaa_chat_received", "x_xaa_mention")
     consume(

@@ -16,11 +16,12 @@ from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 from socialcare_tools.local import moto_ast_clone, moto_patches, moto_update_expressions
-from tests.tools.test_moto_update_expressions import (
+from tests.support.moto_updates import (
     fingerprint,
     outcomes,
     random_plans,
     update_expressions,
+    upsert,
 )
 
 # moto's validator is what these tests are about: plain updates must reach it
@@ -218,16 +219,6 @@ def test_a_tree_deeper_than_deepcopy_goes_is_left_to_deepcopy(
     assert copied == []
     assert_same_copy(deep, original(deep), moto_ast_clone.clone(deep))
     assert copied[-1] is deep
-
-
-def upsert(first: int, plain: int) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """Shaped like the conversation upsert (DynamoStore._conversation_update)."""
-    sets = [f"#f{i} = if_not_exists(#f{i}, :f{i})" for i in range(first)]
-    sets += [f"#p{i} = :p{i}" for i in range(plain)]
-    names = {f"#f{i}": f"f{i}" for i in range(first)} | {f"#p{i}": f"p{i}" for i in range(plain)}
-    values = {f":f{i}": {"S": f"first {i}"} for i in range(first)}
-    values |= {f":p{i}": {"S": f"plain {i}"} for i in range(plain)} | {":one": {"N": "1"}}
-    return f"SET {', '.join(sets)} ADD #c :one", names | {"#c": "message_count"}, values
 
 
 def test_the_validator_copies_with_the_clone(monkeypatch: pytest.MonkeyPatch) -> None:

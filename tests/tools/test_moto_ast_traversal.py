@@ -20,13 +20,13 @@ from moto.dynamodb.parsing.validators import (
 )
 
 from socialcare_tools.local import moto_ast_traversal, moto_patches, moto_update_expressions
-from tests.tools.test_moto_ast_clone import upsert
-from tests.tools.test_moto_update_expressions import (
+from tests.support.moto_updates import (
     START,
     fingerprint,
     outcomes,
     random_plans,
     update_expressions,
+    upsert,
 )
 
 # moto's validator is what these tests are about: plain updates must reach it

@@ -1,30 +1,16 @@
 """A transaction cancelled by a concurrent one (TransactionConflict) is retried, not a 503."""
 
-from datetime import UTC, datetime
-
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from socialcare.adapters.dynamodb import CONFLICT_RETRIES, DynamoConversationStore
-from socialcare.config import load_brands
 from socialcare.errors import StorageUnavailable
-from socialcare.platforms.x.normalise import _tweet
-from socialcare.platforms.x.payloads import XTweet
-from socialcare_tools.samples import tweet
-from tests.conftest import BRANDS_DIR
+from tests.support.stored import (
+    message,
+)
 
 CONFLICT = [{"Code": "None"}, {"Code": "None"}, {"Code": "TransactionConflict"}]
-
-
-def message():  # type: ignore[no-untyped-def]
-    brand = load_brands(BRANDS_DIR).brands["acme"]
-    return _tweet(
-        XTweet.model_validate(tweet("1", "@AcmeSupport hi")),
-        "1500000000000000001",
-        brand,
-        received_at=datetime(2026, 8, 24, 10, 15, 3, tzinfo=UTC),
-    )
 
 
 def conflict(stub: Stubber) -> None:

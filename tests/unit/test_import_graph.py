@@ -39,3 +39,19 @@ def test_no_part_of_the_package_imports_one_that_imports_it_back() -> None:
     except graphlib.CycleError as cycle:
         raise AssertionError(f"an import loop between parts: {cycle.args[1]}") from None
     assert order.index("slack") < order.index("services") < order.index("adapters")
+
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared builders live in tests/support (or a tier's *_support module), so running one
+    test module never runs another's tests by import, and a helper has one home."""
+    crossing = []
+    for module in TESTS.rglob("test_*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            named = isinstance(node, ast.ImportFrom) and node.module
+            if named and str(node.module).split(".")[-1].startswith("test_"):
+                crossing.append(f"{module.relative_to(TESTS)} imports {node.module}")
+    assert len(list(TESTS.rglob("test_*.py"))) > 50  # the walk found the tests
+    assert crossing == []

@@ -17,7 +17,7 @@ from socialcare.reports import render
 from socialcare.reports.email import CSV_PLAIN_LIMIT, report_email
 from socialcare.reports.figures import Figures, compute
 from socialcare.reports.period import Period, PeriodKind
-from tests.unit.test_report_figures import C1, C5, CALENDAR, DAY, MSK, at, conversation
+from tests.support.report_cases import C1, C5, CALENDAR, DAY, MSK, at, conversation
 
 WEEK = Period(PeriodKind.WEEK, date(2026, 8, 24), MSK)
 WORDS = ("hello", "parcel", "late", "refund", "colour", "shoes", "courier", "box", "twice")

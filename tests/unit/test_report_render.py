@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from socialcare.reports import formats, render
 from socialcare.reports.figures import compute
-from tests.unit.test_report_figures import C1, C3, C5, CALENDAR, DAY
+from tests.support.report_cases import C1, C3, C5, CALENDAR, DAY
 
 EVIL = '<img src=x onerror=alert(1)> "quoted" & <a href="https://evil.example">bank</a>'
 
@@ -61,7 +61,7 @@ def test_the_html_shows_the_headline_and_links_the_backlog() -> None:
 
 def test_the_email_says_how_many_encrypted_chats_were_unreadable_here() -> None:
     from socialcare.reports.facts import MessageFact
-    from tests.unit.test_report_figures import at, conversation
+    from tests.support.report_cases import at, conversation
 
     chat = conversation("c9", at(12), messages=(MessageFact(True, at(12), encrypted=True),))
     figures = compute([C1, chat], [], DAY, CALENDAR)

@@ -15,7 +15,7 @@ from socialcare.errors import StorageUnavailable
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
 from socialcare.services.classify import classify_text
-from tests.unit.test_dynamodb_conflicts import message
+from tests.support.stored import message
 
 AT = datetime(2026, 8, 24, 10, 15, tzinfo=UTC)
 REPLY = OutboundReply(
