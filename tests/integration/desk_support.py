@@ -112,27 +112,6 @@ def message_event(
     return slack_requests.message_event(text, thread_ts, channel, **options)
 
 
-def button_press(
-    action_id: str,
-    conversation_id: str,
-    *,
-    action_ts: str = "1787566800.123456",
-    user: str = AGENT,
-    team: str = TEAM,
-    user_team: str | None = None,
-    channel: str = CHANNEL,
-) -> dict[str, Any]:
-    return slack_requests.button_press(
-        action_id,
-        conversation_id,
-        channel,
-        action_ts=action_ts,
-        user=user,
-        team=team,
-        user_team=user_team,
-    )
-
-
 def view_submission(
     conversation_id: str,
     text: str,

@@ -12,6 +12,7 @@ from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.samples import JANE, tweet
 from socialcare_tools.template_resources import Backbone, create_queue
+from tests.support.clocks import set_status
 from tests.support.fakes import FakeQueue
 from tests.support.inspect import drain, of_kind
 from tests.support.metrics import emf
@@ -39,20 +40,11 @@ def test_the_language_of_each_message_is_stored_and_the_conversation_follows_the
 def test_a_spam_conversation_stays_spam_when_the_customer_writes_again(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
-    import boto3
-
     consume(
         backbone,
         queued_records(backbone, x_live, tweet("100", "@AcmeSupport WIN FREE iPhone click here")),
     )
-    [meta] = of_kind(backbone.table, "META")
-    boto3.client("dynamodb").update_item(
-        TableName=backbone.table,
-        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
-        UpdateExpression="SET #s = :spam",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":spam": {"S": "spam"}},
-    )
+    set_status(backbone, "spam")  # an agent marked it spam
     consume(
         backbone,
         queued_records(
@@ -90,16 +82,7 @@ def test_an_answered_conversation_reopens_when_the_customer_writes_again(
     backbone: Backbone, x_live: XWebhookDeps
 ) -> None:
     consume(backbone, queued_records(backbone, x_live, tweet("100", "@AcmeSupport hello")))
-    [meta] = of_kind(backbone.table, "META")
-    import boto3
-
-    boto3.client("dynamodb").update_item(
-        TableName=backbone.table,
-        Key={"pk": {"S": meta["pk"]}, "sk": {"S": "META"}},
-        UpdateExpression="SET #s = :a",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":a": {"S": "answered"}},
-    )
+    set_status(backbone, "answered")
     consume(
         backbone,
         queued_records(backbone, x_live, tweet("101", "@AcmeSupport still?", reply_to="100")),

@@ -16,6 +16,7 @@ from socialcare.services import desk_actions
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.local import standins_x
 from socialcare_tools.local.standins import StandIns
+from socialcare_tools.slack_requests import button_press
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
@@ -23,7 +24,6 @@ from tests.integration.desk_support import (
     TEAM,
     a_desk,
     action_deps,
-    button_press,
     message_event,
     run_outbox,
     signed,

@@ -48,7 +48,7 @@ from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import cli
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.samples import ACCOUNT, JANE, tweet
-from socialcare_tools.slack_requests import TEAM
+from socialcare_tools.slack_requests import TEAM, button_press
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.integration import desk_support
@@ -58,7 +58,6 @@ from tests.integration.desk_support import (
     CHANNEL,
     SECRETS,
     Desk,
-    button_press,
     message_event,
     run_outbox,
     signed,

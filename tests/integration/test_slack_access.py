@@ -15,13 +15,13 @@ from socialcare.config.brands import BrandDirectory
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.authz import SAID, Refusal
 from socialcare_tools.local.standins import StandIns
+from socialcare_tools.slack_requests import button_press
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR
 from tests.integration.desk_support import (
     AGENT,
     TEAM,
     a_desk,
-    button_press,
     message_event,
     run_outbox,
     signed,

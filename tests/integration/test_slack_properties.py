@@ -21,11 +21,11 @@ from socialcare.slack.verification import MAX_BODY_BYTES
 from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import http_event
 from socialcare_tools.local.standins import StandIns
+from socialcare_tools.slack_requests import button_press
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.integration.desk_support import (
     Desk,
     a_desk,
-    button_press,
     message_event,
     signed,
     view_submission,

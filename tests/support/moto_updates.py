@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from socialcare_tools.local import moto_patches, moto_update_expressions
+from tests.support.tables import create_table
 
 # Random update expressions: every kind of action, path, operand and function moto knows,
 # on attributes an item has or lacks, of fitting and unfitting types; now and then one
@@ -142,12 +143,7 @@ def outcomes(
     try:
         with mock_aws():
             client = boto3.client("dynamodb", region_name="eu-west-1")
-            client.create_table(
-                TableName="t",
-                BillingMode="PAY_PER_REQUEST",
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            )
+            create_table(client, "t", {"pk": "S"})
             for pk in ("k1", "k2"):
                 client.put_item(TableName="t", Item={"pk": {"S": pk}, **START})
             answers = []

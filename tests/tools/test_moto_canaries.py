@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from socialcare_tools.local import aws_routes, moto_patches
+from tests.support.tables import create_table
 
 REVIEWED_TRANSACT_WRITE_ITEMS = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
 
@@ -33,18 +34,7 @@ def ddb(request: pytest.FixtureRequest) -> Iterator[Any]:
     try:
         with mock_aws():
             client = boto3.client("dynamodb", region_name="eu-west-1")
-            client.create_table(
-                TableName="t",
-                BillingMode="PAY_PER_REQUEST",
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-            )
+            create_table(client)
             client.put_item(
                 TableName="t", Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1"}}
             )
@@ -117,12 +107,7 @@ def test_with_the_patch_a_failed_add_on_a_missing_item_creates_nothing_as_dynamo
     try:
         with mock_aws():
             client = boto3.client("dynamodb", region_name="eu-west-1")
-            client.create_table(
-                TableName="t",
-                BillingMode="PAY_PER_REQUEST",
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            )
+            create_table(client, "t", {"pk": "S"})
             with pytest.raises(ClientError, match="ValidationException"):
                 client.update_item(
                     TableName="t",

@@ -15,6 +15,7 @@ from socialcare_tools.apigw import http_event
 
 AGENT = "U0AGENT01"
 TEAM = "T0ACMEWORK"  # layers/config/brands/acme/brand.yaml: slack.team
+SUPPORT_CHANNEL = "C0ACMESUPPORT"  # and its slack.channel
 
 
 def signed(
@@ -88,7 +89,7 @@ def message_event(
 def button_press(
     action_id: str,
     conversation_id: str,
-    channel: str,
+    channel: str = SUPPORT_CHANNEL,
     *,
     action_ts: str = "1787566800.123456",
     user: str = AGENT,
