@@ -51,7 +51,7 @@ from socialcare.adapters.dynamodb import DynamoConversationStore  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
 from socialcare.models.escalation import EscalationNotice  # noqa: E402
 from socialcare.models.message import iso  # noqa: E402
-from socialcare.services.escalation_post import (  # noqa: E402
+from socialcare.services.escalation_slack import (  # noqa: E402
     Arrival,
     EscalationPostDeps,
     post_escalations,

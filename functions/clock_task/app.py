@@ -11,7 +11,7 @@ from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.deadlines.execution import ClockWake, SingleClockWake
 from socialcare.observability import logger, metrics
-from socialcare.services.clocks import ClockTaskDeps, advance, advance_single, record_failure
+from socialcare.services.clock_task import ClockTaskDeps, advance, advance_single, record_failure
 from socialcare.settings import ClockTaskSettings, load_settings
 
 

@@ -21,7 +21,7 @@ from socialcare.adapters.posted_notices import DynamoPostedNotices
 from socialcare.config import load_brands
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.services.escalation_post import Arrival, EscalationPostDeps, post_escalations
+from socialcare.services.escalation_slack import Arrival, EscalationPostDeps, post_escalations
 from socialcare.settings import SlackSettings, load_settings
 from socialcare.wiring_slack import slack_poster
 

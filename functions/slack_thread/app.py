@@ -1,6 +1,6 @@
 """The desk queue -> the conversation's Slack thread: the card on its first message, the
 customer's follow-ups into the thread. FIFO per conversation; each stored message is posted
-once (its copy on the desk is recorded on it, services.desk_thread); a failure holds back
+once (its copy on the desk is recorded on it, services.slack_thread); a failure holds back
 only its conversation."""
 
 from dataclasses import replace
@@ -17,7 +17,7 @@ from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest
 from socialcare.observability import logger, metrics
 from socialcare.services.batch_reads import queued_keys
-from socialcare.services.desk_thread import PrefetchedThreads, ThreadDeps, post_to_thread
+from socialcare.services.slack_thread import PrefetchedThreads, ThreadDeps, post_to_thread
 from socialcare.settings import SlackSettings, load_settings
 from socialcare.wiring_slack import slack_poster
 

@@ -33,8 +33,8 @@ from socialcare.platforms.publishing import PublishingSecrets
 from socialcare.services.care import DeskDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.desk_actions import ActionDeps
-from socialcare.services.desk_thread import ThreadDeps
 from socialcare.services.send_reply import SendDeps
+from socialcare.services.slack_thread import ThreadDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.slack import lazy
 from socialcare.slack.secrets import SlackSecrets

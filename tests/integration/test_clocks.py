@@ -17,7 +17,7 @@ from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.deadlines.execution import cursor
 from socialcare.deadlines.plan import ClockKind, ClockPlan
-from socialcare.services.clocks import ClockNotRecordedYet, ClockTaskDeps
+from socialcare.services.clock_task import ClockNotRecordedYet, ClockTaskDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.samples import tweet
 from socialcare_tools.template_resources import Backbone

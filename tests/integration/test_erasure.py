@@ -34,8 +34,7 @@ from socialcare.config.brands import BrandDirectory
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
-from socialcare.services.clocks import ClockTaskDeps
-from socialcare.services.desk_thread import ThreadDeps
+from socialcare.services.clock_task import ClockTaskDeps
 from socialcare.services.erasure import (
     ErasingDeps,
     ErasureDeps,
@@ -43,7 +42,8 @@ from socialcare.services.erasure import (
     Target,
     forget,
 )
-from socialcare.services.escalation_post import EscalationPostDeps
+from socialcare.services.escalation_slack import EscalationPostDeps
+from socialcare.services.slack_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import cli
 from socialcare_tools.local.standins import StandIns

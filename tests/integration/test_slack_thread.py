@@ -14,7 +14,7 @@ from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.config import load_brands
 from socialcare.services.classify import ClassifyDeps, Knowledge
-from socialcare.services.desk_thread import ThreadDeps
+from socialcare.services.slack_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local

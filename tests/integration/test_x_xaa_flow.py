@@ -14,7 +14,7 @@ from functions.slack_thread import app as thread
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.config import load_brands
-from socialcare.services.desk_thread import ThreadDeps
+from socialcare.services.slack_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import x_delivery

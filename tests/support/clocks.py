@@ -15,7 +15,7 @@ from socialcare.config import load_brands
 from socialcare.deadlines.execution import execution_input
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.services.classify import ClassifyDeps, Knowledge
-from socialcare.services.clocks import ClockTaskDeps
+from socialcare.services.clock_task import ClockTaskDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.samples import tweet
 from socialcare_tools.template_resources import Backbone

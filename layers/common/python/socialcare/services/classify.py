@@ -28,7 +28,7 @@ from socialcare.ports import ClassifyQueue, TakeUp
 from socialcare.services import retention
 from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
 from socialcare.services.batch_reads import Prefetched
-from socialcare.services.clocks import ClockStarter, clocks_to_start
+from socialcare.services.clock_task import ClockStarter, clocks_to_start
 from socialcare.services.retention import Retention
 
 # Kinds written privately: answering them is not a public act (priority reasons).
