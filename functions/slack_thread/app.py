@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.config import load_brands
-from socialcare.models import ClassifyRequest
+from socialcare.models import DeskRequest
 from socialcare.observability import logger, metrics
 from socialcare.services.batch_reads import queued_keys
 from socialcare.services.slack_thread import PrefetchedThreads, ThreadDeps, post_to_thread
@@ -46,7 +46,7 @@ def lambda_handler(
     batch = replace(wired, store=PrefetchedThreads(wired.store, queued_keys(event)))
 
     def handle(record: SQSRecord) -> None:
-        post_to_thread(ClassifyRequest.model_validate_json(record.body), batch)
+        post_to_thread(DeskRequest.model_validate_json(record.body), batch)
 
     return process_partial_response(
         event=event, record_handler=handle, processor=processor, context=context

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.parser import envelopes, parse
 from functions.send_report.app import ReportRequest
 from functions.x_gap_fill.app import GapFillRequest
 from socialcare.deadlines.execution import ClockWake
-from socialcare.models import ClassifyRequest
+from socialcare.models import ClassifyRequest, DeskRequest
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.reply import OutboundReply
 from socialcare.services.erasure import ErasureRequest
@@ -59,12 +59,16 @@ def test_every_function_in_the_template_has_a_sample_of_its_trigger(
 
 
 def test_the_classify_and_desk_batches_carry_requests_grouped_by_conversation() -> None:
-    for name in ("sqs_classify_batch", "sqs_desk_batch"):
-        requests = [(group, ClassifyRequest.model_validate_json(b)) for group, b in bodies(name)]
+    models: list[tuple[str, type[ClassifyRequest]]] = [
+        ("sqs_classify_batch", ClassifyRequest),
+        ("sqs_desk_batch", DeskRequest),
+    ]
+    for name, model in models:
+        requests = [(group, model.model_validate_json(b)) for group, b in bodies(name)]
         assert len(requests) == 2
         assert all(group == r.conversation_id for group, r in requests)
         assert len({r.conversation_id for _, r in requests}) == 1  # a mention and its follow-up
-    notices = [ClassifyRequest.model_validate_json(b).notice for _, b in bodies("sqs_desk_batch")]
+    notices = [DeskRequest.model_validate_json(b).notice for _, b in bodies("sqs_desk_batch")]
     assert notices == [None, "deleted"]
 
 

@@ -17,7 +17,7 @@ from socialcare.adapters.dynamo_codec import message_sk
 from socialcare.config import load_brands
 from socialcare.deadlines.execution import execution_input
 from socialcare.deadlines.plan import ClockKind, plan_clock
-from socialcare.models import ClassifyRequest
+from socialcare.models import ClassifyRequest, DeskRequest
 from socialcare.models.common import Platform
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.message import InboundMessage, MessageKind, conversation_id_for
@@ -103,7 +103,7 @@ def classify_batch() -> dict[str, Any]:
 
 def desk_batch() -> dict[str, Any]:
     """The card's request, and the news that the customer deleted the follow-up."""
-    first, follow_up = _requests()
+    first, follow_up = (DeskRequest.to_show(r) for r in _requests())
     deleted = follow_up.model_copy(
         update={"message_ref": f"{follow_up.message_ref}#deleted", "notice": "deleted"}
     )

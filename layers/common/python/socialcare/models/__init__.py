@@ -3,7 +3,7 @@
 from socialcare.models.common import ChannelType, Platform
 from socialcare.models.conversation import Conversation, ConversationStatus
 from socialcare.models.message import Customer, InboundMessage, MessageKind
-from socialcare.models.queue import ClassifyRequest
+from socialcare.models.queue import ClassifyRequest, DeskRequest
 
 __all__ = [
     "ChannelType",
@@ -11,6 +11,7 @@ __all__ = [
     "Conversation",
     "ConversationStatus",
     "Customer",
+    "DeskRequest",
     "InboundMessage",
     "MessageKind",
     "Platform",

@@ -18,6 +18,15 @@ class ClassifyRequest(BaseModel):
     platform: Platform
     brand_id: str
     sent_at: AwareDatetime
-    # Set on the desk queue only: not a new message but news about a stored one
-    # ("deleted": its author deleted it on the platform; the desk redraws its copy).
+
+
+class DeskRequest(ClassifyRequest):
+    """Classify (or ingest) → desk queue: "show this stored message in its Slack thread", or,
+    with a ``notice``, news about one shown already ("deleted": its author deleted it on the
+    platform; the desk redraws its copy)."""
+
     notice: Literal["deleted"] | None = None
+
+    @classmethod
+    def to_show(cls, classified: ClassifyRequest) -> "DeskRequest":
+        return cls(**classified.model_dump())

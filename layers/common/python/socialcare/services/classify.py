@@ -20,7 +20,7 @@ from socialcare.config.brands import Brand
 from socialcare.config.policies import BrandPolicies
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.errors import SupportError
-from socialcare.models import ClassifyRequest
+from socialcare.models import ClassifyRequest, DeskRequest
 from socialcare.models.classification import Classification, Sentiment
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
@@ -297,6 +297,10 @@ def _settle_expiry(request: ClassifyRequest, deps: ClassifyDeps) -> None:
 def _hand_on(request: ClassifyRequest, spam: bool, deps: ClassifyDeps) -> None:
     """To the Slack desk's queue, after the take-up, and again on a redelivery: a send that
     failed after a take-up is retried with the record; FIFO deduplication (and the desk's
-    own idempotency) absorb the repeats."""
+    own record of what it posted) absorb the repeats."""
     if deps.desk is not None and not spam:
-        deps.desk.send(request, group=request.conversation_id, dedup_id=request.message_ref)
+        deps.desk.send(
+            DeskRequest.to_show(request),
+            group=request.conversation_id,
+            dedup_id=request.message_ref,
+        )

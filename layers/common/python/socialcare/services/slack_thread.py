@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import SupportError
-from socialcare.models import ClassifyRequest
+from socialcare.models import DeskRequest
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
@@ -74,7 +74,7 @@ class ThreadDeps:
     cards: CardStore | None = None  # set: a follow-up redraws the card (status, deadline)
 
 
-def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
+def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
     logger.append_keys(conversation_id=request.conversation_id)
     brand = deps.brands.brands.get(request.brand_id)
     if brand is None or brand.slack is None or brand.slack.channel is None:
@@ -111,7 +111,7 @@ def post_to_thread(request: ClassifyRequest, deps: ThreadDeps) -> str | None:
 
 
 def _show_deleted(
-    request: ClassifyRequest,
+    request: DeskRequest,
     message: dict[str, Any] | None,
     meta: dict[str, Any] | None,
     deps: ThreadDeps,

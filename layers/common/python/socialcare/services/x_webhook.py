@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from socialcare.clock import Clock, utc_now
 from socialcare.config import Brand, BrandDirectory
 from socialcare.errors import MalformedPayload
-from socialcare.models import ClassifyRequest, Platform
+from socialcare.models import DeskRequest, Platform
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.platforms.parsing import describe, parse_json, validate
@@ -152,7 +152,7 @@ def _mark_deleted(ref: str, brand: Brand, deps: XWebhookDeps) -> None:
         # was spent when the message itself was posted.
         notice = f"{ref}#deleted"
         deps.desk.send(
-            ClassifyRequest(
+            DeskRequest(
                 conversation_id=stored.conversation_id,
                 message_sk=stored.message_sk,
                 message_ref=notice,
