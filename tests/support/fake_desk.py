@@ -1,0 +1,92 @@
+"""In-memory stand-ins for the desk's thread poster: its store (the stored messages and
+conversations it reads and marks) and Slack (what was posted where), for the fast tier."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from socialcare.errors import StorageUnavailable
+from socialcare.services.batch_reads import Key, Loaded
+
+Item = dict[str, Any]
+
+
+@dataclass
+class FakeThreadStore:
+    """services.slack_thread.ThreadStore: messages by (conversation, sort key), conversations
+    by id. ``down`` makes every write fail as DynamoDB being unreachable would."""
+
+    messages: dict[Key, Item] = field(default_factory=dict)
+    conversations: dict[str, Item] = field(default_factory=dict)
+    down: bool = False
+    batch_reads: int = 0
+
+    def load(self, conversation_id: str, message_sk: str) -> Loaded:
+        message = self.messages.get((conversation_id, message_sk))
+        meta = self.conversations.get(conversation_id)
+        return (dict(message) if message else None), (dict(meta) if meta else None)
+
+    def load_many(self, wanted: list[Key]) -> dict[Key, Loaded]:
+        self.batch_reads += 1
+        return {key: self.load(*key) for key in wanted}
+
+    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
+        self._writable()
+        meta = self.conversations[conversation_id]
+        attached = "slack_thread" not in meta
+        if attached:
+            meta["slack_thread"] = {"channel": channel, "ts": ts}
+        self.record_copy(conversation_id, message_sk, channel, ts)
+        return attached
+
+    def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None:
+        self._writable()
+        if (conversation_id, message_sk) in self.messages:
+            self.messages[(conversation_id, message_sk)]["desk_copy"] = {
+                "channel": channel,
+                "ts": ts,
+            }
+
+    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: str) -> None:
+        self._writable()
+        if (conversation_id, message_sk) in self.messages:
+            self.messages[(conversation_id, message_sk)]["deletion_shown_at"] = at
+
+    def _writable(self) -> None:
+        if self.down:
+            raise StorageUnavailable("the table is unreachable")
+
+
+@dataclass
+class FakeSlack:
+    """ports.SlackDesk as far as the thread poster uses it: posts get ts 1.000001, 1.000002..."""
+
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+    ) -> str:
+        ts = f"1.{len(self.posts) + 1:06d}"
+        self.posts.append(
+            {"channel": channel, "text": text, "blocks": blocks, "thread_ts": thread_ts, "ts": ts}
+        )
+        return ts
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        return f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        self.updates.append({"channel": channel, "ts": ts, "text": text, "blocks": blocks})
+
+    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+        raise AssertionError("the thread poster tells no one privately")
+
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        raise AssertionError("the thread poster opens no modal")
+
+    def update_modal(self, external_id: str, view: dict[str, Any]) -> bool:
+        raise AssertionError("the thread poster updates no modal")
