@@ -1,0 +1,58 @@
+"""An in-memory stand-in for the classifier's store, for the fast tier: the stored messages
+and conversations it reads, the take-up it writes once, the customer's earlier
+conversations and the promotional-text tallies it counts."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from socialcare.deadlines.plan import ClockPlan
+from socialcare.models.classification import Classification
+from socialcare.ports import TakeUp
+from socialcare.services.batch_reads import Key, Loaded
+
+Item = dict[str, Any]
+
+
+@dataclass
+class FakeClassifyStore:
+    """services.classify.ClassifyStore. A take-up writes the classification on the message
+    once (a second one finds it processed) and the latest message's labels on the
+    conversation; the status rules of the real transaction are DynamoDB's tests' business."""
+
+    messages: dict[Key, Item] = field(default_factory=dict)
+    conversations: dict[str, Item] = field(default_factory=dict)
+    earlier: int = 0  # the customer's other conversations in the repeat window
+    tallies: dict[str, set[str]] = field(default_factory=dict)
+    take_ups: int = 0
+
+    def load(self, conversation_id: str, message_sk: str) -> Loaded:
+        message = self.messages.get((conversation_id, message_sk))
+        meta = self.conversations.get(conversation_id)
+        return (dict(message) if message else None), (dict(meta) if meta else None)
+
+    def take_up(
+        self,
+        conversation_id: str,
+        message_sk: str,
+        classification: Classification,
+        seen_status: str | None,
+        clocks: tuple[ClockPlan, ...] = (),
+    ) -> TakeUp:
+        message = self.messages[(conversation_id, message_sk)]
+        if "processed_at" in message:
+            return TakeUp.ALREADY
+        self.take_ups += 1
+        message["processed_at"] = "now"
+        message["classification"] = classification.model_dump(mode="json", exclude_none=True)
+        meta = self.conversations[conversation_id]
+        meta["language"] = classification.language.code
+        meta["topic"] = classification.topic.code if classification.topic else None
+        return TakeUp.TAKEN
+
+    def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
+        return self.earlier
+
+    def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:
+        counted = self.tallies.setdefault(f"{brand_id}#{day}#{text_key}", set())
+        counted.add(message_ref)
+        return len(counted)
