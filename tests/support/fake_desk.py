@@ -90,3 +90,26 @@ class FakeSlack:
 
     def update_modal(self, external_id: str, view: dict[str, Any]) -> bool:
         raise AssertionError("the thread poster updates no modal")
+
+
+@dataclass
+class FakePostedNotices:
+    """services.escalation_slack.PostedNotices: the notices already in Slack, by digest."""
+
+    ts_of: dict[str, str] = field(default_factory=dict)
+
+    def posted(self, digests: list[str]) -> set[str]:
+        return {d for d in digests if d in self.ts_of}
+
+    def mark_posted(self, digests: list[str], ts: str) -> None:
+        self.ts_of.update(dict.fromkeys(digests, ts))
+
+
+@dataclass
+class FakePostLog:
+    """services.escalation_slack.PostLog: the managers' posts about each conversation."""
+
+    posts: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def remember_post(self, conversation_id: str, channel: str, ts: str) -> None:
+        self.posts.append((conversation_id, channel, ts))
