@@ -1,0 +1,113 @@
+"""In-memory stand-ins for the send function: the reply records it moves on (queued ->
+sending -> accepted -> sent, or failed / uncertain), the conversation it marks answered, a
+platform that takes, refuses or rate-limits a reply, and the outbox it postpones in."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from socialcare.errors import SendPostponed, SendRefused
+from socialcare.models.message import iso
+from socialcare.models.reply import Delivered, OutboundReply
+
+Item = dict[str, Any]
+
+
+@dataclass
+class FakeSendStore:
+    """services.send_reply.SendStore (and the card's reads, which find no card here)."""
+
+    replies: dict[tuple[str, str], Item] = field(default_factory=dict)
+    conversations: dict[str, Item] = field(default_factory=dict)
+
+    def queued(self, reply: OutboundReply, status: str = "queued") -> None:
+        self.replies[(reply.conversation_id, reply.reply_id)] = {"status": status}
+        self.conversations.setdefault(reply.conversation_id, {"status": "new"})
+
+    def record(self, reply: OutboundReply) -> Item:
+        return self.replies[(reply.conversation_id, reply.reply_id)]
+
+    def reply(self, conversation_id: str, reply_id: str) -> Item | None:
+        found = self.replies.get((conversation_id, reply_id))
+        return dict(found) if found else None
+
+    def claim(self, reply: OutboundReply, at: datetime) -> bool:
+        record = self.record(reply)
+        if record["status"] != "queued":
+            return False
+        record["status"] = "sending"
+        return True
+
+    def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None:
+        self.record(reply)["status"] = "queued"
+        if postponed_until is not None:
+            self.record(reply)["postponed_until"] = iso(postponed_until)
+
+    def record_accepted(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool:
+        self.record(reply).update(
+            status="accepted",
+            platform_message_id=delivered.platform_message_id,
+            link=delivered.link,
+            sent_at=iso(at),
+        )
+        return True
+
+    def record_sent(self, reply: OutboundReply, delivered: Delivered, at: Any) -> bool:
+        record = self.record(reply)
+        if record["status"] == "sent":
+            return False
+        record["status"] = "sent"
+        return True
+
+    def mark_answered(self, conversation_id: str, at: datetime) -> None:
+        meta = self.conversations[conversation_id]
+        meta["status"] = "answered"
+        meta.setdefault("first_response_at", iso(at))
+
+    def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None:
+        status = "uncertain" if code == "uncertain" else "failed"
+        self.record(reply).update(status=status, error_code=code, error=explanation)
+
+    def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
+        self.record(reply)[what] = True
+
+    def hold(self, reply: OutboundReply, at: datetime) -> None:
+        self.record(reply)["held_at"] = iso(at)
+
+    def conversation(self, conversation_id: str) -> Item | None:
+        return self.conversations.get(conversation_id)
+
+    def first_inbound(self, conversation_id: str) -> Item | None:
+        return None
+
+    def clock_events(self, conversation_id: str) -> list[Item]:
+        return []
+
+
+@dataclass
+class FakePlatform:
+    """services.send_reply.PlatformSender: takes every reply, unless told to refuse it or
+    to answer with a rate limit until ``limited_until`` (epoch seconds)."""
+
+    sent: list[OutboundReply] = field(default_factory=list)
+    refusal: SendRefused | None = None
+    limited_until: float | None = None
+
+    def send(self, reply: OutboundReply) -> Delivered:
+        if self.refusal is not None:
+            raise self.refusal
+        if self.limited_until is not None:
+            raise SendPostponed("rate limited", self.limited_until)
+        self.sent.append(reply)
+        number = 1960000000000000900 + len(self.sent)
+        return Delivered(platform_message_id=str(number), link=f"https://x.com/i/status/{number}")
+
+
+@dataclass
+class FakeOutbox:
+    """services.send_reply.Postponer: how long each received reply was put back for."""
+
+    postponed: list[tuple[str, float]] = field(default_factory=list)
+
+    def postpone(self, receipt_handle: str, seconds: float) -> None:
+        self.postponed.append((receipt_handle, seconds))
