@@ -19,11 +19,11 @@ from socialcare.adapters.dynamo_codec import condition_failed, conversation_pk, 
 from socialcare.adapters.handles import handle_pk
 from socialcare.classification import spam
 from socialcare.errors import StorageUnavailable
+from socialcare.models.conversation import CLOSED
 from socialcare.models.message import iso
 
 BATCH = 25  # BatchWriteItem's and a sensible BatchGetItem's limit
 UNPROCESSED_RETRIES = 8
-CLOSED = ("resolved", "spam")
 Key = tuple[str, str]
 
 

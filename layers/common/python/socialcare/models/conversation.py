@@ -23,6 +23,13 @@ class ConversationStatus(StrEnum):
     SPAM = "spam"
 
 
+# The groups the pipeline decides by, named once.
+Status = ConversationStatus
+WAITING = frozenset({Status.NEW, Status.OPEN})  # on the brand: in the queue, its clocks run
+CLOSED = frozenset({Status.RESOLVED, Status.SPAM})  # kept for the retention period, then gone
+RESPONDED = frozenset({Status.ANSWERED, Status.RESOLVED, Status.PENDING})  # an answer exists
+
+
 class Conversation(BaseModel):
     model_config = ConfigDict(frozen=True)
 

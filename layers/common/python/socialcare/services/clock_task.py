@@ -32,14 +32,14 @@ from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
 from socialcare.models.common import ChannelType, Platform
+from socialcare.models.conversation import RESPONDED, WAITING, Status
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Escalations, Recorded
 from socialcare.services import retention
 from socialcare.services.retention import Retention
 
-WAITING = frozenset({"new", "open"})
-PAUSED = "pending"  # waiting on the customer: the resolution clock pauses
+PAUSED = Status.PENDING  # waiting on the customer: the resolution clock pauses
 
 
 class ClockStore(Protocol):
@@ -131,7 +131,7 @@ def _wake_one(
         return "paused", ENDED  # the pause recorded it; the customer's reply resumes it
     if not is_current(plan, conversation):
         status = conversation.get("status")
-        event = "met" if status in ("answered", "resolved", PAUSED) else "stopped"
+        event = "met" if status in RESPONDED else "stopped"
         deps.store.record_clock_event(plan, event, 0, deps.clock(), notify=False)
         retention.follow(deps.retention, conversation)  # closed: the event expires with it
         logger.info(f"clock {event}", extra={"status": status})
@@ -257,7 +257,7 @@ def clocks_to_start(
     has no clocks. The policy is chosen by platform, channel type and this message's
     priority, and the clock counts from the platform's timestamp of the message."""
     status = conversation.get("status")
-    if found.spam.is_spam or status not in ("new", "answered", "resolved", PAUSED):
+    if found.spam.is_spam or status not in (Status.NEW, *RESPONDED):
         return ()
     platform = Platform(str(conversation["platform"]))
     channel = ChannelType(str(conversation["channel_type"]))

@@ -13,6 +13,7 @@ from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import ReplyUnchanged, SupportError
 from socialcare.models.common import Platform
+from socialcare.models.conversation import CLOSED
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
 from socialcare.observability import MetricUnit, logger, metrics
@@ -33,7 +34,6 @@ DM_NOTICE = {
     "be": "Мы напісалі вам у асабістыя паведамленні.",
     "hr": "Poslali smo vam privatnu poruku.",
 }
-CLOSED = ("resolved", "spam")
 # A reply record in these states has not reached its end yet: its outbox message may go again.
 ON_ITS_WAY = ("queued", "sending", "accepted")
 

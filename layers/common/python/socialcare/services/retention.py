@@ -6,7 +6,7 @@ the paths that close or reopen a conversation, or add to a closed one, call it."
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-CLOSED = ("resolved", "spam")
+from socialcare.models.conversation import CLOSED
 
 
 class Retention(Protocol):
