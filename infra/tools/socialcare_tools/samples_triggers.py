@@ -10,11 +10,12 @@ classifier starts with, and the notices are the alerts' own models.
 """
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from functools import cache
 from typing import Any
 
 from socialcare.adapters.dynamo_codec import message_sk
 from socialcare.config import load_brands
+from socialcare.config.brands import Brand
 from socialcare.deadlines.execution import execution_input
 from socialcare.deadlines.plan import ClockKind, plan_clock
 from socialcare.models import ClassifyRequest, DeskRequest
@@ -27,18 +28,22 @@ from socialcare.platforms.x.payloads import XWebhook
 from socialcare_tools import local_secrets as local
 from socialcare_tools.samples import JANE, sns_alarm, tweet, x_tweets
 from socialcare_tools.slack_requests import button_press
+from socialcare_tools.template_resources import ROOT
 
 ACCOUNT = local.X_ACCOUNT_ID
 RECEIVED = datetime(2026, 8, 24, 10, 15, 2, tzinfo=UTC)
 SIGNED_AT = 1787566560  # 2026-08-24T10:16:00Z: Slack's five minutes are long over
-# The example brand, beside this package in the repository.
-BRANDS_DIR = Path(__file__).resolve().parents[3] / "layers" / "config" / "brands"
 QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:socialcare-{}.fifo"
+
+
+@cache
+def _acme() -> Brand:
+    """The example brand, beside this package in the repository."""
+    return load_brands(ROOT / "layers" / "config" / "brands").brands["acme"]
 
 
 def _sample_messages() -> list[InboundMessage]:
     """A mention of the brand and the customer's follow-up, as the X normaliser makes them."""
-    brand = load_brands(BRANDS_DIR).brands["acme"]
     body = x_tweets(
         tweet("1960000000000000100", "@AcmeSupport where is my order #4411? 3 days now"),
         tweet(
@@ -48,14 +53,15 @@ def _sample_messages() -> list[InboundMessage]:
         ),
     )
     payload = XWebhook.model_validate(body)
-    return normalise(payload, payload.events(), brand, RECEIVED).messages
+    return normalise(payload, payload.events(), _acme(), RECEIVED).messages
 
 
-def _requests() -> list[ClassifyRequest]:
+@cache
+def _requests() -> tuple[ClassifyRequest, ...]:
     first, follow_up = _sample_messages()
     # The reply joins the conversation of the post it answers (ingest finds it by reference).
     conversation = conversation_id_for(first.thread_key)
-    return [
+    return tuple(
         ClassifyRequest(
             conversation_id=conversation,
             message_sk=message_sk(message),
@@ -65,7 +71,7 @@ def _requests() -> list[ClassifyRequest]:
             sent_at=message.sent_at,
         )
         for message in (first, follow_up)
-    ]
+    )
 
 
 def sqs_batch(queue: str, bodies: list[tuple[str, str]]) -> dict[str, Any]:
@@ -161,8 +167,7 @@ def escalation_batch() -> dict[str, Any]:
 def clock_wake() -> dict[str, Any]:
     """What a reply clock's execution starts with: the mention's first-response clock under
     the example brand's policy for public posts, at its first step."""
-    brand = load_brands(BRANDS_DIR).brands["acme"]
-    policies = brand.policies
+    policies = _acme().policies
     [policy] = [p for p in policies.policies if p.name == "public posts"]
     first, _ = _requests()
     plan = plan_clock(

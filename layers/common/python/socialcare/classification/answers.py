@@ -24,24 +24,9 @@ PLACEHOLDER = {"order_number": "[order number]"}  # a fact the agent must find a
 ADDRESSING = ("name", "handle")  # from the customer: left out when not safe to say
 
 
-class _MessageStems:
-    """The message's stems per language, made once for all the answers it is checked against."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._by_language: dict[str, list[str]] = {}
-
-    def __call__(self, language: str) -> list[str]:
-        if language not in self._by_language:
-            self._by_language[language] = stems(self._text, language)
-        return self._by_language[language]
-
-
-def _has_phrase(
-    message: _MessageStems, language: str, phrases: dict[str, tuple[str, ...]]
-) -> str | None:
-    for lang in (language, "any"):
-        words = message(lang)
+def _has_phrase(words_in: dict[str, list[str]], phrases: dict[str, tuple[str, ...]]) -> str | None:
+    """``words_in``: the message's stems in its language and neutrally ("any")."""
+    for lang, words in words_in.items():
         for phrase in phrases.get(lang, ()):
             wanted = phrase_stems(phrase, lang)
             if wanted and any(
@@ -71,10 +56,11 @@ def suggest(
     customer: Addressee,
 ) -> Suggestion | None:
     best: tuple[float, int, str | None] | None = None
-    message = _MessageStems(text)
+    # The message is stemmed once for all the answers it is checked against.
+    words_in = {lang: stems(text, lang) for lang in dict.fromkeys((language, "any"))}
     for index, answer in enumerate(base.answers):
         on_topic = topic is not None and answer.topic == topic.code
-        phrase = _has_phrase(message, language, {str(k): v for k, v in answer.phrases.items()})
+        phrase = _has_phrase(words_in, {str(k): v for k, v in answer.phrases.items()})
         score = TOPIC_WEIGHT * on_topic + PHRASE_WEIGHT * (phrase is not None)
         if score >= base.threshold and score > 0 and (best is None or score > best[0]):
             best = (score, index, phrase)

@@ -24,10 +24,10 @@ class ConversationStatus(StrEnum):
 
 
 # The groups the pipeline decides by, named once.
-Status = ConversationStatus
-WAITING = frozenset({Status.NEW, Status.OPEN})  # on the brand: in the queue, its clocks run
-CLOSED = frozenset({Status.RESOLVED, Status.SPAM})  # kept for the retention period, then gone
-RESPONDED = frozenset({Status.ANSWERED, Status.RESOLVED, Status.PENDING})  # an answer exists
+_S = ConversationStatus
+WAITING = frozenset({_S.NEW, _S.OPEN})  # on the brand: in the queue, its clocks run
+CLOSED = frozenset({_S.RESOLVED, _S.SPAM})  # kept for the retention period, then gone
+RESPONDED = frozenset({_S.ANSWERED, _S.RESOLVED, _S.PENDING})  # an answer exists
 
 
 class Conversation(BaseModel):

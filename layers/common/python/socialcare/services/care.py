@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand, BrandDirectory
-from socialcare.models.conversation import RESPONDED, WAITING, Status
+from socialcare.models.conversation import RESPONDED, WAITING, ConversationStatus
 from socialcare.services.care_report import kind_of
 from socialcare.slack.channels import brand_of
 from socialcare.slack.mrkdwn import escape, link, one_line
@@ -128,7 +128,7 @@ def stats(brand: Brand, deps: DeskDeps) -> str:
     no more than a page or two at a busy brand's volume, inside Slack's 3 seconds."""
     now = deps.clock() if deps.clock else datetime.now(UTC)
     rows = deps.store.started_on(brand.id, now.strftime("%Y-%m-%d"))
-    real = [r for r in rows if r.get("status") != Status.SPAM]
+    real = [r for r in rows if r.get("status") != ConversationStatus.SPAM]
     answered = sum(r.get("status") in RESPONDED for r in real)
     waiting = [r for r in real if r.get("status") in WAITING]
     late = sum(_overdue(r, now) for r in waiting)

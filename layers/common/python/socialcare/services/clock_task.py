@@ -32,14 +32,14 @@ from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
 from socialcare.models.common import ChannelType, Platform
-from socialcare.models.conversation import RESPONDED, WAITING, Status
+from socialcare.models.conversation import RESPONDED, WAITING, ConversationStatus
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Escalations, Recorded
 from socialcare.services import retention
 from socialcare.services.retention import Retention
 
-PAUSED = Status.PENDING  # waiting on the customer: the resolution clock pauses
+PAUSED = ConversationStatus.PENDING  # waiting on the customer: the resolution clock pauses
 
 
 class ClockStore(Protocol):
@@ -257,7 +257,7 @@ def clocks_to_start(
     has no clocks. The policy is chosen by platform, channel type and this message's
     priority, and the clock counts from the platform's timestamp of the message."""
     status = conversation.get("status")
-    if found.spam.is_spam or status not in (Status.NEW, *RESPONDED):
+    if found.spam.is_spam or status not in (ConversationStatus.NEW, *RESPONDED):
         return ()
     platform = Platform(str(conversation["platform"]))
     channel = ChannelType(str(conversation["channel_type"]))

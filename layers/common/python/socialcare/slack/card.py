@@ -5,12 +5,12 @@ to one line of the header; links are the platform's, built by us."""
 
 from typing import Any
 
-from socialcare.models.conversation import CLOSED, Status
+from socialcare.models.conversation import CLOSED, ConversationStatus
 from socialcare.slack.mrkdwn import escape, link, one_line, quote
 
 TEXT_LIMIT = 2800  # a section's text is at most 3,000 characters
 # What a conversation may be put on hold from (the store's wait_on_customer condition).
-ON_HOLD_FROM = frozenset({Status.OPEN, Status.ANSWERED})
+ON_HOLD_FROM = frozenset({ConversationStatus.OPEN, ConversationStatus.ANSWERED})
 STATUS_ICONS = {
     "answered": ":white_check_mark:",
     "resolved": ":heavy_check_mark:",
