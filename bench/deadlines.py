@@ -43,7 +43,8 @@ sys.path[:0] = [
 
 import boto3  # noqa: E402
 
-from socialcare.adapters.dynamodb import DynamoConversationStore  # noqa: E402
+from socialcare.adapters.conversation_reads import ConversationReads  # noqa: E402
+from socialcare.adapters.dynamo_codec import to_item  # noqa: E402
 from socialcare.adapters.stepfunctions import StepFunctionsClocks  # noqa: E402
 from socialcare.deadlines.execution import execution_input  # noqa: E402
 from socialcare.deadlines.plan import ClockKind, ClockPlan, Step  # noqa: E402
@@ -84,23 +85,37 @@ def plans(run: str, count: int, spread: float) -> list[ClockPlan]:
 def waiting_conversations(table: str, made: list[ClockPlan]) -> None:
     client = boto3.client("dynamodb")
     for plan in made:
-        client.put_item(
-            TableName=table,
-            Item={
-                "pk": {"S": f"CONV#{plan.conversation_id}"},
-                "sk": {"S": "META"},
-                "id": {"S": plan.conversation_id},
-                "status": {"S": "open"},
-                "platform": {"S": "x"},
-                "clock_first_response": {"M": {"generation": {"N": "1"}}},
-            },
-        )
+        client.put_item(TableName=table, Item=meta_item("open", plan))
+
+
+def meta_item(status: str, *plans: ClockPlan) -> dict[str, Any]:
+    """A conversation as ingest and the classifier leave it, with these clocks running."""
+    first = plans[0]
+    began = iso(first.started_at)
+    return to_item(
+        {
+            "pk": f"CONV#{first.conversation_id}",
+            "sk": "META",
+            "id": first.conversation_id,
+            "key": f"x#1#{first.conversation_id}",
+            "status": status,
+            "platform": "x",
+            "account_id": "1",
+            "brand_id": first.brand_id,
+            "channel_type": "public",
+            "customer": {"id": "42", "handle": "janeroe"},
+            "created_at": began,
+            "last_inbound_at": began,
+            "message_count": 1,
+        }
+        | {f"clock_{plan.clock.value}": plan.summary() for plan in plans}
+    )
 
 
 def lateness(stack: LocalStack, made: list[ClockPlan]) -> list[float]:
     assert stack.deployment is not None
     physical = stack.deployment.physical
-    store = DynamoConversationStore(physical["ConversationsTable"])
+    store = ConversationReads(physical["ConversationsTable"])
     sfn = boto3.client("stepfunctions")
     clocks = StepFunctionsClocks(physical["ClockStateMachine"])
     waiting_conversations(physical["ConversationsTable"], made)
@@ -120,10 +135,9 @@ def lateness(stack: LocalStack, made: list[ClockPlan]) -> list[float]:
             ("escalated", s.tier): s.at for s in plan.steps[1:]
         }
         for event in store.clock_events(plan.conversation_id):
-            key = (str(event["event"]), int(event["tier"]))
+            key = (event.event, event.tier)
             if key in due:
-                recorded = datetime.fromisoformat(str(event["at"]))
-                late.append((recorded - due[key]).total_seconds())
+                late.append((event.at - due[key]).total_seconds())
     expected = 3 * len(made)
     if len(late) != expected:
         raise SystemExit(f"{expected - len(late)} of {expected} steps never fired")
@@ -187,18 +201,8 @@ def transitions(stack: LocalStack, run: str, count: int, shared: bool) -> dict[s
         fate = kinds[n * len(kinds) // count]
         pair = conversation_clocks(run, n, first)
         fates[pair[0].conversation_id] = fate
-        ddb.put_item(
-            TableName=table,
-            Item={
-                "pk": {"S": f"CONV#{pair[0].conversation_id}"},
-                "sk": {"S": "META"},
-                "id": {"S": pair[0].conversation_id},
-                "status": {"S": "open" if fate in ("answered late", "unanswered") else fate},
-                "platform": {"S": "x"},
-                "clock_first_response": {"M": {"generation": {"N": "1"}}},
-                "clock_resolution": {"M": {"generation": {"N": "1"}}},
-            },
-        )
+        status = "open" if fate in ("answered late", "unanswered") else fate
+        ddb.put_item(TableName=table, Item=meta_item(status, *pair))
         groups = [pair] if shared else [(pair[0],), (pair[1],)]
         for group in groups:
             name = f"{run}-{n}-{len(executions)}"

@@ -51,7 +51,7 @@ from moto import mock_aws  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 from moto_dynamo import Answered, write  # noqa: E402
 
-from socialcare.adapters.dynamodb import activity_keys  # noqa: E402
+from socialcare.adapters.dynamo_table import activity_keys  # noqa: E402
 from socialcare.adapters.report_store import DynamoReportStore  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
 from socialcare.models.message import iso  # noqa: E402

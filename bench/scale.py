@@ -47,10 +47,10 @@ import scale_report  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto_dynamo import write  # noqa: E402
 
-from socialcare.adapters.dynamodb import DynamoConversationStore  # noqa: E402
+from socialcare.adapters.conversation_reads import ConversationReads  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
 from socialcare.models.escalation import EscalationNotice  # noqa: E402
-from socialcare.models.message import iso  # noqa: E402
+from socialcare.models.message import Customer, iso  # noqa: E402
 from socialcare.services.escalation_slack import (  # noqa: E402
     Arrival,
     EscalationPostDeps,
@@ -144,7 +144,7 @@ class Reads:
 def stats_reads(table: str, index: str) -> Reads:
     client = boto3.client("dynamodb")
     reads = Reads(client)
-    store = DynamoConversationStore(table, client=client)
+    store = ConversationReads(table, client=client)
     if index == "DayStats":
         store.started_on("acme", DAY.strftime("%Y-%m-%d"))  # what /care stats reads now
     else:
@@ -229,7 +229,7 @@ def burst(breaches: int) -> tuple[int, int]:
             priority="P2",
             topic="order_status",
             link=f"https://x.com/customer_{n}/status/19600000{n:011d}",
-            customer={"name": f"Customer {n}", "handle": f"customer_{n}"},
+            customer=Customer(id=f"88{n}", name=f"Customer {n}", handle=f"customer_{n}"),
             due_at=DAY,
         )
         for n in range(breaches)

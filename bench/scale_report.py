@@ -28,7 +28,7 @@ from typing import Any
 import boto3
 from moto_dynamo import Answered
 
-from socialcare.adapters.dynamodb import activity_keys
+from socialcare.adapters.dynamo_table import activity_keys
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.config import load_brands
 from socialcare.models.message import iso

@@ -9,7 +9,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.alert_store import DynamoAlertStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.sqs import SqsClassifyQueue
@@ -38,13 +40,13 @@ def build_deps() -> ClassifyDeps:
     loaded = models.load_models(settings.MODELS_DIR) if settings.MODELS_DIR else models.shipped()
     brands = load_brands(settings.BRANDS_DIR).brands.values()
     machine, topic = settings.CLOCK_STATE_MACHINE_ARN, settings.ESCALATION_TOPIC_ARN
-    store = DynamoConversationStore(settings.TABLE_NAME)
+    table = ConversationTable(settings.TABLE_NAME)  # one client for both stores
     return ClassifyDeps(
-        store=store,
+        store=DynamoClassifyStore(table),
         brands={brand.id: Knowledge.of(brand) for brand in brands},
         models=loaded,
         clocks=StepFunctionsClocks(machine) if machine else None,
-        alerts=AlertDeps(store, SnsEscalations(topic)) if topic else None,
+        alerts=AlertDeps(DynamoAlertStore(table), SnsEscalations(topic)) if topic else None,
         desk=SqsClassifyQueue(settings.DESK_QUEUE_URL, what="the Slack desk")
         if settings.DESK_QUEUE_URL
         else None,

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.clock_store import DynamoClockStore
 from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.deadlines.execution import ClockWake, SingleClockWake
@@ -19,7 +19,7 @@ from socialcare.settings import ClockTaskSettings, load_settings
 def build_deps() -> ClockTaskDeps:
     settings = load_settings(ClockTaskSettings)
     return ClockTaskDeps(
-        store=DynamoConversationStore(settings.TABLE_NAME),
+        store=DynamoClockStore(settings.TABLE_NAME),
         escalations=SnsEscalations(settings.ESCALATION_TOPIC_ARN),
         retention=DynamoRetentionStore(settings.TABLE_NAME),
     )

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.erasure_store import DynamoErasureStore
 from socialcare.adapters.posted_notices import DynamoPostedNotices
 from socialcare.config import load_brands
@@ -32,7 +32,7 @@ def build_deps() -> EscalationPostDeps:
     return EscalationPostDeps(
         brands=load_brands(settings.BRANDS_DIR),
         poster=slack_poster(settings),
-        cards=DynamoDeskStore(settings.TABLE_NAME),
+        cards=ConversationReads(settings.TABLE_NAME),
         posts=DynamoErasureStore(settings.TABLE_NAME),
         notices=DynamoPostedNotices(settings.TABLE_NAME),
     )

@@ -22,7 +22,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.lambda_eraser import LambdaEraser
@@ -56,10 +58,10 @@ def build_deps() -> Wiring:
     secrets = secret_reader(
         settings.SLACK_SECRET_ARN, SlackSecrets, settings.SECRETS_MAX_AGE_SECONDS
     )
-    store = DynamoDeskStore(settings.TABLE_NAME)
+    table = ConversationTable(settings.TABLE_NAME)  # one client for the desk's stores
     brands = load_brands(settings.BRANDS_DIR)
     actions = ActionDeps(
-        store=store,
+        store=DynamoDeskStore(table),
         outbox=SqsOutbox(settings.OUTBOX_QUEUE_URL),
         slack=SlackPoster(secrets, settings.SLACK_API_URL or None),
         brands=brands,
@@ -68,7 +70,9 @@ def build_deps() -> Wiring:
         ),
         retention=DynamoRetentionStore(settings.TABLE_NAME),
     )
-    return Wiring(settings, secrets, DeskDeps(store=store, brands=brands), actions)
+    return Wiring(
+        settings, secrets, DeskDeps(store=ConversationReads(table), brands=brands), actions
+    )
 
 
 def _fingerprint(secrets: SlackSecrets) -> str:

@@ -12,7 +12,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.conversation_reads import ConversationReads
+from socialcare.adapters.dynamo_table import ConversationTable
+from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.config import load_brands
 from socialcare.models import DeskRequest
 from socialcare.observability import logger, metrics
@@ -27,12 +29,12 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 @cache
 def build_deps() -> ThreadDeps:
     settings = load_settings(SlackSettings)
-    store = DynamoDeskStore(settings.TABLE_NAME)
+    table = ConversationTable(settings.TABLE_NAME)  # one client for both
     return ThreadDeps(
-        store=store,
+        store=DynamoThreadStore(table),
         poster=slack_poster(settings),
         brands=load_brands(settings.BRANDS_DIR),
-        cards=store,
+        cards=ConversationReads(table),
     )
 
 

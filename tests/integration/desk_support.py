@@ -16,12 +16,16 @@ from functions.classify_message import app as classify
 from functions.ingest_vk import app as ingest_vk
 from functions.send_reply import app as send
 from functions.slack_thread import app as thread
+from socialcare.adapters.classify_store import DynamoClassifyStore
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
+from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.adapters.vk_sender import VkSender
 from socialcare.adapters.x_sender import XSender
 from socialcare.clock import Clock, utc_now
@@ -63,12 +67,11 @@ def to_the_desk(
     """Classify what ingest queued (which hands it to the desk queue), then post threads;
     ``on_read`` is told the name of every DynamoDB call the thread poster makes."""
     brands = load_brands(BRANDS_DIR)
-    store = DynamoDeskStore(backbone.table)
     classify.lambda_handler(
         {"Records": classify_records},
         LambdaContext(),
         deps=ClassifyDeps(
-            store=store,
+            store=DynamoClassifyStore(backbone.table),
             brands={b.id: Knowledge.of(b) for b in brands.brands.values()},
             desk=SqsClassifyQueue(desk_queue, what="the Slack desk"),
         ),
@@ -82,12 +85,12 @@ def to_the_desk(
             client.meta.events.register(
                 "before-call.dynamodb.*", lambda model, **_: on_read(model.name)
             )
-        desk_store = DynamoDeskStore(backbone.table, client)
+        table = ConversationTable(backbone.table, client)
         deps = ThreadDeps(
-            store=desk_store,
+            store=DynamoThreadStore(table),
             poster=SlackPoster(lambda: SECRETS, slack.slack_url),
             brands=brands,
-            cards=desk_store,
+            cards=ConversationReads(table),
         )
         thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
     return records  # what the desk queue delivered, for redelivering
@@ -222,7 +225,7 @@ def a_desk(
     )
     app = build_app(
         SECRETS,
-        DeskDeps(store=actions.store, brands=actions.brands),  # type: ignore[arg-type]
+        DeskDeps(store=ConversationReads(backbone.table, dynamodb), brands=actions.brands),
         actions,
         slack.slack_url,
         reports=DynamoReportStore(backbone.table),

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from functions.classify_message import app as classify
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.alert_store import DynamoAlertStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.clock import utc_now
@@ -33,13 +34,12 @@ def classify_with_alerts(
     records: list[dict[str, Any]],
     now: datetime | None = None,
 ) -> None:
-    store = DynamoConversationStore(backbone.table)
     brands = load_brands(BRANDS_DIR).brands.values()
     deps = ClassifyDeps(
-        store=store,
+        store=DynamoClassifyStore(backbone.table),
         brands={brand.id: Knowledge.of(brand) for brand in brands},
         clocks=StepFunctionsClocks(machine),
-        alerts=AlertDeps(store, SnsEscalations(escalated.topic)),
+        alerts=AlertDeps(DynamoAlertStore(backbone.table), SnsEscalations(escalated.topic)),
         clock=(lambda: now) if now else utc_now,
     )
     classify.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
@@ -101,7 +101,7 @@ def test_the_usual_rate_of_a_topic_is_no_spike(
     backbone: Backbone, x_live: XWebhookDeps, machine: str, escalated: Escalated
 ) -> None:
     now = datetime(2026, 11, 26, 15, 20, tzinfo=UTC)
-    store = DynamoConversationStore(backbone.table)
+    store = DynamoAlertStore(backbone.table)
     for hours_ago in range(1, 25):  # 3 negative delivery messages every hour of the last day
         hour = (now - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H")
         for n in range(3):

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.samples import JANE, tweet
@@ -231,7 +231,7 @@ def test_a_conversation_changed_while_classifying_fails_the_record_and_writes_no
 
     records = queued_records(backbone, x_live, tweet("100", "@AcmeSupport where is my order?"))
     request = json.loads(records[0]["body"])
-    store = DynamoConversationStore(backbone.table)
+    store = DynamoClassifyStore(backbone.table)
     with _pytest.raises(StorageUnavailable, match="changed while classifying"):
         # The classifier saw "open", but the conversation is "new": something changed it.
         store.take_up(

@@ -12,7 +12,8 @@ import pytest
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from functions.clock_task import app as clock_task
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.clock_store import DynamoClockStore
+from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.deadlines.execution import cursor
@@ -104,7 +105,7 @@ def test_an_escalation_whose_notice_failed_is_sent_by_the_retry(
     execution = first_response(machine)
     execution["next"] = at_step(execution, 1)
     broken = SnsEscalations("arn:aws:sns:eu-west-1:123456789012:no-such-topic")
-    deps = ClockTaskDeps(store=DynamoConversationStore(backbone.table), escalations=broken)
+    deps = ClockTaskDeps(store=DynamoClockStore(backbone.table), escalations=broken)
     with pytest.raises(Exception, match="publishing the escalation failed"):
         clock_task.lambda_handler(execution, LambdaContext(), deps=deps)
     assert escalated.received() == []
@@ -176,7 +177,7 @@ def test_waiting_on_the_customer_pauses_the_resolution_clock_and_the_reply_resum
     # Jane's public tweet, Monday 2026-08-24 10:15:02 UTC (13:15 in Moscow, in the lunch
     # break): acme's "public posts" policy, resolution 1 day of business time.
     a_waiting_conversation(backbone, x_live, machine)
-    store = DynamoConversationStore(backbone.table)
+    store = DynamoDeskStore(backbone.table)
     [meta] = of_kind(backbone.table, "META")
     conversation = str(meta["id"])
     # The agent asks for the order number at 12:00 UTC (15:00 Moscow): 1 h of business time

@@ -20,8 +20,11 @@ from functions.clock_task import app as clock_task
 from functions.erase_customer import app as erase_customer
 from functions.escalation_slack import app as escalation_slack
 from functions.slack_thread import app as thread
-from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.alert_store import DynamoAlertStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
+from socialcare.adapters.clock_store import DynamoClockStore
+from socialcare.adapters.conversation_reads import ConversationReads
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.lambda_eraser import LambdaEraser
@@ -29,6 +32,7 @@ from socialcare.adapters.posted_notices import DynamoPostedNotices
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
+from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.config import load_brands
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import ConfigurationError, StorageUnavailable
@@ -111,7 +115,7 @@ def to_the_managers(backbone: Backbone, queues: Pipeline, slack: StandIns) -> in
     deps = EscalationPostDeps(
         brands=load_brands(BRANDS_DIR),
         poster=SlackPoster(lambda: SECRETS, slack.slack_url),
-        cards=DynamoDeskStore(backbone.table),
+        cards=ConversationReads(backbone.table),
         posts=DynamoErasureStore(backbone.table),
         notices=DynamoPostedNotices(backbone.table),
     )
@@ -122,15 +126,15 @@ def to_the_managers(backbone: Backbone, queues: Pipeline, slack: StandIns) -> in
 def to_the_desk(backbone: Backbone, queues: Pipeline, slack: StandIns, records: Any) -> None:
     """Classify as the function is wired (clocks, alerts, retention), post the threads."""
     brands = load_brands(BRANDS_DIR)
-    store = DynamoDeskStore(backbone.table)
+    table = ConversationTable(backbone.table)
     classify.lambda_handler(
         {"Records": records},
         LambdaContext(),
         deps=ClassifyDeps(
-            store=store,
+            store=DynamoClassifyStore(table),
             brands={b.id: Knowledge.of(b) for b in brands.brands.values()},
             clocks=StepFunctionsClocks(queues.machine),
-            alerts=AlertDeps(store, SnsEscalations(queues.escalated.topic)),
+            alerts=AlertDeps(DynamoAlertStore(table), SnsEscalations(queues.escalated.topic)),
             desk=SqsClassifyQueue(queues.desk_queue, what="the Slack desk"),
             retention=DynamoRetentionStore(backbone.table),
         ),
@@ -139,7 +143,12 @@ def to_the_desk(backbone: Backbone, queues: Pipeline, slack: StandIns, records: 
         record(json.dumps(q["body"]), q["group"], f"d{i}")
         for i, q in enumerate(drain(queues.desk_queue))
     ]
-    deps = ThreadDeps(store, SlackPoster(lambda: SECRETS, slack.slack_url), brands, cards=store)
+    deps = ThreadDeps(
+        DynamoThreadStore(table),
+        SlackPoster(lambda: SECRETS, slack.slack_url),
+        brands,
+        cards=ConversationReads(table),
+    )
     thread.lambda_handler({"Records": desk_records}, LambdaContext(), deps=deps)
 
 
@@ -654,7 +663,7 @@ def test_what_is_written_after_a_close_expires_with_the_conversation(
     bob = metas(backbone.table)["bobstone"]
     desk.act(button_press("mark_spam", str(bob["id"]), action_ts="9.2"))
     deps = ClockTaskDeps(
-        store=DynamoConversationStore(backbone.table),
+        store=DynamoClockStore(backbone.table),
         escalations=SnsEscalations(queues.escalated.topic),
         retention=DynamoRetentionStore(backbone.table),
     )

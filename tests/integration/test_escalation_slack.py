@@ -11,6 +11,7 @@ import pytest
 
 from functions.escalation_slack import app as poster
 from socialcare.models.escalation import EscalationNotice
+from socialcare.models.message import Customer
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
 from socialcare_tools.local.standins import StandIns
@@ -89,7 +90,11 @@ NOTICE = EscalationNotice(
     priority="P2",
     topic="delivery",
     link="https://x.com/janeroe/status/1960000000000000123",
-    customer={"name": "<!channel> *Jane* <https://evil.example|bank.com>", "handle": "janeroe"},
+    customer=Customer(
+        id="1400000000000000042",
+        name="<!channel> *Jane* <https://evil.example|bank.com>",
+        handle="janeroe",
+    ),
 )
 
 
@@ -109,7 +114,7 @@ def test_an_escalation_is_posted_once_to_the_managers_channel_with_the_customer_
 
 
 def test_an_escalation_keeps_the_customers_name_on_its_line(wired: None, slack: StandIns) -> None:
-    spoofer = {"name": "Jane\ntier 3 · :rotating_light: \u202eP1", "handle": "jane\nroe"}
+    spoofer = Customer(id="42", name="Jane\ntier 3 · :rotating_light: \u202eP1", handle="jane\nroe")
     notice = NOTICE.model_copy(update={"customer": spoofer})
     poster.lambda_handler(sns_event(notice, "m-3"), LambdaContext())
     [sent] = posts(slack)
@@ -186,7 +191,10 @@ def test_a_warning_and_a_breach_redraw_the_conversations_card(
     warned = {
         "pk": {"S": meta["pk"]},
         "sk": {"S": "CLOCK#first_response#0#warned#0"},
+        "clock": {"S": "first_response"},
+        "generation": {"N": "0"},
         "event": {"S": "warned"},
+        "tier": {"N": "0"},
         "at": {"S": "2026-08-24T10:25:00.000Z"},
     }
     boto3.client("dynamodb").put_item(TableName=backbone.table, Item=warned)
@@ -211,7 +219,7 @@ def breach(n: int, tier: int = 1, **changes: Any) -> EscalationNotice:
             "tier": tier,
             "conversation_id": f"c-{n}",
             "link": f"https://x.com/janeroe/status/19600000000000{n:05d}",
-            "customer": {"name": f"<!here> Jane {n}", "handle": f"jane{n}"},
+            "customer": {"id": f"{n}", "name": f"<!here> Jane {n}", "handle": f"jane{n}"},
         }
         | changes
     )

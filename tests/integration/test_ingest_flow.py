@@ -11,7 +11,7 @@ import pytest
 
 from functions.ingest_vk import app as ingest_vk
 from functions.ingest_x import app as ingest_x
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
@@ -188,7 +188,7 @@ def test_the_conversation_reads_back_as_the_domain_model(
 ) -> None:
     post_x(load_event("x_dm"), x_live)
     [meta] = of_kind(backbone.table, "META")
-    conversation = DynamoConversationStore(backbone.table).get_conversation(meta["id"])
+    conversation = ConversationReads(backbone.table).conversation(meta["id"])
     assert conversation is not None
     assert conversation.customer.handle == "janeroe" and conversation.channel_type == "private"
 

@@ -92,12 +92,14 @@ def test_a_weeks_requests_follow_its_days_not_its_conversations(
     backbone: Backbone, x_live: XWebhookDeps, machine: str
 ) -> None:
     answered(backbone, x_live, machine)
-    store = DynamoReportStore(backbone.table)
-    one = dynamodb_calls(store._client)
+    dynamodb = boto3.client("dynamodb")
+    store = DynamoReportStore(backbone.table, client=dynamodb)
+    one = dynamodb_calls(dynamodb)
     assert weekly(store).headline.conversations == 1
     more_customers(backbone, x_live, machine, 6)
-    store = DynamoReportStore(backbone.table)
-    seven = dynamodb_calls(store._client)
+    dynamodb = boto3.client("dynamodb")
+    store = DynamoReportStore(backbone.table, client=dynamodb)
+    seven = dynamodb_calls(dynamodb)
     assert weekly(store).headline.conversations == 7
     queries = [c for c in seven if c[0] == "Query"]
     assert queries == [c for c in one if c[0] == "Query"]  # six more: not one query more
@@ -145,8 +147,9 @@ def test_conversations_stored_before_activity_keys_are_read_by_their_partition(
             Key={"pk": item["pk"], "sk": item["sk"]},
             UpdateExpression="REMOVE activity_pk, activity_sk",
         )
-    store = DynamoReportStore(backbone.table)
-    calls = dynamodb_calls(store._client)
+    dynamodb = boto3.client("dynamodb")
+    store = DynamoReportStore(backbone.table, client=dynamodb)
+    calls = dynamodb_calls(dynamodb)
     assert weekly(store) == expected
     assert calls.count(("Query", None)) == 1  # Jane's partition, and only hers
 

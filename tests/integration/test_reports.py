@@ -199,8 +199,9 @@ def test_a_report_reads_by_day_through_the_index_and_never_scans(
     from socialcare.services.reports import ReportDeps, build_figures
 
     consume(backbone, queued_records(backbone, x_live, tweet("100", "@AcmeSupport order?")))
-    store = DynamoReportStore(backbone.table)
-    calls = dynamodb_calls(store._client)
+    dynamodb = boto3.client("dynamodb")
+    store = DynamoReportStore(backbone.table, client=dynamodb)
+    calls = dynamodb_calls(dynamodb)
     brand = load_brands(BRANDS_DIR).brands["acme"]
     week = Period(PeriodKind.WEEK, date(2026, 8, 24), brand.zone)
     figures = build_figures(brand, week, ReportDeps(store))

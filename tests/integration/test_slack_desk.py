@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.adapters.dynamodb import DynamoConversationStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.config import load_brands
@@ -44,7 +44,7 @@ def answer(
 ) -> dict[str, Any]:
     """What Slack gets back; Bolt checks the bot token on the Slack stand-in (auth.test)."""
     deps = DeskDeps(
-        store=DynamoConversationStore(backbone.table),
+        store=ConversationReads(backbone.table),
         brands=load_brands(BRANDS_DIR),
         clock=(lambda: now) if now else None,
     )
@@ -155,6 +155,13 @@ def test_care_stats_counts_the_days_conversations_through_the_day_index(
     assert "2 conversations · answered 1 (50 %) · waiting 1 (1 past their reply deadline)" in text
     assert "spam 1" in text
     # What the figures read: the narrow index, never a conversation's text or customer.
-    rows = DynamoConversationStore(backbone.table).started_on("acme", "2026-08-24")
+    rows = boto3.client("dynamodb").query(
+        TableName=backbone.table,
+        IndexName="DayStats",
+        KeyConditionExpression="day_pk = :day",
+        ExpressionAttributeValues={":day": {"S": "DAY#acme#2026-08-24"}},
+    )["Items"]
     assert len(rows) == 3
     assert set().union(*rows) <= {"pk", "sk", "day_pk", "day_sk", "status", "priority", "queue_sk"}
+    entries = ConversationReads(backbone.table).started_on("acme", "2026-08-24")
+    assert sorted(e.status for e in entries) == ["answered", "open", "spam"]

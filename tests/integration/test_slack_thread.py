@@ -9,9 +9,9 @@ import pytest
 
 from functions.classify_message import app as classify
 from functions.slack_thread import app as thread
-from socialcare.adapters.desk_store import DynamoDeskStore
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.config import load_brands
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.slack_thread import ThreadDeps
@@ -83,7 +83,7 @@ def test_a_follow_up_goes_into_the_thread_and_a_redelivery_posts_nothing(
     assert follow_up["thread_ts"] == meta["slack_thread"]["ts"]
     assert "still waiting" in follow_up["text"]
     deps = ThreadDeps(
-        store=DynamoConversationStore(backbone.table),
+        store=DynamoThreadStore(backbone.table),
         poster=SlackPoster(lambda: SECRETS, slack.slack_url),
         brands=load_brands(BRANDS_DIR),
     )
@@ -119,14 +119,17 @@ def test_one_request_twice_in_a_batch_is_posted_once(
     )
     brands = load_brands(BRANDS_DIR)
     knowledge = {b.id: Knowledge.of(b) for b in brands.brands.values()}
-    store = DynamoDeskStore(backbone.table)
     classify.lambda_handler(
-        {"Records": records}, LambdaContext(), deps=ClassifyDeps(store=store, brands=knowledge)
+        {"Records": records},
+        LambdaContext(),
+        deps=ClassifyDeps(store=DynamoClassifyStore(backbone.table), brands=knowledge),
     )
     # The desk queue carries what the classify queue did (services.hand_off).
     twice = [{**r, "messageId": f"{r['messageId']}-{copy}"} for r in records for copy in ("a", "b")]
     deps = ThreadDeps(
-        store=store, poster=SlackPoster(lambda: SECRETS, slack.slack_url), brands=brands
+        store=DynamoThreadStore(backbone.table),
+        poster=SlackPoster(lambda: SECRETS, slack.slack_url),
+        brands=brands,
     )
     answer = thread.lambda_handler({"Records": twice}, LambdaContext(), deps=deps)
     assert answer == {"batchItemFailures": []}
@@ -145,7 +148,7 @@ def test_a_card_for_a_conversation_with_a_thread_still_records_the_messages_copy
         tweet("100", "@AcmeSupport where is my order?"),
         tweet("101", "@AcmeSupport hello?? still waiting", reply_to="100"),
     )
-    store = DynamoDeskStore(backbone.table)
+    store = DynamoThreadStore(backbone.table)
     [meta] = of_kind(backbone.table, "META")
     conversation = str(meta["pk"]).removeprefix("CONV#")
     first, second = sorted(str(m["sk"]) for m in of_kind(backbone.table, "MSG"))

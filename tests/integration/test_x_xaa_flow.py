@@ -11,8 +11,9 @@ import pytest
 
 from functions.ingest_x import app as ingest_x
 from functions.slack_thread import app as thread
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.slack import SlackPoster
+from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.config import load_brands
 from socialcare.services.slack_thread import ThreadDeps
 from socialcare.services.x_webhook import XWebhookDeps
@@ -62,12 +63,11 @@ def desk_notices(backbone: Backbone, desk: str, slack: StandIns) -> list[dict[st
     records = [
         record(json.dumps(q["body"]), q["group"], f"n{i}") for i, q in enumerate(drain(desk))
     ]
-    store = DynamoDeskStore(backbone.table)
     deps = ThreadDeps(
-        store=store,
+        store=DynamoThreadStore(backbone.table),
         poster=SlackPoster(lambda: SECRETS, slack.slack_url),
         brands=load_brands(BRANDS_DIR),
-        cards=store,
+        cards=ConversationReads(backbone.table),
     )
     thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
     return records
@@ -143,9 +143,8 @@ def test_a_deleted_follow_up_is_told_in_the_thread_without_quoting_it_again(
     assert told["thread_ts"] == card_ts(backbone)
     assert "deleted their message" in told["text"] and "third day" not in told["text"]
     posted = len(slack_calls(slack, "chat.postMessage"))
-    store = DynamoDeskStore(backbone.table)
     again = ThreadDeps(
-        store=store,
+        store=DynamoThreadStore(backbone.table),
         poster=SlackPoster(lambda: SECRETS, slack.slack_url),
         brands=load_brands(BRANDS_DIR),
     )

@@ -8,7 +8,8 @@ import boto3
 
 from functions.classify_message import app as classify
 from functions.clock_task import app as clock_task
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
+from socialcare.adapters.clock_store import DynamoClockStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.config import load_brands
@@ -28,7 +29,7 @@ from tests.support.queues import queued_records
 def classify_with_clocks(backbone: Backbone, machine: str, records: list[dict[str, Any]]) -> None:
     brands = load_brands(BRANDS_DIR).brands.values()
     deps = ClassifyDeps(
-        store=DynamoConversationStore(backbone.table),
+        store=DynamoClassifyStore(backbone.table),
         brands={brand.id: Knowledge.of(brand) for brand in brands},
         clocks=StepFunctionsClocks(machine),
     )
@@ -52,7 +53,7 @@ def started_plans(machine: str) -> list[dict[str, Any]]:
 def step(backbone: Backbone, escalated: Escalated, execution: dict[str, Any]) -> dict[str, Any]:
     """One RunStep of the state machine: the clock task, as Step Functions invokes it."""
     deps = ClockTaskDeps(
-        store=DynamoConversationStore(backbone.table),
+        store=DynamoClockStore(backbone.table),
         escalations=SnsEscalations(escalated.topic),
     )
     result: dict[str, Any] = clock_task.lambda_handler(execution, LambdaContext(), deps=deps)

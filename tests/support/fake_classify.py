@@ -3,10 +3,13 @@ and conversations it reads, the take-up it writes once, the customer's earlier
 conversations and the promotional-text tallies it counts."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from socialcare.adapters.conversation_reads import conversation_of, message_of
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.models.classification import Classification
+from socialcare.models.conversation import Conversation
 from socialcare.ports import TakeUp
 from socialcare.services.batch_reads import Key, Loaded
 
@@ -26,9 +29,9 @@ class FakeClassifyStore:
     take_ups: int = 0
 
     def load(self, conversation_id: str, message_sk: str) -> Loaded:
-        message = self.messages.get((conversation_id, message_sk))
-        meta = self.conversations.get(conversation_id)
-        return (dict(message) if message else None), (dict(meta) if meta else None)
+        return message_of(self.messages.get((conversation_id, message_sk))), conversation_of(
+            self.conversations.get(conversation_id)
+        )
 
     def take_up(
         self,
@@ -42,14 +45,14 @@ class FakeClassifyStore:
         if "processed_at" in message:
             return TakeUp.ALREADY
         self.take_ups += 1
-        message["processed_at"] = "now"
+        message["processed_at"] = "2026-08-24T10:15:03.000Z"
         message["classification"] = classification.model_dump(mode="json", exclude_none=True)
         meta = self.conversations[conversation_id]
         meta["language"] = classification.language.code
         meta["topic"] = classification.topic.code if classification.topic else None
         return TakeUp.TAKEN
 
-    def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
+    def earlier_conversations(self, conversation: Conversation, window: timedelta) -> int:
         return self.earlier
 
     def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:

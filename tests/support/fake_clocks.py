@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from socialcare.adapters.conversation_reads import conversation_of
 from socialcare.deadlines.plan import ClockPlan
+from socialcare.models.conversation import Conversation
 from socialcare.models.escalation import EscalationNotice
 from socialcare.ports import Recorded
 
@@ -20,9 +22,8 @@ class FakeClockStore:
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: dict[EventKey, bool] = field(default_factory=dict)  # -> notified
 
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None:
-        found = self.conversations.get(conversation_id)
-        return dict(found) if found else None
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        return conversation_of(self.conversations.get(conversation_id))
 
     def record_clock_event(
         self, plan: ClockPlan, event: str, tier: int, at: datetime, notify: bool

@@ -2,8 +2,10 @@
 conversations it reads and marks) and Slack (what was posted where), for the fast tier."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from socialcare.adapters.conversation_reads import conversation_of, message_of
 from socialcare.errors import StorageUnavailable
 from socialcare.services.batch_reads import Key, Loaded
 
@@ -21,9 +23,9 @@ class FakeThreadStore:
     batch_reads: int = 0
 
     def load(self, conversation_id: str, message_sk: str) -> Loaded:
-        message = self.messages.get((conversation_id, message_sk))
-        meta = self.conversations.get(conversation_id)
-        return (dict(message) if message else None), (dict(meta) if meta else None)
+        return message_of(self.messages.get((conversation_id, message_sk))), conversation_of(
+            self.conversations.get(conversation_id)
+        )
 
     def load_many(self, wanted: list[Key]) -> dict[Key, Loaded]:
         self.batch_reads += 1
@@ -46,10 +48,10 @@ class FakeThreadStore:
                 "ts": ts,
             }
 
-    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: str) -> None:
+    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: datetime) -> None:
         self._writable()
         if (conversation_id, message_sk) in self.messages:
-            self.messages[(conversation_id, message_sk)]["deletion_shown_at"] = at
+            self.messages[(conversation_id, message_sk)]["deletion_shown_at"] = at.isoformat()
 
     def _writable(self) -> None:
         if self.down:

@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from socialcare.adapters.conversation_reads import conversation_of
 from socialcare.errors import SendPostponed, SendRefused
+from socialcare.models.conversation import Conversation
 from socialcare.models.message import iso
 from socialcare.models.reply import Delivered, OutboundReply
+from socialcare.models.stored import ClockEvent, StoredMessage
+from tests.support.items import conversation_item
 
 Item = dict[str, Any]
 
@@ -22,7 +26,9 @@ class FakeSendStore:
 
     def queued(self, reply: OutboundReply, status: str = "queued") -> None:
         self.replies[(reply.conversation_id, reply.reply_id)] = {"status": status}
-        self.conversations.setdefault(reply.conversation_id, {"status": "new"})
+        self.conversations.setdefault(
+            reply.conversation_id, conversation_item(id=reply.conversation_id)
+        )
 
     def record(self, reply: OutboundReply) -> Item:
         return self.replies[(reply.conversation_id, reply.reply_id)]
@@ -74,13 +80,13 @@ class FakeSendStore:
     def hold(self, reply: OutboundReply, at: datetime) -> None:
         self.record(reply)["held_at"] = iso(at)
 
-    def conversation(self, conversation_id: str) -> Item | None:
-        return self.conversations.get(conversation_id)
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        return conversation_of(self.conversations.get(conversation_id))
 
-    def first_inbound(self, conversation_id: str) -> Item | None:
+    def first_inbound(self, conversation_id: str) -> StoredMessage | None:
         return None
 
-    def clock_events(self, conversation_id: str) -> list[Item]:
+    def clock_events(self, conversation_id: str) -> list[ClockEvent]:
         return []
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from functions.classify_message import app as classify
 from functions.ingest_x import app as ingest_x
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.config import load_brands
 from socialcare.ports import ClassifyQueue
 from socialcare.services.classify import ClassifyDeps, Knowledge
@@ -60,7 +60,7 @@ def consume(
 ) -> dict[str, Any]:
     brands = load_brands(BRANDS_DIR).brands.values()  # as the handler's cold start builds them
     deps = ClassifyDeps(
-        store=DynamoConversationStore(backbone.table),
+        store=DynamoClassifyStore(backbone.table),
         brands={brand.id: Knowledge.of(brand) for brand in brands},
         desk=desk,
     )

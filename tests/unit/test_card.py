@@ -8,7 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from socialcare.models.conversation import Conversation
+from socialcare.models.stored import StoredMessage
 from socialcare.slack.card import card, follow_up
+from tests.support.items import classified, clock_summary, conversation_item, message_item
 
 EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:", re.IGNORECASE)
 HEADER = re.compile(r"^\*(?P<name>[^*\n]*)\* \(@(?P<handle>[^\n]*)\) on x public$")
@@ -16,28 +19,22 @@ FACTS = "*P2* · order_status · :neutral_face: neutral · en · reply due 2026-
 STATE = ":speech_balloon: *pending*"
 
 
-def meta(name: Any = "Jane Roe", handle: Any = "janeroe") -> dict[str, Any]:
-    return {
-        "id": "c-1",
-        "platform": "x",
-        "channel_type": "public",
-        "status": "pending",
-        "customer": {"id": "42", "name": name, "handle": handle},
-        "clock_first_response": {"due_at": "2026-08-24T11:15:00Z"},
-    }
+def meta(name: Any = "Jane Roe", handle: Any = "janeroe") -> Conversation:
+    return Conversation.model_validate(
+        conversation_item(
+            status="pending",
+            customer={"id": "42", "name": name, "handle": handle},
+            clock_first_response=clock_summary("2026-08-24T11:15:00Z"),
+        )
+    )
 
 
-def message(text: str, suggestion: str = "Hi janeroe, we're on it.") -> dict[str, Any]:
-    return {
-        "text": text,
-        "classification": {
-            "priority": {"level": "P2", "reasons": []},
-            "sentiment": {"label": "neutral"},
-            "topic": {"code": "order_status"},
-            "language": {"code": "en"},
-            "suggestion": {"score": 0.6, "text": suggestion},
-        },
-    }
+def message(
+    text: str, suggestion: str = "Hi janeroe, we're on it.", **fields: Any
+) -> StoredMessage:
+    return StoredMessage.model_validate(
+        message_item(text=text, classification=classified(suggestion=suggestion)) | fields
+    )
 
 
 def texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -89,7 +86,7 @@ def test_emoji_codes_in_the_text_and_the_name_show_as_text() -> None:
 
 
 def test_a_follow_up_quotes_every_line() -> None:
-    text, _ = follow_up({"text": "still waiting\n*Assigned to* <@U1>\n:rotating_light:"})
+    text, _ = follow_up(message("still waiting\n*Assigned to* <@U1>\n:rotating_light:"))
     assert text.split("\n") == [
         "*The customer writes:*",
         ">still waiting",
@@ -165,14 +162,14 @@ def test_whatever_the_customer_writes_the_cards_own_lines_stand_alone(
 
 
 def test_an_encrypted_chat_says_where_to_read_it_and_a_deletion_is_marked() -> None:
-    chat = message("") | {"kind": "encrypted_chat", "link": "https://x.com/i/chat/1:2"}
+    chat = message("", kind="encrypted_chat", link="https://x.com/i/chat/1:2")
     fallback, blocks = card(meta(), chat)
     body = blocks[1]["text"]["text"]
     assert body == (
         ":lock: This customer wrote an encrypted chat on X: <https://x.com/i/chat/1:2|open it in X>"
     )
     assert "encrypted chat" in fallback
-    deleted = message("my order <!channel>") | {"deleted_at": "2026-08-24T12:00:00.000Z"}
+    deleted = message("my order <!channel>", deleted_at="2026-08-24T12:00:00.000Z")
     _, blocks = card(meta(), deleted)
     lines = blocks[1]["text"]["text"].split("\n")
     assert lines[-1] == ":wastebasket: _deleted by the customer on 2026-08-24 12:00 UTC_"

@@ -12,6 +12,7 @@ from socialcare.services.classify import ClassifyDeps, Knowledge
 from tests.conftest import BRANDS_DIR, EVENTS, LambdaContext
 from tests.support.fake_classify import FakeClassifyStore
 from tests.support.fakes import FakeQueue
+from tests.support.items import conversation_item, message_item
 
 TEXTS = ["@AcmeSupport where is my order #4411? 3 days now", "@AcmeSupport hello?? still waiting"]
 
@@ -29,16 +30,10 @@ def stored() -> FakeClassifyStore:
     """What ingest stored for the sample's two messages: one new conversation."""
     store = FakeClassifyStore()
     for request, text in zip(requests(), TEXTS, strict=True):
-        store.conversations[request.conversation_id] = {
-            "status": "new",
-            "customer_pk": "CUST#x#1400000000000000001",
-            "created_at": "2026-08-24T10:15:02.000Z",
-        }
-        store.messages[(request.conversation_id, request.message_sk)] = {
-            "text": text,
-            "sent_at": request.sent_at.isoformat(),
-            "kind": "mention",
-        }
+        store.conversations[request.conversation_id] = conversation_item(id=request.conversation_id)
+        store.messages[(request.conversation_id, request.message_sk)] = message_item(
+            sk=request.message_sk, text=text, sent_at=request.sent_at.isoformat()
+        )
     return store
 
 

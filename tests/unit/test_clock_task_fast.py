@@ -12,6 +12,7 @@ from socialcare.deadlines.plan import ClockPlan
 from socialcare.services.clock_task import ClockTaskDeps
 from tests.conftest import EVENTS, LambdaContext
 from tests.support.fake_clocks import FakeClockStore, FakeEscalations
+from tests.support.items import clock_summary, conversation_item
 
 
 def the_sample() -> dict[str, Any]:
@@ -23,13 +24,12 @@ def waiting(status: str = "new") -> tuple[FakeClockStore, ClockPlan]:
     """The sample's conversation, its clock recorded by the classifier, nobody answering."""
     [plan] = [ClockPlan.model_validate(c) for c in the_sample()["clocks"]]
     store = FakeClockStore()
-    store.conversations[plan.conversation_id] = {
-        "status": status,
-        "brand_id": plan.brand_id,
-        "platform": "x",
-        "customer": {"name": "Jane Roe", "handle": "janeroe"},
-        f"clock_{plan.clock.value}": {"generation": plan.generation},
-    }
+    store.conversations[plan.conversation_id] = conversation_item(
+        id=plan.conversation_id,
+        status=status,
+        brand_id=plan.brand_id,
+        **{f"clock_{plan.clock.value}": clock_summary(generation=plan.generation)},
+    )
     return store, plan
 
 

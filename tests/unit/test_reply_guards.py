@@ -5,15 +5,24 @@ from typing import Any
 
 import pytest
 
+from socialcare.models.conversation import Conversation
 from socialcare.models.reply import ReplyRoute
+from socialcare.models.stored import StoredMessage
 from socialcare.services.reply_guards import check, x_weight
 from socialcare.slack.mrkdwn import plain
+from tests.support.items import conversation_item, message_item
 
 NOW = datetime(2026, 8, 24, 12, 0, tzinfo=UTC)
 
 
-def conversation(platform: str, **extra: Any) -> dict[str, Any]:
-    return {"platform": platform, "last_inbound_at": "2026-08-24T11:00:00.000Z"} | extra
+def conversation(platform: str, **extra: Any) -> Conversation:
+    fields = {"platform": platform, "last_inbound_at": "2026-08-24T11:00:00.000Z"} | extra
+    return Conversation.model_validate(conversation_item(**fields))
+
+
+def target(**fields: Any) -> StoredMessage:
+    """The customer's message the reply answers."""
+    return StoredMessage.model_validate(message_item(**fields))
 
 
 def test_x_counts_links_as_23_and_cjk_as_2() -> None:
@@ -26,47 +35,49 @@ def test_x_counts_links_as_23_and_cjk_as_2() -> None:
 
 
 def test_a_reply_of_exactly_280_goes_and_281_is_refused() -> None:
-    target = {"summoned": True, "kind": "mention"}
-    assert check("a" * 280, ReplyRoute.PUBLIC, conversation("x"), target, NOW) is None
-    refusal = check("a" * 281, ReplyRoute.PUBLIC, conversation("x"), target, NOW)
+    mention = target(summoned=True, kind="mention")
+    assert check("a" * 280, ReplyRoute.PUBLIC, conversation("x"), mention, NOW) is None
+    refusal = check("a" * 281, ReplyRoute.PUBLIC, conversation("x"), mention, NOW)
     assert refusal is not None and refusal.reason == "too_long"
     # The same text is fine as a direct message (10,000 characters).
-    assert check("a" * 281, ReplyRoute.PRIVATE, conversation("x"), target, NOW) is None
+    assert check("a" * 281, ReplyRoute.PRIVATE, conversation("x"), mention, NOW) is None
 
 
 def test_vk_messages_stop_at_9000_characters() -> None:
-    refusal = check("я" * 9001, ReplyRoute.PRIVATE, conversation("vk"), {"kind": "direct"}, NOW)
+    refusal = check("я" * 9001, ReplyRoute.PRIVATE, conversation("vk"), target(kind="direct"), NOW)
     assert refusal is not None and "9,001 of 9,000" in refusal.text
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n"])
 def test_an_empty_reply_is_refused(text: str) -> None:
-    refusal = check(text, ReplyRoute.PRIVATE, conversation("vk"), {"kind": "direct"}, NOW)
+    refusal = check(text, ReplyRoute.PRIVATE, conversation("vk"), target(kind="direct"), NOW)
     assert refusal is not None and refusal.reason == "empty"
 
 
 def test_the_last_reply_word_for_word_is_refused() -> None:
     talked = conversation("vk", last_reply_text="Проверили заказ.")
-    refusal = check(" Проверили заказ. ", ReplyRoute.PRIVATE, talked, {"kind": "direct"}, NOW)
+    refusal = check(" Проверили заказ. ", ReplyRoute.PRIVATE, talked, target(kind="direct"), NOW)
     assert refusal is not None and refusal.reason == "unchanged"
-    assert check("Проверили ещё раз.", ReplyRoute.PRIVATE, talked, {"kind": "direct"}, NOW) is None
+    assert (
+        check("Проверили ещё раз.", ReplyRoute.PRIVATE, talked, target(kind="direct"), NOW) is None
+    )
 
 
 def test_vk_photo_comments_and_board_posts_need_an_admin_account() -> None:
     for kind in ("photo_comment", "board_post"):
-        target = {"kind": kind, "link": "https://vk.com/photo-1_2"}
-        refusal = check("Ответ", ReplyRoute.PUBLIC, conversation("vk"), target, NOW)
+        comment = target(kind=kind, link="https://vk.com/photo-1_2")
+        refusal = check("Ответ", ReplyRoute.PUBLIC, conversation("vk"), comment, NOW)
         assert refusal is not None and "https://vk.com/photo-1_2" in refusal.text
-        assert check("Ответ", ReplyRoute.PRIVATE, conversation("vk"), target, NOW) is None
+        assert check("Ответ", ReplyRoute.PRIVATE, conversation("vk"), comment, NOW) is None
 
 
 def test_messenger_replies_close_24_hours_after_the_customers_last_message() -> None:
     talked = conversation("messenger", last_inbound_at="2026-08-23T11:59:00+00:00")
-    refusal = check("Hello", ReplyRoute.PRIVATE, talked, {"kind": "direct"}, NOW)
+    refusal = check("Hello", ReplyRoute.PRIVATE, talked, target(kind="direct"), NOW)
     assert refusal is not None and refusal.reason == "window_closed"
     assert "closed at 2026-08-24 11:59 UTC" in refusal.text
     early = NOW - timedelta(minutes=2)
-    assert check("Hello", ReplyRoute.PRIVATE, talked, {"kind": "direct"}, early) is None
+    assert check("Hello", ReplyRoute.PRIVATE, talked, target(kind="direct"), early) is None
 
 
 def test_slack_markup_becomes_plain_text_for_the_customer() -> None:

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from socialcare.adapters.conversation_reads import conversation_of
 from socialcare.config import load_brands
 from socialcare.config.brands import Brand, BrandDirectory
 from socialcare.errors import StorageUnavailable
+from socialcare.models.conversation import Conversation
 from socialcare.slack.authz import (
     NOT_A_MANAGER,
     SAID,
@@ -24,6 +26,7 @@ from socialcare.slack.authz import (
     manager_only,
 )
 from tests.conftest import BRANDS_DIR
+from tests.support.items import conversation_item
 
 TEAM, CHANNEL, OTHER = "T0ACMEWORK", "C0ACMESUPPORT", "T0OTHERORG"
 
@@ -52,8 +55,8 @@ class Directory:
 class Conversations:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None:
-        return self.items.get(conversation_id)
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        return conversation_of(self.items.get(conversation_id))
 
 
 def acme(**slack: Any) -> Brand:
@@ -152,7 +155,7 @@ def test_a_modal_belongs_to_its_conversations_channel() -> None:
         "user": {"id": "U0AGENT01", "team_id": TEAM},
         "view": {"private_metadata": json.dumps({"conversation_id": "c1"})},
     }
-    ours = {"brand_id": "acme", "slack_thread": {"channel": CHANNEL, "ts": "1.1"}}
+    ours = conversation_item(slack_thread={"channel": CHANNEL, "ts": "1.1"})
     assert decide(view, conversations=Conversations({"c1": ours})) is None
     elsewhere = ours | {"slack_thread": {"channel": "C0RANDOM001", "ts": "1.1"}}
     assert decide(view, conversations=Conversations({"c1": elsewhere})) is Refusal.CHANNEL

@@ -15,6 +15,7 @@ from socialcare.models import DeskRequest
 from socialcare.services.slack_thread import ThreadDeps
 from tests.conftest import BRANDS_DIR, EVENTS, LambdaContext
 from tests.support.fake_desk import FakeSlack, FakeThreadStore
+from tests.support.items import classified, conversation_item, message_item
 
 CHANNEL = "C0ACMESUPPORT"  # layers/config/brands/acme/brand.yaml: slack.channel
 
@@ -30,18 +31,13 @@ def stored_as_the_sample_says() -> FakeThreadStore:
     requests = [DeskRequest.model_validate_json(r["body"]) for r in the_sample()["Records"]]
     store = FakeThreadStore()
     for request in requests:
-        store.conversations[request.conversation_id] = {
-            "id": request.conversation_id,
-            "status": "new",
-            "platform": "x",
-            "channel_type": "public",
-            "customer": {"name": "Jane Roe", "handle": "janeroe"},
-        }
-        store.messages[(request.conversation_id, request.message_sk)] = {
-            "text": f"@AcmeSupport message {request.message_sk[-3:]}",
-            "sent_at": request.sent_at.isoformat(),
-            "classification": {"spam": {"is_spam": False}},
-        } | ({"deleted_at": "2026-08-24T10:20:00.000Z"} if request.notice else {})
+        store.conversations[request.conversation_id] = conversation_item(id=request.conversation_id)
+        store.messages[(request.conversation_id, request.message_sk)] = message_item(
+            sk=request.message_sk,
+            text=f"@AcmeSupport message {request.message_sk[-3:]}",
+            sent_at=request.sent_at.isoformat(),
+            classification=classified(),
+        ) | ({"deleted_at": "2026-08-24T10:20:00.000Z"} if request.notice else {})
     return store
 
 

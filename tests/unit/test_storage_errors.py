@@ -3,18 +3,37 @@
 network failure here is real, a client pointed at a port nothing listens on."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from socialcare.adapters.alert_store import DynamoAlertStore
+from socialcare.adapters.classify_store import DynamoClassifyStore
+from socialcare.adapters.clock_store import DynamoClockStore
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.dynamo_table import ConversationTable
+from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
+from socialcare.adapters.intake_store import DynamoIntakeStore
+from socialcare.adapters.posted_notices import DynamoPostedNotices
+from socialcare.adapters.report_store import DynamoReportStore
+from socialcare.adapters.thread_store import DynamoThreadStore
+from socialcare.adapters.x_activity import DynamoLastEvents
+from socialcare.adapters.x_gap_store import DynamoGapFillStore
+from socialcare.deadlines.plan import ClockKind, ClockPlan
 from socialcare.errors import StorageUnavailable
+from socialcare.models.conversation import Conversation
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
+from socialcare.reports.period import Period, PeriodKind
 from socialcare.services.classify import classify_text
+from socialcare.services.x_gap_fill import Window
+from tests.support.items import conversation_item
 from tests.support.stored import message
 
 AT = datetime(2026, 8, 24, 10, 15, tzinfo=UTC)
@@ -35,45 +54,126 @@ REPLY = OutboundReply(
     queued_at=AT,
 )
 
-CALLS: dict[str, Callable[[DynamoDeskStore], Any]] = {
-    "find_ref": lambda s: s.find_ref("x:1"),
-    "link": lambda s: s.link("x:2", "x:1"),
-    "save_inbound": lambda s: s.save_inbound(message(), "c1", "k"),
-    "mark_deleted": lambda s: s.mark_deleted("x:1", "2026-08-24T10:15:00Z"),
-    "load_many": lambda s: s.load_many([("c1", "MSG#1")]),
-    "take_up": lambda s: s.take_up("c1", "MSG#1", classify_text("where is my order?"), "new"),
-    "earlier_conversations": lambda s: s.earlier_conversations("CUST#x#1", "a", "b"),
-    "conversation": lambda s: s.conversation("c1"),
-    "wait_on_customer": lambda s: s.wait_on_customer("c1", AT),
-    "record_once": lambda s: s.record_once({"pk": "CONV#c1", "sk": "ALERT#1"}, notify=True),
-    "mark_sent": lambda s: s.mark_sent("CONV#c1", "ALERT#1"),
-    "count_once": lambda s: s.copies("acme", "2026-08-24", "t", "x:1"),
-    "tallies": lambda s: s.tallies(["NEG#acme#t#h"]),
-    "record_card": lambda s: s.record_card("c1", "MSG#1", "C1", "1.0"),
-    "record_copy": lambda s: s.record_copy("c1", "MSG#1", "C1", "1.0"),
-    "record_deletion_shown": lambda s: s.record_deletion_shown(
-        "c1", "MSG#1", "2026-08-24T10:15:00Z"
+WINDOW = Window("acme", "1", AT, AT)
+WEEK = Period(PeriodKind.WEEK, date(2026, 8, 24), ZoneInfo("Europe/Moscow"))
+PLAN_EVENT = ("warning", 1)
+
+
+def plan() -> ClockPlan:
+    return ClockPlan(
+        conversation_id="c1",
+        brand_id="acme",
+        clock=ClockKind.FIRST_RESPONSE,
+        generation=1,
+        started_at=AT,
+        policy="default",
+        policy_version="1",
+        due_at=AT,
+        steps=(),
+    )
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store of the conversations table, on one unreachable client."""
+
+    intake: DynamoIntakeStore
+    reads: ConversationReads
+    classify: DynamoClassifyStore
+    clocks: DynamoClockStore
+    alerts: DynamoAlertStore
+    thread: DynamoThreadStore
+    desk: DynamoDeskStore
+    reports: DynamoReportStore
+    gaps: DynamoGapFillStore
+    erasure: DynamoErasureStore
+    retention: DynamoRetentionStore
+    x_activity: DynamoLastEvents
+    notices: DynamoPostedNotices
+
+
+CALLS: dict[str, Callable[[Stores], Any]] = {
+    "intake.find_ref": lambda s: s.intake.find_ref("x:1"),
+    "intake.link": lambda s: s.intake.link("x:2", "x:1"),
+    "intake.save_inbound": lambda s: s.intake.save_inbound(message(), "c1", "k"),
+    "intake.mark_deleted": lambda s: s.intake.mark_deleted("x:1", "2026-08-24T10:15:00Z"),
+    "reads.conversation": lambda s: s.reads.conversation("c1"),
+    "reads.load_many": lambda s: s.reads.load_many([("c1", "MSG#1")]),
+    "reads.list_messages": lambda s: s.reads.list_messages("c1"),
+    "reads.by_thread": lambda s: s.reads.by_thread("C1", "1.0"),
+    "reads.latest_inbound": lambda s: s.reads.latest_inbound("c1"),
+    "reads.clock_events": lambda s: s.reads.clock_events("c1"),
+    "reads.started_on": lambda s: s.reads.started_on("acme", "2026-08-24"),
+    "reads.waiting": lambda s: s.reads.waiting("acme", 10),
+    "classify.take_up": lambda s: s.classify.take_up(
+        "c1", "MSG#1", classify_text("where is my order?"), "new"
     ),
-    "started_on": lambda s: s.started_on("acme", "2026-08-24"),
-    "waiting": lambda s: s.waiting("acme", 10),
-    "clock_events": lambda s: s.clock_events("c1"),
-    "get_conversation": lambda s: s.get_conversation("c1"),
-    "list_messages": lambda s: s.list_messages("c1"),
-    "by_thread": lambda s: s.by_thread("C1", "1.0"),
-    "latest_inbound": lambda s: s.latest_inbound("c1"),
-    "reply": lambda s: s.reply("c1", "r1"),
-    "queue_reply": lambda s: s.queue_reply(REPLY),
-    "forget_queued_text": lambda s: s.forget_queued_text(REPLY),
-    "mark_answered": lambda s: s.mark_answered("c1", AT),
-    "stuck_replies": lambda s: s.stuck_replies(AT, 10),
-    "swept": lambda s: s.swept(REPLY, AT),
-    "change": lambda s: s.change("c1", {"assignee": "U1"}),
-    "add_note": lambda s: s.add_note("c1", "n1", "U1", "called them", AT),
+    "classify.earlier_conversations": lambda s: s.classify.earlier_conversations(
+        Conversation.model_validate(conversation_item()), timedelta(days=7)
+    ),
+    "classify.copies": lambda s: s.classify.copies("acme", "2026-08-24", "t", "x:1"),
+    "clocks.record_clock_event": lambda s: s.clocks.record_clock_event(
+        plan(), *PLAN_EVENT, AT, notify=True
+    ),
+    "clocks.mark_notified": lambda s: s.clocks.mark_notified(plan(), *PLAN_EVENT),
+    "alerts.priority_alert": lambda s: s.alerts.priority_alert("c1", 1, ("angry",), AT),
+    "alerts.priority_alert_sent": lambda s: s.alerts.priority_alert_sent("c1", 1),
+    "alerts.count_negative": lambda s: s.alerts.count_negative("acme", "t", "h", "x:1"),
+    "alerts.negative_history": lambda s: s.alerts.negative_history("acme", "t", ["h"]),
+    "alerts.spike_alert": lambda s: s.alerts.spike_alert("acme", "t", "h", 9, AT),
+    "alerts.spike_alert_sent": lambda s: s.alerts.spike_alert_sent("acme", "t", "h"),
+    "thread.record_card": lambda s: s.thread.record_card("c1", "MSG#1", "C1", "1.0"),
+    "thread.record_copy": lambda s: s.thread.record_copy("c1", "MSG#1", "C1", "1.0"),
+    "thread.record_deletion_shown": lambda s: s.thread.record_deletion_shown("c1", "MSG#1", AT),
+    "desk.wait_on_customer": lambda s: s.desk.wait_on_customer("c1", AT),
+    "desk.record_escalation_request": lambda s: s.desk.record_escalation_request(
+        "c1", "C1.1.0", "U1"
+    ),
+    "desk.escalation_request_sent": lambda s: s.desk.escalation_request_sent("c1", "C1.1.0"),
+    "desk.reply": lambda s: s.desk.reply("c1", "r1"),
+    "desk.queue_reply": lambda s: s.desk.queue_reply(REPLY),
+    "desk.forget_queued_text": lambda s: s.desk.forget_queued_text(REPLY),
+    "desk.mark_answered": lambda s: s.desk.mark_answered("c1", AT),
+    "desk.stuck_replies": lambda s: s.desk.stuck_replies(AT, 10),
+    "desk.swept": lambda s: s.desk.swept(REPLY, AT),
+    "desk.assign": lambda s: s.desk.assign("c1", "U1"),
+    "desk.reply_privately": lambda s: s.desk.reply_privately("c1"),
+    "desk.resolve": lambda s: s.desk.resolve("c1", "U1", AT),
+    "desk.mark_spam": lambda s: s.desk.mark_spam("c1", "U1", AT),
+    "desk.add_note": lambda s: s.desk.add_note("c1", "n1", "U1", "called them", AT),
+    "reports.record_report": lambda s: s.reports.record_report("acme", WEEK),
+    "reports.report_sent": lambda s: s.reports.report_sent("acme", WEEK),
+    "reports.started_on_day": lambda s: s.reports.started_on_day("acme", "2026-08-24"),
+    "reports.items": lambda s: s.reports.items("c1"),
+    "gaps.reads_used": lambda s: s.gaps.reads_used("acme", "2026-08-24"),
+    "gaps.save_window": lambda s: s.gaps.save_window(WINDOW, AT),
+    "gaps.unfinished_windows": lambda s: s.gaps.unfinished_windows("acme"),
+    "gaps.record_gap_notice": lambda s: s.gaps.record_gap_notice(WINDOW, "2026-08-24", AT),
+    "gaps.gap_notice_sent": lambda s: s.gaps.gap_notice_sent(WINDOW, "2026-08-24"),
+    "erasure.conversation_items": lambda s: s.erasure.conversation_items("c1"),
+    "erasure.meta": lambda s: s.erasure.meta("c1"),
+    "erasure.remember_post": lambda s: s.erasure.remember_post("c1", "C1", "1.0"),
+    "erasure.customers_by_handle": lambda s: s.erasure.customers_by_handle("jane"),
+    "erasure.conversation_ids": lambda s: s.erasure.conversation_ids("x", "1"),
+    "erasure.claim": lambda s: s.erasure.claim("c1", "e1"),
+    "erasure.delete": lambda s: s.erasure.delete([("CONV#c1", "META")]),
+    "erasure.open_record": lambda s: s.erasure.open_record("acme", "e1", {}),
+    "erasure.add_counts": lambda s: s.erasure.add_counts("acme", "e1", {"messages": 1}),
+    "erasure.record": lambda s: s.erasure.record("acme", "e1"),
+    "retention.settle": lambda s: s.retention.settle("c1", timedelta(days=30), AT),
+    "retention.follow": lambda s: s.retention.follow("c1"),
+    "x_activity.latest_inbound": lambda s: s.x_activity.latest_inbound("acme", "1", ["2026-08-24"]),
+    "x_activity.filled_until": lambda s: s.x_activity.filled_until("1"),
+    "x_activity.mark_filled": lambda s: s.x_activity.mark_filled("1", AT),
+    "x_activity.open_outage": lambda s: s.x_activity.open_outage("a", AT),
+    "x_activity.close_outage": lambda s: s.x_activity.close_outage("a", AT),
+    "notices.posted": lambda s: s.notices.posted(["d1"]),
+    "notices.mark_posted": lambda s: s.notices.mark_posted(["d1"], "1.0"),
 }
 
 
 @pytest.fixture(scope="module")
-def unreachable() -> DynamoDeskStore:
+def unreachable() -> Stores:
     client = boto3.client(
         "dynamodb",
         region_name="eu-west-1",
@@ -82,12 +182,25 @@ def unreachable() -> DynamoDeskStore:
         aws_secret_access_key="s",
         config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=1),
     )
-    return DynamoDeskStore("t", client=client)
+    table = ConversationTable("t", client=client)
+    return Stores(
+        intake=DynamoIntakeStore(table),
+        reads=ConversationReads(table),
+        classify=DynamoClassifyStore(table),
+        clocks=DynamoClockStore(table),
+        alerts=DynamoAlertStore(table),
+        thread=DynamoThreadStore(table),
+        desk=DynamoDeskStore(table),
+        reports=DynamoReportStore(table),
+        gaps=DynamoGapFillStore(table),
+        erasure=DynamoErasureStore(table),
+        retention=DynamoRetentionStore(table),
+        x_activity=DynamoLastEvents(table),
+        notices=DynamoPostedNotices(table),
+    )
 
 
 @pytest.mark.parametrize("call", sorted(CALLS))
-def test_an_unreachable_table_is_storage_unavailable(
-    unreachable: DynamoDeskStore, call: str
-) -> None:
+def test_an_unreachable_table_is_storage_unavailable(unreachable: Stores, call: str) -> None:
     with pytest.raises(StorageUnavailable, match="failed"):
         CALLS[call](unreachable)

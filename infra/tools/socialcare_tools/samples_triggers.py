@@ -154,7 +154,7 @@ def escalation_batch() -> dict[str, Any]:
         "priority": "P3",
         "topic": "order_status",
         "link": "https://x.com/janeroe/status/1960000000000000100",
-        "customer": {"name": JANE["name"], "handle": JANE["screen_name"]},
+        "customer": {"id": JANE["id_str"], "name": JANE["name"], "handle": JANE["screen_name"]},
         "slack_thread": {"channel": "C0ACMESUPPORT", "ts": "1787566510.000200"},
     }
     notices = [

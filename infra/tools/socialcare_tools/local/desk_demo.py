@@ -10,7 +10,9 @@ from typing import Any, TextIO
 
 import requests
 
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.conversation_reads import ConversationReads
+from socialcare.models.conversation import ConversationStatus
+from socialcare.services.reply_guards import USER_TOKEN_ONLY
 from socialcare_tools.local.standins import Recorder
 from socialcare_tools.local.views import conversations
 from socialcare_tools.slack_requests import message_event
@@ -45,24 +47,25 @@ class AgentReply:
         )
 
 
-def _answerable(table: str, store: DynamoDeskStore, platform: str) -> dict[str, Any] | None:
+def _answerable(table: str, store: ConversationReads, platform: str) -> dict[str, Any] | None:
     """An open conversation of ``platform`` with a Slack thread the API may answer."""
     for row in conversations(table):
         if row.get("platform") != platform or row.get("status") != "open":
             continue
         if not row.get("slack_thread"):
             continue
-        latest = store.latest_inbound(str(row["id"])) or {}
-        if platform == "x" and row.get("channel_type") == "public" and not latest.get("summoned"):
+        latest = store.latest_inbound(str(row["id"]))
+        summoned = latest is not None and latest.summoned
+        if platform == "x" and row.get("channel_type") == "public" and not summoned:
             continue
-        if latest.get("kind") in ("photo_comment", "board_post"):
+        if latest is not None and latest.kind in USER_TOKEN_ONLY:  # VK: an admin's own account
             continue
         return row
     return None
 
 
 def agents_answer(gateway: str, table: str, recorder: Recorder, out: TextIO) -> list[AgentReply]:
-    store = DynamoDeskStore(table)
+    store = ConversationReads(table)
     done: list[AgentReply] = []
     out.write("\nAgents answer from Slack (a signed Slack event per reply):\n")
     for number, platform in enumerate(("x", "vk"), start=1):
@@ -94,7 +97,7 @@ def agents_answer(gateway: str, table: str, recorder: Recorder, out: TextIO) -> 
 
 
 def _wait_for_answer(
-    store: DynamoDeskStore,
+    store: ConversationReads,
     conversation_id: str,
     recorder: Recorder,
     platform: str,
@@ -104,14 +107,15 @@ def _wait_for_answer(
 ) -> tuple[str, dict[str, Any] | None]:
     deadline = time.monotonic() + timeout
     while True:
-        meta = store.conversation(conversation_id) or {}
+        meta = store.conversation(conversation_id)
+        status = str(meta.status) if meta else "gone"
         calls = [
             c
             for c in recorder.calls(platform)[before:]
             if c["method"].startswith(PLATFORM_CALLS[platform])
         ]
-        if (meta.get("status") == "answered" and calls) or time.monotonic() > deadline:
-            return str(meta.get("status")), (calls[0] if calls else None)
+        if (status == ConversationStatus.ANSWERED and calls) or time.monotonic() > deadline:
+            return status, (calls[0] if calls else None)
         time.sleep(0.1)
 
 

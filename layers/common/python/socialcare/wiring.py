@@ -1,6 +1,6 @@
 """Production wiring, built once per cold start by each function's ``build_deps``."""
 
-from socialcare.adapters.dynamodb import DynamoConversationStore
+from socialcare.adapters.intake_store import DynamoIntakeStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.config import load_brands
@@ -14,7 +14,7 @@ from socialcare.settings import IngestSettings, VkIngestSettings, XIngestSetting
 
 def ingest_deps(settings: IngestSettings) -> IngestDeps:
     return IngestDeps(
-        store=DynamoConversationStore(settings.TABLE_NAME),
+        store=DynamoIntakeStore(settings.TABLE_NAME),
         queue=SqsClassifyQueue(settings.CLASSIFY_QUEUE_URL),
     )
 

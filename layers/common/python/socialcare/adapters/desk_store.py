@@ -6,6 +6,8 @@ resolution, spam."""
 from datetime import datetime, timedelta
 from typing import Any
 
+from socialcare.adapters.clock_store import RESPONSE_CLOCKS, clock_event_item
+from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.dynamo_codec import (
     ConditionNotMet,
     conversation_pk,
@@ -13,16 +15,15 @@ from socialcare.adapters.dynamo_codec import (
     storage_errors,
     to_item,
 )
-from socialcare.adapters.dynamodb import (
-    RESPONSE_CLOCKS,
-    DynamoConversationStore,
-    _clock_event_item,
-    activity_keys,
-)
+from socialcare.adapters.dynamo_table import ConversationTable, activity_keys
+from socialcare.clock import Clock, utc_now
 from socialcare.errors import ReplyUnchanged, StorageUnavailable
+from socialcare.models.conversation import CLOSED, Conversation, ConversationStatus
 from socialcare.models.message import iso
 from socialcare.models.reply import Delivered, OutboundReply
+from socialcare.models.stored import ClockEvent, StoredMessage
 from socialcare.observability import logger
+from socialcare.ports import Recorded
 
 # A reply record on its way (queued, sending, accepted) carries pending_pk/pending_sk, the
 # sparse keys of the PendingReplies index: pending_sk is when it counts as stuck if nothing
@@ -40,50 +41,35 @@ def _pending(since: datetime) -> dict[str, str]:
     return {"pending_pk": PENDING, "pending_sk": iso(since + STUCK_AFTER)}
 
 
-class DynamoDeskStore(DynamoConversationStore):
-    def by_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
-        """The conversation whose card is the root of this Slack thread (BySlackThread)."""
-        with storage_errors("finding the thread's conversation"):
-            found = self._client.query(
-                TableName=self._table,
-                IndexName="BySlackThread",
-                KeyConditionExpression="thread_key = :key",
-                ExpressionAttributeValues=to_item({":key": f"{channel}#{thread_ts}"}),
-                Limit=1,
-            )["Items"]
-        if not found:
-            return None
-        return self.conversation(str(from_item(found[0])["pk"]).removeprefix("CONV#"))
+class DynamoDeskStore:
+    """The desk's writes (reply records, the outbox's steps, notes, assignment, resolution)
+    and the reads its actions start from, through ``ConversationReads``."""
 
-    def latest_inbound(self, conversation_id: str) -> dict[str, Any] | None:
-        """The customer's latest message: the one a reply answers."""
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
-            ExpressionAttributeValues=to_item(
-                {":pk": conversation_pk(conversation_id), ":msg": "MSG#"}
-            ),
-            ScanIndexForward=False,
-        )
-        with storage_errors("reading the messages"):
-            for page in pages:
-                for item in page["Items"]:
-                    message = from_item(item)
-                    if message.get("direction") == "inbound":
-                        return message
-        return None
+    def __init__(
+        self, table: str | ConversationTable, client: Any = None, clock: Clock = utc_now
+    ) -> None:
+        self._table = ConversationTable.of(table, client, clock)
+        self._reads = ConversationReads(self._table)
 
-    def first_inbound(self, conversation_id: str) -> dict[str, Any] | None:
-        """The message the conversation began with: the card's text."""
-        for message in self.list_messages(conversation_id):
-            if message.get("direction") == "inbound":
-                return message
-        return None
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        return self._reads.conversation(conversation_id)
+
+    def by_thread(self, channel: str, thread_ts: str) -> Conversation | None:
+        return self._reads.by_thread(channel, thread_ts)
+
+    def latest_inbound(self, conversation_id: str) -> StoredMessage | None:
+        return self._reads.latest_inbound(conversation_id)
+
+    def first_inbound(self, conversation_id: str) -> StoredMessage | None:
+        return self._reads.first_inbound(conversation_id)
+
+    def clock_events(self, conversation_id: str) -> list[ClockEvent]:
+        return self._reads.clock_events(conversation_id)
 
     def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None:
         with storage_errors("reading the reply"):
-            found = self._client.get_item(
-                TableName=self._table,
+            found = self._table.client.get_item(
+                TableName=self._table.name,
                 Key=to_item({"pk": conversation_pk(conversation_id), "sk": reply_sk(reply_id)}),
                 ConsistentRead=True,
             ).get("Item")
@@ -108,7 +94,7 @@ class DynamoDeskStore(DynamoConversationStore):
         items: list[dict[str, Any]] = [
             {
                 "Put": {
-                    "TableName": self._table,
+                    "TableName": self._table.name,
                     "Item": to_item(item),
                     "ConditionExpression": "attribute_not_exists(pk)",
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -116,7 +102,7 @@ class DynamoDeskStore(DynamoConversationStore):
             },
             {
                 "Update": {
-                    "TableName": self._table,
+                    "TableName": self._table.name,
                     "Key": to_item({"pk": pk, "sk": "META"}),
                     "UpdateExpression": "SET last_queued_text = :text",
                     "ConditionExpression": "attribute_exists(pk)"
@@ -128,7 +114,7 @@ class DynamoDeskStore(DynamoConversationStore):
         ]
         try:
             with storage_errors("recording the reply", expect_condition=True):
-                self._transact_with_conflict_retries(items)
+                self._table.transact(items)
         except ConditionNotMet as failed:
             if failed.reasons[:1] == ["ConditionalCheckFailed"]:  # recorded before
                 return self.reply(reply.conversation_id, reply.reply_id)
@@ -139,8 +125,8 @@ class DynamoDeskStore(DynamoConversationStore):
         """The reply did not reach the customer: its text may be sent again."""
         try:
             with storage_errors("forgetting the queued text", expect_condition=True):
-                self._client.update_item(
-                    TableName=self._table,
+                self._table.client.update_item(
+                    TableName=self._table.name,
                     Key=to_item({"pk": conversation_pk(reply.conversation_id), "sk": "META"}),
                     UpdateExpression="REMOVE last_queued_text",
                     ConditionExpression="last_queued_text = :text",
@@ -189,7 +175,7 @@ class DynamoDeskStore(DynamoConversationStore):
         items: list[dict[str, Any]] = [
             {
                 "Update": {
-                    "TableName": self._table,
+                    "TableName": self._table.name,
                     "Key": to_item({"pk": pk, "sk": reply_sk(reply.reply_id)}),
                     "UpdateExpression": "SET #status = :sent, sent_at = :now, "
                     "platform_message_id = :id, link = :link REMOVE pending_pk, pending_sk",
@@ -205,10 +191,10 @@ class DynamoDeskStore(DynamoConversationStore):
                     ),
                 }
             },
-            {"Put": {"TableName": self._table, "Item": to_item(outbound)}},
+            {"Put": {"TableName": self._table.name, "Item": to_item(outbound)}},
             {
                 "Update": {
-                    "TableName": self._table,
+                    "TableName": self._table.name,
                     "Key": to_item({"pk": pk, "sk": "META"}),
                     "UpdateExpression": "SET first_response_at = if_not_exists("
                     "first_response_at, :now), first_responder = if_not_exists("
@@ -222,7 +208,7 @@ class DynamoDeskStore(DynamoConversationStore):
         ]
         try:
             with storage_errors("recording the sent reply", expect_condition=True):
-                self._transact_with_conflict_retries(items)
+                self._table.transact(items)
         except ConditionNotMet as failed:
             if failed.reasons[:1] == ["ConditionalCheckFailed"]:
                 return False
@@ -234,14 +220,18 @@ class DynamoDeskStore(DynamoConversationStore):
         now = iso(at)
         try:
             with storage_errors("marking the conversation answered", expect_condition=True):
-                found = self._client.update_item(
-                    TableName=self._table,
-                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                found = self._table.client.update_item(
+                    TableName=self._table.name,
+                    Key=self._table.meta_key(conversation_id),
                     UpdateExpression="SET #status = :answered REMOVE queue_pk, waiting_since",
                     ConditionExpression="#status IN (:new, :open)",
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues=to_item(
-                        {":answered": "answered", ":new": "new", ":open": "open"}
+                        {
+                            ":answered": ConversationStatus.ANSWERED.value,
+                            ":new": ConversationStatus.NEW.value,
+                            ":open": ConversationStatus.OPEN.value,
+                        }
                     ),
                     ReturnValues="ALL_NEW",
                 )
@@ -258,7 +248,7 @@ class DynamoDeskStore(DynamoConversationStore):
             clock = meta.get(f"clock_{kind}")
             if not clock:
                 continue
-            met = _clock_event_item(
+            met = clock_event_item(
                 conversation_id,
                 kind,
                 brand_id=str(meta.get("brand_id", "")),
@@ -268,7 +258,7 @@ class DynamoDeskStore(DynamoConversationStore):
                 at=at,
                 summary=clock,
             )
-            self.record_once(met, notify=False)
+            self._table.record_once(met, notify=False)
 
     def claim(self, reply: OutboundReply, at: datetime) -> bool:
         """``queued -> sending`` just before the platform call (False: it was not queued)."""
@@ -277,7 +267,10 @@ class DynamoDeskStore(DynamoConversationStore):
 
     def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None:
         """``sending -> queued``: the platform never had it (or holds it back until later)."""
-        values: dict[str, Any] = {"status": "queued", **_pending(postponed_until or self._clock())}
+        values: dict[str, Any] = {
+            "status": "queued",
+            **_pending(postponed_until or self._table.clock()),
+        }
         if postponed_until is not None:
             values["postponed_until"] = iso(postponed_until)
         self._move_reply(reply, "sending", values)
@@ -324,8 +317,8 @@ class DynamoDeskStore(DynamoConversationStore):
         """Reply records nothing has moved on since their ``pending_sk``, the longest stuck
         first: (conversation id, reply id). One query of a sparse index, never a scan."""
         with storage_errors("finding stuck replies"):
-            found = self._client.query(
-                TableName=self._table,
+            found = self._table.client.query(
+                TableName=self._table.name,
                 IndexName="PendingReplies",
                 KeyConditionExpression="pending_pk = :pending AND pending_sk <= :now",
                 ExpressionAttributeValues=to_item({":pending": PENDING, ":now": iso(now)}),
@@ -341,8 +334,8 @@ class DynamoDeskStore(DynamoConversationStore):
         count so far, or None when it is no longer pending."""
         try:
             with storage_errors("counting the recovery", expect_condition=True):
-                found = self._client.update_item(
-                    TableName=self._table,
+                found = self._table.client.update_item(
+                    TableName=self._table.name,
                     Key=to_item(self._reply_key(reply)),
                     UpdateExpression="SET pending_sk = :next ADD sweeps :one",
                     ConditionExpression="attribute_exists(pending_pk)",
@@ -361,7 +354,30 @@ class DynamoDeskStore(DynamoConversationStore):
     def _reply_key(reply: OutboundReply) -> dict[str, str]:
         return {"pk": conversation_pk(reply.conversation_id), "sk": reply_sk(reply.reply_id)}
 
-    def change(
+    def assign(self, conversation_id: str, agent: str) -> None:
+        """The agent (a Slack user id) owns the conversation."""
+        self._change(conversation_id, {"assignee": agent})
+
+    def reply_privately(self, conversation_id: str) -> None:
+        """From now on replies go by private message ("Move to DM")."""
+        self._change(conversation_id, {"reply_route": "private"})
+
+    def mark_spam(self, conversation_id: str, agent: str, at: datetime) -> bool:
+        """Spam by the agent's word: it leaves the queue. False when it was spam already
+        (or is gone)."""
+        done = self._change(
+            conversation_id,
+            {
+                "status": ConversationStatus.SPAM.value,
+                "marked_spam_by": agent,
+                "updated_at": iso(at),
+            },
+            remove=("queue_pk",),
+            unless_status=(ConversationStatus.SPAM,),
+        )
+        return done is not None
+
+    def _change(
         self,
         conversation_id: str,
         values: dict[str, Any],
@@ -395,8 +411,8 @@ class DynamoDeskStore(DynamoConversationStore):
             names["#status"] = "status"
         try:
             with storage_errors(f"updating {key['sk']}", expect_condition=True):
-                found = self._client.update_item(
-                    TableName=self._table,
+                found = self._table.client.update_item(
+                    TableName=self._table.name,
                     Key=to_item(key),
                     UpdateExpression=expression,
                     ConditionExpression=f"attribute_exists(pk) AND {condition}"
@@ -412,17 +428,25 @@ class DynamoDeskStore(DynamoConversationStore):
             return None
         return from_item(found["Attributes"])
 
-    def resolve(self, conversation_id: str, agent: str, at: datetime) -> dict[str, Any] | None:
+    def resolve(self, conversation_id: str, agent: str, at: datetime) -> bool:
+        """Resolved by the agent: it leaves the queue and its clocks are met. False when it
+        was closed already (or is gone)."""
         now = iso(at)
-        meta = self.change(
+        meta = self._change(
             conversation_id,
-            {"status": "resolved", "resolved_at": now, "resolved_by": agent, "updated_at": now},
+            {
+                "status": ConversationStatus.RESOLVED.value,
+                "resolved_at": now,
+                "resolved_by": agent,
+                "updated_at": now,
+            },
             remove=("queue_pk",),
-            unless_status=("resolved", "spam"),
+            unless_status=tuple(sorted(CLOSED)),
         )
-        if meta is not None:
-            self._clocks_met(conversation_id, meta, now, ("resolution", *RESPONSE_CLOCKS))
-        return meta
+        if meta is None:
+            return False
+        self._clocks_met(conversation_id, meta, now, ("resolution", *RESPONSE_CLOCKS))
+        return True
 
     def add_note(
         self, conversation_id: str, note_id: str, agent: str, text: str, at: datetime
@@ -438,11 +462,78 @@ class DynamoDeskStore(DynamoConversationStore):
         }
         try:
             with storage_errors("keeping the note", expect_condition=True):
-                self._client.put_item(
-                    TableName=self._table,
+                self._table.client.put_item(
+                    TableName=self._table.name,
                     Item=to_item(item),
                     ConditionExpression="attribute_not_exists(pk)",
                 )
         except ConditionNotMet:
             return False  # this Slack event's note is kept already
         return True
+
+    def wait_on_customer(self, conversation_id: str, at: datetime) -> bool:
+        """The agent asked the customer something: the conversation becomes ``pending`` and
+        its resolution clock pauses (an audit event, the pause time on the clock). False when
+        the conversation was not waiting on the brand."""
+        now = iso(at)
+        table = self._table
+        try:
+            with storage_errors("pausing the conversation", expect_condition=True):
+                found = table.client.update_item(
+                    TableName=table.name,
+                    Key=table.meta_key(conversation_id),
+                    UpdateExpression="SET #status = :pending, updated_at = :now",
+                    ConditionExpression="#status IN (:open, :answered)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=to_item(
+                        {
+                            ":pending": ConversationStatus.PENDING.value,
+                            ":now": now,
+                            ":open": ConversationStatus.OPEN.value,
+                            ":answered": ConversationStatus.ANSWERED.value,
+                        }
+                    ),
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionNotMet:
+            return False
+        meta = from_item(found["Attributes"])
+        clock = meta.get("clock_resolution")
+        if clock:
+            with storage_errors("pausing the resolution clock"):
+                table.client.update_item(
+                    TableName=table.name,
+                    Key=table.meta_key(conversation_id),
+                    UpdateExpression="SET clock_resolution.paused_at = :now",
+                    ExpressionAttributeValues=to_item({":now": now}),
+                )
+            paused = clock_event_item(
+                conversation_id,
+                "resolution",
+                brand_id=str(meta.get("brand_id", "")),
+                generation=int(clock["generation"]),
+                event="paused",
+                tier=0,
+                at=now,
+                summary=clock,
+            )
+            table.record_once(paused, notify=False)
+        return True
+
+    def record_escalation_request(self, conversation_id: str, press: str, agent: str) -> Recorded:
+        """An agent's press of "Escalate" (``press``: the Slack ids of that press), written once
+        whatever retries it; ``escalation_request_sent`` once the managers' notice is out."""
+        item = {
+            "pk": conversation_pk(conversation_id),
+            "sk": _requested_sk(press),
+            "type": "escalation_request",
+            "agent": agent,
+        }
+        return self._table.record_once(item, notify=True)
+
+    def escalation_request_sent(self, conversation_id: str, press: str) -> None:
+        self._table.mark_sent(conversation_pk(conversation_id), _requested_sk(press))
+
+
+def _requested_sk(press: str) -> str:
+    return f"REQUESTED#{press}"

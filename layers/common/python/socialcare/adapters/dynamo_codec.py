@@ -45,6 +45,11 @@ def conversation_pk(conversation_id: str) -> str:
     return f"CONV#{conversation_id}"
 
 
+def customer_pk(platform: str, customer_id: str) -> str:
+    """The ByCustomer index's key: a customer's conversations, all brands."""
+    return f"CUST#{platform}#{customer_id}"
+
+
 def message_sk(message: InboundMessage) -> str:
     return f"MSG#{iso(message.sent_at)}#{message.platform_message_id}"
 

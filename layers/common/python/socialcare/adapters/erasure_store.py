@@ -9,17 +9,25 @@ escalation requests, outbound messages), the message references that point into 
 import random
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
-from socialcare.adapters.dynamo_codec import condition_failed, conversation_pk, from_item, to_item
+from socialcare.adapters.alert_store import negative_pk
+from socialcare.adapters.classify_store import copies_pk
+from socialcare.adapters.dynamo_codec import (
+    ConditionNotMet,
+    conversation_pk,
+    customer_pk,
+    from_item,
+    storage_errors,
+    to_item,
+)
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.handles import handle_pk
 from socialcare.classification import spam
 from socialcare.errors import StorageUnavailable
-from socialcare.models.conversation import CLOSED
+from socialcare.models.conversation import CLOSED, ConversationStatus
 from socialcare.models.message import iso
 
 BATCH = 25  # BatchWriteItem's and a sensible BatchGetItem's limit
@@ -65,9 +73,10 @@ def _needs(item: dict[str, Any], expires: int | None) -> bool:
 class _Partitions:
     """What erasure and retention share: reading a conversation's items by key."""
 
-    def __init__(self, table_name: str, client: Any = None) -> None:
-        self._table = table_name
-        self._client = client or boto3.client("dynamodb")
+    def __init__(self, table: str | ConversationTable, client: Any = None) -> None:
+        shared = ConversationTable.of(table, client)
+        self._table = shared.name
+        self._client = shared.client
 
     def conversation_items(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every item of the conversation's partition (one query, paginated)."""
@@ -77,10 +86,8 @@ class _Partitions:
             ExpressionAttributeValues=to_item({":pk": conversation_pk(conversation_id)}),
             ConsistentRead=True,
         )
-        try:
+        with storage_errors("reading the conversation"):
             return [from_item(item) for page in pages for item in page["Items"]]
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the conversation failed: {exc}") from exc
 
     def existing(self, keys: Iterable[Key]) -> list[dict[str, Any]]:
         """Those of ``keys`` that exist (BatchGetItem in chunks; unprocessed keys retried)."""
@@ -96,10 +103,8 @@ class _Partitions:
                 }
             }
             for attempt in range(UNPROCESSED_RETRIES + 1):
-                try:
+                with storage_errors("reading items"):
                     answer = self._client.batch_get_item(RequestItems=request)
-                except (ClientError, BotoCoreError) as exc:
-                    raise StorageUnavailable(f"reading items failed: {exc}") from exc
                 found += [from_item(i) for i in answer["Responses"].get(self._table, [])]
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
@@ -151,7 +156,10 @@ class DynamoErasureStore(_Partitions):
     def remember_post(self, conversation_id: str, channel: str, ts: str) -> None:
         """A bot post about the conversation outside its thread (a managers' channel notice),
         kept on META (``slack_posts``) so that erasing the customer deletes it too."""
-        try:
+        with (
+            suppress(ConditionNotMet),  # erased meanwhile: nothing to remember it on
+            storage_errors("remembering the post", expect_condition=True),
+        ):
             self._client.update_item(
                 TableName=self._table,
                 Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
@@ -159,23 +167,16 @@ class DynamoErasureStore(_Partitions):
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues=to_item({":post": {f"{channel}#{ts}"}}),
             )
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"remembering the post failed: {exc}") from exc
 
     def customers_by_handle(self, handle: str) -> list[tuple[str, str]]:
         """(platform, customer id) of everyone seen with this handle."""
-        try:
+        with storage_errors("looking up the handle"):
             found = self._client.query(
                 TableName=self._table,
                 KeyConditionExpression="pk = :pk",
                 ExpressionAttributeValues=to_item({":pk": handle_pk(handle)}),
                 ConsistentRead=True,
             )["Items"]
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"looking up the handle failed: {exc}") from exc
         pairs = [str(from_item(item)["sk"]).split("#", 1) for item in found]
         return [(platform, customer) for platform, customer in pairs]
 
@@ -185,32 +186,27 @@ class DynamoErasureStore(_Partitions):
             TableName=self._table,
             IndexName="ByCustomer",
             KeyConditionExpression="customer_pk = :customer",
-            ExpressionAttributeValues=to_item({":customer": f"CUST#{platform}#{customer_id}"}),
+            ExpressionAttributeValues=to_item({":customer": customer_pk(platform, customer_id)}),
         )
-        try:
+        with storage_errors("finding the customer's conversations"):
             keys = [from_item(item)["pk"] for page in pages for item in page["Items"]]
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"finding the customer's conversations failed: {exc}") from exc
         return sorted({str(pk).removeprefix("CONV#") for pk in keys})
 
     def claim(self, conversation_id: str, erasure_id: str) -> str | None:
         """Marks the conversation as being erased by ``erasure_id``; returns the erasure that
         holds it (an earlier one, cut off, is continued), None if it is gone."""
         try:
-            found = self._client.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="SET erasure_id = if_not_exists(erasure_id, :id)",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=to_item({":id": erasure_id}),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return None
-            raise StorageUnavailable(f"marking the conversation failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"marking the conversation failed: {exc}") from exc
+            with storage_errors("marking the conversation", expect_condition=True):
+                found = self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                    UpdateExpression="SET erasure_id = if_not_exists(erasure_id, :id)",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=to_item({":id": erasure_id}),
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionNotMet:
+            return None
         return str(from_item(found["Attributes"])["erasure_id"])
 
     def delete(self, keys: Iterable[Key]) -> None:
@@ -225,10 +221,8 @@ class DynamoErasureStore(_Partitions):
                 ]
             }
             for attempt in range(UNPROCESSED_RETRIES + 1):
-                try:
+                with storage_errors("deleting items"):
                     answer = self._client.batch_write_item(RequestItems=request)
-                except (ClientError, BotoCoreError) as exc:
-                    raise StorageUnavailable(f"deleting items failed: {exc}") from exc
                 request = answer.get("UnprocessedItems") or {}
                 if not request:
                     break
@@ -246,7 +240,10 @@ class DynamoErasureStore(_Partitions):
             mine = set(tally.get("refs") or ()) & refs
             if not mine:
                 continue
-            try:
+            with (
+                suppress(ConditionNotMet),  # expired meanwhile: nothing left to take out
+                storage_errors("updating a tally", expect_condition=True),
+            ):
                 self._client.update_item(
                     TableName=self._table,
                     Key=to_item({"pk": tally["pk"], "sk": tally["sk"]}),
@@ -254,28 +251,21 @@ class DynamoErasureStore(_Partitions):
                     ConditionExpression="attribute_exists(pk)",
                     ExpressionAttributeValues=to_item({":mine": mine}),
                 )
-            except ClientError as exc:
-                if not condition_failed(exc):
-                    raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
-            except BotoCoreError as exc:
-                raise StorageUnavailable(f"updating a tally failed: {exc}") from exc
             changed += 1
         return changed
 
     def open_record(self, brand_id: str, erasure_id: str, facts: dict[str, Any]) -> None:
         """The erasure record (no personal data), written once; a continued erasure keeps it."""
         item = {"pk": erasure_pk(brand_id), "sk": erasure_id, "type": "erasure"} | facts
-        try:
+        with (
+            suppress(ConditionNotMet),  # a continued erasure: the record is there
+            storage_errors("writing the erasure record", expect_condition=True),
+        ):
             self._client.put_item(
                 TableName=self._table,
                 Item=to_item(item | {"counts": {}}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise StorageUnavailable(f"writing the erasure record failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"writing the erasure record failed: {exc}") from exc
 
     def add_counts(self, brand_id: str, erasure_id: str, counts: dict[str, int]) -> None:
         """Adds what was just erased to the record (after the deletion: a run cut off in
@@ -300,14 +290,12 @@ class DynamoErasureStore(_Partitions):
         )
 
     def record(self, brand_id: str, erasure_id: str) -> dict[str, Any] | None:
-        try:
+        with storage_errors("reading the erasure record"):
             found = self._client.get_item(
                 TableName=self._table,
                 Key=to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
                 ConsistentRead=True,
             ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the erasure record failed: {exc}") from exc
         return from_item(found) if found else None
 
     def _update_record(
@@ -318,7 +306,7 @@ class DynamoErasureStore(_Partitions):
         names: dict[str, str],
         values: dict[str, Any],
     ) -> None:
-        try:
+        with storage_errors("updating the erasure record"):
             self._client.update_item(
                 TableName=self._table,
                 Key=to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
@@ -327,8 +315,6 @@ class DynamoErasureStore(_Partitions):
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(values),
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"updating the erasure record failed: {exc}") from exc
 
 
 class DynamoRetentionStore(_Partitions):
@@ -344,7 +330,9 @@ class DynamoRetentionStore(_Partitions):
         if meta is None:
             return "absent"
         closed = meta.get("status") in CLOSED
-        resolved = meta.get("resolved_at") if meta.get("status") == "resolved" else None
+        resolved = (
+            meta.get("resolved_at") if meta.get("status") == ConversationStatus.RESOLVED else None
+        )
         closed_at = str(meta.get("closed_at") or resolved or iso(now))
         expires = (
             int((datetime.fromisoformat(closed_at) + retention).timestamp()) if closed else None
@@ -392,18 +380,16 @@ class DynamoRetentionStore(_Partitions):
         }
         if values:
             arguments["ExpressionAttributeValues"] = to_item(values)
-        try:
+        with (
+            suppress(ConditionNotMet),  # deleted meanwhile: never recreated
+            storage_errors("setting the expiry", expect_condition=True),
+        ):
             self._client.update_item(**arguments)
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"setting the expiry failed: {exc}") from exc
 
 
 def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> list[Key]:
     """The tallies that may hold the conversation's message references: copies of a
-    promotional text (by day and digest, ``count_once`` in adapters/dynamodb.py) and
+    promotional text (by day and digest, ``count_once`` in adapters/dynamo_table.py) and
     negative messages (by topic and the hour the message was taken up, or the hour before,
     should the classifier's two clock readings straddle it)."""
     keys: list[Key] = []
@@ -413,14 +399,14 @@ def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -
         text_key = spam.campaign_key(str(item.get("text", "")))
         if text_key:
             day = str(item.get("sent_at", ""))[:10]
-            keys.append((f"TEXT#{brand_id}#{day}#{text_key}", "TALLY"))
+            keys.append((copies_pk(brand_id, day, text_key), "TALLY"))
         if not item.get("processed_at"):
             continue
         taken = datetime.fromisoformat(str(item["processed_at"]))
         guessed = ((item.get("classification") or {}).get("topic") or {}).get("code")
         for topic in {meta.get("topic"), guessed} - {None}:
             for hour in (taken, taken - timedelta(hours=1)):
-                keys.append((f"NEG#{brand_id}#{topic}#{hour:%Y-%m-%dT%H}", "TALLY"))
+                keys.append((negative_pk(brand_id, str(topic), f"{hour:%Y-%m-%dT%H}"), "TALLY"))
     return keys
 
 

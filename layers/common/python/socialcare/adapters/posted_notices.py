@@ -5,9 +5,8 @@ delivered twice, or a batch SQS handed over again, is not posted twice."""
 import time
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
+from socialcare.adapters.dynamo_codec import storage_errors
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.errors import StorageUnavailable
 
 GET_BATCH = 100  # BatchGetItem's limit
@@ -20,9 +19,10 @@ def notice_key(digest: str) -> dict[str, Any]:
 
 
 class DynamoPostedNotices:
-    def __init__(self, table: str, client: Any = None) -> None:
-        self._table = table
-        self._client = client or boto3.client("dynamodb")
+    def __init__(self, table: str | ConversationTable, client: Any = None) -> None:
+        shared = ConversationTable.of(table, client)
+        self._table = shared.name
+        self._client = shared.client
 
     def posted(self, digests: list[str]) -> set[str]:
         found: set[str] = set()
@@ -51,8 +51,6 @@ class DynamoPostedNotices:
             self._call("put_item", TableName=self._table, Item=item)
 
     def _call(self, method: str, **arguments: Any) -> dict[str, Any]:
-        try:
+        with storage_errors(f"{method} on posted notices"):
             answer: dict[str, Any] = getattr(self._client, method)(**arguments)
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"{method} on posted notices failed: {exc}") from exc
         return answer

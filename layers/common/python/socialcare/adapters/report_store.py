@@ -12,11 +12,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from socialcare.adapters.dynamo_codec import conversation_pk, from_item, to_item
-from socialcare.adapters.dynamodb import DynamoConversationStore
-from socialcare.errors import StorageUnavailable
+from socialcare.adapters.alert_store import spike_pk
+from socialcare.adapters.dynamo_codec import conversation_pk, from_item, storage_errors, to_item
+from socialcare.adapters.dynamo_table import ConversationTable
+from socialcare.clock import Clock, utc_now
+from socialcare.ports import Recorded
+from socialcare.reports.period import Period
 
 # The conversation's attributes a report reads (reports.facts.ConversationFacts.gathered).
 META_READ = (
@@ -35,23 +36,42 @@ META_READ = (
 )
 
 
-class DynamoReportStore(DynamoConversationStore):
-    read_units: float = 0.0
-    requests: int = 0
+class DynamoReportStore:
+    """``read_units`` adds up the capacity DynamoDB says the reads consumed, ``requests`` the
+    round trips (the benches' cost measure)."""
+
+    def __init__(
+        self, table: str | ConversationTable, client: Any = None, clock: Clock = utc_now
+    ) -> None:
+        self._table = ConversationTable.of(table, client, clock)
+        self.read_units = 0.0
+        self.requests = 0
+
+    def record_report(self, brand_id: str, period: Period) -> Recorded:
+        """The brand's report for a period, written once before it is sent; ``report_sent``
+        once SES took it: a retry sends what is owed, never twice."""
+        item = {
+            "pk": _report_pk(brand_id),
+            "sk": _period_sk(period),
+            "type": "report",
+            "period": period.label,
+        }
+        return self._table.record_once(item, notify=True)
+
+    def report_sent(self, brand_id: str, period: Period) -> None:
+        self._table.mark_sent(_report_pk(brand_id), _period_sk(period))
 
     def _pages(self, **request: Any) -> Iterator[list[dict[str, Any]]]:
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table, ReturnConsumedCapacity="TOTAL", **request
+        pages = self._table.client.get_paginator("query").paginate(
+            TableName=self._table.name, ReturnConsumedCapacity="TOTAL", **request
         )
-        try:
+        with storage_errors("reading for the report"):
             for page in pages:
                 self.requests += 1
                 self.read_units += float(
                     (page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0)
                 )
                 yield page["Items"]
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading for the report failed: {exc}") from exc
 
     def _query(self, **request: Any) -> list[dict[str, Any]]:
         return [from_item(item) for page in self._pages(**request) for item in page]
@@ -99,28 +119,34 @@ class DynamoReportStore(DynamoConversationStore):
     def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]:
         """The spikes reported for these topics in these hours (``topic hour``), read by key:
         at most 100 keys a call, so a week costs a few calls per topic."""
-        keys = [f"SPIKE#{brand_id}#{t}#{h}" for t in topics for h in hours]
+        keys = [spike_pk(brand_id, t, h) for t in topics for h in hours]
         found: list[str] = []
         for start in range(0, len(keys), 100):
             request = {
-                self._table: {
+                self._table.name: {
                     "Keys": [to_item({"pk": k, "sk": "ALERT"}) for k in keys[start : start + 100]]
                 }
             }
             while request:
-                try:
-                    page = self._client.batch_get_item(
+                with storage_errors("reading spikes"):
+                    page = self._table.client.batch_get_item(
                         RequestItems=request, ReturnConsumedCapacity="TOTAL"
                     )
-                except (ClientError, BotoCoreError) as exc:
-                    raise StorageUnavailable(f"reading spikes failed: {exc}") from exc
                 self.requests += 1
                 for used in page.get("ConsumedCapacity") or []:
                     self.read_units += float(used.get("CapacityUnits", 0))
-                for item in page["Responses"].get(self._table, []):
+                for item in page["Responses"].get(self._table.name, []):
                     _, _, topic, hour = str(item["pk"]["S"]).split("#", 3)
                     found.append(f"{topic} {hour}:00 UTC")
                 request = page.get("UnprocessedKeys") or {}
                 if request:
                     time.sleep(random.uniform(0.05, 0.1))  # noqa: S311 - jitter: throttled, back off
         return found
+
+
+def _report_pk(brand_id: str) -> str:
+    return f"REPORT#{brand_id}"
+
+
+def _period_sk(period: Period) -> str:
+    return f"{period.kind}#{period.first_day}"

@@ -14,23 +14,22 @@ window the health check handed over ended, so the next one starts there; and our
 delivery outages (``XOUTAGE#<alarm>``): when the 503 alarm went off, until it clears.
 """
 
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
-from socialcare.adapters.dynamo_codec import condition_failed
-from socialcare.errors import StorageUnavailable
+from socialcare.adapters.dynamo_codec import ConditionNotMet, storage_errors
+from socialcare.adapters.dynamo_table import ConversationTable
 
 MARK_KEPT = timedelta(days=7)
 Closing = Literal["closed", "already closed", "unknown"]
 
 
 class DynamoLastEvents:
-    def __init__(self, table: str, client: Any = None) -> None:
-        self._table = table
-        self._client = client or boto3.client("dynamodb")
+    def __init__(self, table: str | ConversationTable, client: Any = None) -> None:
+        shared = ConversationTable.of(table, client)
+        self._table = shared.name
+        self._client = shared.client
 
     def latest_inbound(self, brand_id: str, account_id: str, days: list[str]) -> datetime | None:
         latest: str | None = None
@@ -48,29 +47,25 @@ class DynamoLastEvents:
                     ":account": {"S": account_id},
                 },
             )
-            try:
+            with storage_errors("reading the day"):
                 for page in pages:
                     for item in page["Items"]:
                         seen = item.get("last_inbound_at", {}).get("S")
                         if seen and (latest is None or seen > latest):
                             latest = seen
-            except (ClientError, BotoCoreError) as exc:
-                raise StorageUnavailable(f"reading the day failed: {exc}") from exc
         return datetime.fromisoformat(latest) if latest else None
 
     def filled_until(self, account_id: str) -> datetime | None:
-        try:
+        with storage_errors("reading the fill mark"):
             item = self._client.get_item(
                 TableName=self._table,
                 Key={"pk": {"S": f"XFILLED#{account_id}"}, "sk": {"S": "MARK"}},
                 ConsistentRead=True,
             ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"reading the fill mark failed: {exc}") from exc
         return datetime.fromisoformat(item["until"]["S"]) if item else None
 
     def mark_filled(self, account_id: str, until: datetime) -> None:
-        try:
+        with storage_errors("writing the fill mark"):
             self._client.put_item(
                 TableName=self._table,
                 Item={
@@ -81,11 +76,12 @@ class DynamoLastEvents:
                     "expires_at": {"N": str(int((until + MARK_KEPT).timestamp()))},
                 },
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"writing the fill mark failed: {exc}") from exc
 
     def open_outage(self, alarm: str, start: datetime) -> None:
-        try:
+        with (
+            suppress(ConditionNotMet),  # a repeated ALARM keeps the first start
+            storage_errors("keeping the outage", expect_condition=True),
+        ):
             self._client.put_item(
                 TableName=self._table,
                 Item={
@@ -95,21 +91,14 @@ class DynamoLastEvents:
                     "started_at": {"S": start.isoformat()},
                     "expires_at": {"N": str(int((start + MARK_KEPT).timestamp()))},
                 },
-                # a repeated ALARM keeps the first start
                 ConditionExpression="attribute_not_exists(pk) OR #open = :no",
                 ExpressionAttributeNames={"#open": "open"},
                 ExpressionAttributeValues={":no": {"BOOL": False}},
             )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return
-            raise StorageUnavailable(f"keeping the outage failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable(f"keeping the outage failed: {exc}") from exc
 
     def close_outage(self, alarm: str, at: datetime) -> tuple[Closing, datetime | None]:
         key = {"pk": {"S": f"XOUTAGE#{alarm}"}, "sk": {"S": "OUTAGE"}}
-        try:
+        with storage_errors("closing the outage"):
             answer = self._client.update_item(
                 TableName=self._table,
                 Key=key,
@@ -122,8 +111,6 @@ class DynamoLastEvents:
                 },
                 ReturnValues="ALL_OLD",
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"closing the outage failed: {exc}") from exc
         old = answer.get("Attributes")
         if not old:
             return "unknown", None

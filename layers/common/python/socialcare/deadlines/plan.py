@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from socialcare.deadlines.arithmetic import due_time, effective_due, reply_window_closes
 from socialcare.deadlines.calendar import BusinessCalendar
 from socialcare.models.common import Platform
+from socialcare.models.conversation import ClockSummary
 from socialcare.models.message import iso
 
 
@@ -64,6 +65,17 @@ class ClockPlan(BaseModel):
     due_at: datetime
     steps: tuple[Step, ...]
     spent_seconds: float = 0.0  # running time used before a pause; > 0: a resumed clock
+
+    def as_summary(self) -> ClockSummary:
+        """The summary as the conversation's model holds it."""
+        return ClockSummary(
+            generation=self.generation,
+            started_at=self.started_at,
+            due_at=self.due_at,
+            policy=self.policy,
+            policy_version=self.policy_version,
+            spent_seconds=self.spent_seconds,
+        )
 
     def summary(self) -> dict[str, object]:
         """What the conversation keeps of its current clock (``clock_<kind>``)."""

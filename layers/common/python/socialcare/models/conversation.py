@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from socialcare.models.common import ChannelType, Platform
 from socialcare.models.message import Customer
+from socialcare.models.reply import ReplyRoute
 
 
 class ConversationStatus(StrEnum):
@@ -30,7 +31,35 @@ CLOSED = frozenset({_S.RESOLVED, _S.SPAM})  # kept for the retention period, the
 RESPONDED = frozenset({_S.ANSWERED, _S.RESOLVED, _S.PENDING})  # an answer exists
 
 
+class SlackPost(BaseModel):
+    """A message the desk posted in Slack: where it is."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    ts: str
+
+
+class ClockSummary(BaseModel):
+    """What a conversation keeps of one of its reply clocks: the generation that counts (an
+    execution of another generation is moot), when it is due, under which policy; for a
+    paused resolution clock, when it paused and the business time it had used."""
+
+    model_config = ConfigDict(frozen=True)
+
+    generation: int
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    policy: str = "default"
+    policy_version: str = ""
+    spent_seconds: float = 0.0
+    paused_at: AwareDatetime | None = None
+
+
 class Conversation(BaseModel):
+    """One conversation as stored: what ingest wrote, what the classifier found about its
+    latest message, its clocks, and what the desk did with it."""
+
     model_config = ConfigDict(frozen=True)
 
     id: str
@@ -50,3 +79,32 @@ class Conversation(BaseModel):
     topic: str | None = None
     priority: str | None = None  # P1..P4, from the latest classified message
     sentiment: str | None = None  # negative, neutral or positive, of the latest message
+    # The clocks (the classifier starts them; a pause or an answer changes them).
+    clock_first_response: ClockSummary | None = None
+    clock_next_response: ClockSummary | None = None
+    clock_resolution: ClockSummary | None = None
+    # The desk.
+    slack_thread: SlackPost | None = None  # the card's thread
+    assignee: str | None = None  # a Slack user id
+    reply_route: ReplyRoute | None = None  # private after "Move to DM"
+    first_response_at: AwareDatetime | None = None
+    last_outbound_at: AwareDatetime | None = None
+    reply_count: int = 0
+    last_reply_text: str | None = None  # the latest reply sent: a repeat is refused
+    last_queued_text: str | None = None  # the latest reply queued, until it goes or fails
+    resolved_at: AwareDatetime | None = None
+    resolved_by: str | None = None
+    marked_spam_by: str | None = None
+    # Retention and erasure.
+    closed_at: AwareDatetime | None = None
+    expires_at: int | None = None  # epoch seconds: DynamoDB's TTL removes it then
+    erasure_id: str | None = None
+
+    def clock(self, kind: str) -> ClockSummary | None:
+        """The summary of the ``kind`` clock (first_response, next_response, resolution)."""
+        found: ClockSummary | None = getattr(self, f"clock_{kind}", None)
+        return found
+
+    @property
+    def replies_privately(self) -> bool:
+        return self.reply_route is ReplyRoute.PRIVATE

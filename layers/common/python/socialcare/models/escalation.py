@@ -4,7 +4,10 @@ thread), and what managers are told: an overdue clock, a priority-1 conversation
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from socialcare.models.conversation import Conversation, SlackPost
+from socialcare.models.message import Customer
 
 
 class EscalationNotice(BaseModel):
@@ -23,23 +26,24 @@ class EscalationNotice(BaseModel):
     priority: str | None = None
     topic: str | None = None
     link: str | None = None
-    customer: dict[str, Any] = Field(default_factory=dict)
-    slack_thread: dict[str, str] | None = None  # the conversation's thread: channel, ts
+    customer: Customer | None = None
+    slack_thread: SlackPost | None = None  # the conversation's thread
+
+    @field_validator("customer", mode="before")
+    @classmethod
+    def _none_for_empty(cls, value: Any) -> Any:
+        return value or None  # notices queued before the customer was typed carry {}
 
     @classmethod
-    def about(cls, conversation: dict[str, Any], **fields: Any) -> "EscalationNotice":
+    def about(cls, conversation: Conversation, **fields: Any) -> "EscalationNotice":
         """A notice carrying what the conversation says of itself."""
         return cls(
-            conversation_id=str(conversation.get("id")) if conversation.get("id") else None,
-            platform=conversation.get("platform"),
-            priority=conversation.get("priority"),
-            topic=conversation.get("topic"),
-            link=conversation.get("link"),
-            customer=dict(conversation.get("customer") or {}),
-            slack_thread=(
-                {k: str(v) for k, v in conversation["slack_thread"].items()}
-                if conversation.get("slack_thread")
-                else None
-            ),
+            conversation_id=conversation.id,
+            platform=conversation.platform,
+            priority=conversation.priority,
+            topic=conversation.topic,
+            link=conversation.link,
+            customer=conversation.customer,
+            slack_thread=conversation.slack_thread,
             **fields,
         )

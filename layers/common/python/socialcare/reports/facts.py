@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from socialcare.models.conversation import ConversationStatus
+
 
 def moment(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
@@ -111,7 +113,7 @@ class ConversationFacts:
 
     @property
     def spam(self) -> bool:
-        return self.status == "spam"
+        return self.status == ConversationStatus.SPAM
 
     @classmethod
     def of(cls, meta: dict[str, Any], items: list[dict[str, Any]]) -> "ConversationFacts":
@@ -127,7 +129,7 @@ class ConversationFacts:
             created_at=moment(meta["created_at"]),  # type: ignore[arg-type]
             platform=str(meta.get("platform", "")),
             channel_type=str(meta.get("channel_type", "")),
-            status=str(meta.get("status", "new")),
+            status=str(meta.get("status", ConversationStatus.NEW)),
             returning=activity.returning,
             customer=str(customer.get("handle") or customer.get("id") or ""),
             link=meta.get("link"),

@@ -12,12 +12,13 @@ record finds it and sends only a notice still owed.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from socialcare.config.policies import Spikes
 from socialcare.deadlines.plan import ClockKind, ClockPlan
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification, Sentiment
+from socialcare.models.conversation import Conversation
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Escalations, Recorded
@@ -54,7 +55,7 @@ class Occasion:
     """A message just classified, with its conversation as the classifier saw it."""
 
     request: ClassifyRequest
-    conversation: dict[str, Any]
+    conversation: Conversation
     found: Classification
     plans: tuple[ClockPlan, ...]  # the clocks this message started
     now: datetime
@@ -64,11 +65,12 @@ def raise_alerts(occasion: Occasion, spikes: Spikes, deps: AlertDeps) -> None:
     found, conversation = occasion.found, occasion.conversation
     if found.spam.is_spam:
         return
-    current = conversation | {
-        "id": occasion.request.conversation_id,
-        "priority": found.priority.level if found.priority else conversation.get("priority"),
-        "topic": str(found.topic.code) if found.topic else conversation.get("topic"),
-    }
+    current = conversation.model_copy(
+        update={
+            "priority": found.priority.level if found.priority else conversation.priority,
+            "topic": str(found.topic.code) if found.topic else conversation.topic,
+        }
+    )
     if found.priority is not None and found.priority.level == "P1":
         _priority(occasion, current, deps)
     negative = found.sentiment is not None and found.sentiment.label is Sentiment.NEGATIVE
@@ -76,7 +78,7 @@ def raise_alerts(occasion: Occasion, spikes: Spikes, deps: AlertDeps) -> None:
         _spike(occasion, current, spikes, deps)
 
 
-def _priority(occasion: Occasion, conversation: dict[str, Any], deps: AlertDeps) -> None:
+def _priority(occasion: Occasion, conversation: Conversation, deps: AlertDeps) -> None:
     request, found, now = occasion.request, occasion.found, occasion.now
     generation = _response_generation(conversation, occasion.plans)
     reasons = found.priority.reasons if found.priority else ()
@@ -97,21 +99,19 @@ def _priority(occasion: Occasion, conversation: dict[str, Any], deps: AlertDeps)
     logger.info("priority 1 escalated at once")
 
 
-def _response_generation(conversation: dict[str, Any], plans: tuple[ClockPlan, ...]) -> int:
+def _response_generation(conversation: Conversation, plans: tuple[ClockPlan, ...]) -> int:
     """The response clock this alert belongs to: started now, or already running."""
     for plan in plans:
         if plan.clock in RESPONSE_CLOCKS:
             return plan.generation
     for kind in (ClockKind.NEXT_RESPONSE, ClockKind.FIRST_RESPONSE):
-        if clock := conversation.get(f"clock_{kind.value}"):
-            return int(clock["generation"])
+        if clock := conversation.clock(kind.value):
+            return clock.generation
     return 0
 
 
-def _spike(
-    occasion: Occasion, conversation: dict[str, Any], spikes: Spikes, deps: AlertDeps
-) -> None:
-    request, now, topic = occasion.request, occasion.now, str(conversation["topic"])
+def _spike(occasion: Occasion, conversation: Conversation, spikes: Spikes, deps: AlertDeps) -> None:
+    request, now, topic = occasion.request, occasion.now, str(conversation.topic)
     hour = _hour(now)
     count = deps.store.count_negative(request.brand_id, topic, hour, request.message_ref)
     if count < spikes.min_messages:
@@ -129,7 +129,7 @@ def _spike(
             brand_id=request.brand_id,
             tier=1,
             topic=topic,
-            platform=conversation.get("platform"),
+            platform=conversation.platform,
             reason=(
                 f"spike: {count} negative messages on {topic} since {hour[11:]}:00 UTC,"
                 f" usually {usual:.1f} an hour"

@@ -11,7 +11,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
-Loaded = tuple[dict[str, Any] | None, dict[str, Any] | None]  # the message and its conversation
+from socialcare.models.conversation import Conversation
+from socialcare.models.stored import StoredMessage
+
+Loaded = tuple[StoredMessage | None, Conversation | None]  # the message and its conversation
 Key = tuple[str, str]  # conversation id, message sort key
 
 
@@ -43,18 +46,20 @@ class BatchReads:
         return found if found is not None else self._read_one(conversation_id, message_sk)
 
     def wrote(self, conversation_id: str, change: Mapping[str, Any]) -> None:
-        """What this step wrote on the conversation, for its later messages in the batch."""
-        for (conversation, _), (_, meta) in self._found.items():
-            if conversation == conversation_id and meta is not None:
-                meta.update(change)
+        """What this step wrote on the conversation (its fields, typed), for its later
+        messages in the batch."""
+        for key, (message, meta) in self._found.items():
+            if key[0] == conversation_id and meta is not None:
+                self._found[key] = (message, meta.model_copy(update=change))
 
     def wrote_message(
         self, conversation_id: str, message_sk: str, change: Mapping[str, Any]
     ) -> None:
         """What this step wrote on a message, for a second request about it in the batch."""
-        message = self._found.get((conversation_id, message_sk), (None, None))[0]
+        key = (conversation_id, message_sk)
+        message, meta = self._found.get(key, (None, None))
         if message is not None:
-            message.update(change)
+            self._found[key] = (message.model_copy(update=change), meta)
 
     def forget(self, conversation_id: str) -> None:
         """Someone else changed the conversation: its later messages read it afresh."""

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialcare.config.brands import Brand, BrandDirectory
-from socialcare.models.conversation import RESPONDED, WAITING, ConversationStatus
+from socialcare.models.conversation import RESPONDED, WAITING, Conversation, ConversationStatus
+from socialcare.models.stored import DayEntry, StoredMessage
 from socialcare.services.care_report import kind_of
 from socialcare.slack.channels import brand_of
 from socialcare.slack.mrkdwn import escape, link, one_line
@@ -31,13 +32,13 @@ HELP = (
 
 
 class DeskStore(Protocol):
-    def waiting(self, brand_id: str, limit: int) -> list[dict[str, Any]]: ...
+    def waiting(self, brand_id: str, limit: int) -> list[Conversation]: ...
 
-    def started_on(self, brand_id: str, day: str) -> list[dict[str, Any]]: ...
+    def started_on(self, brand_id: str, day: str) -> list[DayEntry]: ...
 
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+    def conversation(self, conversation_id: str) -> Conversation | None: ...
 
-    def list_messages(self, conversation_id: str) -> list[dict[str, Any]]: ...
+    def list_messages(self, conversation_id: str) -> list[StoredMessage]: ...
 
 
 @dataclass(frozen=True)
@@ -74,26 +75,17 @@ def queue(brand: Brand, deps: DeskDeps) -> str:
     return "\n".join(lines)
 
 
-def _queue_line(row: dict[str, Any], now: datetime) -> str:
-    clock = row.get("clock_next_response") or row.get("clock_first_response") or {}
-    due = _when(str(clock["due_at"]), now) if clock.get("due_at") else "no clock"
-    customer = row.get("customer") or {}
-    who = one_line(f"@{customer.get('handle') or customer.get('id', '?')}")
+def _queue_line(row: Conversation, now: datetime) -> str:
+    clock = row.clock_next_response or row.clock_first_response
+    due = _when(clock.due_at, now) if clock else "no clock"
+    who = one_line(f"@{row.customer.handle or row.customer.id}")
     facts = " · ".join(
-        escape(str(v))
-        for v in (
-            row.get("priority"),
-            row.get("platform"),
-            row.get("channel_type"),
-            row.get("topic"),
-        )
-        if v
+        escape(str(v)) for v in (row.priority, row.platform, row.channel_type, row.topic) if v
     )
-    return f"• {due} · {facts} · {who} · `{escape(str(row.get('id')))}`"
+    return f"• {due} · {facts} · {who} · `{escape(row.id)}`"
 
 
-def _when(due_iso: str, now: datetime) -> str:
-    due = datetime.fromisoformat(due_iso)
+def _when(due: datetime, now: datetime) -> str:
     minutes = int((due - now).total_seconds() // 60)
     stamp = due.strftime("%d %b %H:%M UTC")
     if minutes < 0:
@@ -103,22 +95,22 @@ def _when(due_iso: str, now: datetime) -> str:
 
 def show(brand: Brand, conversation_id: str, deps: DeskDeps) -> str:
     meta = deps.store.conversation(conversation_id)
-    if meta is None or meta.get("brand_id") != brand.id:
+    if meta is None or meta.brand_id != brand.id:
         return f"No conversation `{escape(conversation_id[:40])}` for {escape(brand.name)}."
-    customer = meta.get("customer") or {}
+    customer = meta.customer
     header = (
-        f"*{one_line(str(customer.get('name') or customer.get('handle') or '?'))}*"
-        f" (@{one_line(str(customer.get('handle') or customer.get('id', '?')))})"
-        f" · {escape(str(meta.get('platform')))} {escape(str(meta.get('channel_type')))}"
-        f" · {escape(str(meta.get('status')))} · {escape(str(meta.get('priority') or '-'))}"
-        f" · {escape(str(meta.get('topic') or '-'))} · {escape(str(meta.get('sentiment') or '-'))}"
+        f"*{one_line(customer.name or customer.handle or '?')}*"
+        f" (@{one_line(customer.handle or customer.id)})"
+        f" · {escape(meta.platform)} {escape(meta.channel_type)}"
+        f" · {escape(meta.status)} · {escape(meta.priority or '-')}"
+        f" · {escape(meta.topic or '-')} · {escape(meta.sentiment or '-')}"
     )
     lines = [header]
-    if meta.get("link"):
-        lines.append(link(str(meta["link"]), "open on the platform"))
+    if meta.link:
+        lines.append(link(meta.link, "open on the platform"))
     for message in deps.store.list_messages(conversation_id)[-5:]:
-        sent = str(message.get("sent_at", ""))[:16].replace("T", " ")
-        lines.append(f"> {sent}  {escape(str(message.get('text', '')))[:500]}")
+        sent = f"{message.sent_at:%Y-%m-%d %H:%M}"
+        lines.append(f"> {sent}  {escape(message.text)[:500]}")
     return "\n".join(lines)
 
 
@@ -128,14 +120,13 @@ def stats(brand: Brand, deps: DeskDeps) -> str:
     no more than a page or two at a busy brand's volume, inside Slack's 3 seconds."""
     now = deps.clock() if deps.clock else datetime.now(UTC)
     rows = deps.store.started_on(brand.id, now.strftime("%Y-%m-%d"))
-    real = [r for r in rows if r.get("status") != ConversationStatus.SPAM]
-    answered = sum(r.get("status") in RESPONDED for r in real)
-    waiting = [r for r in real if r.get("status") in WAITING]
-    late = sum(_overdue(r, now) for r in waiting)
+    real = [r for r in rows if r.status != ConversationStatus.SPAM]
+    answered = sum(r.status in RESPONDED for r in real)
+    waiting = [r for r in real if r.status in WAITING]
+    late = sum(r.reply_due is not None and r.reply_due < now for r in waiting)
     rate = f"{100 * answered / len(real):.0f} %" if real else "-"
     by_priority = ", ".join(
-        f"{level} {sum(r.get('priority') == level for r in real)}"
-        for level in ("P1", "P2", "P3", "P4")
+        f"{level} {sum(r.priority == level for r in real)}" for level in ("P1", "P2", "P3", "P4")
     )
     return (
         f"*{escape(brand.name)} today ({now:%d %b}, UTC)*\n"
@@ -143,9 +134,3 @@ def stats(brand: Brand, deps: DeskDeps) -> str:
         f" ({late} past their reply deadline) · spam {len(rows) - len(real)}\n"
         f"priorities: {by_priority}"
     )
-
-
-def _overdue(row: dict[str, Any], now: datetime) -> bool:
-    """Past its reply due time: the queue's sort key (``<due>#<id>``) while it waits."""
-    due = str(row.get("queue_sk") or "").partition("#")[0]
-    return bool(due) and datetime.fromisoformat(due) < now

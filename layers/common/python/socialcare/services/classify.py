@@ -8,7 +8,7 @@ leaves to this step so that ingest never reads before it writes.
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from socialcare.classification import answers, language, priority, sentiment, spam, topics
 from socialcare.classification.addressing import Addressee
@@ -22,17 +22,19 @@ from socialcare.deadlines.plan import ClockPlan
 from socialcare.errors import SupportError
 from socialcare.models import ClassifyRequest, DeskRequest
 from socialcare.models.classification import Classification, Sentiment
-from socialcare.models.message import iso
+from socialcare.models.conversation import Conversation, ConversationStatus
+from socialcare.models.message import MessageKind, iso
+from socialcare.models.stored import StoredMessage
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import ClassifyQueue, TakeUp
 from socialcare.services import retention
 from socialcare.services.alerts import AlertDeps, Occasion, raise_alerts
-from socialcare.services.batch_reads import Prefetched
+from socialcare.services.batch_reads import Loaded, Prefetched
 from socialcare.services.clock_task import ClockStarter, clocks_to_start
 from socialcare.services.retention import Retention
 
 # Kinds written privately: answering them is not a public act (priority reasons).
-PRIVATE_KINDS = frozenset({"direct", "encrypted_chat"})
+PRIVATE_KINDS = frozenset({MessageKind.DIRECT, MessageKind.ENCRYPTED_CHAT})
 
 
 class MessageMissing(SupportError):
@@ -40,9 +42,7 @@ class MessageMissing(SupportError):
 
 
 class ClassifyStore(Protocol):
-    def load(
-        self, conversation_id: str, message_sk: str
-    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]: ...
+    def load(self, conversation_id: str, message_sk: str) -> Loaded: ...
 
     def take_up(
         self,
@@ -53,7 +53,9 @@ class ClassifyStore(Protocol):
         clocks: tuple[ClockPlan, ...] = (),
     ) -> TakeUp: ...
 
-    def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int: ...
+    def earlier_conversations(self, conversation: Conversation, window: timedelta) -> int:
+        """How many conversations its customer opened in ``window`` before it began."""
+        ...
 
     def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int: ...
 
@@ -137,24 +139,22 @@ def classify_text(
 
 
 def context_of(
-    message: dict[str, Any],
-    conversation: dict[str, Any] | None,
+    message: StoredMessage,
+    conversation: Conversation | None,
     now: datetime,
     earlier_conversations: int = 0,
 ) -> Context:
-    author = message.get("author", {})
-    meta = conversation or {}
-    waiting = meta.get("waiting_since")
+    author = message.author
     return Context(
-        followers=int(author["followers"]) if "followers" in author else None,
-        verified=author.get("verified"),
-        public=message.get("kind") not in PRIVATE_KINDS,
-        platform=message.get("platform") or meta.get("platform"),
-        name=author.get("name"),
-        handle=author.get("handle"),
-        messages_in_conversation=int(meta.get("message_count", 1)),
+        followers=author.followers if author else None,
+        verified=author.verified if author else None,
+        public=message.kind not in PRIVATE_KINDS,
+        platform=message.platform,
+        name=author.name if author else None,
+        handle=author.handle if author else None,
+        messages_in_conversation=conversation.message_count if conversation else 1,
         earlier_conversations=earlier_conversations,
-        waiting_since=datetime.fromisoformat(waiting) if waiting else None,
+        waiting_since=conversation.waiting_since if conversation else None,
         now=now,
     )
 
@@ -165,8 +165,8 @@ class PrefetchedStore(Prefetched[ClassifyStore]):
     remembered, so a second message of the same conversation in the batch sees what the
     first one left."""
 
-    def earlier_conversations(self, customer_pk: str, since: str, before: str) -> int:
-        return self._store.earlier_conversations(customer_pk, since, before)
+    def earlier_conversations(self, conversation: Conversation, window: timedelta) -> int:
+        return self._store.earlier_conversations(conversation, window)
 
     def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:
         return self._store.copies(brand_id, day, text_key, message_ref)
@@ -182,14 +182,16 @@ class PrefetchedStore(Prefetched[ClassifyStore]):
         outcome = self._store.take_up(
             conversation_id, message_sk, classification, seen_status, clocks
         )
-        if outcome is TakeUp.TAKEN and seen_status not in (None, "spam"):
+        if outcome is TakeUp.TAKEN and seen_status not in (None, ConversationStatus.SPAM):
             if not classification.spam.is_spam:
-                status = "open"
+                status = ConversationStatus.OPEN
+            elif seen_status == ConversationStatus.NEW:
+                status = ConversationStatus.SPAM
             else:
-                status = "spam" if seen_status == "new" else seen_status
+                status = ConversationStatus(seen_status)
             # A later message of this conversation in the same batch must see what this
             # take-up wrote: its status and the clocks it started (an alert keys on them).
-            change = {"status": status} | {f"clock_{p.clock.value}": p.summary() for p in clocks}
+            change = {"status": status} | {f"clock_{p.clock.value}": p.as_summary() for p in clocks}
             self._reads.wrote(conversation_id, change)
         return outcome
 
@@ -216,23 +218,21 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
             "message to classify is not stored", extra={"message_ref": request.message_ref}
         )
         raise MessageMissing("the message to classify is not stored")
-    if "processed_at" in message:  # a redelivered request: nothing to redo but the hand-on
+    if message.processed_at:  # a redelivered request: nothing to redo but the hand-on
         logger.info("message already taken up", extra={"message_ref": request.message_ref})
-        _hand_on(
-            request, bool(message.get("classification", {}).get("spam", {}).get("is_spam")), deps
-        )
+        _hand_on(request, message.is_spam, deps)
         if retention.may_change(conversation):  # a take-up whose expiry step was cut off
             _settle_expiry(request, deps)
         return
     now = deps.clock()
-    text = str(message.get("text", ""))
+    text = message.text
     about = replace(
         context_of(message, conversation, now, _earlier_conversations(conversation, deps)),
         copies=_copies(text, message, request, deps),
     )
     brand = deps.brands.get(request.brand_id)
     found = classify_text(text, brand, about, deps.models)
-    seen_status = conversation.get("status") if conversation else None
+    seen_status = conversation.status if conversation else None
     plans: tuple[ClockPlan, ...] = ()
     if deps.clocks is not None and brand is not None and conversation is not None:
         plans = clocks_to_start(request, message, conversation, found, brand.policies)
@@ -245,7 +245,9 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
         request.conversation_id, request.message_sk, found, seen_status, plans
     )
     _hand_on(request, found.spam.is_spam, deps)
-    if (found.spam.is_spam and seen_status == "new") or retention.may_change(conversation):
+    if (found.spam.is_spam and seen_status == ConversationStatus.NEW) or retention.may_change(
+        conversation
+    ):
         _settle_expiry(request, deps)
     if outcome is TakeUp.TAKEN:
         metrics.add_metric(name="MessageClassified", unit=MetricUnit.Count, value=1)
@@ -265,25 +267,21 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     )
 
 
-def _earlier_conversations(conversation: dict[str, Any] | None, deps: ClassifyDeps) -> int:
+def _earlier_conversations(conversation: Conversation | None, deps: ClassifyDeps) -> int:
     """Repeat contact: the customer's other conversations opened in the window before this
-    one began (the ByCustomer index's keys sort by first-message time)."""
-    if not conversation or "customer_pk" not in conversation or "created_at" not in conversation:
+    one began."""
+    if conversation is None:
         return 0
-    began = str(conversation["created_at"])
-    since = iso(datetime.fromisoformat(began) - deps.repeat_window)
-    return deps.store.earlier_conversations(str(conversation["customer_pk"]), since, f"{began}#")
+    return deps.store.earlier_conversations(conversation, deps.repeat_window)
 
 
-def _copies(
-    text: str, message: dict[str, Any], request: ClassifyRequest, deps: ClassifyDeps
-) -> int:
+def _copies(text: str, message: StoredMessage, request: ClassifyRequest, deps: ClassifyDeps) -> int:
     """How many messages to the brand carried this promotional text on the message's day,
     this one included; a redelivered message is counted once (the store keeps references)."""
     key = spam.campaign_key(text)
     if key is None:
         return 0
-    day = str(message.get("sent_at", ""))[:10]
+    day = iso(message.sent_at)[:10]
     return deps.store.copies(request.brand_id, day, key, request.message_ref)
 
 

@@ -31,9 +31,16 @@ from socialcare.deadlines.execution import (
 from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
 from socialcare.models import ClassifyRequest
 from socialcare.models.classification import Classification
-from socialcare.models.common import ChannelType, Platform
-from socialcare.models.conversation import RESPONDED, WAITING, ConversationStatus
+from socialcare.models.common import Platform
+from socialcare.models.conversation import (
+    RESPONDED,
+    WAITING,
+    ClockSummary,
+    Conversation,
+    ConversationStatus,
+)
 from socialcare.models.escalation import EscalationNotice
+from socialcare.models.stored import StoredMessage
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Escalations, Recorded
 from socialcare.services import retention
@@ -43,7 +50,7 @@ PAUSED = ConversationStatus.PENDING  # waiting on the customer: the resolution c
 
 
 class ClockStore(Protocol):
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+    def conversation(self, conversation_id: str) -> Conversation | None: ...
 
     def record_clock_event(
         self, plan: ClockPlan, event: str, tier: int, at: datetime, notify: bool
@@ -71,16 +78,15 @@ class ClockNotRecordedYet(Exception):
     task fails, and the state machine's Retry runs it again once the record is there."""
 
 
-def _recorded_generation(plan: ClockPlan, conversation: dict[str, Any] | None) -> int:
-    current = (conversation or {}).get(f"clock_{plan.clock.value}") or {}
-    return int(current.get("generation", -1))
+def _recorded_generation(plan: ClockPlan, conversation: Conversation | None) -> int:
+    current = conversation.clock(plan.clock.value) if conversation else None
+    return current.generation if current else -1
 
 
-def is_current(plan: ClockPlan, conversation: dict[str, Any] | None) -> bool:
-    if conversation is None or conversation.get("status") not in WAITING:
+def is_current(plan: ClockPlan, conversation: Conversation | None) -> bool:
+    if conversation is None or conversation.status not in WAITING:
         return False
-    current = conversation.get(f"clock_{plan.clock.value}") or {}
-    return int(current.get("generation", -1)) == plan.generation
+    return _recorded_generation(plan, conversation) == plan.generation
 
 
 def advance(wake: ClockWake, deps: ClockTaskDeps) -> Cursor:
@@ -92,7 +98,7 @@ def advance(wake: ClockWake, deps: ClockTaskDeps) -> Cursor:
     conversation = deps.store.conversation(plans[0].conversation_id)
     running = [n for n, position in enumerate(steps) if position != ENDED]
     due = [n for n in running if step_time(plans[n], steps[n]) <= wake.next.at]
-    waiting = conversation is not None and conversation.get("status") in WAITING
+    waiting = conversation is not None and conversation.status in WAITING
     for n in due:  # before any step runs: the wake is retried whole
         if waiting and _recorded_generation(plans[n], conversation) < plans[n].generation:
             raise ClockNotRecordedYet(
@@ -116,7 +122,7 @@ def _wake_one(
     plan: ClockPlan,
     position: int,
     is_due: bool,
-    conversation: dict[str, Any] | None,
+    conversation: Conversation | None,
     deps: ClockTaskDeps,
 ) -> tuple[str, int]:
     """What one clock does at a wake: its outcome (empty: nothing happened) and its next
@@ -126,11 +132,11 @@ def _wake_one(
         # erased conversation, and without an expiry.
         logger.info("clock ended: the conversation is gone")
         return "gone", ENDED
-    if conversation.get("status") == PAUSED and plan.clock is ClockKind.RESOLUTION:
+    if conversation.status == PAUSED and plan.clock is ClockKind.RESOLUTION:
         logger.info("clock paused: the conversation waits on the customer")
         return "paused", ENDED  # the pause recorded it; the customer's reply resumes it
     if not is_current(plan, conversation):
-        status = conversation.get("status")
+        status = conversation.status
         event = "met" if status in RESPONDED else "stopped"
         deps.store.record_clock_event(plan, event, 0, deps.clock(), notify=False)
         retention.follow(deps.retention, conversation)  # closed: the event expires with it
@@ -193,7 +199,7 @@ def advance_single(wake: SingleClockWake, deps: ClockTaskDeps) -> dict[str, Any]
     }
 
 
-def _warn(plan: ClockPlan, conversation: dict[str, Any], deps: ClockTaskDeps) -> None:
+def _warn(plan: ClockPlan, conversation: Conversation, deps: ClockTaskDeps) -> None:
     """The conversation's thread hears the deadline is near (tier 0: managers' e-mail
     filters it out); written once and sent once, as escalations are."""
     recorded = deps.store.record_clock_event(plan, "warned", 0, deps.clock(), True)
@@ -216,9 +222,7 @@ def _warn(plan: ClockPlan, conversation: dict[str, Any], deps: ClockTaskDeps) ->
     metrics.add_metric(name="ClockWarned", unit=MetricUnit.Count, value=1)
 
 
-def _escalate(
-    plan: ClockPlan, step: Step, conversation: dict[str, Any], deps: ClockTaskDeps
-) -> None:
+def _escalate(plan: ClockPlan, step: Step, conversation: Conversation, deps: ClockTaskDeps) -> None:
     if step.tier == 1:
         deps.store.record_clock_event(plan, "breached", 0, deps.clock(), notify=False)
         metrics.add_metric(name="ClockBreached", unit=MetricUnit.Count, value=1)
@@ -246,8 +250,8 @@ def _escalate(
 
 def clocks_to_start(
     request: ClassifyRequest,
-    message: dict[str, Any],
-    conversation: dict[str, Any],
+    message: StoredMessage,
+    conversation: Conversation,
     found: Classification,
     policies: BrandPolicies,
 ) -> tuple[ClockPlan, ...]:
@@ -256,11 +260,10 @@ def clocks_to_start(
     resolution) starts the next-response clock. Spam starts none; a brand without policies
     has no clocks. The policy is chosen by platform, channel type and this message's
     priority, and the clock counts from the platform's timestamp of the message."""
-    status = conversation.get("status")
+    status = conversation.status
     if found.spam.is_spam or status not in (ConversationStatus.NEW, *RESPONDED):
         return ()
-    platform = Platform(str(conversation["platform"]))
-    channel = ChannelType(str(conversation["channel_type"]))
+    platform, channel = conversation.platform, conversation.channel_type
     priority = found.priority.level if found.priority else "P4"
     chosen = policies.select(platform, channel, priority)
     if chosen is None:
@@ -268,10 +271,10 @@ def clocks_to_start(
     name, targets = chosen
     kinds = (
         (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
-        if status == "new"
+        if status == ConversationStatus.NEW
         else (ClockKind.NEXT_RESPONSE,)
     )
-    started = datetime.fromisoformat(str(message["sent_at"]))
+    started = message.sent_at
     plans = [
         plan_clock(
             conversation_id=request.conversation_id,
@@ -286,10 +289,10 @@ def clocks_to_start(
         )
         for kind in kinds
     ]
-    paused = conversation.get(f"clock_{ClockKind.RESOLUTION.value}") or {}
+    paused = conversation.clock_resolution
     resumed = (
         _resume(request, paused, started, platform, policies)
-        if status == PAUSED and paused.get("paused_at")
+        if status == PAUSED and paused is not None and paused.paused_at is not None
         else None
     )
     if resumed is not None:
@@ -299,23 +302,22 @@ def clocks_to_start(
 
 def _resume(
     request: ClassifyRequest,
-    paused: dict[str, Any],
+    paused: ClockSummary,
     started: datetime,
     platform: Platform,
     policies: BrandPolicies,
 ) -> ClockPlan | None:
     """The customer answered the agent's question: the resolution clock resumes, under the
     policy it started with, with what it had left (a new generation; the paused one ended)."""
-    name = str(paused.get("policy", "default"))
+    name = paused.policy
     targets = policies.named(name)
     if targets is None:  # the policy was renamed since: the clock cannot be resumed truly
         logger.warning("a paused clock's policy is gone", extra={"policy": name})
         return None
     calendar = policies.calendar_for(targets)
-    spent = timedelta(seconds=float(paused.get("spent_seconds", 0))) + elapsed(
-        datetime.fromisoformat(str(paused["started_at"])),
-        datetime.fromisoformat(str(paused["paused_at"])),
-        calendar,
+    assert paused.paused_at is not None  # the caller resumes paused clocks only
+    spent = timedelta(seconds=paused.spent_seconds) + elapsed(
+        paused.started_at, paused.paused_at, calendar
     )
     return plan_clock(
         conversation_id=request.conversation_id,

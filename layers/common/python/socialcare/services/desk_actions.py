@@ -7,19 +7,21 @@ outbox; a retried Slack request finds its record and queues nothing new."""
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import ReplyUnchanged, SupportError
-from socialcare.models.common import Platform
-from socialcare.models.conversation import CLOSED
+from socialcare.models.common import ChannelType
+from socialcare.models.conversation import CLOSED, Conversation
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
+from socialcare.models.stored import StoredMessage
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Escalations, Recorded, SlackDesk
 from socialcare.services import reply_guards, retention
-from socialcare.services.cards import refresh_card
+from socialcare.services.cards import CardStore, refresh_card
 from socialcare.services.retention import Retention
 from socialcare.slack.events import SlackMessageEvent
 from socialcare.slack.mrkdwn import plain
@@ -38,29 +40,30 @@ DM_NOTICE = {
 ON_ITS_WAY = ("queued", "sending", "accepted")
 
 
-class DeskActionStore(Protocol):
-    def by_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None: ...
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
-    def latest_inbound(self, conversation_id: str) -> dict[str, Any] | None: ...
-    def first_inbound(self, conversation_id: str) -> dict[str, Any] | None: ...
-    def clock_events(self, conversation_id: str) -> list[dict[str, Any]]: ...
+class DeskActionStore(CardStore, Protocol):
+    def by_thread(self, channel: str, thread_ts: str) -> Conversation | None: ...
+    def latest_inbound(self, conversation_id: str) -> StoredMessage | None: ...
     def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None: ...
     def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None: ...
-    def record_once(self, item: dict[str, Any], notify: bool) -> Recorded: ...
-    def mark_sent(self, pk: str, sk: str) -> None: ...
+    def record_escalation_request(self, conversation_id: str, press: str, agent: str) -> Recorded:
+        """Once per press of "Escalate"; DONE: its notice went before."""
+        ...
+
+    def escalation_request_sent(self, conversation_id: str, press: str) -> None: ...
     def add_note(
         self, conversation_id: str, note_id: str, agent: str, text: str, at: Any
     ) -> bool: ...
-    def resolve(self, conversation_id: str, agent: str, at: Any) -> dict[str, Any] | None: ...
-    def wait_on_customer(self, conversation_id: str, at: Any) -> bool: ...
-    def change(
-        self,
-        conversation_id: str,
-        values: dict[str, Any],
-        *,
-        remove: tuple[str, ...] = (),
-        unless_status: tuple[str, ...] = (),
-    ) -> dict[str, Any] | None: ...
+    def assign(self, conversation_id: str, agent: str) -> None: ...
+    def reply_privately(self, conversation_id: str) -> None: ...
+    def resolve(self, conversation_id: str, agent: str, at: datetime) -> bool:
+        """False: it was closed already."""
+        ...
+
+    def mark_spam(self, conversation_id: str, agent: str, at: datetime) -> bool:
+        """False: it was spam already."""
+        ...
+
+    def wait_on_customer(self, conversation_id: str, at: datetime) -> bool: ...
 
 
 class Outbox(Protocol):
@@ -92,7 +95,7 @@ def take_thread_message(event: SlackMessageEvent, event_id: str, deps: ActionDep
     text = plain(event.text)
     if text.lower().startswith(NOTE_PREFIX):
         kept = deps.store.add_note(
-            str(conversation["id"]),
+            conversation.id,
             event_id,
             event.user,
             text[len(NOTE_PREFIX) :].strip(),
@@ -105,7 +108,7 @@ def take_thread_message(event: SlackMessageEvent, event_id: str, deps: ActionDep
 
 
 def send_reply(
-    conversation: dict[str, Any],
+    conversation: Conversation,
     text: str,
     reply_id: str,
     agent: str,
@@ -117,8 +120,8 @@ def send_reply(
 ) -> str:
     """Check, record and queue one reply; the agent hears of a refusal ephemerally (unless
     ``quiet``: the modal has shown it already)."""
-    logger.append_keys(conversation_id=conversation.get("id"), reply_id=reply_id)
-    earlier = deps.store.reply(str(conversation["id"]), reply_id)
+    logger.append_keys(conversation_id=conversation.id, reply_id=reply_id)
+    earlier = deps.store.reply(conversation.id, reply_id)
     if earlier is not None:
         # A retry of the Slack request that queued this reply: never judged again (its own
         # reply would now look "unchanged"), only queued again if it has not gone yet.
@@ -126,8 +129,8 @@ def send_reply(
             return "already"
         deps.outbox.send(OutboundReply.model_validate(earlier["reply"]))
         return "requeued"
-    thread = conversation.get("slack_thread") or {}
-    channel, thread_ts = str(thread.get("channel", "")), str(thread.get("ts", ""))
+    thread = conversation.slack_thread
+    channel, thread_ts = (thread.channel, thread.ts) if thread else ("", "")
 
     def refuse(reason: str, text: str) -> str:
         if not quiet:
@@ -135,24 +138,24 @@ def send_reply(
         metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
         return f"refused:{reason}"
 
-    if conversation.get("status") in CLOSED:
-        return refuse("closed", f"This conversation is {conversation['status']}; nothing was sent.")
-    target = deps.store.latest_inbound(str(conversation["id"])) or {}
+    if conversation.status in CLOSED:
+        return refuse("closed", f"This conversation is {conversation.status}; nothing was sent.")
+    target = deps.store.latest_inbound(conversation.id)
     chosen = route or _route(conversation)
     refusal = reply_guards.check(text, chosen, conversation, target, deps.clock())
     if refusal is not None:
         return refuse(refusal.reason, refusal.text)
     reply = OutboundReply(
         reply_id=reply_id,
-        conversation_id=str(conversation["id"]),
-        brand_id=str(conversation["brand_id"]),
-        platform=Platform(conversation["platform"]),
-        account_id=str(conversation["account_id"]),
+        conversation_id=conversation.id,
+        brand_id=conversation.brand_id,
+        platform=conversation.platform,
+        account_id=conversation.account_id,
         route=chosen,
         text=text.strip(),
-        target_message_id=str(target.get("platform_message_id", "")),
-        target_kind=MessageKind(target.get("kind", MessageKind.DIRECT)),
-        customer_id=str((conversation.get("customer") or {}).get("id", "")),
+        target_message_id=(target.platform_message_id or "") if target else "",
+        target_kind=(target.kind if target else None) or MessageKind.DIRECT,
+        customer_id=conversation.customer.id,
         agent=agent,
         slack_channel=channel,
         slack_thread_ts=thread_ts,
@@ -176,11 +179,8 @@ def _queue(reply: OutboundReply, deps: ActionDeps) -> str:
     return "queued"
 
 
-def _route(conversation: dict[str, Any]) -> ReplyRoute:
-    if (
-        conversation.get("reply_route") == "private"
-        or conversation.get("channel_type") == "private"
-    ):
+def _route(conversation: Conversation) -> ReplyRoute:
+    if conversation.replies_privately or conversation.channel_type is ChannelType.PRIVATE:
         return ReplyRoute.PRIVATE
     return ReplyRoute.PUBLIC
 
@@ -188,9 +188,10 @@ def _route(conversation: dict[str, Any]) -> ReplyRoute:
 def suggestion(conversation_id: str, deps: ActionDeps) -> str | None:
     """The answer base's suggestion for the customer's latest message (else the first)."""
     for read in (deps.store.latest_inbound, deps.store.first_inbound):  # the first only if needed
-        found = ((read(conversation_id) or {}).get("classification") or {}).get("suggestion")
+        message = read(conversation_id)
+        found = message.classification.suggestion if message and message.classification else None
         if found:
-            return str(found["text"])
+            return found.text
     return None
 
 
@@ -259,9 +260,9 @@ def check_modal(conversation_id: str, text: str, deps: ActionDeps) -> str | None
     conversation = deps.store.conversation(conversation_id)
     if conversation is None:
         return "This conversation no longer exists."
-    if conversation.get("status") in CLOSED:
-        return f"This conversation is {conversation['status']}."
-    target = deps.store.latest_inbound(conversation_id) or {}
+    if conversation.status in CLOSED:
+        return f"This conversation is {conversation.status}."
+    target = deps.store.latest_inbound(conversation_id)
     refusal = reply_guards.check(text, _route(conversation), conversation, target, deps.clock())
     return refusal.text if refusal else None
 

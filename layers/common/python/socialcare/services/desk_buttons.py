@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialcare.errors import SupportError
+from socialcare.models.common import ChannelType
+from socialcare.models.conversation import Conversation
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.reply import ReplyRoute
 from socialcare.observability import MetricUnit, logger, metrics
@@ -50,15 +52,13 @@ def press(button: ButtonPress, deps: ActionDeps) -> str:
     return outcome
 
 
-def _keep_until_expiry(conversation: dict[str, Any], deps: ActionDeps) -> None:
-    brand = deps.brands.brands.get(str(conversation.get("brand_id")))
+def _keep_until_expiry(conversation: Conversation, deps: ActionDeps) -> None:
+    brand = deps.brands.brands.get(conversation.brand_id)
     if brand is not None:
-        retention.settle(
-            deps.retention, str(conversation["id"]), brand.retention_days, deps.clock()
-        )
+        retention.settle(deps.retention, conversation.id, brand.retention_days, deps.clock())
 
 
-def _send_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+def _send_suggestion(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
     text = suggestion(button.conversation_id, deps)
     if text is None:
         return _tell(conversation, button, deps, "There is no suggested answer to send.")
@@ -67,7 +67,7 @@ def _send_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: Ac
     )
 
 
-def _edit_suggestion(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+def _edit_suggestion(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
     """The ack opened the editor (``open_editor``); here it gets the suggested answer."""
     editor = editor_id(button.key)
     text = suggestion(button.conversation_id, deps) or ""
@@ -93,18 +93,17 @@ def open_editor(button: ButtonPress, deps: ActionDeps) -> bool:
     return True
 
 
-def _assign(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
-    deps.store.change(button.conversation_id, {"assignee": button.agent})
+def _assign(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
+    deps.store.assign(button.conversation_id, button.agent)
     return "assigned"
 
 
-def _escalate(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+def _escalate(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
     if deps.escalations is None:
         return _tell(conversation, button, deps, "Escalation is not configured.")
     # Once per button press, whatever retries the press: a record first, then the notice.
-    pk, sk = f"CONV#{button.conversation_id}", f"REQUESTED#{button.key}"
-    recorded = deps.store.record_once(
-        {"pk": pk, "sk": sk, "type": "escalation_request", "agent": button.agent}, notify=True
+    recorded = deps.store.record_escalation_request(
+        button.conversation_id, button.key, button.agent
     )
     if recorded is Recorded.DONE:
         return "already"
@@ -112,24 +111,24 @@ def _escalate(conversation: dict[str, Any], button: ButtonPress, deps: ActionDep
         EscalationNotice.about(
             conversation,
             kind="requested",
-            brand_id=str(conversation["brand_id"]),
+            brand_id=conversation.brand_id,
             tier=1,
             reason=f"asked by Slack user {button.agent}",
         )
     )
-    thread = conversation.get("slack_thread") or {}
+    thread = conversation.slack_thread
     if thread:
         text = f":sos: <@{button.agent}> asked the managers for help."
-        deps.slack.post(str(thread["channel"]), text, _section(text), str(thread["ts"]))
-    deps.store.mark_sent(pk, sk)
+        deps.slack.post(thread.channel, text, _section(text), thread.ts)
+    deps.store.escalation_request_sent(button.conversation_id, button.key)
     return "escalated"
 
 
-def _move_to_dm(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+def _move_to_dm(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
     """Tell the customer publicly that we continue in private, then continue there."""
-    if conversation.get("channel_type") != "public" or conversation.get("reply_route") == "private":
+    if conversation.channel_type is not ChannelType.PUBLIC or conversation.replies_privately:
         return _tell(conversation, button, deps, "This conversation is private already.")
-    language = str(conversation.get("language") or "en")
+    language = conversation.language or "en"
     notice = DM_NOTICE.get(language, DM_NOTICE["en"])
     outcome = send_reply(
         conversation,
@@ -141,7 +140,7 @@ def _move_to_dm(conversation: dict[str, Any], button: ButtonPress, deps: ActionD
     )
     if outcome not in ("queued", "requeued", "already"):
         return f"moved:{outcome}"  # the public notice could not go: the agent was told why
-    deps.store.change(button.conversation_id, {"reply_route": "private"})
+    deps.store.reply_privately(button.conversation_id)
     _tell(
         conversation,
         button,
@@ -151,12 +150,12 @@ def _move_to_dm(conversation: dict[str, Any], button: ButtonPress, deps: ActionD
     return f"moved:{outcome}"
 
 
-def _resolve(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+def _resolve(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
     done = deps.store.resolve(button.conversation_id, button.agent, deps.clock())
-    return "resolved" if done is not None else "ignored"
+    return "resolved" if done else "ignored"
 
 
-def _wait_on_customer(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
+def _wait_on_customer(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
     """The agent asked the customer something (an order number, a photo): the conversation
     is ``pending`` and its resolution clock pauses until the customer writes again, which
     reopens it (as Zendesk's "Pending")."""
@@ -164,15 +163,9 @@ def _wait_on_customer(conversation: dict[str, Any], button: ButtonPress, deps: A
     return "pending" if paused else "ignored"
 
 
-def _spam(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps) -> str:
-    now = deps.clock().isoformat()
-    done = deps.store.change(
-        button.conversation_id,
-        {"status": "spam", "marked_spam_by": button.agent, "updated_at": now},
-        remove=("queue_pk",),
-        unless_status=("spam",),
-    )
-    return "spam" if done is not None else "ignored"
+def _spam(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:
+    done = deps.store.mark_spam(button.conversation_id, button.agent, deps.clock())
+    return "spam" if done else "ignored"
 
 
 _BUTTONS = {
@@ -190,10 +183,10 @@ BUTTON_IDS = frozenset(_BUTTONS)
 CLOSING = frozenset({"resolve", "mark_spam"})
 
 
-def _tell(conversation: dict[str, Any], button: ButtonPress, deps: ActionDeps, text: str) -> str:
-    thread = conversation.get("slack_thread") or {}
+def _tell(conversation: Conversation, button: ButtonPress, deps: ActionDeps, text: str) -> str:
+    thread = conversation.slack_thread
     deps.slack.ephemeral(
-        str(thread.get("channel", "")), button.agent, text, str(thread.get("ts", "")) or None
+        thread.channel if thread else "", button.agent, text, thread.ts if thread else None
     )
     return "told"
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import StorageUnavailable
 from socialcare.models.escalation import EscalationNotice
+from socialcare.models.message import Customer
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.cards import CardStore, refresh_card
@@ -138,7 +139,7 @@ def _redraw_card(notice: EscalationNotice, deps: EscalationPostDeps) -> None:
 
 def _thread_link(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
     thread = notice.slack_thread
-    return deps.poster.permalink(thread["channel"], thread["ts"]) if thread else None
+    return deps.poster.permalink(thread.channel, thread.ts) if thread else None
 
 
 def _post(notice: EscalationNotice, deps: EscalationPostDeps) -> str | None:
@@ -164,7 +165,7 @@ def _warn_thread(notice: EscalationNotice, deps: EscalationPostDeps) -> str | No
         return None
     text = f":alarm_clock: *Reply due soon* · {escape(notice.reason)}"
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-    ts = deps.poster.post(thread["channel"], text, blocks, thread["ts"])
+    ts = deps.poster.post(thread.channel, text, blocks, thread.ts)
     metrics.add_metric(name="WarningPostedToSlack", unit=MetricUnit.Count, value=1)
     return ts
 
@@ -239,14 +240,10 @@ def _digest_line(notice: EscalationNotice, thread_link: str | None) -> str:
     return "• " + " · ".join(parts)
 
 
-def _customer(customer: dict[str, Any]) -> str:
-    name, handle = customer.get("name"), customer.get("handle")
-    shown = " ".join(
-        p
-        for p in (
-            one_line(str(name)) if name else "",
-            f"(@{one_line(str(handle))})" if handle else "",
-        )
-        if p
+def _customer(customer: Customer | None) -> str:
+    if customer is None:
+        return ""
+    name, handle = customer.name, customer.handle
+    return " ".join(
+        p for p in (one_line(name) if name else "", f"(@{one_line(handle)})" if handle else "") if p
     )
-    return shown

@@ -4,12 +4,13 @@ the agent: ephemerally) why a reply cannot go, instead of a platform error minut
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from socialcare.deadlines.arithmetic import reply_window_closes
 from socialcare.models.common import Platform
+from socialcare.models.conversation import Conversation
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import ReplyRoute
+from socialcare.models.stored import StoredMessage
 
 # Platform limits in characters. An X post counts Latin, Cyrillic and other alphabets as 1,
 # CJK, emoji and the rest as 2, any link as 23 (twitter-text's weighting); DMs and VK count
@@ -55,25 +56,29 @@ class Draft:
     text: str
     route: ReplyRoute
     platform: Platform
-    conversation: dict[str, Any]
-    target: dict[str, Any]  # the customer's message the reply answers
+    conversation: Conversation
+    target: StoredMessage | None  # the customer's message the reply answers
     now: datetime
 
 
 def check(
     text: str,
     route: ReplyRoute,
-    conversation: dict[str, Any],
-    target: dict[str, Any],
+    conversation: Conversation,
+    target: StoredMessage | None,
     now: datetime,
 ) -> Refusal | None:
     """The first guard that refuses the draft, or None: it may go."""
-    draft = Draft(text, route, Platform(conversation["platform"]), conversation, target, now)
+    draft = Draft(text, route, conversation.platform, conversation, target, now)
     for guard in (_empty, _unchanged, _x_post, _length, _vk_user_token_only, _window):
         refusal = guard(draft)
         if refusal is not None:
             return refusal
     return None
+
+
+def _link(target: StoredMessage | None) -> str:
+    return (target.link or "") if target else ""
 
 
 def _empty(draft: Draft) -> Refusal | None:
@@ -91,8 +96,8 @@ UNCHANGED = Refusal(
 
 def _unchanged(draft: Draft) -> Refusal | None:
     """Early, for the modal; queueing checks it again in the same write (no race)."""
-    last = {draft.conversation.get(k) for k in ("last_reply_text", "last_queued_text")}
-    return UNCHANGED if draft.text.strip() in {str(t).strip() for t in last if t} else None
+    last = (draft.conversation.last_reply_text, draft.conversation.last_queued_text)
+    return UNCHANGED if draft.text.strip() in {t.strip() for t in last if t} else None
 
 
 def _x_post(draft: Draft) -> Refusal | None:
@@ -105,12 +110,12 @@ def _x_post(draft: Draft) -> Refusal | None:
             f"Too long for a post on X: {weight} of {X_POST_WEIGHT} characters (a link counts"
             " 23, CJK characters and emoji 2). Shorten it or move to private messages.",
         )
-    if draft.target.get("summoned"):
+    if draft.target is not None and draft.target.summoned:
         return None
     return Refusal(
         "x_not_summoned",
         "X lets apps reply only to posts that mention or quote the brand's account; this one"
-        f" does not. Answer it on x.com: {draft.target.get('link', '')}",
+        f" does not. Answer it on x.com: {_link(draft.target)}",
     )
 
 
@@ -124,7 +129,7 @@ def _length(draft: Draft) -> Refusal | None:
 
 
 def _vk_user_token_only(draft: Draft) -> Refusal | None:
-    kind = MessageKind(draft.target.get("kind", MessageKind.DIRECT))
+    kind = (draft.target.kind if draft.target else None) or MessageKind.DIRECT
     if not (
         draft.platform is Platform.VK
         and draft.route is ReplyRoute.PUBLIC
@@ -134,15 +139,12 @@ def _vk_user_token_only(draft: Draft) -> Refusal | None:
     return Refusal(
         "vk_user_token_only",
         "VK lets only a community admin's own account answer photo comments and board posts."
-        f" Answer it on vk.com: {draft.target.get('link', '')}, or move to private messages.",
+        f" Answer it on vk.com: {_link(draft.target)}, or move to private messages.",
     )
 
 
 def _window(draft: Draft) -> Refusal | None:
-    last = draft.conversation.get("last_inbound_at")
-    closes = (
-        reply_window_closes(draft.platform, datetime.fromisoformat(str(last))) if last else None
-    )
+    closes = reply_window_closes(draft.platform, draft.conversation.last_inbound_at)
     if closes is None or draft.now <= closes:
         return None
     return Refusal(

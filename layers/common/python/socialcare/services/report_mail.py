@@ -7,7 +7,7 @@ still owed, and nothing twice."""
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import Brand, BrandDirectory
@@ -20,8 +20,11 @@ from socialcare.services.reports import ReportDeps, ReportStore, build_figures
 
 
 class ReportLedger(ReportStore, Protocol):
-    def record_once(self, item: dict[str, Any], notify: bool) -> Recorded: ...
-    def mark_sent(self, pk: str, sk: str) -> None: ...
+    def record_report(self, brand_id: str, period: Period) -> Recorded:
+        """Written once before the report goes; DONE: it went before."""
+        ...
+
+    def report_sent(self, brand_id: str, period: Period) -> None: ...
 
 
 class Mailer(Protocol):
@@ -104,17 +107,14 @@ class ReportsFailed(SupportError):
 def send_report(brand: Brand, period: Period, deps: ReportMailDeps) -> bool:
     """Send the brand's report for ``period`` unless it went already (True: sent now)."""
     assert brand.reports is not None
-    pk, sk = f"REPORT#{brand.id}", f"{period.kind}#{period.first_day}"
-    recorded = deps.store.record_once(
-        {"pk": pk, "sk": sk, "type": "report", "period": period.label}, notify=True
-    )
+    recorded = deps.store.record_report(brand.id, period)
     if recorded is Recorded.DONE:
         logger.info("report sent before", extra={"brand": brand.id, "period": period.label})
         return False
     figures = build_figures(brand, period, ReportDeps(deps.store), as_of=deps.clock())
     message = report_email(figures, brand.name, brand.reports.sender, brand.reports.recipients)
     message_id = deps.mailer.send(message)
-    deps.store.mark_sent(pk, sk)
+    deps.store.report_sent(brand.id, period)
     metrics.add_metric(name="ReportSent", unit=MetricUnit.Count, value=1)
     logger.info(
         "report sent",

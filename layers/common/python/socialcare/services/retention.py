@@ -4,9 +4,9 @@ reopens is kept again. The store makes every item of the conversation say so (``
 the paths that close or reopen a conversation, or add to a closed one, call it."""
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from socialcare.models.conversation import CLOSED
+from socialcare.models.conversation import CLOSED, Conversation
 
 
 class Retention(Protocol):
@@ -15,11 +15,11 @@ class Retention(Protocol):
     def follow(self, conversation_id: str) -> None: ...
 
 
-def may_change(conversation: dict[str, Any] | None) -> bool:
+def may_change(conversation: Conversation | None) -> bool:
     """Whether the conversation is, or was until a moment ago, closed: only then can its
     items' expiry need a change (an open conversation never carries one)."""
     return conversation is not None and (
-        conversation.get("status") in CLOSED or "closed_at" in conversation
+        conversation.status in CLOSED or conversation.closed_at is not None
     )
 
 
@@ -31,8 +31,8 @@ def settle(
     return retention.settle(conversation_id, timedelta(days=days), now)
 
 
-def follow(retention: Retention | None, conversation: dict[str, Any] | None) -> None:
+def follow(retention: Retention | None, conversation: Conversation | None) -> None:
     """After writing into a conversation that was closed when read: the new item expires
     with it (nothing to do for an open one: no read, no write)."""
-    if retention is not None and conversation is not None and conversation.get("expires_at"):
-        retention.follow(str(conversation["id"]))
+    if retention is not None and conversation is not None and conversation.expires_at:
+        retention.follow(conversation.id)

@@ -9,12 +9,14 @@ in the read the step makes anyway. The desk queue is FIFO per conversation, so t
 one request never run at the same time."""
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import SupportError
 from socialcare.models import DeskRequest
-from socialcare.models.message import iso
+from socialcare.models.conversation import Conversation, SlackPost
+from socialcare.models.stored import StoredMessage
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.batch_reads import Loaded, Prefetched
@@ -34,7 +36,9 @@ class ThreadStore(Protocol):
 
     def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None: ...
 
-    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: str) -> None: ...
+    def record_deletion_shown(
+        self, conversation_id: str, message_sk: str, at: datetime
+    ) -> None: ...
 
 
 class PrefetchedThreads(Prefetched[ThreadStore]):
@@ -47,21 +51,21 @@ class PrefetchedThreads(Prefetched[ThreadStore]):
     def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
         attached = self._store.record_card(conversation_id, message_sk, channel, ts)
         if attached:
-            self._reads.wrote(conversation_id, {"slack_thread": {"channel": channel, "ts": ts}})
+            self._reads.wrote(conversation_id, {"slack_thread": SlackPost(channel=channel, ts=ts)})
         else:
             self._reads.forget(conversation_id)
         self._reads.wrote_message(
-            conversation_id, message_sk, {"desk_copy": {"channel": channel, "ts": ts}}
+            conversation_id, message_sk, {"desk_copy": SlackPost(channel=channel, ts=ts)}
         )
         return attached
 
     def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None:
         self._store.record_copy(conversation_id, message_sk, channel, ts)
         self._reads.wrote_message(
-            conversation_id, message_sk, {"desk_copy": {"channel": channel, "ts": ts}}
+            conversation_id, message_sk, {"desk_copy": SlackPost(channel=channel, ts=ts)}
         )
 
-    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: str) -> None:
+    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: datetime) -> None:
         self._store.record_deletion_shown(conversation_id, message_sk, at)
         self._reads.wrote_message(conversation_id, message_sk, {"deletion_shown_at": at})
 
@@ -83,18 +87,18 @@ def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
     message, meta = deps.store.load(request.conversation_id, request.message_sk)
     if request.notice == "deleted":
         return _show_deleted(request, message, meta, deps)
-    if message is None or meta is None or "classification" not in message:
+    if message is None or meta is None or message.classification is None:
         raise NotClassifiedYet(f"{request.message_ref} is not classified yet")
-    if message["classification"].get("spam", {}).get("is_spam"):
+    if message.is_spam:
         return None
-    if message.get("desk_copy"):  # a redelivered request: the message is on the desk
+    if message.desk_copy:  # a redelivered request: the message is on the desk
         logger.info("message already on the desk", extra={"message_ref": request.message_ref})
-        return str(message["desk_copy"]["ts"])
-    thread = meta.get("slack_thread")
+        return message.desk_copy.ts
+    thread = meta.slack_thread
     if thread:
         text, blocks = follow_up(message)
-        channel = str(thread["channel"])
-        ts = deps.poster.post(channel, text, blocks, str(thread["ts"]))
+        channel = thread.channel
+        ts = deps.poster.post(channel, text, blocks, thread.ts)
         deps.store.record_copy(request.conversation_id, request.message_sk, channel, ts)
         metrics.add_metric(name="FollowUpPosted", unit=MetricUnit.Count, value=1)
         if deps.cards is not None:  # an answered conversation is open again: the card says so
@@ -112,30 +116,28 @@ def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
 
 def _show_deleted(
     request: DeskRequest,
-    message: dict[str, Any] | None,
-    meta: dict[str, Any] | None,
+    message: StoredMessage | None,
+    meta: Conversation | None,
     deps: ThreadDeps,
 ) -> str | None:
     """Its author deleted a message the desk may have shown. The card draws every message's
     deletion mark (``slack.card``): the card is redrawn when it shows this message; for a
     follow-up (Slack keeps no record of which post showed it) the thread is told."""
-    thread = (meta or {}).get("slack_thread")
-    if message is None or meta is None or not thread:
+    thread = meta.slack_thread if meta else None
+    if message is None or thread is None:
         # Not posted (yet, or spam, or erased): the card, when it is drawn, carries the mark.
         logger.info("deleted message has no Slack copy to update")
         return None
-    if message.get("deletion_shown_at"):  # a redelivered notice
+    if message.deletion_shown_at:  # a redelivered notice
         logger.info("deletion already shown", extra={"message_ref": request.message_ref})
         return None
     first = deps.cards.first_inbound(request.conversation_id) if deps.cards else None
-    if deps.cards is not None and (first or {}).get("sk") == request.message_sk:
+    if deps.cards is not None and first is not None and first.message_sk == request.message_sk:
         refresh_card(request.conversation_id, deps.cards, deps.poster)
-        ts: str | None = str(thread["ts"])
+        ts: str | None = thread.ts
     else:
         text, blocks = deleted_notice(message)
-        ts = deps.poster.post(str(thread["channel"]), text, blocks, str(thread["ts"]))
-    deps.store.record_deletion_shown(
-        request.conversation_id, request.message_sk, iso(request.sent_at)
-    )
+        ts = deps.poster.post(thread.channel, text, blocks, thread.ts)
+    deps.store.record_deletion_shown(request.conversation_id, request.message_sk, request.sent_at)
     metrics.add_metric(name="DeletionShown", unit=MetricUnit.Count, value=1)
     return ts

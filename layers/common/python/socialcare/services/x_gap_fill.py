@@ -120,9 +120,11 @@ class GapFillStore(Protocol):
 
     def unfinished_windows(self, brand_id: str) -> list[Window]: ...
 
-    def record_once(self, item: dict[str, Any], notify: bool) -> Recorded: ...
+    def record_gap_notice(self, window: Window, day: str, at: datetime) -> Recorded:
+        """The ops notice about a stopped window, once per window and day."""
+        ...
 
-    def mark_sent(self, pk: str, sk: str) -> None: ...
+    def gap_notice_sent(self, window: Window, day: str) -> None: ...
 
     def claim_replay(self, key: str, at: datetime) -> bool:
         """True for the first fill to claim this replay window (it asks X), else False."""
@@ -348,22 +350,15 @@ def notice_text(window: Window, brand: Brand, result: GapFillResult) -> str:
 def _tell_ops(window: Window, brand: Brand, result: GapFillResult, deps: GapFillDeps) -> None:
     """Once per window and day: a retried invocation finds the notice recorded and sent."""
     channel = brand.slack and (brand.slack.ops_channel or brand.slack.managers_channel)
-    pk, sk = f"XGAPNOTE#{brand.id}", f"{window.key}#{day_of(deps.clock())}"
-    item: dict[str, Any] = {
-        "pk": pk,
-        "sk": sk,
-        "type": "gap_fill_notice",
-        "at": iso(deps.clock()),
-        "expires_at": int((deps.clock() + timedelta(days=15)).timestamp()),
-    }
-    if deps.store.record_once(item, notify=True) is Recorded.DONE:
+    now = deps.clock()
+    if deps.store.record_gap_notice(window, day_of(now), now) is Recorded.DONE:
         return
     text = notice_text(window, brand, result)
     if not channel or deps.slack is None:
         logger.error("no Slack channel for the gap fill notice", extra={"notice": text})
         return
     deps.slack.post(channel, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
-    deps.store.mark_sent(pk, sk)
+    deps.store.gap_notice_sent(window, day_of(now))
 
 
 def resume_all(deps: GapFillDeps) -> list[GapFillResult]:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from socialcare.config.brands import Brand, BrandDirectory
 from socialcare.errors import SupportError
+from socialcare.models.conversation import Conversation
 from socialcare.observability import logger
 from socialcare.slack.channels import brand_of
 
@@ -51,7 +52,7 @@ class SlackDirectory(Protocol):
 
 
 class Conversations(Protocol):
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+    def conversation(self, conversation_id: str) -> Conversation | None: ...
 
 
 class Kind(StrEnum):
@@ -215,10 +216,10 @@ def _brand_of(
     request: SlackRequest, brands: BrandDirectory, conversations: Conversations
 ) -> Brand | None:
     if request.channel is None and request.conversation_id:
-        conversation = conversations.conversation(request.conversation_id) or {}
-        channel = (conversation.get("slack_thread") or {}).get("channel")
-        brand = brand_of(str(channel), brands) if channel else None
-        return brand if brand and brand.id == conversation.get("brand_id") else None
+        conversation = conversations.conversation(request.conversation_id)
+        thread = conversation.slack_thread if conversation else None
+        brand = brand_of(thread.channel, brands) if thread else None
+        return brand if brand and conversation and brand.id == conversation.brand_id else None
     return brand_of(request.channel, brands) if request.channel else None
 
 

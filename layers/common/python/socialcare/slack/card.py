@@ -5,74 +5,72 @@ to one line of the header; links are the platform's, built by us."""
 
 from typing import Any
 
-from socialcare.models.conversation import CLOSED, ConversationStatus
+from socialcare.models.common import ChannelType
+from socialcare.models.conversation import CLOSED, Conversation, ConversationStatus
+from socialcare.models.message import MessageKind
+from socialcare.models.stored import ClockEvent, StoredMessage
 from socialcare.slack.mrkdwn import escape, link, one_line, quote
 
 TEXT_LIMIT = 2800  # a section's text is at most 3,000 characters
 # What a conversation may be put on hold from (the store's wait_on_customer condition).
 ON_HOLD_FROM = frozenset({ConversationStatus.OPEN, ConversationStatus.ANSWERED})
-STATUS_ICONS = {
-    "answered": ":white_check_mark:",
-    "resolved": ":heavy_check_mark:",
-    "spam": ":no_entry_sign:",
-    "pending": ":speech_balloon:",
+STATUS_ICONS: dict[str, str] = {
+    ConversationStatus.ANSWERED: ":white_check_mark:",
+    ConversationStatus.RESOLVED: ":heavy_check_mark:",
+    ConversationStatus.SPAM: ":no_entry_sign:",
+    ConversationStatus.PENDING: ":speech_balloon:",
 }
 MOODS = {"negative": ":rage:", "neutral": ":neutral_face:", "positive": ":slightly_smiling_face:"}
 
 
 def card(
-    meta: dict[str, Any], message: dict[str, Any], events: list[dict[str, Any]] | None = None
+    meta: Conversation, message: StoredMessage, events: list[ClockEvent] | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """The card for the conversation as it stands (``events``: its clock audit trail)."""
-    found = message.get("classification") or {}
-    customer = meta.get("customer") or {}
-    handle = one_line(str(customer.get("handle") or customer.get("id") or "")) or "?"
-    name = one_line(str(customer.get("name") or "")) or handle
-    reach = f", {int(customer['followers']):,} followers" if customer.get("followers") else ""
-    where = f"{meta.get('platform')} {meta.get('channel_type')}"  # our codes, not customer text
-    priority = found.get("priority") or {}
-    mood = str((found.get("sentiment") or {}).get("label", "-"))
-    topic = (found.get("topic") or {}).get("code", "-")
-    clock = meta.get("clock_first_response") or {}
+    found = message.classification
+    customer = meta.customer
+    handle = one_line(customer.handle or customer.id) or "?"
+    name = one_line(customer.name or "") or handle
+    reach = f", {customer.followers:,} followers" if customer.followers else ""
+    where = f"{meta.platform} {meta.channel_type}"  # our codes, not customer text
+    priority = found.priority if found else None
+    mood = str(found.sentiment.label) if found and found.sentiment else "-"
+    clock = meta.clock_first_response
     headline = f"*{name}* (@{handle}{reach}) on {where}"
     facts = " · ".join(
         [
-            f"*{priority.get('level', '-')}*",
-            str(topic),
+            f"*{priority.level if priority else '-'}*",
+            str(found.topic.code) if found and found.topic else "-",
             f"{MOODS.get(mood, '')} {mood}",
-            str((found.get("language") or {}).get("code", "-")),
+            found.language.code if found else "-",
         ]
-        + (
-            [f"reply due {escape(str(clock['due_at'])[:16].replace('T', ' '))} UTC"]
-            if clock
-            else []
-        )
+        + ([f"reply due {clock.due_at:%Y-%m-%d %H:%M} UTC"] if clock else [])
     )
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{facts}"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _body(message)}},
     ]
-    context = [escape(r) for r in priority.get("reasons", [])][:6]
-    if meta.get("link"):
-        context.insert(0, link(str(meta["link"]), "open the original"))
+    context = [escape(r) for r in (priority.reasons if priority else ())][:6]
+    if meta.link:
+        context.insert(0, link(meta.link, "open the original"))
     if context:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]}
         )
-    suggestion = found.get("suggestion")
+    suggestion = found.suggestion if found else None
     if suggestion:
         blocks.append(
             {
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*Suggested answer* ({float(suggestion['score']):.2f}):"
-                    f" {escape(str(suggestion['text']))}",
+                    "text": f"*Suggested answer* ({suggestion.score:.2f}):"
+                    f" {escape(suggestion.text)}",
                 },
             }
         )
     blocks += _state(meta, events or [])
-    if meta.get("status") not in CLOSED:
+    if meta.status not in CLOSED:
         blocks.append(_actions(meta, has_suggestion=bool(suggestion)))
     fallback = f"{name} on {where}: {one_line(_plain(message), 200)}"
     return fallback, blocks
@@ -81,48 +79,49 @@ def card(
 ENCRYPTED = "This customer wrote an encrypted chat on X"
 
 
-def _plain(message: dict[str, Any]) -> str:
-    if message.get("kind") == "encrypted_chat":
+def _plain(message: StoredMessage) -> str:
+    if message.kind is MessageKind.ENCRYPTED_CHAT:
         return ENCRYPTED
-    return str(message.get("text", ""))
+    return message.text
 
 
-def _body(message: dict[str, Any]) -> str:
+def _body(message: StoredMessage) -> str:
     """The message as the desk sees it: the quoted text, or for an encrypted X chat (we hold
     no chat keys) where to read it; and whether its author deleted it since."""
-    if message.get("kind") == "encrypted_chat":
-        where = link(str(message["link"]), "open it in X") if message.get("link") else "open X"
+    if message.kind is MessageKind.ENCRYPTED_CHAT:
+        where = link(message.link, "open it in X") if message.link else "open X"
         body = f":lock: {ENCRYPTED}: {where}"
     else:
-        body = quote(str(message.get("text", "")), TEXT_LIMIT) or "_(no text)_"
-    if message.get("deleted_at"):
-        when = escape(str(message["deleted_at"])[:16].replace("T", " "))
-        body += f"\n:wastebasket: _deleted by the customer on {when} UTC_"
+        body = quote(message.text, TEXT_LIMIT) or "_(no text)_"
+    if message.deleted_at:
+        body += (
+            f"\n:wastebasket: _deleted by the customer on {message.deleted_at:%Y-%m-%d %H:%M} UTC_"
+        )
     return body
 
 
-def _state(meta: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _state(meta: Conversation, events: list[ClockEvent]) -> list[dict[str, Any]]:
     """Where the conversation stands: status, owner, deadline trouble, how it is answered."""
-    status = str(meta.get("status", "new"))
+    status = meta.status
     parts = [f"{STATUS_ICONS.get(status, '')} *{status}*".strip()]
-    if meta.get("assignee"):
-        parts.append(f"assigned to <@{meta['assignee']}>")  # a Slack user id we stored
-    if meta.get("first_response_at"):
-        parts.append(f"first answer {str(meta['first_response_at'])[11:16]} UTC")
-    kinds = {str(e.get("event")) for e in events}
+    if meta.assignee:
+        parts.append(f"assigned to <@{meta.assignee}>")  # a Slack user id we stored
+    if meta.first_response_at:
+        parts.append(f"first answer {meta.first_response_at:%H:%M} UTC")
+    kinds = {e.event for e in events}
     if "breached" in kinds or "escalated" in kinds:
         parts.append(":rotating_light: deadline breached")
     elif "warned" in kinds:
         parts.append(":hourglass_flowing_sand: deadline near")
-    if meta.get("reply_route") == "private":
+    if meta.replies_privately:
         parts.append("replies go by private message")
-    if meta.get("resolved_by"):
-        parts.append(f"resolved by <@{meta['resolved_by']}>")
+    if meta.resolved_by:
+        parts.append(f"resolved by <@{meta.resolved_by}>")
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(parts)}]}]
 
 
-def _actions(meta: dict[str, Any], *, has_suggestion: bool) -> dict[str, Any]:
-    conversation = str(meta.get("id", ""))
+def _actions(meta: Conversation, *, has_suggestion: bool) -> dict[str, Any]:
+    conversation = meta.id
 
     def button(action: str, label: str, style: str | None = None) -> dict[str, Any]:
         element: dict[str, Any] = {
@@ -139,22 +138,22 @@ def _actions(meta: dict[str, Any], *, has_suggestion: bool) -> dict[str, Any]:
         else [button("edit_suggestion", "Write a reply")]
     )
     elements += [button("assign_me", "Assign to me"), button("escalate_now", "Escalate")]
-    if meta.get("channel_type") == "public" and meta.get("reply_route") != "private":
+    if meta.channel_type is ChannelType.PUBLIC and not meta.replies_privately:
         elements.append(button("move_to_dm", "Move to DM"))
-    if meta.get("status") in ON_HOLD_FROM:  # a question asked: the clock may pause
+    if meta.status in ON_HOLD_FROM:  # a question asked: the clock may pause
         elements.append(button("wait_on_customer", "Waiting on customer"))
     elements += [button("resolve", "Resolve"), button("mark_spam", "Spam", "danger")]
     return {"type": "actions", "block_id": "conversation_actions", "elements": elements}
 
 
-def follow_up(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def follow_up(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
     text = f"*The customer writes:*\n{_body(message)}"
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def deleted_notice(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def deleted_notice(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
     """Told in the thread when the customer deletes a message shown there as a follow-up.
     The text is not quoted again: the customer took it back."""
-    sent = escape(str(message.get("sent_at", ""))[:16].replace("T", " "))
+    sent = f"{message.sent_at:%Y-%m-%d %H:%M}"
     text = f":wastebasket: _The customer deleted their message of {sent} UTC on X._"
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

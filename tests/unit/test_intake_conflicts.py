@@ -4,7 +4,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from socialcare.adapters.dynamodb import CONFLICT_RETRIES, DynamoConversationStore
+from socialcare.adapters.dynamo_table import CONFLICT_RETRIES
+from socialcare.adapters.intake_store import DynamoIntakeStore
 from socialcare.errors import StorageUnavailable
 from tests.support.stored import (
     message,
@@ -28,7 +29,7 @@ def test_a_conflict_is_retried_until_the_transaction_goes_through() -> None:
         conflict(stub)
         conflict(stub)
         stub.add_response("transact_write_items", {})
-        outcome = DynamoConversationStore("t", client=client).save_inbound(message(), "c1", "k")
+        outcome = DynamoIntakeStore("t", client=client).save_inbound(message(), "c1", "k")
         stub.assert_no_pending_responses()
     assert outcome.created
 
@@ -39,7 +40,7 @@ def test_conflicts_that_do_not_clear_make_the_platform_retry() -> None:
         for _ in range(CONFLICT_RETRIES + 1):
             conflict(stub)
         with pytest.raises(StorageUnavailable):
-            DynamoConversationStore("t", client=client).save_inbound(message(), "c1", "k")
+            DynamoIntakeStore("t", client=client).save_inbound(message(), "c1", "k")
 
 
 def test_a_failed_condition_is_not_mistaken_for_a_conflict() -> None:
@@ -59,6 +60,6 @@ def test_a_failed_condition_is_not_mistaken_for_a_conflict() -> None:
         stub.add_response(
             "get_item", {"Item": {"conversation_id": {"S": "c0"}, "message_sk": {"S": "MSG#x"}}}
         )
-        outcome = DynamoConversationStore("t", client=client).save_inbound(message(), "c1", "k")
+        outcome = DynamoIntakeStore("t", client=client).save_inbound(message(), "c1", "k")
         stub.assert_no_pending_responses()
     assert (outcome.created, outcome.ref.conversation_id) == (False, "c0")

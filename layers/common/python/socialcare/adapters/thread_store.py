@@ -1,0 +1,104 @@
+"""What the thread poster records: the conversation's Slack thread (its card) and each
+message's copy on the desk, by which a redelivered desk request posts nothing
+(docs/storage.md, the message item's ``desk_copy``)."""
+
+from datetime import datetime
+from typing import Any
+
+from socialcare.adapters.conversation_reads import ConversationReads, Loaded
+from socialcare.adapters.dynamo_codec import (
+    ConditionNotMet,
+    conversation_pk,
+    storage_errors,
+    to_item,
+)
+from socialcare.adapters.dynamo_table import ConversationTable
+from socialcare.clock import Clock, utc_now
+from socialcare.models.message import iso
+
+
+class DynamoThreadStore:
+    def __init__(
+        self, table: str | ConversationTable, client: Any = None, clock: Clock = utc_now
+    ) -> None:
+        self._table = ConversationTable.of(table, client, clock)
+        self._reads = ConversationReads(self._table)
+
+    def load(self, conversation_id: str, message_sk: str) -> Loaded:
+        return self._reads.load(conversation_id, message_sk)
+
+    def load_many(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], Loaded]:
+        return self._reads.load_many(wanted)
+
+    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
+        """The card just posted for the conversation's first message, in one transaction: the
+        conversation's Slack thread (set once) and the message's copy on the desk, by which a
+        redelivery knows it was posted. False: the conversation had a thread already (then
+        only the message's copy is recorded)."""
+        table = self._table
+        thread = {"channel": channel, "ts": ts}
+        try:
+            with storage_errors("storing the thread", expect_condition=True):
+                table.transact(
+                    [
+                        {
+                            "Update": {
+                                "TableName": table.name,
+                                "Key": table.meta_key(conversation_id),
+                                "UpdateExpression": "SET slack_thread = :thread, thread_key = :key",
+                                "ConditionExpression": (
+                                    "attribute_exists(pk) AND attribute_not_exists(slack_thread)"
+                                ),
+                                "ExpressionAttributeValues": to_item(
+                                    {":thread": thread, ":key": f"{channel}#{ts}"}
+                                ),
+                            }
+                        },
+                        self._desk_copy_update(conversation_id, message_sk, thread),
+                    ]
+                )
+        except ConditionNotMet as failed:
+            if failed.reasons[:1] == ["ConditionalCheckFailed"]:
+                self.record_copy(conversation_id, message_sk, channel, ts)
+            return False
+        return True
+
+    def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None:
+        """The message's copy on the desk (a follow-up in its thread). A message erased
+        meanwhile has nothing to record."""
+        copy = {"channel": channel, "ts": ts}
+        update = self._desk_copy_update(conversation_id, message_sk, copy)["Update"]
+        try:
+            with storage_errors("recording the desk's copy", expect_condition=True):
+                self._table.client.update_item(**update)
+        except ConditionNotMet:
+            return
+
+    def record_deletion_shown(self, conversation_id: str, message_sk: str, at: datetime) -> None:
+        """The desk showed that the message's author deleted it: a redelivered notice is not
+        shown twice."""
+        table = self._table
+        try:
+            with storage_errors("recording the deletion shown", expect_condition=True):
+                table.client.update_item(
+                    TableName=table.name,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                    UpdateExpression="SET deletion_shown_at = :at",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=to_item({":at": iso(at)}),
+                )
+        except ConditionNotMet:
+            return
+
+    def _desk_copy_update(
+        self, conversation_id: str, message_sk: str, copy: dict[str, str]
+    ) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                "UpdateExpression": "SET desk_copy = :copy",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_item({":copy": copy}),
+            }
+        }
