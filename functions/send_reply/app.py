@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
@@ -43,7 +43,7 @@ def build_deps() -> SendDeps:
         for account in brand.accounts.x
     }
     return SendDeps(
-        store=DynamoDeskStore(settings.TABLE_NAME),
+        store=DynamoReplyStore(settings.TABLE_NAME),
         senders={
             Platform.X: XSender(publishing, handles, settings.X_API_URL or None),
             Platform.VK: VkSender(publishing, settings.VK_API_URL or None),

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.observability import logger, metrics
 from socialcare.services.reply_sweeper import SweepDeps, sweep
@@ -20,7 +20,7 @@ from socialcare.wiring_slack import slack_poster
 def build_deps() -> SweepDeps:
     settings = load_settings(SweepSettings)
     return SweepDeps(
-        store=DynamoDeskStore(settings.TABLE_NAME),
+        store=DynamoReplyStore(settings.TABLE_NAME),
         outbox=SqsOutbox(settings.OUTBOX_QUEUE_URL),
         slack=slack_poster(settings),
     )

@@ -22,6 +22,7 @@ from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
@@ -241,7 +242,7 @@ def a_desk(
 
 def send_deps(backbone: Backbone, slack: StandIns) -> SendDeps:
     return SendDeps(
-        store=DynamoDeskStore(backbone.table),
+        store=DynamoReplyStore(backbone.table),
         senders={
             Platform.X: XSender(
                 lambda: PUBLISHING, {local.X_ACCOUNT_ID: "AcmeSupport"}, slack.x_url

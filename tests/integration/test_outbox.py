@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.errors import StorageUnavailable
 from socialcare.models.reply import Delivered, OutboundReply
 from socialcare.services.send_reply import SendDeps, deliver
@@ -265,7 +265,7 @@ def test_a_sent_reply_stops_the_reply_clock_before_it_warns_or_escalates(
     a_waiting_conversation(backbone, x_live, machine)
     [meta] = of_kind(backbone.table, "META")
     answer = an_answer_to(meta, AGENT, datetime.now(UTC))
-    store = DynamoDeskStore(backbone.table)
+    store = DynamoReplyStore(backbone.table)
     assert store.queue_reply(answer) is None
     sent_at = datetime(2026, 8, 24, 10, 20, tzinfo=UTC)
     assert store.record_sent(answer, Delivered(platform_message_id="1990"), sent_at)
@@ -298,7 +298,9 @@ def test_the_customer_writing_after_an_answer_reopens_the_card(
 def faulty(backbone: Backbone, slack: StandIns, faults: Faults) -> SendDeps:
     """The send function's dependencies, its table client failing as ``faults`` say."""
     deps = send_deps(backbone, slack)
-    return SendDeps(DynamoDeskStore(backbone.table, client=faults.client), deps.senders, deps.slack)
+    return SendDeps(
+        DynamoReplyStore(backbone.table, client=faults.client), deps.senders, deps.slack
+    )
 
 
 def deliver_twice(

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from functions.sweep_replies import app as sweeper
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
 from socialcare.errors import StorageUnavailable
@@ -63,7 +63,7 @@ def sweep(
     """The scheduled sweep, run ``minutes`` from now."""
     at = datetime.now(UTC) + timedelta(minutes=minutes)
     deps = SweepDeps(
-        store=DynamoDeskStore(backbone.table, client=table.client if table else None),
+        store=DynamoReplyStore(backbone.table, client=table.client if table else None),
         outbox=SqsOutbox(outbox),
         slack=SlackPoster(lambda: SECRETS, slack.slack_url),
         clock=lambda: at,

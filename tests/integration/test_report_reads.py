@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from socialcare.adapters.desk_store import DynamoDeskStore
+from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import META_READ, DynamoReportStore
 from socialcare.config import load_brands
 from socialcare.models.reply import Delivered
@@ -37,7 +37,7 @@ def answered(backbone: Backbone, x_live: XWebhookDeps, machine: str) -> None:
     a_waiting_conversation(backbone, x_live, machine)
     [meta] = of_kind(backbone.table, "META")
     answer = an_answer_to(meta, "U0AGENT01", datetime(2026, 8, 24, 10, 19, tzinfo=UTC))
-    store = DynamoDeskStore(backbone.table)
+    store = DynamoReplyStore(backbone.table)
     store.queue_reply(answer)
     sent_at = datetime(2026, 8, 24, 10, 20, tzinfo=UTC)
     store.record_sent(answer, Delivered(platform_message_id="1990"), sent_at)

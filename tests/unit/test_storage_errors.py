@@ -21,6 +21,7 @@ from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.intake_store import DynamoIntakeStore
 from socialcare.adapters.posted_notices import DynamoPostedNotices
+from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.adapters.x_activity import DynamoLastEvents
@@ -29,7 +30,7 @@ from socialcare.deadlines.plan import ClockKind, ClockPlan
 from socialcare.errors import StorageUnavailable
 from socialcare.models.conversation import Conversation
 from socialcare.models.message import MessageKind
-from socialcare.models.reply import OutboundReply, ReplyRoute
+from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
 from socialcare.reports.period import Period, PeriodKind
 from socialcare.services.classify import classify_text
 from socialcare.services.x_gap_fill import Window
@@ -54,6 +55,7 @@ REPLY = OutboundReply(
     queued_at=AT,
 )
 
+DELIVERED = Delivered(platform_message_id="1990")
 WINDOW = Window("acme", "1", AT, AT)
 WEEK = Period(PeriodKind.WEEK, date(2026, 8, 24), ZoneInfo("Europe/Moscow"))
 PLAN_EVENT = ("warning", 1)
@@ -84,6 +86,7 @@ class Stores:
     alerts: DynamoAlertStore
     thread: DynamoThreadStore
     desk: DynamoDeskStore
+    replies: DynamoReplyStore
     reports: DynamoReportStore
     gaps: DynamoGapFillStore
     erasure: DynamoErasureStore
@@ -130,12 +133,19 @@ CALLS: dict[str, Callable[[Stores], Any]] = {
         "c1", "C1.1.0", "U1"
     ),
     "desk.escalation_request_sent": lambda s: s.desk.escalation_request_sent("c1", "C1.1.0"),
-    "desk.reply": lambda s: s.desk.reply("c1", "r1"),
-    "desk.queue_reply": lambda s: s.desk.queue_reply(REPLY),
-    "desk.forget_queued_text": lambda s: s.desk.forget_queued_text(REPLY),
-    "desk.mark_answered": lambda s: s.desk.mark_answered("c1", AT),
-    "desk.stuck_replies": lambda s: s.desk.stuck_replies(AT, 10),
-    "desk.swept": lambda s: s.desk.swept(REPLY, AT),
+    "replies.reply": lambda s: s.replies.reply("c1", "r1"),
+    "replies.queue_reply": lambda s: s.replies.queue_reply(REPLY),
+    "replies.forget_queued_text": lambda s: s.replies.forget_queued_text(REPLY),
+    "replies.mark_answered": lambda s: s.replies.mark_answered("c1", AT),
+    "replies.stuck_replies": lambda s: s.replies.stuck_replies(AT, 10),
+    "replies.swept": lambda s: s.replies.swept(REPLY, AT),
+    "replies.claim": lambda s: s.replies.claim(REPLY, AT),
+    "replies.release": lambda s: s.replies.release(REPLY),
+    "replies.record_accepted": lambda s: s.replies.record_accepted(REPLY, DELIVERED, AT),
+    "replies.record_sent": lambda s: s.replies.record_sent(REPLY, DELIVERED, AT),
+    "replies.mark_failed": lambda s: s.replies.mark_failed(REPLY, "refused", "no"),
+    "replies.hold": lambda s: s.replies.hold(REPLY, AT),
+    "replies.mark_shown": lambda s: s.replies.mark_shown(REPLY),
     "desk.assign": lambda s: s.desk.assign("c1", "U1"),
     "desk.reply_privately": lambda s: s.desk.reply_privately("c1"),
     "desk.resolve": lambda s: s.desk.resolve("c1", "U1", AT),
@@ -191,6 +201,7 @@ def unreachable() -> Stores:
         alerts=DynamoAlertStore(table),
         thread=DynamoThreadStore(table),
         desk=DynamoDeskStore(table),
+        replies=DynamoReplyStore(table),
         reports=DynamoReportStore(table),
         gaps=DynamoGapFillStore(table),
         erasure=DynamoErasureStore(table),

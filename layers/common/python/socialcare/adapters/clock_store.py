@@ -4,7 +4,7 @@ once, with the notice it may owe (docs/storage.md, "clock event")."""
 from datetime import datetime
 from typing import Any
 
-from socialcare.adapters.conversation_reads import ConversationReads
+from socialcare.adapters.conversation_reads import ConversationReads, Row
 from socialcare.adapters.dynamo_codec import conversation_pk
 from socialcare.adapters.dynamo_table import ConversationTable, activity_keys
 from socialcare.clock import Clock, utc_now
@@ -85,3 +85,25 @@ def clock_event_item(
         "policy": summary.get("policy"),
         "policy_version": summary.get("policy_version"),
     }
+
+
+def record_clocks_met(
+    table: ConversationTable, conversation_id: str, meta: Row, at: str, kinds: tuple[str, ...]
+) -> None:
+    """An answer or a resolution: the audit trail says when each running clock of ``kinds``
+    was met (its step later finds the same event written and adds nothing)."""
+    for kind in kinds:
+        clock = meta.get(f"clock_{kind}")
+        if not clock:
+            continue
+        met = clock_event_item(
+            conversation_id,
+            kind,
+            brand_id=str(meta.get("brand_id", "")),
+            generation=int(clock["generation"]),
+            event="met",
+            tier=0,
+            at=at,
+            summary=clock,
+        )
+        table.record_once(met, notify=False)

@@ -175,3 +175,39 @@ class ConversationTable:
         for item in found["Responses"].get(self.name, []):
             counts[item["pk"]["S"]] = int(item.get("n", {}).get("N", "0"))
         return counts
+
+    def update_if(
+        self,
+        key: dict[str, str],
+        values: dict[str, Any],
+        condition: str = "",
+        guard: dict[str, Any] | None = None,
+        remove: tuple[str, ...] = (),
+    ) -> dict[str, Any] | None:
+        """SET ``values`` (and REMOVE ``remove``) on an existing item if ``condition`` holds
+        (``#status`` and the ``guard`` values may appear in it); the item as it is now, or
+        None when it does not exist or the condition failed."""
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in values)
+        if remove:
+            expression += " REMOVE " + ", ".join(remove)
+        names = {f"#{k}": k for k in values}
+        if "#status" in condition:
+            names["#status"] = "status"
+        try:
+            with storage_errors(f"updating {key['sk']}", expect_condition=True):
+                found = self.client.update_item(
+                    TableName=self.name,
+                    Key=to_item(key),
+                    UpdateExpression=expression,
+                    ConditionExpression=f"attribute_exists(pk) AND {condition}"
+                    if condition
+                    else "attribute_exists(pk)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_item(
+                        {f":{k}": v for k, v in (values | (guard or {})).items()}
+                    ),
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionNotMet:
+            return None
+        return from_item(found["Attributes"])
