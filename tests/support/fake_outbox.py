@@ -10,7 +10,7 @@ from socialcare.adapters.conversation_reads import conversation_of
 from socialcare.errors import SendPostponed, SendRefused
 from socialcare.models.conversation import Conversation
 from socialcare.models.message import iso
-from socialcare.models.reply import Delivered, OutboundReply
+from socialcare.models.reply import Delivered, OutboundReply, ReplyRecord, Shown
 from socialcare.models.stored import ClockEvent, StoredMessage
 from tests.support.items import conversation_item
 
@@ -25,7 +25,10 @@ class FakeSendStore:
     conversations: dict[str, Item] = field(default_factory=dict)
 
     def queued(self, reply: OutboundReply, status: str = "queued") -> None:
-        self.replies[(reply.conversation_id, reply.reply_id)] = {"status": status}
+        self.replies[(reply.conversation_id, reply.reply_id)] = {
+            "status": status,
+            "reply": reply.model_dump(mode="json"),
+        }
         self.conversations.setdefault(
             reply.conversation_id, conversation_item(id=reply.conversation_id)
         )
@@ -33,9 +36,9 @@ class FakeSendStore:
     def record(self, reply: OutboundReply) -> Item:
         return self.replies[(reply.conversation_id, reply.reply_id)]
 
-    def reply(self, conversation_id: str, reply_id: str) -> Item | None:
+    def reply(self, conversation_id: str, reply_id: str) -> ReplyRecord | None:
         found = self.replies.get((conversation_id, reply_id))
-        return dict(found) if found else None
+        return ReplyRecord.model_validate(found) if found else None
 
     def claim(self, reply: OutboundReply, at: datetime) -> bool:
         record = self.record(reply)
@@ -74,7 +77,7 @@ class FakeSendStore:
         status = "uncertain" if code == "uncertain" else "failed"
         self.record(reply).update(status=status, error_code=code, error=explanation)
 
-    def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
+    def mark_shown(self, reply: OutboundReply, what: Shown = "shown") -> None:
         self.record(reply)[what] = True
 
     def hold(self, reply: OutboundReply, at: datetime) -> None:

@@ -19,7 +19,7 @@ from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.clock import Clock, utc_now
 from socialcare.models.conversation import CLOSED, Conversation, ConversationStatus
 from socialcare.models.message import iso
-from socialcare.models.reply import OutboundReply
+from socialcare.models.reply import OutboundReply, ReplyRecord
 from socialcare.models.stored import ClockEvent, StoredMessage
 from socialcare.ports import Recorded
 
@@ -49,10 +49,10 @@ class DynamoDeskStore:
     def clock_events(self, conversation_id: str) -> list[ClockEvent]:
         return self._reads.clock_events(conversation_id)
 
-    def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None:
+    def reply(self, conversation_id: str, reply_id: str) -> ReplyRecord | None:
         return self._replies.reply(conversation_id, reply_id)
 
-    def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None:
+    def queue_reply(self, reply: OutboundReply) -> ReplyRecord | None:
         return self._replies.queue_reply(reply)
 
     def assign(self, conversation_id: str, agent: str) -> None:

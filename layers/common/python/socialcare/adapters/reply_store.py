@@ -20,7 +20,7 @@ from socialcare.clock import Clock, utc_now
 from socialcare.errors import ReplyUnchanged, StorageUnavailable
 from socialcare.models.conversation import Conversation, ConversationStatus
 from socialcare.models.message import iso
-from socialcare.models.reply import Delivered, OutboundReply
+from socialcare.models.reply import Delivered, OutboundReply, ReplyRecord, Shown
 from socialcare.models.stored import ClockEvent, StoredMessage
 from socialcare.observability import logger
 
@@ -34,6 +34,10 @@ PENDING_KEYS = ("pending_pk", "pending_sk")
 
 def reply_sk(reply_id: str) -> str:
     return f"REPLY#{reply_id}"
+
+
+def _record(item: dict[str, Any]) -> ReplyRecord:
+    return ReplyRecord.model_validate(item | {"pending": "pending_pk" in item})
 
 
 def _pending(since: datetime) -> dict[str, str]:
@@ -58,16 +62,16 @@ class DynamoReplyStore:
     def clock_events(self, conversation_id: str) -> list[ClockEvent]:
         return self._reads.clock_events(conversation_id)
 
-    def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None:
+    def reply(self, conversation_id: str, reply_id: str) -> ReplyRecord | None:
         with storage_errors("reading the reply"):
             found = self._table.client.get_item(
                 TableName=self._table.name,
                 Key=to_item({"pk": conversation_pk(conversation_id), "sk": reply_sk(reply_id)}),
                 ConsistentRead=True,
             ).get("Item")
-        return from_item(found) if found else None
+        return _record(from_item(found)) if found else None
 
-    def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None:
+    def queue_reply(self, reply: OutboundReply) -> ReplyRecord | None:
         """Write the reply's record, once, and the conversation's ``last_queued_text``, in
         one transaction that refuses a text equal to the last reply sent or queued
         (``ReplyUnchanged``): two agents sending the same words at once send them once.
@@ -321,7 +325,7 @@ class DynamoReplyStore:
             return None
         return int(from_item(found["Attributes"])["sweeps"])
 
-    def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None:
+    def mark_shown(self, reply: OutboundReply, what: Shown = "shown") -> None:
         """The thread has shown the reply's outcome (``what``: which notice)."""
         self._table.update_if(self._reply_key(reply), {what: True}, "attribute_exists(#status)")
 

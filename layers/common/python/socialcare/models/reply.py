@@ -7,6 +7,7 @@ stored reply record. A retry at any stage finds the same id and sends nothing tw
 
 import hashlib
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -59,3 +60,42 @@ class Delivered(BaseModel):
 
     platform_message_id: str
     link: str | None = None
+
+
+class ReplyStatus(StrEnum):
+    """A reply record's way out: ``queued -> sending -> accepted -> sent``; or ``failed``
+    (the platform refused it), ``uncertain`` (cut off during the platform call)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    ACCEPTED = "accepted"  # the platform has it; the bookkeeping after it may still be due
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+
+
+_R = ReplyStatus
+ON_ITS_WAY = frozenset({_R.QUEUED, _R.SENDING, _R.ACCEPTED})  # its outbox message may go again
+ENDED = frozenset({_R.SENT, _R.FAILED, _R.UNCERTAIN})
+ON_THE_PLATFORM = frozenset({_R.ACCEPTED, _R.SENT})
+
+
+Shown = Literal["shown", "postponed_shown"]  # what the thread has been told of a reply
+
+
+class ReplyRecord(BaseModel):
+    """One reply's record, from the moment the agent acted: the reply and where it stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: ReplyStatus
+    reply: OutboundReply
+    platform_message_id: str | None = None  # once the platform has it
+    link: str | None = None
+    sent_at: AwareDatetime | None = None
+    error_code: str | None = None  # failed or uncertain: why
+    error: str | None = None
+    shown: bool = False  # the thread has shown its outcome
+    postponed_shown: bool = False  # the thread has shown its rate-limit postponement
+    sweeps: int = 0  # how often the sweeper queued it again
+    pending: bool = False  # still in the PendingReplies index (the sweeper looks at it)

@@ -16,7 +16,7 @@ from socialcare.errors import ReplyUnchanged, SupportError
 from socialcare.models.common import ChannelType
 from socialcare.models.conversation import CLOSED, Conversation
 from socialcare.models.message import MessageKind
-from socialcare.models.reply import OutboundReply, ReplyRoute
+from socialcare.models.reply import ON_ITS_WAY, OutboundReply, ReplyRecord, ReplyRoute
 from socialcare.models.stored import StoredMessage
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Escalations, Recorded, SlackDesk
@@ -36,15 +36,16 @@ DM_NOTICE = {
     "be": "Мы напісалі вам у асабістыя паведамленні.",
     "hr": "Poslali smo vam privatnu poruku.",
 }
-# A reply record in these states has not reached its end yet: its outbox message may go again.
-ON_ITS_WAY = ("queued", "sending", "accepted")
 
 
 class DeskActionStore(CardStore, Protocol):
     def by_thread(self, channel: str, thread_ts: str) -> Conversation | None: ...
     def latest_inbound(self, conversation_id: str) -> StoredMessage | None: ...
-    def queue_reply(self, reply: OutboundReply) -> dict[str, Any] | None: ...
-    def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None: ...
+    def queue_reply(self, reply: OutboundReply) -> ReplyRecord | None:
+        """None: recorded now; else the record a retry found."""
+        ...
+
+    def reply(self, conversation_id: str, reply_id: str) -> ReplyRecord | None: ...
     def record_escalation_request(self, conversation_id: str, press: str, agent: str) -> Recorded:
         """Once per press of "Escalate"; DONE: its notice went before."""
         ...
@@ -125,9 +126,9 @@ def send_reply(
     if earlier is not None:
         # A retry of the Slack request that queued this reply: never judged again (its own
         # reply would now look "unchanged"), only queued again if it has not gone yet.
-        if earlier.get("status") not in ON_ITS_WAY:
+        if earlier.status not in ON_ITS_WAY:
             return "already"
-        deps.outbox.send(OutboundReply.model_validate(earlier["reply"]))
+        deps.outbox.send(earlier.reply)
         return "requeued"
     thread = conversation.slack_thread
     channel, thread_ts = (thread.channel, thread.ts) if thread else ("", "")
@@ -171,9 +172,9 @@ def send_reply(
 def _queue(reply: OutboundReply, deps: ActionDeps) -> str:
     found = deps.store.queue_reply(reply)
     if found is not None:  # a retry raced this attempt and recorded it first: its reply
-        if found.get("status") not in ON_ITS_WAY:
+        if found.status not in ON_ITS_WAY:
             return "already"
-        reply = OutboundReply.model_validate(found["reply"])
+        reply = found.reply
     deps.outbox.send(reply)
     metrics.add_metric(name="ReplyQueued", unit=MetricUnit.Count, value=1)
     return "queued"

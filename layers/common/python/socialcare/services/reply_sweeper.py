@@ -13,14 +13,14 @@ reply was held up; after MAX_SWEEPS recoveries the reply is given up and the thr
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.errors import SupportError
-from socialcare.models.reply import OutboundReply
+from socialcare.models.reply import ON_ITS_WAY, OutboundReply, ReplyRecord, ReplyStatus, Shown
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackPost
-from socialcare.services.desk_actions import ON_ITS_WAY, Outbox
+from socialcare.services.desk_actions import Outbox
 from socialcare.services.send_reply import PLATFORM_NAMES
 from socialcare.slack.mrkdwn import escape
 
@@ -31,11 +31,11 @@ MAX_SWEEPS = 3
 
 class SweepStore(Protocol):
     def stuck_replies(self, now: datetime, limit: int) -> list[tuple[str, str]]: ...
-    def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None: ...
+    def reply(self, conversation_id: str, reply_id: str) -> ReplyRecord | None: ...
     def swept(self, reply: OutboundReply, next_check: datetime) -> int | None: ...
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None: ...
     def hold(self, reply: OutboundReply, at: datetime) -> None: ...
-    def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None: ...
+    def mark_shown(self, reply: OutboundReply, what: Shown = "shown") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,13 @@ def _recover(conversation_id: str, reply_id: str, now: datetime, deps: SweepDeps
     record = deps.store.reply(conversation_id, reply_id)
     if record is None:
         return "finished"
-    reply = OutboundReply.model_validate(record["reply"])
-    if record.get("status") not in ON_ITS_WAY:
-        if "pending_pk" in record:  # ended without leaving the index: never due again
+    reply = record.reply
+    if record.status not in ON_ITS_WAY:
+        if record.pending:  # ended without leaving the index: never due again
             deps.store.hold(reply, now)
         return "finished"  # (else the index, eventually consistent, had not caught up)
-    if int(record.get("sweeps", 0)) >= MAX_SWEEPS:
-        _give_up(reply, str(record["status"]), now, deps)
+    if record.sweeps >= MAX_SWEEPS:
+        _give_up(reply, record.status, now, deps)
         return "given_up"
     deps.outbox.send(reply)  # first: if this fails, the record stays due for the retry
     sweeps = deps.store.swept(reply, now + RECHECK)
@@ -92,7 +92,7 @@ def _recover(conversation_id: str, reply_id: str, now: datetime, deps: SweepDeps
         return "finished"
     logger.warning(
         "a stuck reply was queued again",
-        extra={"status": record["status"], "queued_at": record.get("queued_at"), "sweeps": sweeps},
+        extra={"status": record.status, "queued_at": reply.queued_at.isoformat(), "sweeps": sweeps},
     )
     if sweeps == 1:
         _say(
@@ -105,10 +105,10 @@ def _recover(conversation_id: str, reply_id: str, now: datetime, deps: SweepDeps
     return "requeued"
 
 
-def _give_up(reply: OutboundReply, status: str, now: datetime, deps: SweepDeps) -> None:
+def _give_up(reply: OutboundReply, status: ReplyStatus, now: datetime, deps: SweepDeps) -> None:
     name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
     logger.error("a stuck reply was given up", extra={"status": status, "sweeps": MAX_SWEEPS})
-    if status == "accepted":  # the platform has it; only recording it keeps failing
+    if status is ReplyStatus.ACCEPTED:  # the platform has it; only recording it keeps failing
         deps.store.hold(reply, now)
         text = (
             f":warning: This reply reached {name}, but recording it keeps failing: the"
@@ -116,7 +116,7 @@ def _give_up(reply: OutboundReply, status: str, now: datetime, deps: SweepDeps) 
             f">{escape(reply.text)}"
         )
     else:
-        cut_off = status == "sending"  # the last attempt died during the platform call
+        cut_off = status is ReplyStatus.SENDING  # the last attempt died during the platform call
         code = "uncertain" if cut_off else "unrecovered"
         deps.store.mark_failed(reply, code, "it was stuck on its way to the platform")
         text = (

@@ -29,7 +29,15 @@ from socialcare.errors import (
     SupportError,
 )
 from socialcare.models.common import Platform
-from socialcare.models.reply import Delivered, OutboundReply
+from socialcare.models.reply import (
+    ENDED,
+    ON_THE_PLATFORM,
+    Delivered,
+    OutboundReply,
+    ReplyRecord,
+    ReplyStatus,
+    Shown,
+)
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.cards import CardStore, refresh_card
@@ -38,8 +46,6 @@ from socialcare.slack.mrkdwn import escape, link
 PLATFORM_NAMES = {"x": "X", "vk": "VK", "messenger": "Messenger", "instagram": "Instagram"}
 # Platforms that deduplicate a repeated send of the same reply id themselves.
 SAFE_TO_REPEAT = frozenset({Platform.VK})
-DONE = ("sent", "failed", "uncertain")
-ACCEPTED = ("accepted", "sent")  # the platform has the reply
 
 
 class PlatformSender(Protocol):
@@ -47,14 +53,14 @@ class PlatformSender(Protocol):
 
 
 class SendStore(CardStore, Protocol):
-    def reply(self, conversation_id: str, reply_id: str) -> dict[str, Any] | None: ...
+    def reply(self, conversation_id: str, reply_id: str) -> ReplyRecord | None: ...
     def claim(self, reply: OutboundReply, at: datetime) -> bool: ...
     def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None: ...
     def record_accepted(self, reply: OutboundReply, delivered: Delivered, at: datetime) -> bool: ...
     def record_sent(self, reply: OutboundReply, delivered: Delivered, at: Any) -> bool: ...
     def mark_answered(self, conversation_id: str, at: datetime) -> None: ...
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None: ...
-    def mark_shown(self, reply: OutboundReply, what: str = "shown") -> None: ...
+    def mark_shown(self, reply: OutboundReply, what: Shown = "shown") -> None: ...
     def hold(self, reply: OutboundReply, at: datetime) -> None: ...
 
 
@@ -106,13 +112,13 @@ def _give_up(reply: OutboundReply, deps: SendDeps) -> None:
     """The thread hears what became of the reply: held for the operators, or (when only
     the bookkeeping after a successful post failed) sent."""
     try:
-        record = deps.store.reply(reply.conversation_id, reply.reply_id) or {}
+        record = deps.store.reply(reply.conversation_id, reply.reply_id)
     except SupportError:
-        record = {}
-    if record.get("status") in ACCEPTED:
+        record = None
+    if record is not None and record.status in ON_THE_PLATFORM:
         logger.error("a sent reply's bookkeeping failed on the outbox's last attempt")
-        if not record.get("shown"):
-            _say_safely(reply, _sent_text(reply, str(record.get("link") or "")), deps)
+        if not record.shown:
+            _say_safely(reply, _sent_text(reply, record.link or ""), deps)
         return
     try:  # the operators have it now (the dead-letter queue, alarmed): not the sweeper's
         deps.store.hold(reply, deps.clock())
@@ -128,21 +134,21 @@ def _give_up(reply: OutboundReply, deps: SendDeps) -> None:
 
 
 def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
-    record = deps.store.reply(reply.conversation_id, reply.reply_id) or {}
-    status = record.get("status", "queued")
-    if status in DONE:
+    record = deps.store.reply(reply.conversation_id, reply.reply_id)
+    status = record.status if record else ReplyStatus.QUEUED
+    if record is not None and status in ENDED:
         return _catch_up(reply, record, deps)
-    if status == "accepted":  # posted; the bookkeeping after it was cut off: finish it
+    if record is not None and status is ReplyStatus.ACCEPTED:  # its bookkeeping was cut off
         delivered = Delivered(
-            platform_message_id=str(record["platform_message_id"]), link=record.get("link") or None
+            platform_message_id=record.platform_message_id or "", link=record.link or None
         )
-        return _book(reply, delivered, _parsed(record.get("sent_at")), deps)
-    if status == "sending" and reply.platform not in SAFE_TO_REPEAT:
+        return _book(reply, delivered, record.sent_at or deps.clock(), deps)
+    if status is ReplyStatus.SENDING and reply.platform not in SAFE_TO_REPEAT:
         deps.store.mark_failed(reply, "uncertain", "the attempt was cut off")
         metrics.add_metric(name="ReplyUncertain", unit=MetricUnit.Count, value=1)
         _show_uncertain(reply, deps)
         return "uncertain"
-    if status == "queued" and not deps.store.claim(reply, deps.clock()):
+    if status is ReplyStatus.QUEUED and not deps.store.claim(reply, deps.clock()):
         return "already"  # another delivery moved it on meanwhile
     sender = deps.senders.get(reply.platform)
     if sender is None:
@@ -152,7 +158,7 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
     except SendPostponed as postponed:
         until = datetime.fromtimestamp(postponed.until, UTC)
         deps.store.release(reply, postponed_until=until)
-        if not record.get("postponed_shown"):
+        if record is None or not record.postponed_shown:
             name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
             _say(
                 reply,
@@ -184,24 +190,20 @@ def _book(reply: OutboundReply, delivered: Delivered, sent_at: datetime, deps: S
     return "sent"
 
 
-def _catch_up(reply: OutboundReply, record: dict[str, Any], deps: SendDeps) -> str:
+def _catch_up(reply: OutboundReply, record: ReplyRecord, deps: SendDeps) -> str:
     """Handled before, but the attempt may have died before finishing: finish it."""
-    status = record["status"]
-    if status == "sent":
-        deps.store.mark_answered(reply.conversation_id, _parsed(record.get("sent_at")))
-    if record.get("shown"):
+    sent = record.status is ReplyStatus.SENT
+    if sent:
+        deps.store.mark_answered(reply.conversation_id, record.sent_at or deps.clock())
+    if record.shown:
         return "already"
-    if status == "sent":
-        _show_sent(reply, str(record.get("link") or ""), deps)
-    elif status == "uncertain" or record.get("error_code") == "uncertain":
+    if sent:
+        _show_sent(reply, record.link or "", deps)
+    elif record.status is ReplyStatus.UNCERTAIN or record.error_code == "uncertain":
         _show_uncertain(reply, deps)
     else:
-        _show_refused(reply, str(record.get("error", "")), deps)
+        _show_refused(reply, record.error or "", deps)
     return "shown"
-
-
-def _parsed(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value)) if value else utc_now()
 
 
 def _sent_text(reply: OutboundReply, url: str) -> str:
