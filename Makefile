@@ -59,7 +59,7 @@ browser:
 		|| echo "no Chromium here (needs root and apt-get): the report rendering test will skip"; }
 
 events: venv
-	$(BIN)/python -m socialcare_tools.samples events
+	$(BIN)/python -m socialcare_tools.sample_events events
 
 layer-requirements: venv
 	$(BIN)/python -m socialcare_tools.layer_requirements

@@ -46,7 +46,7 @@ from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
 from socialcare_tools import slack_requests
 from socialcare_tools.local.standins import StandIns
-from socialcare_tools.samples import all_events
+from socialcare_tools.sample_events import all_events
 from socialcare_tools.slack_requests import AGENT, TEAM, signed
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR, LambdaContext

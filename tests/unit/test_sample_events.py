@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from socialcare_tools.samples import all_events, render
+from socialcare_tools.sample_events import all_events, render
 from tests.conftest import EVENTS
 
 

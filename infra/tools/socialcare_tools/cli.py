@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from socialcare_tools.local import commands, x_commands
+from socialcare_tools.local.cli_state import CommandError
 from socialcare_tools.local.stack import DEFAULT_TIME_FACTOR, Ports
 
 
@@ -122,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return commands.run(args)
-    except commands.CommandError as error:
+    except CommandError as error:
         print(f"socialcare: {error}", file=sys.stderr)
         return 2
 

@@ -6,9 +6,7 @@ the demo cannot drift. Signed with the local secrets (``local_secrets``).
 """
 
 import json
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -603,36 +601,3 @@ def sns_alarm(state: str, changed_at: str, alarm: str = X_DELIVERY_ALARM) -> dic
             }
         ]
     }
-
-
-def all_events() -> dict[str, dict[str, Any]]:
-    from socialcare_tools.samples_triggers import trigger_events  # noqa: PLC0415 - imports us
-
-    return x_events() | vk_events() | trigger_events()
-
-
-def render(event: dict[str, Any]) -> str:
-    """The event as written to events/: an API Gateway request gets a fixed id and time."""
-    stable = event
-    if "requestContext" in event:
-        stable = {
-            **event,
-            "requestContext": {
-                **event["requestContext"],
-                "requestId": "sample",
-                "time": "24/Aug/2026:10:15:02 +0000",
-                "timeEpoch": 1787566502000,
-            },
-        }
-    return json.dumps(stable, ensure_ascii=False, indent=2) + "\n"
-
-
-def main(directory: str = "events") -> None:
-    target = Path(directory)
-    for name, event in all_events().items():
-        (target / f"{name}.json").write_text(render(event), encoding="utf-8")
-    print(f"wrote {len(all_events())} events to {target}/", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main(*sys.argv[1:])

@@ -4,7 +4,6 @@ import argparse
 import base64
 import getpass
 import json
-import os
 import signal
 import sys
 import threading
@@ -27,9 +26,10 @@ from socialcare.services import erasure
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import vk_delivery, x_delivery
+from socialcare_tools.local import x_commands
+from socialcare_tools.local.cli_state import CommandError, local_state
 from socialcare_tools.local.demo_gap_fill import OutageStack, play_outage
 from socialcare_tools.local.desk_demo import agents_answer
-from socialcare_tools.local.embedded_aws import FAKE_CREDENTIALS
 from socialcare_tools.local.report_files import write_report
 from socialcare_tools.local.scenario import (
     Player,
@@ -37,14 +37,10 @@ from socialcare_tools.local.scenario import (
     render_readings,
     render_summary,
 )
-from socialcare_tools.local.stack import STATE_FILE, LocalStack, Ports
+from socialcare_tools.local.stack import LocalStack, Ports
 from socialcare_tools.local.standins import PortInUse, Recorder
 from socialcare_tools.local.views import conversations, render_calls, render_inbox
 from socialcare_tools.samples import tweet, vk, vk_message, x_dm, x_tweets
-
-
-class CommandError(Exception):
-    """Something the user can fix; printed without a traceback."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _x(args: argparse.Namespace) -> int:
-    from socialcare_tools.local import x_commands  # noqa: PLC0415 - it imports this module
-
     return x_commands.run(args)
 
 
@@ -245,7 +239,7 @@ def _demo_report(root: Path, table: str) -> None:
 
 def report(args: argparse.Namespace) -> int:
     """From the running local stack's table (``socialcare local``)."""
-    state = _state()
+    state = local_state()
     brand = load_brands(args.brands_dir).brands.get(args.brand)
     if brand is None:
         raise CommandError(f"no brand {args.brand!r} in {args.brands_dir}")
@@ -277,17 +271,6 @@ def classify(args: argparse.Namespace) -> int:
         found = classify_text(text, knowledge)  # as a first public message: no reach, no waiting
         print(json.dumps({"text": text, **found.model_dump(mode="json")}, ensure_ascii=False))
     return 0
-
-
-def _state() -> dict[str, Any]:
-    path = Path.cwd() / STATE_FILE
-    if not path.exists():
-        raise CommandError("no local stack is running here: start one with `socialcare local`")
-    state: dict[str, Any] = dict(json.loads(path.read_text()))
-    os.environ.update(FAKE_CREDENTIALS)
-    os.environ["AWS_ENDPOINT_URL"] = state["aws_endpoint"]
-    os.environ["AWS_DEFAULT_REGION"] = state["region"]
-    return state
 
 
 def _event_from_file(path: str) -> dict[str, Any]:
@@ -349,7 +332,7 @@ def _event_for(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def send(args: argparse.Namespace) -> int:
-    state = _state()
+    state = local_state()
     event = _event_for(args)
     body = event.get("body", "")
     data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
@@ -373,7 +356,7 @@ def send(args: argparse.Namespace) -> int:
 
 
 def inbox(args: argparse.Namespace) -> int:
-    state = _state()
+    state = local_state()
     rows = conversations(state["resources"]["ConversationsTable"])
     print(
         json.dumps(rows, indent=2, ensure_ascii=False, default=str)
@@ -392,7 +375,7 @@ def _calls(state: dict[str, Any], services: tuple[str, ...]) -> list[dict[str, A
 
 
 def slack(args: argparse.Namespace) -> int:
-    calls = _calls(_state(), ("slack",))
+    calls = _calls(local_state(), ("slack",))
     print(
         json.dumps(calls, indent=2, ensure_ascii=False)
         if args.json
@@ -404,7 +387,7 @@ def slack(args: argparse.Namespace) -> int:
 def outbox(args: argparse.Namespace) -> int:
     calls = [  # replies only: not the webhook health check's or `socialcare x`'s calls
         c
-        for c in _calls(_state(), ("x", "vk"))
+        for c in _calls(local_state(), ("x", "vk"))
         if "/2/webhooks" not in c["method"] and "/2/activity/" not in c["method"]
     ]
     print(
@@ -429,7 +412,7 @@ def forget(args: argparse.Namespace) -> int:
     if args.table:
         table, slack = args.table, _aws_slack(args.slack_secret)
     else:
-        state = _state()
+        state = local_state()
         table = state["resources"]["ConversationsTable"]
         secrets = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
         slack = SlackPoster(lambda: secrets, state["standins"]["slack"])
@@ -456,67 +439,3 @@ def _operator() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
-
-
-def add_x_gapfill(actions: Any) -> None:
-    """``socialcare x gapfill``, beside the other ``x`` commands (``actions``: their subparsers)."""
-    gapfill = actions.add_parser(
-        "gapfill",
-        help="fetch what X intake missed in an outage window (replay or mentions timeline)",
-    )
-    gapfill.add_argument("--brand", required=True, help="the brand id (its folder name)")
-    gapfill.add_argument(
-        "--from", dest="start", required=True, help="ISO 8601 UTC, or yyyymmddhhmm"
-    )
-    gapfill.add_argument("--to", dest="end", required=True, help="ISO 8601 UTC, or yyyymmddhhmm")
-    gapfill.add_argument("--account", help="the X account id (default: the brand's only one)")
-    gapfill.add_argument("--reason", default="by hand", help="recorded in the log")
-    gapfill.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
-    gapfill.add_argument(
-        "--function",
-        help="AWS: the stack's x-gap-fill function name (asked asynchronously); "
-        "default: the local stack's, run at once",
-    )
-
-
-def x_gapfill(args: argparse.Namespace) -> int:
-    """Asks the gap fill function for one window, as the webhook health check does."""
-    import boto3  # noqa: PLC0415 - only this command talks to Lambda
-
-    try:
-        brand = load_brands(args.brands_dir).brands.get(args.brand)
-    except ConfigurationError as error:
-        raise CommandError(str(error)) from None
-    if brand is None:
-        raise CommandError(f"no brand {args.brand!r} in {args.brands_dir}")
-    accounts = [a.id for a in brand.accounts.x]
-    account = args.account or (accounts[0] if len(accounts) == 1 else None)
-    if account is None or account not in accounts:
-        raise CommandError(f"choose --account among {brand.id}'s X accounts: {', '.join(accounts)}")
-    event = {
-        "brand": brand.id,
-        "account_id": account,
-        "from": args.start,
-        "to": args.end,
-        "reason": args.reason,
-    }
-    if args.function:
-        boto3.client("lambda").invoke(
-            FunctionName=args.function, InvocationType="Event", Payload=json.dumps(event)
-        )
-        print(f"Gap fill asked for {brand.name}: see the x-gap-fill log and the ops channel.")
-        return 0
-    state = _state()
-    answer = boto3.client("lambda").invoke(
-        FunctionName=state["resources"]["XGapFillFunction"], Payload=json.dumps(event)
-    )
-    result = json.loads(answer["Payload"].read() or b"{}")
-    if answer.get("FunctionError"):
-        raise CommandError(f"the gap fill failed: {result.get('errorMessage', result)}")
-    for found in result.get("results", []):
-        done = "complete" if found["complete"] else f"stopped by the read cap, left {found['left']}"
-        print(
-            f"{brand.name} {found['way']}: {found['fetched']} read, {found['stored']} new,"
-            f" {found['duplicates']} already stored; {done}"
-        )
-    return 0

@@ -9,8 +9,10 @@ typed at a hidden prompt, never an argument (so never in the shell history), nev
 
 import argparse
 import getpass
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.stack_outputs import stack_outputs
@@ -19,7 +21,7 @@ from socialcare.config import load_brands
 from socialcare.config.brands import Brand
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.services import x_setup
-from socialcare_tools.local import commands
+from socialcare_tools.local.cli_state import CommandError, local_state
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,12 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
         )
         command.add_argument("--x-api-url", help="another X API base URL (a stand-in)")
         command.add_argument("--webhook-url", help="the URL to register (default: the stack's)")
-    commands.add_x_gapfill(actions)  # socialcare x gapfill: its own options
+    add_x_gapfill(actions)  # socialcare x gapfill: its own options
 
 
 def run(args: argparse.Namespace) -> int:
     if args.x_command == "gapfill":
-        return commands.x_gapfill(args)
+        return x_gapfill(args)
     try:
         target = _target(args)
         admin, user_tokens = _clients(args, target)
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(f"removed {r}" for r in removed) or "nothing to remove")
         return 0
     except (ConfigurationError, StorageUnavailable) as error:
-        raise commands.CommandError(str(error)) from None
+        raise CommandError(str(error)) from None
 
 
 def _target(args: argparse.Namespace) -> Target:
@@ -86,7 +88,7 @@ def _target(args: argparse.Namespace) -> Target:
         )
     if args.x_api_url and args.webhook_url:  # everything given: no stack needed
         return Target(args.x_api_url, args.webhook_url, args.secret_arn)
-    state = commands._state()  # also points boto3 at the local stack's AWS
+    state = local_state()  # also points boto3 at the local stack's AWS
     return Target(
         args.x_api_url or state["standins"]["x"],
         args.webhook_url or state["webhooks"]["x"],
@@ -166,3 +168,67 @@ def _list(brand: Brand, admin: XAdmin) -> int:
     if missing:
         print(f"{missing} missing: socialcare x subscribe --brand {brand.id}")
     return 1 if missing else 0
+
+
+def add_x_gapfill(actions: Any) -> None:
+    """``socialcare x gapfill``, beside the other ``x`` commands (``actions``: their subparsers)."""
+    gapfill = actions.add_parser(
+        "gapfill",
+        help="fetch what X intake missed in an outage window (replay or mentions timeline)",
+    )
+    gapfill.add_argument("--brand", required=True, help="the brand id (its folder name)")
+    gapfill.add_argument(
+        "--from", dest="start", required=True, help="ISO 8601 UTC, or yyyymmddhhmm"
+    )
+    gapfill.add_argument("--to", dest="end", required=True, help="ISO 8601 UTC, or yyyymmddhhmm")
+    gapfill.add_argument("--account", help="the X account id (default: the brand's only one)")
+    gapfill.add_argument("--reason", default="by hand", help="recorded in the log")
+    gapfill.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
+    gapfill.add_argument(
+        "--function",
+        help="AWS: the stack's x-gap-fill function name (asked asynchronously); "
+        "default: the local stack's, run at once",
+    )
+
+
+def x_gapfill(args: argparse.Namespace) -> int:
+    """Asks the gap fill function for one window, as the webhook health check does."""
+    import boto3  # noqa: PLC0415 - only this command talks to Lambda
+
+    try:
+        brand = load_brands(args.brands_dir).brands.get(args.brand)
+    except ConfigurationError as error:
+        raise CommandError(str(error)) from None
+    if brand is None:
+        raise CommandError(f"no brand {args.brand!r} in {args.brands_dir}")
+    accounts = [a.id for a in brand.accounts.x]
+    account = args.account or (accounts[0] if len(accounts) == 1 else None)
+    if account is None or account not in accounts:
+        raise CommandError(f"choose --account among {brand.id}'s X accounts: {', '.join(accounts)}")
+    event = {
+        "brand": brand.id,
+        "account_id": account,
+        "from": args.start,
+        "to": args.end,
+        "reason": args.reason,
+    }
+    if args.function:
+        boto3.client("lambda").invoke(
+            FunctionName=args.function, InvocationType="Event", Payload=json.dumps(event)
+        )
+        print(f"Gap fill asked for {brand.name}: see the x-gap-fill log and the ops channel.")
+        return 0
+    state = local_state()
+    answer = boto3.client("lambda").invoke(
+        FunctionName=state["resources"]["XGapFillFunction"], Payload=json.dumps(event)
+    )
+    result = json.loads(answer["Payload"].read() or b"{}")
+    if answer.get("FunctionError"):
+        raise CommandError(f"the gap fill failed: {result.get('errorMessage', result)}")
+    for found in result.get("results", []):
+        done = "complete" if found["complete"] else f"stopped by the read cap, left {found['left']}"
+        print(
+            f"{brand.name} {found['way']}: {found['fetched']} read, {found['stored']} new,"
+            f" {found['duplicates']} already stored; {done}"
+        )
+    return 0

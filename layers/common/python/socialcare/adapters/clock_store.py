@@ -93,17 +93,25 @@ def record_clocks_met(
     """An answer or a resolution: the audit trail says when each running clock of ``kinds``
     was met (its step later finds the same event written and adds nothing)."""
     for kind in kinds:
-        clock = meta.get(f"clock_{kind}")
-        if not clock:
-            continue
-        met = clock_event_item(
-            conversation_id,
-            kind,
-            brand_id=str(meta.get("brand_id", "")),
-            generation=int(clock["generation"]),
-            event="met",
-            tier=0,
-            at=at,
-            summary=clock,
-        )
-        table.record_once(met, notify=False)
+        record_current(table, conversation_id, meta, kind, event="met", at=at)
+
+
+def record_current(
+    table: ConversationTable, conversation_id: str, meta: Row, kind: str, *, event: str, at: str
+) -> None:
+    """``event`` on the conversation's current ``kind`` clock, once (none running: nothing),
+    written by the desk or the outbox rather than by the clock's own execution."""
+    clock = meta.get(f"clock_{kind}")
+    if not clock:
+        return
+    item = clock_event_item(
+        conversation_id,
+        kind,
+        brand_id=str(meta.get("brand_id", "")),
+        generation=int(clock["generation"]),
+        event=event,
+        tier=0,
+        at=at,
+        summary=clock,
+    )
+    table.record_once(item, notify=False)

@@ -5,7 +5,7 @@ through the reply records (``reply_store``). It reads through ``ConversationRead
 from datetime import datetime
 from typing import Any
 
-from socialcare.adapters.clock_store import RESPONSE_CLOCKS, clock_event_item, record_clocks_met
+from socialcare.adapters.clock_store import RESPONSE_CLOCKS, record_clocks_met, record_current
 from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.dynamo_codec import (
     ConditionNotMet,
@@ -172,17 +172,7 @@ class DynamoDeskStore:
                     UpdateExpression="SET clock_resolution.paused_at = :now",
                     ExpressionAttributeValues=to_item({":now": now}),
                 )
-            paused = clock_event_item(
-                conversation_id,
-                "resolution",
-                brand_id=str(meta.get("brand_id", "")),
-                generation=int(clock["generation"]),
-                event="paused",
-                tier=0,
-                at=now,
-                summary=clock,
-            )
-            table.record_once(paused, notify=False)
+            record_current(table, conversation_id, meta, "resolution", event="paused", at=now)
         return True
 
     def record_escalation_request(self, conversation_id: str, press: str, agent: str) -> Recorded:
