@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from functions.escalation_slack import app as poster
+from socialcare.models.conversation import SlackPost
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.message import Customer
 from socialcare.services.x_webhook import XWebhookDeps
@@ -155,7 +156,7 @@ def test_a_brand_without_a_managers_channel_posts_nothing(wired: None, slack: St
 
 def test_an_escalation_links_the_conversations_slack_thread(wired: None, slack: StandIns) -> None:
     root = str(slack.slack.add_message("C0ACMESUPPORT", "the card", user="U0BOT")["ts"])
-    notice = NOTICE.model_copy(update={"slack_thread": {"channel": "C0ACMESUPPORT", "ts": root}})
+    notice = NOTICE.model_copy(update={"slack_thread": SlackPost(channel="C0ACMESUPPORT", ts=root)})
     poster.lambda_handler(sns_event(notice), LambdaContext())
     [sent] = posts(slack)
     assert f"/C0ACMESUPPORT/p{root.replace('.', '')}|the conversation's thread>" in sent["text"]
@@ -170,7 +171,7 @@ def test_a_deadline_warning_goes_into_the_conversations_thread_not_to_the_manage
             "kind": "warning",
             "tier": 0,
             "reason": "first_response due 10:30 UTC",
-            "slack_thread": {"channel": "C0ACMESUPPORT", "ts": root},
+            "slack_thread": SlackPost(channel="C0ACMESUPPORT", ts=root),
         }
     )
     poster.lambda_handler(sns_event(warning), LambdaContext())
@@ -203,7 +204,7 @@ def test_a_warning_and_a_breach_redraw_the_conversations_card(
             "kind": "warning",
             "tier": 0,
             "conversation_id": meta["id"],
-            "slack_thread": {k: str(v) for k, v in meta["slack_thread"].items()},
+            "slack_thread": SlackPost.model_validate(meta["slack_thread"]),
         }
     )
     poster.lambda_handler(sns_event(warning), LambdaContext())
@@ -219,7 +220,7 @@ def breach(n: int, tier: int = 1, **changes: Any) -> EscalationNotice:
             "tier": tier,
             "conversation_id": f"c-{n}",
             "link": f"https://x.com/janeroe/status/19600000000000{n:05d}",
-            "customer": {"id": f"{n}", "name": f"<!here> Jane {n}", "handle": f"jane{n}"},
+            "customer": Customer(id=f"{n}", name=f"<!here> Jane {n}", handle=f"jane{n}"),
         }
         | changes
     )
@@ -231,7 +232,7 @@ def test_a_burst_of_breaches_becomes_one_digest_per_tier(wired: None, slack: Sta
     own), the agents their warning in its thread; every name escaped."""
     root = str(slack.slack.add_message("C0ACMESUPPORT", "the card", user="U0BOT")["ts"])
     warning = breach(
-        99, tier=0, kind="warning", slack_thread={"channel": "C0ACMESUPPORT", "ts": root}
+        99, tier=0, kind="warning", slack_thread=SlackPost(channel="C0ACMESUPPORT", ts=root)
     )
     batch = [breach(n) for n in range(12)] + [breach(50, tier=2), warning]
     assert poster.lambda_handler(sqs_event(*batch), LambdaContext()) == {"batchItemFailures": []}
