@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from socialcare.adapters.clock_store import RESPONSE_CLOCKS, plan_event
-from socialcare.adapters.conversation_reads import ConversationReads, Loaded
+from socialcare.adapters.conversation_reads import BatchLoads, ConversationReads
 from socialcare.adapters.dynamo_codec import (
     ConditionNotMet,
     conversation_pk,
@@ -28,18 +28,14 @@ from socialcare.ports import TakeUp
 COPIES_KEPT = timedelta(days=2)
 
 
-class DynamoClassifyStore:
+class DynamoClassifyStore(BatchLoads):
+    """The classifier's writes: a message taken up, the customer's history, copies of a text."""
+
     def __init__(
         self, table: str | ConversationTable, client: Any = None, clock: Clock = utc_now
     ) -> None:
         self._table = ConversationTable.of(table, client, clock)
         self._reads = ConversationReads(self._table)
-
-    def load(self, conversation_id: str, message_sk: str) -> Loaded:
-        return self._reads.load(conversation_id, message_sk)
-
-    def load_many(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], Loaded]:
-        return self._reads.load_many(wanted)
 
     def take_up(
         self,

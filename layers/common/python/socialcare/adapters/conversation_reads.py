@@ -157,3 +157,16 @@ def _day_entry(item: Row) -> DayEntry:
     queue_sk = str(item.get("queue_sk") or "")
     due = datetime.fromisoformat(queue_sk.split("#", 1)[0]) if queue_sk else None
     return DayEntry(status=item["status"], priority=item.get("priority"), reply_due=due)
+
+
+class BatchLoads:
+    """What a queue consumer's store reads a batch with (the classifier's, the thread
+    poster's): its messages and their conversations, through the store's ConversationReads."""
+
+    _reads: ConversationReads
+
+    def load(self, conversation_id: str, message_sk: str) -> Loaded:
+        return self._reads.load(conversation_id, message_sk)
+
+    def load_many(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], Loaded]:
+        return self._reads.load_many(wanted)

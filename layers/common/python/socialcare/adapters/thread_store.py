@@ -5,7 +5,7 @@ message's copy on the desk, by which a redelivered desk request posts nothing
 from datetime import datetime
 from typing import Any
 
-from socialcare.adapters.conversation_reads import ConversationReads, Loaded
+from socialcare.adapters.conversation_reads import BatchLoads, ConversationReads
 from socialcare.adapters.dynamo_codec import (
     ConditionNotMet,
     conversation_pk,
@@ -17,18 +17,14 @@ from socialcare.clock import Clock, utc_now
 from socialcare.models.message import iso
 
 
-class DynamoThreadStore:
+class DynamoThreadStore(BatchLoads):
+    """The thread poster's writes: the card's thread and each message's desk copy."""
+
     def __init__(
         self, table: str | ConversationTable, client: Any = None, clock: Clock = utc_now
     ) -> None:
         self._table = ConversationTable.of(table, client, clock)
         self._reads = ConversationReads(self._table)
-
-    def load(self, conversation_id: str, message_sk: str) -> Loaded:
-        return self._reads.load(conversation_id, message_sk)
-
-    def load_many(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], Loaded]:
-        return self._reads.load_many(wanted)
 
     def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
         """The card just posted for the conversation's first message, in one transaction: the
