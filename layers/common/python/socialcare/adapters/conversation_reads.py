@@ -28,16 +28,12 @@ class ConversationReads:
         self._table = ConversationTable.of(table, client)
 
     def conversation(self, conversation_id: str) -> Conversation | None:
-        return conversation_of(self.conversation_item(conversation_id))
-
-    def conversation_item(self, conversation_id: str) -> Row | None:
-        """The conversation's item as stored (for the stores that rewrite it)."""
         table = self._table
         with storage_errors("reading the conversation"):
             found = table.client.get_item(
                 TableName=table.name, Key=table.meta_key(conversation_id), ConsistentRead=True
             ).get("Item")
-        return from_item(found) if found else None
+        return conversation_of(from_item(found) if found else None)
 
     def load(self, conversation_id: str, message_sk: str) -> Loaded:
         """The message and its conversation, in one call."""
@@ -96,6 +92,15 @@ class ConversationReads:
 
     def latest_inbound(self, conversation_id: str) -> StoredMessage | None:
         """The customer's latest message: the one a reply answers."""
+        return self._inbound(conversation_id, newest_first=True)
+
+    def first_inbound(self, conversation_id: str) -> StoredMessage | None:
+        """The message the conversation began with: the card's text."""
+        return self._inbound(conversation_id, newest_first=False)
+
+    def _inbound(self, conversation_id: str, *, newest_first: bool) -> StoredMessage | None:
+        """The customer's first message in sort-key order, page by page (usually the first
+        item): only that one is decoded, not the whole conversation."""
         table = self._table
         pages = table.client.get_paginator("query").paginate(
             TableName=table.name,
@@ -103,18 +108,14 @@ class ConversationReads:
             ExpressionAttributeValues=to_item(
                 {":pk": conversation_pk(conversation_id), ":msg": "MSG#"}
             ),
-            ScanIndexForward=False,
+            ScanIndexForward=not newest_first,
         )
         with storage_errors("reading the messages"):
-            for page in pages:  # newest first, page by page: usually the first item
+            for page in pages:
                 for item in page["Items"]:
                     if item.get("direction", {}).get("S") == "inbound":
                         return StoredMessage.model_validate(from_item(item))
         return None
-
-    def first_inbound(self, conversation_id: str) -> StoredMessage | None:
-        """The message the conversation began with: the card's text."""
-        return next((m for m in self.list_messages(conversation_id) if m.inbound), None)
 
     def clock_events(self, conversation_id: str) -> list[ClockEvent]:
         """The conversation's audit trail of clock events."""
