@@ -55,6 +55,7 @@ from socialcare.adapters.dynamo_table import activity_keys  # noqa: E402
 from socialcare.adapters.report_store import DynamoReportStore  # noqa: E402
 from socialcare.config import load_brands  # noqa: E402
 from socialcare.models.message import iso  # noqa: E402
+from socialcare.reports.facts import Seen, Started  # noqa: E402
 from socialcare.reports.period import Period, PeriodKind  # noqa: E402
 from socialcare.services.reports import ReportDeps, build_figures  # noqa: E402
 from socialcare_tools.template_resources import create_table  # noqa: E402
@@ -151,17 +152,17 @@ class Replay:
     def __init__(self, store: DynamoReportStore) -> None:
         self.store, self.answers = store, {}
 
-    def started_on_day(self, brand_id: str, day: str) -> list[dict[str, object]]:
+    def started_on_day(self, brand_id: str, day: str) -> list[Started]:
         return self._kept(("day", brand_id, day), lambda: self.store.started_on_day(brand_id, day))
 
-    def activity_on_day(
-        self, brand_id: str, day: str, wanted: set[str]
-    ) -> list[tuple[str, dict[str, object]]]:
+    def activity_on_day(self, brand_id: str, day: str, wanted: set[str]) -> list[tuple[str, Seen]]:
         key = ("activity", brand_id, day, frozenset(wanted))
         return self._kept(key, lambda: list(self.store.activity_on_day(brand_id, day, wanted)))
 
-    def items(self, conversation_id: str) -> list[dict[str, object]]:
-        return self._kept(("items", conversation_id), lambda: self.store.items(conversation_id))
+    def activity_of(self, conversation_id: str) -> list[Seen]:
+        return self._kept(
+            ("partition", conversation_id), lambda: self.store.activity_of(conversation_id)
+        )
 
     def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]:
         key = ("spikes", brand_id, tuple(topics), tuple(hours))

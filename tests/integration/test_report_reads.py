@@ -14,6 +14,7 @@ from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import META_READ, DynamoReportStore
 from socialcare.config import load_brands
 from socialcare.models.reply import Delivered
+from socialcare.reports.facts import Seen, Started
 from socialcare.reports.figures import Figures
 from socialcare.reports.period import Period, PeriodKind
 from socialcare.services.reports import ReportDeps, build_figures
@@ -73,16 +74,16 @@ class PartitionsOnly:
     def __init__(self, store: DynamoReportStore) -> None:
         self.store = store
 
-    def started_on_day(self, brand_id: str, day: str) -> list[dict[str, Any]]:
+    def started_on_day(self, brand_id: str, day: str) -> list[Started]:
         return self.store.started_on_day(brand_id, day)
 
     def activity_on_day(
         self, brand_id: str, day: str, wanted: set[str]
-    ) -> Iterable[tuple[str, dict[str, Any]]]:
+    ) -> Iterable[tuple[str, Seen]]:
         return ()
 
-    def items(self, conversation_id: str) -> list[dict[str, Any]]:
-        return self.store.items(conversation_id)
+    def activity_of(self, conversation_id: str) -> list[Seen]:
+        return self.store.activity_of(conversation_id)
 
     def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]:
         return self.store.spikes(brand_id, topics, hours)
@@ -162,7 +163,16 @@ def test_a_report_keeps_only_what_it_uses_of_each_conversation(
     [meta] = of_kind(backbone.table, "META")
     assert {"clock_first_response", "account_id", "day_pk"} <= set(meta)
     day = meta["created_at"][:10]
-    [read] = DynamoReportStore(backbone.table).started_on_day("acme", day)
-    assert set(read) <= set(META_READ) | {"customer"}
-    assert read["customer"] == {"handle": "janeroe", "id": meta["customer"]["id"]}
-    assert read["status"] == meta["status"] and read["first_response_at"]
+    dynamodb = boto3.client("dynamodb")
+    answered_with: list[dict[str, Any]] = []
+    dynamodb.meta.events.register(
+        "after-call.dynamodb.Query", lambda parsed, **_: answered_with.extend(parsed["Items"])
+    )
+    [read] = DynamoReportStore(backbone.table, client=dynamodb).started_on_day("acme", day)
+    # DynamoDB sends only what the report uses, and the report keeps it in a slotted fact.
+    [sent] = answered_with
+    assert set(sent) <= set(META_READ) | {"customer"}
+    assert set(sent["customer"]["M"]) == {"handle", "id"}
+    assert not hasattr(read, "__dict__")
+    assert read.customer == "janeroe" and read.id == meta["id"]
+    assert read.status == meta["status"] and read.first_response_at is not None

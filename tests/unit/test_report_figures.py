@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialcare.reports.facts import ConversationFacts, MessageFact
+from socialcare.adapters.report_store import seen_of, started_of
+from socialcare.reports.facts import FIRST_TEXT_CHARS, Activity, ConversationFacts, MessageFact
 from socialcare.reports.figures import HORIZON, compute
 from socialcare.reports.period import Period, PeriodKind
 from tests.support.report_cases import (
@@ -227,5 +228,33 @@ def test_a_stored_encrypted_chat_reads_as_an_encrypted_message_fact() -> None:
             "sent_at": "2026-08-24T09:01:00+00:00",
         },
     ]
-    facts = ConversationFacts.of(meta, items)
+    activity = Activity.of([seen_of(item) for item in items])
+    facts = ConversationFacts.gathered(started_of(meta), activity)
     assert [m.encrypted for m in facts.messages] == [True, False]
+
+
+def test_the_first_message_is_the_earliest_stored_whatever_order_it_is_read_in() -> None:
+    """Activity days are read one by one, and a message can arrive after a later one."""
+    later = {
+        "sk": "MSG#2026-08-24T09:05:00.000Z#2",
+        "direction": "inbound",
+        "text": "still waiting",
+        "sent_at": "2026-08-24T09:05:00+00:00",
+    }
+    first = {
+        "sk": "MSG#2026-08-24T09:00:00.000Z#1",
+        "direction": "inbound",
+        "text": "where is my order? " * 40,
+        "sent_at": "2026-08-24T09:00:00+00:00",
+        "classification": {"priority": {"earlier_conversations": 2}},
+    }
+    ours = {
+        "sk": "MSG#2026-08-24T08:59:00.000Z#0",
+        "direction": "outbound",
+        "agent": "U1",
+        "sent_at": "2026-08-24T08:59:00+00:00",
+    }
+    activity = Activity.of([seen_of(later), seen_of(ours), seen_of(first)])
+    assert activity.first_text == first["text"][:FIRST_TEXT_CHARS]
+    assert len(activity.first_text) == FIRST_TEXT_CHARS and activity.returning
+    assert [m.inbound for m in activity.messages] == [True, False, True]

@@ -154,7 +154,7 @@ CALLS: dict[str, Callable[[Stores], Any]] = {
     "reports.record_report": lambda s: s.reports.record_report("acme", WEEK),
     "reports.report_sent": lambda s: s.reports.report_sent("acme", WEEK),
     "reports.started_on_day": lambda s: s.reports.started_on_day("acme", "2026-08-24"),
-    "reports.items": lambda s: s.reports.items("c1"),
+    "reports.activity_of": lambda s: s.reports.activity_of("c1"),
     "gaps.reads_used": lambda s: s.gaps.reads_used("acme", "2026-08-24"),
     "gaps.save_window": lambda s: s.gaps.save_window(WINDOW, AT),
     "gaps.unfinished_windows": lambda s: s.gaps.unfinished_windows("acme"),

@@ -10,20 +10,20 @@ to the report's cutoff (ByActivityDay), kept for the conversations asked about. 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from socialcare.config.brands import Brand
-from socialcare.reports.facts import Activity, ConversationFacts, moment
+from socialcare.reports.facts import Activity, ConversationFacts, Seen, Started
 from socialcare.reports.figures import Figures, compute, report_cutoff
 from socialcare.reports.period import Period, utc_days
 
 
 class ReportStore(Protocol):
-    def started_on_day(self, brand_id: str, day: str) -> list[dict[str, Any]]: ...
+    def started_on_day(self, brand_id: str, day: str) -> list[Started]: ...
     def activity_on_day(
         self, brand_id: str, day: str, wanted: set[str]
-    ) -> Iterable[tuple[str, dict[str, Any]]]: ...
-    def items(self, conversation_id: str) -> list[dict[str, Any]]: ...
+    ) -> Iterable[tuple[str, Seen]]: ...
+    def activity_of(self, conversation_id: str) -> list[Seen]: ...
     def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]: ...
 
 
@@ -32,21 +32,20 @@ class ReportDeps:
     store: ReportStore
 
 
-def conversations_of(brand: Brand, period: Period, store: ReportStore) -> list[dict[str, Any]]:
+def conversations_of(brand: Brand, period: Period, store: ReportStore) -> list[Started]:
     """The conversations whose first message falls in the period (local days, read as the
     UTC days of the ByDay index they overlap)."""
-    found = []
-    for day in period.utc_days():
-        for meta in store.started_on_day(brand.id, day):
-            started = moment(meta.get("created_at"))
-            if started is not None and period.holds(started):
-                found.append(meta)
-    return found
+    return [
+        started
+        for day in period.utc_days()
+        for started in store.started_on_day(brand.id, day)
+        if period.holds(started.created_at)
+    ]
 
 
 def activity_of(
     brand: Brand,
-    metas: list[dict[str, Any]],
+    conversations: list[Started],
     since: datetime,
     until: datetime,
     store: ReportStore,
@@ -56,14 +55,14 @@ def activity_of(
     than the one that opened its conversation (delivered out of order). A conversation with
     no customer message found was stored before items carried activity keys: its partition
     is read instead."""
-    found = {str(meta["id"]): Activity() for meta in metas}
+    found = {started.id: Activity() for started in conversations}
     wanted = set(found)
     for day in utc_days(since - timedelta(days=1), until):
-        for conversation_id, item in store.activity_on_day(brand.id, day, wanted):
-            found[conversation_id].add(item)
+        for conversation_id, seen in store.activity_on_day(brand.id, day, wanted):
+            found[conversation_id].add(seen)
     for conversation_id, activity in found.items():
         if not activity.has_inbound:
-            found[conversation_id] = Activity.of(store.items(conversation_id))
+            found[conversation_id] = Activity.of(store.activity_of(conversation_id))
     return found
 
 
@@ -80,8 +79,8 @@ def build_figures(
     # to this period's cutoff, which covers that.
     cutoff = report_cutoff(period, as_of)
     activity = activity_of(brand, previous + current, before.start, cutoff, store)
-    facts = [ConversationFacts.gathered(meta, activity.pop(str(meta["id"]))) for meta in current]
-    earlier = [ConversationFacts.gathered(m, activity.pop(str(m["id"]))) for m in previous]
+    facts = [ConversationFacts.gathered(c, activity.pop(c.id)) for c in current]
+    earlier = [ConversationFacts.gathered(c, activity.pop(c.id)) for c in previous]
     topics = sorted({f.topic for f in facts if f.topic})
     hours = [
         (period.start + timedelta(hours=h)).strftime("%Y-%m-%dT%H")
