@@ -16,8 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from socialcare.adapters.conversation_reads import ConversationReads
-from socialcare.adapters.erasure_store import DynamoErasureStore
-from socialcare.adapters.posted_notices import DynamoPostedNotices
+from socialcare.adapters.posted_notices import DynamoPostedNotices, DynamoPostLog
 from socialcare.config import load_brands
 from socialcare.models.escalation import EscalationNotice
 from socialcare.observability import MetricUnit, logger, metrics
@@ -33,7 +32,7 @@ def build_deps() -> EscalationPostDeps:
         brands=load_brands(settings.BRANDS_DIR),
         poster=slack_poster(settings),
         cards=ConversationReads(settings.TABLE_NAME),
-        posts=DynamoErasureStore(settings.TABLE_NAME),
+        posts=DynamoPostLog(settings.TABLE_NAME),
         notices=DynamoPostedNotices(settings.TABLE_NAME),
     )
 

@@ -28,7 +28,7 @@ from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.lambda_eraser import LambdaEraser
-from socialcare.adapters.posted_notices import DynamoPostedNotices
+from socialcare.adapters.posted_notices import DynamoPostedNotices, DynamoPostLog
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
@@ -116,7 +116,7 @@ def to_the_managers(backbone: Backbone, queues: Pipeline, slack: StandIns) -> in
         brands=load_brands(BRANDS_DIR),
         poster=SlackPoster(lambda: SECRETS, slack.slack_url),
         cards=ConversationReads(backbone.table),
-        posts=DynamoErasureStore(backbone.table),
+        posts=DynamoPostLog(backbone.table),
         notices=DynamoPostedNotices(backbone.table),
     )
     escalation_slack.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
@@ -327,29 +327,26 @@ def test_the_permission_is_the_injected_check(
     assert "janeroe" not in metas(backbone.table)
 
 
-class CutOff:
-    """The real store, until the Lambda times out before its third batch of deletions."""
+def cut_off_after(table: str, deletions: int) -> DynamoErasureStore:
+    """The real store on a client the Lambda's timeout stops before its third batch of
+    deletions (the request is never sent)."""
+    client = boto3.client("dynamodb")
+    sent = iter(range(deletions + 1))
 
-    def __init__(self, store: DynamoErasureStore, after: int) -> None:
-        self._store, self._left = store, after
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def delete(self, keys: list[tuple[str, str]]) -> None:
-        if self._left == 0:
+    def time_out(**_: Any) -> None:
+        if next(sent) == deletions:
             raise TimeoutError("Task timed out")
-        self._left -= 1
-        self._store.delete(keys)
+
+    client.meta.events.register("before-call.dynamodb.BatchWriteItem", time_out)
+    return DynamoErasureStore(table, client=client)
 
 
 def test_a_run_cut_off_half_way_is_finished_by_the_next(
     backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
 ) -> None:
-    store = DynamoErasureStore(backbone.table)
     brand = load_brands(BRANDS_DIR).brands["acme"]
     poster = SlackPoster(lambda: SECRETS, slack.slack_url)
-    cut = ErasureDeps(store=CutOff(store, after=2), slack=poster)  # type: ignore[arg-type]
+    cut = ErasureDeps(store=cut_off_after(backbone.table, 2), slack=poster)
     whole = len(janes(backbone.table))
     with pytest.raises(TimeoutError):
         forget(Target(handle="janeroe"), brand, MANAGER, "cli", cut)
@@ -459,8 +456,7 @@ def test_the_erase_function_raises_an_unexpected_failure_and_its_retry_finishes(
     backbone: Backbone, slack: StandIns, desk_with_jane_and_bob: Desk
 ) -> None:
     """Lambda retries a raised asynchronous invocation: the retry continues the erasure."""
-    store = DynamoErasureStore(backbone.table)
-    cut = erase_function_deps(backbone, slack, CutOff(store, after=2))
+    cut = erase_function_deps(backbone, slack, cut_off_after(backbone.table, 2))
     with pytest.raises(TimeoutError):
         erase_customer.lambda_handler(request_of("@janeroe"), LambdaContext(), deps=cut)
     assert slack_calls(slack, "chat.postEphemeral") == []  # nobody told "done" too early

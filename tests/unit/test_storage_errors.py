@@ -20,7 +20,7 @@ from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
 from socialcare.adapters.intake_store import DynamoIntakeStore
-from socialcare.adapters.posted_notices import DynamoPostedNotices
+from socialcare.adapters.posted_notices import DynamoPostedNotices, DynamoPostLog
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.thread_store import DynamoThreadStore
@@ -29,6 +29,7 @@ from socialcare.adapters.x_gap_store import DynamoGapFillStore
 from socialcare.deadlines.plan import ClockKind, ClockPlan
 from socialcare.errors import StorageUnavailable
 from socialcare.models.conversation import Conversation
+from socialcare.models.erasure import CustomerRef, HandleLookup
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute
 from socialcare.reports.period import Period, PeriodKind
@@ -93,6 +94,7 @@ class Stores:
     retention: DynamoRetentionStore
     x_activity: DynamoLastEvents
     notices: DynamoPostedNotices
+    post_log: DynamoPostLog
 
 
 CALLS: dict[str, Callable[[Stores], Any]] = {
@@ -160,16 +162,22 @@ CALLS: dict[str, Callable[[Stores], Any]] = {
     "gaps.unfinished_windows": lambda s: s.gaps.unfinished_windows("acme"),
     "gaps.record_gap_notice": lambda s: s.gaps.record_gap_notice(WINDOW, "2026-08-24", AT),
     "gaps.gap_notice_sent": lambda s: s.gaps.gap_notice_sent(WINDOW, "2026-08-24"),
-    "erasure.conversation_items": lambda s: s.erasure.conversation_items("c1"),
-    "erasure.meta": lambda s: s.erasure.meta("c1"),
-    "erasure.remember_post": lambda s: s.erasure.remember_post("c1", "C1", "1.0"),
     "erasure.customers_by_handle": lambda s: s.erasure.customers_by_handle("jane"),
-    "erasure.conversation_ids": lambda s: s.erasure.conversation_ids("x", "1"),
+    "erasure.conversations_of": lambda s: s.erasure.conversations_of(CustomerRef("x", "1")),
+    "erasure.handle_lookups": lambda s: s.erasure.handle_lookups("jane", [CustomerRef("x", "1")]),
     "erasure.claim": lambda s: s.erasure.claim("c1", "e1"),
-    "erasure.delete": lambda s: s.erasure.delete([("CONV#c1", "META")]),
-    "erasure.open_record": lambda s: s.erasure.open_record("acme", "e1", {}),
+    "erasure.erase_contents": lambda s: s.erasure.erase_contents(
+        Conversation.model_validate(conversation_item())
+    ),
+    "erasure.erase_conversations": lambda s: s.erasure.erase_conversations(["c1"]),
+    "erasure.erase_handle_lookups": lambda s: s.erasure.erase_handle_lookups(
+        [HandleLookup("jane", CustomerRef("x", "1"))]
+    ),
+    "erasure.open_record": lambda s: s.erasure.open_record("acme", "e1", "U1", "slack", AT),
     "erasure.add_counts": lambda s: s.erasure.add_counts("acme", "e1", {"messages": 1}),
-    "erasure.record": lambda s: s.erasure.record("acme", "e1"),
+    "erasure.close_record": lambda s: s.erasure.close_record("acme", "e1", AT, []),
+    "erasure.counts": lambda s: s.erasure.counts("acme", "e1"),
+    "post_log.remember_post": lambda s: s.post_log.remember_post("c1", "C1", "1.0"),
     "retention.settle": lambda s: s.retention.settle("c1", timedelta(days=30), AT),
     "retention.follow": lambda s: s.retention.follow("c1"),
     "x_activity.latest_inbound": lambda s: s.x_activity.latest_inbound("acme", "1", ["2026-08-24"]),
@@ -208,6 +216,7 @@ def unreachable() -> Stores:
         retention=DynamoRetentionStore(table),
         x_activity=DynamoLastEvents(table),
         notices=DynamoPostedNotices(table),
+        post_log=DynamoPostLog(table),
     )
 
 

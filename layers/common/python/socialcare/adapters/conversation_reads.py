@@ -16,7 +16,13 @@ Loaded = tuple[StoredMessage | None, Conversation | None]
 
 
 def conversation_of(item: Row | None) -> Conversation | None:
-    return Conversation.model_validate(item) if item else None
+    if not item:
+        return None
+    # The managers' channel notices are a string set on META ("channel#ts"), so that
+    # remembering one is a single ADD however often it is retried.
+    posts = sorted(str(post).partition("#")[::2] for post in item.get("slack_posts") or ())
+    notices = [{"channel": channel, "ts": ts} for channel, ts in posts]
+    return Conversation.model_validate(item | {"notices": notices})
 
 
 def message_of(item: Row | None) -> StoredMessage | None:

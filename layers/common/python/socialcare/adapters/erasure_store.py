@@ -8,13 +8,15 @@ escalation requests, outbound messages), the message references that point into 
 
 import random
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
 from socialcare.adapters.alert_store import negative_pk
 from socialcare.adapters.classify_store import copies_pk
+from socialcare.adapters.conversation_reads import conversation_of
 from socialcare.adapters.dynamo_codec import (
     ConditionNotMet,
     conversation_pk,
@@ -27,7 +29,9 @@ from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.handles import handle_pk
 from socialcare.classification import spam
 from socialcare.errors import StorageUnavailable
+from socialcare.models import Conversation
 from socialcare.models.conversation import CLOSED, ConversationStatus
+from socialcare.models.erasure import CustomerRef, ErasedContents, HandleLookup
 from socialcare.models.message import iso
 
 BATCH = 25  # BatchWriteItem's and a sensible BatchGetItem's limit
@@ -136,40 +140,11 @@ class _Partitions:
 
 
 class DynamoErasureStore(_Partitions):
-    def meta(self, conversation_id: str) -> dict[str, Any] | None:
-        found = self.existing([(conversation_pk(conversation_id), "META")])
-        return found[0] if found else None
+    """Forgetting a customer, step by step as services/erasure.py orders them, each step
+    safe to run again."""
 
-    def handle_lookups(self, handle: str, customers: list[tuple[str, str]]) -> list[Key]:
-        """Those stored of this handle's lookups for these (platform, customer id)."""
-        keys = [(handle_pk(handle), f"{platform}#{customer}") for platform, customer in customers]
-        return [(str(i["pk"]), str(i["sk"])) for i in self.existing(keys)]
-
-    def leading_to(self, items: list[dict[str, Any]]) -> tuple[list[Key], list[Key]]:
-        """The stored message references and handle lookups that lead to these items."""
-        found = [(str(i["pk"]), str(i["sk"])) for i in self.linked(items)]
-        return (
-            [key for key in found if key[0].startswith("REF#")],
-            [key for key in found if key[0].startswith("HANDLE#")],
-        )
-
-    def remember_post(self, conversation_id: str, channel: str, ts: str) -> None:
-        """A bot post about the conversation outside its thread (a managers' channel notice),
-        kept on META (``slack_posts``) so that erasing the customer deletes it too."""
-        with (
-            suppress(ConditionNotMet),  # erased meanwhile: nothing to remember it on
-            storage_errors("remembering the post", expect_condition=True),
-        ):
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
-                UpdateExpression="ADD slack_posts :post",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=to_item({":post": {f"{channel}#{ts}"}}),
-            )
-
-    def customers_by_handle(self, handle: str) -> list[tuple[str, str]]:
-        """(platform, customer id) of everyone seen with this handle."""
+    def customers_by_handle(self, handle: str) -> list[CustomerRef]:
+        """Everyone seen with this handle, on any platform."""
         with storage_errors("looking up the handle"):
             found = self._client.query(
                 TableName=self._table,
@@ -177,20 +152,29 @@ class DynamoErasureStore(_Partitions):
                 ExpressionAttributeValues=to_item({":pk": handle_pk(handle)}),
                 ConsistentRead=True,
             )["Items"]
-        pairs = [str(from_item(item)["sk"]).split("#", 1) for item in found]
-        return [(platform, customer) for platform, customer in pairs]
+        return [_customer(str(from_item(item)["sk"])) for item in found]
 
-    def conversation_ids(self, platform: str, customer_id: str) -> list[str]:
-        """The customer's conversations, all brands (ByCustomer, keys only)."""
+    def conversations_of(self, customer: CustomerRef) -> list[Conversation]:
+        """The customer's conversations with every brand (ByCustomer, keys only, then each
+        conversation by key)."""
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             IndexName="ByCustomer",
             KeyConditionExpression="customer_pk = :customer",
-            ExpressionAttributeValues=to_item({":customer": customer_pk(platform, customer_id)}),
+            ExpressionAttributeValues=to_item(
+                {":customer": customer_pk(customer.platform, customer.customer_id)}
+            ),
         )
         with storage_errors("finding the customer's conversations"):
-            keys = [from_item(item)["pk"] for page in pages for item in page["Items"]]
-        return sorted({str(pk).removeprefix("CONV#") for pk in keys})
+            keys = {str(from_item(item)["pk"]) for page in pages for item in page["Items"]}
+        found = [conversation_of(meta) for meta in self.existing((pk, "META") for pk in keys)]
+        return sorted((c for c in found if c is not None), key=lambda c: c.id)
+
+    def handle_lookups(self, handle: str, customers: list[CustomerRef]) -> list[HandleLookup]:
+        """Those stored of this handle's lookups of these customers."""
+        wanted = [HandleLookup(handle, customer) for customer in customers]
+        stored = {_key(item) for item in self.existing(_lookup_key(w) for w in wanted)}
+        return [lookup for lookup in wanted if _lookup_key(lookup) in stored]
 
     def claim(self, conversation_id: str, erasure_id: str) -> str | None:
         """Marks the conversation as being erased by ``erasure_id``; returns the erasure that
@@ -208,6 +192,38 @@ class DynamoErasureStore(_Partitions):
         except ConditionNotMet:
             return None
         return str(from_item(found["Attributes"])["erasure_id"])
+
+    def erase_contents(self, conversation: Conversation) -> ErasedContents:
+        """Everything of the conversation but its META: the message references that lead
+        into it, its references in the counting tallies (the counts stay), then its items.
+        The customer's handle lookups are found, not deleted (the caller decides)."""
+        items = self.conversation_items(conversation.id)
+        counts: Counter[str] = Counter()
+        linked = self.linked(items)
+        refs = [_key(i) for i in linked if str(i["pk"]).startswith("REF#")]
+        self.delete(refs)
+        counts["message_references"] += len(refs)
+        meta = next((i for i in items if i["sk"] == "META"), {})
+        counts["tallies_unreferenced"] += self._unreference(conversation.brand_id, meta, items)
+        rest = [i for i in items if i["sk"] != "META"]
+        self.delete(_key(i) for i in rest)
+        counts.update(_kind(i) for i in rest)
+        lookups = [
+            HandleLookup(str(i["pk"]).removeprefix("HANDLE#"), _customer(str(i["sk"])))
+            for i in linked
+            if str(i["pk"]).startswith("HANDLE#")
+        ]
+        return ErasedContents(+counts, frozenset(lookups))
+
+    def erase_conversations(self, conversation_ids: Iterable[str]) -> None:
+        """The conversations themselves (their META): what a rerun finds the rest by."""
+        self.delete((conversation_pk(c), "META") for c in conversation_ids)
+
+    def erase_handle_lookups(self, lookups: Iterable[HandleLookup]) -> int:
+        """Deletes those of the lookups that are stored; returns how many were."""
+        gone = [_key(i) for i in self.existing(_lookup_key(lookup) for lookup in lookups)]
+        self.delete(gone)
+        return len(gone)
 
     def delete(self, keys: Iterable[Key]) -> None:
         """BatchWriteItem in chunks of 25; what DynamoDB leaves unprocessed is retried with
@@ -230,7 +246,7 @@ class DynamoErasureStore(_Partitions):
             if request:
                 raise StorageUnavailable("deleting was throttled: run again to finish")
 
-    def unreference(self, brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> int:
+    def _unreference(self, brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> int:
         """Takes the conversation's message references out of the counting tallies (negative
         messages by hour, copies of a text by day) that hold them; the counts stay."""
         refs = {str(i["message_ref"]) for i in items if i.get("message_ref")}
@@ -254,20 +270,33 @@ class DynamoErasureStore(_Partitions):
             changed += 1
         return changed
 
-    def open_record(self, brand_id: str, erasure_id: str, facts: dict[str, Any]) -> None:
-        """The erasure record (no personal data), written once; a continued erasure keeps it."""
-        item = {"pk": erasure_pk(brand_id), "sk": erasure_id, "type": "erasure"} | facts
+    def open_record(
+        self, brand_id: str, erasure_id: str, requested_by: str, via: str, at: datetime
+    ) -> None:
+        """The erasure record: who asked, when, how (no personal data), written once; a
+        continued erasure keeps it."""
+        item = {
+            "pk": erasure_pk(brand_id),
+            "sk": erasure_id,
+            "type": "erasure",
+            "brand_id": brand_id,
+            "requested_by": requested_by,
+            "via": via,
+            "requested_at": iso(at),
+            "status": "in progress",
+            "counts": {},
+        }
         with (
             suppress(ConditionNotMet),  # a continued erasure: the record is there
             storage_errors("writing the erasure record", expect_condition=True),
         ):
             self._client.put_item(
                 TableName=self._table,
-                Item=to_item(item | {"counts": {}}),
+                Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
 
-    def add_counts(self, brand_id: str, erasure_id: str, counts: dict[str, int]) -> None:
+    def add_counts(self, brand_id: str, erasure_id: str, counts: Mapping[str, int]) -> None:
         """Adds what was just erased to the record (after the deletion: a run cut off in
         between under-counts, never counts an item twice)."""
         counts = {k: v for k, v in counts.items() if v}
@@ -289,14 +318,18 @@ class DynamoErasureStore(_Partitions):
             {":done": "done", ":at": iso(at), ":notes": notes},
         )
 
-    def record(self, brand_id: str, erasure_id: str) -> dict[str, Any] | None:
+    def counts(self, brand_id: str, erasure_id: str) -> dict[str, int]:
+        """What the erasure removed so far, every run of it together, by kind."""
         with storage_errors("reading the erasure record"):
             found = self._client.get_item(
                 TableName=self._table,
                 Key=to_item({"pk": erasure_pk(brand_id), "sk": erasure_id}),
                 ConsistentRead=True,
+                ProjectionExpression="#counts",
+                ExpressionAttributeNames={"#counts": "counts"},
             ).get("Item")
-        return from_item(found) if found else None
+        counts = from_item(found).get("counts") if found else None
+        return {str(kind): int(n) for kind, n in (counts or {}).items()}
 
     def _update_record(
         self,
@@ -408,6 +441,39 @@ def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -
             for hour in (taken, taken - timedelta(hours=1)):
                 keys.append((negative_pk(brand_id, str(topic), f"{hour:%Y-%m-%dT%H}"), "TALLY"))
     return keys
+
+
+# Item kinds as the erasure record counts them, by sort key (docs/privacy.md).
+KINDS = (
+    ("CLOCK#", "clock_events"),
+    ("ALERT#", "alerts"),
+    ("REPLY#", "reply_records"),
+    ("NOTE#", "notes"),
+    ("REQUESTED#", "escalation_requests"),
+)
+
+
+def _kind(item: dict[str, Any]) -> str:
+    sk = str(item["sk"])
+    if sk.startswith("MSG#"):
+        return "messages_sent" if item.get("direction") == "outbound" else "messages_received"
+    for prefix, kind in KINDS:
+        if sk.startswith(prefix):
+            return kind
+    return "other_items"
+
+
+def _key(item: dict[str, Any]) -> Key:
+    return str(item["pk"]), str(item["sk"])
+
+
+def _customer(handle_sk: str) -> CustomerRef:
+    platform, _, customer_id = handle_sk.partition("#")
+    return CustomerRef(platform, customer_id)
+
+
+def _lookup_key(lookup: HandleLookup) -> Key:
+    return handle_pk(lookup.handle), f"{lookup.customer.platform}#{lookup.customer.customer_id}"
 
 
 def _back_off(attempt: int) -> None:

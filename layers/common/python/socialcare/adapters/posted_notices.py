@@ -1,11 +1,18 @@
 """Which escalation notices are already in Slack: one small item per notice (``NOTICE#<digest
 of its body>``), written after the post and kept a week (``expires_at``), so a notice SNS
-delivered twice, or a batch SQS handed over again, is not posted twice."""
+delivered twice, or a batch SQS handed over again, is not posted twice. And where each one
+is: on its conversation, so that erasing the customer deletes it (``DynamoPostLog``)."""
 
 import time
+from contextlib import suppress
 from typing import Any
 
-from socialcare.adapters.dynamo_codec import storage_errors
+from socialcare.adapters.dynamo_codec import (
+    ConditionNotMet,
+    conversation_pk,
+    storage_errors,
+    to_item,
+)
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.errors import StorageUnavailable
 
@@ -54,3 +61,23 @@ class DynamoPostedNotices:
         with storage_errors(f"{method} on posted notices"):
             answer: dict[str, Any] = getattr(self._client, method)(**arguments)
         return answer
+
+
+class DynamoPostLog:
+    def __init__(self, table: str | ConversationTable, client: Any = None) -> None:
+        self._table = ConversationTable.of(table, client)
+
+    def remember_post(self, conversation_id: str, channel: str, ts: str) -> None:
+        """A bot post about the conversation outside its thread (a managers' channel notice),
+        kept on META (``slack_posts``) so that erasing the customer deletes it too."""
+        with (
+            suppress(ConditionNotMet),  # erased meanwhile: nothing to remember it on
+            storage_errors("remembering the post", expect_condition=True),
+        ):
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=to_item({"pk": conversation_pk(conversation_id), "sk": "META"}),
+                UpdateExpression="ADD slack_posts :post",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=to_item({":post": {f"{channel}#{ts}"}}),
+            )

@@ -85,6 +85,7 @@ class Conversation(BaseModel):
     clock_resolution: ClockSummary | None = None
     # The desk.
     slack_thread: SlackPost | None = None  # the card's thread
+    notices: tuple[SlackPost, ...] = ()  # the bot's posts about it elsewhere (managers')
     assignee: str | None = None  # a Slack user id
     reply_route: ReplyRoute | None = None  # private after "Move to DM"
     first_response_at: AwareDatetime | None = None

@@ -13,16 +13,18 @@ went: no handle, id, name or text of the customer (not even a hash of them).
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config.brands import Brand, BrandDirectory
 from socialcare.errors import ConfigurationError, SupportError
+from socialcare.models import Conversation
+from socialcare.models.erasure import CustomerRef, ErasedContents, HandleLookup
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk, SlackEraser, ThreadPost
@@ -37,17 +39,6 @@ TOMBSTONE = "Customer data erased on {day} at the customer's request"
 PLATFORMS = ("x", "vk")
 TARGET = re.compile(
     r"^(?:@(?P<handle>[A-Za-z0-9_.]{1,64})|(?P<platform>[a-z]+):(?P<id>[0-9]{1,20}))$"
-)
-Key = tuple[str, str]
-
-# Item kinds as the record counts them, by sort key (docs/storage.md).
-KINDS = (
-    ("META", "conversations"),
-    ("CLOCK#", "clock_events"),
-    ("ALERT#", "alerts"),
-    ("REPLY#", "reply_records"),
-    ("NOTE#", "notes"),
-    ("REQUESTED#", "escalation_requests"),
 )
 
 
@@ -72,24 +63,23 @@ def parse_target(text: str) -> Target | None:
 
 
 class ErasureStore(Protocol):
-    def customers_by_handle(self, handle: str) -> list[tuple[str, str]]: ...
-    def conversation_ids(self, platform: str, customer_id: str) -> list[str]: ...
-    def conversation_items(self, conversation_id: str) -> list[dict[str, Any]]: ...
-    def meta(self, conversation_id: str) -> dict[str, Any] | None: ...
-    def handle_lookups(self, handle: str, customers: list[tuple[str, str]]) -> list[Key]: ...
-    def leading_to(self, items: list[dict[str, Any]]) -> tuple[list[Key], list[Key]]: ...
-    def existing(self, keys: list[Key]) -> list[dict[str, Any]]: ...
+    """Each step safe to run again: a run cut off anywhere is finished by the next."""
+
+    def customers_by_handle(self, handle: str) -> list[CustomerRef]: ...
+    def conversations_of(self, customer: CustomerRef) -> list[Conversation]: ...
+    def handle_lookups(self, handle: str, customers: list[CustomerRef]) -> list[HandleLookup]: ...
     def claim(self, conversation_id: str, erasure_id: str) -> str | None: ...
-    def delete(self, keys: list[Key]) -> None: ...
-    def unreference(
-        self, brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]
-    ) -> int: ...
-    def open_record(self, brand_id: str, erasure_id: str, facts: dict[str, Any]) -> None: ...
-    def add_counts(self, brand_id: str, erasure_id: str, counts: dict[str, int]) -> None: ...
+    def erase_contents(self, conversation: Conversation) -> ErasedContents: ...
+    def erase_conversations(self, conversation_ids: Iterable[str]) -> None: ...
+    def erase_handle_lookups(self, lookups: Iterable[HandleLookup]) -> int: ...
+    def open_record(
+        self, brand_id: str, erasure_id: str, requested_by: str, via: str, at: datetime
+    ) -> None: ...
+    def add_counts(self, brand_id: str, erasure_id: str, counts: Mapping[str, int]) -> None: ...
     def close_record(
         self, brand_id: str, erasure_id: str, at: datetime, notes: list[str]
     ) -> None: ...
-    def record(self, brand_id: str, erasure_id: str) -> dict[str, Any] | None: ...
+    def counts(self, brand_id: str, erasure_id: str) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True)
@@ -111,136 +101,79 @@ class Erasure:
 
 
 def forget(target: Target, brand: Brand, requested_by: str, via: str, deps: ErasureDeps) -> Erasure:
-    customers = _customers(target, deps.store)
+    store = deps.store
+    customers = (
+        store.customers_by_handle(target.handle)
+        if target.handle
+        else [CustomerRef(str(target.platform), str(target.customer_id))]
+    )
     if len(customers) > 1:
         return Erasure("ambiguous")
-    conversations = [
-        (cid, meta)
-        for platform, customer in customers
-        for cid in deps.store.conversation_ids(platform, customer)
-        if (meta := deps.store.meta(cid)) is not None
-    ]
-    ours = [(cid, meta) for cid, meta in conversations if meta.get("brand_id") == brand.id]
+    conversations = [c for customer in customers for c in store.conversations_of(customer)]
+    ours = [c for c in conversations if c.brand_id == brand.id]
     others = len(conversations) - len(ours)
-    if not ours and (others or not _handle_lookups(target, customers, deps.store)):
+    # The lookups of the handle asked for (the rest are found with the conversations).
+    lookups = set(store.handle_lookups(target.handle, customers) if target.handle else ())
+    if not ours and (others or not lookups):
         return Erasure("nothing")
     now = deps.clock()
     erasure_id = _erasure_id(ours, now, deps)
-    deps.store.open_record(
-        brand.id,
-        erasure_id,
-        {
-            "brand_id": brand.id,
-            "requested_by": requested_by,
-            "via": via,
-            "requested_at": iso(now),
-            "status": "in progress",
-        },
-    )
+    store.open_record(brand.id, erasure_id, requested_by, via, now)
     notes: set[str] = set()
-    handles: set[Key] = set(_handle_lookups(target, customers, deps.store))
-    metas: dict[str, list[Key]] = {}  # by the erasure that holds them
-    for conversation_id, meta in ours:
-        holder = deps.store.claim(conversation_id, erasure_id)
+    held: dict[str, list[str]] = {}  # conversation ids, by the erasure that holds them
+    for conversation in ours:
+        holder = store.claim(conversation.id, erasure_id)
         if holder is None:
             continue  # gone in between (erased by a run beside this one)
-        counts, said, named = _erase_conversation(conversation_id, meta, now, deps)
-        deps.store.add_counts(brand.id, holder, counts)
-        notes |= said
-        handles |= named
-        metas.setdefault(holder, []).append((str(meta["pk"]), "META"))
+        counts: Counter[str] = Counter()
+        notes |= _erase_in_slack(conversation, now, deps.slack, counts)
+        erased = store.erase_contents(conversation)
+        store.add_counts(brand.id, holder, counts + erased.counts)
+        lookups |= erased.lookups
+        held.setdefault(holder, []).append(conversation.id)
     # The conversations themselves go last: until now a rerun finds what is left through them.
-    for holder, keys in metas.items():
-        deps.store.delete(keys)
-        deps.store.add_counts(brand.id, holder, {"conversations": len(keys)})
+    for holder, ids in held.items():
+        store.erase_conversations(ids)
+        store.add_counts(brand.id, holder, {"conversations": len(ids)})
     # Then the handle lookups (a rerun by @handle after a cut here finds and ends them),
     # unless another brand still has a conversation with the customer.
-    if handles and not others:
-        gone = [(str(i["pk"]), str(i["sk"])) for i in deps.store.existing(sorted(handles))]
-        deps.store.delete(gone)
-        deps.store.add_counts(brand.id, erasure_id, {"handle_lookups": len(gone)})
+    if lookups and not others:
+        gone = store.erase_handle_lookups(sorted(lookups))
+        store.add_counts(brand.id, erasure_id, {"handle_lookups": gone})
     if others:
         notes.add("the customer's conversations with other brands were kept")
-    deps.store.close_record(brand.id, erasure_id, deps.clock(), sorted(notes))
-    record = deps.store.record(brand.id, erasure_id) or {}
-    total = {str(k): int(v) for k, v in (record.get("counts") or {}).items()}
+    store.close_record(brand.id, erasure_id, deps.clock(), sorted(notes))
+    total = store.counts(brand.id, erasure_id)
     metrics.add_metric(name="CustomerErased", unit=MetricUnit.Count, value=1)
     logger.info("customer erased", extra={"erasure_id": erasure_id, "counts": total})
     return Erasure("erased", erasure_id, total, tuple(sorted(notes)))
 
 
-def _customers(target: Target, store: ErasureStore) -> list[tuple[str, str]]:
-    if target.handle:
-        return store.customers_by_handle(target.handle)
-    return [(str(target.platform), str(target.customer_id))]
-
-
-def _handle_lookups(
-    target: Target, customers: list[tuple[str, str]], store: ErasureStore
-) -> list[Key]:
-    """The lookups of the handle asked for (the rest are found with the conversations)."""
-    return store.handle_lookups(target.handle, customers) if target.handle else []
-
-
-def _erasure_id(ours: list[tuple[str, dict[str, Any]]], now: datetime, deps: ErasureDeps) -> str:
+def _erasure_id(ours: list[Conversation], now: datetime, deps: ErasureDeps) -> str:
     """The erasure a cut-off run began (its claim is on a META still there), else a new one."""
-    for _, meta in ours:
-        if meta.get("erasure_id"):
-            return str(meta["erasure_id"])
+    for conversation in ours:
+        if conversation.erasure_id:
+            return conversation.erasure_id
     return f"{iso(now)}#{deps.new_id()}"
 
 
-def _erase_conversation(
-    conversation_id: str, meta: dict[str, Any], now: datetime, deps: ErasureDeps
-) -> tuple[Counter[str], set[str], set[Key]]:
-    """Everything of the conversation but its META (the caller deletes that last): the
-    Slack card and the bot's thread posts, the references into it, the tally references,
-    its items. Returns the counts, notes for the manager, and the handle lookups found."""
-    items = deps.store.conversation_items(conversation_id)
-    counts: Counter[str] = Counter()
-    notes = _erase_in_slack(meta, now, deps.slack, counts)
-    # What leads here: references into the conversation (now), the customer's handle
-    # lookups (at the very end, by the caller), their references in the counting tallies.
-    refs, handles = deps.store.leading_to(items)
-    deps.store.delete(refs)
-    counts["message_references"] += len(refs)
-    counts["tallies_unreferenced"] += deps.store.unreference(str(meta["brand_id"]), meta, items)
-    rest = [i for i in items if i["sk"] != "META"]
-    deps.store.delete([(str(i["pk"]), str(i["sk"])) for i in rest])
-    for item in rest:
-        counts[_kind(item)] += 1
-    return counts, notes, set(handles)
-
-
-def _kind(item: dict[str, Any]) -> str:
-    sk = str(item["sk"])
-    if sk.startswith("MSG#"):
-        return "messages_sent" if item.get("direction") == "outbound" else "messages_received"
-    for prefix, kind in KINDS:
-        if sk.startswith(prefix):
-            return kind
-    return "other_items"
-
-
 def _erase_in_slack(
-    meta: dict[str, Any], now: datetime, slack: SlackEraser | None, counts: Counter[str]
+    conversation: Conversation, now: datetime, slack: SlackEraser | None, counts: Counter[str]
 ) -> set[str]:
     """The card and the bot's posts about the conversation; what could not be done, said.
     A channel Slack refuses for good (archived, the app removed) cannot hold up the rest."""
-    thread = meta.get("slack_thread")
-    posts = sorted(meta.get("slack_posts") or ())  # managers' channel notices
+    thread = conversation.slack_thread
     if slack is None:
         return {"no Slack access: the Slack cards were not replaced"} if thread else set()
     notes: set[str] = set()
     try:
-        if thread and _tombstone(str(thread["channel"]), str(thread["ts"]), now, slack, counts):
+        if thread and _tombstone(thread.channel, thread.ts, now, slack, counts):
             notes.add(
                 "people's messages in the Slack threads stay (a bot cannot delete them):"
                 " ask a Slack admin to remove them"
             )
-        for post in posts:
-            channel, _, ts = str(post).partition("#")
-            if slack.delete(channel, ts):
+        for notice in conversation.notices:  # managers' channel notices
+            if slack.delete(notice.channel, notice.ts):
                 counts["slack_notices_deleted"] += 1
     except ConfigurationError as exc:
         logger.warning("Slack refused part of an erasure", extra={"error": str(exc)})
