@@ -1,0 +1,39 @@
+"""X's webhook health in memory (services.x_health): the app's webhooks as X lists them, and
+the latest customer message and "filled until" mark of each support account."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from socialcare.platforms.x.admin import Webhook
+
+
+@dataclass
+class FakeWebhookAdmin:
+    hooks: list[Webhook] = field(default_factory=list)
+    attempts: bool = True  # what X answers to a revalidation
+    revalidated: list[str] = field(default_factory=list)
+
+    def webhooks(self) -> list[Webhook]:
+        return list(self.hooks)
+
+    def revalidate(self, webhook_id: str) -> bool:
+        self.revalidated.append(webhook_id)
+        return self.attempts
+
+
+@dataclass
+class FakeLastEvents:
+    latest: dict[str, datetime] = field(default_factory=dict)  # by account id
+    filled: dict[str, datetime] = field(default_factory=dict)
+    days_read: list[list[str]] = field(default_factory=list)
+
+    def latest_inbound(self, brand_id: str, account_id: str, days: list[str]) -> datetime | None:
+        self.days_read.append(days)
+        found = self.latest.get(account_id)
+        return found if found is not None and found.date().isoformat() in days else None
+
+    def filled_until(self, account_id: str) -> datetime | None:
+        return self.filled.get(account_id)
+
+    def mark_filled(self, account_id: str, until: datetime) -> None:
+        self.filled[account_id] = until
