@@ -64,6 +64,7 @@ class FakeSlack:
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    failing: Exception | None = None  # what Slack answers every post with, when set
 
     def post(
         self,
@@ -72,6 +73,8 @@ class FakeSlack:
         blocks: list[dict[str, Any]],
         thread_ts: str | None = None,
     ) -> str:
+        if self.failing is not None:
+            raise self.failing
         ts = f"1.{len(self.posts) + 1:06d}"
         self.posts.append(
             {"channel": channel, "text": text, "blocks": blocks, "thread_ts": thread_ts, "ts": ts}

@@ -3,7 +3,7 @@ sending -> accepted -> sent, or failed / uncertain), the conversation it marks a
 platform that takes, refuses or rate-limits a reply, and the outbox it postpones in."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from socialcare.adapters.conversation_reads import conversation_of
@@ -14,12 +14,15 @@ from socialcare.models.reply import Delivered, OutboundReply, ReplyRecord, Shown
 from socialcare.models.stored import ClockEvent, StoredMessage
 from tests.support.items import conversation_item
 
+STUCK_AFTER = timedelta(minutes=10)  # as the reply store's first pending time
 Item = dict[str, Any]
 
 
 @dataclass
 class FakeSendStore:
-    """services.send_reply.SendStore (and the card's reads, which find no card here)."""
+    """services.send_reply.SendStore and services.reply_sweeper.SweepStore (and the card's
+    reads, which find no card here). A record is ``pending`` (in the PendingReplies index)
+    from the moment it is written until it ends; ``due`` is when the sweeper looks at it."""
 
     replies: dict[tuple[str, str], Item] = field(default_factory=dict)
     conversations: dict[str, Item] = field(default_factory=dict)
@@ -28,6 +31,8 @@ class FakeSendStore:
         self.replies[(reply.conversation_id, reply.reply_id)] = {
             "status": status,
             "reply": reply.model_dump(mode="json"),
+            "pending": True,
+            "due": iso(reply.queued_at + STUCK_AFTER),
         }
         self.conversations.setdefault(
             reply.conversation_id, conversation_item(id=reply.conversation_id)
@@ -44,7 +49,7 @@ class FakeSendStore:
         record = self.record(reply)
         if record["status"] != "queued":
             return False
-        record["status"] = "sending"
+        record.update(status="sending", due=iso(at + STUCK_AFTER))
         return True
 
     def release(self, reply: OutboundReply, postponed_until: datetime | None = None) -> None:
@@ -58,6 +63,7 @@ class FakeSendStore:
             platform_message_id=delivered.platform_message_id,
             link=delivered.link,
             sent_at=iso(at),
+            due=iso(at + STUCK_AFTER),
         )
         return True
 
@@ -65,7 +71,7 @@ class FakeSendStore:
         record = self.record(reply)
         if record["status"] == "sent":
             return False
-        record["status"] = "sent"
+        record.update(status="sent", pending=False)
         return True
 
     def mark_answered(self, conversation_id: str, at: datetime) -> None:
@@ -75,13 +81,28 @@ class FakeSendStore:
 
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None:
         status = "uncertain" if code == "uncertain" else "failed"
-        self.record(reply).update(status=status, error_code=code, error=explanation)
+        self.record(reply).update(status=status, error_code=code, error=explanation, pending=False)
 
     def mark_shown(self, reply: OutboundReply, what: Shown = "shown") -> None:
         self.record(reply)[what] = True
 
     def hold(self, reply: OutboundReply, at: datetime) -> None:
-        self.record(reply)["held_at"] = iso(at)
+        self.record(reply).update(held_at=iso(at), pending=False)
+
+    def stuck_replies(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        due = sorted(
+            (record["due"], key)
+            for key, record in self.replies.items()
+            if record.get("pending") and record["due"] <= iso(now)
+        )
+        return [key for _, key in due[:limit]]
+
+    def swept(self, reply: OutboundReply, next_check: datetime) -> int | None:
+        record = self.record(reply)
+        if not record.get("pending"):
+            return None
+        record.update(sweeps=record.get("sweeps", 0) + 1, due=iso(next_check))
+        return int(record["sweeps"])
 
     def conversation(self, conversation_id: str) -> Conversation | None:
         return conversation_of(self.conversations.get(conversation_id))
@@ -110,6 +131,19 @@ class FakePlatform:
         self.sent.append(reply)
         number = 1960000000000000900 + len(self.sent)
         return Delivered(platform_message_id=str(number), link=f"https://x.com/i/status/{number}")
+
+
+@dataclass
+class FakeOutboxQueue:
+    """services.desk_actions.Outbox: the replies handed to the outbox queue."""
+
+    sent: list[OutboundReply] = field(default_factory=list)
+    failing: Exception | None = None
+
+    def send(self, reply: OutboundReply) -> None:
+        if self.failing is not None:
+            raise self.failing
+        self.sent.append(reply)
 
 
 @dataclass
