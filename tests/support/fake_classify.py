@@ -3,14 +3,14 @@ and conversations it reads, the take-up it writes once, the customer's earlier
 conversations and the promotional-text tallies it counts."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from socialcare.adapters.conversation_reads import conversation_of, message_of
 from socialcare.deadlines.plan import ClockPlan
 from socialcare.models.classification import Classification
 from socialcare.models.conversation import Conversation
-from socialcare.ports import TakeUp
+from socialcare.ports import Recorded, TakeUp
 from socialcare.services.batch_reads import Key, Loaded
 
 Item = dict[str, Any]
@@ -59,3 +59,67 @@ class FakeClassifyStore:
         counted = self.tallies.setdefault(f"{brand_id}#{day}#{text_key}", set())
         counted.add(message_ref)
         return len(counted)
+
+
+@dataclass
+class FakeAlertStore:
+    """services.alerts.AlertStore: each alert recorded once with whether its notice went;
+    negative messages counted once per reference, by brand, topic and hour."""
+
+    alerts: dict[str, bool] = field(default_factory=dict)  # key -> notice sent
+    negatives: dict[str, set[str]] = field(default_factory=dict)  # "brand topic hour" -> refs
+
+    def priority_alert(
+        self, conversation_id: str, generation: int, reasons: tuple[str, ...], at: datetime
+    ) -> Recorded:
+        return self._record(f"priority {conversation_id} {generation}")
+
+    def priority_alert_sent(self, conversation_id: str, generation: int) -> None:
+        self.alerts[f"priority {conversation_id} {generation}"] = True
+
+    def count_negative(self, brand_id: str, topic: str, hour: str, message_ref: str) -> int:
+        refs = self.negatives.setdefault(f"{brand_id} {topic} {hour}", set())
+        refs.add(message_ref)
+        return len(refs)
+
+    def negative_history(self, brand_id: str, topic: str, hours: list[str]) -> list[int]:
+        return [len(self.negatives.get(f"{brand_id} {topic} {hour}", ())) for hour in hours]
+
+    def spike_alert(
+        self, brand_id: str, topic: str, hour: str, count: int, at: datetime
+    ) -> Recorded:
+        return self._record(f"spike {brand_id} {topic} {hour}")
+
+    def spike_alert_sent(self, brand_id: str, topic: str, hour: str) -> None:
+        self.alerts[f"spike {brand_id} {topic} {hour}"] = True
+
+    def _record(self, key: str) -> Recorded:
+        if key not in self.alerts:
+            self.alerts[key] = False
+            return Recorded.NEW
+        return Recorded.DONE if self.alerts[key] else Recorded.PENDING
+
+
+@dataclass
+class FakeClockStarter:
+    """services.clock_task.ClockStarter: the clocks each message started."""
+
+    started: list[tuple[ClockPlan, ...]] = field(default_factory=list)
+
+    def start(self, plans: tuple[ClockPlan, ...]) -> None:
+        self.started.append(plans)
+
+
+@dataclass
+class FakeRetention:
+    """services.retention.Retention: which conversations were settled, and how."""
+
+    settled: list[tuple[str, timedelta]] = field(default_factory=list)
+    followed: list[str] = field(default_factory=list)
+
+    def settle(self, conversation_id: str, retention: timedelta, now: datetime) -> str:
+        self.settled.append((conversation_id, retention))
+        return "expiring"
+
+    def follow(self, conversation_id: str) -> None:
+        self.followed.append(conversation_id)

@@ -5,8 +5,11 @@ and the requests the report made, to check it reads by days, not by conversation
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
+from email.message import EmailMessage
 
+from socialcare.ports import Recorded
 from socialcare.reports.facts import ClockFact, MessageFact, Seen, Started
+from socialcare.reports.period import Period
 
 
 @dataclass
@@ -16,6 +19,7 @@ class InMemoryReports:
     unfiled: set[str] = field(default_factory=set)  # stored before items carried days
     spiked: set[str] = field(default_factory=set)  # "topic hour"
     asked: list[tuple[str, str]] = field(default_factory=list)
+    ledger: dict[str, bool] = field(default_factory=dict)  # "brand label" -> sent
 
     def add(self, brand_id: str, started: Started, *seen: Seen, filed: bool = True) -> None:
         day = started.created_at.astimezone(UTC).date().isoformat()
@@ -44,6 +48,35 @@ class InMemoryReports:
     def spikes(self, brand_id: str, topics: list[str], hours: list[str]) -> list[str]:
         self.asked.append(("spikes", ",".join(topics)))
         return [f"{t} {h}:00 UTC" for t in topics for h in hours if f"{t} {h}" in self.spiked]
+
+
+@dataclass
+class InMemoryReportLedger(InMemoryReports):
+    """services.report_mail.ReportLedger: each report recorded once before it goes."""
+
+    def record_report(self, brand_id: str, period: Period) -> Recorded:
+        key = f"{brand_id} {period.label}"
+        if key not in self.ledger:
+            self.ledger[key] = False
+            return Recorded.NEW
+        return Recorded.DONE if self.ledger[key] else Recorded.PENDING
+
+    def report_sent(self, brand_id: str, period: Period) -> None:
+        self.ledger[f"{brand_id} {period.label}"] = True
+
+
+@dataclass
+class FakeMailer:
+    """services.report_mail.Mailer: the messages SES took; ``failing``: SES refuses."""
+
+    sent: list[EmailMessage] = field(default_factory=list)
+    failing: Exception | None = None
+
+    def send(self, message: EmailMessage) -> str:
+        if self.failing is not None:
+            raise self.failing
+        self.sent.append(message)
+        return f"ses-{len(self.sent)}"
 
 
 def _day(fact: MessageFact | ClockFact) -> str:

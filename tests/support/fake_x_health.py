@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from socialcare.platforms.x.admin import Webhook
+from socialcare.services.x_delivery_outage import Closing
 
 
 @dataclass
@@ -37,3 +38,25 @@ class FakeLastEvents:
 
     def mark_filled(self, account_id: str, until: datetime) -> None:
         self.filled[account_id] = until
+
+
+@dataclass
+class FakeOutageMarks:
+    """services.x_delivery_outage.OutageMarks: each alarm's open outage start, and the
+    outages closed."""
+
+    open: dict[str, datetime] = field(default_factory=dict)
+    closed: dict[str, datetime] = field(default_factory=dict)
+
+    def open_outage(self, alarm: str, start: datetime) -> None:
+        self.closed.pop(alarm, None)
+        self.open.setdefault(alarm, start)
+
+    def close_outage(self, alarm: str, at: datetime) -> tuple[Closing, datetime | None]:
+        if alarm in self.open:
+            self.closed[alarm] = at
+            return "closed", self.open.pop(alarm)
+        if alarm in self.closed:
+            return "already closed", None
+        self.closed[alarm] = at
+        return "unknown", None

@@ -3,17 +3,26 @@ customer's follow-up), with its store and the desk's queue in memory. The same p
 are in tests/integration/test_classify.py."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions.classify_message import app as classify
 from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest, DeskRequest
+from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from tests.conftest import BRANDS_DIR, EVENTS, LambdaContext
-from tests.support.fake_classify import FakeClassifyStore
+from tests.support.fake_classify import (
+    FakeAlertStore,
+    FakeClassifyStore,
+    FakeClockStarter,
+    FakeRetention,
+)
+from tests.support.fake_clocks import FakeEscalations
 from tests.support.fakes import FakeQueue
 from tests.support.items import conversation_item, message_item
 
+NOW = datetime(2026, 8, 24, 10, 15, 5, tzinfo=UTC)
 TEXTS = ["@AcmeSupport where is my order #4411? 3 days now", "@AcmeSupport hello?? still waiting"]
 
 
@@ -73,3 +82,67 @@ def test_a_desk_queue_that_refuses_sends_the_conversation_back() -> None:
     ids = [r["messageId"] for r in the_sample()["Records"]]
     assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == ids
     assert store.take_ups == 2  # classified; the retry only hands them on
+
+
+ANGRY = "@AcmeSupport URGENT!!! terrible service, you charged my card twice, I want a refund"
+
+
+def wired(store: FakeClassifyStore, **ports: Any) -> Any:
+    brands = load_brands(BRANDS_DIR).brands.values()
+    deps = ClassifyDeps(
+        store=store,
+        brands={b.id: Knowledge.of(b) for b in brands},
+        clock=lambda: NOW,
+        **ports,
+    )
+    return classify.lambda_handler(the_sample(), LambdaContext(), deps=deps)
+
+
+def test_the_first_message_starts_the_reply_clocks_and_a_redelivery_starts_none() -> None:
+    store, clocks = stored(), FakeClockStarter()
+    wired(store, clocks=clocks)
+    kinds = [[p.clock.value for p in plans] for plans in clocks.started]
+    assert kinds and "first_response" in kinds[0]
+    wired(store, clocks=clocks)  # SQS hands the batch over again
+    assert len(clocks.started) == len(kinds)
+
+
+def test_a_priority_1_message_reaches_the_managers_once() -> None:
+    store, topic = stored(), FakeEscalations()
+    first = requests()[0]
+    store.messages[(first.conversation_id, first.message_sk)]["text"] = ANGRY
+    store.earlier = 2  # the customer's third conversation this week
+    alerts = AlertDeps(store=FakeAlertStore(), escalations=topic)
+    wired(store, alerts=alerts)
+    [notice] = topic.published
+    assert notice.kind == "priority" and notice.reason.startswith("priority P1")
+    for message in store.messages.values():  # as if the take-up were lost: classify again
+        message.pop("processed_at")
+    wired(store, alerts=alerts)
+    assert len(topic.published) == 1
+
+
+def test_negative_messages_far_above_the_usual_rate_report_a_spike_once() -> None:
+    store, topic, tallies = stored(), FakeEscalations(), FakeAlertStore()
+    for request in requests():
+        store.messages[(request.conversation_id, request.message_sk)]["text"] = ANGRY
+    hour = NOW.strftime("%Y-%m-%dT%H")
+    tallies.negatives[f"acme refund_return {hour}"] = {f"x#earlier#{n}" for n in range(4)}
+    wired(store, alerts=AlertDeps(store=tallies, escalations=topic))
+    spikes = [n for n in topic.published if n.kind == "spike"]
+    # The first message makes five this hour (the least a spike needs): reported; the
+    # second makes six, and the hour's spike is not reported again.
+    assert len(spikes) == 1 and "5 negative messages on refund_return" in spikes[0].reason
+    assert len(tallies.negatives[f"acme refund_return {hour}"]) == 6
+
+
+def test_a_conversation_that_starts_as_spam_is_settled_for_expiry() -> None:
+    store, retention = stored(), FakeRetention()
+    for request in requests():
+        message = store.messages[(request.conversation_id, request.message_sk)]
+        message["text"] = (
+            "FREE crypto giveaway!!! click https://bit.ly/x1 https://bit.ly/x2 win $$$"
+        )
+    wired(store, retention=retention)
+    [(conversation_id, kept)] = set(retention.settled)
+    assert conversation_id == requests()[0].conversation_id and kept == timedelta(days=365)
