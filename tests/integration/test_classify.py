@@ -7,14 +7,18 @@ from typing import Any
 import boto3
 import pytest
 
+from functions.classify_message import app as classify
 from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.adapters.sqs import SqsClassifyQueue
+from socialcare.config import load_brands
+from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.samples import JANE, tweet
 from socialcare_tools.template_resources import Backbone, create_queue
+from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.clocks import set_status
 from tests.support.fakes import FakeQueue
-from tests.support.inspect import drain, of_kind
+from tests.support.inspect import drain, dynamodb_calls, of_kind
 from tests.support.metrics import emf
 from tests.support.queues import consume, queued_records, record
 
@@ -292,6 +296,46 @@ def test_a_customer_back_with_a_new_conversation_within_a_week_is_a_repeat_conta
     assert repeat not in reasons["@AcmeSupport where is my order 4411?"]
     assert repeat in reasons["@AcmeSupport still nothing about 4411"]
     assert not any("repeat contact" in r for r in reasons["@AcmeSupport hello again"])
+
+
+def test_a_conversations_earlier_conversations_are_counted_once_on_moto(
+    backbone: Backbone, x_live: XWebhookDeps
+) -> None:
+    """The count is fixed when a conversation begins: its first message counts (one ByCustomer
+    query), the customer's later messages in it, in that batch or a later one, read the count
+    kept on the conversation."""
+    day = 86_400_000
+    start = 1787566502000
+    earlier = tweet("100", "@AcmeSupport where is my order 4411?", millis=start)
+    consume(backbone, queued_records(backbone, x_live, earlier))
+    again = [  # a new thread, the customer replying to their own post in it
+        tweet(
+            f"20{n}",
+            f"@AcmeSupport still nothing about 4411 ({n})",
+            millis=start + 2 * day + n,
+            reply_to="200" if n else None,
+        )
+        for n in range(3)
+    ]
+    dynamodb = boto3.client("dynamodb")
+    calls = dynamodb_calls(dynamodb)
+    brands = load_brands(BRANDS_DIR).brands.values()
+    deps = ClassifyDeps(
+        store=DynamoClassifyStore(backbone.table, client=dynamodb),
+        brands={brand.id: Knowledge.of(brand) for brand in brands},
+    )
+    first_two, last = (
+        queued_records(backbone, x_live, *again[:2]),
+        queued_records(backbone, x_live, again[2]),
+    )
+    for batch in (first_two, last):
+        classify.lambda_handler({"Records": batch}, LambdaContext(), deps=deps)
+    assert calls.count(("Query", "ByCustomer")) == 1
+    later = [m for m in of_kind(backbone.table, "MSG#") if "still nothing" in m["text"]]
+    assert len(later) == 3
+    assert all(m["classification"]["priority"]["earlier_conversations"] == 1 for m in later)
+    [meta] = [m for m in of_kind(backbone.table, "META") if m["message_count"] == 3]
+    assert meta["earlier_conversations"] == 1
 
 
 def test_the_third_copy_of_a_promotional_text_is_marked_spam_and_a_redelivery_counts_once(

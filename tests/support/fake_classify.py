@@ -27,6 +27,7 @@ class FakeClassifyStore:
     earlier: int = 0  # the customer's other conversations in the repeat window
     tallies: dict[str, set[str]] = field(default_factory=dict)
     take_ups: int = 0
+    counted: int = 0  # how often the customer's earlier conversations were counted
 
     def load(self, conversation_id: str, message_sk: str) -> Loaded:
         return message_of(self.messages.get((conversation_id, message_sk))), conversation_of(
@@ -50,9 +51,12 @@ class FakeClassifyStore:
         meta = self.conversations[conversation_id]
         meta["language"] = classification.language.code
         meta["topic"] = classification.topic.code if classification.topic else None
+        if classification.priority is not None:
+            meta.setdefault("earlier_conversations", classification.priority.earlier_conversations)
         return TakeUp.TAKEN
 
     def earlier_conversations(self, conversation: Conversation, window: timedelta) -> int:
+        self.counted += 1
         return self.earlier
 
     def copies(self, brand_id: str, day: str, text_key: str, message_ref: str) -> int:

@@ -146,3 +146,15 @@ def test_a_conversation_that_starts_as_spam_is_settled_for_expiry() -> None:
     wired(store, retention=retention)
     [(conversation_id, kept)] = set(retention.settled)
     assert conversation_id == requests()[0].conversation_id and kept == timedelta(days=365)
+
+
+def test_a_customers_earlier_conversations_are_counted_once_per_conversation() -> None:
+    """The sample's two messages are one conversation: the follow-up reads the count the
+    first one left on the conversation, and is as much a returning customer's."""
+    store = stored()
+    store.earlier = 2
+    wired(store)
+    assert store.counted == 1
+    first, follow_up = (store.messages[(r.conversation_id, r.message_sk)] for r in requests())
+    assert first["classification"]["priority"]["earlier_conversations"] == 2
+    assert follow_up["classification"]["priority"]["earlier_conversations"] == 2

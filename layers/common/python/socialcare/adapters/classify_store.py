@@ -165,6 +165,9 @@ def _conversation_change(
     if classification.priority is not None:
         sets.append("priority = :priority")
         values[":priority"] = classification.priority.level
+        # Kept from the first message on: later ones need not count again.
+        sets.append("earlier_conversations = if_not_exists(earlier_conversations, :earlier)")
+        values[":earlier"] = classification.priority.earlier_conversations
     if classification.sentiment is not None:
         sets.append("sentiment = :sentiment")
         values[":sentiment"] = str(classification.sentiment.label)

@@ -79,6 +79,9 @@ class Conversation(BaseModel):
     topic: str | None = None
     priority: str | None = None  # P1..P4, from the latest classified message
     sentiment: str | None = None  # negative, neutral or positive, of the latest message
+    # The customer's other conversations in the repeat window before this one began: fixed
+    # when it begins, so counted once (its first classified message) and kept here.
+    earlier_conversations: int | None = None
     # The clocks (the classifier starts them; a pause or an answer changes them).
     clock_first_response: ClockSummary | None = None
     clock_next_response: ClockSummary | None = None

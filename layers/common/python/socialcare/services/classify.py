@@ -190,8 +190,12 @@ class PrefetchedStore(Prefetched[ClassifyStore]):
             else:
                 status = ConversationStatus(seen_status)
             # A later message of this conversation in the same batch must see what this
-            # take-up wrote: its status and the clocks it started (an alert keys on them).
-            change = {"status": status} | {f"clock_{p.clock.value}": p.as_summary() for p in clocks}
+            # take-up wrote: its status, the clocks it started (an alert keys on them), the
+            # customer's earlier conversations (not counted again).
+            change: dict[str, object] = {"status": status}
+            change |= {f"clock_{p.clock.value}": p.as_summary() for p in clocks}
+            if classification.priority is not None and not classification.spam.is_spam:
+                change["earlier_conversations"] = classification.priority.earlier_conversations
             self._reads.wrote(conversation_id, change)
         return outcome
 
@@ -269,9 +273,11 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
 
 def _earlier_conversations(conversation: Conversation | None, deps: ClassifyDeps) -> int:
     """Repeat contact: the customer's other conversations opened in the window before this
-    one began."""
+    one began. Counted for its first message; later ones read the count kept on it."""
     if conversation is None:
         return 0
+    if conversation.earlier_conversations is not None:
+        return conversation.earlier_conversations
     return deps.store.earlier_conversations(conversation, deps.repeat_window)
 
 
