@@ -12,6 +12,7 @@ from socialcare.models.classification import Classification
 from socialcare.models.conversation import Conversation
 from socialcare.ports import Recorded, TakeUp
 from socialcare.services.batch_reads import Key, Loaded
+from tests.support.once import record_once
 
 Item = dict[str, Any]
 
@@ -98,10 +99,7 @@ class FakeAlertStore:
         self.alerts[f"spike {brand_id} {topic} {hour}"] = True
 
     def _record(self, key: str) -> Recorded:
-        if key not in self.alerts:
-            self.alerts[key] = False
-            return Recorded.NEW
-        return Recorded.DONE if self.alerts[key] else Recorded.PENDING
+        return record_once(self.alerts, key)
 
 
 @dataclass

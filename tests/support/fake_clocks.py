@@ -10,6 +10,7 @@ from socialcare.deadlines.plan import ClockPlan
 from socialcare.models.conversation import Conversation
 from socialcare.models.escalation import EscalationNotice
 from socialcare.ports import Recorded
+from tests.support.once import record_once
 
 EventKey = tuple[str, str, int, str, int]  # conversation, clock, generation, event, tier
 
@@ -28,11 +29,7 @@ class FakeClockStore:
     def record_clock_event(
         self, plan: ClockPlan, event: str, tier: int, at: datetime, notify: bool
     ) -> Recorded:
-        key = _key(plan, event, tier)
-        if key not in self.events:
-            self.events[key] = not notify
-            return Recorded.NEW
-        return Recorded.DONE if self.events[key] else Recorded.PENDING
+        return record_once(self.events, _key(plan, event, tier), sent=not notify)
 
     def mark_notified(self, plan: ClockPlan, event: str, tier: int) -> None:
         self.events[_key(plan, event, tier)] = True

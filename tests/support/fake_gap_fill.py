@@ -9,6 +9,7 @@ from typing import Any
 from socialcare.platforms.x_v2_posts import MentionsPage
 from socialcare.ports import Recorded
 from socialcare.services.x_gap_fill import Window
+from tests.support.once import record_once
 
 
 @dataclass
@@ -37,11 +38,7 @@ class FakeGapFillStore:
         return [w for w in self.windows.values() if w.brand_id == brand_id]
 
     def record_gap_notice(self, window: Window, day: str, at: datetime) -> Recorded:
-        key = f"{window.key} {day}"
-        if key not in self.notices:
-            self.notices[key] = False
-            return Recorded.NEW
-        return Recorded.DONE if self.notices[key] else Recorded.PENDING
+        return record_once(self.notices, f"{window.key} {day}")
 
     def gap_notice_sent(self, window: Window, day: str) -> None:
         self.notices[f"{window.key} {day}"] = True

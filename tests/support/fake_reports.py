@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from socialcare.ports import Recorded
 from socialcare.reports.facts import ClockFact, MessageFact, Seen, Started
 from socialcare.reports.period import Period
+from tests.support.once import record_once
 
 
 @dataclass
@@ -55,11 +56,7 @@ class InMemoryReportLedger(InMemoryReports):
     """services.report_mail.ReportLedger: each report recorded once before it goes."""
 
     def record_report(self, brand_id: str, period: Period) -> Recorded:
-        key = f"{brand_id} {period.label}"
-        if key not in self.ledger:
-            self.ledger[key] = False
-            return Recorded.NEW
-        return Recorded.DONE if self.ledger[key] else Recorded.PENDING
+        return record_once(self.ledger, f"{brand_id} {period.label}")
 
     def report_sent(self, brand_id: str, period: Period) -> None:
         self.ledger[f"{brand_id} {period.label}"] = True
