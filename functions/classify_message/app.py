@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcare.adapters.alert_store import DynamoAlertStore
 from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.adapters.dynamo_table import ConversationTable
-from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.retention_store import DynamoRetentionStore
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks
 from socialcare.classification import language, models

@@ -7,8 +7,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.clock_store import DynamoClockStore
-from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.retention_store import DynamoRetentionStore
 from socialcare.deadlines.execution import ClockWake, SingleClockWake
 from socialcare.observability import logger, metrics
 from socialcare.services.clock_task import ClockTaskDeps, advance, advance_single, record_failure

@@ -25,10 +25,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamo_table import ConversationTable
-from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.lambda_eraser import LambdaEraser
 from socialcare.adapters.report_store import DynamoReportStore
+from socialcare.adapters.retention_store import DynamoRetentionStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox

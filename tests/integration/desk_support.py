@@ -20,10 +20,10 @@ from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamo_table import ConversationTable
-from socialcare.adapters.erasure_store import DynamoRetentionStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import DynamoReportStore
+from socialcare.adapters.retention_store import DynamoRetentionStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
 from socialcare.adapters.thread_store import DynamoThreadStore

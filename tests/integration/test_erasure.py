@@ -25,10 +25,11 @@ from socialcare.adapters.classify_store import DynamoClassifyStore
 from socialcare.adapters.clock_store import DynamoClockStore
 from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.dynamo_table import ConversationTable
-from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
+from socialcare.adapters.erasure_store import DynamoErasureStore
 from socialcare.adapters.escalations import SnsEscalations
 from socialcare.adapters.lambda_eraser import LambdaEraser
 from socialcare.adapters.posted_notices import DynamoPostedNotices, DynamoPostLog
+from socialcare.adapters.retention_store import DynamoRetentionStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.stepfunctions import StepFunctionsClocks

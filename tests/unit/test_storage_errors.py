@@ -18,11 +18,12 @@ from socialcare.adapters.clock_store import DynamoClockStore
 from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamo_table import ConversationTable
-from socialcare.adapters.erasure_store import DynamoErasureStore, DynamoRetentionStore
+from socialcare.adapters.erasure_store import DynamoErasureStore
 from socialcare.adapters.intake_store import DynamoIntakeStore
 from socialcare.adapters.posted_notices import DynamoPostedNotices, DynamoPostLog
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import DynamoReportStore
+from socialcare.adapters.retention_store import DynamoRetentionStore
 from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.adapters.x_activity import DynamoLastEvents
 from socialcare.adapters.x_gap_store import DynamoGapFillStore

@@ -1,13 +1,8 @@
-"""Erasure and retention in the conversations table (see docs/privacy.md): every read is a
-key or an index query, never a scan; deletions go in BatchWriteItem chunks of 25.
+"""Erasure in the conversations table (see docs/privacy.md): every read is a key or an index
+query, never a scan; deletions go in BatchWriteItem chunks of 25. A customer's items: their
+conversations (the ByCustomer index), each one's partition and what leads into it
+(adapters/partition_items.py), and the erasure record (``ERASURE#<brand>``)."""
 
-A customer's items: their conversations (the ByCustomer index), each conversation's
-partition (``CONV#<id>``: META, messages, clock events, alerts, reply records, notes,
-escalation requests, outbound messages), the message references that point into it
-(``REF#...``) and the handle lookups that name them (``HANDLE#<handle>``)."""
-
-import random
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
@@ -27,121 +22,32 @@ from socialcare.adapters.dynamo_codec import (
 )
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.handles import handle_pk
+from socialcare.adapters.partition_items import (
+    BATCH,
+    UNPROCESSED_RETRIES,
+    Key,
+    PartitionItems,
+    back_off,
+)
 from socialcare.classification import spam
 from socialcare.errors import StorageUnavailable
 from socialcare.models import Conversation
-from socialcare.models.conversation import CLOSED, ConversationStatus
 from socialcare.models.erasure import CustomerRef, ErasedContents, HandleLookup
 from socialcare.models.message import iso
-
-BATCH = 25  # BatchWriteItem's and a sensible BatchGetItem's limit
-UNPROCESSED_RETRIES = 8
-Key = tuple[str, str]
 
 
 def erasure_pk(brand_id: str) -> str:
     return f"ERASURE#{brand_id}"
 
 
-def references_of(item: dict[str, Any]) -> list[Key]:
-    """The ``REF#`` items that lead into a conversation from one of its items: the
-    customer's message; links to our replies (posted on the platform, ``linked_refs`` on
-    META); candidates that may not exist: our sent reply's echo, the parent a reply answers."""
-    refs = [str(item["message_ref"])] if item.get("message_ref") else []
-    refs += [str(ref) for ref in item.get("linked_refs") or ()]
-    where = f"{item.get('platform')}#{item.get('account_id')}"
-    if item.get("direction") == "outbound" and item.get("platform_message_id"):
-        refs.append(f"{where}#{item['platform_message_id']}")
-    if item.get("direction") == "inbound" and item.get("in_reply_to"):
-        refs.append(f"{where}#{item['in_reply_to']}")
-    return [(f"REF#{ref}", "REF") for ref in refs]
-
-
-def handles_of(item: dict[str, Any]) -> list[Key]:
-    """The handle lookups naming the customer of a conversation (META) or a message."""
-    person = item.get("customer") or item.get("author") or {}
-    platform = item.get("platform")
-    if not (person.get("handle") and person.get("id") and platform):
-        return []
-    return [(handle_pk(str(person["handle"])), f"{platform}#{person['id']}")]
-
-
-def _needs(item: dict[str, Any], expires: int | None) -> bool:
-    """A handle lookup is shared by the customer's conversations: it keeps the latest
-    expiry of those that closed (a new message rewrites it without one)."""
-    if str(item["pk"]).startswith("HANDLE#") and expires is not None:
-        return int(item.get("expires_at") or 0) < expires
-    return item.get("expires_at") != expires
-
-
-class _Partitions:
-    """What erasure and retention share: reading a conversation's items by key."""
+class DynamoErasureStore:
+    """Forgetting a customer, step by step as services/erasure.py orders them, each step
+    safe to run again."""
 
     def __init__(self, table: str | ConversationTable, client: Any = None) -> None:
         shared = ConversationTable.of(table, client)
-        self._table = shared.name
-        self._client = shared.client
-
-    def conversation_items(self, conversation_id: str) -> list[dict[str, Any]]:
-        """Every item of the conversation's partition (one query, paginated)."""
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": conversation_pk(conversation_id)}),
-            ConsistentRead=True,
-        )
-        with storage_errors("reading the conversation"):
-            return [from_item(item) for page in pages for item in page["Items"]]
-
-    def existing(self, keys: Iterable[Key]) -> list[dict[str, Any]]:
-        """Those of ``keys`` that exist (BatchGetItem in chunks; unprocessed keys retried)."""
-        wanted = sorted(set(keys))
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(wanted), BATCH):
-            request = {
-                self._table: {
-                    "Keys": [
-                        to_item({"pk": pk, "sk": sk}) for pk, sk in wanted[start : start + BATCH]
-                    ],
-                    "ConsistentRead": True,
-                }
-            }
-            for attempt in range(UNPROCESSED_RETRIES + 1):
-                with storage_errors("reading items"):
-                    answer = self._client.batch_get_item(RequestItems=request)
-                found += [from_item(i) for i in answer["Responses"].get(self._table, [])]
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                _back_off(attempt)
-            if request:
-                raise StorageUnavailable("reading items was throttled: run again to finish")
-        return found
-
-    def linked(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The reference and handle-lookup items (those that exist) leading to a
-        conversation's items: references that point into this conversation only (a
-        candidate may belong to another), handle lookups of its customer only (someone else
-        may have written in a public thread)."""
-        meta = next((i for i in items if i["sk"] == "META"), {})
-        here = str(meta.get("id") or "")
-        customer = str((meta.get("customer") or {}).get("id") or "")
-        keys: list[Key] = []
-        for item in items:
-            keys += references_of(item)
-            person = item.get("customer") or item.get("author") or {}
-            if customer and str(person.get("id")) == customer:
-                keys += handles_of(item)
-        return [
-            found
-            for found in self.existing(keys)
-            if not str(found["pk"]).startswith("REF#") or found.get("conversation_id") == here
-        ]
-
-
-class DynamoErasureStore(_Partitions):
-    """Forgetting a customer, step by step as services/erasure.py orders them, each step
-    safe to run again."""
+        self._table, self._client = shared.name, shared.client
+        self._items = PartitionItems(shared)
 
     def customers_by_handle(self, handle: str) -> list[CustomerRef]:
         """Everyone seen with this handle, on any platform."""
@@ -167,13 +73,15 @@ class DynamoErasureStore(_Partitions):
         )
         with storage_errors("finding the customer's conversations"):
             keys = {str(from_item(item)["pk"]) for page in pages for item in page["Items"]}
-        found = [conversation_of(meta) for meta in self.existing((pk, "META") for pk in keys)]
+        found = [
+            conversation_of(meta) for meta in self._items.existing((pk, "META") for pk in keys)
+        ]
         return sorted((c for c in found if c is not None), key=lambda c: c.id)
 
     def handle_lookups(self, handle: str, customers: list[CustomerRef]) -> list[HandleLookup]:
         """Those stored of this handle's lookups of these customers."""
         wanted = [HandleLookup(handle, customer) for customer in customers]
-        stored = {_key(item) for item in self.existing(_lookup_key(w) for w in wanted)}
+        stored = {_key(item) for item in self._items.existing(_lookup_key(w) for w in wanted)}
         return [lookup for lookup in wanted if _lookup_key(lookup) in stored]
 
     def claim(self, conversation_id: str, erasure_id: str) -> str | None:
@@ -197,9 +105,9 @@ class DynamoErasureStore(_Partitions):
         """Everything of the conversation but its META: the message references that lead
         into it, its references in the counting tallies (the counts stay), then its items.
         The customer's handle lookups are found, not deleted (the caller decides)."""
-        items = self.conversation_items(conversation.id)
+        items = self._items.conversation_items(conversation.id)
         counts: Counter[str] = Counter()
-        linked = self.linked(items)
+        linked = self._items.linked(items)
         refs = [_key(i) for i in linked if str(i["pk"]).startswith("REF#")]
         self.delete(refs)
         counts["message_references"] += len(refs)
@@ -221,7 +129,7 @@ class DynamoErasureStore(_Partitions):
 
     def erase_handle_lookups(self, lookups: Iterable[HandleLookup]) -> int:
         """Deletes those of the lookups that are stored; returns how many were."""
-        gone = [_key(i) for i in self.existing(_lookup_key(lookup) for lookup in lookups)]
+        gone = [_key(i) for i in self._items.existing(_lookup_key(lookup) for lookup in lookups)]
         self.delete(gone)
         return len(gone)
 
@@ -242,7 +150,7 @@ class DynamoErasureStore(_Partitions):
                 request = answer.get("UnprocessedItems") or {}
                 if not request:
                     break
-                _back_off(attempt)
+                back_off(attempt)
             if request:
                 raise StorageUnavailable("deleting was throttled: run again to finish")
 
@@ -252,7 +160,7 @@ class DynamoErasureStore(_Partitions):
         refs = {str(i["message_ref"]) for i in items if i.get("message_ref")}
         tallies = _tallies(brand_id, meta, items)
         changed = 0
-        for tally in self.existing(tallies):
+        for tally in self._items.existing(tallies):
             mine = set(tally.get("refs") or ()) & refs
             if not mine:
                 continue
@@ -350,76 +258,6 @@ class DynamoErasureStore(_Partitions):
             )
 
 
-class DynamoRetentionStore(_Partitions):
-    """A closed conversation (resolved or spam) expires by DynamoDB TTL ``retention`` after
-    it closed: every item of its partition and the references into it carry ``expires_at``.
-    A conversation that reopens loses it again. ``settle`` makes the items match the
-    conversation's status, whatever happened before (a cut-off run is finished by the next)."""
-
-    def settle(self, conversation_id: str, retention: timedelta, now: datetime) -> str:
-        """``kept``, ``expiring`` or ``absent``: what the conversation's items now say."""
-        items = self.conversation_items(conversation_id)
-        meta = next((i for i in items if i["sk"] == "META"), None)
-        if meta is None:
-            return "absent"
-        closed = meta.get("status") in CLOSED
-        resolved = (
-            meta.get("resolved_at") if meta.get("status") == ConversationStatus.RESOLVED else None
-        )
-        closed_at = str(meta.get("closed_at") or resolved or iso(now))
-        expires = (
-            int((datetime.fromisoformat(closed_at) + retention).timestamp()) if closed else None
-        )
-        refs = self.linked(items)
-        # META last: a run cut off half-way leaves META saying the old state, so the next
-        # settle (every close, reopen or later message calls it) does the rest.
-        others = [i for i in [*refs, *items] if i["sk"] != "META"]
-        for item in others:
-            if _needs(item, expires):
-                self._expire(str(item["pk"]), str(item["sk"]), expires)
-        if meta.get("expires_at") != expires or (closed and "closed_at" not in meta):
-            self._expire(str(meta["pk"]), "META", expires, closed_at if closed else None)
-        return "expiring" if closed else "kept"
-
-    def follow(self, conversation_id: str) -> None:
-        """What was written into a closed conversation after it closed (an agent's note, a
-        clock's last event) expires with it: the expiry it has, no brand setting needed."""
-        items = self.conversation_items(conversation_id)
-        meta = next((i for i in items if i["sk"] == "META"), None)
-        if meta is None or meta.get("status") not in CLOSED or not meta.get("expires_at"):
-            return
-        expires = int(meta["expires_at"])
-        for item in [*self.linked(items), *items]:
-            if item["sk"] != "META" and _needs(item, expires):
-                self._expire(str(item["pk"]), str(item["sk"]), expires)
-
-    def _expire(self, pk: str, sk: str, expires: int | None, closed_at: str | None = None) -> None:
-        """Sets (or, for None, removes) ``expires_at``; on META ``closed_at`` goes with it."""
-        values: dict[str, Any] = {}
-        if expires is None:
-            expression = "REMOVE expires_at, closed_at" if sk == "META" else "REMOVE expires_at"
-        else:
-            expression, values = "SET expires_at = :at", {":at": expires}
-            if closed_at is not None:
-                expression, values = (
-                    expression + ", closed_at = :closed",
-                    values | {":closed": closed_at},
-                )
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": to_item({"pk": pk, "sk": sk}),
-            "UpdateExpression": expression,
-            "ConditionExpression": "attribute_exists(pk)",  # never recreate a deleted item
-        }
-        if values:
-            arguments["ExpressionAttributeValues"] = to_item(values)
-        with (
-            suppress(ConditionNotMet),  # deleted meanwhile: never recreated
-            storage_errors("setting the expiry", expect_condition=True),
-        ):
-            self._client.update_item(**arguments)
-
-
 def _tallies(brand_id: str, meta: dict[str, Any], items: list[dict[str, Any]]) -> list[Key]:
     """The tallies that may hold the conversation's message references: copies of a
     promotional text (by day and digest, ``count_once`` in adapters/dynamo_table.py) and
@@ -474,7 +312,3 @@ def _customer(handle_sk: str) -> CustomerRef:
 
 def _lookup_key(lookup: HandleLookup) -> Key:
     return handle_pk(lookup.handle), f"{lookup.customer.platform}#{lookup.customer.customer_id}"
-
-
-def _back_off(attempt: int) -> None:
-    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
