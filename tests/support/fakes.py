@@ -25,6 +25,7 @@ class FakeStore:
     deleted: dict[str, str] = field(default_factory=dict)  # message ref -> deleted_at
     links: set[str] = field(default_factory=set)  # refs of our own replies (link())
     fail_with: Exception | None = None
+    failing_refs: set[str] = field(default_factory=set)  # these fail with StorageUnavailable
 
     def find_ref(self, message_ref: str) -> StoredRef | None:
         return self.refs.get(message_ref)
@@ -39,6 +40,8 @@ class FakeStore:
     def save_inbound(self, message: InboundMessage, conversation_id: str, key: str) -> SaveOutcome:
         if self.fail_with is not None:
             raise self.fail_with
+        if message.ref in self.failing_refs:
+            raise StorageUnavailable(f"storing {message.ref} failed")
         if message.ref in self.refs:
             return SaveOutcome(self.refs[message.ref], created=False)
         ref = StoredRef(

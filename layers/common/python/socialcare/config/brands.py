@@ -26,11 +26,15 @@ Address = Annotated[str, Field(pattern=r"^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$")]
 
 
 class Account(BaseModel):
-    """One brand presence on a platform: an X account, a VK community."""
+    """One brand presence on a platform: an X account, a VK community, a Facebook Page, an
+    Instagram professional account."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
-    id: NumericId = Field(description="X: the account's numeric user id; VK: the community id")
+    id: NumericId = Field(
+        description="X: the account's numeric user id; VK: the community id; Facebook: the"
+        " Page id; Instagram: the professional account's id"
+    )
     handle: str | None = Field(default=None, description="@handle or short name, for people")
 
 
@@ -39,6 +43,8 @@ class Accounts(BaseModel):
 
     x: tuple[Account, ...] = ()
     vk: tuple[Account, ...] = ()
+    facebook: tuple[Account, ...] = ()  # Pages: their Messenger conversations and comments
+    instagram: tuple[Account, ...] = ()
 
 
 ChannelId = Annotated[str, Field(pattern=r"^[CG][A-Z0-9]{6,20}$")]
@@ -159,8 +165,11 @@ class Brand(BaseModel):
 
     @model_validator(mode="after")
     def _has_an_account(self) -> "Brand":
-        if not (self.accounts.x or self.accounts.vk):
-            raise ValueError("a brand needs at least one account under accounts.x or accounts.vk")
+        a = self.accounts
+        if not (a.x or a.vk or a.facebook or a.instagram):
+            raise ValueError(
+                "a brand needs at least one account under accounts.x, vk, facebook or instagram"
+            )
         return self
 
 
@@ -177,6 +186,9 @@ class BrandDirectory:
             for platform, accounts in (
                 (Platform.X, brand.accounts.x),
                 (Platform.VK, brand.accounts.vk),
+                (Platform.MESSENGER, brand.accounts.facebook),
+                (Platform.FACEBOOK, brand.accounts.facebook),
+                (Platform.INSTAGRAM, brand.accounts.instagram),
             ):
                 for account in accounts:
                     owner = self._owners.setdefault((platform, account.id), brand)

@@ -4,7 +4,8 @@ from enum import StrEnum
 class Platform(StrEnum):
     X = "x"
     VK = "vk"
-    MESSENGER = "messenger"
+    MESSENGER = "messenger"  # a Facebook Page's direct conversations
+    FACEBOOK = "facebook"  # comments on a Facebook Page's posts
     INSTAGRAM = "instagram"
     TELEGRAM = "telegram"
 

@@ -13,7 +13,10 @@ from socialcare.models.common import ChannelType, Platform
 class MessageKind(StrEnum):
     MENTION = "mention"  # X: a tweet that mentions or quotes the account
     REPLY = "reply"  # X: a reply in a thread
-    DIRECT = "direct"  # X DM, VK private message
+    DIRECT = "direct"  # X DM, VK private message, Messenger, Instagram direct
+    COMMENT = "comment"  # Facebook: on the Page's post; Instagram: on the account's media
+    STORY_REPLY = "story_reply"  # Instagram: a direct message answering our story
+    STORY_MENTION = "story_mention"  # Instagram: the customer mentioned us in their story
     WALL_POST = "wall_post"  # VK: a user's post on the community wall
     WALL_COMMENT = "wall_comment"
     PHOTO_COMMENT = "photo_comment"

@@ -16,6 +16,9 @@ from socialcare.models import Platform
 LAUNCHED = {
     Platform.X: datetime(2006, 3, 21, tzinfo=UTC),
     Platform.VK: datetime(2006, 10, 10, tzinfo=UTC),
+    Platform.FACEBOOK: datetime(2004, 2, 4, tzinfo=UTC),
+    Platform.MESSENGER: datetime(2011, 8, 9, tzinfo=UTC),
+    Platform.INSTAGRAM: datetime(2010, 10, 6, tzinfo=UTC),
 }
 # Platforms and Lambda keep NTP time: minutes ahead is already a broken clock.
 FUTURE_SKEW = timedelta(minutes=5)

@@ -1,0 +1,261 @@
+"""Meta webhook events -> what socialcare stores (docs/platforms-meta.md).
+
+Conversation keys: a Messenger or Instagram direct conversation is the account + the
+customer (``messenger:<page>:<psid>``, ``instagram:<account>:<igsid>``); a comment thread
+is the account + the post or media + its top-level comment (a reply to a comment joins
+it). Items the brand wrote (echoes of our sends and of the Inbox, the Page's or account's
+own comments) never open a conversation; read receipts, deliveries and reactions are not
+messages; edits are not marked yet (a later change).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel, ValidationError
+
+from socialcare.config import Brand
+from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
+from socialcare.platforms.dates import dated, from_epoch
+from socialcare.platforms.meta.payloads import (
+    Change,
+    Commenter,
+    Entry,
+    FeedComment,
+    InstagramComment,
+    Message,
+    MessagingEvent,
+)
+from socialcare.platforms.parsing import describe
+
+
+@dataclass
+class Found:
+    """What one delivery holds for us: messages to store, references of messages their
+    authors deleted, and why each other event was passed over."""
+
+    messages: list[InboundMessage] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # message refs
+    skipped: list[str] = field(default_factory=list)  # reasons, for the log
+
+
+def _read(model: type[BaseModel], data: object, found: Found, what: str) -> BaseModel | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(f"{e['field']}: {e['problem']}" for e in describe(exc)[:3])
+        found.skipped.append(f"{what} of an unknown shape ({fields})")
+        return None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One entry being read: whose account, for which brand, received when."""
+
+    kind: str  # the delivery's object: page or instagram
+    account: str
+    brand: Brand
+    received_at: datetime
+    found: Found
+
+
+def read_entry(kind: str, entry: Entry, brand: Brand, received_at: datetime, found: Found) -> None:
+    """Every event of one entry (an account's), each read on its own."""
+    reading = _Entry(kind, entry.id, brand, received_at, found)
+    for raw in entry.messaging:
+        event = _read(MessagingEvent, raw, found, "a messaging event")
+        if isinstance(event, MessagingEvent):
+            _messaging(reading, event)
+    for raw in entry.changes:
+        change = _read(Change, raw, found, "a change")
+        if isinstance(change, Change):
+            _change(reading, change)
+
+
+def _messaging(reading: _Entry, event: MessagingEvent) -> None:
+    platform = Platform.MESSENGER if reading.kind == "page" else Platform.INSTAGRAM
+    account, brand, received_at, found = (
+        reading.account,
+        reading.brand,
+        reading.received_at,
+        reading.found,
+    )
+    if account not in (event.recipient.id, event.sender.id):
+        found.skipped.append("a messaging event for another account than its entry")
+        return
+    message, postback = event.message, event.postback
+    if message is not None and (message.is_echo or event.sender.id == account):
+        found.skipped.append("an echo: the brand's own message")
+        return
+    customer = event.sender.id
+    when = dated(platform, from_epoch(event.timestamp / 1000), str(event.timestamp), received_at)
+    if message is not None and message.is_deleted:
+        found.deleted.append(f"{platform}#{account}#{message.mid}")
+        return
+    if message is not None:
+        kind, text = _direct_text(message)
+        mid, in_reply_to = message.mid, message.reply_to.mid if message.reply_to else None
+    elif postback is not None:
+        kind, text = MessageKind.DIRECT, postback.title or postback.payload
+        mid = postback.mid or f"postback-{customer}-{event.timestamp}"
+        in_reply_to = None
+    else:
+        what = next(
+            (n for n in ("read", "delivery", "reaction", "message_edit") if getattr(event, n)),
+            "an empty event",
+        )
+        found.skipped.append(f"{what}: not a message")
+        return
+    found.messages.append(
+        InboundMessage(
+            platform=platform,
+            account_id=account,
+            brand_id=brand.id,
+            channel_type=ChannelType.PRIVATE,
+            kind=kind,
+            thread_key=f"{platform}:{account}:{customer}",
+            platform_message_id=mid,
+            in_reply_to=in_reply_to,
+            customer=Customer(id=customer),
+            text=text,
+            sent_at=when.sent_at,
+            platform_sent_at=when.platform_sent_at,
+            link=_inbox_link(platform, account, customer),
+        )
+    )
+
+
+def _direct_text(message: Message) -> tuple[MessageKind, str]:
+    """The text the agent reads: attachments as links after the words, a story the customer
+    answered or mentioned us in said so."""
+    kind = MessageKind.DIRECT
+    lines = [message.text] if message.text else []
+    story = message.reply_to.story if message.reply_to else None
+    if story is not None:
+        kind = MessageKind.STORY_REPLY
+        lines.append(f"(a reply to our story{': ' + story.url if story.url else ''})")
+    for attachment in message.attachments:
+        url = attachment.payload.url if attachment.payload else None
+        if attachment.type == "story_mention":
+            kind = MessageKind.STORY_MENTION
+            lines.append(f"(mentioned us in their story{': ' + url if url else ''})")
+        else:
+            lines.append(f"[{attachment.type}{': ' + url if url else ''}]")
+    if message.is_unsupported and not lines:
+        lines.append("(a message Meta does not show to apps: open it in the inbox)")
+    return kind, "\n".join(lines)
+
+
+def _change(reading: _Entry, change: Change) -> None:
+    kind, account, brand, received_at, found = (
+        reading.kind,
+        reading.account,
+        reading.brand,
+        reading.received_at,
+        reading.found,
+    )
+    if kind == "page" and change.field == "feed":
+        if change.value.get("item") != "comment":
+            found.skipped.append(f"a feed change about a {change.value.get('item')!s:.30}")
+            return
+        comment = _read(FeedComment, change.value, found, "a Page comment")
+        if isinstance(comment, FeedComment):
+            _page_comment(account, comment, brand, received_at, found)
+    elif kind == "instagram" and change.field == "messages":
+        # The App Dashboard's test deliveries (Instagram Login) carry a direct message as a
+        # change; real ones come in ``messaging``. Read the same way.
+        event = _read(MessagingEvent, change.value, found, "a messages change")
+        if isinstance(event, MessagingEvent):
+            _messaging(reading, event)
+    elif kind == "instagram" and change.field == "comments":
+        ig = _read(InstagramComment, change.value, found, "an Instagram comment")
+        if isinstance(ig, InstagramComment):
+            _instagram_comment(account, ig, brand, received_at, found)
+    else:
+        found.skipped.append(f"a {change.field} change: not handled")
+
+
+def _page_comment(
+    page: str, comment: FeedComment, brand: Brand, received_at: datetime, found: Found
+) -> None:
+    ref = f"{Platform.FACEBOOK}#{page}#{comment.comment_id}"
+    if comment.verb in ("remove", "hide"):
+        found.deleted.append(ref)
+        return
+    if comment.verb != "add":
+        found.skipped.append(f"a comment {comment.verb}: not handled")
+        return
+    if comment.from_ is None or comment.from_.id == page:
+        found.skipped.append("the Page's own comment")
+        return
+    top_level = comment.parent_id in (None, comment.post_id)
+    top = comment.comment_id if top_level else str(comment.parent_id)
+    created = comment.created_time
+    when = dated(
+        Platform.FACEBOOK,
+        from_epoch(created) if created is not None else None,
+        str(created),
+        received_at,
+    )
+    found.messages.append(
+        InboundMessage(
+            platform=Platform.FACEBOOK,
+            account_id=page,
+            brand_id=brand.id,
+            channel_type=ChannelType.PUBLIC,
+            kind=MessageKind.COMMENT,
+            thread_key=f"facebook:{page}:{comment.post_id}:{top}",
+            platform_message_id=comment.comment_id,
+            in_reply_to=None if top_level else comment.parent_id,
+            customer=_person(Platform.FACEBOOK, comment.from_),
+            text=comment.message,
+            sent_at=when.sent_at,
+            platform_sent_at=when.platform_sent_at,
+            link=f"https://www.facebook.com/{comment.comment_id}",
+        )
+    )
+
+
+def _instagram_comment(
+    account: str, comment: InstagramComment, brand: Brand, received_at: datetime, found: Found
+) -> None:
+    if comment.from_.id == account:
+        found.skipped.append("the account's own comment")
+        return
+    top = comment.parent_id or comment.id
+    found.messages.append(
+        InboundMessage(
+            platform=Platform.INSTAGRAM,
+            account_id=account,
+            brand_id=brand.id,
+            channel_type=ChannelType.PUBLIC,
+            kind=MessageKind.COMMENT,
+            thread_key=f"instagram:{account}:{comment.media.id}:{top}",
+            platform_message_id=comment.id,
+            in_reply_to=comment.parent_id,
+            customer=_person(Platform.INSTAGRAM, comment.from_),
+            text=comment.text,
+            # Instagram's comment change carries no time: received is when it was written,
+            # within the seconds Meta takes to deliver.
+            sent_at=received_at,
+            link=None,
+        )
+    )
+
+
+def _person(platform: Platform, who: Commenter) -> Customer:
+    if platform is Platform.INSTAGRAM and who.username:
+        return Customer(
+            id=who.id,
+            handle=who.username,
+            profile_url=f"https://www.instagram.com/{who.username}/",
+        )
+    return Customer(id=who.id, name=who.name)
+
+
+def _inbox_link(platform: Platform, account: str, customer: str) -> str:
+    """The conversation in Meta Business Suite's inbox (UNVERIFIED address pattern)."""
+    return (
+        f"https://business.facebook.com/latest/inbox/all?asset_id={account}"
+        f"&selected_item_id={customer}"
+        + ("&mailbox_id=&thread_type=IG_MESSAGE" if platform is Platform.INSTAGRAM else "")
+    )

@@ -1,0 +1,151 @@
+"""Meta webhook payloads (docs/platforms-meta.md): a delivery is ``{"object": "page" |
+"instagram", "entry": [...]}``, each entry an account (a Page, an Instagram professional
+account) with its ``messaging`` events (Messenger, Instagram direct messages) and its
+``changes`` (Page feed, Instagram comments and mentions).
+
+The envelope is strict; each event is read on its own (``entry_events``), so one event of a
+shape we do not know (Meta adds fields and kinds) is logged and passed over instead of
+costing the batch's other events.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+
+from socialcare.platforms.parsing import SafeText, not_a_placeholder
+
+Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]
+MetaId = Annotated[str, Field(pattern=r"^[0-9]{1,25}$")]  # Pages, PSIDs, IGSIDs: digits
+ItemId = Annotated[str, Field(min_length=1, max_length=300, pattern=r"^[A-Za-z0-9_.=:+/-]+$")]
+Millis = Annotated[int, Field(ge=0, le=10**14)]
+
+
+class MetaSecrets(BaseModel):
+    """The Meta secret in Secrets Manager: the app's secret (it signs every delivery) and the
+    verify token typed into the app's webhook settings (the GET handshake)."""
+
+    app_secret: Filled = Field(min_length=1)
+    # An app using Instagram Login has an Instagram app secret of its own, and which of the
+    # two signs its Instagram deliveries is not settled (docs/platforms-meta.md): either is
+    # accepted when it is set.
+    instagram_app_secret: Filled | None = None
+    verify_token: Filled = Field(min_length=8)
+
+    def signing_secrets(self) -> list[str]:
+        found = [self.app_secret, self.instagram_app_secret]
+        return [secret.get_secret_value() for secret in found if secret is not None]
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Party(_Read):
+    id: MetaId
+
+
+class AttachmentPayload(_Read):
+    url: Annotated[str, Field(max_length=4000)] | None = None
+    title: SafeText | None = None
+
+
+class Attachment(_Read):
+    type: Annotated[str, Field(max_length=50)]
+    payload: AttachmentPayload | None = None
+
+
+class Story(_Read):
+    id: ItemId | None = None
+    url: Annotated[str, Field(max_length=4000)] | None = None
+
+
+class ReplyTo(_Read):
+    mid: ItemId | None = None
+    story: Story | None = None
+
+
+class QuickReply(_Read):
+    payload: Annotated[str, Field(max_length=1000)] = ""
+
+
+class Message(_Read):
+    mid: ItemId
+    text: SafeText = ""
+    attachments: list[Attachment] = Field(default_factory=list, max_length=50)
+    reply_to: ReplyTo | None = None
+    quick_reply: QuickReply | None = None
+    is_echo: bool = False  # sent by the Page or account (our replies, the Inbox)
+    is_deleted: bool = False  # Instagram: the customer unsent it
+    is_unsupported: bool = False
+
+
+class Postback(_Read):
+    mid: ItemId | None = None
+    title: SafeText = ""
+    payload: Annotated[str, Field(max_length=1000)] = ""
+
+
+class MessagingEvent(_Read):
+    sender: Party
+    recipient: Party
+    timestamp: Millis
+    message: Message | None = None
+    postback: Postback | None = None
+    # Known and deliberately not ingested (see normalise): read receipts, deliveries,
+    # reactions, edits (marking an edit is still to come).
+    read: Any = None
+    delivery: Any = None
+    reaction: Any = None
+    message_edit: Any = None
+
+
+class Change(_Read):
+    field: Annotated[str, Field(max_length=100)]
+    value: dict[str, Any]
+
+
+class Commenter(_Read):
+    id: MetaId
+    name: SafeText | None = None  # Facebook
+    username: Annotated[str, Field(max_length=100)] | None = None  # Instagram
+
+
+class FeedComment(_Read):
+    """A Page ``feed`` change about a comment (``item: comment``)."""
+
+    item: Literal["comment"]
+    verb: Annotated[str, Field(max_length=30)]  # add, edited, remove, hide, unhide
+    comment_id: ItemId
+    post_id: ItemId
+    parent_id: ItemId | None = None  # the post for a top-level comment, else the comment
+    message: SafeText = ""
+    from_: Commenter | None = Field(default=None, alias="from")
+    created_time: Millis | None = None  # seconds since the epoch
+
+
+class Media(_Read):
+    id: ItemId
+    media_product_type: Annotated[str, Field(max_length=30)] | None = None
+
+
+class InstagramComment(_Read):
+    """An Instagram ``comments`` change: a comment on one of the account's media."""
+
+    # ``id`` with Instagram Login, ``comment_id`` in some Facebook Login examples.
+    id: ItemId = Field(validation_alias=AliasChoices("id", "comment_id"))
+    text: SafeText = ""
+    from_: Commenter = Field(alias="from")
+    media: Media
+    parent_id: ItemId | None = None
+
+
+class Entry(_Read):
+    id: MetaId  # the Page or the Instagram account the events are about
+    time: Millis | None = None
+    messaging: list[Any] = Field(default_factory=list, max_length=1000)
+    changes: list[Any] = Field(default_factory=list, max_length=1000)
+
+
+class Delivery(_Read):
+    object: Annotated[str, Field(min_length=1, max_length=50)]  # page, instagram; others ignored
+    entry: list[Entry] = Field(min_length=1, max_length=1000)
