@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from socialcare.config import Brand
 from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
-from socialcare.platforms.dates import dated, from_epoch
+from socialcare.platforms.dates import Dated, dated, from_epoch
 from socialcare.platforms.meta.payloads import (
     Change,
     Commenter,
@@ -188,7 +188,6 @@ def _page_comment(
         found.skipped.append("the Page's own comment")
         return
     top_level = comment.parent_id in (None, comment.post_id)
-    top = comment.comment_id if top_level else str(comment.parent_id)
     created = comment.created_time
     when = dated(
         Platform.FACEBOOK,
@@ -197,19 +196,13 @@ def _page_comment(
         received_at,
     )
     found.messages.append(
-        InboundMessage(
-            platform=Platform.FACEBOOK,
-            account_id=page,
-            brand_id=brand.id,
-            channel_type=ChannelType.PUBLIC,
-            kind=MessageKind.COMMENT,
-            thread_key=f"facebook:{page}:{comment.post_id}:{top}",
-            platform_message_id=comment.comment_id,
+        _comment(
+            Comment(Platform.FACEBOOK, page, comment.post_id, comment.comment_id),
+            brand,
             in_reply_to=None if top_level else comment.parent_id,
-            customer=_person(Platform.FACEBOOK, comment.from_),
+            author=comment.from_,
             text=comment.message,
-            sent_at=when.sent_at,
-            platform_sent_at=when.platform_sent_at,
+            when=when,
             link=f"https://www.facebook.com/{comment.comment_id}",
         )
     )
@@ -221,24 +214,58 @@ def _instagram_comment(
     if comment.from_.id == account:
         found.skipped.append("the account's own comment")
         return
-    top = comment.parent_id or comment.id
     found.messages.append(
-        InboundMessage(
-            platform=Platform.INSTAGRAM,
-            account_id=account,
-            brand_id=brand.id,
-            channel_type=ChannelType.PUBLIC,
-            kind=MessageKind.COMMENT,
-            thread_key=f"instagram:{account}:{comment.media.id}:{top}",
-            platform_message_id=comment.id,
+        _comment(
+            Comment(Platform.INSTAGRAM, account, comment.media.id, comment.id),
+            brand,
             in_reply_to=comment.parent_id,
-            customer=_person(Platform.INSTAGRAM, comment.from_),
+            author=comment.from_,
             text=comment.text,
             # Instagram's comment change carries no time: received is when it was written,
             # within the seconds Meta takes to deliver.
-            sent_at=received_at,
+            when=Dated(received_at),
             link=None,
         )
+    )
+
+
+@dataclass(frozen=True)
+class Comment:
+    """Where a comment is: the platform, the brand's account, the post or media, its id."""
+
+    platform: Platform
+    account: str
+    under: str  # the post or media commented on
+    id: str
+
+
+def _comment(
+    where: Comment,
+    brand: Brand,
+    *,
+    in_reply_to: str | None,
+    author: Commenter,
+    text: str,
+    when: Dated,
+    link: str | None,
+) -> InboundMessage:
+    """A customer's public comment; its thread is the post (or media) and its top-level
+    comment, so a reply to a comment joins that comment's conversation."""
+    top = in_reply_to or where.id
+    return InboundMessage(
+        platform=where.platform,
+        account_id=where.account,
+        brand_id=brand.id,
+        channel_type=ChannelType.PUBLIC,
+        kind=MessageKind.COMMENT,
+        thread_key=f"{where.platform}:{where.account}:{where.under}:{top}",
+        platform_message_id=where.id,
+        in_reply_to=in_reply_to,
+        customer=_person(where.platform, author),
+        text=text,
+        sent_at=when.sent_at,
+        platform_sent_at=when.platform_sent_at,
+        link=link,
     )
 
 
