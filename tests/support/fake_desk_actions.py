@@ -42,12 +42,15 @@ class FakeDeskActionStore:
         return None
 
     def first_inbound(self, conversation_id: str) -> StoredMessage | None:
-        inbound = [m for m in self.messages.get(conversation_id, []) if m["direction"] == "inbound"]
+        inbound = self._inbound(conversation_id)
         return message_of(inbound[0]) if inbound else None
 
     def latest_inbound(self, conversation_id: str) -> StoredMessage | None:
-        inbound = [m for m in self.messages.get(conversation_id, []) if m["direction"] == "inbound"]
+        inbound = self._inbound(conversation_id)
         return message_of(inbound[-1]) if inbound else None
+
+    def _inbound(self, conversation_id: str) -> list[Item]:
+        return [m for m in self.messages.get(conversation_id, []) if m["direction"] == "inbound"]
 
     def clock_events(self, conversation_id: str) -> list[ClockEvent]:
         return []

@@ -20,7 +20,6 @@ class InMemoryReports:
     unfiled: set[str] = field(default_factory=set)  # stored before items carried days
     spiked: set[str] = field(default_factory=set)  # "topic hour"
     asked: list[tuple[str, str]] = field(default_factory=list)
-    ledger: dict[str, bool] = field(default_factory=dict)  # "brand label" -> sent
 
     def add(self, brand_id: str, started: Started, *seen: Seen, filed: bool = True) -> None:
         day = started.created_at.astimezone(UTC).date().isoformat()
@@ -54,6 +53,8 @@ class InMemoryReports:
 @dataclass
 class InMemoryReportLedger(InMemoryReports):
     """services.report_mail.ReportLedger: each report recorded once before it goes."""
+
+    ledger: dict[str, bool] = field(default_factory=dict)  # "brand label" -> sent
 
     def record_report(self, brand_id: str, period: Period) -> Recorded:
         return record_once(self.ledger, f"{brand_id} {period.label}")

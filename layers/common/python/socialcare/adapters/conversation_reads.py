@@ -20,9 +20,11 @@ def conversation_of(item: Row | None) -> Conversation | None:
         return None
     # The managers' channel notices are a string set on META ("channel#ts"), so that
     # remembering one is a single ADD however often it is retried.
-    posts = sorted(str(post).partition("#")[::2] for post in item.get("slack_posts") or ())
-    notices = [{"channel": channel, "ts": ts} for channel, ts in posts]
-    return Conversation.model_validate(item | {"notices": notices})
+    posts = item.get("slack_posts")
+    if posts:  # most conversations have none: no copy of the item for them
+        pairs = sorted(str(post).partition("#")[::2] for post in posts)
+        item = item | {"notices": [{"channel": c, "ts": ts} for c, ts in pairs]}
+    return Conversation.model_validate(item)
 
 
 def message_of(item: Row | None) -> StoredMessage | None:

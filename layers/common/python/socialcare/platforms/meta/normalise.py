@@ -73,12 +73,7 @@ def read_entry(kind: str, entry: Entry, brand: Brand, received_at: datetime, fou
 
 def _messaging(reading: _Entry, event: MessagingEvent) -> None:
     platform = Platform.MESSENGER if reading.kind == "page" else Platform.INSTAGRAM
-    account, brand, received_at, found = (
-        reading.account,
-        reading.brand,
-        reading.received_at,
-        reading.found,
-    )
+    account, found = reading.account, reading.found
     if account not in (event.recipient.id, event.sender.id):
         found.skipped.append("a messaging event for another account than its entry")
         return
@@ -86,11 +81,10 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
     if message is not None and (message.is_echo or event.sender.id == account):
         found.skipped.append("an echo: the brand's own message")
         return
-    customer = event.sender.id
-    when = dated(platform, from_epoch(event.timestamp / 1000), str(event.timestamp), received_at)
     if message is not None and message.is_deleted:
         found.deleted.append(f"{platform}#{account}#{message.mid}")
         return
+    customer = event.sender.id
     if message is not None:
         kind, text = _direct_text(message)
         mid, in_reply_to = message.mid, message.reply_to.mid if message.reply_to else None
@@ -105,11 +99,13 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
         )
         found.skipped.append(f"{what}: not a message")
         return
+    stamp = event.timestamp
+    when = dated(platform, from_epoch(stamp / 1000), str(stamp), reading.received_at)
     found.messages.append(
         InboundMessage(
             platform=platform,
             account_id=account,
-            brand_id=brand.id,
+            brand_id=reading.brand.id,
             channel_type=ChannelType.PRIVATE,
             kind=kind,
             thread_key=f"{platform}:{account}:{customer}",
@@ -146,20 +142,14 @@ def _direct_text(message: Message) -> tuple[MessageKind, str]:
 
 
 def _change(reading: _Entry, change: Change) -> None:
-    kind, account, brand, received_at, found = (
-        reading.kind,
-        reading.account,
-        reading.brand,
-        reading.received_at,
-        reading.found,
-    )
+    kind, found = reading.kind, reading.found
     if kind == "page" and change.field == "feed":
         if change.value.get("item") != "comment":
             found.skipped.append(f"a feed change about a {change.value.get('item')!s:.30}")
             return
         comment = _read(FeedComment, change.value, found, "a Page comment")
         if isinstance(comment, FeedComment):
-            _page_comment(account, comment, brand, received_at, found)
+            _page_comment(reading, comment)
     elif kind == "instagram" and change.field == "messages":
         # The App Dashboard's test deliveries (Instagram Login) carry a direct message as a
         # change; real ones come in ``messaging``. Read the same way.
@@ -169,14 +159,13 @@ def _change(reading: _Entry, change: Change) -> None:
     elif kind == "instagram" and change.field == "comments":
         ig = _read(InstagramComment, change.value, found, "an Instagram comment")
         if isinstance(ig, InstagramComment):
-            _instagram_comment(account, ig, brand, received_at, found)
+            _instagram_comment(reading, ig)
     else:
         found.skipped.append(f"a {change.field} change: not handled")
 
 
-def _page_comment(
-    page: str, comment: FeedComment, brand: Brand, received_at: datetime, found: Found
-) -> None:
+def _page_comment(reading: _Entry, comment: FeedComment) -> None:
+    page, found = reading.account, reading.found
     ref = f"{Platform.FACEBOOK}#{page}#{comment.comment_id}"
     if comment.verb in ("remove", "hide"):
         found.deleted.append(ref)
@@ -193,12 +182,12 @@ def _page_comment(
         Platform.FACEBOOK,
         from_epoch(created) if created is not None else None,
         str(created),
-        received_at,
+        reading.received_at,
     )
     found.messages.append(
         _comment(
             Comment(Platform.FACEBOOK, page, comment.post_id, comment.comment_id),
-            brand,
+            reading.brand,
             in_reply_to=None if top_level else comment.parent_id,
             author=comment.from_,
             text=comment.message,
@@ -208,22 +197,21 @@ def _page_comment(
     )
 
 
-def _instagram_comment(
-    account: str, comment: InstagramComment, brand: Brand, received_at: datetime, found: Found
-) -> None:
+def _instagram_comment(reading: _Entry, comment: InstagramComment) -> None:
+    account = reading.account
     if comment.from_.id == account:
-        found.skipped.append("the account's own comment")
+        reading.found.skipped.append("the account's own comment")
         return
-    found.messages.append(
+    reading.found.messages.append(
         _comment(
             Comment(Platform.INSTAGRAM, account, comment.media.id, comment.id),
-            brand,
+            reading.brand,
             in_reply_to=comment.parent_id,
             author=comment.from_,
             text=comment.text,
             # Instagram's comment change carries no time: received is when it was written,
             # within the seconds Meta takes to deliver.
-            when=Dated(received_at),
+            when=Dated(reading.received_at),
             link=None,
         )
     )
