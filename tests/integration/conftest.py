@@ -13,10 +13,11 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from socialcare.services.meta_webhook import MetaWebhookDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
-from socialcare.settings import VkIngestSettings, XIngestSettings
-from socialcare.wiring import vk_webhook_deps, x_webhook_deps
+from socialcare.settings import MetaIngestSettings, VkIngestSettings, XIngestSettings
+from socialcare.wiring import meta_webhook_deps, vk_webhook_deps, x_webhook_deps
 from socialcare_tools.local.stack import LocalStack, Ports
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.template_resources import Backbone, create_backbone
@@ -40,6 +41,7 @@ def _environment(backbone: Backbone) -> dict[str, str]:
         "BRANDS_DIR": str(BRANDS_DIR),
         "X_SECRET_ARN": backbone.x_secret_arn,
         "VK_SECRET_ARN": backbone.vk_secret_arn,
+        "META_SECRET_ARN": backbone.meta_secret_arn,
     }
 
 
@@ -49,6 +51,15 @@ def live_x(backbone: Backbone, **overrides: str) -> XWebhookDeps:
 
 def live_vk(backbone: Backbone, **overrides: str) -> VkWebhookDeps:
     return vk_webhook_deps(VkIngestSettings.model_validate(_environment(backbone) | overrides))
+
+
+def live_meta(backbone: Backbone, **overrides: str) -> MetaWebhookDeps:
+    return meta_webhook_deps(MetaIngestSettings.model_validate(_environment(backbone) | overrides))
+
+
+@pytest.fixture
+def meta_live(backbone: Backbone) -> MetaWebhookDeps:
+    return live_meta(backbone)
 
 
 @pytest.fixture

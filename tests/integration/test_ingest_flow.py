@@ -9,9 +9,11 @@ from typing import Any
 import boto3
 import pytest
 
+from functions.ingest_meta import app as ingest_meta
 from functions.ingest_vk import app as ingest_vk
 from functions.ingest_x import app as ingest_x
 from socialcare.adapters.conversation_reads import ConversationReads
+from socialcare.services.meta_webhook import MetaWebhookDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
@@ -19,7 +21,7 @@ from socialcare_tools.apigw import vk_delivery, x_delivery
 from socialcare_tools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare_tools.template_resources import Backbone
 from tests.conftest import LambdaContext, load_event
-from tests.integration.conftest import live_vk, live_x
+from tests.integration.conftest import live_meta, live_vk, live_x
 from tests.support.inspect import drain, of_kind
 from tests.support.metrics import emf
 
@@ -320,3 +322,35 @@ def test_a_message_dated_1970_is_stored_at_the_receipt_time_with_its_platform_da
     assert (message["sent_at"], message["platform_sent_at"]) == ("2026-12-04T16:00:00.123Z", "0")
     assert conversation["created_at"] == "2026-12-04T16:00:00.123Z"
     assert drain(backbone.classify_queue)[0]["body"]["sent_at"].startswith("2026-12-04T16:00")
+
+
+def test_a_meta_delivery_lands_event_by_event_and_a_redelivery_changes_nothing(
+    backbone: Backbone, meta_live: MetaWebhookDeps, captured_logs: io.StringIO
+) -> None:
+    for _ in range(2):  # Meta sends again what it thinks was not received
+        response = ingest_meta.lambda_handler(
+            load_event("meta_messenger_batch"), LambdaContext(), deps=meta_live
+        )
+        assert response["statusCode"] == 200
+    messages = of_kind(backbone.table, "MSG#")
+    assert sorted(m["platform"] for m in messages) == ["facebook", "messenger", "messenger"]
+    conversations = of_kind(backbone.table, "META")
+    assert {c["channel_type"] for c in conversations} == {"private", "public"}
+    assert len(drain(backbone.classify_queue)) == 3
+    assert local.META_APP_SECRET not in captured_logs.getvalue()
+    assert "Bonjour" not in captured_logs.getvalue()
+
+
+def test_a_meta_delivery_whose_queue_send_fails_is_503_then_stored_once(
+    backbone: Backbone,
+) -> None:
+    broken = live_meta(
+        backbone, CLASSIFY_QUEUE_URL=backbone.classify_queue.replace("classify", "gone")
+    )
+    event = load_event("meta_instagram_comment")
+    assert ingest_meta.lambda_handler(event, LambdaContext(), deps=broken)["statusCode"] == 503
+    healthy = live_meta(backbone)
+    assert ingest_meta.lambda_handler(event, LambdaContext(), deps=healthy)["statusCode"] == 200
+    assert len(of_kind(backbone.table, "MSG#")) == 1
+    [queued] = drain(backbone.classify_queue)
+    assert queued["body"]["platform"] == "instagram"

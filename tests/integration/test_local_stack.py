@@ -95,7 +95,7 @@ def test_each_queue_consumer_runs_in_an_interpreter_of_its_own(stack: LocalStack
     assert '"message taken"' in log.read_text()
 
 
-def test_the_crc_challenge_and_vk_confirmation_work_through_the_gateway(stack: LocalStack) -> None:
+def test_the_handshakes_of_x_vk_and_meta_work_through_the_gateway(stack: LocalStack) -> None:
     assert stack.gateway is not None
     crc = requests.get(
         stack.gateway.url + "/webhooks/x", params={"crc_token": "challenge_string"}, timeout=10
@@ -103,6 +103,16 @@ def test_the_crc_challenge_and_vk_confirmation_work_through_the_gateway(stack: L
     assert crc.status_code == 200 and crc.json()["response_token"].startswith("sha256=")
     confirmation = post(stack, "vk_confirmation")
     assert (confirmation.status_code, confirmation.text) == (200, local.VK_CONFIRMATION)
+    handshake = requests.get(
+        stack.gateway.url + "/webhooks/meta",
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": local.META_VERIFY_TOKEN,
+            "hub.challenge": "1158201444",
+        },
+        timeout=10,
+    )
+    assert (handshake.status_code, handshake.text) == (200, "1158201444")
 
 
 def test_a_platform_posting_again_reuses_its_connection(stack: LocalStack) -> None:
@@ -124,6 +134,7 @@ def test_a_forged_request_is_refused_and_nothing_is_stored(stack: LocalStack) ->
     before = len(items(stack, "MSG#"))
     assert post(stack, "x_bad_signature").status_code == 401
     assert post(stack, "vk_bad_secret").status_code == 403
+    assert post(stack, "meta_bad_signature").status_code == 401
     assert len(items(stack, "MSG#")) == before
 
 
@@ -194,6 +205,25 @@ def test_cli_send_then_inbox_shows_the_new_conversation(cli: StackCli) -> None:
         listed.out.splitlines()[0].split()[:3] == ["status", "platform", "channel"]
         and "@hans" in listed.out
     )
+
+
+def test_cli_send_on_meta_networks_opens_conversations_signed_as_meta_signs(
+    cli: StackCli,
+) -> None:
+    sent = cli("send", "messenger", "Where is order 4411?", "--from", "claire")
+    assert sent.code == 0 and "POST /webhooks/meta -> 200" in sent.out
+    assert cli("send", "facebook", "the app crashes at checkout", "--from", "Tom Smith").code == 0
+    assert cli("send", "instagram", "¿tienen talla M?", "--from", "lucia.g").code == 0
+    assert cli("send", "instagram", "and by DM", "--from", "lucia.g", "--dm").code == 0
+    rows = json.loads(cli("inbox", "--json").out)
+    kinds = {(r["platform"], r["channel_type"]) for r in rows}
+    assert {
+        ("messenger", "private"),
+        ("facebook", "public"),
+        ("instagram", "public"),
+        ("instagram", "private"),
+    } <= kinds
+    assert "lucia.g" in {r["customer"].get("handle") for r in rows}
 
 
 def test_cli_send_a_sample_event_file(cli: StackCli) -> None:

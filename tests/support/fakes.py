@@ -7,10 +7,12 @@ from typing import Any
 from socialcare.config import load_brands
 from socialcare.errors import StorageUnavailable
 from socialcare.models import ClassifyRequest, InboundMessage
+from socialcare.platforms.meta.payloads import MetaSecrets
 from socialcare.platforms.vk.payloads import VkSecrets
 from socialcare.platforms.x.payloads import XSecrets
 from socialcare.ports import Queued, SaveOutcome, StoredRef
 from socialcare.services.ingest import IngestDeps
+from socialcare.services.meta_webhook import MetaWebhookDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
@@ -125,13 +127,22 @@ def vk_deps(**overrides: Any) -> VkWebhookDeps:
     return VkWebhookDeps(**(values | overrides))
 
 
-def store_of(deps: XWebhookDeps | VkWebhookDeps) -> FakeStore:
+def meta_deps(**overrides: Any) -> MetaWebhookDeps:
+    values: dict[str, Any] = {
+        "ingest": fake_ingest(),
+        "brands": load_brands(BRANDS_DIR),
+        "secrets": lambda: MetaSecrets.model_validate(local.META_SECRET_VALUE),
+    }
+    return MetaWebhookDeps(**(values | overrides))
+
+
+def store_of(deps: XWebhookDeps | VkWebhookDeps | MetaWebhookDeps) -> FakeStore:
     """The fake store behind a webhook's deps (``x_deps()`` / ``vk_deps()``)."""
     assert isinstance(deps.ingest.store, FakeStore)
     return deps.ingest.store
 
 
-def queue_of(deps: XWebhookDeps | VkWebhookDeps) -> FakeQueue:
+def queue_of(deps: XWebhookDeps | VkWebhookDeps | MetaWebhookDeps) -> FakeQueue:
     """The fake classify queue behind a webhook's deps."""
     assert isinstance(deps.ingest.queue, FakeQueue)
     return deps.ingest.queue

@@ -1,92 +1,84 @@
-"""Meta's webhook as an attacker or a changed Meta would hit it: any bytes, any JSON, any
-mutation of a real delivery, correctly signed or not. The answer is a receipt or a refusal
-(401/403/400 upstream), never another error; a refused body stores nothing."""
+"""Meta's webhook route as an attacker or a changed Meta would hit it: any bytes, any JSON,
+any mutation of a real delivery, correctly signed or not, any handshake query. The answer is
+a receipt or a refusal (400/401/403/413), never a 5xx; a refused body stores nothing; the
+handshake echoes nothing but a challenge shaped as Meta's, and only for our verify token."""
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socialcare.errors import RejectedRequest
-from socialcare.services.meta_webhook import MetaWebhookDeps, receive
-from tests.support.fakes import FakeStore, fake_ingest
-from tests.support.meta import (
-    INSTAGRAM,
-    PAGE,
-    PSID,
-    brands,
-    delivery,
-    direct,
-    entry,
-    instagram_comment,
-    page_comment,
-    secrets,
-    signed,
-)
+from functions.ingest_meta import app as ingest_meta
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import http_event, json_bytes, meta_delivery
+from tests.conftest import LambdaContext
+from tests.support.fakes import meta_deps, store_of
+from tests.support.mutations import DELIBERATE, mutated
 
-pytestmark = pytest.mark.thorough
+pytestmark = pytest.mark.thorough  # many random examples each: make test, not make unit
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
 SAMPLES = [
-    json.loads(delivery("page", entry(PAGE, messaging=[direct(PAGE, PSID, "m_1")]))),
-    json.loads(delivery("page", entry(PAGE, changes=[page_comment(f"{PAGE}_1")]))),
-    json.loads(delivery("instagram", entry(INSTAGRAM, changes=[instagram_comment("178600")]))),
+    "meta_messenger_message",
+    "meta_messenger_batch",
+    "meta_page_comment",
+    "meta_page_comment_reply",
+    "meta_instagram_message",
+    "meta_instagram_comment",
 ]
 
 
-def run(body: bytes, signature: str | None) -> FakeStore:
-    webhook = MetaWebhookDeps(ingest=fake_ingest(), brands=brands(), secrets=secrets)
-    try:
-        receive(body, signature, webhook)
-    except RejectedRequest:
-        assert isinstance(webhook.ingest.store, FakeStore)
-        assert webhook.ingest.store.all_messages == []
-    assert isinstance(webhook.ingest.store, FakeStore)
-    return webhook.ingest.store
+def post(event: dict[str, Any]) -> None:
+    deps = meta_deps()
+    response = ingest_meta.lambda_handler(event, LambdaContext(), deps=deps)
+    assert response["statusCode"] in DELIBERATE, response
+    if response["statusCode"] != 200:
+        assert store_of(deps).all_messages == []
+        assert json.loads(response["body"])["error"]
 
 
 @FAST
 @given(st.binary(max_size=2048), st.booleans())
-def test_any_bytes_get_a_deliberate_answer(body: bytes, sign_it: bool) -> None:
-    run(body, signed(body) if sign_it else "sha256=" + "ab" * 32)
+def test_any_bytes_signed_or_not(body: bytes, sign_it: bool) -> None:
+    secret = local.META_APP_SECRET if sign_it else "an attacker's guess"
+    post(meta_delivery(body, secret, base64_body=True))
 
 
 @FAST
-@given(JSON)
-def test_any_signed_json_gets_a_deliberate_answer(document: Any) -> None:
-    body = json.dumps(document).encode()
-    run(body, signed(body))
-
-
-def _mutate(value: Any, path: list[Any], replacement: Any) -> Any:
-    if not path:
-        return replacement
-    head, *rest = path
-    if isinstance(value, dict) and value:
-        key = list(value)[head % len(value)]
-        return value | {key: _mutate(value[key], rest, replacement)}
-    if isinstance(value, list) and value:
-        index = head % len(value)
-        return [*value[:index], _mutate(value[index], rest, replacement), *value[index + 1 :]]
-    return replacement
+@given(mutated(SAMPLES), st.booleans())
+def test_a_mutated_real_delivery(payload: Any, sign_it: bool) -> None:
+    secret = local.META_APP_SECRET if sign_it else "an attacker's guess"
+    post(meta_delivery(json_bytes(payload), secret))
 
 
 @FAST
 @given(
-    st.sampled_from(SAMPLES),
-    st.lists(st.integers(min_value=0, max_value=20), max_size=6),
-    JSON,
+    st.dictionaries(
+        st.sampled_from(["hub.mode", "hub.verify_token", "hub.challenge", "other"]),
+        st.text(max_size=80),
+    ),
+    st.booleans(),
 )
-def test_a_mutated_real_delivery_gets_a_deliberate_answer(
-    sample: Any, path: list[int], replacement: Any
-) -> None:
-    body = json.dumps(_mutate(sample, path, replacement)).encode()
-    run(body, signed(body))
+def test_the_handshake_is_no_oracle(query: dict[str, str], our_token: bool) -> None:
+    if our_token:
+        query = query | {"hub.verify_token": local.META_VERIFY_TOKEN}
+    response = ingest_meta.lambda_handler(
+        http_event("GET", "/webhooks/meta", query=urlencode(query)),
+        LambdaContext(),
+        deps=meta_deps(),
+    )
+    assert response["statusCode"] in DELIBERATE
+    if response["statusCode"] == 200:
+        # Only our token opens it, and what comes back is the challenge as sent, nothing else.
+        assert query.get("hub.verify_token") == local.META_VERIFY_TOKEN
+        assert query.get("hub.mode") == "subscribe"
+        assert response["body"] == query["hub.challenge"]
+        assert (
+            response["body"].isascii()
+            and response["body"].replace("-", "").replace("_", "").isalnum()
+        )
+    elif query.get("hub.verify_token") != local.META_VERIFY_TOKEN:
+        assert local.META_VERIFY_TOKEN not in response["body"]
+        assert response["statusCode"] == 403

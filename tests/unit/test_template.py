@@ -452,6 +452,8 @@ def test_webhook_routes_and_urls(template: dict[str, Any], resources: dict[str, 
         ("GET", "/webhooks/x", "IngestXFunction"),
         ("POST", "/webhooks/x", "IngestXFunction"),
         ("POST", "/webhooks/vk", "IngestVkFunction"),
+        ("GET", "/webhooks/meta", "IngestMetaFunction"),
+        ("POST", "/webhooks/meta", "IngestMetaFunction"),
     } <= routes
     api = props(resources["HttpApi"])
     assert ref_target(api["AccessLogSettings"]["DestinationArn"]) == "HttpApiAccessLogs"
@@ -459,6 +461,7 @@ def test_webhook_routes_and_urls(template: dict[str, Any], resources: dict[str, 
     outputs = template["Outputs"]
     assert outputs["XWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/x")
     assert outputs["VkWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/vk")
+    assert outputs["MetaWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/meta")
 
 
 def test_email_subscriptions_are_optional(resources: dict[str, Any]) -> None:

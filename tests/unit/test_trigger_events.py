@@ -26,6 +26,7 @@ from tests.support.template import FUNCTION, of_type, props
 TRIGGERS = {
     "IngestXFunction": ["x_tweet_mention", "x_xaa_mention", "x_crc_challenge"],
     "IngestVkFunction": ["vk_message_new", "vk_confirmation"],
+    "IngestMetaFunction": ["meta_messenger_message", "meta_handshake"],
     "ClassifyMessageFunction": ["sqs_classify_batch"],
     "ClockTaskFunction": ["sfn_clock_wake"],
     "SlackDeskFunction": ["slack_button_press"],

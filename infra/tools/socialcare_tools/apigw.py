@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from socialcare.platforms.meta.signature import SIGNATURE_HEADER as META_SIGNATURE_HEADER
+from socialcare.platforms.meta.signature import sign as meta_sign
 from socialcare.platforms.x.signature import SIGNATURE_HEADER, sign
 
 
@@ -84,3 +86,14 @@ def vk_delivery(payload: Any, retry: int | None = None, **options: Any) -> dict[
     if retry is not None:
         headers["x-retry-counter"] = str(retry)
     return http_event("POST", "/webhooks/vk", body, headers, **options)
+
+
+def meta_delivery(payload: Any, app_secret: str, **options: Any) -> dict[str, Any]:
+    """A POST /webhooks/meta signed as Meta signs it: X-Hub-Signature-256 over the raw body."""
+    body = payload if isinstance(payload, bytes) else json_bytes(payload)
+    headers = {
+        "content-type": "application/json",
+        META_SIGNATURE_HEADER: meta_sign(app_secret, body),
+    }
+    headers |= options.pop("headers", {})
+    return http_event("POST", "/webhooks/meta", body, headers, **options)

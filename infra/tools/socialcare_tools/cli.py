@@ -70,13 +70,18 @@ def parser() -> argparse.ArgumentParser:
 
     send = sub.add_parser("send", help="post a delivery, signed as the platform would sign it")
     send.add_argument(
-        "target", help="x, vk, or a JSON file (an event from events/ or a raw payload)"
+        "target",
+        help="x, vk, messenger, facebook, instagram, or a JSON file (an event from events/"
+        " or a raw payload)",
     )
-    send.add_argument("text", nargs="?", help="the message text (with x or vk)")
+    send.add_argument("text", nargs="?", help="the message text (with a network)")
     send.add_argument(
         "--from", dest="sender", default="janeroe", help="the customer (handle or id)"
     )
-    send.add_argument("--reply-to", help="X: the tweet id this answers; VK: the top comment id")
+    send.add_argument(
+        "--reply-to",
+        help="X: the tweet id this answers; VK, Facebook, Instagram: the top comment id",
+    )
     send.add_argument("--dm", action="store_true", help="a private message instead of a public one")
     classify = sub.add_parser("classify", help="what the classifier reads in a message, as JSON")
     classify.add_argument("text", help='the message, or "-" for one message a line on stdin')

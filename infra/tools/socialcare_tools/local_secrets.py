@@ -5,6 +5,10 @@ X_CONSUMER_SECRET = "local-x-consumer-secret"
 VK_GROUP_ID = 218000000
 VK_CONFIRMATION = "c0nf1rm-l0cal"
 VK_SECRET = "local-vk-secret"
+META_PAGE_ID = "104000000000001"  # acme's Facebook Page
+META_INSTAGRAM_ID = "17841400000000001"  # acme's Instagram account
+META_APP_SECRET = "local-meta-app-secret"
+META_VERIFY_TOKEN = "local-meta-verify-token"
 
 SLACK_BOT_TOKEN = "xoxb-local-bot-token"
 SLACK_SIGNING_SECRET = "local-slack-signing-secret"
@@ -24,6 +28,7 @@ SLACK_SECRET_VALUE = {"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGN
 VK_SECRET_VALUE = {
     "communities": {str(VK_GROUP_ID): {"confirmation": VK_CONFIRMATION, "secret": VK_SECRET}}
 }
+META_SECRET_VALUE = {"app_secret": META_APP_SECRET, "verify_token": META_VERIFY_TOKEN}
 
 # The stand-ins check that credentials are present, never their values.
 PUBLISHING_SECRET_VALUE = {

@@ -103,6 +103,7 @@ class Backbone:
     classify_dlq: str
     x_secret_arn: str
     vk_secret_arn: str
+    meta_secret_arn: str
 
 
 def create_backbone() -> Backbone:
@@ -115,4 +116,5 @@ def create_backbone() -> Backbone:
         classify_dlq=boto3.client("sqs").get_queue_url(QueueName=dlq_name)["QueueUrl"],
         x_secret_arn=create_local_secret("socialcare/test/x", local.X_SECRET_VALUE),
         vk_secret_arn=create_local_secret("socialcare/test/vk", local.VK_SECRET_VALUE),
+        meta_secret_arn=create_local_secret("socialcare/test/meta", local.META_SECRET_VALUE),
     )

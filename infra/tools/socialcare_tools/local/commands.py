@@ -25,7 +25,7 @@ from socialcare.reports.period import Period, PeriodKind
 from socialcare.services import erasure
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
-from socialcare_tools.apigw import vk_delivery, x_delivery
+from socialcare_tools.apigw import meta_delivery, vk_delivery, x_delivery
 from socialcare_tools.local import x_commands
 from socialcare_tools.local.cli_state import CommandError, local_state
 from socialcare_tools.local.demo_gap_fill import OutageStack, play_outage
@@ -41,6 +41,7 @@ from socialcare_tools.local.stack import LocalStack, Ports
 from socialcare_tools.local.standins import PortInUse, Recorder
 from socialcare_tools.local.views import conversations, render_calls, render_inbox
 from socialcare_tools.samples import tweet, vk, vk_message, x_dm, x_tweets
+from socialcare_tools.samples_meta import customer_delivery
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,7 +94,7 @@ def serve(args: argparse.Namespace) -> int:
     print(
         f"socialcare local stack is up ({time.perf_counter() - started:.1f} s), Ctrl-C stops it\n"
     )
-    print(f"  gateway        {info['gateway']}   (POST /webhooks/x, /webhooks/vk)")
+    print(f"  gateway        {info['gateway']}   (POST /webhooks/x, /webhooks/vk, /webhooks/meta)")
     print(f"  embedded AWS   {info['aws_endpoint']}   (region eu-west-1, any credentials)")
     print(f"  Slack stand-in {info['standins']['slack']}")
     print(f"  X, VK stand-ins {info['standins']['x']}  {info['standins']['vk']}")
@@ -101,6 +102,10 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  time factor    {factor:g} (an hour of deadline takes {3600 / factor:.0f} s)")
     print(f"  local secrets  X consumer secret {local.X_CONSUMER_SECRET!r}")
     print(f"                 VK secret {local.VK_SECRET!r}, confirmation {local.VK_CONFIRMATION!r}")
+    print(
+        f"                 Meta app secret {local.META_APP_SECRET!r},"
+        f" verify token {local.META_VERIFY_TOKEN!r}"
+    )
     print(f"  function logs  {stack.root / '.socialcare' / 'logs'}/")
     print(f"  written to     {state}\n")
     print('Try: socialcare send x "where is my order?"  then  socialcare inbox')
@@ -273,6 +278,9 @@ def classify(args: argparse.Namespace) -> int:
     return 0
 
 
+META_NETWORKS = ("messenger", "facebook", "instagram")
+
+
 def _event_from_file(path: str) -> dict[str, Any]:
     payload: dict[str, Any] = dict(json.loads(Path(path).read_text(encoding="utf-8")))
     if payload.get("version") == "2.0" and "requestContext" in payload:
@@ -281,11 +289,13 @@ def _event_from_file(path: str) -> dict[str, Any]:
         return x_delivery(payload, local.X_CONSUMER_SECRET)
     if "group_id" in payload:
         return vk_delivery(payload)
-    raise CommandError(f"{path}: neither an API Gateway event nor an X or VK payload")
+    if "object" in payload and "entry" in payload:
+        return meta_delivery(payload, local.META_APP_SECRET)
+    raise CommandError(f"{path}: neither an API Gateway event nor an X, VK or Meta payload")
 
 
 def _event_for(args: argparse.Namespace) -> dict[str, Any]:
-    if args.target not in ("x", "vk"):
+    if args.target not in ("x", "vk", *META_NETWORKS):
         return _event_from_file(args.target)
     if not args.text:
         raise CommandError(
@@ -293,6 +303,10 @@ def _event_for(args: argparse.Namespace) -> dict[str, Any]:
         )
     stamp = time.time_ns() // 1000
     sender = str(args.sender)
+    if args.target in META_NETWORKS:
+        return customer_delivery(
+            args.target, args.text, sender, stamp=stamp, reply_to=args.reply_to, dm=args.dm
+        )
     if args.target == "x":
         user_id = sender if sender.isdigit() else str(1400000000000000000 + sum(map(ord, sender)))
         user = {

@@ -205,6 +205,7 @@ class LocalStack:
             "webhooks": {
                 "x": f"{self.gateway.url}/webhooks/x",
                 "vk": f"{self.gateway.url}/webhooks/vk",
+                "meta": f"{self.gateway.url}/webhooks/meta",
             },
             "secrets": {
                 "x_consumer_secret": local.X_CONSUMER_SECRET,
@@ -212,6 +213,10 @@ class LocalStack:
                 "vk_group_id": local.VK_GROUP_ID,
                 "vk_secret": local.VK_SECRET,
                 "vk_confirmation": local.VK_CONFIRMATION,
+                "meta_app_secret": local.META_APP_SECRET,
+                "meta_verify_token": local.META_VERIFY_TOKEN,
+                "meta_page_id": local.META_PAGE_ID,
+                "meta_instagram_id": local.META_INSTAGRAM_ID,
             },
         }
 

@@ -96,6 +96,10 @@ class VkIngestSettings(IngestSettings):
     VK_SECRET_ARN: str
 
 
+class MetaIngestSettings(IngestSettings):
+    META_SECRET_ARN: str
+
+
 class XGapFillSettings(IngestSettings, SlackSettings):
     """The X gap fill: it reads X with the app's token, stores like the webhook, tells Slack."""
 

@@ -4,12 +4,19 @@ from socialcare.adapters.intake_store import DynamoIntakeStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.config import load_brands
+from socialcare.platforms.meta.payloads import MetaSecrets
 from socialcare.platforms.vk.payloads import VkSecrets
 from socialcare.platforms.x.payloads import XSecrets
 from socialcare.services.ingest import IngestDeps
+from socialcare.services.meta_webhook import MetaWebhookDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
-from socialcare.settings import IngestSettings, VkIngestSettings, XIngestSettings
+from socialcare.settings import (
+    IngestSettings,
+    MetaIngestSettings,
+    VkIngestSettings,
+    XIngestSettings,
+)
 
 
 def ingest_deps(settings: IngestSettings) -> IngestDeps:
@@ -36,5 +43,16 @@ def vk_webhook_deps(settings: VkIngestSettings) -> VkWebhookDeps:
         ingest=ingest_deps(settings),
         brands=load_brands(settings.BRANDS_DIR),
         secrets=secret_reader(settings.VK_SECRET_ARN, VkSecrets, settings.SECRETS_MAX_AGE_SECONDS),
+        max_body_bytes=settings.MAX_BODY_BYTES,
+    )
+
+
+def meta_webhook_deps(settings: MetaIngestSettings) -> MetaWebhookDeps:
+    return MetaWebhookDeps(
+        ingest=ingest_deps(settings),
+        brands=load_brands(settings.BRANDS_DIR),
+        secrets=secret_reader(
+            settings.META_SECRET_ARN, MetaSecrets, settings.SECRETS_MAX_AGE_SECONDS
+        ),
         max_body_bytes=settings.MAX_BODY_BYTES,
     )
