@@ -5,8 +5,9 @@
 (b) in-process time per webhook against moto, against a baseline doing one PutItem and
     one SendMessage on the same moto. Budget 3x. Both X formats: the Account Activity API
     (AAA) and the X Activity API (XAA) that replaces it on 1 January 2027.
+    Meta (issue 16): a Messenger direct message and an Instagram comment, same budget.
 (c) AWS calls per ingested message, counted on the wire (botocore before-call events).
-    Budget 2: one transaction and one send, in either format.
+    Budget 2: one transaction and one send, in either X format and on Meta.
 
 Run: make bench   (or .venv/bin/python bench/ingest.py [--runs 7] [--messages 300])
 """
@@ -64,7 +65,7 @@ def cold(code: str, runs: int) -> float:
 def bench_imports(runs: int) -> list[tuple[str, float, float]]:
     baseline = cold(BASELINE_IMPORT, runs)
     rows = [("baseline: boto3 + DynamoDB and SQS clients", baseline, 1.0)]
-    for name in ("ingest_x", "ingest_vk"):
+    for name in ("ingest_x", "ingest_vk", "ingest_meta"):
         took = cold(MODULE_IMPORT.format(name=name), runs)
         rows.append((f"import functions/{name}/app.py", took, took / baseline))
     return rows
@@ -97,15 +98,17 @@ def bench_webhooks(
     else:
         moto_patches.install()
 
+    from functions.ingest_meta import app as ingest_meta
     from functions.ingest_x import app as ingest_x
     from socialcare.platforms.x.normalise import normalise
     from socialcare.platforms.x.payloads import XWebhook
     from socialcare.services.ingest import classify_request
-    from socialcare.settings import XIngestSettings
-    from socialcare.wiring import x_webhook_deps
+    from socialcare.settings import MetaIngestSettings, XIngestSettings
+    from socialcare.wiring import meta_webhook_deps, x_webhook_deps
     from socialcare_tools import local_secrets as local
     from socialcare_tools.apigw import x_delivery
     from socialcare_tools.samples import tweet, x_tweets, xaa_post
+    from socialcare_tools.samples_meta import customer_delivery
     from socialcare_tools.template_resources import create_backbone
 
     class Context:
@@ -138,6 +141,26 @@ def bench_webhooks(
                 }
             )
         )
+        meta_deps = meta_webhook_deps(
+            MetaIngestSettings.model_validate(
+                {
+                    "TABLE_NAME": backbone.table,
+                    "CLASSIFY_QUEUE_URL": backbone.classify_queue,
+                    "BRANDS_DIR": str(ROOT / "layers/config/brands"),
+                    "META_SECRET_ARN": backbone.meta_secret_arn,
+                }
+            )
+        )
+
+        now_us = time.time_ns() // 1000
+
+        def meta(network: str, i: int) -> dict[str, Any]:
+            return customer_delivery(
+                network, f"order {i}?", f"c{i}", stamp=now_us + i, reply_to=None, dm=False
+            )
+
+        messenger_events = [meta("messenger", i) for i in range(messages + 1)]
+        instagram_events = [meta("instagram", i) for i in range(messages + 1)]
         events = [
             x_delivery(
                 x_tweets(tweet(str(10**18 + i), f"@AcmeSupport order {i}?")),
@@ -168,11 +191,13 @@ def bench_webhooks(
             events[0], Context(), deps=deps
         )  # cold path: secret read, first clients
         ingest_x.lambda_handler(xaa_events[0], Context(), deps=deps)  # the XAA path's first use
+        ingest_meta.lambda_handler(messenger_events[0], Context(), deps=meta_deps)
+        ingest_meta.lambda_handler(instagram_events[0], Context(), deps=meta_deps)
         counter.take()
 
         # Interleaved, so all see the same table and queue sizes at every step.
         ddb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
-        webhook = xaa_webhook = baseline = floor = 0.0
+        webhook = xaa_webhook = messenger = instagram = baseline = floor = 0.0
         calls: dict[str, Counter[str]] = {}
         for i, event in enumerate(events[1:]):
             start = time.perf_counter()
@@ -186,6 +211,16 @@ def bench_webhooks(
             )
             xaa_webhook += time.perf_counter() - start
             calls["new mention, X Activity API format"] = counter.take()
+            start = time.perf_counter()
+            answer = ingest_meta.lambda_handler(messenger_events[i + 1], Context(), deps=meta_deps)
+            assert answer["statusCode"] == 200
+            messenger += time.perf_counter() - start
+            calls["new Messenger message"] = counter.take()
+            start = time.perf_counter()
+            answer = ingest_meta.lambda_handler(instagram_events[i + 1], Context(), deps=meta_deps)
+            assert answer["statusCode"] == 200
+            instagram += time.perf_counter() - start
+            calls["new Instagram comment"] = counter.take()
             start = time.perf_counter()
             ddb.put_item(
                 TableName=backbone.table,
@@ -208,6 +243,8 @@ def bench_webhooks(
             counter.take()
         webhook, baseline, floor = webhook / messages, baseline / messages, floor / messages
         xaa_webhook /= messages
+        messenger /= messages
+        instagram /= messages
 
         reply = x_delivery(
             x_tweets(tweet("3" * 19, "@AcmeSupport and?", reply_to=str(10**18 + 1))),
@@ -223,11 +260,15 @@ def bench_webhooks(
         )
         ingest_x.lambda_handler(twin, Context(), deps=deps)
         calls["the same mention again, by the other API"] = counter.take()
+        ingest_meta.lambda_handler(instagram_events[1], Context(), deps=meta_deps)
+        calls["Meta delivery again"] = counter.take()
 
     rows = [
         ("baseline: PutItem + SendMessage", baseline, 1.0),
         ("POST /webhooks/x, one new mention (AAA)", webhook, webhook / baseline),
         ("POST /webhooks/x, one new mention (XAA)", xaa_webhook, xaa_webhook / baseline),
+        ("POST /webhooks/meta, one Messenger message", messenger, messenger / baseline),
+        ("POST /webhooks/meta, one Instagram comment", instagram, instagram / baseline),
         ("floor: its transaction + send, no handler", floor, floor / baseline),
     ]
     return rows, calls

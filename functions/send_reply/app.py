@@ -1,5 +1,5 @@
-"""The outbox -> the customer's platform: each queued reply is sent once with tweepy or
-vk_api, and the outcome shown in the conversation's Slack thread.
+"""The outbox -> the customer's platform: each queued reply is sent once with tweepy,
+vk_api or the Graph API, and the outcome shown in the conversation's Slack thread.
 
 FIFO per conversation (its replies go in the order agents wrote them); a failure holds back
 only its conversation. A platform rate limit keeps the message invisible until the
@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialcare.adapters.meta_sender import MetaSender
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
@@ -42,11 +43,15 @@ def build_deps() -> SendDeps:
         for brand in brands.brands.values()
         for account in brand.accounts.x
     }
+    meta = MetaSender(publishing, settings.META_API_URL or None)
     return SendDeps(
         store=DynamoReplyStore(settings.TABLE_NAME),
         senders={
             Platform.X: XSender(publishing, handles, settings.X_API_URL or None),
             Platform.VK: VkSender(publishing, settings.VK_API_URL or None),
+            Platform.MESSENGER: meta,
+            Platform.FACEBOOK: meta,
+            Platform.INSTAGRAM: meta,
         },
         slack=SlackPoster(
             secret_reader(settings.SLACK_SECRET_ARN, SlackSecrets, age),

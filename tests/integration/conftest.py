@@ -184,7 +184,9 @@ def machine(backbone: Backbone) -> str:
 def slack() -> Iterator[StandIns]:
     """The Slack stand-in alone (slack_sdk talks urllib, which `responses` cannot stop)."""
     ports = Ports.any_free()
-    with StandIns(slack_port=ports.slack, x_port=ports.x, vk_port=ports.vk) as running:
+    with StandIns(
+        slack_port=ports.slack, x_port=ports.x, vk_port=ports.vk, meta_port=ports.meta
+    ) as running:
         yield running
 
 

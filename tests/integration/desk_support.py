@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
 
 from functions.classify_message import app as classify
+from functions.ingest_meta import app as ingest_meta
 from functions.ingest_vk import app as ingest_vk
 from functions.send_reply import app as send
 from functions.slack_thread import app as thread
@@ -21,6 +22,7 @@ from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.meta_sender import MetaSender
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.retention_store import DynamoRetentionStore
@@ -38,6 +40,7 @@ from socialcare.platforms.publishing import PublishingSecrets
 from socialcare.services.care import DeskDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.desk_actions import ActionDeps
+from socialcare.services.meta_webhook import MetaWebhookDeps
 from socialcare.services.send_reply import SendDeps
 from socialcare.services.slack_thread import ThreadDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
@@ -95,6 +98,20 @@ def to_the_desk(
         )
         thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
     return records  # what the desk queue delivered, for redelivering
+
+
+def meta_records(
+    backbone: Backbone, meta_live: MetaWebhookDeps, *deliveries: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Meta deliveries (API Gateway events), ingested for real; what reached the queue."""
+    for event in deliveries:
+        assert (
+            ingest_meta.lambda_handler(event, LambdaContext(), deps=meta_live)["statusCode"] == 200
+        )
+    return [
+        record(json.dumps(q["body"]), q["group"], f"m{i}")
+        for i, q in enumerate(drain(backbone.classify_queue))
+    ]
 
 
 def vk_records(
@@ -248,6 +265,10 @@ def send_deps(backbone: Backbone, slack: StandIns) -> SendDeps:
                 lambda: PUBLISHING, {local.X_ACCOUNT_ID: "AcmeSupport"}, slack.x_url
             ),
             Platform.VK: VkSender(lambda: PUBLISHING, slack.vk_url),
+            **dict.fromkeys(
+                (Platform.MESSENGER, Platform.FACEBOOK, Platform.INSTAGRAM),
+                MetaSender(lambda: PUBLISHING, slack.meta_url),
+            ),
         },
         slack=SlackPoster(lambda: SECRETS, slack.slack_url),
     )

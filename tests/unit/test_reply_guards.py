@@ -8,7 +8,7 @@ import pytest
 from socialcare.models.conversation import Conversation
 from socialcare.models.reply import ReplyRoute
 from socialcare.models.stored import StoredMessage
-from socialcare.services.reply_guards import check, x_weight
+from socialcare.services.reply_guards import check, message_tag, x_weight
 from socialcare.slack.mrkdwn import plain
 from tests.support.items import conversation_item, message_item
 
@@ -78,6 +78,39 @@ def test_messenger_replies_close_24_hours_after_the_customers_last_message() -> 
     assert "closed at 2026-08-24 11:59 UTC" in refusal.text
     early = NOW - timedelta(minutes=2)
     assert check("Hello", ReplyRoute.PRIVATE, talked, target(kind="direct"), early) is None
+
+
+def test_the_human_agent_permission_opens_7_days_and_tags_the_late_message() -> None:
+    talked = conversation("instagram", last_inbound_at="2026-08-20T12:00:00+00:00")
+    dm = target(kind="direct")
+    assert check("Hi", ReplyRoute.PRIVATE, talked, dm, NOW, human_agent=True) is None
+    assert message_tag(ReplyRoute.PRIVATE, talked, dm, NOW, human_agent=True) == "HUMAN_AGENT"
+    fresh = conversation("instagram", last_inbound_at="2026-08-24T11:00:00+00:00")
+    assert message_tag(ReplyRoute.PRIVATE, fresh, dm, NOW, human_agent=True) is None
+    late = NOW + timedelta(days=4, minutes=1)
+    refusal = check("Hi", ReplyRoute.PRIVATE, talked, dm, late, human_agent=True)
+    assert refusal is not None and refusal.reason == "window_closed" and "7 days" in refusal.text
+
+
+def test_comment_replies_have_no_window_and_a_private_reply_has_7_days_from_the_comment() -> None:
+    old = conversation(
+        "facebook", channel_type="public", last_inbound_at="2026-08-01T12:00:00+00:00"
+    )
+    comment = target(kind="comment", sent_at="2026-08-20T12:00:00.000Z")
+    assert check("Hi", ReplyRoute.PUBLIC, old, comment, NOW) is None
+    assert check("Hi", ReplyRoute.PRIVATE, old, comment, NOW) is None  # 4 days after it
+    refusal = check("Hi", ReplyRoute.PRIVATE, old, comment, NOW + timedelta(days=4))
+    assert refusal is not None and refusal.reason == "window_closed"
+    assert "private reply" in refusal.text and "publicly" in refusal.text
+    assert message_tag(ReplyRoute.PRIVATE, old, comment, NOW, human_agent=True) is None
+
+
+def test_meta_comment_lengths() -> None:
+    public = conversation("instagram", channel_type="public")
+    comment = target(kind="comment")
+    refusal = check("a" * 2201, ReplyRoute.PUBLIC, public, comment, NOW)
+    assert refusal is not None and refusal.reason == "too_long"
+    assert check("a" * 2200, ReplyRoute.PUBLIC, public, comment, NOW) is None
 
 
 def test_slack_markup_becomes_plain_text_for_the_customer() -> None:

@@ -51,9 +51,9 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--standin-ports",
             type=int,
-            nargs=3,
-            metavar=("SLACK", "X", "VK"),
-            default=[defaults.slack, defaults.x, defaults.vk],
+            nargs=4,
+            metavar=("SLACK", "X", "VK", "META"),
+            default=[defaults.slack, defaults.x, defaults.vk, defaults.meta],
             help="stand-in ports",
         )
         command.add_argument(

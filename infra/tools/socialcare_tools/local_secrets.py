@@ -41,4 +41,8 @@ PUBLISHING_SECRET_VALUE = {
         }
     },
     "vk": {str(VK_GROUP_ID): {"token": "local-vk-community-token"}},
+    "meta": {
+        META_PAGE_ID: {"token": "local-meta-page-token"},
+        META_INSTAGRAM_ID: {"token": "local-meta-page-token"},  # linked to the Page
+    },
 }

@@ -73,11 +73,11 @@ def _root() -> Path:
 
 
 def _stack(args: argparse.Namespace) -> LocalStack:
-    slack, x, vk_port = args.standin_ports
+    slack, x, vk_port, meta = args.standin_ports
     ports = (
         Ports.any_free()
         if args.any_port
-        else Ports(args.aws_port, args.gateway_port, slack, x, vk_port)
+        else Ports(args.aws_port, args.gateway_port, slack, x, vk_port, meta)
     )
     stack = LocalStack(_root(), ports, time_factor=args.time_factor)
     try:
@@ -97,7 +97,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  gateway        {info['gateway']}   (POST /webhooks/x, /webhooks/vk, /webhooks/meta)")
     print(f"  embedded AWS   {info['aws_endpoint']}   (region eu-west-1, any credentials)")
     print(f"  Slack stand-in {info['standins']['slack']}")
-    print(f"  X, VK stand-ins {info['standins']['x']}  {info['standins']['vk']}")
+    standins = info["standins"]
+    print(f"  X, VK, Meta stand-ins {standins['x']}  {standins['vk']}  {standins['meta']}")
     factor = info["time_factor"]
     print(f"  time factor    {factor:g} (an hour of deadline takes {3600 / factor:.0f} s)")
     print(f"  local secrets  X consumer secret {local.X_CONSUMER_SECRET!r}")

@@ -60,10 +60,11 @@ class Ports:
     slack: int = 8781
     x: int = 8782
     vk: int = 8783
+    meta: int = 8784
 
     @classmethod
     def any_free(cls) -> "Ports":
-        return cls(aws=0, gateway=0, slack=0, x=0, vk=0)
+        return cls(aws=0, gateway=0, slack=0, x=0, vk=0, meta=0)
 
 
 def verify_report_senders(brands_dir: Path) -> None:
@@ -101,7 +102,10 @@ class LocalStack:
             raise RuntimeError("a local stack is already running in this process; stop it first")
         try:
             self.standins = StandIns(
-                slack_port=self.ports.slack, x_port=self.ports.x, vk_port=self.ports.vk
+                slack_port=self.ports.slack,
+                x_port=self.ports.x,
+                vk_port=self.ports.vk,
+                meta_port=self.ports.meta,
             )
             self.standins.start()
             self.invocations = InvocationEndpoint().start()
@@ -119,6 +123,7 @@ class LocalStack:
                     ("SLACK_API_URL", self.standins.slack_url),
                     ("X_API_URL", self.standins.x_url),
                     ("VK_API_URL", self.standins.vk_url),
+                    ("META_API_URL", self.standins.meta_url),
                 ):
                     if variable in spec.environment:
                         spec.environment[variable] = url
@@ -201,6 +206,7 @@ class LocalStack:
                 "slack": self.standins.slack_url if self.standins else None,
                 "x": self.standins.x_url if self.standins else None,
                 "vk": self.standins.vk_url if self.standins else None,
+                "meta": self.standins.meta_url if self.standins else None,
             },
             "webhooks": {
                 "x": f"{self.gateway.url}/webhooks/x",

@@ -1,4 +1,4 @@
-"""Local HTTP stand-ins for Slack, X and VK, reached through the real client libraries.
+"""Local HTTP stand-ins for Slack, X, VK and Meta, reached through the real client libraries.
 
 ``StandIns`` serves one WSGI app per API on 127.0.0.1 and records what the app sent
 (``Recorder``; ``GET /_calls`` on each port for another process, e.g. the CLI).
@@ -28,6 +28,7 @@ from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHand
 
 from socialcare.adapters.redirect import VK_ORIGIN, X_ORIGIN, redirect
 from socialcare_tools.local.standins_base import Recorder, StandIn
+from socialcare_tools.local.standins_meta import MetaStandIn
 from socialcare_tools.local.standins_slack import SlackStandIn
 from socialcare_tools.local.standins_vk import VkStandIn
 from socialcare_tools.local.standins_x import XStandIn
@@ -89,7 +90,7 @@ def _listen(port: int, service: str) -> socket.socket:
 
 
 class StandIns:
-    """The three stand-ins, sharing one ``Recorder``. Use as a context manager or call
+    """The stand-ins, sharing one ``Recorder``. Use as a context manager or call
     ``start()``/``stop()``; ports default to 0 (free ports, read back from ``ports``)."""
 
     def __init__(
@@ -98,13 +99,15 @@ class StandIns:
         slack_port: int = 0,
         x_port: int = 0,
         vk_port: int = 0,
+        meta_port: int = 0,
         recorder: Recorder | None = None,
     ) -> None:
         self.recorder = recorder or Recorder()
         self.slack = SlackStandIn(self.recorder)
         self.x = XStandIn(self.recorder)
         self.vk = VkStandIn(self.recorder)
-        self.ports = {"slack": slack_port, "x": x_port, "vk": vk_port}
+        self.meta = MetaStandIn(self.recorder)
+        self.ports = {"slack": slack_port, "x": x_port, "vk": vk_port, "meta": meta_port}
         self._running: list[tuple[BaseWSGIServer, threading.Thread]] = []
 
     @property
@@ -119,10 +122,19 @@ class StandIns:
     def vk_url(self) -> str:
         return f"http://{HOST}:{self.ports['vk']}/method/"
 
+    @property
+    def meta_url(self) -> str:
+        return f"http://{HOST}:{self.ports['meta']}/"
+
     def start(self) -> "StandIns":
         if self._running:
             return self  # already serving: a second bind would clash with ourselves
-        apps: dict[str, StandIn] = {"slack": self.slack, "x": self.x, "vk": self.vk}
+        apps: dict[str, StandIn] = {
+            "slack": self.slack,
+            "x": self.x,
+            "vk": self.vk,
+            "meta": self.meta,
+        }
         try:
             for service, app in apps.items():
                 self._serve(service, app)

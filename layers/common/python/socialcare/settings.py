@@ -70,6 +70,7 @@ class SendSettings(SlackSettings):
     OUTBOX_MAX_RECEIVES: int = Field(default=10, gt=0)  # the queue's maxReceiveCount
     X_API_URL: str | None = None  # unset or empty: X itself (a local stand-in otherwise)
     VK_API_URL: str | None = None  # unset or empty: VK itself
+    META_API_URL: str | None = None  # unset or empty: Meta's Graph API itself
 
 
 class ReportSettings(Settings):

@@ -36,6 +36,12 @@ class Account(BaseModel):
         " Page id; Instagram: the professional account's id"
     )
     handle: str | None = Field(default=None, description="@handle or short name, for people")
+    human_agent: bool = Field(
+        default=False,
+        description="Facebook and Instagram: the app has Meta's human agent permission, so"
+        " agents may answer a direct message for 7 days after the customer's last message"
+        " (tagged HUMAN_AGENT) instead of 24 hours",
+    )
 
 
 class Accounts(BaseModel):
@@ -179,6 +185,7 @@ class BrandDirectory:
     def __init__(self, brands: Iterable[Brand]) -> None:
         self.brands: dict[str, Brand] = {}
         self._owners: dict[tuple[Platform, str], Brand] = {}
+        self._accounts: dict[tuple[Platform, str], Account] = {}
         for brand in brands:
             if brand.id in self.brands:
                 raise ConfigurationError(f"brand id {brand.id!r} is used twice")
@@ -192,6 +199,7 @@ class BrandDirectory:
             ):
                 for account in accounts:
                     owner = self._owners.setdefault((platform, account.id), brand)
+                    self._accounts[(platform, account.id)] = account
                     if owner is not brand:
                         raise ConfigurationError(
                             f"{platform} account {account.id} belongs to both "
@@ -200,6 +208,9 @@ class BrandDirectory:
 
     def owner_of(self, platform: Platform, account_id: str) -> Brand | None:
         return self._owners.get((platform, account_id))
+
+    def account_of(self, platform: Platform, account_id: str) -> Account | None:
+        return self._accounts.get((platform, account_id))
 
 
 def load_brand(path: Path) -> Brand:

@@ -20,6 +20,17 @@ class ReplyRoute(StrEnum):
     PRIVATE = "private"  # a direct message to the customer
 
 
+META_PLATFORMS = frozenset({Platform.MESSENGER, Platform.FACEBOOK, Platform.INSTAGRAM})
+
+
+def is_private_reply(platform: Platform, route: ReplyRoute, kind: MessageKind | None) -> bool:
+    """Meta: a direct message answering a public comment, sent by the comment's id (a
+    "private reply"): one per comment."""
+    return (
+        platform in META_PLATFORMS and route is ReplyRoute.PRIVATE and kind is MessageKind.COMMENT
+    )
+
+
 class OutboundReply(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -39,6 +50,9 @@ class OutboundReply(BaseModel):
     slack_channel: str
     slack_thread_ts: str
     from_suggestion: bool = False  # the answer base's text, sent as suggested or edited
+    # Messenger and Instagram: HUMAN_AGENT when a direct message goes after Meta's 24-hour
+    # window (up to 7 days), as the desk decided when the agent acted.
+    message_tag: Literal["HUMAN_AGENT"] | None = None
     queued_at: AwareDatetime
 
     @property

@@ -5,10 +5,11 @@ Secrets Manager JSON::
 
     {"x": {"<account id>": {"consumer_key": "...", "consumer_secret": "...",
                             "access_token": "...", "access_token_secret": "..."}},
-     "vk": {"<community id>": {"token": "<community token with messages, wall>"}}}
+     "vk": {"<community id>": {"token": "<community token with messages, wall>"}},
+     "meta": {"<Page id or Instagram account id>": {"token": "...", "login": "facebook"}}}
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, SecretStr
 
@@ -30,6 +31,15 @@ class VkPostingKeys(BaseModel):
     token: Filled = Field(min_length=1)
 
 
+class MetaPostingKeys(BaseModel):
+    """A Page access token (a Page, and an Instagram account linked to it: Facebook Login),
+    or an Instagram user token (``login: instagram``: Instagram Login, graph.instagram.com)."""
+
+    token: Filled = Field(min_length=1)
+    login: Literal["facebook", "instagram"] = "facebook"
+
+
 class PublishingSecrets(BaseModel):
     x: dict[str, XPostingKeys] = {}
     vk: dict[str, VkPostingKeys] = {}
+    meta: dict[str, MetaPostingKeys] = {}

@@ -16,7 +16,13 @@ from socialcare.errors import ReplyUnchanged, SupportError
 from socialcare.models.common import ChannelType
 from socialcare.models.conversation import CLOSED, Conversation
 from socialcare.models.message import MessageKind
-from socialcare.models.reply import ON_ITS_WAY, OutboundReply, ReplyRecord, ReplyRoute
+from socialcare.models.reply import (
+    ON_ITS_WAY,
+    OutboundReply,
+    ReplyRecord,
+    ReplyRoute,
+    is_private_reply,
+)
 from socialcare.models.stored import StoredMessage
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Escalations, Recorded, SlackDesk
@@ -121,15 +127,16 @@ def send_reply(
 ) -> str:
     """Check, record and queue one reply; the agent hears of a refusal ephemerally (unless
     ``quiet``: the modal has shown it already)."""
+    target = deps.store.latest_inbound(conversation.id)
+    chosen = route or _route(conversation)
+    if target is not None and is_private_reply(conversation.platform, chosen, target.kind):
+        # One per comment, as Meta allows: every attempt has the comment's reply id, so the
+        # reply store's once-only record refuses a second one, race-free.
+        reply_id = f"private-reply:{target.platform_message_id}"
     logger.append_keys(conversation_id=conversation.id, reply_id=reply_id)
     earlier = deps.store.reply(conversation.id, reply_id)
     if earlier is not None:
-        # A retry of the Slack request that queued this reply: never judged again (its own
-        # reply would now look "unchanged"), only queued again if it has not gone yet.
-        if earlier.status not in ON_ITS_WAY:
-            return "already"
-        deps.outbox.send(earlier.reply)
-        return "requeued"
+        return _again(earlier, text, deps, quiet=quiet)
     thread = conversation.slack_thread
     channel, thread_ts = (thread.channel, thread.ts) if thread else ("", "")
 
@@ -141,9 +148,9 @@ def send_reply(
 
     if conversation.status in CLOSED:
         return refuse("closed", f"This conversation is {conversation.status}; nothing was sent.")
-    target = deps.store.latest_inbound(conversation.id)
-    chosen = route or _route(conversation)
-    refusal = reply_guards.check(text, chosen, conversation, target, deps.clock())
+    human_agent = _human_agent(conversation, deps)
+    now = deps.clock()
+    refusal = reply_guards.check(text, chosen, conversation, target, now, human_agent=human_agent)
     if refusal is not None:
         return refuse(refusal.reason, refusal.text)
     reply = OutboundReply(
@@ -161,7 +168,8 @@ def send_reply(
         slack_channel=channel,
         slack_thread_ts=thread_ts,
         from_suggestion=from_suggestion,
-        queued_at=deps.clock(),
+        message_tag=reply_guards.message_tag(chosen, conversation, target, now, human_agent),
+        queued_at=now,
     )
     try:
         return _queue(reply, deps)
@@ -178,6 +186,37 @@ def _queue(reply: OutboundReply, deps: ActionDeps) -> str:
     deps.outbox.send(reply)
     metrics.add_metric(name="ReplyQueued", unit=MetricUnit.Count, value=1)
     return "queued"
+
+
+def _again(earlier: ReplyRecord, text: str, deps: ActionDeps, *, quiet: bool) -> str:
+    """A reply id met before: a retry of the Slack request that queued it is never judged
+    again (its own reply would now look "unchanged"), only queued again if it has not gone;
+    another text under a private reply's id is a second private reply to the comment."""
+    if earlier.reply.reply_id.startswith("private-reply:") and earlier.reply.text != text.strip():
+        return _refuse_private_reply_again(earlier.reply, deps, quiet=quiet)
+    if earlier.status not in ON_ITS_WAY:
+        return "already"
+    deps.outbox.send(earlier.reply)
+    return "requeued"
+
+
+def _human_agent(conversation: Conversation, deps: ActionDeps) -> bool:
+    account = deps.brands.account_of(conversation.platform, conversation.account_id)
+    return account is not None and account.human_agent
+
+
+def _refuse_private_reply_again(earlier: OutboundReply, deps: ActionDeps, *, quiet: bool) -> str:
+    if earlier.slack_thread_ts and not quiet:
+        deps.slack.ephemeral(
+            earlier.slack_channel,
+            earlier.agent,
+            f"{earlier.platform} allows one private reply per comment, and this comment"
+            " has had it. The customer's answer arrives as a direct message; write publicly"
+            " here meanwhile, or wait for it.",
+            earlier.slack_thread_ts,
+        )
+    metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
+    return "refused:private_reply_used"
 
 
 def _route(conversation: Conversation) -> ReplyRoute:
@@ -264,7 +303,14 @@ def check_modal(conversation_id: str, text: str, deps: ActionDeps) -> str | None
     if conversation.status in CLOSED:
         return f"This conversation is {conversation.status}."
     target = deps.store.latest_inbound(conversation_id)
-    refusal = reply_guards.check(text, _route(conversation), conversation, target, deps.clock())
+    refusal = reply_guards.check(
+        text,
+        _route(conversation),
+        conversation,
+        target,
+        deps.clock(),
+        human_agent=_human_agent(conversation, deps),
+    )
     return refusal.text if refusal else None
 
 

@@ -9,7 +9,7 @@ from socialcare.errors import SupportError
 from socialcare.models.common import ChannelType
 from socialcare.models.conversation import Conversation
 from socialcare.models.escalation import EscalationNotice
-from socialcare.models.reply import ReplyRoute
+from socialcare.models.reply import META_PLATFORMS, ReplyRoute
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import Recorded
 from socialcare.services import retention
@@ -128,6 +128,19 @@ def _move_to_dm(conversation: Conversation, button: ButtonPress, deps: ActionDep
     """Tell the customer publicly that we continue in private, then continue there."""
     if conversation.channel_type is not ChannelType.PUBLIC or conversation.replies_privately:
         return _tell(conversation, button, deps, "This conversation is private already.")
+    if conversation.platform in META_PLATFORMS:
+        # Meta's private reply is itself the move: one direct message answering the comment,
+        # which the customer sees in their inbox; no public notice is needed.
+        deps.store.reply_privately(button.conversation_id)
+        _tell(
+            conversation,
+            button,
+            deps,
+            "Your next reply in this thread goes to the customer as a private message"
+            f" answering their comment ({conversation.platform} allows one per comment,"
+            " for 7 days); their answer arrives as a direct message.",
+        )
+        return "moved:private_reply"
     language = conversation.language or "en"
     notice = DM_NOTICE.get(language, DM_NOTICE["en"])
     outcome = send_reply(

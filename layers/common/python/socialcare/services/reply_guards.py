@@ -3,13 +3,14 @@ the agent: ephemerally) why a reply cannot go, instead of a platform error minut
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
 from socialcare.deadlines.arithmetic import reply_window_closes
 from socialcare.models.common import Platform
 from socialcare.models.conversation import Conversation
 from socialcare.models.message import MessageKind
-from socialcare.models.reply import ReplyRoute
+from socialcare.models.reply import ReplyRoute, is_private_reply
 from socialcare.models.stored import StoredMessage
 
 # Platform limits in characters. An X post counts Latin, Cyrillic and other alphabets as 1,
@@ -22,7 +23,13 @@ LIMITS = {
     (Platform.VK, ReplyRoute.PRIVATE): 9_000,
     (Platform.VK, ReplyRoute.PUBLIC): 9_000,
     (Platform.MESSENGER, ReplyRoute.PRIVATE): 2_000,
+    (Platform.FACEBOOK, ReplyRoute.PRIVATE): 2_000,  # a private reply is a Messenger message
+    (Platform.FACEBOOK, ReplyRoute.PUBLIC): 8_000,  # a comment
     (Platform.INSTAGRAM, ReplyRoute.PRIVATE): 1_000,
+    (
+        Platform.INSTAGRAM,
+        ReplyRoute.PUBLIC,
+    ): 2_200,  # a comment (UNVERIFIED: docs/platforms-meta.md)
     (Platform.TELEGRAM, ReplyRoute.PRIVATE): 4_096,
 }
 # twitter-text v3: these code point ranges weigh 1, everything else 2.
@@ -30,6 +37,9 @@ _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _LINK = re.compile(r"https?://\S+")
 # VK's photo comments and board posts can only be answered with an admin's user token.
 USER_TOKEN_ONLY = frozenset({MessageKind.PHOTO_COMMENT, MessageKind.BOARD_POST})
+# Meta takes one private reply (a direct message answering a public comment) per comment,
+# for 7 days after the comment was written.
+PRIVATE_REPLY_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,15 @@ class Draft:
     conversation: Conversation
     target: StoredMessage | None  # the customer's message the reply answers
     now: datetime
+    human_agent: bool = False  # Meta: the account may send HUMAN_AGENT-tagged messages
+
+    @property
+    def private_reply(self) -> bool:
+        return is_private_reply(self.platform, self.route, _kind(self.target))
+
+
+def _kind(target: StoredMessage | None) -> MessageKind | None:
+    return target.kind if target else None
 
 
 def check(
@@ -67,10 +86,20 @@ def check(
     conversation: Conversation,
     target: StoredMessage | None,
     now: datetime,
+    *,
+    human_agent: bool = False,
 ) -> Refusal | None:
     """The first guard that refuses the draft, or None: it may go."""
-    draft = Draft(text, route, conversation.platform, conversation, target, now)
-    for guard in (_empty, _unchanged, _x_post, _length, _vk_user_token_only, _window):
+    draft = Draft(text, route, conversation.platform, conversation, target, now, human_agent)
+    for guard in (
+        _empty,
+        _unchanged,
+        _x_post,
+        _length,
+        _vk_user_token_only,
+        _private_reply_window,
+        _window,
+    ):
         refusal = guard(draft)
         if refusal is not None:
             return refusal
@@ -143,12 +172,56 @@ def _vk_user_token_only(draft: Draft) -> Refusal | None:
     )
 
 
-def _window(draft: Draft) -> Refusal | None:
-    closes = reply_window_closes(draft.platform, draft.conversation.last_inbound_at)
-    if closes is None or draft.now <= closes:
+def _private_reply_window(draft: Draft) -> Refusal | None:
+    if not draft.private_reply or draft.target is None:
+        return None
+    closes = draft.target.sent_at + PRIVATE_REPLY_WINDOW
+    if draft.now <= closes:
         return None
     return Refusal(
         "window_closed",
-        f"{draft.platform} accepts replies for 24 hours after the customer's last message;"
-        f" that window closed at {closes:%Y-%m-%d %H:%M} UTC.",
+        f"{draft.platform} accepts a private reply to a comment for 7 days; this comment's"
+        f" closed at {closes:%Y-%m-%d %H:%M} UTC. Answer it publicly in the thread instead.",
     )
+
+
+def _window(draft: Draft) -> Refusal | None:
+    """Messenger and Instagram direct messages: 24 hours after the customer's last message,
+    7 days with the HUMAN_AGENT tag. Public comment replies have no window."""
+    if draft.route is ReplyRoute.PUBLIC or draft.private_reply:
+        return None
+    last = draft.conversation.last_inbound_at
+    closes = reply_window_closes(draft.platform, last, draft.human_agent)
+    if closes is None or draft.now <= closes:
+        return None
+    if draft.human_agent:
+        return Refusal(
+            "window_closed",
+            f"{draft.platform} accepts a human agent's reply for 7 days after the customer's"
+            f" last message; that window closed at {closes:%Y-%m-%d %H:%M} UTC.",
+        )
+    return Refusal(
+        "window_closed",
+        f"{draft.platform} accepts replies for 24 hours after the customer's last message;"
+        f" that window closed at {closes:%Y-%m-%d %H:%M} UTC. With Meta's human agent"
+        " permission (`human_agent: true` on the account in brand.yaml) it is 7 days.",
+    )
+
+
+def message_tag(
+    route: ReplyRoute,
+    conversation: Conversation,
+    target: StoredMessage | None,
+    now: datetime,
+    human_agent: bool,
+) -> Literal["HUMAN_AGENT"] | None:
+    """HUMAN_AGENT for a Meta direct message past the 24-hour window (the guards have let
+    it through, so the account has the permission and it is inside 7 days)."""
+    if not human_agent or route is ReplyRoute.PUBLIC:
+        return None
+    if is_private_reply(conversation.platform, route, _kind(target)):
+        return None
+    standard = reply_window_closes(conversation.platform, conversation.last_inbound_at)
+    if standard is None or now <= standard:
+        return None
+    return "HUMAN_AGENT"

@@ -5,6 +5,7 @@ to one line of the header; links are the platform's, built by us."""
 
 from typing import Any
 
+from socialcare.deadlines.arithmetic import reply_window_closes
 from socialcare.models.common import ChannelType
 from socialcare.models.conversation import CLOSED, Conversation, ConversationStatus
 from socialcare.models.message import MessageKind
@@ -115,6 +116,13 @@ def _state(meta: Conversation, events: list[ClockEvent]) -> list[dict[str, Any]]
         parts.append(":hourglass_flowing_sand: deadline near")
     if meta.replies_privately:
         parts.append("replies go by private message")
+    closes = (
+        reply_window_closes(meta.platform, meta.last_inbound_at)
+        if meta.channel_type is ChannelType.PRIVATE
+        else None
+    )
+    if closes is not None:  # Messenger, Instagram: Meta's window for a plain reply
+        parts.append(f"24-hour reply window until {closes:%d %b %H:%M} UTC")
     if meta.resolved_by:
         parts.append(f"resolved by <@{meta.resolved_by}>")
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(parts)}]}]

@@ -115,7 +115,7 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
             text=text,
             sent_at=when.sent_at,
             platform_sent_at=when.platform_sent_at,
-            link=_inbox_link(platform, account, customer),
+            link=inbox_link(platform, account, customer),
         )
     )
 
@@ -267,7 +267,7 @@ def _person(platform: Platform, who: Commenter) -> Customer:
     return Customer(id=who.id, name=who.name)
 
 
-def _inbox_link(platform: Platform, account: str, customer: str) -> str:
+def inbox_link(platform: Platform, account: str, customer: str) -> str:
     """The conversation in Meta Business Suite's inbox (UNVERIFIED address pattern)."""
     return (
         f"https://business.facebook.com/latest/inbox/all?asset_id={account}"

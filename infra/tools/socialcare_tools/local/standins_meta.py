@@ -1,0 +1,94 @@
+"""Meta Graph API stand-in at ``http://127.0.0.1:<port>/`` for graph.facebook.com and
+graph.instagram.com (the sender redirects both): ``POST /<version>/me/messages`` (a direct
+message, or a private reply by ``recipient.comment_id``), ``/<version>/<comment>/comments``
+(Facebook) and ``/<version>/<comment>/replies`` (Instagram).
+
+It answers as Meta does: ``{"recipient_id", "message_id"}`` for messages, ``{"id"}`` for
+comments, and errors as ``{"error": {"message", "type", "code", "error_subcode",
+"fbtrace_id"}}`` with HTTP 400 (190: 401). Like Meta it takes one private reply per comment.
+"""
+
+import itertools
+import re
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from socialcare_tools.local.standins_base import Json, Reply, StandIn
+
+PATH = re.compile(r"^/v[0-9]+\.[0-9]+/(?P<node>[^/]+)/(?P<edge>messages|comments|replies)$")
+ERRORS = {
+    (4, None): "(#4) Application request limit reached",
+    (10, 2018278): "(#10) This message is sent outside of allowed window.",
+    (100, None): "(#100) Invalid parameter",
+    (190, None): "Invalid OAuth access token.",
+    (551, None): "This person isn't available right now.",
+    (10900, None): "Activity already replied to",
+}
+
+
+def meta_error(code: int, subcode: int | None = None, message: str | None = None) -> Reply:
+    error: Json = {
+        "message": message or ERRORS.get((code, subcode), "An unknown error occurred"),
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "AStandInTrace",
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return Reply({"error": error}, status=401 if code == 190 else 400)
+
+
+class MetaStandIn(StandIn):
+    service = "meta"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ids = itertools.count(1)
+        self._private_replies: set[str] = set()  # comment ids answered privately
+
+    def fail_next(self, method: str, code: int, subcode: int | None = None, times: int = 1) -> None:
+        """E.g. ``fail_next("messages", 10, 2018278)``: the window closed."""
+        self.failures.add(method, meta_error(code, subcode), times)
+
+    def parse(self, request: Request) -> tuple[str, Json]:
+        found = PATH.match(request.path)
+        body = request.get_json(silent=True)
+        params: Json = body if isinstance(body, dict) else request.values.to_dict()
+        if found is None:
+            return request.path, params
+        return found["edge"], {"node": found["node"], **params}
+
+    def dispatch(self, method: str, params: Json, request: Request) -> Reply:
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return meta_error(190)
+        if method == "messages":
+            return self._message(params)
+        if method in ("comments", "replies"):
+            if not str(params.get("message") or "").strip():
+                return meta_error(100, None, "(#100) message is required")
+            return Reply({"id": f"{params['node']}_{900000 + next(self._ids)}"})
+        return meta_error(100, None, f"Unknown path {method}")
+
+    def _message(self, params: Json) -> Reply:
+        recipient = params.get("recipient") or {}
+        text = str((params.get("message") or {}).get("text") or "")
+        if not text:
+            return meta_error(100, None, "(#100) message.text is required")
+        if "comment_id" in recipient:
+            comment = str(recipient["comment_id"])
+            with self.lock:
+                if comment in self._private_replies:
+                    return meta_error(10900)
+                self._private_replies.add(comment)
+            customer = f"61000{abs(hash(comment)) % 10**11:011d}"
+        elif "id" in recipient:
+            customer = str(recipient["id"])
+            kind = params.get("messaging_type")
+            if kind not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+                return meta_error(100, None, "(#100) messaging_type is required")
+            if kind == "MESSAGE_TAG" and params.get("tag") != "HUMAN_AGENT":
+                return meta_error(100, None, "(#100) tag must be set with MESSAGE_TAG")
+        else:
+            return meta_error(100, None, "(#100) recipient is required")
+        return Reply({"recipient_id": customer, "message_id": f"m_standin-{next(self._ids)}"})

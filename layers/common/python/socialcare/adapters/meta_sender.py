@@ -1,0 +1,161 @@
+"""Replies on Facebook and Instagram through the Graph API, with ``requests`` (no maintained
+Graph SDK fits: docs/platforms-meta.md), as the Page or the Instagram account:
+
+- a direct message (Messenger, Instagram): ``POST /me/messages`` to the customer's scoped
+  id, ``messaging_type`` RESPONSE, or MESSAGE_TAG with ``tag`` HUMAN_AGENT after 24 hours;
+- a private reply (the "move to DM" of a comment): ``POST /me/messages`` with
+  ``recipient.comment_id``, one per comment;
+- a public reply: ``POST /{comment-id}/comments`` on Facebook, ``/{comment-id}/replies`` on
+  Instagram.
+
+The Graph API has no idempotency key: the outbox's reply record (sending, then accepted)
+keeps a retry from posting twice. Errors map like X's and VK's: rate limits postpone the
+reply, Meta's refusals go to the agent, a revoked token is a configuration error, the rest
+retries through the queue.
+"""
+
+import json
+from collections.abc import Callable
+from time import time
+from typing import Any
+
+import requests  # type: ignore[import-untyped, unused-ignore]
+
+from socialcare.adapters.redirect import redirect, with_timeouts
+from socialcare.errors import ConfigurationError, SendPostponed, SendRefused, StorageUnavailable
+from socialcare.models.common import Platform
+from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute, is_private_reply
+from socialcare.platforms.meta.normalise import inbox_link
+from socialcare.platforms.publishing import MetaPostingKeys, PublishingSecrets
+
+GRAPH_VERSION = "v25.0"
+ORIGINS = {"facebook": "https://graph.facebook.com/", "instagram": "https://graph.instagram.com/"}
+# Meta's rate limits (application, user, Page, call count, Messenger per-thread): the reply
+# waits for the usage header's estimate, else a minute.
+RATE_LIMITS = frozenset({4, 17, 32, 613, 80006})
+DEFAULT_POSTPONE_SECONDS = 60
+WINDOW = "Meta's time to answer this message has passed (24 hours, or 7 with HUMAN_AGENT)"
+REFUSALS: dict[tuple[int, int | None], str] = {
+    (10, 2018278): WINDOW,
+    (10, 2018108): WINDOW,
+    (10, 2018065): WINDOW,
+    (1545041, None): WINDOW,  # Instagram's code for the same (UNVERIFIED)
+    (551, None): "the customer cannot be reached (they blocked the account or left Meta)",
+    (100, 2018001): "Meta found no customer with this id for this Page or account",
+    (100, 33): "the comment or message no longer exists, or the account may not see it",
+    (10900, None): "Meta allows one private reply per comment, and it was sent (UNVERIFIED code)",
+    (10903, None): "Meta does not allow replying to this comment privately (UNVERIFIED code)",
+    (368, None): "Meta blocked the post for now as possibly abusive; try again later",
+}
+CONFIGURATION = {
+    190: "Meta refused the access token (expired, revoked or wrong): renew it",
+    200: "the access token lacks a permission this reply needs (App Review)",
+    230: "the access token lacks pages_messaging (renew it with that permission)",
+    10: "the app lacks a permission this reply needs (App Review)",
+}
+
+
+class MetaSender:
+    def __init__(
+        self, secrets: Callable[[], PublishingSecrets], base_url: str | None = None
+    ) -> None:
+        self._secrets = secrets
+        self._base_url = base_url
+        self._session = with_timeouts(requests.Session())
+        if base_url:
+            for origin in ORIGINS.values():
+                redirect(self._session, origin, base_url)
+
+    def _keys(self, account: str) -> MetaPostingKeys:
+        keys = self._secrets().meta.get(account)
+        if keys is None:
+            raise ConfigurationError(f"no Meta access token for account {account}")
+        return keys
+
+    def send(self, reply: OutboundReply) -> Delivered:
+        keys = self._keys(reply.account_id)
+        path, body = _request(reply)
+        url = f"{ORIGINS[keys.login]}{GRAPH_VERSION}/{path}"
+        headers = {"Authorization": f"Bearer {keys.token.get_secret_value()}"}
+        try:
+            response = self._session.post(url, json=body, headers=headers)
+        except requests.RequestException as exc:
+            raise StorageUnavailable(f"Meta unreachable: {type(exc).__name__}") from None
+        found = _json(response)
+        if response.status_code >= 400 or "error" in found:
+            raise _translated(response, found) from None
+        return _delivered(reply, found)
+
+
+def _request(reply: OutboundReply) -> tuple[str, dict[str, Any]]:
+    if is_private_reply(reply.platform, reply.route, reply.target_kind):
+        return "me/messages", {
+            "recipient": {"comment_id": reply.target_message_id},
+            "message": {"text": reply.text},
+        }
+    if reply.route is ReplyRoute.PRIVATE:
+        body: dict[str, Any] = {
+            "recipient": {"id": reply.customer_id},
+            "messaging_type": "MESSAGE_TAG" if reply.message_tag else "RESPONSE",
+            "message": {"text": reply.text},
+        }
+        if reply.message_tag:
+            body["tag"] = reply.message_tag
+        return "me/messages", body
+    edge = "replies" if reply.platform is Platform.INSTAGRAM else "comments"
+    return f"{reply.target_message_id}/{edge}", {"message": reply.text}
+
+
+def _delivered(reply: OutboundReply, found: dict[str, Any]) -> Delivered:
+    if "message_id" in found:  # a direct message or a private reply
+        customer = str(found.get("recipient_id") or reply.customer_id)
+        return Delivered(
+            platform_message_id=str(found["message_id"]),
+            link=inbox_link(reply.platform, reply.account_id, customer),
+        )
+    comment = str(found.get("id") or "")
+    if not comment:
+        raise StorageUnavailable("Meta answered without the new comment's id")
+    link = f"https://www.facebook.com/{comment}" if reply.platform is Platform.FACEBOOK else None
+    return Delivered(platform_message_id=comment, link=link)
+
+
+def _json(response: Any) -> dict[str, Any]:
+    try:
+        found = response.json()
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _translated(response: Any, found: dict[str, Any]) -> Exception:
+    error = found.get("error")
+    if not isinstance(error, dict):
+        error = {}
+    code, subcode = error.get("code"), error.get("error_subcode")
+    if not isinstance(code, int):
+        return StorageUnavailable(f"Meta answered HTTP {response.status_code}")
+    if code in RATE_LIMITS:
+        return SendPostponed(f"Meta error {code}", time() + _wait_seconds(response))
+    explanation = REFUSALS.get((code, subcode)) or REFUSALS.get((code, None))
+    if explanation is not None:
+        return SendRefused(f"meta-{code}" + (f"-{subcode}" if subcode else ""), explanation)
+    if code in CONFIGURATION:
+        return ConfigurationError(CONFIGURATION[code])
+    return StorageUnavailable(f"Meta error {code}")  # 1, 2, 1200 and the unknown: retried
+
+
+def _wait_seconds(response: Any) -> float:
+    """``X-Business-Use-Case-Usage``: per business, ``estimated_time_to_regain_access`` in
+    minutes; the longest wins."""
+    try:
+        usage = json.loads(response.headers.get("x-business-use-case-usage") or "{}")
+        minutes = [
+            int(entry.get("estimated_time_to_regain_access") or 0)
+            for entries in usage.values()
+            for entry in entries
+        ]
+    except (ValueError, TypeError, AttributeError):
+        minutes = []
+    longest = max(minutes, default=0)
+    return longest * 60 if longest > 0 else DEFAULT_POSTPONE_SECONDS

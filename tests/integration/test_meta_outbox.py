@@ -1,0 +1,182 @@
+"""Replies from Slack on Messenger, Facebook comments and Instagram: through the desk, the
+outbox and the real Graph API client code against the Meta stand-in."""
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from socialcare.config import BrandDirectory, load_brands
+from socialcare.services.meta_webhook import MetaWebhookDeps
+from socialcare_tools.local.standins import StandIns
+from socialcare_tools.samples_meta import customer_delivery
+from socialcare_tools.slack_requests import button_press
+from socialcare_tools.template_resources import Backbone, create_queue
+from tests.conftest import BRANDS_DIR
+from tests.integration.desk_support import (
+    a_desk,
+    message_event,
+    meta_records,
+    run_outbox,
+    slack_calls,
+    to_the_desk,
+)
+from tests.support.inspect import of_kind
+from tests.support.outbox import calls, card_ts
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
+    outbox = create_queue("OutboxQueue")
+    boto3.client("sqs").set_queue_attributes(QueueUrl=outbox, Attributes={"VisibilityTimeout": "0"})
+    yield create_queue("DeskQueue"), outbox
+
+
+def a_customer_writes(
+    backbone: Backbone,
+    meta_live: MetaWebhookDeps,
+    queues: tuple[str, str],
+    slack: StandIns,
+    network: str,
+    text: str,
+    *,
+    dm: bool = False,
+    hours_ago: float = 0,
+) -> dict[str, Any]:
+    stamp = int((time.time() - hours_ago * 3600) * 1_000_000)
+    event = customer_delivery(network, text, "claire", stamp=stamp, reply_to=None, dm=dm)
+    to_the_desk(backbone, queues[0], slack, meta_records(backbone, meta_live, event))
+    [meta] = of_kind(backbone.table, "META")
+    return meta
+
+
+def reply(
+    backbone: Backbone,
+    slack: StandIns,
+    queues: tuple[str, str],
+    text: str,
+    brands: BrandDirectory | None = None,
+) -> None:
+    desk = a_desk(backbone, slack, queues[1], brands=brands)
+    desk.act(message_event(text, card_ts(backbone)))
+    run_outbox(backbone, slack, queues[1])
+
+
+def test_a_messenger_message_is_answered_with_the_send_api_inside_the_window(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Where is order 4411?")
+    [card] = slack_calls(slack, "chat.postMessage")
+    assert "24-hour reply window until" in json.dumps(card["blocks"])  # the agent sees it
+    reply(backbone, slack, queues, "It left our warehouse this morning.")
+    [sent] = calls(slack, "meta", "messages")
+    [meta] = of_kind(backbone.table, "META")
+    assert sent["params"]["recipient"] == {"id": meta["customer"]["id"]}  # the page-scoped id
+    assert sent["params"]["messaging_type"] == "RESPONSE" and "tag" not in sent["params"]
+    assert sent["params"]["message"] == {"text": "It left our warehouse this morning."}
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "sent"
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "answered"
+
+
+def test_after_24_hours_a_messenger_reply_is_refused_with_the_reason_and_nothing_is_sent(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Hello?", hours_ago=30)
+    reply(backbone, slack, queues, "Sorry for the wait!")
+    assert calls(slack, "meta", "messages") == []
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert "24 hours" in told["text"] and "human_agent" in told["text"]
+    assert of_kind(backbone.table, "REPLY#") == []
+
+
+def test_with_the_human_agent_permission_a_late_reply_goes_tagged_until_7_days(
+    backbone: Backbone,
+    meta_live: MetaWebhookDeps,
+    queues: tuple[str, str],
+    slack: StandIns,
+) -> None:
+    acme = load_brands(BRANDS_DIR).brands["acme"]
+    page = acme.accounts.facebook[0].model_copy(update={"human_agent": True})
+    accounts = acme.accounts.model_copy(update={"facebook": (page,)})
+    brands = BrandDirectory([acme.model_copy(update={"accounts": accounts})])
+    a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Hello?", hours_ago=30)
+    reply(backbone, slack, queues, "Sorry for the wait!", brands)
+    [sent] = calls(slack, "meta", "messages")
+    assert sent["params"]["messaging_type"] == "MESSAGE_TAG"
+    assert sent["params"]["tag"] == "HUMAN_AGENT"
+
+
+def test_comments_are_answered_in_their_thread_on_facebook_and_instagram(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    a_customer_writes(backbone, meta_live, queues, slack, "instagram", "is this in stock?")
+    reply(backbone, slack, queues, "Yes, in every size.")
+    [sent] = calls(slack, "meta", "replies")
+    assert sent["params"]["message"] == "Yes, in every size."
+    [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert outbound["platform_message_id"].startswith(sent["params"]["node"])
+
+
+def test_move_to_dm_sends_one_private_reply_to_the_comment_and_refuses_a_second(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta = a_customer_writes(
+        backbone, meta_live, queues, slack, "facebook", "my card was charged twice"
+    )
+    desk = a_desk(backbone, slack, queues[1])
+    desk.act(button_press("move_to_dm", meta["id"]))
+    desk.act(message_event("Sorry! Could you send us the order number?", card_ts(backbone)))
+    desk.act(message_event("And the last 4 digits?", card_ts(backbone), event_id="Ev0002"))
+    run_outbox(backbone, slack, queues[1])
+    [sent] = calls(slack, "meta", "messages")
+    comment = sent["params"]["recipient"]["comment_id"]
+    assert comment.startswith("104000000000001_")
+    assert calls(slack, "meta", "comments") == []  # no public notice: Meta tells the customer
+    told = [p["text"] for p in slack_calls(slack, "chat.postEphemeral")]
+    assert any("one private reply per comment" in t for t in told)
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "sent"
+
+
+def test_meta_refusing_a_reply_is_explained_in_the_thread(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Where is order 4411?")
+    slack.meta.fail_next("messages", 551)
+    reply(backbone, slack, queues, "It left our warehouse this morning.")
+    [said] = [p for p in slack_calls(slack, "chat.postMessage") if "Not sent" in p["text"]]
+    assert "cannot be reached" in said["text"]
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "open"
+
+
+def test_a_meta_rate_limit_postpones_the_reply(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Where is order 4411?")
+    slack.meta.fail_next("messages", 613)
+    reply(backbone, slack, queues, "It left our warehouse this morning.")
+    assert len(calls(slack, "meta", "messages")) == 1
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "queued"
+
+
+def test_past_7_days_even_a_human_agent_reply_is_refused(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    acme = load_brands(BRANDS_DIR).brands["acme"]
+    page = acme.accounts.facebook[0].model_copy(update={"human_agent": True})
+    accounts = acme.accounts.model_copy(update={"facebook": (page,)})
+    brands = BrandDirectory([acme.model_copy(update={"accounts": accounts})])
+    a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Hello?", hours_ago=8 * 24)
+    reply(backbone, slack, queues, "Sorry for the wait!", brands)
+    assert calls(slack, "meta", "messages") == []
+    [told] = slack_calls(slack, "chat.postEphemeral")
+    assert "7 days" in told["text"]
