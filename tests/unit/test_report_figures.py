@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from socialcare.adapters.report_store import seen_of, started_of
+from socialcare.reports import render
 from socialcare.reports.facts import FIRST_TEXT_CHARS, Activity, ConversationFacts, MessageFact
 from socialcare.reports.figures import HORIZON, compute
 from socialcare.reports.period import Period, PeriodKind
@@ -258,3 +259,45 @@ def test_the_first_message_is_the_earliest_stored_whatever_order_it_is_read_in()
     assert activity.first_text == first["text"][:FIRST_TEXT_CHARS]
     assert len(activity.first_text) == FIRST_TEXT_CHARS and activity.returning
     assert [m.inbound for m in activity.messages] == [True, False, True]
+
+
+def test_messenger_facebook_and_instagram_count_in_every_figure() -> None:
+    """A Messenger message answered in 20 minutes inside its deadline, an Instagram comment
+    answered in 2 hours after its deadline broke, a Facebook comment never answered."""
+    messenger = conversation(
+        "m1",
+        at(10),
+        platform="messenger",
+        channel_type="private",
+        status="answered",
+        first_response_at=at(10, 20),
+        first_responder="U1",
+        messages=(MessageFact(True, at(10)), MessageFact(False, at(10, 20), agent="U1")),
+        clocks=(
+            clock("first_response", "started", at(10)),
+            clock("first_response", "met", at(10, 20)),
+        ),
+    )
+    instagram = conversation(
+        "i1",
+        at(11),
+        platform="instagram",
+        status="answered",
+        first_response_at=at(13),
+        first_responder="U1",
+        messages=(MessageFact(True, at(11)), MessageFact(False, at(13), agent="U1")),
+        clocks=(
+            clock("first_response", "started", at(11)),
+            clock("first_response", "breached", at(12)),
+        ),
+    )
+    facebook = conversation(
+        "f1", at(12), platform="facebook", messages=(MessageFact(True, at(12)),)
+    )
+    found = compute([messenger, instagram, facebook], [], DAY, CALENDAR)
+    assert found.by_platform == {"messenger": 1, "instagram": 1, "facebook": 1}
+    assert found.headline.conversations == 3
+    assert found.headline.answered == 2  # response rate 2 of 3
+    assert found.headline.deadlines_met == 0.5  # one met, one breached
+    text = render.text(found, "Acme Store")
+    assert "Channels             facebook 1, instagram 1, messenger 1" in text

@@ -30,6 +30,7 @@ from socialcare_tools.local import x_commands
 from socialcare_tools.local.cli_state import CommandError, local_state
 from socialcare_tools.local.demo_gap_fill import OutageStack, play_outage
 from socialcare_tools.local.desk_demo import agents_answer
+from socialcare_tools.local.meta_demo import meta_answers
 from socialcare_tools.local.report_files import write_report
 from socialcare_tools.local.scenario import (
     Player,
@@ -190,6 +191,12 @@ def demo(args: argparse.Namespace) -> int:
             stack.standins.recorder if stack.standins else Recorder(),
             sys.stdout,
         )
+        meta_acts = meta_answers(
+            stack.gateway.url,
+            physical["ConversationsTable"],
+            stack.standins.recorder if stack.standins else Recorder(),
+            sys.stdout,
+        )
         updates = [
             call
             for call in (stack.standins.recorder.calls("slack") if stack.standins else [])
@@ -214,8 +221,9 @@ def demo(args: argparse.Namespace) -> int:
         took = time.perf_counter() - started
         print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
         answered = len(replies) == 2 and all(r.ok for r in replies)
+        answered = answered and all(act.ok for act in meta_acts)
         if not answered:
-            print("The agents' replies did not all reach the customers: see the logs.")
+            print("The agents' replies did not all go as they should: see the logs.")
         return 0 if summary.ok and answered and filled else 1
     finally:
         stack.stop()
