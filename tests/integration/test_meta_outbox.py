@@ -143,6 +143,25 @@ def test_move_to_dm_sends_one_private_reply_to_the_comment_and_refuses_a_second(
     assert any("one private reply per comment" in t for t in told)
     [record] = of_kind(backbone.table, "REPLY#")
     assert record["status"] == "sent"
+    # The customer answers the private reply in Messenger: the conversation it opens is the
+    # one the comment's conversation and its Slack thread point to.
+    customer = calls(slack, "meta", "messages")[0]["response"]["recipient_id"]
+    [comment_conversation] = of_kind(backbone.table, "META")
+    said = [
+        p["text"] for p in slack_calls(slack, "chat.postMessage") if "private reply" in p["text"]
+    ]
+    assert said and comment_conversation["continues_in"] in said[0]
+    answer = customer_delivery(
+        "messenger",
+        "Order 4411, thanks",
+        customer,
+        stamp=time.time_ns() // 1000,
+        reply_to=None,
+        dm=True,
+    )
+    meta_records(backbone, meta_live, answer)
+    dm = [c for c in of_kind(backbone.table, "META") if c["platform"] == "messenger"]
+    assert [c["id"] for c in dm] == [comment_conversation["continues_in"]]
 
 
 def test_meta_refusing_a_reply_is_explained_in_the_thread(

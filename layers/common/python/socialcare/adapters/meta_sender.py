@@ -112,6 +112,7 @@ def _delivered(reply: OutboundReply, found: dict[str, Any]) -> Delivered:
         return Delivered(
             platform_message_id=str(found["message_id"]),
             link=inbox_link(reply.platform, reply.account_id, customer),
+            recipient_id=customer,
         )
     comment = str(found.get("id") or "")
     if not comment:

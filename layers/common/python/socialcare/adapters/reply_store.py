@@ -140,6 +140,7 @@ class DynamoReplyStore:
             "link": delivered.link or "",
             "sent_at": iso(at),
             **_pending(at),
+            **({"continues_in": delivered.continues_in} if delivered.continues_in else {}),
         }
         return self._move_reply(reply, None, values)
 
@@ -195,9 +196,12 @@ class DynamoReplyStore:
                     "UpdateExpression": "SET first_response_at = if_not_exists("
                     "first_response_at, :now), first_responder = if_not_exists("
                     "first_responder, :agent), last_outbound_at = :now, last_reply_text = :text,"
-                    " updated_at = :now ADD reply_count :one",
+                    " updated_at = :now"
+                    + (", continues_in = :continues" if delivered.continues_in else "")
+                    + " ADD reply_count :one",
                     "ExpressionAttributeValues": to_item(
                         {":now": now, ":agent": reply.agent, ":text": reply.text, ":one": 1}
+                        | ({":continues": delivered.continues_in} if delivered.continues_in else {})
                     ),
                 }
             },

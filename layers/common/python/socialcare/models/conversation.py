@@ -91,6 +91,9 @@ class Conversation(BaseModel):
     notices: tuple[SlackPost, ...] = ()  # the bot's posts about it elsewhere (managers')
     assignee: str | None = None  # a Slack user id
     reply_route: ReplyRoute | None = None  # private after "Move to DM"
+    # Meta: after a private reply to a comment, the direct-message conversation the
+    # customer's answer opens (its id is known from the platform's answer to the send).
+    continues_in: str | None = None
     first_response_at: AwareDatetime | None = None
     last_outbound_at: AwareDatetime | None = None
     reply_count: int = 0

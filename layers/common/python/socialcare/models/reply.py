@@ -74,6 +74,10 @@ class Delivered(BaseModel):
 
     platform_message_id: str
     link: str | None = None
+    # Meta's direct messages: the customer's id in the account's inbox (a private reply
+    # learns it only from this answer), and the conversation their answer will open.
+    recipient_id: str | None = None
+    continues_in: str | None = None
 
 
 class ReplyStatus(StrEnum):
@@ -105,6 +109,7 @@ class ReplyRecord(BaseModel):
     status: ReplyStatus
     reply: OutboundReply
     platform_message_id: str | None = None  # once the platform has it
+    continues_in: str | None = None  # a private reply: the direct conversation it opens
     link: str | None = None
     sent_at: AwareDatetime | None = None
     error_code: str | None = None  # failed or uncertain: why

@@ -29,6 +29,7 @@ from socialcare.errors import (
     SupportError,
 )
 from socialcare.models.common import Platform
+from socialcare.models.message import conversation_id_for
 from socialcare.models.reply import (
     ENDED,
     ON_THE_PLATFORM,
@@ -37,13 +38,21 @@ from socialcare.models.reply import (
     ReplyRecord,
     ReplyStatus,
     Shown,
+    is_private_reply,
 )
 from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.platforms.meta.normalise import direct_thread_key
 from socialcare.ports import SlackDesk
 from socialcare.services.cards import CardStore, refresh_card
 from socialcare.slack.mrkdwn import escape, link
 
-PLATFORM_NAMES = {"x": "X", "vk": "VK", "messenger": "Messenger", "instagram": "Instagram"}
+PLATFORM_NAMES = {
+    "x": "X",
+    "vk": "VK",
+    "messenger": "Messenger",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+}
 # Platforms that deduplicate a repeated send of the same reply id themselves.
 SAFE_TO_REPEAT = frozenset({Platform.VK})
 
@@ -140,7 +149,9 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
         return _catch_up(reply, record, deps)
     if record is not None and status is ReplyStatus.ACCEPTED:  # its bookkeeping was cut off
         delivered = Delivered(
-            platform_message_id=record.platform_message_id or "", link=record.link or None
+            platform_message_id=record.platform_message_id or "",
+            link=record.link or None,
+            continues_in=record.continues_in,
         )
         return _book(reply, delivered, record.sent_at or deps.clock(), deps)
     if status is ReplyStatus.SENDING and reply.platform not in SAFE_TO_REPEAT:
@@ -176,9 +187,22 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
         deps.store.release(reply)  # the platform never had it: the retry sends it
         raise
     sent_at = deps.clock()
+    delivered = delivered.model_copy(update={"continues_in": continuation(reply, delivered)})
     # One write first: a retry of what follows must never call the platform again.
     deps.store.record_accepted(reply, delivered, sent_at)
     return _book(reply, delivered, sent_at, deps)
+
+
+def continuation(reply: OutboundReply, delivered: Delivered) -> str | None:
+    """A private reply moves the customer to direct messages: the conversation their answer
+    opens there (Messenger for a Facebook comment, Instagram's inbox for an Instagram one)."""
+    if not is_private_reply(reply.platform, reply.route, reply.target_kind):
+        return None
+    if not delivered.recipient_id:
+        return None
+    inbox = Platform.INSTAGRAM if reply.platform is Platform.INSTAGRAM else Platform.MESSENGER
+    key = direct_thread_key(inbox, reply.account_id, delivered.recipient_id)
+    return conversation_id_for(key)
 
 
 def _book(reply: OutboundReply, delivered: Delivered, sent_at: datetime, deps: SendDeps) -> str:
@@ -186,7 +210,7 @@ def _book(reply: OutboundReply, delivered: Delivered, sent_at: datetime, deps: S
     if deps.store.record_sent(reply, delivered, sent_at):
         metrics.add_metric(name="ReplySent", unit=MetricUnit.Count, value=1)
     deps.store.mark_answered(reply.conversation_id, sent_at)
-    _show_sent(reply, delivered.link or "", deps)
+    _show_sent(reply, delivered.link or "", deps, delivered.continues_in)
     return "sent"
 
 
@@ -198,7 +222,7 @@ def _catch_up(reply: OutboundReply, record: ReplyRecord, deps: SendDeps) -> str:
     if record.shown:
         return "already"
     if sent:
-        _show_sent(reply, record.link or "", deps)
+        _show_sent(reply, record.link or "", deps, record.continues_in)
     elif record.status is ReplyStatus.UNCERTAIN or record.error_code == "uncertain":
         _show_uncertain(reply, deps)
     else:
@@ -212,8 +236,17 @@ def _sent_text(reply: OutboundReply, url: str) -> str:
     return f":white_check_mark: Sent on {name} by <@{reply.agent}> {shown}\n>{escape(reply.text)}"
 
 
-def _show_sent(reply: OutboundReply, url: str, deps: SendDeps) -> None:
-    _say(reply, _sent_text(reply, url), deps)
+def _show_sent(
+    reply: OutboundReply, url: str, deps: SendDeps, continues_in: str | None = None
+) -> None:
+    text = _sent_text(reply, url)
+    if continues_in:
+        inbox = "Instagram" if reply.platform is Platform.INSTAGRAM else "Messenger"
+        text += (
+            f"\n:speech_balloon: Sent as a private reply: the customer's answer comes by {inbox}"
+            f" direct message, as conversation `{continues_in}` (its own card)."
+        )
+    _say(reply, text, deps)
     deps.store.mark_shown(reply)
     _redraw(reply, deps)
 

@@ -116,6 +116,8 @@ def _state(meta: Conversation, events: list[ClockEvent]) -> list[dict[str, Any]]
         parts.append(":hourglass_flowing_sand: deadline near")
     if meta.replies_privately:
         parts.append("replies go by private message")
+    if meta.continues_in:  # an id we derived: letters and digits only
+        parts.append(f"continues in direct messages as `{meta.continues_in}`")
     closes = (
         reply_window_closes(meta.platform, meta.last_inbound_at)
         if meta.channel_type is ChannelType.PRIVATE

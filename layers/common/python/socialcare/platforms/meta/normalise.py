@@ -108,7 +108,7 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
             brand_id=reading.brand.id,
             channel_type=ChannelType.PRIVATE,
             kind=kind,
-            thread_key=f"{platform}:{account}:{customer}",
+            thread_key=direct_thread_key(platform, account, customer),
             platform_message_id=mid,
             in_reply_to=in_reply_to,
             customer=Customer(id=customer),
@@ -118,6 +118,11 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
             link=inbox_link(platform, account, customer),
         )
     )
+
+
+def direct_thread_key(platform: Platform, account: str, customer: str) -> str:
+    """A direct conversation is the account and the customer (their id scoped to it)."""
+    return f"{platform}:{account}:{customer}"
 
 
 def _direct_text(message: Message) -> tuple[MessageKind, str]:
