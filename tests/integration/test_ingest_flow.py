@@ -17,6 +17,7 @@ from socialcare.services.meta_webhook import MetaWebhookDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools import local_secrets as local
+from socialcare_tools import samples_meta
 from socialcare_tools.apigw import vk_delivery, x_delivery
 from socialcare_tools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare_tools.template_resources import Backbone
@@ -354,3 +355,37 @@ def test_a_meta_delivery_whose_queue_send_fails_is_503_then_stored_once(
     assert len(of_kind(backbone.table, "MSG#")) == 1
     [queued] = drain(backbone.classify_queue)
     assert queued["body"]["platform"] == "instagram"
+
+
+def test_a_messenger_edit_is_kept_on_the_stored_message_and_an_older_one_is_ignored(
+    backbone: Backbone, meta_live: MetaWebhookDeps
+) -> None:
+    ingest_meta.lambda_handler(
+        load_event("meta_messenger_message"), LambdaContext(), deps=meta_live
+    )
+
+    def edit(text: str, at: int) -> dict[str, Any]:
+        change = {
+            "sender": {"id": samples_meta.PSID},
+            "recipient": {"id": samples_meta.PAGE},
+            "timestamp": at,
+            "message_edit": {"mid": "m_sample-messenger-1", "text": text, "num_edit": 1},
+        }
+        return samples_meta.signed(
+            "page", samples_meta.entry(samples_meta.PAGE, messaging=[change])
+        )
+
+    for text, at in (
+        ("where is order 4412?", 1787566600000),
+        ("where is order 441?", 1787566550000),
+    ):
+        assert (
+            ingest_meta.lambda_handler(edit(text, at), LambdaContext(), deps=meta_live)[
+                "statusCode"
+            ]
+            == 200
+        )
+    [message] = of_kind(backbone.table, "MSG#")
+    assert message["text"] == "where is my order?"  # what was classified and answered
+    assert message["edited_text"] == "where is order 4412?"
+    assert message["edited_at"] == "2026-08-24T10:16:40.000Z"

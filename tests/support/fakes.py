@@ -25,6 +25,7 @@ class FakeStore:
     messages: dict[str, list[InboundMessage]] = field(default_factory=dict)  # by conversation
     keys: dict[str, str] = field(default_factory=dict)  # conversation id -> key
     deleted: dict[str, str] = field(default_factory=dict)  # message ref -> deleted_at
+    edited: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (text, at)
     links: set[str] = field(default_factory=set)  # refs of our own replies (link())
     fail_with: Exception | None = None
     failing_refs: set[str] = field(default_factory=set)  # these fail with StorageUnavailable
@@ -58,6 +59,12 @@ class FakeStore:
         stored = None if message_ref in self.links else self.refs.get(message_ref)
         if stored is not None:
             self.deleted.setdefault(message_ref, at)
+        return stored
+
+    def mark_edited(self, message_ref: str, text: str, at: str) -> StoredRef | None:
+        stored = None if message_ref in self.links else self.refs.get(message_ref)
+        if stored is not None and at >= self.edited.get(message_ref, ("", ""))[1]:
+            self.edited[message_ref] = (text, at)
         return stored
 
     @property

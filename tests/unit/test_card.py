@@ -176,3 +176,18 @@ def test_an_encrypted_chat_says_where_to_read_it_and_a_deletion_is_marked() -> N
     assert "&lt;!channel&gt;" in lines[0]  # still quoted and escaped
     text, _ = follow_up(deleted)
     assert "deleted by the customer" in text
+
+
+def test_an_edit_is_shown_under_the_first_text_escaped_like_it() -> None:
+    edited = message(
+        "order 4411",
+        edited_text="order 4412 <!channel> <https://evil.example|https://acme.example>",
+        edited_at="2026-08-24T12:05:00.000Z",
+    )
+    _, blocks = card(meta(), edited)
+    body = blocks[1]["text"]["text"]
+    assert body.startswith(
+        ">order 4411\n:pencil2: _edited by the customer on 2026-08-24 12:05 UTC:_"
+    )
+    assert "<!channel>" not in body and "<https://evil.example|" not in body
+    assert "&lt;!channel&gt;" in body

@@ -174,6 +174,45 @@ def test_a_removed_or_hidden_comment_is_marked_deleted() -> None:
     assert list(store_of(webhook).deleted) == [f"facebook#{PAGE}#{PAGE}_1001"]
 
 
+def message_edit(mid: str, text: str, at: int) -> dict[str, Any]:
+    return {
+        "sender": {"id": PSID},
+        "recipient": {"id": PAGE},
+        "timestamp": at,
+        "message_edit": {"mid": mid, "text": text, "num_edit": 1},
+    }
+
+
+def test_edits_are_kept_beside_the_first_text_and_a_late_older_edit_changes_nothing() -> None:
+    webhook = deps()
+    post(
+        delivery("page", entry(PAGE, messaging=[direct(PAGE, PSID, "m_e1", "order 4411")])), webhook
+    )
+    ref = f"messenger#{PAGE}#m_e1"
+    later, earlier = (
+        message_edit("m_e1", "order 4412", 1787566600000),
+        message_edit("m_e1", "order 441", 1787566550000),
+    )
+    assert post(delivery("page", entry(PAGE, messaging=[later])), webhook).edited == 1
+    post(delivery("page", entry(PAGE, messaging=[earlier])), webhook)  # Meta's order is not time's
+    store = store_of(webhook)
+    assert store.edited[ref][0] == "order 4412"
+    assert [m.text for m in store.all_messages] == ["order 4411"]  # what was classified stays
+    unknown = message_edit("m_never_stored", "hello", 1787566600000)
+    assert post(delivery("page", entry(PAGE, messaging=[unknown])), webhook).edited == 0
+
+
+def test_an_edited_page_comment_is_kept_and_the_pages_own_edit_is_not() -> None:
+    webhook = deps()
+    comment = f"{PAGE}_900000000000001_1001"
+    post(delivery("page", entry(PAGE, changes=[page_comment(comment)])), webhook)
+    edited = page_comment(comment, verb="edited", message="my parcel never came (order 4411)")
+    assert post(delivery("page", entry(PAGE, changes=[edited])), webhook).edited == 1
+    assert store_of(webhook).edited[f"facebook#{PAGE}#{comment}"][0].endswith("(order 4411)")
+    own = page_comment(f"{PAGE}_900000000000001_1002", verb="edited", author=PAGE)
+    assert post(delivery("page", entry(PAGE, changes=[own])), webhook).edited == 0
+
+
 def test_instagram_direct_messages_with_stories_and_attachments_read_as_text() -> None:
     webhook = deps()
     story_reply = direct(

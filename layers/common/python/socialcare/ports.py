@@ -37,6 +37,12 @@ class ConversationStore(Protocol):
         we never stored it. Marking twice keeps the first time."""
         ...
 
+    def mark_edited(self, message_ref: str, text: str, at: str) -> StoredRef | None:
+        """Keep the customer's edit of a stored inbound message (``edited_text``,
+        ``edited_at``: the latest edit wins, an older one arriving late changes nothing);
+        None when we never stored it."""
+        ...
+
 
 SEND_BATCH_LIMIT = 10  # requests SQS takes in one SendMessageBatch
 

@@ -124,6 +124,30 @@ class DynamoIntakeStore:
             return None  # a link to another message (our own reply), or erased since
         return stored
 
+    def mark_edited(self, message_ref: str, text: str, at: str) -> StoredRef | None:
+        """The first text stays (what was classified and answered); the latest edit is kept
+        beside it, and the desk shows both."""
+        values = self._read_ref(message_ref)
+        if values is None or "linked_from" in values:
+            return None
+        stored = StoredRef(values["conversation_id"], values["message_sk"])
+        table = self._table
+        try:
+            with storage_errors("marking an edited message", expect_condition=True):
+                table.client.update_item(
+                    TableName=table.name,
+                    Key=to_item(
+                        {"pk": conversation_pk(stored.conversation_id), "sk": stored.message_sk}
+                    ),
+                    UpdateExpression="SET edited_text = :text, edited_at = :at",
+                    ConditionExpression="attribute_exists(pk) AND"
+                    " (attribute_not_exists(edited_at) OR edited_at <= :at)",
+                    ExpressionAttributeValues=to_item({":text": text, ":at": at}),
+                )
+        except ConditionNotMet:
+            return None  # erased since, or a later edit is kept already
+        return stored
+
     def _conversation_update(
         self, message: InboundMessage, conversation_id: str, key: str, now: str
     ) -> dict[str, Any]:

@@ -32,6 +32,8 @@ class StoredMessage(BaseModel):
     processed_at: AwareDatetime | None = None
     desk_copy: SlackPost | None = None  # the Slack post that shows it
     deleted_at: AwareDatetime | None = None  # its author deleted it on the platform
+    edited_text: str | None = None  # its author's latest edit (``text`` is the first)
+    edited_at: AwareDatetime | None = None
     deletion_shown_at: AwareDatetime | None = None
 
     @property

@@ -41,6 +41,7 @@ class Received:
     stored: int = 0
     duplicates: int = 0
     deleted: int = 0
+    edited: int = 0
     skipped: int = 0
 
 
@@ -91,6 +92,14 @@ def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Receive
             logger.error("deletion not marked", extra={"message_ref": ref, "error": str(exc)})
             continue
         received.deleted += marked is not None
+    for change in found.edited:
+        try:
+            kept = deps.ingest.store.mark_edited(change.ref, change.text, iso(change.at))
+        except StorageUnavailable as exc:
+            failed += 1
+            logger.error("edit not kept", extra={"message_ref": change.ref, "error": str(exc)})
+            continue
+        received.edited += kept is not None
     if failed:
         raise StorageUnavailable(
             f"{failed} of the delivery's events were not stored: send it again"

@@ -94,6 +94,11 @@ def _body(message: StoredMessage) -> str:
         body = f":lock: {ENCRYPTED}: {where}"
     else:
         body = quote(message.text, TEXT_LIMIT) or "_(no text)_"
+    if message.edited_at and message.edited_text is not None:
+        body += (
+            f"\n:pencil2: _edited by the customer on {message.edited_at:%Y-%m-%d %H:%M} UTC:_\n"
+            + (quote(message.edited_text, TEXT_LIMIT) or "_(no text)_")
+        )
     if message.deleted_at:
         body += (
             f"\n:wastebasket: _deleted by the customer on {message.deleted_at:%Y-%m-%d %H:%M} UTC_"

@@ -5,7 +5,8 @@ customer (``messenger:<page>:<psid>``, ``instagram:<account>:<igsid>``); a comme
 is the account + the post or media + its top-level comment (a reply to a comment joins
 it). Items the brand wrote (echoes of our sends and of the Inbox, the Page's or account's
 own comments) never open a conversation; read receipts, deliveries and reactions are not
-messages; edits are not marked yet (a later change).
+messages; an edit (Messenger's ``message_edit``, a feed comment ``edited``) and a removal
+are marked on the stored message.
 """
 
 from dataclasses import dataclass, field
@@ -28,6 +29,15 @@ from socialcare.platforms.meta.payloads import (
 from socialcare.platforms.parsing import describe
 
 
+@dataclass(frozen=True)
+class Edit:
+    """The customer changed a message we may have stored: its new text, and when."""
+
+    ref: str
+    text: str
+    at: datetime
+
+
 @dataclass
 class Found:
     """What one delivery holds for us: messages to store, references of messages their
@@ -35,6 +45,7 @@ class Found:
 
     messages: list[InboundMessage] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # message refs
+    edited: list[Edit] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
@@ -84,6 +95,11 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
     if message is not None and message.is_deleted:
         found.deleted.append(f"{platform}#{account}#{message.mid}")
         return
+    if event.message_edit is not None and event.sender.id != account:
+        edited = event.message_edit
+        at = dated(platform, from_epoch(event.timestamp / 1000), "", reading.received_at).sent_at
+        found.edited.append(Edit(f"{platform}#{account}#{edited.mid}", edited.text, at))
+        return
     customer = event.sender.id
     if message is not None:
         kind, text = _direct_text(message)
@@ -94,7 +110,7 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
         in_reply_to = None
     else:
         what = next(
-            (n for n in ("read", "delivery", "reaction", "message_edit") if getattr(event, n)),
+            (n for n in ("read", "delivery", "reaction") if getattr(event, n)),
             "an empty event",
         )
         found.skipped.append(f"{what}: not a message")
@@ -175,11 +191,14 @@ def _page_comment(reading: _Entry, comment: FeedComment) -> None:
     if comment.verb in ("remove", "hide"):
         found.deleted.append(ref)
         return
-    if comment.verb != "add":
-        found.skipped.append(f"a comment {comment.verb}: not handled")
-        return
     if comment.from_ is None or comment.from_.id == page:
         found.skipped.append("the Page's own comment")
+        return
+    if comment.verb == "edited":
+        found.edited.append(Edit(ref, comment.message, reading.received_at))
+        return
+    if comment.verb != "add":
+        found.skipped.append(f"a comment {comment.verb}: not handled")
         return
     top_level = comment.parent_id in (None, comment.post_id)
     created = comment.created_time

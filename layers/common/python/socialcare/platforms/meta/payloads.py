@@ -85,18 +85,26 @@ class Postback(_Read):
     payload: Annotated[str, Field(max_length=1000)] = ""
 
 
+class MessageEdit(_Read):
+    """Messenger: the customer edited a message they sent (its new text)."""
+
+    mid: ItemId
+    text: SafeText = ""
+    num_edit: int | None = None
+
+
 class MessagingEvent(_Read):
     sender: Party
     recipient: Party
     timestamp: Millis
     message: Message | None = None
     postback: Postback | None = None
-    # Known and deliberately not ingested (see normalise): read receipts, deliveries,
-    # reactions, edits (marking an edit is still to come).
+    message_edit: MessageEdit | None = None
+    # Known and deliberately not messages (see normalise): read receipts, deliveries,
+    # reactions.
     read: Any = None
     delivery: Any = None
     reaction: Any = None
-    message_edit: Any = None
 
 
 class Change(_Read):
