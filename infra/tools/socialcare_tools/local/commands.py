@@ -410,7 +410,7 @@ def slack(args: argparse.Namespace) -> int:
 def outbox(args: argparse.Namespace) -> int:
     calls = [  # replies only: not the webhook health check's or `socialcare x`'s calls
         c
-        for c in _calls(local_state(), ("x", "vk"))
+        for c in _calls(local_state(), ("x", "vk", "meta"))
         if "/2/webhooks" not in c["method"] and "/2/activity/" not in c["method"]
     ]
     print(
