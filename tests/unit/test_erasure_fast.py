@@ -148,3 +148,13 @@ def test_a_channel_slack_refuses_does_not_hold_up_the_rest() -> None:
     assert store.conversations == {} and result.counts["conversations"] == 2
     assert any(note.startswith("Slack refused part of it") for note in result.notes)
     assert Counter(result.counts)["slack_cards_replaced"] == 0
+
+
+def test_a_messenger_customer_is_forgotten_by_their_page_scoped_id() -> None:
+    claire = CustomerRef("messenger", "6100000000000042")
+    store = janes_store()
+    store.add(a_conversation("m1", claire), messages_received=2)
+    target = Target(platform="messenger", customer_id="6100000000000042")
+    result = forget(target, ACME, "U0MANAGER", "slack", deps(store, None))
+    assert result.outcome == "erased" and result.counts["conversations"] == 1
+    assert set(store.conversations) == {"c1", "c2"}  # Jane, on X, stays

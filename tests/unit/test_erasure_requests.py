@@ -13,6 +13,15 @@ from socialcare.services.erasure import Erasure, Target, parse_target, summary
         (" @Jane_Roe.2 ", Target(handle="Jane_Roe.2")),
         ("x:1400000000000000042", Target(platform="x", customer_id="1400000000000000042")),
         ("vk:12345", Target(platform="vk", customer_id="12345")),
+        (
+            "messenger:6100000000000042",
+            Target(platform="messenger", customer_id="6100000000000042"),
+        ),
+        (
+            "instagram:9100000000000042",
+            Target(platform="instagram", customer_id="9100000000000042"),
+        ),
+        ("facebook:7000000000000001", Target(platform="facebook", customer_id="7000000000000001")),
     ],
 )
 def test_a_handle_or_a_platform_id_is_understood(text: str, target: Target) -> None:
@@ -21,7 +30,7 @@ def test_a_handle_or_a_platform_id_is_understood(text: str, target: Target) -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["janeroe", "@", "@jane roe", "x:", "x:abc", "facebook:123", "@<!channel>", "x:1;2", ""],
+    ["janeroe", "@", "@jane roe", "x:", "x:abc", "tiktok:123", "@<!channel>", "x:1;2", ""],
 )
 def test_anything_else_is_refused(text: str) -> None:
     assert parse_target(text) is None

@@ -103,7 +103,9 @@ def parser() -> argparse.ArgumentParser:
         "forget",
         help="erase every conversation of a customer with a brand, and their Slack cards",
     )
-    forget.add_argument("customer", help="@handle, or platform:id (x:12345, vk:678)")
+    forget.add_argument(
+        "customer", help="@handle, or platform:id (x:12345, vk:678, messenger:6100…)"
+    )
     forget.add_argument("--brand", required=True, help="the brand id (its folder name)")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     forget.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))

@@ -425,7 +425,9 @@ def forget(args: argparse.Namespace) -> int:
     """Erase a customer: against the local stack, or the AWS stack given by ``--table``."""
     target = erasure.parse_target(args.customer)
     if target is None:
-        raise CommandError(f"{args.customer!r}: use @handle or platform:id (x:12345, vk:678)")
+        raise CommandError(
+            f"{args.customer!r}: use @handle or platform:id (x:12345, vk:678, messenger:6100…)"
+        )
     try:
         brand = load_brands(args.brands_dir).brands.get(args.brand)
     except ConfigurationError as error:

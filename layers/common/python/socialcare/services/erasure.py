@@ -36,7 +36,7 @@ STOPPED = (
 )
 REFUSED_INPUT = "The erasure of {said} could not start ({why}). Nothing was erased."
 TOMBSTONE = "Customer data erased on {day} at the customer's request"
-PLATFORMS = ("x", "vk")
+PLATFORMS = ("x", "vk", "messenger", "facebook", "instagram")
 TARGET = re.compile(
     r"^(?:@(?P<handle>[A-Za-z0-9_.]{1,64})|(?P<platform>[a-z]+):(?P<id>[0-9]{1,20}))$"
 )
