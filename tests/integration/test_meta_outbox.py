@@ -140,7 +140,7 @@ def test_move_to_dm_sends_one_private_reply_to_the_comment_and_refuses_a_second(
     assert comment.startswith("104000000000001_")
     assert calls(slack, "meta", "comments") == []  # no public notice: Meta tells the customer
     told = [p["text"] for p in slack_calls(slack, "chat.postEphemeral")]
-    assert any("one private reply per comment" in t for t in told)
+    assert any("one private reply per comment" in t and "answer them there" in t for t in told)
     [record] = of_kind(backbone.table, "REPLY#")
     assert record["status"] == "sent"
     # The customer answers the private reply in Messenger: the conversation it opens is the
@@ -199,3 +199,19 @@ def test_past_7_days_even_a_human_agent_reply_is_refused(
     assert calls(slack, "meta", "messages") == []
     [told] = slack_calls(slack, "chat.postEphemeral")
     assert "7 days" in told["text"]
+
+
+def test_a_revoked_token_holds_the_reply_and_the_agent_is_told_why_once(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Where is order 4411?")
+    slack.meta.fail_next("messages", 190, times=2)
+    reply(backbone, slack, queues, "It left our warehouse this morning.")
+    run_outbox(backbone, slack, queues[1])  # the retry: refused again, told once
+    said = [p["text"] for p in slack_calls(slack, "chat.postMessage") if "Not sent" in p["text"]]
+    assert len(said) == 1 and "access token" in said[0] and "administrator" in said[0]
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "queued"  # not uncertain: Meta never had it
+    run_outbox(backbone, slack, queues[1])  # the token renewed: it goes
+    [record] = of_kind(backbone.table, "REPLY#")
+    assert record["status"] == "sent"

@@ -8,7 +8,7 @@ from typing import Any
 
 from socialcare.config import load_brands
 from socialcare.models.reply import ReplyRoute
-from socialcare.services.desk_actions import ActionDeps, take_thread_message
+from socialcare.services.desk_actions import ActionDeps, check_modal, take_thread_message
 from socialcare.services.desk_buttons import ButtonPress, press
 from socialcare.slack.events import SlackMessageEvent
 from tests.conftest import BRANDS_DIR
@@ -24,7 +24,7 @@ AGENT = "U0AGENT01"
 
 
 class Desk:
-    def __init__(self, **meta: Any) -> None:
+    def __init__(self, message: dict[str, Any] | None = None, **meta: Any) -> None:
         self.store, self.outbox = FakeDeskActionStore(), FakeOutboxQueue()
         self.slack, self.managers, self.retention = (
             FakeDeskSlack(),
@@ -34,7 +34,9 @@ class Desk:
         card = {"slack_thread": {"channel": CHANNEL, "ts": CARD}, "status": "open"}
         self.store.add(
             conversation_item(**(card | meta)),
-            message_item(classification=classified(suggestion="It ships today.")),
+            message_item(
+                **({"classification": classified(suggestion="It ships today.")} | (message or {}))
+            ),
         )
         self.deps = ActionDeps(
             store=self.store,
@@ -156,3 +158,25 @@ def test_assign_and_mark_spam() -> None:
     assert desk.presses("assign_me") == "assigned" and desk.meta["assignee"] == AGENT
     assert desk.presses("mark_spam") == "spam" and desk.meta["marked_spam_by"] == AGENT
     assert desk.presses("no_such_button") == "ignored"
+
+
+def test_a_comment_moved_to_dm_gets_one_private_reply_and_a_second_is_refused_anywhere() -> None:
+    comment = {
+        "platform": "instagram",
+        "kind": "comment",
+        "platform_message_id": "17865000000000001",
+    }
+    desk = Desk(
+        comment, platform="instagram", channel_type="public", account_id="17841400000000001"
+    )
+    assert desk.presses("move_to_dm") == "moved:private_reply"
+    assert desk.outbox.sent == []  # no public notice: Meta's private reply is the move
+    assert desk.writes("We sent you the sizes by DM", "Ev01") == "queued"
+    [reply] = desk.outbox.sent
+    assert reply.route is ReplyRoute.PRIVATE and reply.reply_id == "private-reply:17865000000000001"
+    assert desk.writes("We sent you the sizes by DM", "Ev01") == "requeued"  # Slack retried
+    assert desk.writes("And the colours?", "Ev02") == "refused:private_reply_used"
+    assert "one private reply per comment" in desk.told[-1]
+    refusal = check_modal("c-1", "And the colours?", desk.deps)  # the editor says it too
+    assert refusal is not None and "answer them there" in refusal
+    assert len(desk.outbox.sent) == 2  # the first reply, queued again on Slack's retry

@@ -129,14 +129,9 @@ def send_reply(
     ``quiet``: the modal has shown it already)."""
     target = deps.store.latest_inbound(conversation.id)
     chosen = route or _route(conversation)
-    if target is not None and is_private_reply(conversation.platform, chosen, target.kind):
-        # One per comment, as Meta allows: every attempt has the comment's reply id, so the
-        # reply store's once-only record refuses a second one, race-free.
-        reply_id = f"private-reply:{target.platform_message_id}"
+    private_id = _private_reply_id(conversation, chosen, target)
+    reply_id = private_id or reply_id
     logger.append_keys(conversation_id=conversation.id, reply_id=reply_id)
-    earlier = deps.store.reply(conversation.id, reply_id)
-    if earlier is not None:
-        return _again(earlier, text, deps, quiet=quiet)
     thread = conversation.slack_thread
     channel, thread_ts = (thread.channel, thread.ts) if thread else ("", "")
 
@@ -146,6 +141,11 @@ def send_reply(
         metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
         return f"refused:{reason}"
 
+    earlier = deps.store.reply(conversation.id, reply_id)
+    if earlier is not None:
+        if private_id and earlier.reply.text != text.strip():
+            return refuse("private_reply_used", _private_reply_used(earlier))
+        return _again(earlier, deps)
     if conversation.status in CLOSED:
         return refuse("closed", f"This conversation is {conversation.status}; nothing was sent.")
     human_agent = _human_agent(conversation, deps)
@@ -188,35 +188,37 @@ def _queue(reply: OutboundReply, deps: ActionDeps) -> str:
     return "queued"
 
 
-def _again(earlier: ReplyRecord, text: str, deps: ActionDeps, *, quiet: bool) -> str:
-    """A reply id met before: a retry of the Slack request that queued it is never judged
-    again (its own reply would now look "unchanged"), only queued again if it has not gone;
-    another text under a private reply's id is a second private reply to the comment."""
-    if earlier.reply.reply_id.startswith("private-reply:") and earlier.reply.text != text.strip():
-        return _refuse_private_reply_again(earlier.reply, deps, quiet=quiet)
+def _again(earlier: ReplyRecord, deps: ActionDeps) -> str:
+    """A retry of the Slack request that queued this reply: never judged again (its own
+    reply would now look "unchanged"), only queued again if it has not gone yet."""
     if earlier.status not in ON_ITS_WAY:
         return "already"
     deps.outbox.send(earlier.reply)
     return "requeued"
 
 
+def _private_reply_id(
+    conversation: Conversation, route: ReplyRoute, target: StoredMessage | None
+) -> str | None:
+    """Meta takes one private reply per comment: every attempt at one has the comment's
+    reply id, so the reply store's once-only record refuses a second one, race-free."""
+    if target is None or not is_private_reply(conversation.platform, route, target.kind):
+        return None
+    return f"private-reply:{target.platform_message_id}"
+
+
+def _private_reply_used(earlier: ReplyRecord) -> str:
+    where = f", conversation `{earlier.continues_in}`" if earlier.continues_in else ""
+    return (
+        f"{earlier.reply.platform} allows one private reply per comment, and this comment has"
+        " had it. The customer's answer arrives as a direct message (its own card"
+        f"{where}): answer them there."
+    )
+
+
 def _human_agent(conversation: Conversation, deps: ActionDeps) -> bool:
     account = deps.brands.account_of(conversation.platform, conversation.account_id)
     return account is not None and account.human_agent
-
-
-def _refuse_private_reply_again(earlier: OutboundReply, deps: ActionDeps, *, quiet: bool) -> str:
-    if earlier.slack_thread_ts and not quiet:
-        deps.slack.ephemeral(
-            earlier.slack_channel,
-            earlier.agent,
-            f"{earlier.platform} allows one private reply per comment, and this comment"
-            " has had it. The customer's answer arrives as a direct message; write publicly"
-            " here meanwhile, or wait for it.",
-            earlier.slack_thread_ts,
-        )
-    metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
-    return "refused:private_reply_used"
 
 
 def _route(conversation: Conversation) -> ReplyRoute:
@@ -303,6 +305,10 @@ def check_modal(conversation_id: str, text: str, deps: ActionDeps) -> str | None
     if conversation.status in CLOSED:
         return f"This conversation is {conversation.status}."
     target = deps.store.latest_inbound(conversation_id)
+    private_id = _private_reply_id(conversation, _route(conversation), target)
+    earlier = deps.store.reply(conversation_id, private_id) if private_id else None
+    if earlier is not None:
+        return _private_reply_used(earlier)
     refusal = reply_guards.check(
         text,
         _route(conversation),

@@ -186,6 +186,21 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
     except StorageUnavailable:
         deps.store.release(reply)  # the platform never had it: the retry sends it
         raise
+    except ConfigurationError as wrong:
+        # A token revoked or expired, a permission missing: the platform refused before it
+        # had the reply, so it is not uncertain. It waits for the operator (the retries, then
+        # the dead-letter queue, alarmed); the agent hears why, once.
+        deps.store.release(reply)
+        if record is None or not record.postponed_shown:
+            name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+            _say(
+                reply,
+                f":warning: Not sent on {name} yet: {escape(str(wrong))}. It is retried for a"
+                " while; an administrator needs to fix the credentials.",
+                deps,
+            )
+            deps.store.mark_shown(reply, "postponed_shown")
+        raise
     sent_at = deps.clock()
     delivered = delivered.model_copy(update={"continues_in": continuation(reply, delivered)})
     # One write first: a retry of what follows must never call the platform again.
