@@ -80,6 +80,17 @@ def to_the_desk(
             desk=SqsClassifyQueue(desk_queue, what="the Slack desk"),
         ),
     )
+    return to_the_thread(backbone, desk_queue, slack, on_read)
+
+
+def to_the_thread(
+    backbone: Backbone,
+    desk_queue: str,
+    slack: StandIns,
+    on_read: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """The thread poster over what the desk queue holds now."""
+    brands = load_brands(BRANDS_DIR)
     records = [
         record(json.dumps(q["body"]), q["group"], f"d{i}") for i, q in enumerate(drain(desk_queue))
     ]

@@ -11,11 +11,13 @@ import pytest
 
 from socialcare.config import BrandDirectory, load_brands
 from socialcare.services.meta_webhook import MetaWebhookDeps
+from socialcare_tools import samples_meta
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.samples_meta import customer_delivery
 from socialcare_tools.slack_requests import button_press
 from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR
+from tests.integration.conftest import live_meta
 from tests.integration.desk_support import (
     a_desk,
     message_event,
@@ -23,6 +25,7 @@ from tests.integration.desk_support import (
     run_outbox,
     slack_calls,
     to_the_desk,
+    to_the_thread,
 )
 from tests.support.inspect import of_kind
 from tests.support.outbox import calls, card_ts
@@ -215,3 +218,50 @@ def test_a_revoked_token_holds_the_reply_and_the_agent_is_told_why_once(
     run_outbox(backbone, slack, queues[1])  # the token renewed: it goes
     [record] = of_kind(backbone.table, "REPLY#")
     assert record["status"] == "sent"
+
+
+def test_a_reply_typed_in_metas_inbox_answers_the_conversation_and_shows_in_its_thread(
+    backbone: Backbone, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta_live = live_meta(backbone, DESK_QUEUE_URL=queues[0])
+    meta = a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Where is 4411?")
+    inbox = samples_meta.echo(
+        samples_meta.PAGE,
+        meta["customer"]["id"],
+        "m_typed-in-business-suite",
+        "Hi! It left this morning.",
+        app_id=samples_meta.META_INBOX_APP,
+        timestamp=time.time_ns() // 1_000_000,
+    )
+    delivery = samples_meta.signed("page", samples_meta.entry(samples_meta.PAGE, messaging=[inbox]))
+    for _ in range(2):  # Meta delivers it again: nothing twice
+        meta_records(backbone, meta_live, delivery)
+    to_the_thread(backbone, queues[0], slack)
+    [answered] = of_kind(backbone.table, "META")
+    assert answered["status"] == "answered" and int(answered["reply_count"]) == 1
+    [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert outbound["agent"] == "outside" and outbound["text"] == "Hi! It left this morning."
+    said = [p["text"] for p in slack_calls(slack, "chat.postMessage") if "own inbox" in p["text"]]
+    assert len(said) == 1 and "Hi! It left this morning." in said[0]
+    assert calls(slack, "meta", "messages") == []  # nothing sent by us
+    assert "queue_pk" not in answered and "waiting_since" not in answered  # off the queue
+    assert "first_responder" not in answered  # nobody in Slack answered it
+
+
+def test_a_reply_from_metas_inbox_older_than_the_customers_last_message_answers_nothing(
+    backbone: Backbone, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta_live = live_meta(backbone, DESK_QUEUE_URL=queues[0])
+    meta = a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Hello?")
+    late = samples_meta.echo(
+        samples_meta.PAGE,
+        meta["customer"]["id"],
+        "m_old-inbox-reply",
+        "An answer to an earlier question",
+        app_id=samples_meta.META_INBOX_APP,
+        timestamp=time.time_ns() // 1_000_000 - 3_600_000,  # an hour before, delivered late
+    )
+    delivery = samples_meta.signed("page", samples_meta.entry(samples_meta.PAGE, messaging=[late]))
+    meta_records(backbone, meta_live, delivery)
+    [still] = of_kind(backbone.table, "META")
+    assert still["status"] == "open"  # the customer's latest message still waits

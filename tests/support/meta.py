@@ -2,11 +2,15 @@
 the example brand (its Facebook Page and Instagram account), and the local app secret."""
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare.config import BrandDirectory, load_brands
+from socialcare.models.message import conversation_id_for
+from socialcare.platforms.meta.normalise import Echo
 from socialcare.platforms.meta.payloads import MetaSecrets
 from socialcare.platforms.meta.signature import sign
+from socialcare.ports import StoredRef
 from socialcare_tools import local_secrets as local
 from socialcare_tools.samples_meta import (
     IGSID,
@@ -31,6 +35,7 @@ __all__ = [
     "PSID",
     "SENT",
     "VERIFY_TOKEN",
+    "FakeOutside",
     "brands",
     "delivery",
     "direct",
@@ -60,3 +65,19 @@ def delivery(kind: str, *entries: dict[str, Any]) -> bytes:
 
 def signed(body: bytes) -> str:
     return sign(APP_SECRET, body)
+
+
+@dataclass
+class FakeOutside:
+    """services.meta_webhook.OutsideReplies: each reply given outside socialcare, kept once,
+    in a conversation that exists (ours: the direct conversations the test stored)."""
+
+    kept: list[tuple[str, str, Echo]] = field(default_factory=list)
+
+    def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
+        if conversation_id != conversation_id_for(echo.thread_key):
+            return None
+        if any(kept.mid == echo.mid for _, _, kept in self.kept):
+            return None
+        self.kept.append((conversation_id, brand_id, echo))
+        return StoredRef(conversation_id, f"MSG#out#{echo.mid}")

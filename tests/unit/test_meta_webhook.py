@@ -13,14 +13,17 @@ from socialcare.errors import (
     StorageUnavailable,
 )
 from socialcare.models import ChannelType, MessageKind, Platform
+from socialcare.platforms.meta.payloads import MetaSecrets
 from socialcare.services.meta_webhook import MetaWebhookDeps, handshake, receive
-from tests.support.fakes import FakeStore, fake_ingest
+from socialcare_tools import local_secrets as local
+from tests.support.fakes import FakeQueue, FakeStore, fake_ingest
 from tests.support.meta import (
     IGSID,
     INSTAGRAM,
     PAGE,
     PSID,
     VERIFY_TOKEN,
+    FakeOutside,
     brands,
     delivery,
     direct,
@@ -89,7 +92,46 @@ def test_echoes_of_our_own_messages_never_open_a_conversation() -> None:
     result = post(
         delivery("page", entry(PAGE, messaging=[echo(PAGE, PSID, "m_9", "Hi!")])), webhook
     )
-    assert store_of(webhook).all_messages == [] and result.skipped == 1
+    assert store_of(webhook).all_messages == [] and result.answered_outside == 0
+
+
+def outside_deps(app_id: str | None = "1517000000000000") -> tuple[MetaWebhookDeps, FakeOutside]:
+    outside = FakeOutside()
+    values = {k: v for k, v in local.META_SECRET_VALUE.items() if k != "app_id"}
+    values |= {"app_id": app_id} if app_id else {}
+    webhook = MetaWebhookDeps(
+        ingest=fake_ingest(),
+        brands=brands(),
+        secrets=lambda: MetaSecrets.model_validate(values),
+        outside=outside,
+        desk=FakeQueue(),
+    )
+    return webhook, outside
+
+
+def test_a_reply_typed_in_metas_inbox_is_kept_and_the_desk_told_but_ours_is_not() -> None:
+    webhook, outside = outside_deps()
+    post(delivery("page", entry(PAGE, messaging=[direct(PAGE, PSID, "m_1")])), webhook)
+    ours = echo(PAGE, PSID, "m_ours", "Sent from Slack")  # app_id 1517000000000000: this app
+    inbox = echo(PAGE, PSID, "m_inbox", "Answered in Business Suite")
+    inbox["message"]["app_id"] = 263902037430900  # Meta's own inbox
+    result = post(delivery("page", entry(PAGE, messaging=[ours, inbox])), webhook)
+    assert result.answered_outside == 1
+    [(conversation, brand, kept)] = outside.kept
+    assert brand == "acme" and kept.mid == "m_inbox" and kept.customer == PSID
+    assert [conversation] == list(store_of(webhook).messages)  # the customer's conversation
+    assert webhook.desk is not None
+    [(request, _, _)] = webhook.desk.sent  # type: ignore[attr-defined]
+    assert request.notice == "outside_reply" and request.conversation_id == conversation
+    assert store_of(webhook).all_messages[0].text == "where is my order?"  # nothing new inbound
+
+
+def test_without_the_apps_id_every_echo_is_taken_for_ours() -> None:
+    webhook, outside = outside_deps(app_id=None)
+    inbox = echo(PAGE, PSID, "m_inbox", "Answered in Business Suite")
+    inbox["message"]["app_id"] = 263902037430900
+    assert post(delivery("page", entry(PAGE, messaging=[inbox])), webhook).answered_outside == 0
+    assert outside.kept == []
 
 
 def test_a_batch_is_stored_event_by_event_and_a_redelivery_changes_nothing() -> None:

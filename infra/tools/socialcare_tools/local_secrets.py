@@ -28,7 +28,12 @@ SLACK_SECRET_VALUE = {"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGN
 VK_SECRET_VALUE = {
     "communities": {str(VK_GROUP_ID): {"confirmation": VK_CONFIRMATION, "secret": VK_SECRET}}
 }
-META_SECRET_VALUE = {"app_secret": META_APP_SECRET, "verify_token": META_VERIFY_TOKEN}
+META_APP_ID = "1517000000000000"  # its echoes are our own sends
+META_SECRET_VALUE = {
+    "app_secret": META_APP_SECRET,
+    "verify_token": META_VERIFY_TOKEN,
+    "app_id": META_APP_ID,
+}
 
 # The stand-ins check that credentials are present, never their values.
 PUBLISHING_SECRET_VALUE = {

@@ -56,13 +56,25 @@ def direct(
     }
 
 
-def echo(account: str, customer: str, mid: str, text: str) -> dict[str, Any]:
-    """The copy of a message the Page or account sent (our replies, Meta's own inbox)."""
+META_INBOX_APP = 263902037430900  # the app id Meta's own Page inbox sends with (UNVERIFIED)
+
+
+def echo(
+    account: str,
+    customer: str,
+    mid: str,
+    text: str,
+    *,
+    app_id: int = int(local.META_APP_ID),
+    timestamp: int = SENT,
+) -> dict[str, Any]:
+    """The copy of a message the Page or account sent: by this app (our replies from Slack)
+    unless ``app_id`` says another (Meta's own inbox, Business Suite)."""
     return {
         "sender": {"id": account},
         "recipient": {"id": customer},
-        "timestamp": SENT,
-        "message": {"mid": mid, "text": text, "is_echo": True, "app_id": 1517000000000000},
+        "timestamp": timestamp,
+        "message": {"mid": mid, "text": text, "is_echo": True, "app_id": app_id},
     }
 
 

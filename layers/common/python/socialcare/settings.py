@@ -99,6 +99,7 @@ class VkIngestSettings(IngestSettings):
 
 class MetaIngestSettings(IngestSettings):
     META_SECRET_ARN: str
+    DESK_QUEUE_URL: str | None = None  # unset: replies given outside are kept, not shown
 
 
 class XGapFillSettings(IngestSettings, SlackSettings):

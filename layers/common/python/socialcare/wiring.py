@@ -1,6 +1,7 @@
 """Production wiring, built once per cold start by each function's ``build_deps``."""
 
 from socialcare.adapters.intake_store import DynamoIntakeStore
+from socialcare.adapters.outside_replies import DynamoOutsideReplies
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.config import load_brands
@@ -55,4 +56,8 @@ def meta_webhook_deps(settings: MetaIngestSettings) -> MetaWebhookDeps:
             settings.META_SECRET_ARN, MetaSecrets, settings.SECRETS_MAX_AGE_SECONDS
         ),
         max_body_bytes=settings.MAX_BODY_BYTES,
+        outside=DynamoOutsideReplies(settings.TABLE_NAME),
+        desk=SqsClassifyQueue(settings.DESK_QUEUE_URL, what="the Slack desk")
+        if settings.DESK_QUEUE_URL
+        else None,
     )

@@ -215,24 +215,31 @@ class DynamoReplyStore:
             raise StorageUnavailable(f"recording the sent reply failed: {failed}") from failed
         return True
 
-    def mark_answered(self, conversation_id: str, at: datetime) -> None:
-        """``answered`` and out of the queue, if it waited on us; its response clock met."""
+    def mark_answered(
+        self, conversation_id: str, at: datetime, *, if_after_inbound: bool = False
+    ) -> None:
+        """``answered`` and out of the queue, if it waited on us; its response clock met.
+        ``if_after_inbound``: only if the answer is no older than the customer's latest
+        message (a reply learnt of late, from the platform, must not answer a newer one)."""
         now = iso(at)
+        condition = "#status IN (:new, :open)"
+        values = {
+            ":answered": ConversationStatus.ANSWERED.value,
+            ":new": ConversationStatus.NEW.value,
+            ":open": ConversationStatus.OPEN.value,
+        }
+        if if_after_inbound:
+            condition += " AND last_inbound_at <= :now"
+            values[":now"] = now
         try:
             with storage_errors("marking the conversation answered", expect_condition=True):
                 found = self._table.client.update_item(
                     TableName=self._table.name,
                     Key=self._table.meta_key(conversation_id),
                     UpdateExpression="SET #status = :answered REMOVE queue_pk, waiting_since",
-                    ConditionExpression="#status IN (:new, :open)",
+                    ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=to_item(
-                        {
-                            ":answered": ConversationStatus.ANSWERED.value,
-                            ":new": ConversationStatus.NEW.value,
-                            ":open": ConversationStatus.OPEN.value,
-                        }
-                    ),
+                    ExpressionAttributeValues=to_item(values),
                     ReturnValues="ALL_NEW",
                 )
         except ConditionNotMet:

@@ -25,7 +25,9 @@ class DeskRequest(ClassifyRequest):
     with a ``notice``, news about one shown already ("deleted": its author deleted it on the
     platform; the desk redraws its copy)."""
 
-    notice: Literal["deleted"] | None = None
+    # "outside_reply": a reply the brand gave outside socialcare (Meta's inbox), kept in
+    # the conversation: the thread shows it and the card turns answered.
+    notice: Literal["deleted", "outside_reply"] | None = None
 
     @classmethod
     def to_show(cls, classified: ClassifyRequest) -> "DeskRequest":

@@ -10,21 +10,30 @@ stored and changes nothing for them.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config import BrandDirectory
 from socialcare.errors import StorageUnavailable
-from socialcare.models import Platform
-from socialcare.models.message import iso
+from socialcare.models import DeskRequest, Platform
+from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.platforms.meta.normalise import Found, read_entry
+from socialcare.platforms.meta.normalise import Echo, Found, read_entry
 from socialcare.platforms.meta.payloads import Delivery, MetaSecrets
 from socialcare.platforms.meta.signature import answer_handshake, verify
 from socialcare.platforms.parsing import parse_json, validate
+from socialcare.ports import ClassifyQueue, StoredRef
 from socialcare.services.ingest import IngestDeps, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
 
 OBJECTS = {"page": Platform.MESSENGER, "instagram": Platform.INSTAGRAM}
+
+
+class OutsideReplies(Protocol):
+    def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
+        """A reply the brand gave outside socialcare, in its conversation, once (None: no
+        such conversation, or kept before); the conversation answered."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,8 @@ class MetaWebhookDeps:
     secrets: Callable[[], MetaSecrets]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     clock: Clock = utc_now
+    outside: OutsideReplies | None = None  # unset: echoes are only logged
+    desk: ClassifyQueue | None = None  # the Slack desk's queue: told of replies given outside
 
 
 @dataclass
@@ -42,6 +53,7 @@ class Received:
     duplicates: int = 0
     deleted: int = 0
     edited: int = 0
+    answered_outside: int = 0
     skipped: int = 0
 
 
@@ -52,14 +64,38 @@ def handshake(
 
 
 def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Received:
-    verify(deps.secrets().signing_secrets(), raw, signature)
+    secrets = deps.secrets()
+    verify(secrets.signing_secrets(), raw, signature)
     delivery = validate(Delivery, parse_json(raw), "Meta delivery")
     received = Received()
     if delivery.object not in OBJECTS:
         logger.info("delivery not ingested", extra={"reason": f"object {delivery.object:.50}"})
         return received
+    found, brands = _read(delivery, deps)
+    for reason in found.skipped:
+        logger.info("event not ingested", extra={"reason": reason})
+    received.skipped = len(found.skipped)
+    # Each event on its own: one failing costs the others nothing.
+    failed = _store_messages(found, received, deps)
+    failed += _mark(found, received, deps)
+    for echo in found.echoes:
+        try:
+            received.answered_outside += _answered_outside(echo, brands, secrets, deps)
+        except StorageUnavailable as exc:
+            failed += 1
+            logger.error("echo not kept", extra={"message_ref": echo.mid, "error": str(exc)})
+    if failed:
+        raise StorageUnavailable(
+            f"{failed} of the delivery's events were not stored: send it again"
+        )
+    return received
+
+
+def _read(delivery: Delivery, deps: MetaWebhookDeps) -> tuple[Found, dict[str, str]]:
+    """What the delivery holds for the brands it names (and which brand each account is)."""
     found = Found()
     now = deps.clock()
+    brands: dict[str, str] = {}  # account -> brand id
     for entry in delivery.entry:
         brand = deps.brands.owner_of(OBJECTS[delivery.object], entry.id)
         if brand is None:
@@ -68,12 +104,14 @@ def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Receive
             logger.warning("Meta events for an account of no brand", extra={"account": entry.id})
             metrics.add_metric(name="MetaUnknownAccount", unit=MetricUnit.Count, value=1)
             continue
+        brands[entry.id] = brand.id
         read_entry(delivery.object, entry, brand, now, found)
-    for reason in found.skipped:
-        logger.info("event not ingested", extra={"reason": reason})
-    received.skipped = len(found.skipped)
+    return found, brands
+
+
+def _store_messages(found: Found, received: Received, deps: MetaWebhookDeps) -> int:
     failed = 0
-    for message in found.messages:  # each on its own: one failing costs the others nothing
+    for message in found.messages:
         try:
             report = ingest([message], deps.ingest)
         except StorageUnavailable as exc:
@@ -84,9 +122,16 @@ def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Receive
             continue
         received.stored += len(report.stored)
         received.duplicates += len(report.duplicates)
+    return failed
+
+
+def _mark(found: Found, received: Received, deps: MetaWebhookDeps) -> int:
+    """Deletions and edits marked on the stored messages."""
+    failed = 0
+    now = iso(deps.clock())
     for ref in found.deleted:
         try:
-            marked = deps.ingest.store.mark_deleted(ref, iso(now))
+            marked = deps.ingest.store.mark_deleted(ref, now)
         except StorageUnavailable as exc:
             failed += 1
             logger.error("deletion not marked", extra={"message_ref": ref, "error": str(exc)})
@@ -100,8 +145,38 @@ def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Receive
             logger.error("edit not kept", extra={"message_ref": change.ref, "error": str(exc)})
             continue
         received.edited += kept is not None
-    if failed:
-        raise StorageUnavailable(
-            f"{failed} of the delivery's events were not stored: send it again"
+    return failed
+
+
+def _answered_outside(
+    echo: Echo, brands: dict[str, str], secrets: MetaSecrets, deps: MetaWebhookDeps
+) -> bool:
+    """An echo of what the brand's account sent: ours (sent from Slack, already kept) or a
+    reply typed in another app, kept in the customer's conversation. Which is which needs
+    the app's id; without it every echo is taken for ours."""
+    if secrets.app_id is None or deps.outside is None or echo.app_id == secrets.app_id:
+        logger.info("event not ingested", extra={"reason": "an echo of our own message"})
+        return False
+    brand = brands[echo.account]
+    conversation_id = conversation_id_for(echo.thread_key)
+    stored = deps.outside.record(conversation_id, brand, echo)
+    if stored is None:
+        return False
+    logger.info("reply given outside socialcare kept", extra={"conversation_id": conversation_id})
+    metrics.add_metric(name="AnsweredOutside", unit=MetricUnit.Count, value=1)
+    if deps.desk is not None:  # the thread shows it, the card turns answered
+        ref = f"{echo.platform}#{echo.account}#{echo.mid}#outside"
+        deps.desk.send(
+            DeskRequest(
+                conversation_id=stored.conversation_id,
+                message_sk=stored.message_sk,
+                message_ref=ref,
+                platform=echo.platform,
+                brand_id=brand,
+                sent_at=echo.at,
+                notice="outside_reply",
+            ),
+            group=stored.conversation_id,
+            dedup_id=ref,
         )
-    return received
+    return True

@@ -8,6 +8,7 @@ message, in the same write that keeps the card's thread, and a redelivered reque
 in the read the step makes anyway. The desk queue is FIFO per conversation, so two copies of
 one request never run at the same time."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -21,7 +22,7 @@ from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.batch_reads import Loaded, Prefetched
 from socialcare.services.cards import CardStore, refresh_card
-from socialcare.slack.card import card, deleted_notice, follow_up
+from socialcare.slack.card import card, deleted_notice, follow_up, outside_reply_notice
 
 
 class NotClassifiedYet(SupportError):
@@ -85,8 +86,8 @@ def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
         logger.info("no support channel for the brand: nothing posted")
         return None
     message, meta = deps.store.load(request.conversation_id, request.message_sk)
-    if request.notice == "deleted":
-        return _show_deleted(request, message, meta, deps)
+    if request.notice is not None:  # news about a message, not one to show
+        return NOTICES[request.notice](request, message, meta, deps)
     if message is None or meta is None or message.classification is None:
         raise NotClassifiedYet(f"{request.message_ref} is not classified yet")
     if message.is_spam:
@@ -111,6 +112,29 @@ def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
     ):
         logger.warning("the conversation already had a thread", extra={"ts": ts})
     metrics.add_metric(name="CardPosted", unit=MetricUnit.Count, value=1)
+    return ts
+
+
+def _show_outside_reply(
+    request: DeskRequest,
+    message: StoredMessage | None,
+    meta: Conversation | None,
+    deps: ThreadDeps,
+) -> str | None:
+    """A reply the brand gave outside socialcare: into the thread once, the card redrawn
+    (answered). No thread yet: the card, when it is drawn, shows the conversation answered."""
+    thread = meta.slack_thread if meta else None
+    if message is None or thread is None:
+        logger.info("reply given outside has no thread to show it in")
+        return None
+    if message.desk_copy:  # a redelivered notice
+        return message.desk_copy.ts
+    text, blocks = outside_reply_notice(message)
+    ts = deps.poster.post(thread.channel, text, blocks, thread.ts)
+    deps.store.record_copy(request.conversation_id, request.message_sk, thread.channel, ts)
+    metrics.add_metric(name="OutsideReplyShown", unit=MetricUnit.Count, value=1)
+    if deps.cards is not None:
+        refresh_card(request.conversation_id, deps.cards, deps.poster)
     return ts
 
 
@@ -141,3 +165,11 @@ def _show_deleted(
     deps.store.record_deletion_shown(request.conversation_id, request.message_sk, request.sent_at)
     metrics.add_metric(name="DeletionShown", unit=MetricUnit.Count, value=1)
     return ts
+
+
+NOTICES: dict[
+    str, Callable[[DeskRequest, StoredMessage | None, Conversation | None, ThreadDeps], str | None]
+] = {
+    "deleted": _show_deleted,
+    "outside_reply": _show_outside_reply,
+}

@@ -166,6 +166,17 @@ def follow_up(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
+INBOXES = {"messenger": "Messenger's", "instagram": "Instagram's", "facebook": "Facebook's"}
+
+
+def outside_reply_notice(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
+    """A reply the brand gave in the platform's own inbox, not from this thread."""
+    inbox = INBOXES.get(str(message.platform), "the platform's")
+    head = f":incoming_envelope: _Answered in {inbox} own inbox, not from Slack:_"
+    text = head + "\n" + (quote(message.text, TEXT_LIMIT) or "_(no text)_")
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
 def deleted_notice(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
     """Told in the thread when the customer deletes a message shown there as a follow-up.
     The text is not quoted again: the customer took it back."""

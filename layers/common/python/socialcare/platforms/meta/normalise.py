@@ -38,6 +38,23 @@ class Edit:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Echo:
+    """A message the brand's account sent a customer: ours, or typed in another app."""
+
+    platform: Platform
+    account: str
+    customer: str
+    mid: str
+    text: str
+    at: datetime
+    app_id: str | None
+
+    @property
+    def thread_key(self) -> str:
+        return direct_thread_key(self.platform, self.account, self.customer)
+
+
 @dataclass
 class Found:
     """What one delivery holds for us: messages to store, references of messages their
@@ -46,6 +63,7 @@ class Found:
     messages: list[InboundMessage] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # message refs
     edited: list[Edit] = field(default_factory=list)
+    echoes: list[Echo] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
@@ -90,7 +108,11 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
         return
     message, postback = event.message, event.postback
     if message is not None and (message.is_echo or event.sender.id == account):
-        found.skipped.append("an echo: the brand's own message")
+        stamp = event.timestamp
+        at = dated(platform, from_epoch(stamp / 1000), str(stamp), reading.received_at).sent_at
+        kind, text = _direct_text(message)
+        app = str(message.app_id) if message.app_id is not None else None
+        found.echoes.append(Echo(platform, account, event.recipient.id, message.mid, text, at, app))
         return
     if message is not None and message.is_deleted:
         found.deleted.append(f"{platform}#{account}#{message.mid}")

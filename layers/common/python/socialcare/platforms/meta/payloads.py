@@ -30,6 +30,10 @@ class MetaSecrets(BaseModel):
     # accepted when it is set.
     instagram_app_secret: Filled | None = None
     verify_token: Filled = Field(min_length=8)
+    # The Meta app's id (App settings, Basic; not a secret, kept with its settings). Set,
+    # an echo sent by another app (Meta's own inbox, Business Suite) is a reply given outside
+    # socialcare: kept in its conversation, which turns answered. Unset, echoes are skipped.
+    app_id: Annotated[str, Field(pattern=r"^[0-9]{1,25}$")] | None = None
 
     def signing_secrets(self) -> list[str]:
         found = [self.app_secret, self.instagram_app_secret]
@@ -75,6 +79,7 @@ class Message(_Read):
     reply_to: ReplyTo | None = None
     quick_reply: QuickReply | None = None
     is_echo: bool = False  # sent by the Page or account (our replies, the Inbox)
+    app_id: int | None = None  # an echo: the app that sent it
     is_deleted: bool = False  # Instagram: the customer unsent it
     is_unsupported: bool = False
 

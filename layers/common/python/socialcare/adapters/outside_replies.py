@@ -1,0 +1,79 @@
+"""Replies the brand gave outside socialcare (in Meta's inbox or Business Suite), learnt of
+from the platform's echo: kept as an outbound message of the customer's conversation, which
+turns answered (its response clock met), as a reply sent from Slack would."""
+
+from typing import Any
+
+from socialcare.adapters.dynamo_codec import (
+    ConditionNotMet,
+    conversation_pk,
+    storage_errors,
+    to_item,
+)
+from socialcare.adapters.dynamo_table import ConversationTable, activity_keys
+from socialcare.adapters.reply_store import DynamoReplyStore
+from socialcare.models.message import iso
+from socialcare.platforms.meta.normalise import Echo
+from socialcare.ports import StoredRef
+
+OUTSIDE = "outside"  # the outbound message's ``agent``: nobody in Slack
+
+
+class DynamoOutsideReplies:
+    def __init__(self, table: str | ConversationTable, client: Any = None) -> None:
+        self._table = ConversationTable.of(table, client)
+        self._replies = DynamoReplyStore(self._table)
+
+    def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
+        """The reply in its conversation, once (None: no such conversation, or recorded
+        before); the conversation answered unless the customer wrote after it."""
+        at = iso(echo.at)
+        pk = conversation_pk(conversation_id)
+        sk = f"MSG#{at}#out#echo-{echo.mid}"
+        outbound = {
+            **activity_keys(brand_id, at, conversation_id, sk),
+            "pk": pk,
+            "sk": sk,
+            "type": "message",
+            "direction": "outbound",
+            "platform": str(echo.platform),
+            "account_id": echo.account,
+            "route": "private",
+            "platform_message_id": echo.mid,
+            "agent": OUTSIDE,
+            "text": echo.text,
+            "sent_at": at,
+        }
+        table = self._table
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": table.name,
+                    "Item": to_item(outbound),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": table.name,
+                    "Key": to_item({"pk": pk, "sk": "META"}),
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "UpdateExpression": "SET first_response_at = if_not_exists("
+                    "first_response_at, :at), last_outbound_at = :at, last_reply_text = :text,"
+                    " updated_at = :at ADD reply_count :one",
+                    "ExpressionAttributeValues": to_item(
+                        {":at": at, ":text": echo.text, ":one": 1}
+                    ),
+                }
+            },
+        ]
+        created = True
+        try:
+            with storage_errors("recording a reply given outside", expect_condition=True):
+                table.transact(items)
+        except ConditionNotMet as failed:
+            if failed.reasons[1:2] == ["ConditionalCheckFailed"]:
+                return None  # no conversation with this customer: nothing to answer
+            created = False  # recorded before; its answer may not have been marked
+        self._replies.mark_answered(conversation_id, echo.at, if_after_inbound=True)
+        return StoredRef(conversation_id, sk) if created else None
