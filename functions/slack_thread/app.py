@@ -14,13 +14,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.dynamo_table import ConversationTable
+from socialcare.adapters.meta_profiles import MetaProfiles
+from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.config import load_brands
 from socialcare.models import DeskRequest
 from socialcare.observability import logger, metrics
+from socialcare.platforms.publishing import PublishingSecrets
 from socialcare.services.batch_reads import queued_keys
 from socialcare.services.slack_thread import PrefetchedThreads, ThreadDeps, post_to_thread
-from socialcare.settings import SlackSettings, load_settings
+from socialcare.settings import ThreadSettings, load_settings
 from socialcare.wiring_slack import slack_poster
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -28,13 +31,20 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 @cache
 def build_deps() -> ThreadDeps:
-    settings = load_settings(SlackSettings)
+    settings = load_settings(ThreadSettings)
     table = ConversationTable(settings.TABLE_NAME)  # one client for both
+    publishing = settings.PUBLISHING_SECRET_ARN
     return ThreadDeps(
         store=DynamoThreadStore(table),
         poster=slack_poster(settings),
         brands=load_brands(settings.BRANDS_DIR),
         cards=ConversationReads(table),
+        profiles=MetaProfiles(
+            secret_reader(publishing, PublishingSecrets, settings.SECRETS_MAX_AGE_SECONDS),
+            settings.META_API_URL or None,
+        )
+        if publishing
+        else None,
     )
 
 

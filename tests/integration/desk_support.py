@@ -22,6 +22,7 @@ from socialcare.adapters.conversation_reads import ConversationReads
 from socialcare.adapters.desk_store import DynamoDeskStore
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.escalations import SnsEscalations
+from socialcare.adapters.meta_profiles import MetaProfiles
 from socialcare.adapters.meta_sender import MetaSender
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.report_store import DynamoReportStore
@@ -106,6 +107,7 @@ def to_the_thread(
             poster=SlackPoster(lambda: SECRETS, slack.slack_url),
             brands=brands,
             cards=ConversationReads(table),
+            profiles=MetaProfiles(lambda: PUBLISHING, slack.meta_url),
         )
         thread.lambda_handler({"Records": records}, LambdaContext(), deps=deps)
     return records  # what the desk queue delivered, for redelivering

@@ -76,6 +76,11 @@ def test_a_messenger_message_is_answered_with_the_send_api_inside_the_window(
     a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Where is order 4411?")
     [card] = slack_calls(slack, "chat.postMessage")
     assert "24-hour reply window until" in json.dumps(card["blocks"])  # the agent sees it
+    # Meta's message names the customer by id only: the card reads their profile, once.
+    [profile] = calls(slack, "meta", "profile")
+    assert profile["params"]["fields"] == "first_name,last_name"
+    assert "Local Customer" in json.dumps(card["blocks"])
+    assert of_kind(backbone.table, "META")[0]["customer"]["name"].startswith("Local Customer")
     reply(backbone, slack, queues, "It left our warehouse this morning.")
     [sent] = calls(slack, "meta", "messages")
     [meta] = of_kind(backbone.table, "META")
@@ -265,3 +270,26 @@ def test_a_reply_from_metas_inbox_older_than_the_customers_last_message_answers_
     meta_records(backbone, meta_live, delivery)
     [still] = of_kind(backbone.table, "META")
     assert still["status"] == "open"  # the customer's latest message still waits
+
+
+def test_the_customers_edit_reaches_the_card_once(
+    backbone: Backbone, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta_live = live_meta(backbone, DESK_QUEUE_URL=queues[0])
+    meta = a_customer_writes(backbone, meta_live, queues, slack, "messenger", "order 4411?")
+    [message] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "inbound"]
+    change = {
+        "sender": {"id": meta["customer"]["id"]},
+        "recipient": {"id": samples_meta.PAGE},
+        "timestamp": time.time_ns() // 1_000_000,
+        "message_edit": {"mid": message["platform_message_id"], "text": "order 4412?"},
+    }
+    delivery = samples_meta.signed(
+        "page", samples_meta.entry(samples_meta.PAGE, messaging=[change])
+    )
+    for _ in range(2):  # Meta sends it again: shown once
+        meta_records(backbone, meta_live, delivery)
+        to_the_thread(backbone, queues[0], slack)
+    redrawn = [c for c in slack_calls(slack, "chat.update") if "order 4412?" in json.dumps(c)]
+    assert len(redrawn) == 1  # the card, which shows this first message, says it now
+    assert "edited by the customer" in json.dumps(redrawn[0]["blocks"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from socialcare.adapters.conversation_reads import conversation_of, message_of
 from socialcare.errors import StorageUnavailable
+from socialcare.models.message import Customer
 from socialcare.services.batch_reads import Key, Loaded
 
 Item = dict[str, Any]
@@ -31,12 +32,21 @@ class FakeThreadStore:
         self.batch_reads += 1
         return {key: self.load(*key) for key in wanted}
 
-    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
+    def record_card(
+        self,
+        conversation_id: str,
+        message_sk: str,
+        channel: str,
+        ts: str,
+        customer: Customer | None = None,
+    ) -> bool:
         self._writable()
         meta = self.conversations[conversation_id]
         attached = "slack_thread" not in meta
         if attached:
             meta["slack_thread"] = {"channel": channel, "ts": ts}
+            if customer is not None:
+                meta["customer"] = customer.model_dump(exclude_none=True)
         self.record_copy(conversation_id, message_sk, channel, ts)
         return attached
 
@@ -52,6 +62,11 @@ class FakeThreadStore:
         self._writable()
         if (conversation_id, message_sk) in self.messages:
             self.messages[(conversation_id, message_sk)]["deletion_shown_at"] = at.isoformat()
+
+    def record_edit_shown(self, conversation_id: str, message_sk: str, edited_at: datetime) -> None:
+        self._writable()
+        if (conversation_id, message_sk) in self.messages:
+            self.messages[(conversation_id, message_sk)]["edit_shown_at"] = edited_at.isoformat()
 
     def _writable(self) -> None:
         if self.down:

@@ -63,8 +63,9 @@ class FakeStore:
 
     def mark_edited(self, message_ref: str, text: str, at: str) -> StoredRef | None:
         stored = None if message_ref in self.links else self.refs.get(message_ref)
-        if stored is not None and at >= self.edited.get(message_ref, ("", ""))[1]:
-            self.edited[message_ref] = (text, at)
+        if stored is None or at < self.edited.get(message_ref, ("", ""))[1]:
+            return None  # a later edit is kept already
+        self.edited[message_ref] = (text, at)
         return stored
 
     @property

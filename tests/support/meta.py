@@ -77,7 +77,6 @@ class FakeOutside:
     def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
         if conversation_id != conversation_id_for(echo.thread_key):
             return None
-        if any(kept.mid == echo.mid for _, _, kept in self.kept):
-            return None
-        self.kept.append((conversation_id, brand_id, echo))
+        if not any(kept.mid == echo.mid for _, _, kept in self.kept):
+            self.kept.append((conversation_id, brand_id, echo))
         return StoredRef(conversation_id, f"MSG#out#{echo.mid}")

@@ -1,6 +1,7 @@
 """Clock arithmetic on business calendars: worked examples, then properties over many
 zones, starts and targets (closed hours, holidays, DST changes)."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from socialcare.deadlines.arithmetic import (
     warning_time,
 )
 from socialcare.deadlines.calendar import BusinessCalendar
+from socialcare.deadlines.plan import ClockKind, plan_clock
 from socialcare.models.common import Platform
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -175,3 +177,34 @@ def test_a_later_start_never_gives_an_earlier_due_time(
     early, late = sorted((a, b))
     first, second = due_time(early, target, business), due_time(late, target, business)
     assert first is not None and second is not None and first <= second
+
+
+def test_the_window_caps_a_direct_conversations_clock_and_not_a_comments() -> None:
+
+    @dataclass(frozen=True)
+    class Targets:
+        first_response: timedelta = timedelta(hours=48)
+        next_response: timedelta = timedelta(hours=48)
+        resolution: timedelta = timedelta(days=5)
+        warn_at: float = 0.75
+        escalate_after: tuple[timedelta, ...] = (timedelta(0),)
+
+    start = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+    def due(public: bool) -> datetime:
+        plan = plan_clock(
+            conversation_id="c1",
+            brand_id="acme",
+            clock=ClockKind.FIRST_RESPONSE,
+            started_at=start,
+            targets=Targets(),
+            calendar=None,
+            platform=Platform.INSTAGRAM,
+            policy="default",
+            policy_version="v1",
+            public=public,
+        )
+        return plan.due_at
+
+    assert due(public=False) == start + timedelta(hours=24)  # Meta's window first
+    assert due(public=True) == start + timedelta(hours=48)  # a comment: the policy's own

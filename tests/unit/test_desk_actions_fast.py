@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from socialcare.config import load_brands
-from socialcare.models.reply import ReplyRoute
+from socialcare.models.reply import ReplyRoute, ReplyStatus
 from socialcare.services.desk_actions import ActionDeps, check_modal, take_thread_message
 from socialcare.services.desk_buttons import ButtonPress, press
 from socialcare.slack.events import SlackMessageEvent
@@ -180,3 +180,22 @@ def test_a_comment_moved_to_dm_gets_one_private_reply_and_a_second_is_refused_an
     refusal = check_modal("c-1", "And the colours?", desk.deps)  # the editor says it too
     assert refusal is not None and "answer them there" in refusal
     assert len(desk.outbox.sent) == 2  # the first reply, queued again on Slack's retry
+
+
+def test_a_private_reply_meta_refused_frees_the_comment_and_one_cut_off_says_to_check() -> None:
+    comment = {"platform": "facebook", "kind": "comment", "platform_message_id": "104_900_1"}
+    desk = Desk(comment, platform="facebook", channel_type="public", account_id="104000000000001")
+    desk.presses("move_to_dm")
+    assert desk.writes("Sent you a DM", "Ev01") == "queued"
+    key = ("c-1", "private-reply:104_900_1")
+    first = desk.store.replies[key]
+    desk.store.replies[key] = first.model_copy(update={"status": ReplyStatus.FAILED})
+    desk.store.conversations["c-1"].pop("last_queued_text", None)  # the outbox clears it
+    assert desk.writes("Sent you a DM", "Ev02") == "queued"  # Meta refused the first one
+    second = desk.outbox.sent[-1]
+    assert second.reply_id == "private-reply:104_900_1:2"
+    desk.store.replies[("c-1", second.reply_id)] = desk.store.replies[
+        ("c-1", second.reply_id)
+    ].model_copy(update={"status": ReplyStatus.UNCERTAIN})
+    assert desk.writes("Did you get it?", "Ev03") == "refused:private_reply_used"
+    assert "may have gone" in desk.told[-1] and "Facebook allows" in desk.told[-1]

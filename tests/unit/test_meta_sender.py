@@ -7,10 +7,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from socialcare.adapters.meta_sender import GRAPH_VERSION, MetaSender
-from socialcare.errors import ConfigurationError, SendPostponed, SendRefused, StorageUnavailable
+from socialcare.errors import (
+    ConfigurationError,
+    SendInterrupted,
+    SendPostponed,
+    SendRefused,
+    StorageUnavailable,
+)
 from socialcare.models.common import Platform
 from socialcare.models.message import MessageKind
 from socialcare.models.reply import OutboundReply, ReplyRoute
@@ -110,7 +117,10 @@ def error(code: int, subcode: int | None = None) -> dict[str, Any]:
         (80006, None, SendPostponed),
         (2, None, StorageUnavailable),
         (1200, None, StorageUnavailable),
-        (99999, None, StorageUnavailable),
+        (99999, None, SendRefused),  # understood and refused: sending again changes nothing
+        (10, 2534022, SendRefused),  # Instagram's window
+        (10, 1234567, SendRefused),  # a refusal of this reply we do not know by name
+        (10, None, ConfigurationError),  # the app lacks the permission
     ],
 )
 @responses.activate
@@ -140,6 +150,25 @@ def test_a_window_refusal_names_the_window_for_the_agent() -> None:
     with pytest.raises(SendRefused) as refused:
         sender().send(outbound(Platform.MESSENGER, ReplyRoute.PRIVATE, MessageKind.DIRECT))
     assert refused.value.code == "meta-10-2018278" and "24 hours" in refused.value.explanation
+
+
+@responses.activate
+def test_a_send_cut_off_after_the_call_or_accepted_without_an_id_is_uncertain() -> None:
+    responses.post(f"{FACEBOOK}/me/messages", body=requests.ReadTimeout("read timed out"))
+    dm = outbound(Platform.MESSENGER, ReplyRoute.PRIVATE, MessageKind.DIRECT)
+    with pytest.raises(SendInterrupted):
+        sender().send(dm)
+    responses.replace(responses.POST, f"{FACEBOOK}/me/messages", body="OK", status=200)
+    with pytest.raises(SendInterrupted):
+        sender().send(dm)
+
+
+@responses.activate
+def test_a_private_reply_without_metas_recipient_id_links_nothing() -> None:
+    responses.post(f"{FACEBOOK}/me/messages", json={"message_id": "m_3"})
+    private = outbound(Platform.FACEBOOK, ReplyRoute.PRIVATE, MessageKind.COMMENT)
+    delivered = sender().send(private)
+    assert delivered.recipient_id is None and delivered.link is None  # never the commenter's id
 
 
 @responses.activate

@@ -92,7 +92,14 @@ def test_echoes_of_our_own_messages_never_open_a_conversation() -> None:
     result = post(
         delivery("page", entry(PAGE, messaging=[echo(PAGE, PSID, "m_9", "Hi!")])), webhook
     )
-    assert store_of(webhook).all_messages == [] and result.answered_outside == 0
+    assert store_of(webhook).all_messages == [] and result.stored == 0
+    webhook, outside = outside_deps()  # with the app's id set: ours are still ours
+    post(delivery("page", entry(PAGE, messaging=[direct(PAGE, PSID, "m_1")])), webhook)
+    ours = echo(PAGE, PSID, "m_9", "Hi!")
+    no_app = echo(PAGE, PSID, "m_10", "Hi again!")
+    del no_app["message"]["app_id"]  # Instagram's echoes may name no app: taken for ours
+    result = post(delivery("page", entry(PAGE, messaging=[ours, no_app])), webhook)
+    assert result.answered_outside == 0 and outside.kept == []
 
 
 def outside_deps(app_id: str | None = "1517000000000000") -> tuple[MetaWebhookDeps, FakeOutside]:

@@ -93,8 +93,9 @@ def test_the_human_agent_permission_opens_7_days_and_tags_the_late_message() -> 
 
 
 def test_comment_replies_have_no_window_and_a_private_reply_has_7_days_from_the_comment() -> None:
+    # Instagram: its direct messages have the 24-hour window, its comments none.
     old = conversation(
-        "facebook", channel_type="public", last_inbound_at="2026-08-01T12:00:00+00:00"
+        "instagram", channel_type="public", last_inbound_at="2026-08-01T12:00:00+00:00"
     )
     comment = target(kind="comment", sent_at="2026-08-20T12:00:00.000Z")
     assert check("Hi", ReplyRoute.PUBLIC, old, comment, NOW) is None

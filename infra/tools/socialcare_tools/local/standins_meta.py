@@ -1,7 +1,9 @@
 """Meta Graph API stand-in at ``http://127.0.0.1:<port>/`` for graph.facebook.com and
 graph.instagram.com (the sender redirects both): ``POST /<version>/me/messages`` (a direct
 message, or a private reply by ``recipient.comment_id``), ``/<version>/<comment>/comments``
-(Facebook) and ``/<version>/<comment>/replies`` (Instagram).
+(Facebook) and ``/<version>/<comment>/replies`` (Instagram); ``GET /<version>/<customer id>``
+answers a profile (Messenger's ``first_name``/``last_name``, Instagram's ``name``/``username``,
+as ``fields`` asks; ``profiles`` overrides them by id).
 
 It answers as Meta does: ``{"recipient_id", "message_id"}`` for messages, ``{"id"}`` for
 comments, and errors as ``{"error": {"message", "type", "code", "error_subcode",
@@ -17,6 +19,7 @@ from werkzeug.wrappers import Request
 from socialcare_tools.local.standins_base import Json, Reply, StandIn
 
 PATH = re.compile(r"^/v[0-9]+\.[0-9]+/(?P<node>[^/]+)/(?P<edge>messages|comments|replies)$")
+NODE = re.compile(r"^/v[0-9]+\.[0-9]+/(?P<node>[0-9]+)$")  # GET: a customer's profile
 ERRORS = {
     (4, None): "(#4) Application request limit reached",
     (10, 2018278): "(#10) This message is sent outside of allowed window.",
@@ -46,12 +49,16 @@ class MetaStandIn(StandIn):
         super().__init__(*args, **kwargs)
         self._ids = itertools.count(1)
         self._private_replies: set[str] = set()  # comment ids answered privately
+        self.profiles: dict[str, Json] = {}  # customer id -> profile fields, for tests
 
     def fail_next(self, method: str, code: int, subcode: int | None = None, times: int = 1) -> None:
         """E.g. ``fail_next("messages", 10, 2018278)``: the window closed."""
         self.failures.add(method, meta_error(code, subcode), times)
 
     def parse(self, request: Request) -> tuple[str, Json]:
+        node = NODE.match(request.path)
+        if request.method == "GET" and node is not None:
+            return "profile", {"node": node["node"], "fields": request.args.get("fields", "")}
         found = PATH.match(request.path)
         body = request.get_json(silent=True)
         params: Json = body if isinstance(body, dict) else request.values.to_dict()
@@ -64,11 +71,24 @@ class MetaStandIn(StandIn):
             return meta_error(190)
         if method == "messages":
             return self._message(params)
+        if method == "profile":
+            return self._profile(params)
         if method in ("comments", "replies"):
             if not str(params.get("message") or "").strip():
                 return meta_error(100, None, "(#100) message is required")
             return Reply({"id": f"{params['node']}_{900000 + next(self._ids)}"})
         return meta_error(100, None, f"Unknown path {method}")
+
+    def _profile(self, params: Json) -> Reply:
+        node, fields = str(params["node"]), set(str(params["fields"]).split(","))
+        suffix = node[-4:]
+        known: Json = {
+            "first_name": "Local",
+            "last_name": f"Customer{suffix}",
+            "name": f"Local Customer{suffix}",
+            "username": f"customer{suffix}",
+        } | self.profiles.get(node, {})
+        return Reply({"id": node} | {k: v for k, v in known.items() if k in fields})
 
     def _message(self, params: Json) -> Reply:
         recipient = params.get("recipient") or {}

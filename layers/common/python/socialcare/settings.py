@@ -62,6 +62,13 @@ class SweepSettings(SlackSettings):
     OUTBOX_QUEUE_URL: str
 
 
+class ThreadSettings(SlackSettings):
+    """The desk poster: Slack, and Meta's profiles for the cards of direct messages."""
+
+    PUBLISHING_SECRET_ARN: str | None = None  # unset: Meta customers are named by their id
+    META_API_URL: str | None = None  # unset or empty: Meta's Graph API itself
+
+
 class SendSettings(SlackSettings):
     """The outbox's sender: it posts on the platforms and reports back in Slack."""
 

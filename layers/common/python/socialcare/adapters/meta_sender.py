@@ -21,15 +21,20 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped, unused-ignore]
 
-from socialcare.adapters.redirect import redirect, with_timeouts
-from socialcare.errors import ConfigurationError, SendPostponed, SendRefused, StorageUnavailable
+from socialcare.adapters.meta_graph import GRAPH_VERSION, bearer, graph_session, graph_url
+from socialcare.errors import (
+    ConfigurationError,
+    SendInterrupted,
+    SendPostponed,
+    SendRefused,
+    StorageUnavailable,
+)
 from socialcare.models.common import Platform
 from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute, is_private_reply
 from socialcare.platforms.meta.normalise import inbox_link
 from socialcare.platforms.publishing import MetaPostingKeys, PublishingSecrets
 
-GRAPH_VERSION = "v25.0"
-ORIGINS = {"facebook": "https://graph.facebook.com/", "instagram": "https://graph.instagram.com/"}
+__all__ = ["GRAPH_VERSION", "MetaSender"]
 # Meta's rate limits (application, user, Page, call count, Messenger per-thread): the reply
 # waits for the usage header's estimate, else a minute.
 RATE_LIMITS = frozenset({4, 17, 32, 613, 80006})
@@ -39,7 +44,7 @@ REFUSALS: dict[tuple[int, int | None], str] = {
     (10, 2018278): WINDOW,
     (10, 2018108): WINDOW,
     (10, 2018065): WINDOW,
-    (1545041, None): WINDOW,  # Instagram's code for the same (UNVERIFIED)
+    (10, 2534022): WINDOW,  # Instagram's (UNVERIFIED)
     (551, None): "the customer cannot be reached (they blocked the account or left Meta)",
     (100, 2018001): "Meta found no customer with this id for this Page or account",
     (100, 33): "the comment or message no longer exists, or the account may not see it",
@@ -51,8 +56,12 @@ CONFIGURATION = {
     190: "Meta refused the access token (expired, revoked or wrong): renew it",
     200: "the access token lacks a permission this reply needs (App Review)",
     230: "the access token lacks pages_messaging (renew it with that permission)",
-    10: "the app lacks a permission this reply needs (App Review)",
 }
+# Code 10 without a subcode: the app lacks the permission itself (configuration); with one we
+# do not know, Meta refused this reply (a policy of this conversation): the agent hears it.
+APP_PERMISSION = 10
+APP_PERMISSION_MISSING = "the app lacks a permission this reply needs (App Review)"
+TEMPORARY = frozenset({1, 2, 1200})
 
 
 class MetaSender:
@@ -60,11 +69,7 @@ class MetaSender:
         self, secrets: Callable[[], PublishingSecrets], base_url: str | None = None
     ) -> None:
         self._secrets = secrets
-        self._base_url = base_url
-        self._session = with_timeouts(requests.Session())
-        if base_url:
-            for origin in ORIGINS.values():
-                redirect(self._session, origin, base_url)
+        self._session = graph_session(base_url)
 
     def _keys(self, account: str) -> MetaPostingKeys:
         keys = self._secrets().meta.get(account)
@@ -75,10 +80,11 @@ class MetaSender:
     def send(self, reply: OutboundReply) -> Delivered:
         keys = self._keys(reply.account_id)
         path, body = _request(reply)
-        url = f"{ORIGINS[keys.login]}{GRAPH_VERSION}/{path}"
-        headers = {"Authorization": f"Bearer {keys.token.get_secret_value()}"}
         try:
-            response = self._session.post(url, json=body, headers=headers)
+            response = self._session.post(graph_url(keys, path), json=body, headers=bearer(keys))
+        except requests.ReadTimeout:
+            # Sent, unanswered: the Graph API has no idempotency key, so never again blindly.
+            raise SendInterrupted("Meta did not answer in time: the reply may exist") from None
         except requests.RequestException as exc:
             raise StorageUnavailable(f"Meta unreachable: {type(exc).__name__}") from None
         found = _json(response)
@@ -87,8 +93,12 @@ class MetaSender:
         return _delivered(reply, found)
 
 
+def _private(reply: OutboundReply) -> bool:
+    return is_private_reply(reply.platform, reply.route, reply.target_kind)
+
+
 def _request(reply: OutboundReply) -> tuple[str, dict[str, Any]]:
-    if is_private_reply(reply.platform, reply.route, reply.target_kind):
+    if _private(reply):
         return "me/messages", {
             "recipient": {"comment_id": reply.target_message_id},
             "message": {"text": reply.text},
@@ -107,16 +117,19 @@ def _request(reply: OutboundReply) -> tuple[str, dict[str, Any]]:
 
 
 def _delivered(reply: OutboundReply, found: dict[str, Any]) -> Delivered:
-    if "message_id" in found:  # a direct message or a private reply
-        customer = str(found.get("recipient_id") or reply.customer_id)
+    if found.get("message_id"):  # a direct message or a private reply
+        # A private reply's customer has a new id in the inbox: only Meta's answer says it.
+        known = found.get("recipient_id") or (None if _private(reply) else reply.customer_id)
+        customer = str(known) if known else None
         return Delivered(
             platform_message_id=str(found["message_id"]),
-            link=inbox_link(reply.platform, reply.account_id, customer),
+            link=inbox_link(reply.platform, reply.account_id, customer) if customer else None,
             recipient_id=customer,
         )
     comment = str(found.get("id") or "")
     if not comment:
-        raise StorageUnavailable("Meta answered without the new comment's id")
+        # A 2xx without the new item's id: Meta may well have it. Uncertain, not retried.
+        raise SendInterrupted("Meta accepted the reply without saying its id")
     link = f"https://www.facebook.com/{comment}" if reply.platform is Platform.FACEBOOK else None
     return Delivered(platform_message_id=comment, link=link)
 
@@ -138,12 +151,19 @@ def _translated(response: Any, found: dict[str, Any]) -> Exception:
         return StorageUnavailable(f"Meta answered HTTP {response.status_code}")
     if code in RATE_LIMITS:
         return SendPostponed(f"Meta error {code}", time() + _wait_seconds(response))
+    named = f"meta-{code}" + (f"-{subcode}" if subcode else "")
     explanation = REFUSALS.get((code, subcode)) or REFUSALS.get((code, None))
     if explanation is not None:
-        return SendRefused(f"meta-{code}" + (f"-{subcode}" if subcode else ""), explanation)
-    if code in CONFIGURATION:
-        return ConfigurationError(CONFIGURATION[code])
-    return StorageUnavailable(f"Meta error {code}")  # 1, 2, 1200 and the unknown: retried
+        return SendRefused(named, explanation)
+    configuration = CONFIGURATION.get(code) or (
+        APP_PERMISSION_MISSING if code == APP_PERMISSION and not subcode else None
+    )
+    if configuration is not None:
+        return ConfigurationError(configuration)
+    if code in TEMPORARY or response.status_code >= 500:
+        return StorageUnavailable(f"Meta error {code}")  # retried through the queue
+    # Any other refusal of a request Meta understood: it will not change by sending again.
+    return SendRefused(named, f"Meta refused the reply (error {named.removeprefix('meta-')})")
 
 
 def _wait_seconds(response: Any) -> float:

@@ -25,8 +25,10 @@ class DynamoOutsideReplies:
         self._replies = DynamoReplyStore(self._table)
 
     def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
-        """The reply in its conversation, once (None: no such conversation, or recorded
-        before); the conversation answered unless the customer wrote after it."""
+        """The reply in its conversation, once (None: no such conversation); the conversation
+        answered unless the customer wrote after it. Kept before (Meta sent it again), the
+        same reference: what followed the first time (the answer, the desk's notice) may
+        not have happened, and each of those steps takes it once."""
         at = iso(echo.at)
         pk = conversation_pk(conversation_id)
         sk = f"MSG#{at}#out#echo-{echo.mid}"
@@ -67,13 +69,11 @@ class DynamoOutsideReplies:
                 }
             },
         ]
-        created = True
         try:
             with storage_errors("recording a reply given outside", expect_condition=True):
                 table.transact(items)
         except ConditionNotMet as failed:
             if failed.reasons[1:2] == ["ConditionalCheckFailed"]:
                 return None  # no conversation with this customer: nothing to answer
-            created = False  # recorded before; its answer may not have been marked
         self._replies.mark_answered(conversation_id, echo.at, if_after_inbound=True)
-        return StoredRef(conversation_id, sk) if created else None
+        return StoredRef(conversation_id, sk)

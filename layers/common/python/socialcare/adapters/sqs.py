@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,17 @@ from socialcare.models import ClassifyRequest
 from socialcare.models.reply import OutboundReply
 from socialcare.observability import logger
 from socialcare.ports import SEND_BATCH_LIMIT, Queued
+
+DEDUP_ID_LIMIT = 128  # SQS's, characters
+_DEDUP_ALPHABET = re.compile(r"^[\x21-\x7e]+$")  # SQS takes printable ASCII, no spaces
+
+
+def deduplication_id(wanted: str) -> str:
+    """``wanted`` as it is when SQS takes it (so an id in flight stays the same id), else a
+    digest of it: Instagram's message ids alone run past SQS's 128 characters."""
+    if len(wanted) <= DEDUP_ID_LIMIT and _DEDUP_ALPHABET.match(wanted):
+        return wanted
+    return hashlib.sha256(wanted.encode()).hexdigest()
 
 
 class SqsClassifyQueue:
@@ -29,7 +41,7 @@ class SqsClassifyQueue:
                 QueueUrl=self._url,
                 MessageBody=request.model_dump_json(),
                 MessageGroupId=group,
-                MessageDeduplicationId=dedup_id,
+                MessageDeduplicationId=deduplication_id(dedup_id),
             )
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable(f"queueing for {self._what} failed: {exc}") from exc
@@ -45,7 +57,7 @@ class SqsClassifyQueue:
                         "Id": str(position),
                         "MessageBody": entry.request.model_dump_json(),
                         "MessageGroupId": entry.group,
-                        "MessageDeduplicationId": entry.dedup_id,
+                        "MessageDeduplicationId": deduplication_id(entry.dedup_id),
                     }
                     for position, entry in enumerate(entries)
                 ],

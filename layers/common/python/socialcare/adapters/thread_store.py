@@ -14,7 +14,7 @@ from socialcare.adapters.dynamo_codec import (
 )
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.clock import Clock, utc_now
-from socialcare.models.message import iso
+from socialcare.models.message import Customer, iso
 
 
 class DynamoThreadStore(BatchLoads):
@@ -26,13 +26,26 @@ class DynamoThreadStore(BatchLoads):
         self._table = ConversationTable.of(table, client, clock)
         self._reads = ConversationReads(self._table)
 
-    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
+    def record_card(
+        self,
+        conversation_id: str,
+        message_sk: str,
+        channel: str,
+        ts: str,
+        customer: Customer | None = None,
+    ) -> bool:
         """The card just posted for the conversation's first message, in one transaction: the
         conversation's Slack thread (set once) and the message's copy on the desk, by which a
-        redelivery knows it was posted. False: the conversation had a thread already (then
-        only the message's copy is recorded)."""
+        redelivery knows it was posted; and the customer's profile when it was read for the
+        card. False: the conversation had a thread already (then only the message's copy is
+        recorded)."""
         table = self._table
         thread = {"channel": channel, "ts": ts}
+        values: dict[str, Any] = {":thread": thread, ":key": f"{channel}#{ts}"}
+        update = "SET slack_thread = :thread, thread_key = :key"
+        if customer is not None:
+            update += ", customer = :customer"
+            values[":customer"] = customer.model_dump(exclude_none=True)
         try:
             with storage_errors("storing the thread", expect_condition=True):
                 table.transact(
@@ -41,13 +54,11 @@ class DynamoThreadStore(BatchLoads):
                             "Update": {
                                 "TableName": table.name,
                                 "Key": table.meta_key(conversation_id),
-                                "UpdateExpression": "SET slack_thread = :thread, thread_key = :key",
+                                "UpdateExpression": update,
                                 "ConditionExpression": (
                                     "attribute_exists(pk) AND attribute_not_exists(slack_thread)"
                                 ),
-                                "ExpressionAttributeValues": to_item(
-                                    {":thread": thread, ":key": f"{channel}#{ts}"}
-                                ),
+                                "ExpressionAttributeValues": to_item(values),
                             }
                         },
                         self._desk_copy_update(conversation_id, message_sk, thread),
@@ -82,6 +93,22 @@ class DynamoThreadStore(BatchLoads):
                     UpdateExpression="SET deletion_shown_at = :at",
                     ConditionExpression="attribute_exists(pk)",
                     ExpressionAttributeValues=to_item({":at": iso(at)}),
+                )
+        except ConditionNotMet:
+            return
+
+    def record_edit_shown(self, conversation_id: str, message_sk: str, edited_at: datetime) -> None:
+        """The desk showed the author's edit of ``edited_at``: a redelivered notice (or an
+        older edit's, arriving late) is not shown again."""
+        table = self._table
+        try:
+            with storage_errors("recording the edit shown", expect_condition=True):
+                table.client.update_item(
+                    TableName=table.name,
+                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
+                    UpdateExpression="SET edit_shown_at = :at",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=to_item({":at": iso(edited_at)}),
                 )
         except ConditionNotMet:
             return

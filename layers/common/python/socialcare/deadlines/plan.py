@@ -102,13 +102,15 @@ def plan_clock(
     policy_version: str,
     human_agent_tag: bool = False,
     spent: timedelta = timedelta(0),
+    public: bool = False,
 ) -> ClockPlan:
     """``spent``: the running time a paused clock had used; the resumed clock counts the
     rest of its target from ``started_at``."""
     target: timedelta = getattr(targets, clock.value)
     left = max(target - spent, timedelta(0))
     policy_due = due_time(started_at, left, calendar)
-    window = reply_window_closes(platform, started_at, human_agent_tag)
+    # Meta's window binds direct messages only: a comment can be answered at any time.
+    window = None if public else reply_window_closes(platform, started_at, human_agent_tag)
     due = effective_due(policy_due, window)
     if due is None:  # unreachable: an unpaused clock always has a due time
         raise ValueError("a clock without a due time")

@@ -9,6 +9,21 @@ class Platform(StrEnum):
     INSTAGRAM = "instagram"
     TELEGRAM = "telegram"
 
+    @property
+    def label(self) -> str:
+        """As people write it: X, VK, Messenger, Facebook, Instagram, Telegram."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Platform.X: "X",
+    Platform.VK: "VK",
+    Platform.MESSENGER: "Messenger",
+    Platform.FACEBOOK: "Facebook",
+    Platform.INSTAGRAM: "Instagram",
+    Platform.TELEGRAM: "Telegram",
+}
+
 
 class ChannelType(StrEnum):
     PUBLIC = "public"  # mention, reply, wall or post comment: everyone sees our answer

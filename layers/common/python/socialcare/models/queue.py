@@ -27,7 +27,8 @@ class DeskRequest(ClassifyRequest):
 
     # "outside_reply": a reply the brand gave outside socialcare (Meta's inbox), kept in
     # the conversation: the thread shows it and the card turns answered.
-    notice: Literal["deleted", "outside_reply"] | None = None
+    # "edited": its author changed it (the latest text is kept beside the first).
+    notice: Literal["deleted", "edited", "outside_reply"] | None = None
 
     @classmethod
     def to_show(cls, classified: ClassifyRequest) -> "DeskRequest":

@@ -34,6 +34,7 @@ class StoredMessage(BaseModel):
     deleted_at: AwareDatetime | None = None  # its author deleted it on the platform
     edited_text: str | None = None  # its author's latest edit (``text`` is the first)
     edited_at: AwareDatetime | None = None
+    edit_shown_at: AwareDatetime | None = None  # the edit (by its time) the desk showed
     deletion_shown_at: AwareDatetime | None = None
 
     @property

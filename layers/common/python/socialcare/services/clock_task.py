@@ -29,9 +29,8 @@ from socialcare.deadlines.execution import (
     timestamp,
 )
 from socialcare.deadlines.plan import ClockKind, ClockPlan, Step, plan_clock
-from socialcare.models import ClassifyRequest
+from socialcare.models import ChannelType, ClassifyRequest
 from socialcare.models.classification import Classification
-from socialcare.models.common import Platform
 from socialcare.models.conversation import (
     RESPONDED,
     WAITING,
@@ -286,12 +285,13 @@ def clocks_to_start(
             platform=platform,
             policy=name,
             policy_version=policies.version,
+            public=channel is ChannelType.PUBLIC,
         )
         for kind in kinds
     ]
     paused = conversation.clock_resolution
     resumed = (
-        _resume(request, paused, started, platform, policies)
+        _resume(request, paused, started, conversation, policies)
         if status == PAUSED and paused is not None and paused.paused_at is not None
         else None
     )
@@ -304,7 +304,7 @@ def _resume(
     request: ClassifyRequest,
     paused: ClockSummary,
     started: datetime,
-    platform: Platform,
+    conversation: Conversation,
     policies: BrandPolicies,
 ) -> ClockPlan | None:
     """The customer answered the agent's question: the resolution clock resumes, under the
@@ -326,8 +326,9 @@ def _resume(
         started_at=started,
         targets=targets,
         calendar=calendar,
-        platform=platform,
+        platform=conversation.platform,
         policy=name,
         policy_version=policies.version,
         spent=spent,
+        public=conversation.channel_type is ChannelType.PUBLIC,
     )

@@ -21,6 +21,7 @@ from socialcare.models.reply import (
     OutboundReply,
     ReplyRecord,
     ReplyRoute,
+    ReplyStatus,
     is_private_reply,
 )
 from socialcare.models.stored import StoredMessage
@@ -129,7 +130,7 @@ def send_reply(
     ``quiet``: the modal has shown it already)."""
     target = deps.store.latest_inbound(conversation.id)
     chosen = route or _route(conversation)
-    private_id = _private_reply_id(conversation, chosen, target)
+    private_id, earlier = _private_reply_slot(conversation, chosen, target, deps)
     reply_id = private_id or reply_id
     logger.append_keys(conversation_id=conversation.id, reply_id=reply_id)
     thread = conversation.slack_thread
@@ -141,11 +142,14 @@ def send_reply(
         metrics.add_metric(name="ReplyRefusedByGuard", unit=MetricUnit.Count, value=1)
         return f"refused:{reason}"
 
-    earlier = deps.store.reply(conversation.id, reply_id)
-    if earlier is not None:
-        if private_id and earlier.reply.text != text.strip():
-            return refuse("private_reply_used", _private_reply_used(earlier))
-        return _again(earlier, deps)
+    earlier = earlier if private_id else deps.store.reply(conversation.id, reply_id)
+    if earlier is not None:  # another text under a private reply's id is a second one
+        second = private_id is not None and earlier.reply.text != text.strip()
+        return (
+            refuse("private_reply_used", _private_reply_used(earlier))
+            if second
+            else _again(earlier, deps)
+        )
     if conversation.status in CLOSED:
         return refuse("closed", f"This conversation is {conversation.status}; nothing was sent.")
     human_agent = _human_agent(conversation, deps)
@@ -175,11 +179,21 @@ def send_reply(
         return _queue(reply, deps)
     except ReplyUnchanged:  # the same text was queued meanwhile (another agent, a double click)
         return refuse(reply_guards.UNCHANGED.reason, reply_guards.UNCHANGED.text)
+    except PrivateReplyTaken as taken:  # another agent's private reply to it came first
+        return refuse("private_reply_used", _private_reply_used(taken.record))
+
+
+class PrivateReplyTaken(Exception):
+    def __init__(self, record: ReplyRecord) -> None:
+        super().__init__(record.reply.reply_id)
+        self.record = record
 
 
 def _queue(reply: OutboundReply, deps: ActionDeps) -> str:
     found = deps.store.queue_reply(reply)
     if found is not None:  # a retry raced this attempt and recorded it first: its reply
+        if found.reply.text != reply.text:  # only a private reply's id is shared by texts
+            raise PrivateReplyTaken(found)
         if found.status not in ON_ITS_WAY:
             return "already"
         reply = found.reply
@@ -197,20 +211,42 @@ def _again(earlier: ReplyRecord, deps: ActionDeps) -> str:
     return "requeued"
 
 
-def _private_reply_id(
-    conversation: Conversation, route: ReplyRoute, target: StoredMessage | None
-) -> str | None:
-    """Meta takes one private reply per comment: every attempt at one has the comment's
-    reply id, so the reply store's once-only record refuses a second one, race-free."""
+PRIVATE_REPLY_ATTEMPTS = 5  # a refused private reply may be tried again, a few times
+
+
+def _private_reply_slot(
+    conversation: Conversation,
+    route: ReplyRoute,
+    target: StoredMessage | None,
+    deps: ActionDeps,
+) -> tuple[str | None, ReplyRecord | None]:
+    """Meta takes one private reply per comment: every attempt at one has an id made of the
+    comment's, so the reply store's once-only record refuses a second one, race-free. One
+    Meta refused (its window, the customer unreachable) frees the next id: (the id this
+    attempt takes, the private reply standing there already, if any)."""
     if target is None or not is_private_reply(conversation.platform, route, target.kind):
-        return None
-    return f"private-reply:{target.platform_message_id}"
+        return None, None
+    base = f"private-reply:{target.platform_message_id}"
+    reply_id, earlier = base, None
+    for attempt in range(1, PRIVATE_REPLY_ATTEMPTS + 1):
+        reply_id = base if attempt == 1 else f"{base}:{attempt}"
+        earlier = deps.store.reply(conversation.id, reply_id)
+        if earlier is None or earlier.status is not ReplyStatus.FAILED:
+            break
+    return reply_id, earlier
 
 
 def _private_reply_used(earlier: ReplyRecord) -> str:
+    name = earlier.reply.platform.label
+    if earlier.status is ReplyStatus.UNCERTAIN:
+        return (
+            f"{name} allows one private reply per comment, and the one sent to this comment"
+            f" may have gone (the attempt was cut off): check the inbox on {name} before"
+            " anything else."
+        )
     where = f", conversation `{earlier.continues_in}`" if earlier.continues_in else ""
     return (
-        f"{earlier.reply.platform} allows one private reply per comment, and this comment has"
+        f"{name} allows one private reply per comment, and this comment has"
         " had it. The customer's answer arrives as a direct message (its own card"
         f"{where}): answer them there."
     )
@@ -305,9 +341,8 @@ def check_modal(conversation_id: str, text: str, deps: ActionDeps) -> str | None
     if conversation.status in CLOSED:
         return f"This conversation is {conversation.status}."
     target = deps.store.latest_inbound(conversation_id)
-    private_id = _private_reply_id(conversation, _route(conversation), target)
-    earlier = deps.store.reply(conversation_id, private_id) if private_id else None
-    if earlier is not None:
+    private_id, earlier = _private_reply_slot(conversation, _route(conversation), target, deps)
+    if private_id and earlier is not None:
         return _private_reply_used(earlier)
     refusal = reply_guards.check(
         text,

@@ -137,7 +137,7 @@ def _move_to_dm(conversation: Conversation, button: ButtonPress, deps: ActionDep
             button,
             deps,
             "Your next reply in this thread goes to the customer as a private message"
-            f" answering their comment ({conversation.platform} allows one per comment,"
+            f" answering their comment ({conversation.platform.label} allows one per comment,"
             " for 7 days); their answer arrives as a direct message.",
         )
         return "moved:private_reply"

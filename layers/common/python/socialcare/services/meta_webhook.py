@@ -10,7 +10,8 @@ stored and changes nothing for them.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Literal, Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config import BrandDirectory
@@ -77,7 +78,7 @@ def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Receive
     received.skipped = len(found.skipped)
     # Each event on its own: one failing costs the others nothing.
     failed = _store_messages(found, received, deps)
-    failed += _mark(found, received, deps)
+    failed += _mark(found, received, brands, deps)
     for echo in found.echoes:
         try:
             received.answered_outside += _answered_outside(echo, brands, secrets, deps)
@@ -125,7 +126,7 @@ def _store_messages(found: Found, received: Received, deps: MetaWebhookDeps) -> 
     return failed
 
 
-def _mark(found: Found, received: Received, deps: MetaWebhookDeps) -> int:
+def _mark(found: Found, received: Received, brands: dict[str, str], deps: MetaWebhookDeps) -> int:
     """Deletions and edits marked on the stored messages."""
     failed = 0
     now = iso(deps.clock())
@@ -144,7 +145,11 @@ def _mark(found: Found, received: Received, deps: MetaWebhookDeps) -> int:
             failed += 1
             logger.error("edit not kept", extra={"message_ref": change.ref, "error": str(exc)})
             continue
-        received.edited += kept is not None
+        if kept is not None:
+            received.edited += 1
+            ref = f"{change.ref}#edited#{iso(change.at)}"
+            news = News(ref, change.platform, brands[change.account], change.at, "edited")
+            _tell_desk(kept, news, deps)
     return failed
 
 
@@ -154,7 +159,9 @@ def _answered_outside(
     """An echo of what the brand's account sent: ours (sent from Slack, already kept) or a
     reply typed in another app, kept in the customer's conversation. Which is which needs
     the app's id; without it every echo is taken for ours."""
-    if secrets.app_id is None or deps.outside is None or echo.app_id == secrets.app_id:
+    # An echo without an app id is taken for ours too (Meta's Instagram echoes may carry
+    # none): a reply typed elsewhere is only ever one whose echo names another app.
+    if secrets.app_id is None or deps.outside is None or echo.app_id in (None, secrets.app_id):
         logger.info("event not ingested", extra={"reason": "an echo of our own message"})
         return False
     brand = brands[echo.account]
@@ -164,19 +171,37 @@ def _answered_outside(
         return False
     logger.info("reply given outside socialcare kept", extra={"conversation_id": conversation_id})
     metrics.add_metric(name="AnsweredOutside", unit=MetricUnit.Count, value=1)
-    if deps.desk is not None:  # the thread shows it, the card turns answered
-        ref = f"{echo.platform}#{echo.account}#{echo.mid}#outside"
-        deps.desk.send(
-            DeskRequest(
-                conversation_id=stored.conversation_id,
-                message_sk=stored.message_sk,
-                message_ref=ref,
-                platform=echo.platform,
-                brand_id=brand,
-                sent_at=echo.at,
-                notice="outside_reply",
-            ),
-            group=stored.conversation_id,
-            dedup_id=ref,
-        )
+    ref = f"{echo.platform}#{echo.account}#{echo.mid}#outside"
+    news = News(ref, echo.platform, brand, echo.at, "outside_reply")
+    _tell_desk(stored, news, deps)  # the thread shows it, the card turns answered
     return True
+
+
+@dataclass(frozen=True)
+class News:
+    """News about a stored message for its Slack thread, under its own deduplication id
+    (the message's was spent when the message itself was posted)."""
+
+    ref: str
+    platform: Platform
+    brand_id: str
+    at: datetime
+    notice: Literal["edited", "outside_reply"]
+
+
+def _tell_desk(stored: StoredRef, news: News, deps: MetaWebhookDeps) -> None:
+    if deps.desk is None:
+        return
+    deps.desk.send(
+        DeskRequest(
+            conversation_id=stored.conversation_id,
+            message_sk=stored.message_sk,
+            message_ref=news.ref,
+            platform=news.platform,
+            brand_id=news.brand_id,
+            sent_at=news.at,
+            notice=news.notice,
+        ),
+        group=stored.conversation_id,
+        dedup_id=news.ref,
+    )

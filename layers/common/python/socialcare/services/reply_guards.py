@@ -153,7 +153,8 @@ def _length(draft: Draft) -> Refusal | None:
     if limit is None or len(draft.text) <= limit:
         return None
     return Refusal(
-        "too_long", f"Too long for {draft.platform}: {len(draft.text):,} of {limit:,} characters."
+        "too_long",
+        f"Too long for {draft.platform.label}: {len(draft.text):,} of {limit:,} characters.",
     )
 
 
@@ -180,7 +181,7 @@ def _private_reply_window(draft: Draft) -> Refusal | None:
         return None
     return Refusal(
         "window_closed",
-        f"{draft.platform} accepts a private reply to a comment for 7 days; this comment's"
+        f"{draft.platform.label} accepts a private reply to a comment for 7 days; this comment's"
         f" closed at {closes:%Y-%m-%d %H:%M} UTC. Answer it publicly in the thread instead.",
     )
 
@@ -197,12 +198,12 @@ def _window(draft: Draft) -> Refusal | None:
     if draft.human_agent:
         return Refusal(
             "window_closed",
-            f"{draft.platform} accepts a human agent's reply for 7 days after the customer's"
+            f"{draft.platform.label} accepts a human agent's reply for 7 days after the customer's"
             f" last message; that window closed at {closes:%Y-%m-%d %H:%M} UTC.",
         )
     return Refusal(
         "window_closed",
-        f"{draft.platform} accepts replies for 24 hours after the customer's last message;"
+        f"{draft.platform.label} accepts replies for 24 hours after the customer's last message;"
         f" that window closed at {closes:%Y-%m-%d %H:%M} UTC. With Meta's human agent"
         " permission (`human_agent: true` on the account in brand.yaml) it is 7 days.",
     )

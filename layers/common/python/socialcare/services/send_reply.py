@@ -46,13 +46,7 @@ from socialcare.ports import SlackDesk
 from socialcare.services.cards import CardStore, refresh_card
 from socialcare.slack.mrkdwn import escape, link
 
-PLATFORM_NAMES = {
-    "x": "X",
-    "vk": "VK",
-    "messenger": "Messenger",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-}
+PLATFORM_NAMES = {str(p): p.label for p in Platform}  # read by the sweeper too
 # Platforms that deduplicate a repeated send of the same reply id themselves.
 SAFE_TO_REPEAT = frozenset({Platform.VK})
 

@@ -15,14 +15,20 @@ from typing import Protocol
 
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import SupportError
-from socialcare.models import DeskRequest
+from socialcare.models import ChannelType, Customer, DeskRequest, Platform
 from socialcare.models.conversation import Conversation, SlackPost
 from socialcare.models.stored import StoredMessage
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackDesk
 from socialcare.services.batch_reads import Loaded, Prefetched
 from socialcare.services.cards import CardStore, refresh_card
-from socialcare.slack.card import card, deleted_notice, follow_up, outside_reply_notice
+from socialcare.slack.card import (
+    card,
+    deleted_notice,
+    edited_notice,
+    follow_up,
+    outside_reply_notice,
+)
 
 
 class NotClassifiedYet(SupportError):
@@ -32,13 +38,25 @@ class NotClassifiedYet(SupportError):
 class ThreadStore(Protocol):
     def load(self, conversation_id: str, message_sk: str) -> Loaded: ...
 
-    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
-        """The conversation's thread and the message's copy (False: it had a thread)."""
+    def record_card(
+        self,
+        conversation_id: str,
+        message_sk: str,
+        channel: str,
+        ts: str,
+        customer: Customer | None = None,
+    ) -> bool:
+        """The conversation's thread and the message's copy, and the customer's profile when
+        one was read for the card (False: it had a thread)."""
 
     def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None: ...
 
     def record_deletion_shown(
         self, conversation_id: str, message_sk: str, at: datetime
+    ) -> None: ...
+
+    def record_edit_shown(
+        self, conversation_id: str, message_sk: str, edited_at: datetime
     ) -> None: ...
 
 
@@ -49,8 +67,15 @@ class PrefetchedThreads(Prefetched[ThreadStore]):
     and each message's copy, so a second request for it in the same batch posts nothing; if
     the conversation had a thread already (another run got there first), it is read afresh."""
 
-    def record_card(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> bool:
-        attached = self._store.record_card(conversation_id, message_sk, channel, ts)
+    def record_card(
+        self,
+        conversation_id: str,
+        message_sk: str,
+        channel: str,
+        ts: str,
+        customer: Customer | None = None,
+    ) -> bool:
+        attached = self._store.record_card(conversation_id, message_sk, channel, ts, customer)
         if attached:
             self._reads.wrote(conversation_id, {"slack_thread": SlackPost(channel=channel, ts=ts)})
         else:
@@ -70,6 +95,20 @@ class PrefetchedThreads(Prefetched[ThreadStore]):
         self._store.record_deletion_shown(conversation_id, message_sk, at)
         self._reads.wrote_message(conversation_id, message_sk, {"deletion_shown_at": at})
 
+    def record_edit_shown(self, conversation_id: str, message_sk: str, edited_at: datetime) -> None:
+        self._store.record_edit_shown(conversation_id, message_sk, edited_at)
+        self._reads.wrote_message(conversation_id, message_sk, {"edit_shown_at": edited_at})
+
+
+class Profiles(Protocol):
+    def look_up(self, platform: Platform, account: str, customer_id: str) -> Customer | None:
+        """The customer's name and handle, when the platform's message had only their id
+        (None: not known, or not readable now)."""
+        ...
+
+
+PROFILED = frozenset({Platform.MESSENGER, Platform.INSTAGRAM})
+
 
 @dataclass(frozen=True)
 class ThreadDeps:
@@ -77,6 +116,7 @@ class ThreadDeps:
     poster: SlackDesk
     brands: BrandDirectory
     cards: CardStore | None = None  # set: a follow-up redraws the card (status, deadline)
+    profiles: Profiles | None = None  # set: a Meta direct message's card names the customer
 
 
 def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
@@ -105,13 +145,55 @@ def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
         if deps.cards is not None:  # an answered conversation is open again: the card says so
             refresh_card(request.conversation_id, deps.cards, deps.poster)
         return ts
+    customer = _profile(meta, deps)
+    if customer is not None:
+        meta = meta.model_copy(update={"customer": customer})
     text, blocks = card(meta, message)
     ts = deps.poster.post(brand.slack.channel, text, blocks)
     if not deps.store.record_card(
-        request.conversation_id, request.message_sk, brand.slack.channel, ts
+        request.conversation_id, request.message_sk, brand.slack.channel, ts, customer
     ):
         logger.warning("the conversation already had a thread", extra={"ts": ts})
     metrics.add_metric(name="CardPosted", unit=MetricUnit.Count, value=1)
+    return ts
+
+
+def _profile(meta: Conversation, deps: ThreadDeps) -> Customer | None:
+    """Meta's direct messages name the customer by id only: their profile, read once, for the
+    card (and kept with it)."""
+    who = meta.customer
+    if deps.profiles is None or who.name or who.handle:
+        return None
+    if meta.platform not in PROFILED or meta.channel_type is not ChannelType.PRIVATE:
+        return None
+    return deps.profiles.look_up(meta.platform, meta.account_id, who.id)
+
+
+def _show_edited(
+    request: DeskRequest,
+    message: StoredMessage | None,
+    meta: Conversation | None,
+    deps: ThreadDeps,
+) -> str | None:
+    """Its author edited a message the desk may have shown: the card draws the latest edit
+    under the first text (``slack.card``), so it is redrawn when it shows this message; for a
+    follow-up the thread is told, with the new text."""
+    thread = meta.slack_thread if meta else None
+    if message is None or thread is None or message.edited_at is None:
+        logger.info("edited message has no Slack copy to update")
+        return None
+    if message.edit_shown_at is not None and message.edit_shown_at >= message.edited_at:
+        logger.info("edit already shown", extra={"message_ref": request.message_ref})
+        return None
+    first = deps.cards.first_inbound(request.conversation_id) if deps.cards else None
+    if deps.cards is not None and first is not None and first.message_sk == request.message_sk:
+        refresh_card(request.conversation_id, deps.cards, deps.poster)
+        ts: str | None = thread.ts
+    else:
+        text, blocks = edited_notice(message)
+        ts = deps.poster.post(thread.channel, text, blocks, thread.ts)
+    deps.store.record_edit_shown(request.conversation_id, request.message_sk, message.edited_at)
+    metrics.add_metric(name="EditShown", unit=MetricUnit.Count, value=1)
     return ts
 
 
@@ -171,5 +253,6 @@ NOTICES: dict[
     str, Callable[[DeskRequest, StoredMessage | None, Conversation | None, ThreadDeps], str | None]
 ] = {
     "deleted": _show_deleted,
+    "edited": _show_edited,
     "outside_reply": _show_outside_reply,
 }

@@ -177,9 +177,18 @@ def outside_reply_notice(message: StoredMessage) -> tuple[str, list[dict[str, An
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
+def edited_notice(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
+    """Told in the thread when the customer edits a message shown there as a follow-up."""
+    sent = f"{message.sent_at:%Y-%m-%d %H:%M}"
+    head = f":pencil2: _The customer edited their message of {sent} UTC; it now reads:_"
+    text = head + "\n" + (quote(message.edited_text or "", TEXT_LIMIT) or "_(no text)_")
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
 def deleted_notice(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
     """Told in the thread when the customer deletes a message shown there as a follow-up.
     The text is not quoted again: the customer took it back."""
     sent = f"{message.sent_at:%Y-%m-%d %H:%M}"
-    text = f":wastebasket: _The customer deleted their message of {sent} UTC on X._"
+    where = message.platform.label
+    text = f":wastebasket: _The customer deleted their message of {sent} UTC on {where}._"
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

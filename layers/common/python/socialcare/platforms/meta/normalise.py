@@ -33,9 +33,15 @@ from socialcare.platforms.parsing import describe
 class Edit:
     """The customer changed a message we may have stored: its new text, and when."""
 
-    ref: str
+    platform: Platform
+    account: str
+    mid: str  # the message's or comment's id
     text: str
     at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"{self.platform}#{self.account}#{self.mid}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def _messaging(reading: _Entry, event: MessagingEvent) -> None:
     if event.message_edit is not None and event.sender.id != account:
         edited = event.message_edit
         at = dated(platform, from_epoch(event.timestamp / 1000), "", reading.received_at).sent_at
-        found.edited.append(Edit(f"{platform}#{account}#{edited.mid}", edited.text, at))
+        found.edited.append(Edit(platform, account, edited.mid, edited.text, at))
         return
     customer = event.sender.id
     if message is not None:
@@ -217,7 +223,11 @@ def _page_comment(reading: _Entry, comment: FeedComment) -> None:
         found.skipped.append("the Page's own comment")
         return
     if comment.verb == "edited":
-        found.edited.append(Edit(ref, comment.message, reading.received_at))
+        # The change carries no time of its own: the latest to arrive is kept.
+        edit = Edit(
+            Platform.FACEBOOK, page, comment.comment_id, comment.message, reading.received_at
+        )
+        found.edited.append(edit)
         return
     if comment.verb != "add":
         found.skipped.append(f"a comment {comment.verb}: not handled")
