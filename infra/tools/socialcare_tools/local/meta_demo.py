@@ -75,6 +75,10 @@ def _private_reply(gateway: str, table: str, recorder: Recorder, out: TextIO) ->
         return MetaAct(what, ok=False)
     thread = row["slack_thread"]
     pressed = _post(gateway, button_press("move_to_dm", str(row["id"]), str(thread["channel"])))
+    reads = ConversationReads(table)
+    # The desk acknowledges at once and acts a moment later (as Slack's 3 seconds demand);
+    # an agent types slower than that.
+    _wait(lambda: (m := reads.conversation(str(row["id"]))) and m.replies_privately)
     before = len(recorder.calls("meta"))
     event = message_event(
         PRIVATE_REPLY, str(thread["ts"]), str(thread["channel"]), event_id="EvMeta01"
@@ -87,7 +91,6 @@ def _private_reply(gateway: str, table: str, recorder: Recorder, out: TextIO) ->
             if "comment_id" in (c["params"].get("recipient") or {})
         ]
     )
-    reads = ConversationReads(table)
     meta = _wait(lambda: (m := reads.conversation(str(row["id"]))) and m.status == "answered" and m)
     comment = sent[0]["params"]["recipient"]["comment_id"] if sent else None
     out.write(
