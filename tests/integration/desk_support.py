@@ -52,7 +52,7 @@ from socialcare_tools import slack_requests
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.sample_events import all_events
 from socialcare_tools.slack_requests import AGENT, TEAM, signed
-from socialcare_tools.template_resources import Backbone
+from socialcare_tools.template_resources import Backbone, create_queue
 from tests.conftest import BRANDS_DIR, LambdaContext
 from tests.support.inspect import drain
 from tests.support.queues import record
@@ -60,6 +60,14 @@ from tests.support.queues import record
 SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
 PUBLISHING = PublishingSecrets.model_validate(local.PUBLISHING_SECRET_VALUE)
 CHANNEL = "C0ACMESUPPORT"
+
+
+def desk_and_outbox() -> tuple[str, str]:
+    """The desk queue and the outbox, on the backbone's moto; a failed outbox message comes
+    back at once here (visibility 0): only a postponement can keep it hidden."""
+    outbox = create_queue("OutboxQueue")
+    boto3.client("sqs").set_queue_attributes(QueueUrl=outbox, Attributes={"VisibilityTimeout": "0"})
+    return create_queue("DeskQueue"), outbox
 
 
 def to_the_desk(

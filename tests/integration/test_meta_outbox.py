@@ -3,10 +3,8 @@ outbox and the real Graph API client code against the Meta stand-in."""
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from socialcare.config import BrandDirectory, load_brands
@@ -15,11 +13,12 @@ from socialcare_tools import samples_meta
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.samples_meta import customer_delivery
 from socialcare_tools.slack_requests import button_press
-from socialcare_tools.template_resources import Backbone, create_queue
+from socialcare_tools.template_resources import Backbone
 from tests.conftest import BRANDS_DIR
 from tests.integration.conftest import live_meta
 from tests.integration.desk_support import (
     a_desk,
+    desk_and_outbox,
     message_event,
     meta_records,
     run_outbox,
@@ -34,10 +33,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
-    outbox = create_queue("OutboxQueue")
-    boto3.client("sqs").set_queue_attributes(QueueUrl=outbox, Attributes={"VisibilityTimeout": "0"})
-    yield create_queue("DeskQueue"), outbox
+def queues(backbone: Backbone) -> tuple[str, str]:
+    return desk_and_outbox()
 
 
 def a_customer_writes(
@@ -56,6 +53,14 @@ def a_customer_writes(
     to_the_desk(backbone, queues[0], slack, meta_records(backbone, meta_live, event))
     [meta] = of_kind(backbone.table, "META")
     return meta
+
+
+def with_human_agent() -> BrandDirectory:
+    """The example brand, its Page granted Meta's human agent permission."""
+    acme = load_brands(BRANDS_DIR).brands["acme"]
+    page = acme.accounts.facebook[0].model_copy(update={"human_agent": True})
+    accounts = acme.accounts.model_copy(update={"facebook": (page,)})
+    return BrandDirectory([acme.model_copy(update={"accounts": accounts})])
 
 
 def reply(
@@ -110,10 +115,7 @@ def test_with_the_human_agent_permission_a_late_reply_goes_tagged_until_7_days(
     queues: tuple[str, str],
     slack: StandIns,
 ) -> None:
-    acme = load_brands(BRANDS_DIR).brands["acme"]
-    page = acme.accounts.facebook[0].model_copy(update={"human_agent": True})
-    accounts = acme.accounts.model_copy(update={"facebook": (page,)})
-    brands = BrandDirectory([acme.model_copy(update={"accounts": accounts})])
+    brands = with_human_agent()
     a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Hello?", hours_ago=30)
     reply(backbone, slack, queues, "Sorry for the wait!", brands)
     [sent] = calls(slack, "meta", "messages")
@@ -198,10 +200,7 @@ def test_a_meta_rate_limit_postpones_the_reply(
 def test_past_7_days_even_a_human_agent_reply_is_refused(
     backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:
-    acme = load_brands(BRANDS_DIR).brands["acme"]
-    page = acme.accounts.facebook[0].model_copy(update={"human_agent": True})
-    accounts = acme.accounts.model_copy(update={"facebook": (page,)})
-    brands = BrandDirectory([acme.model_copy(update={"accounts": accounts})])
+    brands = with_human_agent()
     a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Hello?", hours_ago=8 * 24)
     reply(backbone, slack, queues, "Sorry for the wait!", brands)
     assert calls(slack, "meta", "messages") == []

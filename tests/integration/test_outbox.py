@@ -3,7 +3,6 @@ vk_api (their HTTP stopped at the local stand-ins, whose recorded requests we ch
 with the outcome in the conversation's Slack thread. DynamoDB and SQS in moto."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +18,12 @@ from socialcare.services.x_webhook import XWebhookDeps
 from socialcare_tools.local import standins_x
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.samples import tweet
-from socialcare_tools.template_resources import Backbone, create_queue
+from socialcare_tools.template_resources import Backbone
 from tests.integration.conftest import Escalated
 from tests.integration.desk_support import (
     AGENT,
     a_desk,
+    desk_and_outbox,
     message_event,
     run_outbox,
     send_deps,
@@ -46,11 +46,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def queues(backbone: Backbone) -> Iterator[tuple[str, str]]:
-    outbox = create_queue("OutboxQueue")
-    # A failed message comes back at once here: only a postponement can keep it hidden.
-    boto3.client("sqs").set_queue_attributes(QueueUrl=outbox, Attributes={"VisibilityTimeout": "0"})
-    yield create_queue("DeskQueue"), outbox
+def queues(backbone: Backbone) -> tuple[str, str]:
+    return desk_and_outbox()
 
 
 def reply(

@@ -102,50 +102,49 @@ class DynamoIntakeStore:
     def mark_deleted(self, message_ref: str, at: str) -> StoredRef | None:
         """The text stays (docs/privacy.md: erasure is the agent's decision, not X's signal);
         the message says when its author deleted it, and the desk shows that."""
-        values = self._read_ref(message_ref)
-        if values is None or "linked_from" in values:
-            # Unknown, or our own reply linked to the customer's message it answers: its
-            # deletion must not mark theirs.
-            return None
-        stored = StoredRef(values["conversation_id"], values["message_sk"])
-        table = self._table
-        try:
-            with storage_errors("marking a deleted message", expect_condition=True):
-                table.client.update_item(
-                    TableName=table.name,
-                    Key=to_item(
-                        {"pk": conversation_pk(stored.conversation_id), "sk": stored.message_sk}
-                    ),
-                    UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :at)",
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues=to_item({":at": at}),
-                )
-        except ConditionNotMet:
-            return None  # a link to another message (our own reply), or erased since
-        return stored
+        return self._update_inbound(
+            message_ref,
+            "marking a deleted message",
+            "SET deleted_at = if_not_exists(deleted_at, :at)",
+            "attribute_exists(pk)",
+            {":at": at},
+        )
 
     def mark_edited(self, message_ref: str, text: str, at: str) -> StoredRef | None:
         """The first text stays (what was classified and answered); the latest edit is kept
         beside it, and the desk shows both."""
-        values = self._read_ref(message_ref)
-        if values is None or "linked_from" in values:
+        return self._update_inbound(
+            message_ref,
+            "marking an edited message",
+            "SET edited_text = :text, edited_at = :at",
+            "attribute_exists(pk) AND (attribute_not_exists(edited_at) OR edited_at <= :at)",
+            {":text": text, ":at": at},
+        )
+
+    def _update_inbound(
+        self, message_ref: str, doing: str, update: str, condition: str, values: dict[str, Any]
+    ) -> StoredRef | None:
+        """One stored inbound message changed by its author; None: unknown, our own reply
+        linked to the customer's message it answers (its change must not mark theirs), erased
+        since, or the condition refused it (a later edit kept already)."""
+        found = self._read_ref(message_ref)
+        if found is None or "linked_from" in found:
             return None
-        stored = StoredRef(values["conversation_id"], values["message_sk"])
+        stored = StoredRef(found["conversation_id"], found["message_sk"])
         table = self._table
         try:
-            with storage_errors("marking an edited message", expect_condition=True):
+            with storage_errors(doing, expect_condition=True):
                 table.client.update_item(
                     TableName=table.name,
                     Key=to_item(
                         {"pk": conversation_pk(stored.conversation_id), "sk": stored.message_sk}
                     ),
-                    UpdateExpression="SET edited_text = :text, edited_at = :at",
-                    ConditionExpression="attribute_exists(pk) AND"
-                    " (attribute_not_exists(edited_at) OR edited_at <= :at)",
-                    ExpressionAttributeValues=to_item({":text": text, ":at": at}),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=to_item(values),
                 )
         except ConditionNotMet:
-            return None  # erased since, or a later edit is kept already
+            return None
         return stored
 
     def _conversation_update(

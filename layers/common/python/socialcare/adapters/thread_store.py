@@ -84,34 +84,26 @@ class DynamoThreadStore(BatchLoads):
     def record_deletion_shown(self, conversation_id: str, message_sk: str, at: datetime) -> None:
         """The desk showed that the message's author deleted it: a redelivered notice is not
         shown twice."""
-        table = self._table
-        try:
-            with storage_errors("recording the deletion shown", expect_condition=True):
-                table.client.update_item(
-                    TableName=table.name,
-                    Key=to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
-                    UpdateExpression="SET deletion_shown_at = :at",
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues=to_item({":at": iso(at)}),
-                )
-        except ConditionNotMet:
-            return
+        self._mark_shown(conversation_id, message_sk, "deletion_shown_at", at)
 
     def record_edit_shown(self, conversation_id: str, message_sk: str, edited_at: datetime) -> None:
         """The desk showed the author's edit of ``edited_at``: a redelivered notice (or an
         older edit's, arriving late) is not shown again."""
+        self._mark_shown(conversation_id, message_sk, "edit_shown_at", edited_at)
+
+    def _mark_shown(self, conversation_id: str, message_sk: str, field: str, at: datetime) -> None:
         table = self._table
         try:
-            with storage_errors("recording the edit shown", expect_condition=True):
+            with storage_errors(f"recording {field}", expect_condition=True):
                 table.client.update_item(
                     TableName=table.name,
                     Key=to_item({"pk": conversation_pk(conversation_id), "sk": message_sk}),
-                    UpdateExpression="SET edit_shown_at = :at",
+                    UpdateExpression=f"SET {field} = :at",
                     ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues=to_item({":at": iso(edited_at)}),
+                    ExpressionAttributeValues=to_item({":at": iso(at)}),
                 )
         except ConditionNotMet:
-            return
+            return  # erased since
 
     def _desk_copy_update(
         self, conversation_id: str, message_sk: str, copy: dict[str, str]

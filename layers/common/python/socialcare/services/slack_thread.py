@@ -11,7 +11,7 @@ one request never run at the same time."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from socialcare.config.brands import BrandDirectory
 from socialcare.errors import SupportError
@@ -169,6 +169,23 @@ def _profile(meta: Conversation, deps: ThreadDeps) -> Customer | None:
     return deps.profiles.look_up(meta.platform, meta.account_id, who.id)
 
 
+def _redraw_or_tell(
+    request: DeskRequest,
+    thread: SlackPost,
+    notice: tuple[str, list[dict[str, Any]]],
+    deps: ThreadDeps,
+) -> str:
+    """News about a message: the card draws its first message with every mark, so it is
+    redrawn when the news is about that one; a follow-up (Slack keeps no record of which
+    post showed it) gets ``notice`` in the thread."""
+    first = deps.cards.first_inbound(request.conversation_id) if deps.cards else None
+    if deps.cards is not None and first is not None and first.message_sk == request.message_sk:
+        refresh_card(request.conversation_id, deps.cards, deps.poster)
+        return thread.ts
+    text, blocks = notice
+    return deps.poster.post(thread.channel, text, blocks, thread.ts)
+
+
 def _show_edited(
     request: DeskRequest,
     message: StoredMessage | None,
@@ -185,13 +202,7 @@ def _show_edited(
     if message.edit_shown_at is not None and message.edit_shown_at >= message.edited_at:
         logger.info("edit already shown", extra={"message_ref": request.message_ref})
         return None
-    first = deps.cards.first_inbound(request.conversation_id) if deps.cards else None
-    if deps.cards is not None and first is not None and first.message_sk == request.message_sk:
-        refresh_card(request.conversation_id, deps.cards, deps.poster)
-        ts: str | None = thread.ts
-    else:
-        text, blocks = edited_notice(message)
-        ts = deps.poster.post(thread.channel, text, blocks, thread.ts)
+    ts = _redraw_or_tell(request, thread, edited_notice(message), deps)
     deps.store.record_edit_shown(request.conversation_id, request.message_sk, message.edited_at)
     metrics.add_metric(name="EditShown", unit=MetricUnit.Count, value=1)
     return ts
@@ -237,13 +248,7 @@ def _show_deleted(
     if message.deletion_shown_at:  # a redelivered notice
         logger.info("deletion already shown", extra={"message_ref": request.message_ref})
         return None
-    first = deps.cards.first_inbound(request.conversation_id) if deps.cards else None
-    if deps.cards is not None and first is not None and first.message_sk == request.message_sk:
-        refresh_card(request.conversation_id, deps.cards, deps.poster)
-        ts: str | None = thread.ts
-    else:
-        text, blocks = deleted_notice(message)
-        ts = deps.poster.post(thread.channel, text, blocks, thread.ts)
+    ts = _redraw_or_tell(request, thread, deleted_notice(message), deps)
     deps.store.record_deletion_shown(request.conversation_id, request.message_sk, request.sent_at)
     metrics.add_metric(name="DeletionShown", unit=MetricUnit.Count, value=1)
     return ts
