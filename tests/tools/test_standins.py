@@ -308,7 +308,9 @@ def test_stop_frees_ports_and_threads() -> None:
     first.stop()
     assert new_server_threads(before) == []
 
-    again = StandIns(slack_port=ports["slack"], x_port=ports["x"], vk_port=ports["vk"]).start()
+    again = StandIns(
+        slack_port=ports["slack"], x_port=ports["x"], vk_port=ports["vk"], meta_port=ports["meta"]
+    ).start()
     try:
         assert again.ports == ports
         assert WebClient(token="xoxb-local", base_url=again.slack_url).auth_test()["ok"]
