@@ -245,7 +245,7 @@ def test_a_reply_typed_in_metas_inbox_answers_the_conversation_and_shows_in_its_
     assert answered["status"] == "answered" and int(answered["reply_count"]) == 1
     [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
     assert outbound["agent"] == "outside" and outbound["text"] == "Hi! It left this morning."
-    said = [p["text"] for p in slack_calls(slack, "chat.postMessage") if "own inbox" in p["text"]]
+    said = [p["text"] for p in slack_calls(slack, "chat.postMessage") if "own tools" in p["text"]]
     assert len(said) == 1 and "Hi! It left this morning." in said[0]
     assert calls(slack, "meta", "messages") == []  # nothing sent by us
     assert "queue_pk" not in answered and "waiting_since" not in answered  # off the queue
@@ -292,3 +292,40 @@ def test_the_customers_edit_reaches_the_card_once(
     redrawn = [c for c in slack_calls(slack, "chat.update") if "order 4412?" in json.dumps(c)]
     assert len(redrawn) == 1  # the card, which shows this first message, says it now
     assert "edited by the customer" in json.dumps(redrawn[0]["blocks"])
+
+
+def test_a_comment_answered_in_metas_tools_counts_and_our_own_reply_coming_back_does_not(
+    backbone: Backbone, queues: tuple[str, str], slack: StandIns
+) -> None:
+    meta_live = live_meta(backbone, DESK_QUEUE_URL=queues[0])
+    a_customer_writes(backbone, meta_live, queues, slack, "instagram", "is this in stock?")
+    [inbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "inbound"]
+    comment = inbound["platform_message_id"]
+    reply(backbone, slack, queues, "Yes, in every size.")
+    [sent] = calls(slack, "meta", "replies")
+    ours = samples_meta.instagram_comment(
+        sent["response"]["id"],
+        author=samples_meta.INSTAGRAM,
+        username="acmestore",
+        text="Yes, in every size.",
+        parent_id=comment,
+    )
+    typed = samples_meta.instagram_comment(
+        "17865000000000777",
+        author=samples_meta.INSTAGRAM,
+        username="acmestore",
+        text="And in three colours!",
+        parent_id=comment,
+    )
+    for change in (ours, typed):  # our reply comes back; then one typed in Instagram
+        delivery = samples_meta.signed(
+            "instagram", samples_meta.entry(samples_meta.INSTAGRAM, changes=[change])
+        )
+        meta_records(backbone, meta_live, delivery)
+    to_the_thread(backbone, queues[0], slack)
+    outbound = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert sorted(m["text"] for m in outbound) == ["And in three colours!", "Yes, in every size."]
+    [answered] = of_kind(backbone.table, "META")
+    assert int(answered["reply_count"]) == 2
+    said = [p["text"] for p in slack_calls(slack, "chat.postMessage") if "own tools" in p["text"]]
+    assert len(said) == 1 and "And in three colours!" in said[0]

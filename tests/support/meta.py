@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare.config import BrandDirectory, load_brands
-from socialcare.models.message import conversation_id_for
-from socialcare.platforms.meta.normalise import Echo
+from socialcare.platforms.meta.normalise import OutsideReply
 from socialcare.platforms.meta.payloads import MetaSecrets
 from socialcare.platforms.meta.signature import sign
 from socialcare.ports import StoredRef
@@ -26,6 +25,7 @@ from socialcare_tools.samples_meta import (
     page_comment,
 )
 from tests.conftest import BRANDS_DIR
+from tests.support.fakes import FakeStore
 
 __all__ = [
     "APP_SECRET",
@@ -70,12 +70,14 @@ def signed(body: bytes) -> str:
 @dataclass
 class FakeOutside:
     """services.meta_webhook.OutsideReplies: each reply given outside socialcare, kept once,
-    in a conversation that exists (ours: the direct conversations the test stored)."""
+    in a conversation the store holds, unless it is our own latest reply's text."""
 
-    kept: list[tuple[str, str, Echo]] = field(default_factory=list)
+    store: FakeStore
+    ours: set[str] = field(default_factory=set)  # texts of our own latest replies
+    kept: list[tuple[str, str, OutsideReply]] = field(default_factory=list)
 
-    def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
-        if conversation_id != conversation_id_for(echo.thread_key):
+    def record(self, conversation_id: str, brand_id: str, echo: OutsideReply) -> StoredRef | None:
+        if conversation_id not in self.store.messages or echo.text in self.ours:
             return None
         if not any(kept.mid == echo.mid for _, _, kept in self.kept):
             self.kept.append((conversation_id, brand_id, echo))

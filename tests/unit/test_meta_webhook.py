@@ -103,11 +103,13 @@ def test_echoes_of_our_own_messages_never_open_a_conversation() -> None:
 
 
 def outside_deps(app_id: str | None = "1517000000000000") -> tuple[MetaWebhookDeps, FakeOutside]:
-    outside = FakeOutside()
+    ingest = fake_ingest()
+    assert isinstance(ingest.store, FakeStore)
+    outside = FakeOutside(ingest.store)
     values = {k: v for k, v in local.META_SECRET_VALUE.items() if k != "app_id"}
     values |= {"app_id": app_id} if app_id else {}
     webhook = MetaWebhookDeps(
-        ingest=fake_ingest(),
+        ingest=ingest,
         brands=brands(),
         secrets=lambda: MetaSecrets.model_validate(values),
         outside=outside,
@@ -125,7 +127,7 @@ def test_a_reply_typed_in_metas_inbox_is_kept_and_the_desk_told_but_ours_is_not(
     result = post(delivery("page", entry(PAGE, messaging=[ours, inbox])), webhook)
     assert result.answered_outside == 1
     [(conversation, brand, kept)] = outside.kept
-    assert brand == "acme" and kept.mid == "m_inbox" and kept.customer == PSID
+    assert brand == "acme" and kept.mid == "m_inbox" and kept.route == "private"
     assert [conversation] == list(store_of(webhook).messages)  # the customer's conversation
     assert webhook.desk is not None
     [(request, _, _)] = webhook.desk.sent  # type: ignore[attr-defined]
@@ -203,7 +205,9 @@ def test_page_comments_thread_per_top_level_comment_and_the_pages_own_are_passed
         ),
     )
     result = post(body, webhook)
-    assert result.stored == 2 and result.skipped == 1
+    # The Page's own answer is no customer message (whether it counts as an answer given
+    # outside socialcare is the outside replies' test below).
+    assert result.stored == 2 and result.answered_outside == 0
     store = store_of(webhook)
     [conversation] = store.messages  # the reply joined its top-level comment
     first, second = store.messages[conversation]
@@ -319,7 +323,7 @@ def test_instagram_comments_with_handles_and_the_accounts_own_passed_over() -> N
         ),
     )
     result = post(body, webhook)
-    assert result.stored == 1 and result.skipped == 1
+    assert result.stored == 1 and result.answered_outside == 0  # the account's own: no message
     [comment] = store_of(webhook).all_messages
     assert comment.customer.handle == "janeroe"
     assert comment.customer.profile_url == "https://www.instagram.com/janeroe/"
@@ -396,3 +400,25 @@ def test_instagram_comments_in_either_login_shape_and_dashboard_test_messages_ar
         "17860000000000005",
         "aWdf_test",
     }
+
+
+def test_a_comment_answered_in_metas_tools_is_kept_and_our_own_reply_is_not() -> None:
+    webhook, outside = outside_deps()
+    top = f"{PAGE}_900000000000001_1700"
+    post(delivery("page", entry(PAGE, changes=[page_comment(top)])), webhook)
+    ours = page_comment(f"{PAGE}_900000000000001_1701", author=PAGE, parent_id=top, message="DM us")
+    store_of(webhook).refs[f"facebook#{PAGE}#{PAGE}_900000000000001_1701"] = store_of(webhook).refs[
+        f"facebook#{PAGE}#{top}"
+    ]  # the outbox's reference of our sent reply
+    theirs = page_comment(
+        f"{PAGE}_900000000000001_1702",
+        author=PAGE,
+        parent_id=top,
+        message="Typed in Business Suite",
+    )
+    elsewhere = page_comment(f"{PAGE}_900000000000001_1703", author=PAGE, parent_id="unknown_1")
+    result = post(delivery("page", entry(PAGE, changes=[ours, theirs, elsewhere])), webhook)
+    assert result.answered_outside == 1
+    [(conversation, _, kept)] = outside.kept
+    assert kept.text == "Typed in Business Suite" and kept.route == "public"
+    assert [conversation] == list(store_of(webhook).messages)

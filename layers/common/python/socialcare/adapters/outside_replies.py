@@ -13,7 +13,7 @@ from socialcare.adapters.dynamo_codec import (
 from socialcare.adapters.dynamo_table import ConversationTable, activity_keys
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.models.message import iso
-from socialcare.platforms.meta.normalise import Echo
+from socialcare.platforms.meta.normalise import OutsideReply
 from socialcare.ports import StoredRef
 
 OUTSIDE = "outside"  # the outbound message's ``agent``: nobody in Slack
@@ -24,7 +24,7 @@ class DynamoOutsideReplies:
         self._table = ConversationTable.of(table, client)
         self._replies = DynamoReplyStore(self._table)
 
-    def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
+    def record(self, conversation_id: str, brand_id: str, echo: OutsideReply) -> StoredRef | None:
         """The reply in its conversation, once (None: no such conversation); the conversation
         answered unless the customer wrote after it. Kept before (Meta sent it again), the
         same reference: what followed the first time (the answer, the desk's notice) may
@@ -40,7 +40,7 @@ class DynamoOutsideReplies:
             "direction": "outbound",
             "platform": str(echo.platform),
             "account_id": echo.account,
-            "route": "private",
+            "route": echo.route,
             "platform_message_id": echo.mid,
             "agent": OUTSIDE,
             "text": echo.text,
@@ -59,7 +59,11 @@ class DynamoOutsideReplies:
                 "Update": {
                     "TableName": table.name,
                     "Key": to_item({"pk": pk, "sk": "META"}),
-                    "ConditionExpression": "attribute_exists(pk)",
+                    # Not a conversation of ours, or the text of our own latest reply
+                    # (queued or sent: its echo can come before the outbox records it).
+                    "ConditionExpression": "attribute_exists(pk) AND"
+                    " (attribute_not_exists(last_queued_text) OR last_queued_text <> :text) AND"
+                    " (attribute_not_exists(last_reply_text) OR last_reply_text <> :text)",
                     "UpdateExpression": "SET first_response_at = if_not_exists("
                     "first_response_at, :at), last_outbound_at = :at, last_reply_text = :text,"
                     " updated_at = :at ADD reply_count :one",
@@ -74,6 +78,6 @@ class DynamoOutsideReplies:
                 table.transact(items)
         except ConditionNotMet as failed:
             if failed.reasons[1:2] == ["ConditionalCheckFailed"]:
-                return None  # no conversation with this customer: nothing to answer
+                return None  # no conversation here, or our own reply: nothing to keep
         self._replies.mark_answered(conversation_id, echo.at, if_after_inbound=True)
         return StoredRef(conversation_id, sk)

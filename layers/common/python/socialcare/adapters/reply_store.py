@@ -18,9 +18,10 @@ from socialcare.adapters.dynamo_codec import (
 from socialcare.adapters.dynamo_table import ConversationTable, activity_keys
 from socialcare.clock import Clock, utc_now
 from socialcare.errors import ReplyUnchanged, StorageUnavailable
+from socialcare.models.common import Platform
 from socialcare.models.conversation import Conversation, ConversationStatus
 from socialcare.models.message import iso
-from socialcare.models.reply import Delivered, OutboundReply, ReplyRecord, Shown
+from socialcare.models.reply import Delivered, OutboundReply, ReplyRecord, ReplyRoute, Shown
 from socialcare.models.stored import ClockEvent, StoredMessage
 from socialcare.observability import logger
 
@@ -34,6 +35,28 @@ PENDING_KEYS = ("pending_pk", "pending_sk")
 
 def reply_sk(reply_id: str) -> str:
     return f"REPLY#{reply_id}"
+
+
+COMMENTED = frozenset({Platform.FACEBOOK, Platform.INSTAGRAM})
+
+
+def _own_comment_ref(reply: OutboundReply, delivered: Delivered) -> str | None:
+    """Our public reply on Facebook or Instagram comes back through the webhook as the
+    account's own comment: its reference says it is ours (not typed in Meta's tools), and
+    leads a customer's answer to it into the conversation."""
+    if reply.platform not in COMMENTED or reply.route is not ReplyRoute.PUBLIC:
+        return None
+    return f"{reply.platform}#{reply.account_id}#{delivered.platform_message_id}"
+
+
+def _ref(ref: str, reply: OutboundReply, sk: str) -> dict[str, Any]:
+    return {
+        "pk": f"REF#{ref}",
+        "sk": "REF",
+        "conversation_id": reply.conversation_id,
+        "message_sk": sk,
+        "linked_from": "ours",
+    }
 
 
 def _record(item: dict[str, Any]) -> ReplyRecord:
@@ -151,6 +174,7 @@ class DynamoReplyStore:
         now = iso(at)
         pk = conversation_pk(reply.conversation_id)
         sk = f"MSG#{now}#out#{reply.reply_id}"
+        own_ref = _own_comment_ref(reply, delivered)
         outbound = {
             **activity_keys(reply.brand_id, now, reply.conversation_id, sk),
             "pk": pk,
@@ -163,6 +187,7 @@ class DynamoReplyStore:
             "reply_id": reply.reply_id,
             "platform_message_id": delivered.platform_message_id,
             "in_reply_to": reply.target_message_id,
+            **({"message_ref": own_ref} if own_ref else {}),
             "agent": reply.agent,
             "from_suggestion": reply.from_suggestion,
             "text": reply.text,
@@ -189,6 +214,18 @@ class DynamoReplyStore:
                 }
             },
             {"Put": {"TableName": self._table.name, "Item": to_item(outbound)}},
+            *(
+                [
+                    {
+                        "Put": {
+                            "TableName": self._table.name,
+                            "Item": to_item(_ref(own_ref, reply, sk)),
+                        }
+                    }
+                ]
+                if own_ref
+                else []
+            ),
             {
                 "Update": {
                     "TableName": self._table.name,

@@ -19,7 +19,7 @@ from socialcare.errors import StorageUnavailable
 from socialcare.models import DeskRequest, Platform
 from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.platforms.meta.normalise import Echo, Found, read_entry
+from socialcare.platforms.meta.normalise import Echo, Found, OutsideReply, OwnComment, read_entry
 from socialcare.platforms.meta.payloads import Delivery, MetaSecrets
 from socialcare.platforms.meta.signature import answer_handshake, verify
 from socialcare.platforms.parsing import parse_json, validate
@@ -31,7 +31,7 @@ OBJECTS = {"page": Platform.MESSENGER, "instagram": Platform.INSTAGRAM}
 
 
 class OutsideReplies(Protocol):
-    def record(self, conversation_id: str, brand_id: str, echo: Echo) -> StoredRef | None:
+    def record(self, conversation_id: str, brand_id: str, echo: OutsideReply) -> StoredRef | None:
         """A reply the brand gave outside socialcare, in its conversation, once (None: no
         such conversation, or kept before); the conversation answered."""
         ...
@@ -85,6 +85,12 @@ def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Receive
         except StorageUnavailable as exc:
             failed += 1
             logger.error("echo not kept", extra={"message_ref": echo.mid, "error": str(exc)})
+    for own in found.own_comments:
+        try:
+            received.answered_outside += _commented_outside(own, brands, deps)
+        except StorageUnavailable as exc:
+            failed += 1
+            logger.error("own comment not kept", extra={"message_ref": own.ref, "error": str(exc)})
     if failed:
         raise StorageUnavailable(
             f"{failed} of the delivery's events were not stored: send it again"
@@ -166,7 +172,7 @@ def _answered_outside(
         return False
     brand = brands[echo.account]
     conversation_id = conversation_id_for(echo.thread_key)
-    stored = deps.outside.record(conversation_id, brand, echo)
+    stored = deps.outside.record(conversation_id, brand, echo.as_reply())
     if stored is None:
         return False
     logger.info("reply given outside socialcare kept", extra={"conversation_id": conversation_id})
@@ -174,6 +180,27 @@ def _answered_outside(
     ref = f"{echo.platform}#{echo.account}#{echo.mid}#outside"
     news = News(ref, echo.platform, brand, echo.at, "outside_reply")
     _tell_desk(stored, news, deps)  # the thread shows it, the card turns answered
+    return True
+
+
+def _commented_outside(own: OwnComment, brands: dict[str, str], deps: MetaWebhookDeps) -> bool:
+    """The account answered a comment: our reply from Slack (the outbox left its reference),
+    or one typed in Meta's own tools, kept in the comment's conversation as an answer."""
+    store = deps.ingest.store
+    if deps.outside is None or store.find_ref(own.ref) is not None:
+        logger.info("event not ingested", extra={"reason": "the account's own comment"})
+        return False
+    parent = store.find_ref(own.parent_ref)
+    if parent is None:  # an answer in a thread we do not keep
+        logger.info("event not ingested", extra={"reason": "the account's own comment"})
+        return False
+    brand = brands[own.account]
+    stored = deps.outside.record(parent.conversation_id, brand, own.as_reply())
+    if stored is None:
+        return False
+    metrics.add_metric(name="AnsweredOutside", unit=MetricUnit.Count, value=1)
+    news = News(f"{own.ref}#outside", own.platform, brand, own.at, "outside_reply")
+    _tell_desk(stored, news, deps)
     return True
 
 

@@ -166,13 +166,10 @@ def follow_up(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-INBOXES = {"messenger": "Messenger's", "instagram": "Instagram's", "facebook": "Facebook's"}
-
-
 def outside_reply_notice(message: StoredMessage) -> tuple[str, list[dict[str, Any]]]:
-    """A reply the brand gave in the platform's own inbox, not from this thread."""
-    inbox = INBOXES.get(str(message.platform), "the platform's")
-    head = f":incoming_envelope: _Answered in {inbox} own inbox, not from Slack:_"
+    """A reply the brand gave in the platform's own tools, not from this thread."""
+    where = message.platform.label
+    head = f":incoming_envelope: _Answered in {where}'s own tools (not from Slack):_"
     text = head + "\n" + (quote(message.text, TEXT_LIMIT) or "_(no text)_")
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 

@@ -45,6 +45,18 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class OutsideReply:
+    """A reply the brand gave outside socialcare, as it is kept: where, what, when."""
+
+    platform: Platform
+    account: str
+    mid: str
+    text: str
+    at: datetime
+    route: str  # "private" (a direct message) or "public" (a comment)
+
+
+@dataclass(frozen=True)
 class Echo:
     """A message the brand's account sent a customer: ours, or typed in another app."""
 
@@ -60,6 +72,33 @@ class Echo:
     def thread_key(self) -> str:
         return direct_thread_key(self.platform, self.account, self.customer)
 
+    def as_reply(self) -> OutsideReply:
+        return OutsideReply(self.platform, self.account, self.mid, self.text, self.at, "private")
+
+
+@dataclass(frozen=True)
+class OwnComment:
+    """The brand's account answering a comment: our reply from Slack, or one typed in Meta's
+    own tools (Business Suite, the Instagram app)."""
+
+    platform: Platform
+    account: str
+    mid: str  # the new comment's id
+    parent: str  # the comment it answers
+    text: str
+    at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"{self.platform}#{self.account}#{self.mid}"
+
+    @property
+    def parent_ref(self) -> str:
+        return f"{self.platform}#{self.account}#{self.parent}"
+
+    def as_reply(self) -> OutsideReply:
+        return OutsideReply(self.platform, self.account, self.mid, self.text, self.at, "public")
+
 
 @dataclass
 class Found:
@@ -70,6 +109,7 @@ class Found:
     deleted: list[str] = field(default_factory=list)  # message refs
     edited: list[Edit] = field(default_factory=list)
     echoes: list[Echo] = field(default_factory=list)
+    own_comments: list[OwnComment] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
@@ -220,7 +260,26 @@ def _page_comment(reading: _Entry, comment: FeedComment) -> None:
         found.deleted.append(ref)
         return
     if comment.from_ is None or comment.from_.id == page:
-        found.skipped.append("the Page's own comment")
+        if (
+            comment.from_ is not None
+            and comment.verb == "add"
+            and comment.parent_id
+            not in (
+                None,
+                comment.post_id,
+            )
+        ):
+            own = OwnComment(
+                Platform.FACEBOOK,
+                page,
+                comment.comment_id,
+                comment.parent_id or "",
+                comment.message,
+                reading.received_at,
+            )
+            found.own_comments.append(own)
+        else:
+            found.skipped.append("the Page's own comment")
         return
     if comment.verb == "edited":
         # The change carries no time of its own: the latest to arrive is kept.
@@ -256,7 +315,18 @@ def _page_comment(reading: _Entry, comment: FeedComment) -> None:
 def _instagram_comment(reading: _Entry, comment: InstagramComment) -> None:
     account = reading.account
     if comment.from_.id == account:
-        reading.found.skipped.append("the account's own comment")
+        if comment.parent_id:  # an answer to a comment: ours, or typed in Instagram
+            own = OwnComment(
+                Platform.INSTAGRAM,
+                account,
+                comment.id,
+                comment.parent_id,
+                comment.text,
+                reading.received_at,
+            )
+            reading.found.own_comments.append(own)
+        else:
+            reading.found.skipped.append("the account's own comment")
         return
     reading.found.messages.append(
         _comment(
