@@ -224,20 +224,27 @@ def test_a_revoked_token_holds_the_reply_and_the_agent_is_told_why_once(
     assert record["status"] == "sent"
 
 
+def typed_in_metas_inbox(
+    meta: dict[str, Any], mid: str, text: str, ago_ms: int = 0
+) -> dict[str, Any]:
+    """The echo of a reply typed in Meta's inbox to the conversation's customer."""
+    echo = samples_meta.echo(
+        samples_meta.PAGE,
+        meta["customer"]["id"],
+        mid,
+        text,
+        app_id=samples_meta.META_INBOX_APP,
+        timestamp=time.time_ns() // 1_000_000 - ago_ms,
+    )
+    return samples_meta.signed("page", samples_meta.entry(samples_meta.PAGE, messaging=[echo]))
+
+
 def test_a_reply_typed_in_metas_inbox_answers_the_conversation_and_shows_in_its_thread(
     backbone: Backbone, queues: tuple[str, str], slack: StandIns
 ) -> None:
     meta_live = live_meta(backbone, DESK_QUEUE_URL=queues[0])
     meta = a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Where is 4411?")
-    inbox = samples_meta.echo(
-        samples_meta.PAGE,
-        meta["customer"]["id"],
-        "m_typed-in-business-suite",
-        "Hi! It left this morning.",
-        app_id=samples_meta.META_INBOX_APP,
-        timestamp=time.time_ns() // 1_000_000,
-    )
-    delivery = samples_meta.signed("page", samples_meta.entry(samples_meta.PAGE, messaging=[inbox]))
+    delivery = typed_in_metas_inbox(meta, "m_typed-in-business-suite", "Hi! It left this morning.")
     for _ in range(2):  # Meta delivers it again: nothing twice
         meta_records(backbone, meta_live, delivery)
     to_the_thread(backbone, queues[0], slack)
@@ -257,15 +264,9 @@ def test_a_reply_from_metas_inbox_older_than_the_customers_last_message_answers_
 ) -> None:
     meta_live = live_meta(backbone, DESK_QUEUE_URL=queues[0])
     meta = a_customer_writes(backbone, meta_live, queues, slack, "messenger", "Hello?")
-    late = samples_meta.echo(
-        samples_meta.PAGE,
-        meta["customer"]["id"],
-        "m_old-inbox-reply",
-        "An answer to an earlier question",
-        app_id=samples_meta.META_INBOX_APP,
-        timestamp=time.time_ns() // 1_000_000 - 3_600_000,  # an hour before, delivered late
+    delivery = typed_in_metas_inbox(  # an hour before, delivered late
+        meta, "m_old-inbox-reply", "An answer to an earlier question", ago_ms=3_600_000
     )
-    delivery = samples_meta.signed("page", samples_meta.entry(samples_meta.PAGE, messaging=[late]))
     meta_records(backbone, meta_live, delivery)
     [still] = of_kind(backbone.table, "META")
     assert still["status"] == "open"  # the customer's latest message still waits

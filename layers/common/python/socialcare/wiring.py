@@ -1,5 +1,6 @@
 """Production wiring, built once per cold start by each function's ``build_deps``."""
 
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.intake_store import DynamoIntakeStore
 from socialcare.adapters.outside_replies import DynamoOutsideReplies
 from socialcare.adapters.secrets import secret_reader
@@ -49,15 +50,19 @@ def vk_webhook_deps(settings: VkIngestSettings) -> VkWebhookDeps:
 
 
 def meta_webhook_deps(settings: MetaIngestSettings) -> MetaWebhookDeps:
+    # One DynamoDB client for the intake and the outside replies, one SQS client for both
+    # queues: each client costs the cold start.
+    table = ConversationTable(settings.TABLE_NAME)
+    classify = SqsClassifyQueue(settings.CLASSIFY_QUEUE_URL)
     return MetaWebhookDeps(
-        ingest=ingest_deps(settings),
+        ingest=IngestDeps(store=DynamoIntakeStore(table), queue=classify),
         brands=load_brands(settings.BRANDS_DIR),
         secrets=secret_reader(
             settings.META_SECRET_ARN, MetaSecrets, settings.SECRETS_MAX_AGE_SECONDS
         ),
         max_body_bytes=settings.MAX_BODY_BYTES,
-        outside=DynamoOutsideReplies(settings.TABLE_NAME),
-        desk=SqsClassifyQueue(settings.DESK_QUEUE_URL, what="the Slack desk")
+        outside=DynamoOutsideReplies(table),
+        desk=classify.sibling(settings.DESK_QUEUE_URL, what="the Slack desk")
         if settings.DESK_QUEUE_URL
         else None,
     )

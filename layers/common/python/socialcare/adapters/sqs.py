@@ -35,6 +35,10 @@ class SqsClassifyQueue:
         self._client = client or boto3.client("sqs")
         self._what = what
 
+    def sibling(self, queue_url: str, what: str) -> "SqsClassifyQueue":
+        """Another queue on this one's client (a client costs a cold start its creation)."""
+        return SqsClassifyQueue(queue_url, self._client, what)
+
     def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None:
         try:
             self._client.send_message(

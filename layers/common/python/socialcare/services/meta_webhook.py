@@ -170,17 +170,8 @@ def _answered_outside(
     if secrets.app_id is None or deps.outside is None or echo.app_id in (None, secrets.app_id):
         logger.info("event not ingested", extra={"reason": "an echo of our own message"})
         return False
-    brand = brands[echo.account]
     conversation_id = conversation_id_for(echo.thread_key)
-    stored = deps.outside.record(conversation_id, brand, echo.as_reply())
-    if stored is None:
-        return False
-    logger.info("reply given outside socialcare kept", extra={"conversation_id": conversation_id})
-    metrics.add_metric(name="AnsweredOutside", unit=MetricUnit.Count, value=1)
-    ref = f"{echo.platform}#{echo.account}#{echo.mid}#outside"
-    news = News(ref, echo.platform, brand, echo.at, "outside_reply")
-    _tell_desk(stored, news, deps)  # the thread shows it, the card turns answered
-    return True
+    return _keep_outside(deps.outside, conversation_id, brands[echo.account], echo.as_reply(), deps)
 
 
 def _commented_outside(own: OwnComment, brands: dict[str, str], deps: MetaWebhookDeps) -> bool:
@@ -195,11 +186,24 @@ def _commented_outside(own: OwnComment, brands: dict[str, str], deps: MetaWebhoo
         logger.info("event not ingested", extra={"reason": "the account's own comment"})
         return False
     brand = brands[own.account]
-    stored = deps.outside.record(parent.conversation_id, brand, own.as_reply())
+    return _keep_outside(deps.outside, parent.conversation_id, brand, own.as_reply(), deps)
+
+
+def _keep_outside(
+    outside: OutsideReplies,
+    conversation_id: str,
+    brand: str,
+    reply: OutsideReply,
+    deps: MetaWebhookDeps,
+) -> bool:
+    """A reply given outside socialcare, kept in its conversation; the thread shows it and
+    the card turns answered."""
+    stored = outside.record(conversation_id, brand, reply)
     if stored is None:
         return False
+    logger.info("reply given outside socialcare kept", extra={"conversation_id": conversation_id})
     metrics.add_metric(name="AnsweredOutside", unit=MetricUnit.Count, value=1)
-    news = News(f"{own.ref}#outside", own.platform, brand, own.at, "outside_reply")
+    news = News(f"{reply.ref}#outside", reply.platform, brand, reply.at, "outside_reply")
     _tell_desk(stored, news, deps)
     return True
 

@@ -21,7 +21,6 @@ from socialcare.models.reply import ON_ITS_WAY, OutboundReply, ReplyRecord, Repl
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.ports import SlackPost
 from socialcare.services.desk_actions import Outbox
-from socialcare.services.send_reply import PLATFORM_NAMES
 from socialcare.slack.mrkdwn import escape
 
 BATCH = 25  # records per run: a run every 5 minutes keeps up with far more than agents write
@@ -106,7 +105,7 @@ def _recover(conversation_id: str, reply_id: str, now: datetime, deps: SweepDeps
 
 
 def _give_up(reply: OutboundReply, status: ReplyStatus, now: datetime, deps: SweepDeps) -> None:
-    name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+    name = reply.platform.label
     logger.error("a stuck reply was given up", extra={"status": status, "sweeps": MAX_SWEEPS})
     if status is ReplyStatus.ACCEPTED:  # the platform has it; only recording it keeps failing
         deps.store.hold(reply, now)

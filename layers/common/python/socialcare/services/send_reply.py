@@ -46,7 +46,6 @@ from socialcare.ports import SlackDesk
 from socialcare.services.cards import CardStore, refresh_card
 from socialcare.slack.mrkdwn import escape, link
 
-PLATFORM_NAMES = {str(p): p.label for p in Platform}  # read by the sweeper too
 # Platforms that deduplicate a repeated send of the same reply id themselves.
 SAFE_TO_REPEAT = frozenset({Platform.VK})
 
@@ -164,7 +163,7 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
         until = datetime.fromtimestamp(postponed.until, UTC)
         deps.store.release(reply, postponed_until=until)
         if record is None or not record.postponed_shown:
-            name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+            name = reply.platform.label
             _say(
                 reply,
                 f":hourglass: {name}'s rate limit: this reply goes at {until:%H:%M} UTC.",
@@ -186,7 +185,7 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
         # the dead-letter queue, alarmed); the agent hears why, once.
         deps.store.release(reply)
         if record is None or not record.postponed_shown:
-            name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+            name = reply.platform.label
             _say(
                 reply,
                 f":warning: Not sent on {name} yet: {escape(str(wrong))}. It is retried for a"
@@ -240,7 +239,7 @@ def _catch_up(reply: OutboundReply, record: ReplyRecord, deps: SendDeps) -> str:
 
 
 def _sent_text(reply: OutboundReply, url: str) -> str:
-    name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+    name = reply.platform.label
     shown = link(url, "see it") if url else ""
     return f":white_check_mark: Sent on {name} by <@{reply.agent}> {shown}\n>{escape(reply.text)}"
 
@@ -261,7 +260,7 @@ def _show_sent(
 
 
 def _show_refused(reply: OutboundReply, explanation: str, deps: SendDeps) -> None:
-    name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+    name = reply.platform.label
     _say(
         reply,
         f":warning: Not sent on {name}: {escape(explanation)}."
@@ -272,7 +271,7 @@ def _show_refused(reply: OutboundReply, explanation: str, deps: SendDeps) -> Non
 
 
 def _show_uncertain(reply: OutboundReply, deps: SendDeps) -> None:
-    name = PLATFORM_NAMES.get(str(reply.platform), str(reply.platform))
+    name = reply.platform.label
     _say(
         reply,
         f":grey_question: Could not confirm that this reply reached {name} (the attempt was"

@@ -55,6 +55,10 @@ class OutsideReply:
     at: datetime
     route: str  # "private" (a direct message) or "public" (a comment)
 
+    @property
+    def ref(self) -> str:
+        return f"{self.platform}#{self.account}#{self.mid}"
+
 
 @dataclass(frozen=True)
 class Echo:
