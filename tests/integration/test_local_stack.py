@@ -77,6 +77,7 @@ def test_each_queue_consumer_runs_in_an_interpreter_of_its_own(stack: LocalStack
         "SlackThreadFunction",
         "SendReplyFunction",
         "EscalationSlackFunction",
+        "ReadMentionsFunction",
     }
     assert all(len(c.functions) == 1 for c in stack.consumers)
     assert all(c.process is not None and c.process.poll() is None for c in stack.consumers)

@@ -140,6 +140,7 @@ def meta_deps(**overrides: Any) -> MetaWebhookDeps:
         "ingest": fake_ingest(),
         "brands": load_brands(BRANDS_DIR),
         "secrets": lambda: MetaSecrets.model_validate(local.META_SECRET_VALUE),
+        "mentions": FakeQueue(),  # Instagram mentions, queued for the reader
     }
     return MetaWebhookDeps(**(values | overrides))
 

@@ -27,6 +27,8 @@ SAMPLES = [
     "meta_page_comment_reply",
     "meta_instagram_message",
     "meta_instagram_comment",
+    "meta_instagram_mention",
+    "meta_instagram_caption_mention",
 ]
 
 

@@ -195,3 +195,32 @@ def test_an_instagram_login_token_talks_to_graph_instagram_com() -> None:
     )
     reply = outbound(Platform.INSTAGRAM, ReplyRoute.PRIVATE, MessageKind.DIRECT)
     assert MetaSender(lambda: secrets).send(reply).platform_message_id == "aWdf"
+
+
+@responses.activate
+def test_an_instagram_mention_is_answered_under_the_comment_or_the_caption_that_names_us() -> None:
+    """``POST /{ig-user-id}/mentions``: the media, and the comment when the mention is one
+    (the comment is someone else's: ``/{comment}/replies`` would be refused)."""
+    account = local.META_INSTAGRAM_ID
+    responses.post(f"{FACEBOOK}/{account}/mentions", json={"id": "17846319838228163"})
+    in_comment = outbound(
+        Platform.INSTAGRAM,
+        ReplyRoute.PUBLIC,
+        MessageKind.MENTION,
+        target_message_id="17865000000000777",
+        target_posted_under="17900000000000777",
+        customer_id="@janeroe",
+    )
+    assert sender().send(in_comment).platform_message_id == "17846319838228163"
+    in_caption = in_comment.model_copy(
+        update={"target_message_id": "17900000000000777", "target_posted_under": None}
+    )
+    sender().send(in_caption)
+    assert [sent_body(c) for c in responses.calls] == [
+        {
+            "media_id": "17900000000000777",
+            "comment_id": "17865000000000777",
+            "message": "On its way!",
+        },
+        {"media_id": "17900000000000777", "message": "On its way!"},
+    ]

@@ -342,8 +342,8 @@ def test_objects_fields_and_accounts_we_do_not_serve_are_acknowledged() -> None:
         post(delivery("page", entry("999", messaging=[direct("999", PSID, "m_1")])), webhook).stored
         == 0
     )
-    mentions = {"field": "mentions", "value": {"media_id": "1", "comment_id": "2"}}
-    assert post(delivery("instagram", entry(INSTAGRAM, changes=[mentions])), webhook).skipped == 1
+    insights = {"field": "story_insights", "value": {"media_id": "1", "reach": 2}}
+    assert post(delivery("instagram", entry(INSTAGRAM, changes=[insights])), webhook).skipped == 1
     assert store_of(webhook).all_messages == []
 
 

@@ -580,6 +580,31 @@ def test_the_reply_sweeper_ticks_reads_only_its_index_and_waits_in_a_watched_dlq
     assert unrecovered["Dimensions"] == [{"Name": "service", "Value": "sweep-replies"}]
 
 
+def test_mentions_are_queued_by_the_meta_webhook_and_read_with_the_publishing_tokens_only(
+    resources: dict[str, Any],
+) -> None:
+    """The webhook holds no account token: it queues the mention's ids; the reader reads the
+    tokens, stores like the webhooks (no delete, no query) and sends only to classification."""
+    webhook = props(resources["IngestMetaFunction"])
+    assert ref_target(webhook["Environment"]["Variables"]["MENTION_QUEUE_URL"]) == "MentionQueue"
+    [send] = [s for s in webhook["Policies"][0]["Statement"] if s["Sid"] == "MentionQueueSend"]
+    assert ref_target(send["Resource"]) == "MentionQueue"
+    assert "PublishingSecret" not in str(webhook["Policies"])
+    reader = props(resources["ReadMentionsFunction"])
+    statements = {s["Sid"]: s for s in reader["Policies"][0]["Statement"]}
+    assert ref_target(statements["MetaTokensReadForMentions"]["Resource"]) == "PublishingSecret"
+    assert statements["ConversationsTableReadWrite"]["Action"] == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    assert ref_target(statements["ClassifyQueueSend"]["Resource"]) == "ClassifyQueue"
+    assert ref_target(statements["MentionQueueConsume"]["Resource"]) == "MentionQueue"
+    source = props(resources["ReadMentionsEventSource"])
+    assert ref_target(source["EventSourceArn"]) == "MentionQueue"
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
 def test_reports_may_query_both_day_indexes(resources: dict[str, Any]) -> None:
     # The e-mailed report and /care report read days, never a conversation's partition: a
     # grant that lost an index would fail in AWS only (moto checks no IAM).

@@ -83,6 +83,14 @@ def parser() -> argparse.ArgumentParser:
         help="X: the tweet id this answers; VK, Facebook, Instagram: the top comment id",
     )
     send.add_argument("--dm", action="store_true", help="a private message instead of a public one")
+    send.add_argument(
+        "--mention",
+        nargs="?",
+        const="comment",
+        choices=["comment", "caption"],
+        help="Instagram: an @mention of the account in a comment (default) or a caption on"
+        " the customer's own post",
+    )
     classify = sub.add_parser("classify", help="what the classifier reads in a message, as JSON")
     classify.add_argument("text", help='the message, or "-" for one message a line on stdin')
     classify.add_argument("--brand", help="whose rules apply (default: the first brand)")

@@ -1,9 +1,11 @@
 """Meta deliveries as Meta sends them (docs/platforms-meta.md), for the samples in ``events/``,
 the tests, ``socialcare send`` and the demo: Messenger and Instagram direct messages, Page
-feed comments, Instagram comments; signed with the local app secret unless told otherwise.
+feed comments, Instagram comments and @mentions; signed with the local app secret unless
+told otherwise.
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +18,8 @@ PSID = "6100000000000042"  # a customer as the Page sees them (page-scoped id)
 IGSID = "9100000000000042"  # a customer as the Instagram account sees them
 POST = f"{PAGE}_900000000000001"
 MEDIA = "17900000000000001"
+THEIR_MEDIA = "17900000000000777"  # a customer's post that @mentions the account
+MENTIONING_COMMENT = "17865000000000777"  # a comment on someone's post naming the account
 SENT = 1787566502000  # 2026-08-24T10:15:02Z, in milliseconds
 
 
@@ -124,6 +128,49 @@ def instagram_comment(
     return {"field": "comments", "value": value}
 
 
+def instagram_mention(media_id: str, comment_id: str | None = None) -> dict[str, Any]:
+    """A ``mentions`` change: ids only, the text is read from the Graph API."""
+    value: dict[str, Any] = {"media_id": media_id}
+    if comment_id:
+        value["comment_id"] = comment_id
+    return {"field": "mentions", "value": value}
+
+
+def mentioned_comment(
+    comment_id: str = MENTIONING_COMMENT,
+    *,
+    media_id: str = THEIR_MEDIA,
+    text: str = "@acme.store my order 5521 never came, two weeks now",
+    username: str = "janeroe",
+    timestamp: str = "2026-08-24T10:14:40+0000",
+) -> dict[str, Any]:
+    """What ``GET /{ig-user-id}?fields=mentioned_comment...`` answers (the stand-in's too)."""
+    return {
+        "id": comment_id,
+        "text": text,
+        "timestamp": timestamp,
+        "username": username,
+        "media": {"id": media_id, "permalink": f"https://www.instagram.com/p/C{media_id[-6:]}/"},
+    }
+
+
+def mentioned_media(
+    media_id: str = THEIR_MEDIA,
+    *,
+    caption: str = "unboxing my new kettle from acme.store, the lid is already cracked",
+    username: str = "janeroe",
+    timestamp: str = "2026-08-24T10:12:00+0000",
+) -> dict[str, Any]:
+    """What ``GET /{ig-user-id}?fields=mentioned_media...`` answers (the stand-in's too)."""
+    return {
+        "id": media_id,
+        "caption": caption,
+        "timestamp": timestamp,
+        "username": username,
+        "permalink": f"https://www.instagram.com/p/C{media_id[-6:]}/",
+    }
+
+
 def handshake(
     token: str = local.META_VERIFY_TOKEN, challenge: str = "1158201444"
 ) -> dict[str, Any]:
@@ -194,6 +241,13 @@ def meta_events() -> dict[str, dict[str, Any]]:
         "meta_instagram_comment": signed(
             "instagram", entry(INSTAGRAM, changes=[instagram_comment("17865000000000001")])
         ),
+        "meta_instagram_mention": signed(
+            "instagram",
+            entry(INSTAGRAM, changes=[instagram_mention(THEIR_MEDIA, MENTIONING_COMMENT)]),
+        ),
+        "meta_instagram_caption_mention": signed(
+            "instagram", entry(INSTAGRAM, changes=[instagram_mention(THEIR_MEDIA)])
+        ),
         "meta_unknown_object": signed("permissions", entry(PAGE)),
         "meta_bad_signature": signed("page", messenger, app_secret="not-the-app-secret"),
         "meta_missing_signature": http_event(
@@ -239,3 +293,23 @@ def customer_delivery(
         )
         return signed("instagram", entry(INSTAGRAM, changes=[change], time=millis))
     raise ValueError(f"not a Meta network: {network}")
+
+
+def mention_delivery(
+    where: str, text: str, sender: str, *, stamp: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What ``socialcare send instagram --mention`` needs: the mentioning comment (``where``
+    "comment") or caption ("caption") as Meta's Graph API will answer it, and the signed
+    ``mentions`` change that names it. ``stamp`` in microseconds makes the ids unique."""
+    media = str(17900000000000000 + stamp % 10**12)
+    when = datetime.fromtimestamp(stamp / 10**6, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    if where == "caption":
+        item = mentioned_media(media, caption=text, username=sender, timestamp=when)
+        change = instagram_mention(media)
+    else:
+        comment = str(17866000000000000 + stamp % 10**12)
+        item = mentioned_comment(
+            comment, media_id=media, text=text, username=sender, timestamp=when
+        )
+        change = instagram_mention(media, comment)
+    return item, signed("instagram", entry(INSTAGRAM, changes=[change], time=stamp // 1000))

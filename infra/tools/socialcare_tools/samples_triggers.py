@@ -18,7 +18,7 @@ from socialcare.config import load_brands
 from socialcare.config.brands import Brand
 from socialcare.deadlines.execution import execution_input
 from socialcare.deadlines.plan import ClockKind, plan_clock
-from socialcare.models import ClassifyRequest, DeskRequest
+from socialcare.models import ClassifyRequest, DeskRequest, MentionRequest
 from socialcare.models.common import Platform
 from socialcare.models.escalation import EscalationNotice
 from socialcare.models.message import InboundMessage, MessageKind, conversation_id_for
@@ -195,6 +195,23 @@ def erase_request() -> dict[str, Any]:
     }
 
 
+def mention_batch() -> dict[str, Any]:
+    """Two Instagram @mentions the Meta webhook queued: a comment and a caption."""
+    requests = [
+        MentionRequest(
+            account_id=local.META_INSTAGRAM_ID,
+            brand_id="acme",
+            media_id="17900000000000777",
+            comment_id=comment,
+            received_at=RECEIVED,
+        )
+        for comment in ("17865000000000777", None)
+    ]
+    return sqs_batch(
+        "mentions", [(f"{r.account_id}:{r.media_id}", r.model_dump_json()) for r in requests]
+    )
+
+
 def gap_fill_request() -> dict[str, Any]:
     """A window the webhook missed (an outage), handed to the gap fill."""
     return {
@@ -212,6 +229,7 @@ def trigger_events() -> dict[str, dict[str, Any]]:
         "sqs_desk_batch": desk_batch(),
         "sqs_outbox_batch": outbox_batch(),
         "sqs_escalation_batch": escalation_batch(),
+        "sqs_mention_batch": mention_batch(),
         "sfn_clock_wake": clock_wake(),
         "invoke_erase_customer": erase_request(),
         "invoke_x_gap_fill": gap_fill_request(),

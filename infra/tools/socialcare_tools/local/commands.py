@@ -42,7 +42,7 @@ from socialcare_tools.local.stack import LocalStack, Ports
 from socialcare_tools.local.standins import PortInUse, Recorder
 from socialcare_tools.local.views import conversations, render_calls, render_inbox
 from socialcare_tools.samples import tweet, vk, vk_message, x_dm, x_tweets
-from socialcare_tools.samples_meta import customer_delivery
+from socialcare_tools.samples_meta import customer_delivery, mention_delivery
 
 
 def run(args: argparse.Namespace) -> int:
@@ -303,6 +303,24 @@ def _event_from_file(path: str) -> dict[str, Any]:
     raise CommandError(f"{path}: neither an API Gateway event nor an X, VK or Meta payload")
 
 
+def _mention_for(args: argparse.Namespace, state: dict[str, Any]) -> dict[str, Any]:
+    """An Instagram @mention: the comment or caption is put where Meta keeps it (the
+    stand-in's Graph API, which the mention reader asks), then its ``mentions`` change is
+    delivered."""
+    if args.target != "instagram" or not args.text:
+        raise CommandError('a mention is Instagram\'s: socialcare send instagram "text" --mention')
+    item, event = mention_delivery(
+        args.mention, args.text, str(args.sender), stamp=time.time_ns() // 1000
+    )
+    try:
+        requests.post(f"{state['standins']['meta'].rstrip('/')}/_mentions", json=item, timeout=10)
+    except requests.ConnectionError:
+        raise CommandError(
+            "the Meta stand-in does not answer; is `socialcare local` running?"
+        ) from None
+    return event
+
+
 def _event_for(args: argparse.Namespace) -> dict[str, Any]:
     if args.target not in ("x", "vk", *META_NETWORKS):
         return _event_from_file(args.target)
@@ -356,7 +374,7 @@ def _event_for(args: argparse.Namespace) -> dict[str, Any]:
 
 def send(args: argparse.Namespace) -> int:
     state = local_state()
-    event = _event_for(args)
+    event = _mention_for(args, state) if args.mention else _event_for(args)
     body = event.get("body", "")
     data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
     query = f"?{event['rawQueryString']}" if event.get("rawQueryString") else ""

@@ -5,6 +5,11 @@ message, or a private reply by ``recipient.comment_id``), ``/<version>/<comment>
 answers a profile (Messenger's ``first_name``/``last_name``, Instagram's ``name``/``username``,
 as ``fields`` asks; ``profiles`` overrides them by id).
 
+Instagram @mentions: ``POST /_mentions`` (or ``add_mention``) puts a mentioning comment or
+caption where the reader finds it, as Meta holds it; ``GET /<version>/<ig-user-id>?fields=
+mentioned_comment.comment_id(<id>){...}`` (or ``mentioned_media.media_id``) answers it, and
+``POST /<version>/<ig-user-id>/mentions`` answers one (``media_id``, ``comment_id``, ``message``).
+
 It answers as Meta does: ``{"recipient_id", "message_id"}`` for messages, ``{"id"}`` for
 comments, and errors as ``{"error": {"message", "type", "code", "error_subcode",
 "fbtrace_id"}}`` with HTTP 400 (190: 401). Like Meta it takes one private reply per comment.
@@ -14,11 +19,16 @@ import itertools
 import re
 from typing import Any
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
-from socialcare_tools.local.standins_base import Json, Reply, StandIn
+from socialcare_tools.local.standins_base import Json, Reply, StandIn, json_body
 
-PATH = re.compile(r"^/v[0-9]+\.[0-9]+/(?P<node>[^/]+)/(?P<edge>messages|comments|replies)$")
+PATH = re.compile(
+    r"^/v[0-9]+\.[0-9]+/(?P<node>[^/]+)/(?P<edge>messages|comments|replies|mentions)$"
+)
+MENTIONED = re.compile(
+    r"^(?P<edge>mentioned_comment|mentioned_media)\.\w+\((?P<id>[0-9A-Za-z_]+)\)"
+)
 NODE = re.compile(r"^/v[0-9]+\.[0-9]+/(?P<node>[0-9]+)$")  # GET: a customer's profile
 ERRORS = {
     (4, None): "(#4) Application request limit reached",
@@ -50,6 +60,21 @@ class MetaStandIn(StandIn):
         self._ids = itertools.count(1)
         self._private_replies: set[str] = set()  # comment ids answered privately
         self.profiles: dict[str, Json] = {}  # customer id -> profile fields, for tests
+        self.mentions: dict[str, Json] = {}  # comment or media id -> what Meta answers
+
+    def add_mention(self, item: Json) -> None:
+        """A mentioning comment (with ``text``) or media (with ``caption``), by its id."""
+        with self.lock:
+            self.mentions[str(item["id"])] = item
+
+    def _serve(self, request: Request) -> Response:
+        if request.path == "/_mentions" and request.method == "POST":
+            item = json_body(request)
+            if not isinstance(item.get("id"), str):
+                return Reply({"error": "need the comment's or media's id"}, 400).to_response()
+            self.add_mention(item)
+            return Reply({"ok": True}).to_response()
+        return super()._serve(request)
 
     def fail_next(self, method: str, code: int, subcode: int | None = None, times: int = 1) -> None:
         """E.g. ``fail_next("messages", 10, 2018278)``: the window closed."""
@@ -58,7 +83,11 @@ class MetaStandIn(StandIn):
     def parse(self, request: Request) -> tuple[str, Json]:
         node = NODE.match(request.path)
         if request.method == "GET" and node is not None:
-            return "profile", {"node": node["node"], "fields": request.args.get("fields", "")}
+            fields = request.args.get("fields", "")
+            mentioned = MENTIONED.match(fields)
+            if mentioned is not None:
+                return mentioned["edge"], {"node": node["node"], "id": mentioned["id"]}
+            return "profile", {"node": node["node"], "fields": fields}
         found = PATH.match(request.path)
         body = request.get_json(silent=True)
         params: Json = body if isinstance(body, dict) else request.values.to_dict()
@@ -69,15 +98,32 @@ class MetaStandIn(StandIn):
     def dispatch(self, method: str, params: Json, request: Request) -> Reply:
         if not request.headers.get("Authorization", "").startswith("Bearer "):
             return meta_error(190)
-        if method == "messages":
-            return self._message(params)
-        if method == "profile":
-            return self._profile(params)
-        if method in ("comments", "replies"):
-            if not str(params.get("message") or "").strip():
-                return meta_error(100, None, "(#100) message is required")
-            return Reply({"id": f"{params['node']}_{900000 + next(self._ids)}"})
-        return meta_error(100, None, f"Unknown path {method}")
+        handler = {
+            "messages": self._message,
+            "profile": self._profile,
+            "comments": self._comment,
+            "replies": self._comment,
+        }.get(method)
+        if method in ("mentioned_comment", "mentioned_media", "mentions"):
+            return self._mention(method, params)
+        if handler is None:
+            return meta_error(100, None, f"Unknown path {method}")
+        return handler(params)
+
+    def _comment(self, params: Json) -> Reply:
+        if not str(params.get("message") or "").strip():
+            return meta_error(100, None, "(#100) message is required")
+        return Reply({"id": f"{params['node']}_{900000 + next(self._ids)}"})
+
+    def _mention(self, method: str, params: Json) -> Reply:
+        if method == "mentions":  # an answer to a mention
+            if not params.get("media_id") or not str(params.get("message") or "").strip():
+                return meta_error(100, None, "(#100) media_id and message are required")
+            return Reply({"id": f"17846{900000000 + next(self._ids)}"})
+        item = self.mentions.get(str(params["id"]))
+        if item is None:
+            return meta_error(100, 33, "(#100) Object does not exist or cannot be loaded")
+        return Reply({method: item, "id": params["node"]})
 
     def _profile(self, params: Json) -> Reply:
         node, fields = str(params["node"]), set(str(params["fields"]).split(","))

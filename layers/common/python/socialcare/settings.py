@@ -107,6 +107,14 @@ class VkIngestSettings(IngestSettings):
 class MetaIngestSettings(IngestSettings):
     META_SECRET_ARN: str
     DESK_QUEUE_URL: str | None = None  # unset: replies given outside are kept, not shown
+    MENTION_QUEUE_URL: str | None = None  # unset: Instagram mentions are logged, not read
+
+
+class MentionSettings(IngestSettings):
+    """The mention reader: the Graph API with the account's token, then the intake."""
+
+    PUBLISHING_SECRET_ARN: str
+    META_API_URL: str | None = None  # unset or empty: Meta's Graph API itself
 
 
 class XGapFillSettings(IngestSettings, SlackSettings):

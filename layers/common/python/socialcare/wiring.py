@@ -65,4 +65,7 @@ def meta_webhook_deps(settings: MetaIngestSettings) -> MetaWebhookDeps:
         desk=classify.sibling(settings.DESK_QUEUE_URL, what="the Slack desk")
         if settings.DESK_QUEUE_URL
         else None,
+        mentions=classify.sibling(settings.MENTION_QUEUE_URL, what="reading the mention")
+        if settings.MENTION_QUEUE_URL
+        else None,
     )

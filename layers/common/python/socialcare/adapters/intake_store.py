@@ -227,4 +227,5 @@ def _message_item(message: InboundMessage, stored: StoredRef, now: str) -> dict[
         "stored_at": now,
         "link": message.link,
         "summoned": message.summoned,
+        "posted_under": message.posted_under,
     }

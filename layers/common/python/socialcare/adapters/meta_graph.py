@@ -28,3 +28,12 @@ def graph_url(keys: MetaPostingKeys, path: str) -> str:
 
 def bearer(keys: MetaPostingKeys) -> dict[str, str]:
     return {"Authorization": f"Bearer {keys.token.get_secret_value()}"}
+
+
+def graph_json(response: Any) -> dict[str, Any]:
+    """The answer's JSON object, or ``{}`` when it is not one (a proxy's HTML page)."""
+    try:
+        found = response.json()
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -5,15 +5,16 @@ conversation's card is first drawn (Messenger's user profile: ``first_name``,
 publishing secret. A failure costs only the name: the card is drawn with the id."""
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import requests  # type: ignore[import-untyped, unused-ignore]
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from socialcare.adapters.meta_graph import bearer, graph_session, graph_url
 from socialcare.models.common import Platform
 from socialcare.models.message import Customer
 from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.platforms.meta.payloads import Username
 from socialcare.platforms.parsing import SafeText
 from socialcare.platforms.publishing import PublishingSecrets
 
@@ -21,7 +22,6 @@ FIELDS = {
     Platform.MESSENGER: "first_name,last_name",
     Platform.INSTAGRAM: "name,username",
 }
-Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9._]{1,30}$")]  # Instagram's rule
 
 
 class _Profile(BaseModel):

@@ -6,7 +6,9 @@ Graph SDK fits: docs/platforms-meta.md), as the Page or the Instagram account:
 - a private reply (the "move to DM" of a comment): ``POST /me/messages`` with
   ``recipient.comment_id``, one per comment;
 - a public reply: ``POST /{comment-id}/comments`` on Facebook, ``/{comment-id}/replies`` on
-  Instagram.
+  Instagram;
+- an answer to an Instagram @mention (someone else's media): ``POST /{ig-user-id}/mentions``
+  with the media and, for a mention in a comment, the comment.
 
 The Graph API has no idempotency key: the outbox's reply record (sending, then accepted)
 keeps a retry from posting twice. Errors map like X's and VK's: rate limits postpone the
@@ -21,7 +23,13 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped, unused-ignore]
 
-from socialcare.adapters.meta_graph import GRAPH_VERSION, bearer, graph_session, graph_url
+from socialcare.adapters.meta_graph import (
+    GRAPH_VERSION,
+    bearer,
+    graph_json,
+    graph_session,
+    graph_url,
+)
 from socialcare.errors import (
     ConfigurationError,
     SendInterrupted,
@@ -30,6 +38,7 @@ from socialcare.errors import (
     StorageUnavailable,
 )
 from socialcare.models.common import Platform
+from socialcare.models.message import MessageKind
 from socialcare.models.reply import Delivered, OutboundReply, ReplyRoute, is_private_reply
 from socialcare.platforms.meta.normalise import inbox_link
 from socialcare.platforms.publishing import MetaPostingKeys, PublishingSecrets
@@ -87,7 +96,7 @@ class MetaSender:
             raise SendInterrupted("Meta did not answer in time: the reply may exist") from None
         except requests.RequestException as exc:
             raise StorageUnavailable(f"Meta unreachable: {type(exc).__name__}") from None
-        found = _json(response)
+        found = graph_json(response)
         if response.status_code >= 400 or "error" in found:
             raise _translated(response, found) from None
         return _delivered(reply, found)
@@ -112,6 +121,14 @@ def _request(reply: OutboundReply) -> tuple[str, dict[str, Any]]:
         if reply.message_tag:
             body["tag"] = reply.message_tag
         return "me/messages", body
+    if reply.platform is Platform.INSTAGRAM and reply.target_kind is MessageKind.MENTION:
+        under = reply.target_posted_under
+        where = (
+            {"media_id": under, "comment_id": reply.target_message_id}
+            if under
+            else {"media_id": reply.target_message_id}
+        )
+        return f"{reply.account_id}/mentions", {**where, "message": reply.text}
     edge = "replies" if reply.platform is Platform.INSTAGRAM else "comments"
     return f"{reply.target_message_id}/{edge}", {"message": reply.text}
 
@@ -132,14 +149,6 @@ def _delivered(reply: OutboundReply, found: dict[str, Any]) -> Delivered:
         raise SendInterrupted("Meta accepted the reply without saying its id")
     link = f"https://www.facebook.com/{comment}" if reply.platform is Platform.FACEBOOK else None
     return Delivered(platform_message_id=comment, link=link)
-
-
-def _json(response: Any) -> dict[str, Any]:
-    try:
-        found = response.json()
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 def _translated(response: Any, found: dict[str, Any]) -> Exception:

@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
 
 from socialcare.errors import StorageUnavailable
-from socialcare.models import ClassifyRequest
 from socialcare.models.reply import OutboundReply
 from socialcare.observability import logger
 from socialcare.ports import SEND_BATCH_LIMIT, Queued
@@ -28,7 +28,8 @@ def deduplication_id(wanted: str) -> str:
 
 
 class SqsClassifyQueue:
-    """A FIFO hand-off of stored messages (ingest -> classify, classify -> the Slack desk)."""
+    """A FIFO hand-off of stored messages (ingest -> classify, classify -> the Slack desk),
+    or of Instagram mentions to read (the Meta webhook -> the mention reader)."""
 
     def __init__(self, queue_url: str, client: Any = None, what: str = "classification") -> None:
         self._url = queue_url
@@ -39,7 +40,7 @@ class SqsClassifyQueue:
         """Another queue on this one's client (a client costs a cold start its creation)."""
         return SqsClassifyQueue(queue_url, self._client, what)
 
-    def send(self, request: ClassifyRequest, *, group: str, dedup_id: str) -> None:
+    def send(self, request: BaseModel, *, group: str, dedup_id: str) -> None:
         try:
             self._client.send_message(
                 QueueUrl=self._url,

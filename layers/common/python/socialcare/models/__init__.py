@@ -3,7 +3,7 @@
 from socialcare.models.common import ChannelType, Platform
 from socialcare.models.conversation import Conversation, ConversationStatus
 from socialcare.models.message import Customer, InboundMessage, MessageKind
-from socialcare.models.queue import ClassifyRequest, DeskRequest
+from socialcare.models.queue import ClassifyRequest, DeskRequest, MentionRequest
 
 __all__ = [
     "ChannelType",
@@ -13,6 +13,7 @@ __all__ = [
     "Customer",
     "DeskRequest",
     "InboundMessage",
+    "MentionRequest",
     "MessageKind",
     "Platform",
 ]

@@ -5,7 +5,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from socialcare.models.common import ChannelType, Platform
-from socialcare.models.message import Customer
+from socialcare.models.message import Customer, is_instagram_mention_key
 from socialcare.models.reply import ReplyRoute
 
 
@@ -115,3 +115,13 @@ class Conversation(BaseModel):
     @property
     def replies_privately(self) -> bool:
         return self.reply_route is ReplyRoute.PRIVATE
+
+    @property
+    def movable_to_private(self) -> bool:
+        """A public conversation not moved yet, except an Instagram mention: written on
+        someone else's media, it has no private reply and its author no id in our inbox."""
+        return (
+            self.channel_type is ChannelType.PUBLIC
+            and not self.replies_privately
+            and not is_instagram_mention_key(self.key)
+        )

@@ -11,7 +11,9 @@ from socialcare.models.common import ChannelType, Platform
 
 
 class MessageKind(StrEnum):
-    MENTION = "mention"  # X: a tweet that mentions or quotes the account
+    # X: a tweet that mentions or quotes the account; Instagram: a comment or caption on
+    # someone else's media that @mentions the account.
+    MENTION = "mention"
     REPLY = "reply"  # X: a reply in a thread
     DIRECT = "direct"  # X DM, VK private message, Messenger, Instagram direct
     COMMENT = "comment"  # Facebook: on the Page's post; Instagram: on the account's media
@@ -35,6 +37,19 @@ class Customer(BaseModel):
     followers: int | None = Field(default=None, ge=0, description="reach, when the platform says")
     verified: bool | None = None
     profile_url: str | None = None
+
+
+MENTION_SEGMENT = "mention"
+
+
+def instagram_mention_key(account: str, media: str, comment: str | None) -> str:
+    """An @mention of an Instagram account on someone else's media: the caption's own
+    conversation (``instagram:<account>:mention:<media>``) or one per comment mentioning it."""
+    return ":".join(("instagram", account, MENTION_SEGMENT, media, *([comment] if comment else [])))
+
+
+def is_instagram_mention_key(key: str) -> bool:
+    return key.startswith("instagram:") and key.split(":")[2:3] == [MENTION_SEGMENT]
 
 
 def conversation_id_for(key: str) -> str:
@@ -71,6 +86,8 @@ class InboundMessage(BaseModel):
     link: str | None = None
     # X: the post mentions or quotes the account, the only posts X lets an app reply to.
     summoned: bool | None = None
+    # Instagram mentions: the media the comment is on (a reply names both).
+    posted_under: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,8 +1,8 @@
 """Messages between functions. Small on purpose: the text stays in DynamoDB only."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from socialcare.models.common import Platform
 
@@ -33,3 +33,29 @@ class DeskRequest(ClassifyRequest):
     @classmethod
     def to_show(cls, classified: ClassifyRequest) -> "DeskRequest":
         return cls(**classified.model_dump())
+
+
+ItemId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z_]+$")]
+
+
+class MentionRequest(BaseModel):
+    """Meta webhook → mention reader: "the Instagram account was @mentioned here". Meta's
+    ``mentions`` change carries only ids; the reader fetches the text with the account's
+    token and stores it as a message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    brand_id: str
+    media_id: ItemId
+    comment_id: ItemId | None = None
+    received_at: AwareDatetime
+
+    @property
+    def item_id(self) -> str:
+        """The mentioning item: the comment, or the media whose caption names the account."""
+        return self.comment_id or self.media_id
+
+    @property
+    def ref(self) -> str:
+        return f"{Platform.INSTAGRAM}#{self.account_id}#{self.item_id}"

@@ -45,6 +45,8 @@ class OutboundReply(BaseModel):
     # for every platform call (tweet id, DM participant, VK peer, wall post and comment).
     target_message_id: str
     target_kind: MessageKind
+    # Instagram: the media a mentioning comment is on (the reply names both).
+    target_posted_under: str | None = None
     customer_id: str
     agent: str  # the Slack user who sent it
     slack_channel: str

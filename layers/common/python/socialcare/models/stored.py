@@ -28,6 +28,7 @@ class StoredMessage(BaseModel):
     in_reply_to: str | None = None
     link: str | None = None
     summoned: bool | None = None  # X: the post names the account (X lets us answer it)
+    posted_under: str | None = None  # Instagram mentions: the media the comment is on
     classification: Classification | None = None  # once the classifier took it up
     processed_at: AwareDatetime | None = None
     desk_copy: SlackPost | None = None  # the Slack post that shows it

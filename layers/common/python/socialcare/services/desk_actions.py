@@ -167,6 +167,7 @@ def send_reply(
         text=text.strip(),
         target_message_id=(target.platform_message_id or "") if target else "",
         target_kind=(target.kind if target else None) or MessageKind.DIRECT,
+        target_posted_under=target.posted_under if target else None,
         customer_id=conversation.customer.id,
         agent=agent,
         slack_channel=channel,

@@ -128,6 +128,8 @@ def _move_to_dm(conversation: Conversation, button: ButtonPress, deps: ActionDep
     """Tell the customer publicly that we continue in private, then continue there."""
     if conversation.channel_type is not ChannelType.PUBLIC or conversation.replies_privately:
         return _tell(conversation, button, deps, "This conversation is private already.")
+    if not conversation.movable_to_private:  # a button from before, or a forged one
+        return _tell(conversation, button, deps, MENTION_STAYS_PUBLIC)
     if conversation.platform in META_PLATFORMS:
         # Meta's private reply is itself the move: one direct message answering the comment,
         # which the customer sees in their inbox; no public notice is needed.
@@ -161,6 +163,12 @@ def _move_to_dm(conversation: Conversation, button: ButtonPress, deps: ActionDep
         "From now on, what you write in this thread goes to the customer by private message.",
     )
     return f"moved:{outcome}"
+
+
+MENTION_STAYS_PUBLIC = (
+    "Instagram offers no private message to someone who mentioned the account on their own"
+    " or another's post: answer in the thread (the reply goes under their post or comment)."
+)
 
 
 def _resolve(conversation: Conversation, button: ButtonPress, deps: ActionDeps) -> str:

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from socialcare.clock import Clock, utc_now
 from socialcare.config import BrandDirectory
 from socialcare.errors import StorageUnavailable
-from socialcare.models import DeskRequest, Platform
+from socialcare.models import DeskRequest, MentionRequest, Platform
 from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.platforms.meta.normalise import Echo, Found, OutsideReply, OwnComment, read_entry
@@ -28,6 +28,10 @@ from socialcare.services.ingest import IngestDeps, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
 
 OBJECTS = {"page": Platform.MESSENGER, "instagram": Platform.INSTAGRAM}
+
+
+class MentionQueue(Protocol):
+    def send(self, request: MentionRequest, *, group: str, dedup_id: str) -> None: ...
 
 
 class OutsideReplies(Protocol):
@@ -46,6 +50,7 @@ class MetaWebhookDeps:
     clock: Clock = utc_now
     outside: OutsideReplies | None = None  # unset: echoes are only logged
     desk: ClassifyQueue | None = None  # the Slack desk's queue: told of replies given outside
+    mentions: MentionQueue | None = None  # Instagram mentions, to read (unset: logged only)
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Received:
     stored: int = 0
     duplicates: int = 0
     deleted: int = 0
+    mentions: int = 0  # queued to be read
     edited: int = 0
     answered_outside: int = 0
     skipped: int = 0
@@ -79,6 +85,7 @@ def receive(raw: bytes, signature: str | None, deps: MetaWebhookDeps) -> Receive
     # Each event on its own: one failing costs the others nothing.
     failed = _store_messages(found, received, deps)
     failed += _mark(found, received, brands, deps)
+    failed += _queue_mentions(found, received, deps)
     for echo in found.echoes:
         try:
             received.answered_outside += _answered_outside(echo, brands, secrets, deps)
@@ -129,6 +136,27 @@ def _store_messages(found: Found, received: Received, deps: MetaWebhookDeps) -> 
             continue
         received.stored += len(report.stored)
         received.duplicates += len(report.duplicates)
+    return failed
+
+
+def _queue_mentions(found: Found, received: Received, deps: MetaWebhookDeps) -> int:
+    """Each mention's ids, queued for the reader (the change has no text): acknowledged to
+    Meta only once queued, so a failure here has the delivery sent again."""
+    failed = 0
+    for mention in found.mentions:
+        if deps.mentions is None:
+            logger.warning("mention not read: no mention queue", extra={"message_ref": mention.ref})
+            continue
+        try:
+            group = f"{mention.account_id}:{mention.media_id}"
+            deps.mentions.send(mention, group=group, dedup_id=mention.ref)
+        except StorageUnavailable as exc:
+            failed += 1
+            logger.error(
+                "mention not queued", extra={"message_ref": mention.ref, "error": str(exc)}
+            )
+            continue
+        received.mentions += 1
     return failed
 
 

@@ -153,7 +153,7 @@ def _actions(meta: Conversation, *, has_suggestion: bool) -> dict[str, Any]:
         else [button("edit_suggestion", "Write a reply")]
     )
     elements += [button("assign_me", "Assign to me"), button("escalate_now", "Escalate")]
-    if meta.channel_type is ChannelType.PUBLIC and not meta.replies_privately:
+    if meta.movable_to_private:
         elements.append(button("move_to_dm", "Move to DM"))
     if meta.status in ON_HOLD_FROM:  # a question asked: the clock may pause
         elements.append(button("wait_on_customer", "Waiting on customer"))

@@ -15,7 +15,15 @@ from datetime import datetime
 from pydantic import BaseModel, ValidationError
 
 from socialcare.config import Brand
-from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
+from socialcare.models import (
+    ChannelType,
+    Customer,
+    InboundMessage,
+    MentionRequest,
+    MessageKind,
+    Platform,
+)
+from socialcare.models.message import instagram_mention_key
 from socialcare.platforms.dates import Dated, dated, from_epoch
 from socialcare.platforms.meta.payloads import (
     Change,
@@ -23,6 +31,9 @@ from socialcare.platforms.meta.payloads import (
     Entry,
     FeedComment,
     InstagramComment,
+    InstagramMention,
+    MentionedComment,
+    MentionedMedia,
     Message,
     MessagingEvent,
 )
@@ -114,6 +125,7 @@ class Found:
     edited: list[Edit] = field(default_factory=list)
     echoes: list[Echo] = field(default_factory=list)
     own_comments: list[OwnComment] = field(default_factory=list)
+    mentions: list[MentionRequest] = field(default_factory=list)  # to read from the Graph API
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
@@ -253,6 +265,18 @@ def _change(reading: _Entry, change: Change) -> None:
         ig = _read(InstagramComment, change.value, found, "an Instagram comment")
         if isinstance(ig, InstagramComment):
             _instagram_comment(reading, ig)
+    elif kind == "instagram" and change.field == "mentions":
+        mention = _read(InstagramMention, change.value, found, "an Instagram mention")
+        if isinstance(mention, InstagramMention):
+            found.mentions.append(
+                MentionRequest(
+                    account_id=reading.account,
+                    brand_id=reading.brand.id,
+                    media_id=mention.media_id,
+                    comment_id=mention.comment_id,
+                    received_at=reading.received_at,
+                )
+            )
     else:
         found.skipped.append(f"a {change.field} change: not handled")
 
@@ -403,4 +427,44 @@ def inbox_link(platform: Platform, account: str, customer: str) -> str:
         f"https://business.facebook.com/latest/inbox/all?asset_id={account}"
         f"&selected_item_id={customer}"
         + ("&mailbox_id=&thread_type=IG_MESSAGE" if platform is Platform.INSTAGRAM else "")
+    )
+
+
+def mention_message(
+    request: MentionRequest, found: MentionedComment | MentionedMedia
+) -> InboundMessage:
+    """An @mention of the account, read from the Graph API: a public message on someone
+    else's media. Its author has no id in the account's inbox (Meta gives the username), so
+    the customer is the username; a comment mention keeps the media it is on, which the
+    reply names."""
+    if isinstance(found, MentionedComment):
+        text, under = found.text, request.media_id
+        link = found.media.permalink if found.media else None
+    else:
+        text, under, link = found.caption, None, found.permalink
+    who = found.username
+    customer = (
+        Customer(id=f"@{who}", handle=who, profile_url=f"https://www.instagram.com/{who}/")
+        if who
+        else Customer(id=f"mention:{request.item_id}")
+    )
+    when = (
+        dated(Platform.INSTAGRAM, found.timestamp, str(found.timestamp), request.received_at)
+        if found.timestamp is not None
+        else Dated(request.received_at)
+    )
+    return InboundMessage(
+        platform=Platform.INSTAGRAM,
+        account_id=request.account_id,
+        brand_id=request.brand_id,
+        channel_type=ChannelType.PUBLIC,
+        kind=MessageKind.MENTION,
+        thread_key=instagram_mention_key(request.account_id, request.media_id, request.comment_id),
+        platform_message_id=request.item_id,
+        customer=customer,
+        text=text or "(mentioned the account without words)",
+        sent_at=when.sent_at,
+        platform_sent_at=when.platform_sent_at,
+        link=link,
+        posted_under=under,
     )

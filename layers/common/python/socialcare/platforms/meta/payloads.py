@@ -10,7 +10,15 @@ costing the batch's other events.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+)
 
 from socialcare.platforms.parsing import SafeText, not_a_placeholder
 
@@ -150,6 +158,44 @@ class InstagramComment(_Read):
     from_: Commenter = Field(alias="from")
     media: Media
     parent_id: ItemId | None = None
+
+
+class InstagramMention(_Read):
+    """An Instagram ``mentions`` change: someone @mentioned the account in a comment
+    (``comment_id`` and the ``media_id`` it is on) or in a media's caption (``media_id``).
+    Ids only: the text is read from the Graph API (``MentionedComment``, ``MentionedMedia``)."""
+
+    media_id: MetaId  # Instagram's ids are digits: anything else is not Meta's
+    comment_id: MetaId | None = None
+
+
+Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9._]{1,30}$")]  # Instagram's rule
+Permalink = Annotated[str, Field(max_length=500, pattern=r"^https://(www\.)?instagram\.com/")]
+
+
+class MediaLink(_Read):
+    id: ItemId
+    permalink: Permalink | None = None
+
+
+class MentionedComment(_Read):
+    """``GET /{ig-user-id}?fields=mentioned_comment.comment_id(ID){...}``: the comment."""
+
+    id: ItemId
+    text: SafeText = ""
+    timestamp: AwareDatetime | None = None
+    username: Username | None = None  # its author (UNVERIFIED for mentioned comments)
+    media: MediaLink | None = None
+
+
+class MentionedMedia(_Read):
+    """``GET /{ig-user-id}?fields=mentioned_media.media_id(ID){...}``: the post."""
+
+    id: ItemId
+    caption: SafeText = ""
+    timestamp: AwareDatetime | None = None
+    username: Username | None = None  # its owner
+    permalink: Permalink | None = None
 
 
 class Entry(_Read):
