@@ -227,6 +227,30 @@ def test_cli_send_on_meta_networks_opens_conversations_signed_as_meta_signs(
     assert "lucia.g" in {r["customer"].get("handle") for r in rows}
 
 
+def test_cli_send_an_instagram_mention_is_read_from_the_stand_in_and_stored(
+    cli: StackCli,
+) -> None:
+    """The webhook gets ids only; the mention reader (its own consumer process) reads the
+    comment from the Meta stand-in's Graph API, and the conversation appears."""
+    text = "@acme.store the zip broke on day two"
+    sent = cli("send", "instagram", text, "--from", "mira.k", "--mention")
+    assert sent.code == 0 and "POST /webhooks/meta -> 200" in sent.out
+    caption = cli(
+        "send", "instagram", "my haul from acme.store", "--from", "mira.k", "--mention", "caption"
+    )
+    assert caption.code == 0
+
+    def mentions() -> list[dict[str, Any]]:
+        rows = json.loads(cli("inbox", "--json").out)
+        return [r for r in rows if ":mention:" in r["key"]]
+
+    found = eventually(lambda: len(mentions()) == 2 and mentions())
+    assert {r["customer"].get("handle") for r in found} == {"mira.k"}
+    assert {r["channel_type"] for r in found} == {"public"}
+    refused = cli("send", "vk", "hi", "--mention")
+    assert refused.code != 0 and "Instagram" in refused.err
+
+
 def test_cli_send_a_sample_event_file(cli: StackCli) -> None:
     good = cli("send", str(ROOT / "events" / "vk_board_post_new.json"))
     assert good.code == 0 and "-> 200 ok" in good.out

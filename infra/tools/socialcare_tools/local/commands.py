@@ -155,6 +155,7 @@ def demo(args: argparse.Namespace) -> int:
             [url for logical, url in physical.items() if logical.endswith("DLQ")],
             root / "events",
             physical.get("ClockStateMachine"),
+            meta_graph=stack.standins.meta_url if stack.standins else None,
         )
         summary = player.play(scenario, sys.stdout)
         render_readings(player.classified_messages(limit=16), sys.stdout)

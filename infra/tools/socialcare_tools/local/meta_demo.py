@@ -4,6 +4,8 @@ same signed Slack requests and the real outbox, against the Meta stand-in.
 - An Instagram comment is moved to DM: the agent presses "Move to DM" on its card, then
   writes in the thread; the reply goes as Meta's private reply (``recipient.comment_id``),
   once, and the conversation is answered.
+- An Instagram @mention (a comment on the customer's own post naming the brand) is answered
+  in its thread; the reply goes as Meta's mention reply, under that comment.
 - A Messenger message from the busy hour (dated when the recorded scenario happened, more
   than 24 hours ago) gets a reply that the desk refuses before anything is sent: Meta's
   window has closed, and the agent reads why.
@@ -17,12 +19,14 @@ from typing import Any, TextIO
 import requests
 
 from socialcare.adapters.conversation_reads import ConversationReads
+from socialcare.models.message import is_instagram_mention_key
 from socialcare_tools.local.standins import Recorder
 from socialcare_tools.local.views import conversations
 from socialcare_tools.slack_requests import button_press, message_event
 
 PRIVATE_REPLY = "Hi! We have sent you a private message with the stock in your size."
 LATE_REPLY = "Bonjour ! Votre commande est partie ce matin."
+MENTION_REPLY = "So sorry about order 5521! A new one left our warehouse this morning."
 
 
 @dataclass(frozen=True)
@@ -40,13 +44,16 @@ def _post(gateway: str, event: dict[str, Any]) -> int:
     return int(response.status_code)
 
 
-def _open(table: str, platform: str, channel_type: str) -> dict[str, Any] | None:
+def _open(
+    table: str, platform: str, channel_type: str, *, mention: bool = False
+) -> dict[str, Any] | None:
     for row in conversations(table):
         if (
             row.get("platform") == platform
             and row.get("channel_type") == channel_type
             and row.get("status") == "open"
             and row.get("slack_thread")
+            and is_instagram_mention_key(str(row.get("key", ""))) is mention
         ):
             return row
     return None
@@ -63,6 +70,7 @@ def meta_answers(gateway: str, table: str, recorder: Recorder, out: TextIO) -> l
     out.write("\nOn Facebook and Instagram (the Meta stand-in):\n")
     return [
         _private_reply(gateway, table, recorder, out),
+        _mention_reply(gateway, table, recorder, out),
         _late_reply(gateway, table, recorder, out),
     ]
 
@@ -96,6 +104,31 @@ def _private_reply(gateway: str, table: str, recorder: Recorder, out: TextIO) ->
     out.write(
         f"  instagram: Move to DM pressed ({pressed}), the reply written in the thread ({written});"
         f" the stand-in got a private reply to comment {comment}; the conversation is"
+        f" {meta.status if meta else 'not answered'}\n"
+    )
+    return MetaAct(what, ok=bool(sent) and bool(meta))
+
+
+def _mention_reply(gateway: str, table: str, recorder: Recorder, out: TextIO) -> MetaAct:
+    what = "Instagram mention answered under the comment"
+    row = _open(table, "instagram", "public", mention=True)
+    if row is None:
+        out.write("  instagram: no open mention with a Slack thread\n")
+        return MetaAct(what, ok=False)
+    thread = row["slack_thread"]
+    before = len(recorder.calls("meta"))
+    event = message_event(
+        MENTION_REPLY, str(thread["ts"]), str(thread["channel"]), event_id="EvMeta03"
+    )
+    written = _post(gateway, event)
+    sent = _wait(lambda: [c for c in recorder.calls("meta")[before:] if c["method"] == "mentions"])
+    reads = ConversationReads(table)
+    meta = _wait(lambda: (m := reads.conversation(str(row["id"]))) and m.status == "answered" and m)
+    where = sent[0]["params"] if sent else {}
+    out.write(
+        f"  instagram: a reply to @{(row.get('customer') or {}).get('handle')}'s mention written"
+        f" in the thread ({written}); the stand-in got a mention reply on media"
+        f" {where.get('media_id')}, comment {where.get('comment_id')}; the conversation is"
         f" {meta.status if meta else 'not answered'}\n"
     )
     return MetaAct(what, ok=bool(sent) and bool(meta))

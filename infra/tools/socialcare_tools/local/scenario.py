@@ -23,6 +23,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import vk_delivery, x_delivery
 from socialcare_tools.samples import tweet, vk, vk_message, xaa_post
+from socialcare_tools.samples_meta import mentioned_comment, mentioned_media
 
 _deserializer = TypeDeserializer()
 PLATFORM_OF_PATH = {"/webhooks/x": "X ", "/webhooks/vk": "VK", "/webhooks/meta": "Meta"}
@@ -178,8 +179,11 @@ class Player:
         dead_letter_queues: list[str],
         events_dir: Path,
         clock_machine: str | None = None,
+        *,
+        meta_graph: str | None = None,
     ) -> None:
         self.clock_machine = clock_machine
+        self.meta_graph = meta_graph  # the Meta stand-in: what its Graph API holds
         self.gateway = gateway.rstrip("/")
         self.table = table
         self.dead_letter_queues = dead_letter_queues
@@ -224,9 +228,16 @@ class Player:
                 json.loads((self.events_dir / f"{step['event']}.json").read_text(encoding="utf-8"))
             ]
         before, started = self.count(), time.perf_counter()
+        if "graph" in step:  # an Instagram mention: Meta holds its text, the webhook its ids
+            self._meta_holds(str(step["graph"]))
         statuses = [self.post(event) for event in events]
-        stored = self.count() - before
         expected = int(step.get("messages", len(events)))  # a Meta delivery batches several
+        stored = self.count() - before
+        if "graph" in step:  # stored once the mention reader has read it, a moment later
+            deadline = time.monotonic() + 20
+            while stored < expected and time.monotonic() < deadline:
+                time.sleep(0.2)
+                stored = self.count() - before
         if all(s == 200 for s in statuses):
             actual = (
                 "stored"
@@ -251,6 +262,12 @@ class Player:
             stored,
             time.perf_counter() - started,
         )
+
+    def _meta_holds(self, item: str) -> None:
+        if self.meta_graph is None:
+            raise ValueError("this scenario needs the Meta stand-in (an Instagram mention)")
+        held = mentioned_comment() if item == "mentioned_comment" else mentioned_media()
+        self.http.post(f"{self.meta_graph.rstrip('/')}/_mentions", json=held, timeout=10)
 
     def wait_until_taken_up(self, expected: int, timeout: float = 60) -> int:
         deadline = time.monotonic() + timeout
