@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from socialcare.adapters.erasure_store import DynamoErasureStore
 from socialcare.config import BrandDirectory, load_brands
+from socialcare.models.erasure import CustomerRef
+from socialcare.services.erasure import ErasureDeps, Target, forget
 from socialcare.services.meta_webhook import MetaWebhookDeps
 from socialcare_tools import samples_meta
 from socialcare_tools.local.standins import StandIns
@@ -132,6 +135,39 @@ def test_comments_are_answered_in_their_thread_on_facebook_and_instagram(
     assert sent["params"]["message"] == "Yes, in every size."
     [outbound] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
     assert outbound["platform_message_id"].startswith(sent["params"]["node"])
+
+
+def test_an_instagram_customer_named_by_their_profile_can_be_forgotten_by_their_handle(
+    backbone: Backbone, meta_live: MetaWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    """Meta's direct message names nobody; the card's profile read gives the username, and
+    the handle lookup written with it lets a manager's `/care forget @username` find them."""
+    slack.meta.profiles[samples_meta.IGSID] = {"username": "lucia.g", "name": "Lucía G."}
+    event = samples_meta.signed(
+        "instagram",
+        samples_meta.entry(
+            samples_meta.INSTAGRAM,
+            messaging=[
+                samples_meta.direct(
+                    samples_meta.INSTAGRAM,
+                    samples_meta.IGSID,
+                    "aWdfforget",
+                    "¿talla M?",
+                    timestamp=time.time_ns() // 1_000_000,
+                )
+            ],
+        ),
+    )
+    to_the_desk(backbone, queues[0], slack, meta_records(backbone, meta_live, event))
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["customer"]["handle"] == "lucia.g"
+    store = DynamoErasureStore(backbone.table)
+    assert store.customers_by_handle("@lucia.g") == [CustomerRef("instagram", samples_meta.IGSID)]
+    brand = load_brands(BRANDS_DIR).brands["acme"]
+    done = forget(Target(handle="lucia.g"), brand, "U0ACMELEAD", "cli", ErasureDeps(store=store))
+    assert done.outcome == "erased"
+    assert of_kind(backbone.table, "META") == [] and of_kind(backbone.table, "MSG#") == []
+    assert store.customers_by_handle("lucia.g") == []
 
 
 def test_move_to_dm_sends_one_private_reply_to_the_comment_and_refuses_a_second(
@@ -270,6 +306,30 @@ def test_a_reply_from_metas_inbox_older_than_the_customers_last_message_answers_
     meta_records(backbone, meta_live, delivery)
     [still] = of_kind(backbone.table, "META")
     assert still["status"] == "open"  # the customer's latest message still waits
+
+
+def test_an_older_reply_from_metas_inbox_arriving_late_leaves_the_latest_reply_standing(
+    backbone: Backbone, queues: tuple[str, str], slack: StandIns
+) -> None:
+    """Meta's deliveries come out of order: both replies are kept, the newer stays the
+    latest (its time and its text, which a repeat from Slack is checked against)."""
+    meta_live = live_meta(backbone, DESK_QUEUE_URL=queues[0])
+    meta = a_customer_writes(
+        backbone, meta_live, queues, slack, "messenger", "Hello?", hours_ago=0.5
+    )
+    newer = typed_in_metas_inbox(meta, "m_newer", "It left this morning.", ago_ms=60_000)
+    older = typed_in_metas_inbox(meta, "m_older", "Let me check.", ago_ms=600_000)
+    meta_records(backbone, meta_live, newer, older)
+    [answered] = of_kind(backbone.table, "META")
+    assert int(answered["reply_count"]) == 2
+    assert answered["last_reply_text"] == "It left this morning."
+    texts = {
+        m["sent_at"]: m["text"]
+        for m in of_kind(backbone.table, "MSG#")
+        if m["direction"] == "outbound"
+    }
+    assert answered["last_outbound_at"] == max(texts)
+    assert answered["first_response_at"] == min(texts)
 
 
 def test_the_customers_edit_reaches_the_card_once(

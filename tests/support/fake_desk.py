@@ -7,6 +7,7 @@ from typing import Any
 
 from socialcare.adapters.conversation_reads import conversation_of, message_of
 from socialcare.errors import StorageUnavailable
+from socialcare.models.common import Platform
 from socialcare.models.message import Customer
 from socialcare.services.batch_reads import Key, Loaded
 
@@ -38,7 +39,9 @@ class FakeThreadStore:
         message_sk: str,
         channel: str,
         ts: str,
+        *,
         customer: Customer | None = None,
+        platform: Platform | None = None,
     ) -> bool:
         self._writable()
         meta = self.conversations[conversation_id]

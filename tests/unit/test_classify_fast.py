@@ -11,6 +11,7 @@ from socialcare.config import load_brands
 from socialcare.models import ClassifyRequest, DeskRequest
 from socialcare.services.alerts import AlertDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
+from socialcare_tools import local_secrets as local
 from tests.conftest import BRANDS_DIR, EVENTS, LambdaContext
 from tests.support.fake_classify import (
     FakeAlertStore,
@@ -23,6 +24,7 @@ from tests.support.fakes import FakeQueue
 from tests.support.items import conversation_item, message_item
 
 NOW = datetime(2026, 8, 24, 10, 15, 5, tzinfo=UTC)
+PAGE = local.META_PAGE_ID
 TEXTS = ["@AcmeSupport where is my order #4411? 3 days now", "@AcmeSupport hello?? still waiting"]
 
 
@@ -158,3 +160,31 @@ def test_a_customers_earlier_conversations_are_counted_once_per_conversation() -
     first, follow_up = (store.messages[(r.conversation_id, r.message_sk)] for r in requests())
     assert first["classification"]["priority"]["earlier_conversations"] == 2
     assert follow_up["classification"]["priority"]["earlier_conversations"] == 2
+
+
+def test_a_meta_direct_messages_clocks_end_with_metas_window_longer_with_human_agent() -> None:
+    """A private Messenger conversation under the default policy (resolution in 2 business
+    days):
+    cut at Meta's 24 hours, unless the Page has the human agent permission (7 days)."""
+
+    def resolution_due(human_agent: bool) -> datetime:
+        store, clocks = stored(), FakeClockStarter()
+        for conversation in store.conversations.values():
+            conversation.update(platform="messenger", channel_type="private", account_id=PAGE)
+        for message in store.messages.values():
+            message.update(platform="messenger", kind="direct", text="where is my parcel?")
+        acme = load_brands(BRANDS_DIR).brands["acme"]
+        page = acme.accounts.facebook[0].model_copy(update={"human_agent": human_agent})
+        accounts = acme.accounts.model_copy(update={"facebook": (page,)})
+        brand = acme.model_copy(update={"accounts": accounts})
+        deps = ClassifyDeps(
+            store=store, brands={"acme": Knowledge.of(brand)}, clock=lambda: NOW, clocks=clocks
+        )
+        classify.lambda_handler(the_sample(), LambdaContext(), deps=deps)
+        [plan] = [p for p in clocks.started[0] if p.clock.value == "resolution"]
+        return plan.due_at
+
+    started = requests()[0].sent_at
+    assert resolution_due(human_agent=False) == started + timedelta(hours=24)
+    # The policy's own (2 business days: Saturday 29 August 09:00), inside the 7 days.
+    assert resolution_due(human_agent=True) == datetime(2026, 8, 29, 9, 0, tzinfo=UTC)

@@ -64,9 +64,7 @@ class DynamoOutsideReplies:
                     "ConditionExpression": "attribute_exists(pk) AND"
                     " (attribute_not_exists(last_queued_text) OR last_queued_text <> :text) AND"
                     " (attribute_not_exists(last_reply_text) OR last_reply_text <> :text)",
-                    "UpdateExpression": "SET first_response_at = if_not_exists("
-                    "first_response_at, :at), last_outbound_at = :at, last_reply_text = :text,"
-                    " updated_at = :at ADD reply_count :one",
+                    "UpdateExpression": "SET updated_at = :at ADD reply_count :one",
                     "ExpressionAttributeValues": to_item(
                         {":at": at, ":text": echo.text, ":one": 1}
                     ),
@@ -79,5 +77,41 @@ class DynamoOutsideReplies:
         except ConditionNotMet as failed:
             if failed.reasons[1:2] == ["ConditionalCheckFailed"]:
                 return None  # no conversation here, or our own reply: nothing to keep
+        self._if_newest(conversation_id, at, echo.text)
+        self._if_earliest(conversation_id, at)
         self._replies.mark_answered(conversation_id, echo.at, if_after_inbound=True)
         return StoredRef(conversation_id, sk)
+
+    # Meta's deliveries come out of order: an older reply learnt of late must not move the
+    # latest reply back (nor make its text the one a repeat is checked against), and an
+    # earlier one is the first response, whichever arrived first.
+    def _if_newest(self, conversation_id: str, at: str, text: str) -> None:
+        self._set_if(
+            conversation_id,
+            "SET last_outbound_at = :at, last_reply_text = :text",
+            "attribute_not_exists(last_outbound_at) OR last_outbound_at <= :at",
+            {":at": at, ":text": text},
+        )
+
+    def _if_earliest(self, conversation_id: str, at: str) -> None:
+        self._set_if(
+            conversation_id,
+            "SET first_response_at = :at",
+            "attribute_not_exists(first_response_at) OR first_response_at > :at",
+            {":at": at},
+        )
+
+    def _set_if(
+        self, conversation_id: str, update: str, condition: str, values: dict[str, Any]
+    ) -> None:
+        try:
+            with storage_errors("recording a reply given outside", expect_condition=True):
+                self._table.client.update_item(
+                    TableName=self._table.name,
+                    Key=self._table.meta_key(conversation_id),
+                    UpdateExpression=update,
+                    ConditionExpression=f"attribute_exists(pk) AND ({condition})",
+                    ExpressionAttributeValues=to_item(values),
+                )
+        except ConditionNotMet:
+            pass  # another reply holds it

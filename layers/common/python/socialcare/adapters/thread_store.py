@@ -13,7 +13,9 @@ from socialcare.adapters.dynamo_codec import (
     to_item,
 )
 from socialcare.adapters.dynamo_table import ConversationTable
+from socialcare.adapters.handles import handle_item
 from socialcare.clock import Clock, utc_now
+from socialcare.models.common import Platform
 from socialcare.models.message import Customer, iso
 
 
@@ -32,13 +34,16 @@ class DynamoThreadStore(BatchLoads):
         message_sk: str,
         channel: str,
         ts: str,
+        *,
         customer: Customer | None = None,
+        platform: Platform | None = None,
     ) -> bool:
         """The card just posted for the conversation's first message, in one transaction: the
         conversation's Slack thread (set once) and the message's copy on the desk, by which a
         redelivery knows it was posted; and the customer's profile when it was read for the
-        card. False: the conversation had a thread already (then only the message's copy is
-        recorded)."""
+        card, with the lookup of its handle (``/care forget @handle`` finds them by it, as
+        it finds those whose platform gave the handle at intake). False: the conversation had
+        a thread already (then only the message's copy is recorded)."""
         table = self._table
         thread = {"channel": channel, "ts": ts}
         values: dict[str, Any] = {":thread": thread, ":key": f"{channel}#{ts}"}
@@ -62,6 +67,7 @@ class DynamoThreadStore(BatchLoads):
                             }
                         },
                         self._desk_copy_update(conversation_id, message_sk, thread),
+                        *self._handle_lookup(customer, platform),
                     ]
                 )
         except ConditionNotMet as failed:
@@ -69,6 +75,26 @@ class DynamoThreadStore(BatchLoads):
                 self.record_copy(conversation_id, message_sk, channel, ts)
             return False
         return True
+
+    def _handle_lookup(
+        self, customer: Customer | None, platform: Platform | None
+    ) -> list[dict[str, Any]]:
+        if customer is None or not customer.handle or platform is None:
+            return []
+        item = handle_item(customer.handle, str(platform), customer.id, iso(self._table.clock()))
+        return [
+            {
+                "Update": {  # an update that creates it: the poster may not put items
+                    "TableName": self._table.name,
+                    "Key": to_item({"pk": item["pk"], "sk": item["sk"]}),
+                    "UpdateExpression": "SET #type = :type, seen_at = :seen",
+                    "ExpressionAttributeNames": {"#type": "type"},
+                    "ExpressionAttributeValues": to_item(
+                        {":type": item["type"], ":seen": item["seen_at"]}
+                    ),
+                }
+            }
+        ]
 
     def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None:
         """The message's copy on the desk (a follow-up in its thread). A message erased

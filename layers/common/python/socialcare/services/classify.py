@@ -68,10 +68,20 @@ class Knowledge:
     answers: AnswerBase
     policies: BrandPolicies = field(default_factory=BrandPolicies)
     retention_days: int = 365  # a closed conversation's life (brand.yaml)
+    # Pages and Instagram accounts with Meta's human agent permission: their direct messages
+    # may be answered for 7 days, so their reply clocks are not cut at 24 hours.
+    human_agent_accounts: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, brand: Brand) -> "Knowledge":
-        return cls(RuleBook(brand.rules), brand.answers, brand.policies, brand.retention_days)
+        meta = (*brand.accounts.facebook, *brand.accounts.instagram)
+        return cls(
+            RuleBook(brand.rules),
+            brand.answers,
+            brand.policies,
+            brand.retention_days,
+            frozenset(a.id for a in meta if a.human_agent),
+        )
 
 
 @dataclass(frozen=True)
@@ -239,7 +249,10 @@ def process(request: ClassifyRequest, deps: ClassifyDeps) -> None:
     seen_status = conversation.status if conversation else None
     plans: tuple[ClockPlan, ...] = ()
     if deps.clocks is not None and brand is not None and conversation is not None:
-        plans = clocks_to_start(request, message, conversation, found, brand.policies)
+        human_agent = conversation.account_id in brand.human_agent_accounts
+        plans = clocks_to_start(
+            request, message, conversation, found, brand.policies, human_agent=human_agent
+        )
         if plans:  # before take-up: a failure here retries the whole record
             deps.clocks.start(plans)
     if deps.alerts is not None and brand is not None and conversation is not None:

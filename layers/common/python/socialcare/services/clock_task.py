@@ -253,12 +253,16 @@ def clocks_to_start(
     conversation: Conversation,
     found: Classification,
     policies: BrandPolicies,
+    *,
+    human_agent: bool = False,
 ) -> tuple[ClockPlan, ...]:
     """The clocks a customer message starts: the first message of a conversation starts the
     first-response and resolution clocks; the first message after an answer (or after a
     resolution) starts the next-response clock. Spam starts none; a brand without policies
     has no clocks. The policy is chosen by platform, channel type and this message's
-    priority, and the clock counts from the platform's timestamp of the message."""
+    priority, and the clock counts from the platform's timestamp of the message. A Meta
+    direct message's clock is due by Meta's reply window at the latest: 24 hours, or 7 days
+    for an account with the human agent permission (``human_agent``)."""
     status = conversation.status
     if found.spam.is_spam or status not in (ConversationStatus.NEW, *RESPONDED):
         return ()
@@ -286,12 +290,13 @@ def clocks_to_start(
             policy=name,
             policy_version=policies.version,
             public=channel is ChannelType.PUBLIC,
+            human_agent_tag=human_agent,
         )
         for kind in kinds
     ]
     paused = conversation.clock_resolution
     resumed = (
-        _resume(request, paused, started, conversation, policies)
+        _resume(request, paused, started, conversation, policies, human_agent=human_agent)
         if status == PAUSED and paused is not None and paused.paused_at is not None
         else None
     )
@@ -306,6 +311,8 @@ def _resume(
     started: datetime,
     conversation: Conversation,
     policies: BrandPolicies,
+    *,
+    human_agent: bool,
 ) -> ClockPlan | None:
     """The customer answered the agent's question: the resolution clock resumes, under the
     policy it started with, with what it had left (a new generation; the paused one ended)."""
@@ -331,4 +338,5 @@ def _resume(
         policy_version=policies.version,
         spent=spent,
         public=conversation.channel_type is ChannelType.PUBLIC,
+        human_agent_tag=human_agent,
     )

@@ -44,10 +44,13 @@ class ThreadStore(Protocol):
         message_sk: str,
         channel: str,
         ts: str,
+        *,
         customer: Customer | None = None,
+        platform: Platform | None = None,
     ) -> bool:
         """The conversation's thread and the message's copy, and the customer's profile when
-        one was read for the card (False: it had a thread)."""
+        one was read for the card, with its handle's lookup on ``platform`` (False: it had a
+        thread)."""
 
     def record_copy(self, conversation_id: str, message_sk: str, channel: str, ts: str) -> None: ...
 
@@ -73,9 +76,13 @@ class PrefetchedThreads(Prefetched[ThreadStore]):
         message_sk: str,
         channel: str,
         ts: str,
+        *,
         customer: Customer | None = None,
+        platform: Platform | None = None,
     ) -> bool:
-        attached = self._store.record_card(conversation_id, message_sk, channel, ts, customer)
+        attached = self._store.record_card(
+            conversation_id, message_sk, channel, ts, customer=customer, platform=platform
+        )
         if attached:
             self._reads.wrote(conversation_id, {"slack_thread": SlackPost(channel=channel, ts=ts)})
         else:
@@ -151,7 +158,12 @@ def post_to_thread(request: DeskRequest, deps: ThreadDeps) -> str | None:
     text, blocks = card(meta, message)
     ts = deps.poster.post(brand.slack.channel, text, blocks)
     if not deps.store.record_card(
-        request.conversation_id, request.message_sk, brand.slack.channel, ts, customer
+        request.conversation_id,
+        request.message_sk,
+        brand.slack.channel,
+        ts,
+        customer=customer,
+        platform=meta.platform,
     ):
         logger.warning("the conversation already had a thread", extra={"ts": ts})
     metrics.add_metric(name="CardPosted", unit=MetricUnit.Count, value=1)
