@@ -108,8 +108,15 @@ def bench_webhooks(
     from socialcare_tools import local_secrets as local
     from socialcare_tools.apigw import x_delivery
     from socialcare_tools.samples import tweet, x_tweets, xaa_post
-    from socialcare_tools.samples_meta import customer_delivery
-    from socialcare_tools.template_resources import create_backbone
+    from socialcare_tools.samples_meta import (
+        INSTAGRAM,
+        THEIR_MEDIA,
+        customer_delivery,
+        entry,
+        instagram_mention,
+        signed,
+    )
+    from socialcare_tools.template_resources import create_backbone, create_queue
 
     class Context:
         function_name, memory_limit_in_mb = "bench", 512
@@ -148,6 +155,7 @@ def bench_webhooks(
                     "CLASSIFY_QUEUE_URL": backbone.classify_queue,
                     "BRANDS_DIR": str(ROOT / "layers/config/brands"),
                     "META_SECRET_ARN": backbone.meta_secret_arn,
+                    "MENTION_QUEUE_URL": create_queue("MentionQueue"),
                 }
             )
         )
@@ -262,6 +270,11 @@ def bench_webhooks(
         calls["the same mention again, by the other API"] = counter.take()
         ingest_meta.lambda_handler(instagram_events[1], Context(), deps=meta_deps)
         calls["Meta delivery again"] = counter.take()
+        mention = signed(
+            "instagram", entry(INSTAGRAM, changes=[instagram_mention(THEIR_MEDIA, "1786500001")])
+        )
+        ingest_meta.lambda_handler(mention, Context(), deps=meta_deps)
+        calls["an Instagram @mention (its ids queued for the reader)"] = counter.take()
 
     rows = [
         ("baseline: PutItem + SendMessage", baseline, 1.0),

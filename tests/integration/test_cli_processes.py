@@ -48,13 +48,13 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     outage = out.split("X outage of 30 minutes")[1]
     assert re.search(r"revalidated \['\d+'\]; valid again: yes", outage), outage[:800]
     assert re.search(r"2 missed mentions stored, .* stored once", outage), outage[:800]
-    assert re.search(r"messages stored\s+57\n", out)
+    assert re.search(r"messages stored\s+58\n", out)
     assert re.search(r"duplicates absorbed\s+3\n", out)
     assert re.search(r"rejected \(forged\)\s+3\n", out)
-    assert re.search(r"classified\s+57\n", out)
+    assert re.search(r"classified\s+58\n", out)
     assert re.search(r"priorities\s+P1 \d+", out)
     assert re.search(r"marked spam\s+[1-9]", out)  # the giveaway bot in the burst
-    assert re.search(r"suggested answers \(answer base\)\s+[1-9]\d* of 57", out)
+    assert re.search(r"suggested answers \(answer base\)\s+[1-9]\d* of 58", out)
     readings = out.split("What the classifier read")[1].split("Summary")[0]
     # per message, as on a card: language, sentiment with its score, topic, priority
     assert re.search(r"^\s+ru\s+-\d\.\d\d\s+order_status\s+P\d", readings, re.MULTILINE)
@@ -84,10 +84,17 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
         r"vk: Slack acknowledged 200 in \d+ ms; the VK stand-in got messages\.send", desk
     )
     assert desk.count("is now answered") == 2
-    # On Meta: a comment moved to DM by one private reply; a late Messenger reply refused.
+    # On Meta: a comment moved to DM by one private reply; an Instagram @mention (read from
+    # the Graph API by the mention reader) answered under its comment; a late Messenger
+    # reply refused.
     meta = out.split("On Facebook and Instagram")[1].split("The inbox now")[0]
     assert re.search(
         r"instagram: Move to DM pressed \(200\).* private reply to comment \d+;"
+        r" the conversation is answered",
+        meta,
+    )
+    assert re.search(
+        r"instagram: a reply to @janeroe's mention .* mention reply on media \d+, comment \d+;"
         r" the conversation is answered",
         meta,
     )
@@ -97,7 +104,7 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     assert re.search(r"Support channel \(stand-in\): [1-9]\d* card updates", out)
     # The busy day's report, written to files whose paths the demo prints.
     report = out.split("The day's report for Acme Store (Mon 24 Aug 2026): ")[1]
-    assert re.match(r"48 conversations, response rate \d+ %", report)
+    assert re.match(r"49 conversations, response rate \d+ %", report)
     paths = [Path(line.strip()) for line in report.splitlines()[1:] if line.startswith("  /")]
     assert {p.suffix for p in paths} == {".png", ".html", ".txt", ".csv", ".eml"}
     assert all(p.exists() and p.stat().st_size > 0 for p in paths)

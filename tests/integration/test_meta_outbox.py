@@ -330,6 +330,7 @@ def test_an_older_reply_from_metas_inbox_arriving_late_leaves_the_latest_reply_s
     }
     assert answered["last_outbound_at"] == max(texts)
     assert answered["first_response_at"] == min(texts)
+    assert "first_responder" not in answered  # nobody in Slack gave the first answer
 
 
 def test_the_customers_edit_reaches_the_card_once(

@@ -212,6 +212,7 @@ def test_a_mention_read_twice_is_stored_once_and_queued_for_classification_again
     assert len(stored(deps).all_messages) == 1
     queue = deps.ingest.queue
     assert isinstance(queue, FakeQueue)
+    assert len(queue.sent) == 2  # queued again: the first send may have failed
     assert len(queue.delivered) == 1  # the same deduplication id both times
 
 
@@ -226,6 +227,29 @@ def test_without_a_username_or_a_time_the_mention_is_still_kept() -> None:
         message.customer.id == f"mention:{MENTIONING_COMMENT}" and message.customer.handle is None
     )
     assert message.sent_at == RECEIVED and message.platform_sent_at is None
+
+
+@responses.activate
+def test_a_caption_mention_is_dated_on_arrival_a_caption_can_be_edited_to_add_it() -> None:
+    graph_answers(mentioned_media(timestamp="2024-01-01T00:00:00+0000"), "mentioned_media")
+    deps = mention_deps()
+    take_mention(request(comment=None), deps)
+    [message] = stored(deps).all_messages
+    assert message.sent_at == RECEIVED and message.platform_sent_at is None
+
+
+@responses.activate
+def test_an_odd_username_or_link_costs_only_itself() -> None:
+    item = mentioned_comment() | {
+        "username": "<script>",
+        "media": {"id": THEIR_MEDIA, "permalink": "https://evil.example/p/1"},
+    }
+    graph_answers(item)
+    deps = mention_deps()
+    take_mention(request(), deps)
+    [message] = stored(deps).all_messages
+    assert message.customer.handle is None and message.link is None
+    assert message.text.startswith("@acme.store my order")
 
 
 @responses.activate
@@ -262,6 +286,25 @@ def test_a_mention_deleted_before_it_was_read_is_passed_over_and_counted(
     ("answer", "raised"),
     [
         ({"json": {"error": {"code": 4, "message": "limit"}}, "status": 400}, StorageUnavailable),
+        # Instagram's own throttle: never taken for a deletion.
+        (
+            {"json": {"error": {"code": 80002, "message": "too many"}}, "status": 400},
+            StorageUnavailable,
+        ),
+        # A field Meta refuses, or any error we do not know: kept, not dropped.
+        (
+            {"json": {"error": {"code": 100, "message": "nonexisting field"}}, "status": 400},
+            StorageUnavailable,
+        ),
+        (
+            {
+                "json": {"error": {"code": 10, "error_subcode": 2207051, "message": "x"}},
+                "status": 400,
+            },
+            StorageUnavailable,
+        ),
+        ({"body": "<html>a proxy</html>", "status": 200}, StorageUnavailable),
+        ({"json": {}}, StorageUnavailable),
         ({"json": {"error": {"code": 2, "message": "later"}}, "status": 500}, StorageUnavailable),
         ({"body": "<html>bad gateway</html>", "status": 502}, StorageUnavailable),
         ({"body": requests.ReadTimeout("slow")}, StorageUnavailable),

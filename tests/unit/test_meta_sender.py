@@ -115,6 +115,7 @@ def error(code: int, subcode: int | None = None) -> dict[str, Any]:
         (230, None, ConfigurationError),
         (613, None, SendPostponed),
         (80006, None, SendPostponed),
+        (80002, None, SendPostponed),  # Instagram's per-use-case throttle
         (2, None, StorageUnavailable),
         (1200, None, StorageUnavailable),
         (99999, None, SendRefused),  # understood and refused: sending again changes nothing

@@ -4,6 +4,7 @@ import argparse
 import base64
 import getpass
 import json
+import re
 import signal
 import sys
 import threading
@@ -302,6 +303,9 @@ def _event_from_file(path: str) -> dict[str, Any]:
     if "object" in payload and "entry" in payload:
         return meta_delivery(payload, local.META_APP_SECRET)
     raise CommandError(f"{path}: neither an API Gateway event nor an X, VK or Meta payload")
+
+
+INSTAGRAM_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 
 
 def _mention_for(args: argparse.Namespace, state: dict[str, Any]) -> dict[str, Any]:

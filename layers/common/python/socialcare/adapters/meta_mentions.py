@@ -4,11 +4,12 @@ Login): ``GET /{ig-user-id}?fields=mentioned_comment.comment_id(<id>){...}`` for
 ``mentioned_media.media_id(<id>){...}`` for a caption. The comment's own node cannot be read:
 it is someone else's (docs/platforms-meta.md).
 
-A mention that can no longer be read (deleted, comments turned off, the media made private)
-answers None: there is nothing to store. Rate limits, Meta's temporary errors and timeouts
-raise ``StorageUnavailable`` (the queue tries again later); a token Meta refuses raises
-``ConfigurationError`` (the queue tries again, then keeps it in its dead-letter queue for
-a redrive once the token is renewed).
+A mention Meta says no longer exists (error 100, subcode 33: deleted, or the media made
+private) answers None: there is nothing to store. Anything else that is not the mention is
+never taken for its absence: rate limits, Meta's temporary errors, timeouts, an answer that
+is not Meta's and an error we do not know raise ``StorageUnavailable``; a token Meta refuses
+raises ``ConfigurationError``. Either way the queue tries again later, then keeps the mention
+in its dead-letter queue (alarmed) for a redrive once the cause is fixed.
 """
 
 from collections.abc import Callable
@@ -26,7 +27,10 @@ from socialcare.platforms.publishing import PublishingSecrets
 
 COMMENT_FIELDS = "id,text,timestamp,username,media{id,permalink}"
 MEDIA_FIELDS = "id,caption,timestamp,username,permalink"
-BUSY = frozenset({1, 2, 4, 17, 32, 613, 1200})  # rate limits and "try again later"
+# Rate limits (the 8000x are per business use case: 80002 Instagram, 80006 Messenger) and
+# "try again later".
+BUSY = frozenset({1, 2, 4, 17, 32, 613, 1200, *range(80000, 80015)})
+GONE = (100, 33)  # "the object does not exist, cannot be loaded or lacks permissions"
 REFUSED_TOKEN = {
     190: "Meta refused the Instagram account's access token (expired, revoked or wrong)",
     200: "the access token lacks instagram_manage_comments (App Review), needed for mentions",
@@ -64,8 +68,10 @@ class MetaMentions:
             _raise_unless_gone(response.status_code, found.get("error"))
             return None
         item = found.get(edge)
-        if item is None:  # Meta answered, without the item: it is gone
-            return None
+        if item is None:
+            if "id" in found:  # Meta's answer about the account, without the mention: gone
+                return None
+            raise StorageUnavailable(f"an answer without the {edge} nor the account: not Meta's")
         try:
             return model.model_validate(item)
         except ValidationError as exc:
@@ -76,12 +82,16 @@ class MetaMentions:
 
 
 def _raise_unless_gone(status: int, error: Any) -> None:
-    """Meta's refusal: retried later, a configuration to fix, or the mention gone."""
-    code = error.get("code") if isinstance(error, dict) else None
-    if code in BUSY or status >= 500 or not isinstance(code, int):
-        raise StorageUnavailable(f"Meta error {code} (HTTP {status}): read again later")
-    if code in REFUSED_TOKEN and not (code == 10 and error.get("error_subcode")):
+    """Meta's refusal: the mention gone (returns), a configuration to fix, or a read to try
+    again later (raises)."""
+    known = error if isinstance(error, dict) else {}
+    code, subcode = known.get("code"), known.get("error_subcode")
+    if (code, subcode) == GONE:
+        logger.warning("mention no longer exists", extra={"code": code, "subcode": subcode})
+        return
+    if code in REFUSED_TOKEN and not (code == 10 and subcode):
         raise ConfigurationError(REFUSED_TOKEN[code])
-    logger.warning(
-        "mention not readable", extra={"code": code, "subcode": error.get("error_subcode")}
-    )
+    if code in BUSY or status >= 500:
+        raise StorageUnavailable(f"Meta error {code} (HTTP {status}): read again later")
+    # An error we do not know (a field Meta refuses, a policy): not taken for a deletion.
+    raise StorageUnavailable(f"Meta refused the read (error {code}/{subcode}, HTTP {status})")

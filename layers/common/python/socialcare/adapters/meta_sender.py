@@ -46,7 +46,8 @@ from socialcare.platforms.publishing import MetaPostingKeys, PublishingSecrets
 __all__ = ["GRAPH_VERSION", "MetaSender"]
 # Meta's rate limits (application, user, Page, call count, Messenger per-thread): the reply
 # waits for the usage header's estimate, else a minute.
-RATE_LIMITS = frozenset({4, 17, 32, 613, 80006})
+# 8000x: per business use case (80001 Pages, 80002 Instagram, 80006 Messenger).
+RATE_LIMITS = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 DEFAULT_POSTPONE_SECONDS = 60
 WINDOW = "Meta's time to answer this message has passed (24 hours, or 7 with HUMAN_AGENT)"
 REFUSALS: dict[tuple[int, int | None], str] = {

@@ -94,9 +94,9 @@ class DynamoOutsideReplies:
         )
 
     def _if_earliest(self, conversation_id: str, at: str) -> None:
-        self._set_if(
+        self._set_if(  # the first response, then, is nobody's in Slack
             conversation_id,
-            "SET first_response_at = :at",
+            "SET first_response_at = :at REMOVE first_responder",
             "attribute_not_exists(first_response_at) OR first_response_at > :at",
             {":at": at},
         )

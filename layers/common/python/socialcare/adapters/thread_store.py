@@ -87,7 +87,8 @@ class DynamoThreadStore(BatchLoads):
                 "Update": {  # an update that creates it: the poster may not put items
                     "TableName": self._table.name,
                     "Key": to_item({"pk": item["pk"], "sk": item["sk"]}),
-                    "UpdateExpression": "SET #type = :type, seen_at = :seen",
+                    # A lookup left by the customer's closed conversation expires no more.
+                    "UpdateExpression": "SET #type = :type, seen_at = :seen REMOVE expires_at",
                     "ExpressionAttributeNames": {"#type": "type"},
                     "ExpressionAttributeValues": to_item(
                         {":type": item["type"], ":seen": item["seen_at"]}

@@ -448,9 +448,11 @@ def mention_message(
         if who
         else Customer(id=f"mention:{request.item_id}")
     )
+    # A comment is written once (Instagram has no comment edits): its time is the mention's.
+    # A caption can be edited to add the mention long after the post: dated on arrival.
     when = (
         dated(Platform.INSTAGRAM, found.timestamp, str(found.timestamp), request.received_at)
-        if found.timestamp is not None
+        if found.timestamp is not None and isinstance(found, MentionedComment)
         else Dated(request.received_at)
     )
     return InboundMessage(

@@ -18,6 +18,9 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
 
 from socialcare.platforms.parsing import SafeText, not_a_placeholder
@@ -173,9 +176,20 @@ Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9._]{1,30}$")]  # Instagram'
 Permalink = Annotated[str, Field(max_length=500, pattern=r"^https://(www\.)?instagram\.com/")]
 
 
+def _dropped_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """An optional detail of an odd shape costs only itself, not the mention it belongs to."""
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+OrNone = WrapValidator(_dropped_if_invalid)
+
+
 class MediaLink(_Read):
     id: ItemId
-    permalink: Permalink | None = None
+    permalink: Annotated[Permalink | None, OrNone] = None
 
 
 class MentionedComment(_Read):
@@ -183,9 +197,9 @@ class MentionedComment(_Read):
 
     id: ItemId
     text: SafeText = ""
-    timestamp: AwareDatetime | None = None
-    username: Username | None = None  # its author (UNVERIFIED for mentioned comments)
-    media: MediaLink | None = None
+    timestamp: Annotated[AwareDatetime | None, OrNone] = None
+    username: Annotated[Username | None, OrNone] = None  # its author (UNVERIFIED here)
+    media: Annotated[MediaLink | None, OrNone] = None
 
 
 class MentionedMedia(_Read):
@@ -193,9 +207,9 @@ class MentionedMedia(_Read):
 
     id: ItemId
     caption: SafeText = ""
-    timestamp: AwareDatetime | None = None
-    username: Username | None = None  # its owner
-    permalink: Permalink | None = None
+    timestamp: Annotated[AwareDatetime | None, OrNone] = None
+    username: Annotated[Username | None, OrNone] = None  # its owner
+    permalink: Annotated[Permalink | None, OrNone] = None
 
 
 class Entry(_Read):
