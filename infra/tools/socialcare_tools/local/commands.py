@@ -159,7 +159,7 @@ def demo(args: argparse.Namespace) -> int:
             meta_graph=stack.standins.meta_url if stack.standins else None,
         )
         summary = player.play(scenario, sys.stdout)
-        render_readings(player.classified_messages(limit=16), sys.stdout)
+        render_readings(player.classified_messages(limit=20), sys.stdout)
         render_summary(summary, sys.stdout)
         brands = load_brands(root / "layers" / "config" / "brands").brands.values()
         managers = {b.slack.managers_channel for b in brands if b.slack}
