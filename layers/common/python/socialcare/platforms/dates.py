@@ -19,6 +19,7 @@ LAUNCHED = {
     Platform.FACEBOOK: datetime(2004, 2, 4, tzinfo=UTC),
     Platform.MESSENGER: datetime(2011, 8, 9, tzinfo=UTC),
     Platform.INSTAGRAM: datetime(2010, 10, 6, tzinfo=UTC),
+    Platform.TELEGRAM: datetime(2013, 8, 14, tzinfo=UTC),
 }
 # Platforms and Lambda keep NTP time: minutes ahead is already a broken clock.
 FUTURE_SKEW = timedelta(minutes=5)
