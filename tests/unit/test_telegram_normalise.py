@@ -14,12 +14,8 @@ from socialcare.platforms.telegram.payloads import Update
 from socialcare.platforms.telegram.secret import verify_secret_token
 from tests.conftest import BRANDS_DIR
 
-BOT = Bot(
-    id=7400000001,
-    username="AcmeSupportBot",
-    brand=load_brands(BRANDS_DIR).brands["acme"],
-    keywords=("acme", "акме"),
-)
+ACME = load_brands(BRANDS_DIR).brands["acme"]
+BOT = Bot.of(ACME.accounts.telegram[0], ACME)  # the example brand's bot, as configured
 RECEIVED = datetime(2026, 8, 24, 10, 15, 5, tzinfo=UTC)
 SENT = 1787566502  # 2026-08-24T10:15:02Z
 JANE = {"id": 7001234567, "is_bot": False, "first_name": "Jane", "username": "janeroe"}

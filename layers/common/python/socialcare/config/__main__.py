@@ -17,7 +17,7 @@ def main(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 1
     for brand in brands.brands.values():
-        accounts = len(brand.accounts.x) + len(brand.accounts.vk)
+        accounts = sum(len(found) for _, found in brand.accounts)  # every platform's
         print(f"ok  {brand.id}: {brand.name} ({accounts} accounts)")
     return 0
 

@@ -44,6 +44,20 @@ class Account(BaseModel):
     )
 
 
+class TelegramBot(Account):
+    """The brand's Telegram bot: its id (the digits before the colon of its token) and its
+    @username (a group message that mentions it is addressed to the brand)."""
+
+    handle: str = Field(
+        pattern=r"^[A-Za-z0-9_]{5,32}$", description="the bot's username, without the @"
+    )
+    keywords: tuple[Annotated[str, Field(min_length=2, max_length=60)], ...] = Field(
+        default=(),
+        description="words that address the brand in a group without mentioning the bot"
+        " (its names and their spellings): a group message with one of them is kept",
+    )
+
+
 class Accounts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,6 +65,7 @@ class Accounts(BaseModel):
     vk: tuple[Account, ...] = ()
     facebook: tuple[Account, ...] = ()  # Pages: their Messenger conversations and comments
     instagram: tuple[Account, ...] = ()
+    telegram: tuple[TelegramBot, ...] = ()  # bots (Telegram Business comes through them)
 
 
 ChannelId = Annotated[str, Field(pattern=r"^[CG][A-Z0-9]{6,20}$")]
@@ -196,6 +211,7 @@ class BrandDirectory:
                 (Platform.MESSENGER, brand.accounts.facebook),
                 (Platform.FACEBOOK, brand.accounts.facebook),
                 (Platform.INSTAGRAM, brand.accounts.instagram),
+                (Platform.TELEGRAM, brand.accounts.telegram),
             ):
                 for account in accounts:
                     owner = self._owners.setdefault((platform, account.id), brand)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from socialcare.config import Brand
+from socialcare.config.brands import TelegramBot
 from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
 from socialcare.platforms.dates import dated, from_epoch
 from socialcare.platforms.telegram.payloads import Entity, Message, Update, User
@@ -29,6 +30,10 @@ class Bot:
     username: str
     brand: Brand
     keywords: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, account: TelegramBot, brand: Brand) -> "Bot":
+        return cls(int(account.id), account.handle, brand, account.keywords)
 
 
 @dataclass(frozen=True)
