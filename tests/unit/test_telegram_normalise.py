@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from socialcare.config import load_brands
 from socialcare.errors import InvalidSignature
 from socialcare.models import ChannelType, MessageKind
 from socialcare.platforms.telegram.normalise import Bot, read_update
 from socialcare.platforms.telegram.payloads import Update
-from socialcare.platforms.telegram.secret import verify_secret_token
+from socialcare.platforms.telegram.secret import TelegramSecrets, bot_of
 from tests.conftest import BRANDS_DIR
 
 ACME = load_brands(BRANDS_DIR).brands["acme"]
@@ -139,8 +140,32 @@ def test_kinds_the_desk_does_not_read_are_passed_over_with_a_reason() -> None:
     assert "not read yet" in read("business_message", message("hi")).skipped[0]
 
 
-def test_the_secret_token_is_checked_before_anything_else() -> None:
-    verify_secret_token("s3cret-Token_1", "s3cret-Token_1")
-    for given in (None, "", "s3cret-Token_2", "s3cret-Token_1 "):
+SECRETS = TelegramSecrets.model_validate(
+    {
+        "bots": {
+            "7400000001": {"token": "7400000001:AAE-acme", "secret_token": "a" * 40},
+            "7400000002": {"token": "7400000002:AAE-other", "secret_token": "b" * 40},
+        }
+    }
+)
+
+
+def test_the_secret_token_names_the_bot_and_nothing_else_passes() -> None:
+    assert bot_of(SECRETS, "a" * 40) == "7400000001"
+    assert bot_of(SECRETS, "b" * 40) == "7400000002"
+    for given in (None, "", "a" * 39, "a" * 40 + " ", "c" * 40):
         with pytest.raises(InvalidSignature):
-            verify_secret_token("s3cret-Token_1", given)
+            bot_of(SECRETS, given)
+
+
+@pytest.mark.parametrize(
+    "bot",
+    [
+        {"token": "REPLACE_ME", "secret_token": "a" * 40},
+        {"token": "1:x", "secret_token": "REPLACE_ME" * 4},
+        {"token": "1:x", "secret_token": "short"},
+    ],
+)
+def test_placeholders_and_short_secret_tokens_are_refused(bot: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        TelegramSecrets.model_validate({"bots": {"1": bot}})
