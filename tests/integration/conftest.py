@@ -42,6 +42,7 @@ def _environment(backbone: Backbone) -> dict[str, str]:
         "X_SECRET_ARN": backbone.x_secret_arn,
         "VK_SECRET_ARN": backbone.vk_secret_arn,
         "META_SECRET_ARN": backbone.meta_secret_arn,
+        "TELEGRAM_SECRET_ARN": backbone.telegram_secret_arn,
     }
 
 

@@ -389,3 +389,24 @@ def test_a_messenger_edit_is_kept_on_the_stored_message_and_an_older_one_is_igno
     assert message["text"] == "where is my order?"  # what was classified and answered
     assert message["edited_text"] == "where is order 4412?"
     assert message["edited_at"] == "2026-08-24T10:16:40.000Z"
+
+
+def test_a_telegram_update_is_stored_once_with_the_bot_named_by_its_secret_token(
+    backbone: Backbone,
+) -> None:
+    """The real wiring (the Telegram secret in Secrets Manager, DynamoDB, the classify queue):
+    a private chat's message, delivered twice, is one message queued once; its group's
+    chatter is not stored."""
+    from functions.ingest_telegram import app as ingest_telegram
+    from socialcare.settings import TelegramIngestSettings
+    from socialcare.wiring import telegram_webhook_deps
+    from tests.integration.conftest import _environment
+
+    deps = telegram_webhook_deps(TelegramIngestSettings.model_validate(_environment(backbone)))
+    for name in ("telegram_private_message", "telegram_private_message", "telegram_group_chatter"):
+        answer = ingest_telegram.lambda_handler(load_event(name), LambdaContext(), deps=deps)
+        assert answer["statusCode"] == 200
+    [message] = of_kind(backbone.table, "MSG#")
+    assert message["platform"] == "telegram" and message["account_id"] == local.TELEGRAM_BOT_ID
+    [queued] = drain(backbone.classify_queue)
+    assert queued["body"]["message_ref"] == message["message_ref"]

@@ -122,3 +122,11 @@ def test_slack_markup_becomes_plain_text_for_the_customer() -> None:
     assert plain("write to <mailto:help@acme.example|help@acme.example>") == (
         "write to help@acme.example"
     )
+
+
+def test_a_telegram_reply_is_refused_until_the_outbox_can_send_there() -> None:
+    chat = target(kind="direct", platform="telegram", link=None)
+    for route in ReplyRoute:
+        refusal = check("Hello", route, conversation("telegram"), chat, NOW)
+        assert refusal is not None and refusal.reason == "no_sender"
+        assert "answer the customer in Telegram itself" in refusal.text

@@ -106,6 +106,7 @@ def test_a_comment_under_the_channels_post_is_a_public_comment() -> None:
             "written as a chat",
         ),
         (message("news", {"id": -1001500000002, "type": "channel"}), "a message in a channel"),
+        (message("hello", message_id=0), "without an id"),
     ],
 )
 def test_what_is_never_a_customer_message(body: dict[str, Any], why: str) -> None:

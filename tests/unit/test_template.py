@@ -454,6 +454,7 @@ def test_webhook_routes_and_urls(template: dict[str, Any], resources: dict[str, 
         ("POST", "/webhooks/vk", "IngestVkFunction"),
         ("GET", "/webhooks/meta", "IngestMetaFunction"),
         ("POST", "/webhooks/meta", "IngestMetaFunction"),
+        ("POST", "/webhooks/telegram", "IngestTelegramFunction"),
     } <= routes
     api = props(resources["HttpApi"])
     assert ref_target(api["AccessLogSettings"]["DestinationArn"]) == "HttpApiAccessLogs"

@@ -27,6 +27,7 @@ TRIGGERS = {
     "IngestXFunction": ["x_tweet_mention", "x_xaa_mention", "x_crc_challenge"],
     "IngestVkFunction": ["vk_message_new", "vk_confirmation"],
     "IngestMetaFunction": ["meta_messenger_message", "meta_handshake"],
+    "IngestTelegramFunction": ["telegram_private_message"],
     "ReadMentionsFunction": ["sqs_mention_batch"],
     "ClassifyMessageFunction": ["sqs_classify_batch"],
     "ClockTaskFunction": ["sfn_clock_wake"],

@@ -9,6 +9,9 @@ META_PAGE_ID = "104000000000001"  # acme's Facebook Page
 META_INSTAGRAM_ID = "17841400000000001"  # acme's Instagram account
 META_APP_SECRET = "local-meta-app-secret"
 META_VERIFY_TOKEN = "local-meta-verify-token"
+TELEGRAM_BOT_ID = "7400000001"  # acme's @AcmeSupportBot
+TELEGRAM_BOT_TOKEN = f"{TELEGRAM_BOT_ID}:local-telegram-bot-token"
+TELEGRAM_SECRET_TOKEN = "local-telegram-webhook-secret-token-0001"
 
 SLACK_BOT_TOKEN = "xoxb-local-bot-token"
 SLACK_SIGNING_SECRET = "local-slack-signing-secret"
@@ -33,6 +36,10 @@ META_SECRET_VALUE = {
     "app_secret": META_APP_SECRET,
     "verify_token": META_VERIFY_TOKEN,
     "app_id": META_APP_ID,
+}
+
+TELEGRAM_SECRET_VALUE = {
+    "bots": {TELEGRAM_BOT_ID: {"token": TELEGRAM_BOT_TOKEN, "secret_token": TELEGRAM_SECRET_TOKEN}}
 }
 
 # The stand-ins check that credentials are present, never their values.

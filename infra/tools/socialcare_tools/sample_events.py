@@ -9,11 +9,12 @@ from typing import Any
 
 from socialcare_tools.samples import vk_events, x_events
 from socialcare_tools.samples_meta import meta_events
+from socialcare_tools.samples_telegram import telegram_events
 from socialcare_tools.samples_triggers import trigger_events
 
 
 def all_events() -> dict[str, dict[str, Any]]:
-    return x_events() | vk_events() | meta_events() | trigger_events()
+    return x_events() | vk_events() | meta_events() | telegram_events() | trigger_events()
 
 
 def render(event: dict[str, Any]) -> str:

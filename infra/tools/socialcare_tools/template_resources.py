@@ -104,6 +104,7 @@ class Backbone:
     x_secret_arn: str
     vk_secret_arn: str
     meta_secret_arn: str
+    telegram_secret_arn: str
 
 
 def create_backbone() -> Backbone:
@@ -117,4 +118,7 @@ def create_backbone() -> Backbone:
         x_secret_arn=create_local_secret("socialcare/test/x", local.X_SECRET_VALUE),
         vk_secret_arn=create_local_secret("socialcare/test/vk", local.VK_SECRET_VALUE),
         meta_secret_arn=create_local_secret("socialcare/test/meta", local.META_SECRET_VALUE),
+        telegram_secret_arn=create_local_secret(
+            "socialcare/test/telegram", local.TELEGRAM_SECRET_VALUE
+        ),
     )

@@ -31,6 +31,7 @@ LOCAL_SECRET_VALUES: dict[str, dict[str, Any]] = {
     "XWebhookSecret": local.X_SECRET_VALUE,
     "VkCallbackSecret": local.VK_SECRET_VALUE,
     "MetaWebhookSecret": local.META_SECRET_VALUE,
+    "TelegramBotSecret": local.TELEGRAM_SECRET_VALUE,
     "SlackAppSecret": local.SLACK_SECRET_VALUE,
     "PublishingSecret": local.PUBLISHING_SECRET_VALUE,
 }

@@ -110,6 +110,10 @@ class MetaIngestSettings(IngestSettings):
     MENTION_QUEUE_URL: str | None = None  # unset: Instagram mentions are logged, not read
 
 
+class TelegramIngestSettings(IngestSettings):
+    TELEGRAM_SECRET_ARN: str  # each bot's token and webhook secret token
+
+
 class MentionSettings(IngestSettings):
     """The mention reader: the Graph API with the account's token, then the intake."""
 

@@ -92,6 +92,7 @@ def check(
     """The first guard that refuses the draft, or None: it may go."""
     draft = Draft(text, route, conversation.platform, conversation, target, now, human_agent)
     for guard in (
+        _no_sender,
         _empty,
         _unchanged,
         _x_post,
@@ -104,6 +105,22 @@ def check(
         if refusal is not None:
             return refusal
     return None
+
+
+# Where the outbox can post. Telegram's intake came first; its sender follows (issue 17).
+SENDS_ON = frozenset(
+    {Platform.X, Platform.VK, Platform.MESSENGER, Platform.FACEBOOK, Platform.INSTAGRAM}
+)
+
+
+def _no_sender(draft: Draft) -> Refusal | None:
+    if draft.platform in SENDS_ON:
+        return None
+    return Refusal(
+        "no_sender",
+        f"socialcare cannot send on {draft.platform.label} yet: answer the customer in"
+        f" {draft.platform.label} itself ({_link(draft.target) or 'their chat'}), then resolve.",
+    )
 
 
 def _link(target: StoredMessage | None) -> str:

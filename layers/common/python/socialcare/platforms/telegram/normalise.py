@@ -77,6 +77,8 @@ def read_update(update: Update, kind: str, bot: Bot, received_at: datetime) -> F
 def _ours_or_noise(message: Message, bot: Bot) -> str | None:
     """Why a message is not a customer's (None: it is one)."""
     author = message.from_
+    if message.message_id == 0:
+        return "a message without an id (Telegram's 0): it cannot be told from another"
     if author is None or message.sender_chat is not None:
         return "written as a chat (a channel or an anonymous admin)"
     if author.id == bot.id:

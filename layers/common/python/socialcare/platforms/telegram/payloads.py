@@ -10,7 +10,8 @@ from socialcare.platforms.parsing import SafeText
 
 ChatId = Annotated[int, Field(ge=-(10**15), le=10**15)]
 UserId = Annotated[int, Field(gt=0, lt=10**15)]
-MessageId = Annotated[int, Field(gt=0, lt=2**31)]
+# 0 exists on rare messages (Telegram's note): read, never used as an identity (normalise).
+MessageId = Annotated[int, Field(ge=0, lt=2**31)]
 Seconds = Annotated[int, Field(ge=0, le=10**11)]
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,32}$")]
 

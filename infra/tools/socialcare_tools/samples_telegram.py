@@ -1,0 +1,103 @@
+"""Telegram updates as Telegram sends them (docs/platforms-telegram.md), for the samples in
+``events/``, the tests and the local stack: a private chat with the brand's bot, group
+messages (addressed to the brand or not), a comment under the channel's post, an edit; each
+with the bot's secret token header unless told otherwise."""
+
+from typing import Any
+
+from socialcare.platforms.telegram.secret import SECRET_HEADER
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import http_event, json_bytes
+
+BOT_ID = int(local.TELEGRAM_BOT_ID)
+BOT_USERNAME = "AcmeSupportBot"  # layers/config/brands/acme/brand.yaml
+SENT = 1787566502  # 2026-08-24T10:15:02Z
+JANE = {
+    "id": 7001234567,
+    "is_bot": False,
+    "first_name": "Jane",
+    "username": "janeroe",
+    "language_code": "en",
+}
+PRIVATE = {"id": JANE["id"], "type": "private", "first_name": "Jane", "username": "janeroe"}
+GROUP = {"id": -1001500000001, "type": "supergroup", "title": "Acme fans", "username": "acmefans"}
+
+
+def message(
+    text: str,
+    *,
+    message_id: int = 4412,
+    chat: dict[str, Any] | None = None,
+    author: dict[str, Any] | None = None,
+    date: int = SENT,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "from": author or JANE,
+        "chat": chat or PRIVATE,
+        "date": date,
+        "text": text,
+    } | extra
+
+
+def mentioning_bot(text: str, **extra: Any) -> dict[str, Any]:
+    """A group message naming @AcmeSupportBot (its mention entity where the name is)."""
+    at = text.encode("utf-16-le").find(f"@{BOT_USERNAME}".encode("utf-16-le")) // 2
+    entity = {"type": "mention", "offset": at, "length": len(BOT_USERNAME) + 1}
+    return message(text, chat=GROUP, entities=[entity], **extra)
+
+
+def update(kind: str, body: dict[str, Any], update_id: int = 851203999) -> dict[str, Any]:
+    return {"update_id": update_id, kind: body}
+
+
+def telegram_delivery(
+    payload: Any, secret_token: str | None = local.TELEGRAM_SECRET_TOKEN, **options: Any
+) -> dict[str, Any]:
+    """A POST /webhooks/telegram as Telegram sends it: the bot's secret token in the header."""
+    body = payload if isinstance(payload, bytes) else json_bytes(payload)
+    headers = {"content-type": "application/json"}
+    if secret_token is not None:
+        headers[SECRET_HEADER] = secret_token
+    return http_event("POST", "/webhooks/telegram", body, headers, **options)
+
+
+def telegram_events() -> dict[str, dict[str, Any]]:
+    private = message("Hi, my order #4411 never arrived")
+    ours = message(
+        "We are on it", message_id=4413, chat=GROUP, author={"id": BOT_ID, "is_bot": True}
+    )
+    return {
+        "telegram_private_message": telegram_delivery(update("message", private)),
+        "telegram_group_mention": telegram_delivery(
+            update("message", mentioning_bot("@AcmeSupportBot where is my parcel?"), 851204000)
+        ),
+        "telegram_group_reply_to_bot": telegram_delivery(
+            update(
+                "message",
+                message("still nothing", message_id=4414, chat=GROUP, reply_to_message=ours),
+                851204001,
+            )
+        ),
+        "telegram_group_chatter": telegram_delivery(
+            update(
+                "message", message("who watched the match?", message_id=4415, chat=GROUP), 851204002
+            )
+        ),
+        "telegram_edited_message": telegram_delivery(
+            update(
+                "edited_message",
+                message("Hi, my order #4412 never arrived", edit_date=SENT + 60),
+                851204003,
+            )
+        ),
+        "telegram_unknown_update": telegram_delivery(
+            update("message_reaction", {"chat": PRIVATE, "message_id": 4412}, 851204004)
+        ),
+        "telegram_wrong_secret": telegram_delivery(
+            update("message", private), secret_token="an-attackers-guess-of-32-characters!"
+        ),
+        "telegram_missing_secret": telegram_delivery(update("message", private), secret_token=None),
+        "telegram_malformed": telegram_delivery(b'{"update_id": 1, "message": '),
+    }

@@ -1,0 +1,151 @@
+"""POST /webhooks/telegram through the Lambda handler, with the samples in events/: what
+Telegram gets back for each, and what is stored."""
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from functions.ingest_telegram import app as ingest_telegram
+from socialcare.config import load_brands
+from socialcare.errors import StorageUnavailable
+from socialcare.platforms.telegram.secret import TelegramSecrets
+from socialcare.services.ingest import IngestDeps
+from socialcare.services.telegram_webhook import TelegramWebhookDeps
+from socialcare_tools import local_secrets as local
+from socialcare_tools.apigw import json_bytes
+from socialcare_tools.samples_telegram import message, telegram_delivery, update
+from tests.conftest import BRANDS_DIR, LambdaContext, load_event
+from tests.support.fakes import FakeQueue, FakeStore, fake_ingest
+from tests.support.mutations import DELIBERATE, mutated
+
+
+def deps(**overrides: Any) -> TelegramWebhookDeps:
+    values: dict[str, Any] = {
+        "ingest": fake_ingest(),
+        "brands": load_brands(BRANDS_DIR),
+        "secrets": lambda: TelegramSecrets.model_validate(local.TELEGRAM_SECRET_VALUE),
+    }
+    return TelegramWebhookDeps(**(values | overrides))
+
+
+def store_of(wired: TelegramWebhookDeps) -> FakeStore:
+    assert isinstance(wired.ingest.store, FakeStore)
+    return wired.ingest.store
+
+
+def call(event: dict[str, Any], wired: TelegramWebhookDeps) -> dict[str, Any]:
+    return ingest_telegram.lambda_handler(event, LambdaContext(), deps=wired)
+
+
+@pytest.mark.parametrize(
+    ("sample", "messages"),
+    [
+        ("telegram_private_message", 1),
+        ("telegram_group_mention", 1),
+        ("telegram_group_reply_to_bot", 1),
+        ("telegram_group_chatter", 0),  # not addressed to the brand
+        ("telegram_unknown_update", 0),  # acknowledged and logged
+    ],
+)
+def test_each_update_is_acknowledged_once_what_it_holds_is_stored_and_queued(
+    sample: str, messages: int
+) -> None:
+    wired = deps()
+    response = call(load_event(sample), wired)
+    assert response["statusCode"] == 200
+    assert len(store_of(wired).all_messages) == messages
+    queue = wired.ingest.queue
+    assert isinstance(queue, FakeQueue) and len(queue.sent) == messages
+
+
+@pytest.mark.parametrize(
+    ("sample", "status", "error"),
+    [
+        ("telegram_wrong_secret", 401, "invalid_signature"),
+        ("telegram_missing_secret", 401, "invalid_signature"),
+        ("telegram_malformed", 400, "malformed_payload"),
+    ],
+)
+def test_bad_requests_get_a_clear_refusal_and_store_nothing(
+    sample: str, status: int, error: str
+) -> None:
+    wired = deps()
+    response = call(load_event(sample), wired)
+    assert response["statusCode"] == status
+    assert json.loads(response["body"])["error"] == error
+    assert local.TELEGRAM_SECRET_TOKEN not in response["body"]
+    assert store_of(wired).all_messages == []
+
+
+def test_a_redelivered_update_and_an_edit_never_make_a_second_message() -> None:
+    wired = deps()
+    for _ in range(2):
+        assert call(load_event("telegram_private_message"), wired)["statusCode"] == 200
+    assert call(load_event("telegram_edited_message"), wired)["statusCode"] == 200
+    store = store_of(wired)
+    [stored] = store.all_messages
+    assert store.edited[stored.ref][0] == "Hi, my order #4412 never arrived"
+
+
+def test_a_storage_failure_is_503_so_telegram_sends_the_update_again() -> None:
+    store = FakeStore(fail_with=StorageUnavailable("DynamoDB throttled"))
+    wired = deps(ingest=IngestDeps(store=store, queue=FakeQueue()))
+    assert call(load_event("telegram_private_message"), wired)["statusCode"] == 503
+    store.fail_with = None
+    assert call(load_event("telegram_private_message"), wired)["statusCode"] == 200
+    assert len(store.all_messages) == 1
+
+
+def test_an_oversized_update_is_413_and_not_a_json_object_is_400() -> None:
+    wired = deps(max_body_bytes=1000)
+    big = telegram_delivery(b"{" + b" " * 2000 + b"}")
+    assert call(big, wired)["statusCode"] == 413
+    assert call(telegram_delivery(b"[1, 2]"), wired)["statusCode"] == 400
+    assert store_of(wired).all_messages == []
+
+
+def test_a_bot_with_a_secret_but_no_brand_is_acknowledged_and_stores_nothing() -> None:
+    secrets = TelegramSecrets.model_validate(
+        {"bots": {"7499999999": {"token": "7499999999:x", "secret_token": "z" * 40}}}
+    )
+    wired = deps(secrets=lambda: secrets)
+    event = telegram_delivery(update("message", message("hello")), secret_token="z" * 40)
+    assert call(event, wired)["statusCode"] == 200
+    assert store_of(wired).all_messages == []
+
+
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAMPLES = [
+    "telegram_private_message",
+    "telegram_group_mention",
+    "telegram_group_reply_to_bot",
+    "telegram_edited_message",
+]
+
+
+def answered_deliberately(event: dict[str, Any]) -> None:
+    wired = deps()
+    response = call(event, wired)
+    assert response["statusCode"] in DELIBERATE, response
+    if response["statusCode"] != 200:
+        assert store_of(wired).all_messages == []
+        assert json.loads(response["body"])["error"]
+
+
+@pytest.mark.thorough
+@FAST
+@given(st.binary(max_size=2048), st.booleans())
+def test_any_bytes_with_or_without_the_secret_token(body: bytes, with_secret: bool) -> None:
+    token = local.TELEGRAM_SECRET_TOKEN if with_secret else "an attacker's guess"
+    answered_deliberately(telegram_delivery(body, secret_token=token, base64_body=True))
+
+
+@pytest.mark.thorough
+@FAST
+@given(mutated(SAMPLES), st.booleans())
+def test_a_mutated_real_update(payload: Any, with_secret: bool) -> None:
+    token = local.TELEGRAM_SECRET_TOKEN if with_secret else None
+    answered_deliberately(telegram_delivery(json_bytes(payload), secret_token=token))
