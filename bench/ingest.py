@@ -65,7 +65,7 @@ def cold(code: str, runs: int) -> float:
 def bench_imports(runs: int) -> list[tuple[str, float, float]]:
     baseline = cold(BASELINE_IMPORT, runs)
     rows = [("baseline: boto3 + DynamoDB and SQS clients", baseline, 1.0)]
-    for name in ("ingest_x", "ingest_vk", "ingest_meta"):
+    for name in ("ingest_x", "ingest_vk", "ingest_meta", "ingest_telegram"):
         took = cold(MODULE_IMPORT.format(name=name), runs)
         rows.append((f"import functions/{name}/app.py", took, took / baseline))
     return rows
@@ -99,12 +99,13 @@ def bench_webhooks(
         moto_patches.install()
 
     from functions.ingest_meta import app as ingest_meta
+    from functions.ingest_telegram import app as ingest_telegram
     from functions.ingest_x import app as ingest_x
     from socialcare.platforms.x.normalise import normalise
     from socialcare.platforms.x.payloads import XWebhook
     from socialcare.services.ingest import classify_request
-    from socialcare.settings import MetaIngestSettings, XIngestSettings
-    from socialcare.wiring import meta_webhook_deps, x_webhook_deps
+    from socialcare.settings import MetaIngestSettings, TelegramIngestSettings, XIngestSettings
+    from socialcare.wiring import meta_webhook_deps, telegram_webhook_deps, x_webhook_deps
     from socialcare_tools import local_secrets as local
     from socialcare_tools.apigw import x_delivery
     from socialcare_tools.samples import tweet, x_tweets, xaa_post
@@ -116,6 +117,9 @@ def bench_webhooks(
         instagram_mention,
         signed,
     )
+    from socialcare_tools.samples_telegram import message as telegram_message
+    from socialcare_tools.samples_telegram import telegram_delivery
+    from socialcare_tools.samples_telegram import update as telegram_update
     from socialcare_tools.template_resources import create_backbone, create_queue
 
     class Context:
@@ -160,6 +164,25 @@ def bench_webhooks(
             )
         )
 
+        telegram_deps = telegram_webhook_deps(
+            TelegramIngestSettings.model_validate(
+                {
+                    "TABLE_NAME": backbone.table,
+                    "CLASSIFY_QUEUE_URL": backbone.classify_queue,
+                    "BRANDS_DIR": str(ROOT / "layers/config/brands"),
+                    "TELEGRAM_SECRET_ARN": backbone.telegram_secret_arn,
+                }
+            )
+        )
+        telegram_events = [
+            telegram_delivery(
+                telegram_update(
+                    "message", telegram_message(f"order {i}?", message_id=i + 1), 900000 + i
+                )
+            )
+            for i in range(messages + 1)
+        ]
+
         now_us = time.time_ns() // 1000
 
         def meta(network: str, i: int) -> dict[str, Any]:
@@ -201,11 +224,12 @@ def bench_webhooks(
         ingest_x.lambda_handler(xaa_events[0], Context(), deps=deps)  # the XAA path's first use
         ingest_meta.lambda_handler(messenger_events[0], Context(), deps=meta_deps)
         ingest_meta.lambda_handler(instagram_events[0], Context(), deps=meta_deps)
+        ingest_telegram.lambda_handler(telegram_events[0], Context(), deps=telegram_deps)
         counter.take()
 
         # Interleaved, so all see the same table and queue sizes at every step.
         ddb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
-        webhook = xaa_webhook = messenger = instagram = baseline = floor = 0.0
+        webhook = xaa_webhook = messenger = instagram = telegram = baseline = floor = 0.0
         calls: dict[str, Counter[str]] = {}
         for i, event in enumerate(events[1:]):
             start = time.perf_counter()
@@ -230,6 +254,13 @@ def bench_webhooks(
             instagram += time.perf_counter() - start
             calls["new Instagram comment"] = counter.take()
             start = time.perf_counter()
+            answer = ingest_telegram.lambda_handler(
+                telegram_events[i + 1], Context(), deps=telegram_deps
+            )
+            assert answer["statusCode"] == 200
+            telegram += time.perf_counter() - start
+            calls["new Telegram message"] = counter.take()
+            start = time.perf_counter()
             ddb.put_item(
                 TableName=backbone.table,
                 Item={"pk": {"S": f"B#{i}"}, "sk": {"S": "B"}, "t": {"S": "x" * 40}},
@@ -253,6 +284,7 @@ def bench_webhooks(
         xaa_webhook /= messages
         messenger /= messages
         instagram /= messages
+        telegram /= messages
 
         reply = x_delivery(
             x_tweets(tweet("3" * 19, "@AcmeSupport and?", reply_to=str(10**18 + 1))),
@@ -282,6 +314,7 @@ def bench_webhooks(
         ("POST /webhooks/x, one new mention (XAA)", xaa_webhook, xaa_webhook / baseline),
         ("POST /webhooks/meta, one Messenger message", messenger, messenger / baseline),
         ("POST /webhooks/meta, one Instagram comment", instagram, instagram / baseline),
+        ("POST /webhooks/telegram, one private message", telegram, telegram / baseline),
         ("floor: its transaction + send, no handler", floor, floor / baseline),
     ]
     return rows, calls

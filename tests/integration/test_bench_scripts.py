@@ -18,7 +18,13 @@ pytestmark = pytest.mark.integration
         (
             "bench/ingest.py",
             ["--runs", "1", "--messages", "5"],
-            ["(a) cold import", "(b) in-process", "(c) AWS calls", "mention (XAA)"],
+            [
+                "(a) cold import",
+                "(b) in-process",
+                "(c) AWS calls",
+                "mention (XAA)",
+                "new Telegram message",
+            ],
         ),
         ("bench/local_stack.py", ["--messages", "20", "--clients", "2"], ["no message lost"]),
         (
