@@ -105,7 +105,8 @@ def bench_webhooks(
     from socialcare.platforms.x.payloads import XWebhook
     from socialcare.services.ingest import classify_request
     from socialcare.settings import MetaIngestSettings, TelegramIngestSettings, XIngestSettings
-    from socialcare.wiring import meta_webhook_deps, telegram_webhook_deps, x_webhook_deps
+    from socialcare.wiring import meta_webhook_deps, x_webhook_deps
+    from socialcare.wiring_telegram import telegram_webhook_deps
     from socialcare_tools import local_secrets as local
     from socialcare_tools.apigw import x_delivery
     from socialcare_tools.samples import tweet, x_tweets, xaa_post

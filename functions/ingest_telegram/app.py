@@ -12,7 +12,7 @@ from socialcare.platforms.telegram.secret import SECRET_HEADER
 from socialcare.services.telegram_webhook import TelegramWebhookDeps, receive
 from socialcare.settings import TelegramIngestSettings, load_settings
 from socialcare.webhooks import install_error_responses, raw_body
-from socialcare.wiring import telegram_webhook_deps
+from socialcare.wiring_telegram import telegram_webhook_deps
 
 app = APIGatewayHttpResolver()
 install_error_responses(app)

@@ -399,7 +399,7 @@ def test_a_telegram_update_is_stored_once_with_the_bot_named_by_its_secret_token
     chatter is not stored."""
     from functions.ingest_telegram import app as ingest_telegram
     from socialcare.settings import TelegramIngestSettings
-    from socialcare.wiring import telegram_webhook_deps
+    from socialcare.wiring_telegram import telegram_webhook_deps
     from tests.integration.conftest import _environment
 
     deps = telegram_webhook_deps(TelegramIngestSettings.model_validate(_environment(backbone)))

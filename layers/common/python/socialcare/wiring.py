@@ -7,18 +7,15 @@ from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.config import load_brands
 from socialcare.platforms.meta.payloads import MetaSecrets
-from socialcare.platforms.telegram.secret import TelegramSecrets
 from socialcare.platforms.vk.payloads import VkSecrets
 from socialcare.platforms.x.payloads import XSecrets
 from socialcare.services.ingest import IngestDeps
 from socialcare.services.meta_webhook import MetaWebhookDeps
-from socialcare.services.telegram_webhook import TelegramWebhookDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
 from socialcare.settings import (
     IngestSettings,
     MetaIngestSettings,
-    TelegramIngestSettings,
     VkIngestSettings,
     XIngestSettings,
 )
@@ -71,15 +68,4 @@ def meta_webhook_deps(settings: MetaIngestSettings) -> MetaWebhookDeps:
         mentions=classify.sibling(settings.MENTION_QUEUE_URL, what="reading the mention")
         if settings.MENTION_QUEUE_URL
         else None,
-    )
-
-
-def telegram_webhook_deps(settings: TelegramIngestSettings) -> TelegramWebhookDeps:
-    return TelegramWebhookDeps(
-        ingest=ingest_deps(settings),
-        brands=load_brands(settings.BRANDS_DIR),
-        secrets=secret_reader(
-            settings.TELEGRAM_SECRET_ARN, TelegramSecrets, settings.SECRETS_MAX_AGE_SECONDS
-        ),
-        max_body_bytes=settings.MAX_BODY_BYTES,
     )

@@ -11,6 +11,11 @@ from socialcare.adapters.redirect import redirect, with_timeouts
 from socialcare.platforms.publishing import MetaPostingKeys
 
 GRAPH_VERSION = "v25.0"
+# Meta's error codes every Graph client reads alike: its rate limits (application, user,
+# Page, call count; the 8000x per business use case: 80001 Pages, 80002 Instagram, 80006
+# Messenger), and its "try again later".
+RATE_LIMITS = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+TEMPORARY = frozenset({1, 2, 1200})
 ORIGINS = {"facebook": "https://graph.facebook.com/", "instagram": "https://graph.instagram.com/"}
 
 

@@ -18,7 +18,14 @@ from typing import Any
 import requests  # type: ignore[import-untyped, unused-ignore]
 from pydantic import ValidationError
 
-from socialcare.adapters.meta_graph import bearer, graph_json, graph_session, graph_url
+from socialcare.adapters.meta_graph import (
+    RATE_LIMITS,
+    TEMPORARY,
+    bearer,
+    graph_json,
+    graph_session,
+    graph_url,
+)
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.models import MentionRequest
 from socialcare.observability import logger
@@ -27,9 +34,7 @@ from socialcare.platforms.publishing import PublishingSecrets
 
 COMMENT_FIELDS = "id,text,timestamp,username,media{id,permalink}"
 MEDIA_FIELDS = "id,caption,timestamp,username,permalink"
-# Rate limits (the 8000x are per business use case: 80002 Instagram, 80006 Messenger) and
-# "try again later".
-BUSY = frozenset({1, 2, 4, 17, 32, 613, 1200, *range(80000, 80015)})
+BUSY = RATE_LIMITS | TEMPORARY  # read again later
 GONE = (100, 33)  # "the object does not exist, cannot be loaded or lacks permissions"
 REFUSED_TOKEN = {
     190: "Meta refused the Instagram account's access token (expired, revoked or wrong)",

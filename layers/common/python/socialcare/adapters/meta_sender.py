@@ -25,6 +25,8 @@ import requests  # type: ignore[import-untyped, unused-ignore]
 
 from socialcare.adapters.meta_graph import (
     GRAPH_VERSION,
+    RATE_LIMITS,
+    TEMPORARY,
     bearer,
     graph_json,
     graph_session,
@@ -44,10 +46,7 @@ from socialcare.platforms.meta.normalise import inbox_link
 from socialcare.platforms.publishing import MetaPostingKeys, PublishingSecrets
 
 __all__ = ["GRAPH_VERSION", "MetaSender"]
-# Meta's rate limits (application, user, Page, call count, Messenger per-thread): the reply
-# waits for the usage header's estimate, else a minute.
-# 8000x: per business use case (80001 Pages, 80002 Instagram, 80006 Messenger).
-RATE_LIMITS = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+# On a rate limit (RATE_LIMITS) the reply waits for the usage header's estimate, else a minute.
 DEFAULT_POSTPONE_SECONDS = 60
 WINDOW = "Meta's time to answer this message has passed (24 hours, or 7 with HUMAN_AGENT)"
 REFUSALS: dict[tuple[int, int | None], str] = {
@@ -71,7 +70,6 @@ CONFIGURATION = {
 # do not know, Meta refused this reply (a policy of this conversation): the agent hears it.
 APP_PERMISSION = 10
 APP_PERMISSION_MISSING = "the app lacks a permission this reply needs (App Review)"
-TEMPORARY = frozenset({1, 2, 1200})
 
 
 class MetaSender:

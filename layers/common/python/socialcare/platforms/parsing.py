@@ -47,6 +47,9 @@ def not_a_placeholder(value: SecretStr) -> SecretStr:
     return value
 
 
+Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]  # a secret, filled in
+
+
 def validate(model: type[M], data: Any, what: str) -> M:
     try:
         return model.model_validate(data)

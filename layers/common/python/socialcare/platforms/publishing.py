@@ -9,13 +9,11 @@ Secrets Manager JSON::
      "meta": {"<Page id or Instagram account id>": {"token": "...", "login": "facebook"}}}
 """
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 
-from socialcare.platforms.parsing import not_a_placeholder
-
-Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]
+from socialcare.platforms.parsing import Filled
 
 
 class XPostingKeys(BaseModel):

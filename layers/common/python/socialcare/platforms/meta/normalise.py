@@ -25,6 +25,7 @@ from socialcare.models import (
 )
 from socialcare.models.message import instagram_mention_key
 from socialcare.platforms.dates import Dated, dated, from_epoch
+from socialcare.platforms.edits import Edit
 from socialcare.platforms.meta.payloads import (
     Change,
     Commenter,
@@ -38,21 +39,6 @@ from socialcare.platforms.meta.payloads import (
     MessagingEvent,
 )
 from socialcare.platforms.parsing import describe
-
-
-@dataclass(frozen=True)
-class Edit:
-    """The customer changed a message we may have stored: its new text, and when."""
-
-    platform: Platform
-    account: str
-    mid: str  # the message's or comment's id
-    text: str
-    at: datetime
-
-    @property
-    def ref(self) -> str:
-        return f"{self.platform}#{self.account}#{self.mid}"
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,18 @@ costing the batch's other events.
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     AliasChoices,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
 
-from socialcare.platforms.parsing import SafeText, not_a_placeholder
+from socialcare.platforms.parsing import Filled, SafeText
 
-Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]
 MetaId = Annotated[str, Field(pattern=r"^[0-9]{1,25}$")]  # Pages, PSIDs, IGSIDs: digits
 ItemId = Annotated[str, Field(min_length=1, max_length=300, pattern=r"^[A-Za-z0-9_.=:+/-]+$")]
 Millis = Annotated[int, Field(ge=0, le=10**14)]

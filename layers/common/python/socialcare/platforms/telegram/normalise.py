@@ -19,6 +19,7 @@ from socialcare.config import Brand
 from socialcare.config.brands import TelegramBot
 from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
 from socialcare.platforms.dates import dated, from_epoch
+from socialcare.platforms.edits import Edit
 from socialcare.platforms.telegram.payloads import Entity, Message, Update, User
 
 
@@ -34,20 +35,6 @@ class Bot:
     @classmethod
     def of(cls, account: TelegramBot, brand: Brand) -> "Bot":
         return cls(int(account.id), account.handle, brand, account.keywords)
-
-
-@dataclass(frozen=True)
-class Edit:
-    """A customer changed a message we may have stored: its new text, and when."""
-
-    account: str
-    mid: str  # chat:message
-    text: str
-    at: datetime
-
-    @property
-    def ref(self) -> str:
-        return f"{Platform.TELEGRAM}#{self.account}#{self.mid}"
 
 
 @dataclass
@@ -173,7 +160,9 @@ def _edited(message: Message, bot: Bot, received_at: datetime, found: Found) -> 
         return
     stamp = message.edit_date or message.date
     at = dated(Platform.TELEGRAM, from_epoch(stamp), str(stamp), received_at).sent_at
-    found.edited.append(Edit(str(bot.id), message_id(message), _text(message), at))
+    found.edited.append(
+        Edit(Platform.TELEGRAM, str(bot.id), message_id(message), _text(message), at)
+    )
 
 
 def _media(message: Message) -> list[str]:

@@ -8,13 +8,12 @@ missing one is refused (401)."""
 import hmac
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from socialcare.errors import InvalidSignature
-from socialcare.platforms.parsing import not_a_placeholder
+from socialcare.platforms.parsing import Filled
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name, not a secret
-Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]
 
 
 class BotSecrets(BaseModel):

@@ -6,16 +6,13 @@ parsed with the model of its ``type``.
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from socialcare.platforms.parsing import SafeText, not_a_placeholder
+from socialcare.platforms.parsing import Filled, SafeText
 
 MIN_API_VERSION = (5, 103)  # below it, message_new's object is the message itself
 VkId = Annotated[int, Field(ge=-(10**15), le=10**15)]
 VkTime = Annotated[int, Field(ge=0, le=10**11)]
-
-
-Filled = Annotated[SecretStr, AfterValidator(not_a_placeholder)]
 
 
 class VkCommunitySecret(BaseModel):
