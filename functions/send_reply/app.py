@@ -1,5 +1,6 @@
 """The outbox -> the customer's platform: each queued reply is sent once with tweepy,
-vk_api or the Graph API, and the outcome shown in the conversation's Slack thread.
+vk_api, the Graph API or the Telegram Bot API, and the outcome shown in the conversation's
+Slack thread.
 
 FIFO per conversation (its replies go in the order agents wrote them); a failure holds back
 only its conversation. A platform rate limit keeps the message invisible until the
@@ -13,11 +14,15 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.meta_sender import MetaSender
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsOutbox
+from socialcare.adapters.telegram_bot_api import TelegramBotApi
+from socialcare.adapters.telegram_connections import DynamoTelegramConnections
+from socialcare.adapters.telegram_sender import TelegramSender
 from socialcare.adapters.vk_sender import VkSender
 from socialcare.adapters.x_sender import XSender
 from socialcare.config import load_brands
@@ -25,7 +30,8 @@ from socialcare.models.common import Platform
 from socialcare.models.reply import OutboundReply
 from socialcare.observability import logger, metrics
 from socialcare.platforms.publishing import PublishingSecrets
-from socialcare.services.send_reply import SendDeps, deliver_queued
+from socialcare.platforms.telegram.secret import TelegramSecrets
+from socialcare.services.send_reply import PlatformSender, SendDeps, deliver_queued
 from socialcare.settings import SendSettings, load_settings
 from socialcare.slack.secrets import SlackSecrets
 
@@ -44,15 +50,21 @@ def build_deps() -> SendDeps:
         for account in brand.accounts.x
     }
     meta = MetaSender(publishing, settings.META_API_URL or None)
+    table = ConversationTable(settings.TABLE_NAME)
+    senders: dict[Platform, PlatformSender] = {
+        Platform.X: XSender(publishing, handles, settings.X_API_URL or None),
+        Platform.VK: VkSender(publishing, settings.VK_API_URL or None),
+        Platform.MESSENGER: meta,
+        Platform.FACEBOOK: meta,
+        Platform.INSTAGRAM: meta,
+    }
+    if settings.TELEGRAM_SECRET_ARN:
+        bots = secret_reader(settings.TELEGRAM_SECRET_ARN, TelegramSecrets, age)
+        api = TelegramBotApi(bots, settings.TELEGRAM_API_URL or None)
+        senders[Platform.TELEGRAM] = TelegramSender(api, DynamoTelegramConnections(table))
     return SendDeps(
-        store=DynamoReplyStore(settings.TABLE_NAME),
-        senders={
-            Platform.X: XSender(publishing, handles, settings.X_API_URL or None),
-            Platform.VK: VkSender(publishing, settings.VK_API_URL or None),
-            Platform.MESSENGER: meta,
-            Platform.FACEBOOK: meta,
-            Platform.INSTAGRAM: meta,
-        },
+        store=DynamoReplyStore(table),
+        senders=senders,
         slack=SlackPoster(
             secret_reader(settings.SLACK_SECRET_ARN, SlackSecrets, age),
             settings.SLACK_API_URL or None,

@@ -14,10 +14,17 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from socialcare.services.meta_webhook import MetaWebhookDeps
+from socialcare.services.telegram_webhook import TelegramWebhookDeps
 from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.services.x_webhook import XWebhookDeps
-from socialcare.settings import MetaIngestSettings, VkIngestSettings, XIngestSettings
+from socialcare.settings import (
+    MetaIngestSettings,
+    TelegramIngestSettings,
+    VkIngestSettings,
+    XIngestSettings,
+)
 from socialcare.wiring import meta_webhook_deps, vk_webhook_deps, x_webhook_deps
+from socialcare.wiring_telegram import telegram_webhook_deps
 from socialcare_tools.local.stack import LocalStack, Ports
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.template_resources import Backbone, create_backbone
@@ -44,6 +51,11 @@ def _environment(backbone: Backbone) -> dict[str, str]:
         "META_SECRET_ARN": backbone.meta_secret_arn,
         "TELEGRAM_SECRET_ARN": backbone.telegram_secret_arn,
     }
+
+
+def live_telegram(backbone: Backbone, **overrides: str) -> TelegramWebhookDeps:
+    settings = TelegramIngestSettings.model_validate(_environment(backbone) | overrides)
+    return telegram_webhook_deps(settings)
 
 
 def live_x(backbone: Backbone, **overrides: str) -> XWebhookDeps:

@@ -29,6 +29,9 @@ from socialcare.adapters.report_store import DynamoReportStore
 from socialcare.adapters.retention_store import DynamoRetentionStore
 from socialcare.adapters.slack import SlackPoster
 from socialcare.adapters.sqs import SqsClassifyQueue, SqsOutbox
+from socialcare.adapters.telegram_bot_api import TelegramBotApi
+from socialcare.adapters.telegram_connections import DynamoTelegramConnections
+from socialcare.adapters.telegram_sender import TelegramSender
 from socialcare.adapters.thread_store import DynamoThreadStore
 from socialcare.adapters.vk_sender import VkSender
 from socialcare.adapters.x_sender import XSender
@@ -38,6 +41,7 @@ from socialcare.config.brands import BrandDirectory
 from socialcare.desk_app import DeskRequestHandler, build_app
 from socialcare.models.common import Platform
 from socialcare.platforms.publishing import PublishingSecrets
+from socialcare.platforms.telegram.secret import TelegramSecrets
 from socialcare.services.care import DeskDeps
 from socialcare.services.classify import ClassifyDeps, Knowledge
 from socialcare.services.desk_actions import ActionDeps
@@ -59,6 +63,7 @@ from tests.support.queues import record
 
 SECRETS = SlackSecrets.model_validate(local.SLACK_SECRET_VALUE)
 PUBLISHING = PublishingSecrets.model_validate(local.PUBLISHING_SECRET_VALUE)
+TELEGRAM = TelegramSecrets.model_validate(local.TELEGRAM_SECRET_VALUE)
 CHANNEL = "C0ACMESUPPORT"
 
 
@@ -289,6 +294,10 @@ def send_deps(backbone: Backbone, slack: StandIns) -> SendDeps:
             **dict.fromkeys(
                 (Platform.MESSENGER, Platform.FACEBOOK, Platform.INSTAGRAM),
                 MetaSender(lambda: PUBLISHING, slack.meta_url),
+            ),
+            Platform.TELEGRAM: TelegramSender(
+                TelegramBotApi(lambda: TELEGRAM, slack.telegram_url),
+                DynamoTelegramConnections(backbone.table),
             ),
         },
         slack=SlackPoster(lambda: SECRETS, slack.slack_url),

@@ -90,7 +90,7 @@ def test_a_port_in_use_is_a_clear_error_and_starts_nothing() -> None:
         with pytest.raises(PortInUse, match=f"port {taken}"):
             LocalStack(
                 ROOT,
-                Ports(aws=0, gateway=taken, slack=0, x=0, vk=0, meta=0),
+                Ports(aws=0, gateway=taken, slack=0, x=0, vk=0, meta=0, telegram=0),
             ).start()
     assert {t.name for t in threading.enumerate()} <= before
 

@@ -83,6 +83,9 @@ class FakeSendStore:
         status = "uncertain" if code == "uncertain" else "failed"
         self.record(reply).update(status=status, error_code=code, error=explanation, pending=False)
 
+    def mark_unreachable(self, conversation_id: str, why: str, at: datetime) -> None:
+        self.conversations[conversation_id].update(unreachable=why, unreachable_since=iso(at))
+
     def mark_shown(self, reply: OutboundReply, what: Shown = "shown") -> None:
         self.record(reply)[what] = True
 

@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from functions.ingest_telegram import app as ingest_telegram
 from socialcare.config import load_brands
 from socialcare.errors import StorageUnavailable
+from socialcare.platforms.telegram.business import Connection
 from socialcare.platforms.telegram.secret import TelegramSecrets
 from socialcare.services.ingest import IngestDeps
 from socialcare.services.telegram_webhook import TelegramWebhookDeps
 from socialcare_tools import local_secrets as local
+from socialcare_tools import samples_telegram as tg
 from socialcare_tools.apigw import json_bytes
 from socialcare_tools.samples_telegram import message, telegram_delivery, update
 from tests.conftest import BRANDS_DIR, LambdaContext, load_event
@@ -22,11 +24,25 @@ from tests.support.fakes import FakeQueue, FakeStore, fake_ingest
 from tests.support.mutations import DELIBERATE, mutated
 
 
+class Connections:
+    """The Telegram Business connections the desk has recorded, in memory."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str], Connection] = {}
+
+    def record(self, connection: Connection) -> None:
+        self.kept[(connection.bot_id, connection.id)] = connection
+
+    def find(self, bot_id: str, connection_id: str) -> Connection | None:
+        return self.kept.get((bot_id, connection_id))
+
+
 def deps(**overrides: Any) -> TelegramWebhookDeps:
     values: dict[str, Any] = {
         "ingest": fake_ingest(),
         "brands": load_brands(BRANDS_DIR),
         "secrets": lambda: TelegramSecrets.model_validate(local.TELEGRAM_SECRET_VALUE),
+        "connections": Connections(),
     }
     return TelegramWebhookDeps(**(values | overrides))
 
@@ -117,17 +133,69 @@ def test_a_bot_with_a_secret_but_no_brand_is_acknowledged_and_stores_nothing() -
     assert store_of(wired).all_messages == []
 
 
+def connected(wired: TelegramWebhookDeps, **state: bool) -> None:
+    connection = tg.business_connection(**state)
+    event = telegram_delivery(update("business_connection", connection, 851205000))
+    assert call(event, wired)["statusCode"] == 200
+
+
+def test_a_business_connection_is_recorded_with_its_rights_and_state() -> None:
+    wired = deps()
+    connected(wired, can_reply=False)
+    assert isinstance(wired.connections, Connections)
+    [kept] = wired.connections.kept.values()
+    assert (kept.brand_id, kept.account_username, kept.can_reply) == ("acme", "acme_store", False)
+    assert kept.refusal() is not None and "right to reply" in (kept.refusal() or "")
+    connected(wired)  # the owner grants the right: the latest replaces it
+    [kept] = wired.connections.kept.values()
+    assert kept.can_reply and kept.is_enabled and kept.refusal() is None
+
+
+@pytest.mark.parametrize(
+    ("state", "stored"),
+    [({}, 1), ({"enabled": False}, 0), (None, 0)],  # None: a connection nobody told us of
+)
+def test_a_business_message_is_taken_in_only_through_an_enabled_connection(
+    state: dict[str, bool] | None, stored: int
+) -> None:
+    wired = deps()
+    if state is not None:
+        connected(wired, **state)
+    assert call(load_event("telegram_business_message"), wired)["statusCode"] == 200
+    assert len(store_of(wired).all_messages) == stored
+    if stored:
+        [kept] = store_of(wired).all_messages
+        assert kept.kind == "direct" and kept.channel_type == "private"
+        assert kept.platform_message_id == f"{tg.IVAN['id']}:301:{tg.CONNECTION}"
+
+
+def test_a_business_message_and_a_private_one_with_the_same_ids_stay_apart() -> None:
+    """Message ids are per chat: the customer's chat with the bot and with the business
+    account may both have a message 301."""
+    wired = deps()
+    connected(wired)
+    mine = message("to the bot", message_id=301, chat=tg.IVAN_CHAT, author=tg.IVAN)
+    call(telegram_delivery(update("message", mine, 851205001)), wired)
+    call(load_event("telegram_business_message"), wired)
+    assert len(store_of(wired).all_messages) == 2
+    assert len({m.thread_key for m in store_of(wired).all_messages}) == 2
+
+
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAMPLES = [
     "telegram_private_message",
     "telegram_group_mention",
     "telegram_group_reply_to_bot",
     "telegram_edited_message",
+    "telegram_business_connection",
+    "telegram_business_message",
+    "telegram_business_deleted",
 ]
 
 
 def answered_deliberately(event: dict[str, Any]) -> None:
     wired = deps()
+    connected(wired)
     response = call(event, wired)
     assert response["statusCode"] in DELIBERATE, response
     if response["statusCode"] != 200:

@@ -124,9 +124,27 @@ def test_slack_markup_becomes_plain_text_for_the_customer() -> None:
     )
 
 
-def test_a_telegram_reply_is_refused_until_the_outbox_can_send_there() -> None:
+def test_an_unreachable_customer_is_refused_at_once_with_the_platforms_reason() -> None:
     chat = target(kind="direct", platform="telegram", link=None)
-    for route in ReplyRoute:
-        refusal = check("Hello", route, conversation("telegram"), chat, NOW)
-        assert refusal is not None and refusal.reason == "no_sender"
-        assert "answer the customer in Telegram itself" in refusal.text
+    blocked = conversation("telegram", unreachable="the customer has blocked the brand's bot")
+    refusal = check("Hello", ReplyRoute.PRIVATE, blocked, chat, NOW)
+    assert refusal is not None and refusal.reason == "unreachable"
+    assert "blocked the brand's bot" in refusal.text and "until they write again" in refusal.text
+    assert check("Hello", ReplyRoute.PRIVATE, conversation("telegram"), chat, NOW) is None
+
+
+@pytest.mark.parametrize(("hours", "refused"), [(23.9, False), (24.1, True)])
+def test_a_telegram_business_chat_is_answered_only_within_24_hours(
+    hours: float, refused: bool
+) -> None:
+    chat = target(kind="direct", platform="telegram", link=None)
+    business = conversation(
+        "telegram",
+        key="telegram:7400000001:business:7009876543:Bc1",
+        last_inbound_at=NOW - timedelta(hours=hours),
+    )
+    refusal = check("Hello", ReplyRoute.PRIVATE, business, chat, NOW)
+    assert (refusal is not None and refusal.reason == "window_closed") is refused
+    # The bot's own private chats have no such window.
+    plain = conversation("telegram", last_inbound_at=NOW - timedelta(hours=hours))
+    assert check("Hello", ReplyRoute.PRIVATE, plain, chat, NOW) is None

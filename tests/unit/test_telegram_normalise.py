@@ -138,7 +138,6 @@ def test_an_edit_is_kept_beside_the_first_text_never_a_second_message() -> None:
 
 def test_kinds_the_desk_does_not_read_are_passed_over_with_a_reason() -> None:
     assert "not a customer message" in read("callback_query", {"id": "1"}).skipped[0]
-    assert "not read yet" in read("business_message", message("hi")).skipped[0]
 
 
 SECRETS = TelegramSecrets.model_validate(

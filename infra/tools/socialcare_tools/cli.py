@@ -51,9 +51,9 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--standin-ports",
             type=int,
-            nargs=4,
-            metavar=("SLACK", "X", "VK", "META"),
-            default=[defaults.slack, defaults.x, defaults.vk, defaults.meta],
+            nargs=5,
+            metavar=("SLACK", "X", "VK", "META", "TELEGRAM"),
+            default=[defaults.slack, defaults.x, defaults.vk, defaults.meta, defaults.telegram],
             help="stand-in ports",
         )
         command.add_argument(

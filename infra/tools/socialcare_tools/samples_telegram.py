@@ -21,6 +21,12 @@ JANE = {
 }
 PRIVATE = {"id": JANE["id"], "type": "private", "first_name": "Jane", "username": "janeroe"}
 GROUP = {"id": -1001500000001, "type": "supergroup", "title": "Acme fans", "username": "acmefans"}
+# The brand's own Telegram Business account (a person's account with Premium), and a
+# customer who writes to it rather than to the bot.
+ACME_ACCOUNT = {"id": 6900000001, "is_bot": False, "first_name": "Acme", "username": "acme_store"}
+CONNECTION = "BcAcmeStoreConnection0001"
+IVAN = {"id": 7009876543, "is_bot": False, "first_name": "Ivan", "username": "ivanp"}
+IVAN_CHAT = {"id": IVAN["id"], "type": "private", "first_name": "Ivan", "username": "ivanp"}
 
 
 def message(
@@ -46,6 +52,36 @@ def mentioning_bot(text: str, **extra: Any) -> dict[str, Any]:
     at = text.encode("utf-16-le").find(f"@{BOT_USERNAME}".encode("utf-16-le")) // 2
     entity = {"type": "mention", "offset": at, "length": len(BOT_USERNAME) + 1}
     return message(text, chat=GROUP, entities=[entity], **extra)
+
+
+def business_connection(
+    *, can_reply: bool = True, enabled: bool = True, connection: str = CONNECTION
+) -> dict[str, Any]:
+    """The connection as Telegram sends it when the account connects, pauses or changes the
+    bot's rights (Settings > Business > Chatbots)."""
+    rights = {"can_reply": True, "can_read_messages": True} if can_reply else {}
+    return {
+        "id": connection,
+        "user": ACME_ACCOUNT,
+        "user_chat_id": ACME_ACCOUNT["id"],
+        "date": SENT - 86_400,
+        "rights": rights,
+        "is_enabled": enabled,
+    }
+
+
+def business_message(
+    text: str, *, message_id: int = 301, author: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A customer's message to the brand's business account, as its connected bot gets it."""
+    return message(
+        text,
+        message_id=message_id,
+        chat=IVAN_CHAT,
+        author=author or IVAN,
+        business_connection_id=CONNECTION,
+        **extra,
+    )
 
 
 def update(kind: str, body: dict[str, Any], update_id: int = 851203999) -> dict[str, Any]:
@@ -100,4 +136,17 @@ def telegram_events() -> dict[str, dict[str, Any]]:
         ),
         "telegram_missing_secret": telegram_delivery(update("message", private), secret_token=None),
         "telegram_malformed": telegram_delivery(b'{"update_id": 1, "message": '),
+        "telegram_business_connection": telegram_delivery(
+            update("business_connection", business_connection(), 851204005)
+        ),
+        "telegram_business_message": telegram_delivery(
+            update("business_message", business_message("Do you deliver to Minsk?"), 851204006)
+        ),
+        "telegram_business_deleted": telegram_delivery(
+            update(
+                "deleted_business_messages",
+                {"business_connection_id": CONNECTION, "chat": IVAN_CHAT, "message_ids": [301]},
+                851204007,
+            )
+        ),
     }

@@ -75,11 +75,11 @@ def _root() -> Path:
 
 
 def _stack(args: argparse.Namespace) -> LocalStack:
-    slack, x, vk_port, meta = args.standin_ports
+    slack, x, vk_port, meta, telegram = args.standin_ports
     ports = (
         Ports.any_free()
         if args.any_port
-        else Ports(args.aws_port, args.gateway_port, slack, x, vk_port, meta)
+        else Ports(args.aws_port, args.gateway_port, slack, x, vk_port, meta, telegram)
     )
     stack = LocalStack(_root(), ports, time_factor=args.time_factor)
     try:

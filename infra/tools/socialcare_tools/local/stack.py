@@ -61,10 +61,11 @@ class Ports:
     x: int = 8782
     vk: int = 8783
     meta: int = 8784
+    telegram: int = 8785
 
     @classmethod
     def any_free(cls) -> "Ports":
-        return cls(aws=0, gateway=0, slack=0, x=0, vk=0, meta=0)
+        return cls(aws=0, gateway=0, slack=0, x=0, vk=0, meta=0, telegram=0)
 
 
 def verify_report_senders(brands_dir: Path) -> None:
@@ -106,6 +107,7 @@ class LocalStack:
                 x_port=self.ports.x,
                 vk_port=self.ports.vk,
                 meta_port=self.ports.meta,
+                telegram_port=self.ports.telegram,
             )
             self.standins.start()
             self.invocations = InvocationEndpoint().start()
@@ -124,6 +126,7 @@ class LocalStack:
                     ("X_API_URL", self.standins.x_url),
                     ("VK_API_URL", self.standins.vk_url),
                     ("META_API_URL", self.standins.meta_url),
+                    ("TELEGRAM_API_URL", self.standins.telegram_url),
                 ):
                     if variable in spec.environment:
                         spec.environment[variable] = url
@@ -207,11 +210,13 @@ class LocalStack:
                 "x": self.standins.x_url if self.standins else None,
                 "vk": self.standins.vk_url if self.standins else None,
                 "meta": self.standins.meta_url if self.standins else None,
+                "telegram": self.standins.telegram_url if self.standins else None,
             },
             "webhooks": {
                 "x": f"{self.gateway.url}/webhooks/x",
                 "vk": f"{self.gateway.url}/webhooks/vk",
                 "meta": f"{self.gateway.url}/webhooks/meta",
+                "telegram": f"{self.gateway.url}/webhooks/telegram",
             },
             "secrets": {
                 "x_consumer_secret": local.X_CONSUMER_SECRET,
@@ -223,6 +228,8 @@ class LocalStack:
                 "meta_verify_token": local.META_VERIFY_TOKEN,
                 "meta_page_id": local.META_PAGE_ID,
                 "meta_instagram_id": local.META_INSTAGRAM_ID,
+                "telegram_bot_id": local.TELEGRAM_BOT_ID,
+                "telegram_secret_token": local.TELEGRAM_SECRET_TOKEN,
             },
         }
 

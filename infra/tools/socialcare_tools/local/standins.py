@@ -1,4 +1,5 @@
-"""Local HTTP stand-ins for Slack, X, VK and Meta, reached through the real client libraries.
+"""Local HTTP stand-ins for Slack, X, VK, Meta and Telegram, reached through the real client
+libraries.
 
 ``StandIns`` serves one WSGI app per API on 127.0.0.1 and records what the app sent
 (``Recorder``; ``GET /_calls`` on each port for another process, e.g. the CLI).
@@ -30,6 +31,7 @@ from socialcare.adapters.redirect import VK_ORIGIN, X_ORIGIN, redirect
 from socialcare_tools.local.standins_base import Recorder, StandIn
 from socialcare_tools.local.standins_meta import MetaStandIn
 from socialcare_tools.local.standins_slack import SlackStandIn
+from socialcare_tools.local.standins_telegram import TelegramStandIn
 from socialcare_tools.local.standins_vk import VkStandIn
 from socialcare_tools.local.standins_x import XStandIn
 
@@ -100,6 +102,7 @@ class StandIns:
         x_port: int = 0,
         vk_port: int = 0,
         meta_port: int = 0,
+        telegram_port: int = 0,
         recorder: Recorder | None = None,
     ) -> None:
         self.recorder = recorder or Recorder()
@@ -107,7 +110,14 @@ class StandIns:
         self.x = XStandIn(self.recorder)
         self.vk = VkStandIn(self.recorder)
         self.meta = MetaStandIn(self.recorder)
-        self.ports = {"slack": slack_port, "x": x_port, "vk": vk_port, "meta": meta_port}
+        self.telegram = TelegramStandIn(self.recorder)
+        self.ports = {
+            "slack": slack_port,
+            "x": x_port,
+            "vk": vk_port,
+            "meta": meta_port,
+            "telegram": telegram_port,
+        }
         self._running: list[tuple[BaseWSGIServer, threading.Thread]] = []
 
     @property
@@ -126,6 +136,10 @@ class StandIns:
     def meta_url(self) -> str:
         return f"http://{HOST}:{self.ports['meta']}/"
 
+    @property
+    def telegram_url(self) -> str:
+        return f"http://{HOST}:{self.ports['telegram']}"
+
     def start(self) -> "StandIns":
         if self._running:
             return self  # already serving: a second bind would clash with ourselves
@@ -134,6 +148,7 @@ class StandIns:
             "x": self.x,
             "vk": self.vk,
             "meta": self.meta,
+            "telegram": self.telegram,
         }
         try:
             for service, app in apps.items():

@@ -58,6 +58,12 @@ class SendRefused(SupportError):
         self.code, self.explanation = code, explanation
 
 
+class CustomerUnreachable(SendRefused):
+    """The platform refused because the customer cannot be reached there any more (they
+    blocked the account or bot, deleted their account, or removed the bot from the group):
+    the conversation is marked unreachable until the customer writes again."""
+
+
 class SendInterrupted(SupportError):
     """The platform call ended without an answer (a timeout): the reply may have gone."""
 

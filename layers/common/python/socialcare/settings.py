@@ -78,6 +78,8 @@ class SendSettings(SlackSettings):
     X_API_URL: str | None = None  # unset or empty: X itself (a local stand-in otherwise)
     VK_API_URL: str | None = None  # unset or empty: VK itself
     META_API_URL: str | None = None  # unset or empty: Meta's Graph API itself
+    TELEGRAM_SECRET_ARN: str | None = None  # the bots' tokens (unset: no Telegram replies)
+    TELEGRAM_API_URL: str | None = None  # unset or empty: Telegram's Bot API itself
 
 
 class ReportSettings(Settings):
@@ -112,6 +114,8 @@ class MetaIngestSettings(IngestSettings):
 
 class TelegramIngestSettings(IngestSettings):
     TELEGRAM_SECRET_ARN: str  # each bot's token and webhook secret token
+    DESK_QUEUE_URL: str | None = None  # unset: edits and deletions are marked, not shown
+    TELEGRAM_API_URL: str | None = None  # unset or empty: Telegram's Bot API itself
 
 
 class MentionSettings(IngestSettings):

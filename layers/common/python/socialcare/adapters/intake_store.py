@@ -188,7 +188,9 @@ class DynamoIntakeStore:
         return {
             "TableName": self._table.name,
             "Key": self._table.meta_key(conversation_id),
-            "UpdateExpression": f"SET {', '.join(sets)} ADD #message_count :one",
+            # The customer wrote: whatever made them unreachable (a blocked bot) is over.
+            "UpdateExpression": f"SET {', '.join(sets)} ADD #message_count :one"
+            " REMOVE unreachable, unreachable_since",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_item(values),
         }

@@ -285,6 +285,12 @@ class DynamoReplyStore:
             self._table, conversation_id, from_item(found["Attributes"]), now, RESPONSE_CLOCKS
         )
 
+    def mark_unreachable(self, conversation_id: str, why: str, at: datetime) -> None:
+        """The platform says the customer cannot be reached (blocked, deleted, bot removed);
+        the customer's next message clears it (the intake's update)."""
+        key = {"pk": conversation_pk(conversation_id), "sk": "META"}
+        self._table.update_if(key, {"unreachable": why, "unreachable_since": iso(at)})
+
     def claim(self, reply: OutboundReply, at: datetime) -> bool:
         """``queued -> sending`` just before the platform call (False: it was not queued)."""
         values = {"status": "sending", "sending_since": iso(at), **_pending(at)}

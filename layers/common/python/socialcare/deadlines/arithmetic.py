@@ -15,6 +15,9 @@ from socialcare.models.common import Platform
 DEFAULT_WARN_AT = 0.75
 Pause = tuple[datetime, datetime | None]  # from, until (None: still paused)
 MESSAGING_WINDOW = timedelta(hours=24)
+# A Telegram Business account's bot may answer a chat only within 24 hours of the customer's
+# last message (the can_reply right's own terms).
+TELEGRAM_BUSINESS_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 WINDOWED_PLATFORMS = frozenset({Platform.MESSENGER, Platform.INSTAGRAM})
 

@@ -5,7 +5,11 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from socialcare.models.common import ChannelType, Platform
-from socialcare.models.message import Customer, is_instagram_mention_key
+from socialcare.models.message import (
+    Customer,
+    is_instagram_mention_key,
+    is_telegram_business_key,
+)
 from socialcare.models.reply import ReplyRoute
 
 
@@ -104,6 +108,10 @@ class Conversation(BaseModel):
     marked_spam_by: str | None = None
     # Retention and erasure.
     closed_at: AwareDatetime | None = None
+    # The platform refused a reply because the customer cannot be reached there (blocked the
+    # bot, deleted their account); cleared by their next message.
+    unreachable: str | None = None
+    unreachable_since: AwareDatetime | None = None
     expires_at: int | None = None  # epoch seconds: DynamoDB's TTL removes it then
     erasure_id: str | None = None
 
@@ -118,10 +126,18 @@ class Conversation(BaseModel):
 
     @property
     def movable_to_private(self) -> bool:
-        """A public conversation not moved yet, except an Instagram mention: written on
-        someone else's media, it has no private reply and its author no id in our inbox."""
+        """A public conversation not moved yet, except an Instagram mention (written on
+        someone else's media, it has no private reply and its author no id in our inbox) and
+        Telegram (a bot may not write first to someone who never started a chat with it)."""
         return (
             self.channel_type is ChannelType.PUBLIC
             and not self.replies_privately
             and not is_instagram_mention_key(self.key)
+            and self.platform is not Platform.TELEGRAM
         )
+
+    @property
+    def through_telegram_business(self) -> bool:
+        """Answered as the brand's Telegram Business account, within 24 hours of the
+        customer's last message."""
+        return is_telegram_business_key(self.key)

@@ -52,6 +52,18 @@ def is_instagram_mention_key(key: str) -> bool:
     return key.startswith("instagram:") and key.split(":")[2:3] == [MENTION_SEGMENT]
 
 
+BUSINESS_SEGMENT = "business"
+
+
+def telegram_business_key(bot: str, chat: int, connection: str) -> str:
+    """A customer's chat with a brand's Telegram Business account, through its bot."""
+    return f"telegram:{bot}:{BUSINESS_SEGMENT}:{chat}:{connection}"
+
+
+def is_telegram_business_key(key: str) -> bool:
+    return key.startswith("telegram:") and key.split(":")[2:3] == [BUSINESS_SEGMENT]
+
+
 def conversation_id_for(key: str) -> str:
     """Stable, short, URL- and Step-Functions-safe id derived from a conversation key."""
     digest = hashlib.sha256(key.encode()).digest()

@@ -10,13 +10,12 @@ stored and changes nothing for them.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config import BrandDirectory
 from socialcare.errors import StorageUnavailable
-from socialcare.models import DeskRequest, MentionRequest, Platform
+from socialcare.models import MentionRequest, Platform
 from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.platforms.meta.normalise import Echo, Found, OutsideReply, OwnComment, read_entry
@@ -24,6 +23,7 @@ from socialcare.platforms.meta.payloads import Delivery, MetaSecrets
 from socialcare.platforms.meta.signature import answer_handshake, verify
 from socialcare.platforms.parsing import parse_json, validate
 from socialcare.ports import ClassifyQueue, StoredRef
+from socialcare.services.desk_news import News, tell_desk
 from socialcare.services.ingest import IngestDeps, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
 
@@ -183,7 +183,7 @@ def _mark(found: Found, received: Received, brands: dict[str, str], deps: MetaWe
             received.edited += 1
             ref = f"{change.ref}#edited#{iso(change.at)}"
             news = News(ref, change.platform, brands[change.account], change.at, "edited")
-            _tell_desk(kept, news, deps)
+            tell_desk(deps.desk, kept, news)
     return failed
 
 
@@ -232,35 +232,5 @@ def _keep_outside(
     logger.info("reply given outside socialcare kept", extra={"conversation_id": conversation_id})
     metrics.add_metric(name="AnsweredOutside", unit=MetricUnit.Count, value=1)
     news = News(f"{reply.ref}#outside", reply.platform, brand, reply.at, "outside_reply")
-    _tell_desk(stored, news, deps)
+    tell_desk(deps.desk, stored, news)
     return True
-
-
-@dataclass(frozen=True)
-class News:
-    """News about a stored message for its Slack thread, under its own deduplication id
-    (the message's was spent when the message itself was posted)."""
-
-    ref: str
-    platform: Platform
-    brand_id: str
-    at: datetime
-    notice: Literal["edited", "outside_reply"]
-
-
-def _tell_desk(stored: StoredRef, news: News, deps: MetaWebhookDeps) -> None:
-    if deps.desk is None:
-        return
-    deps.desk.send(
-        DeskRequest(
-            conversation_id=stored.conversation_id,
-            message_sk=stored.message_sk,
-            message_ref=news.ref,
-            platform=news.platform,
-            brand_id=news.brand_id,
-            sent_at=news.at,
-            notice=news.notice,
-        ),
-        group=stored.conversation_id,
-        dedup_id=news.ref,
-    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from socialcare.deadlines.arithmetic import reply_window_closes
+from socialcare.deadlines.arithmetic import TELEGRAM_BUSINESS_WINDOW, reply_window_closes
 from socialcare.models.common import Platform
 from socialcare.models.conversation import Conversation
 from socialcare.models.message import MessageKind
@@ -31,6 +31,7 @@ LIMITS = {
         ReplyRoute.PUBLIC,
     ): 2_200,  # a comment (UNVERIFIED: docs/platforms-meta.md)
     (Platform.TELEGRAM, ReplyRoute.PRIVATE): 4_096,
+    (Platform.TELEGRAM, ReplyRoute.PUBLIC): 4_096,  # a reply in a group
 }
 # twitter-text v3: these code point ranges weigh 1, everything else 2.
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
@@ -93,6 +94,7 @@ def check(
     draft = Draft(text, route, conversation.platform, conversation, target, now, human_agent)
     for guard in (
         _no_sender,
+        _unreachable,
         _empty,
         _unchanged,
         _x_post,
@@ -100,6 +102,7 @@ def check(
         _vk_user_token_only,
         _private_reply_window,
         _window,
+        _telegram_business_window,
     ):
         refusal = guard(draft)
         if refusal is not None:
@@ -107,9 +110,16 @@ def check(
     return None
 
 
-# Where the outbox can post. Telegram's intake came first; its sender follows (issue 17).
+# Where the outbox can post: a platform's intake may come before its sender.
 SENDS_ON = frozenset(
-    {Platform.X, Platform.VK, Platform.MESSENGER, Platform.FACEBOOK, Platform.INSTAGRAM}
+    {
+        Platform.X,
+        Platform.VK,
+        Platform.MESSENGER,
+        Platform.FACEBOOK,
+        Platform.INSTAGRAM,
+        Platform.TELEGRAM,
+    }
 )
 
 
@@ -120,6 +130,18 @@ def _no_sender(draft: Draft) -> Refusal | None:
         "no_sender",
         f"socialcare cannot send on {draft.platform.label} yet: answer the customer in"
         f" {draft.platform.label} itself ({_link(draft.target) or 'their chat'}), then resolve.",
+    )
+
+
+def _unreachable(draft: Draft) -> Refusal | None:
+    why = draft.conversation.unreachable
+    if why is None:
+        return None
+    name = draft.platform.label
+    return Refusal(
+        "unreachable",
+        f"Not sent: {name} refused the last reply because {why}. Nothing can reach the customer"
+        f" on {name} until they write again; reach them another way, or resolve.",
     )
 
 
@@ -223,6 +245,20 @@ def _window(draft: Draft) -> Refusal | None:
         f"{draft.platform.label} accepts replies for 24 hours after the customer's last message;"
         f" that window closed at {closes:%Y-%m-%d %H:%M} UTC. With Meta's human agent"
         " permission (`human_agent: true` on the account in brand.yaml) it is 7 days.",
+    )
+
+
+def _telegram_business_window(draft: Draft) -> Refusal | None:
+    if not draft.conversation.through_telegram_business:
+        return None
+    closes = draft.conversation.last_inbound_at + TELEGRAM_BUSINESS_WINDOW
+    if draft.now <= closes:
+        return None
+    return Refusal(
+        "window_closed",
+        "Telegram lets a business account's bot answer only within 24 hours of the customer's"
+        f" last message; that window closed at {closes:%Y-%m-%d %H:%M} UTC. Answer in Telegram"
+        " itself, from the business account.",
     )
 
 

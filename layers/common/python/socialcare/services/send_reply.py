@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from socialcare.clock import Clock, utc_now
 from socialcare.errors import (
     ConfigurationError,
+    CustomerUnreachable,
     SendPostponed,
     SendRefused,
     StorageUnavailable,
@@ -62,6 +63,7 @@ class SendStore(CardStore, Protocol):
     def record_sent(self, reply: OutboundReply, delivered: Delivered, at: Any) -> bool: ...
     def mark_answered(self, conversation_id: str, at: datetime) -> None: ...
     def mark_failed(self, reply: OutboundReply, code: str, explanation: str) -> None: ...
+    def mark_unreachable(self, conversation_id: str, why: str, at: datetime) -> None: ...
     def mark_shown(self, reply: OutboundReply, what: Shown = "shown") -> None: ...
     def hold(self, reply: OutboundReply, at: datetime) -> None: ...
 
@@ -172,10 +174,7 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
             deps.store.mark_shown(reply, "postponed_shown")
         raise
     except SendRefused as refused:
-        deps.store.mark_failed(reply, refused.code, refused.explanation)
-        metrics.add_metric(name="ReplyRefused", unit=MetricUnit.Count, value=1)
-        _show_refused(reply, refused.explanation, deps)
-        return "refused"
+        return _refused(reply, refused, deps)
     except StorageUnavailable:
         deps.store.release(reply)  # the platform never had it: the retry sends it
         raise
@@ -199,6 +198,19 @@ def _deliver(reply: OutboundReply, deps: SendDeps) -> str:
     # One write first: a retry of what follows must never call the platform again.
     deps.store.record_accepted(reply, delivered, sent_at)
     return _book(reply, delivered, sent_at, deps)
+
+
+def _refused(reply: OutboundReply, refused: SendRefused, deps: SendDeps) -> str:
+    deps.store.mark_failed(reply, refused.code, refused.explanation)
+    metrics.add_metric(name="ReplyRefused", unit=MetricUnit.Count, value=1)
+    unreachable = isinstance(refused, CustomerUnreachable)
+    if unreachable:
+        deps.store.mark_unreachable(reply.conversation_id, refused.explanation, deps.clock())
+        metrics.add_metric(name="CustomerUnreachable", unit=MetricUnit.Count, value=1)
+    _show_refused(reply, refused.explanation, deps)
+    if unreachable:
+        _redraw(reply, deps)  # the card says so, and the next reply is refused at once
+    return "refused"
 
 
 def continuation(reply: OutboundReply, delivered: Delivered) -> str | None:

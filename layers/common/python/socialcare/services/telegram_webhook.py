@@ -1,10 +1,14 @@
 """The Telegram webhook (one route for every brand's bot): the secret token names the bot
 before a byte of the body is read; the update is stored once; an edit is kept beside the
-first text. Telegram sends an update again until it is answered 2xx, so 5xx only when what
-the update holds could not be stored (docs/platforms-telegram.md)."""
+first text, a deletion marked, and both shown under the message's copy in Slack. Telegram
+Business connections are recorded as they come (rights, enabled or not); a business message
+is taken in only through an enabled connection. Telegram sends an update again until it is
+answered 2xx, so 5xx only when what the update holds could not be stored
+(docs/platforms-telegram.md)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from socialcare.clock import Clock, utc_now
 from socialcare.config import BrandDirectory
@@ -14,11 +18,28 @@ from socialcare.models import Platform
 from socialcare.models.message import iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.platforms.parsing import parse_json, validate
-from socialcare.platforms.telegram.normalise import Bot, read_update
-from socialcare.platforms.telegram.payloads import Update
+from socialcare.platforms.telegram.business import (
+    BUSINESS_KINDS,
+    Connection,
+    connection_of,
+    read_business,
+)
+from socialcare.platforms.telegram.normalise import Bot, Found, read_update
+from socialcare.platforms.telegram.payloads import BusinessConnection, Update
 from socialcare.platforms.telegram.secret import TelegramSecrets, bot_of
+from socialcare.ports import ClassifyQueue
+from socialcare.services.desk_news import News, tell_desk
 from socialcare.services.ingest import IngestDeps, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
+
+
+class Connections(Protocol):
+    def record(self, connection: Connection) -> None: ...
+    def find(self, bot_id: str, connection_id: str) -> Connection | None: ...
+
+
+# Telegram's getBusinessConnection: a connection made before the desk kept them (None: unknown).
+LookUpConnection = Callable[[str, str], BusinessConnection | None]
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,9 @@ class TelegramWebhookDeps:
     secrets: Callable[[], TelegramSecrets]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     clock: Clock = utc_now
+    connections: Connections | None = None  # unset: Telegram Business is not read
+    look_up: LookUpConnection | None = None
+    desk: ClassifyQueue | None = None  # the Slack desk's queue: edits and deletions shown
 
 
 @dataclass
@@ -35,6 +59,7 @@ class Received:
     stored: int = 0
     duplicates: int = 0
     edited: int = 0
+    deleted: int = 0
     skipped: int = 0
 
 
@@ -53,14 +78,80 @@ def receive(raw: bytes, secret_token: str | None, deps: TelegramWebhookDeps) -> 
         logger.warning("Telegram update for a bot of no brand", extra={"bot": bot_id})
         metrics.add_metric(name="TelegramUnknownBot", unit=MetricUnit.Count, value=1)
         return received
-    found = read_update(update, update.kind(data), Bot.of(account, brand), deps.clock())
+    bot, kind = Bot.of(account, brand), update.kind(data)
+    if update.business_connection is not None:
+        _record_connection(Connection.of(update.business_connection, bot), deps)
+        return received
+    if kind in BUSINESS_KINDS and deps.connections is not None:
+        found = read_business(update, bot, _connection(update, bot, deps), deps.clock())
+    else:
+        found = read_update(update, kind, bot, deps.clock())
     for reason in found.skipped:
         logger.info("update not ingested", extra={"reason": reason})
     received.skipped = len(found.skipped)
     if found.messages:
         report = ingest(found.messages, deps.ingest)  # a failure: 503, Telegram sends it again
         received.stored, received.duplicates = len(report.stored), len(report.duplicates)
-    for edit in found.edited:
-        kept = deps.ingest.store.mark_edited(edit.ref, edit.text, iso(edit.at))
-        received.edited += kept is not None
+    _mark(found, brand.id, received, deps)
     return received
+
+
+def _record_connection(connection: Connection, deps: TelegramWebhookDeps) -> None:
+    if deps.connections is None:
+        logger.info("update not ingested", extra={"reason": "Telegram Business is not wired"})
+        return
+    deps.connections.record(connection)
+    logger.info(
+        "Telegram Business connection recorded",
+        extra={
+            "connection": connection.id,
+            "enabled": connection.is_enabled,
+            "can_reply": connection.can_reply,
+        },
+    )
+    metrics.add_metric(
+        name="TelegramBusinessConnected" if connection.is_enabled else "TelegramBusinessPaused",
+        unit=MetricUnit.Count,
+        value=1,
+    )
+
+
+def _connection(update: Update, bot: Bot, deps: TelegramWebhookDeps) -> Connection | None:
+    """The connection a business update came through, as recorded; one made before the desk
+    kept connections is asked of Telegram once, then recorded."""
+    assert deps.connections is not None  # checked by the caller
+    connection_id = connection_of(update)
+    if connection_id is None:
+        return None
+    known = deps.connections.find(str(bot.id), connection_id)
+    if known is not None or deps.look_up is None:
+        return known
+    payload = deps.look_up(str(bot.id), connection_id)
+    if payload is None:
+        return None
+    connection = Connection.of(payload, bot)
+    deps.connections.record(connection)
+    return connection
+
+
+def _mark(found: Found, brand_id: str, received: Received, deps: TelegramWebhookDeps) -> None:
+    """Edits kept beside the first text and deletions marked, each shown in the thread once."""
+    store, now = deps.ingest.store, deps.clock()
+    for edit in found.edited:
+        kept = store.mark_edited(edit.ref, edit.text, iso(edit.at))
+        if kept is not None:
+            received.edited += 1
+            news = News(
+                f"{edit.ref}#edited#{iso(edit.at)}", edit.platform, brand_id, edit.at, "edited"
+            )
+            tell_desk(deps.desk, kept, news)
+    for ref in found.deleted:
+        marked = store.mark_deleted(ref, iso(now))
+        if marked is not None:
+            received.deleted += 1
+            metrics.add_metric(name="MessageDeletedByAuthor", unit=MetricUnit.Count, value=1)
+            tell_desk(
+                deps.desk,
+                marked,
+                News(f"{ref}#deleted", Platform.TELEGRAM, brand_id, now, "deleted"),
+            )

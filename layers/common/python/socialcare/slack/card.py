@@ -5,7 +5,7 @@ to one line of the header; links are the platform's, built by us."""
 
 from typing import Any
 
-from socialcare.deadlines.arithmetic import reply_window_closes
+from socialcare.deadlines.arithmetic import TELEGRAM_BUSINESS_WINDOW, reply_window_closes
 from socialcare.models.common import ChannelType
 from socialcare.models.conversation import CLOSED, Conversation, ConversationStatus
 from socialcare.models.message import MessageKind
@@ -128,8 +128,12 @@ def _state(meta: Conversation, events: list[ClockEvent]) -> list[dict[str, Any]]
         if meta.channel_type is ChannelType.PRIVATE
         else None
     )
+    if meta.through_telegram_business:  # the business account's bot: 24 hours, like Meta's
+        closes = meta.last_inbound_at + TELEGRAM_BUSINESS_WINDOW
     if closes is not None:  # Messenger, Instagram: Meta's window for a plain reply
         parts.append(f"24-hour reply window until {closes:%d %b %H:%M} UTC")
+    if meta.unreachable:  # our own words, from the platform's error
+        parts.append(f":no_entry: unreachable: {escape(meta.unreachable)}")
     if meta.resolved_by:
         parts.append(f"resolved by <@{meta.resolved_by}>")
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(parts)}]}]

@@ -41,6 +41,7 @@ class Bot:
 class Found:
     messages: list[InboundMessage] = field(default_factory=list)
     edited: list[Edit] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # references of deleted messages
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
@@ -54,14 +55,12 @@ def read_update(update: Update, kind: str, bot: Bot, received_at: datetime) -> F
         _message(update.message, bot, received_at, found)
     elif update.edited_message is not None:
         _edited(update.edited_message, bot, received_at, found)
-    elif kind in ("business_message", "edited_business_message", "business_connection"):
-        found.skipped.append(f"a {kind}: Telegram Business is not read yet")
     else:
         found.skipped.append(f"a {kind:.40} update: not a customer message")
     return found
 
 
-def _ours_or_noise(message: Message, bot: Bot) -> str | None:
+def noise_in(message: Message, bot: Bot) -> str | None:
     """Why a message is not a customer's (None: it is one)."""
     author = message.from_
     if message.message_id == 0:
@@ -78,7 +77,7 @@ def _ours_or_noise(message: Message, bot: Bot) -> str | None:
 
 
 def _message(message: Message, bot: Bot, received_at: datetime, found: Found) -> None:
-    why = _ours_or_noise(message, bot)
+    why = noise_in(message, bot)
     if why is not None:
         found.skipped.append(why)
         return
@@ -108,8 +107,8 @@ def _message(message: Message, bot: Bot, received_at: datetime, found: Found) ->
             thread_key=f"{Platform.TELEGRAM}:{bot.id}:{key}",
             platform_message_id=message_id(message),
             in_reply_to=parent,
-            customer=_person(message.from_),
-            text=_text(message),
+            customer=person_of(message.from_),
+            text=text_of(message),
             sent_at=when.sent_at,
             platform_sent_at=when.platform_sent_at,
             link=_link(message),
@@ -155,13 +154,13 @@ def _keyword(text: str, keywords: tuple[str, ...]) -> bool:
 
 
 def _edited(message: Message, bot: Bot, received_at: datetime, found: Found) -> None:
-    if _ours_or_noise(message, bot) is not None:
+    if noise_in(message, bot) is not None:
         found.skipped.append("an edit of a message that is not a customer's")
         return
     stamp = message.edit_date or message.date
     at = dated(Platform.TELEGRAM, from_epoch(stamp), str(stamp), received_at).sent_at
     found.edited.append(
-        Edit(Platform.TELEGRAM, str(bot.id), message_id(message), _text(message), at)
+        Edit(Platform.TELEGRAM, str(bot.id), message_id(message), text_of(message), at)
     )
 
 
@@ -177,12 +176,12 @@ def _media(message: Message) -> list[str]:
     return found
 
 
-def _text(message: Message) -> str:
+def text_of(message: Message) -> str:
     """The words (text, or a media's caption) and each attachment as a file reference."""
     return "\n".join([*([message.words] if message.words else []), *_media(message)])
 
 
-def _person(user: User | None) -> Customer:
+def person_of(user: User | None) -> Customer:
     assert user is not None  # a customer's message has an author (checked before)
     handle = user.username
     return Customer(

@@ -14,6 +14,8 @@ UserId = Annotated[int, Field(gt=0, lt=10**15)]
 MessageId = Annotated[int, Field(ge=0, lt=2**31)]
 Seconds = Annotated[int, Field(ge=0, le=10**11)]
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,32}$")]
+# Telegram's business connection ids are opaque strings: any printable ASCII is accepted.
+ConnectionId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[!-~]+$")]
 
 
 class _Read(BaseModel):
@@ -66,7 +68,7 @@ class Message(_Read):
     message_thread_id: MessageId | None = None
     is_automatic_forward: bool = False  # a channel post's copy in its discussion group
     edit_date: Seconds | None = None
-    business_connection_id: Annotated[str, Field(max_length=200)] | None = None
+    business_connection_id: ConnectionId | None = None
     sender_business_bot: User | None = None  # the business account's bot wrote it (ours)
     photo: list[FileRef] = Field(default_factory=list, max_length=20)
     document: FileRef | None = None
@@ -84,6 +86,33 @@ class Message(_Read):
         return self.entities if self.text else self.caption_entities
 
 
+class BusinessBotRights(_Read):
+    """What the business account lets its bot do (each right absent = not granted). The desk
+    needs ``can_reply``: answering private chats that wrote within 24 hours."""
+
+    can_reply: bool = False
+    can_read_messages: bool = False
+    can_delete_sent_messages: bool = False
+    can_delete_all_messages: bool = False
+
+
+class BusinessConnection(_Read):
+    """A Telegram Business account connected to the brand's bot; sent again on every change."""
+
+    id: ConnectionId
+    user: User  # the business account (the brand's own)
+    user_chat_id: ChatId
+    date: Seconds
+    rights: BusinessBotRights = BusinessBotRights()
+    is_enabled: bool
+
+
+class BusinessMessagesDeleted(_Read):
+    business_connection_id: ConnectionId
+    chat: Chat
+    message_ids: list[MessageId] = Field(max_length=1000)
+
+
 class Update(_Read):
     """One update: its id, and the kind it carries (the others stay unset)."""
 
@@ -92,8 +121,8 @@ class Update(_Read):
     edited_message: Message | None = None
     business_message: Message | None = None
     edited_business_message: Message | None = None
-    business_connection: dict[str, Any] | None = None
-    deleted_business_messages: dict[str, Any] | None = None
+    business_connection: BusinessConnection | None = None
+    deleted_business_messages: BusinessMessagesDeleted | None = None
 
     def kind(self, raw: dict[str, Any]) -> str:
         """The update's kind, as Telegram names it (the one key besides ``update_id``)."""
