@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from socialcare_tools.local import commands, x_commands
+from socialcare_tools.local import commands, telegram_commands, x_commands
 from socialcare_tools.local.cli_state import CommandError
 from socialcare_tools.local.stack import DEFAULT_TIME_FACTOR, Ports
 
@@ -124,6 +124,7 @@ def parser() -> argparse.ArgumentParser:
         "--slack-secret", help="AWS: the Slack app secret's ARN (without it Slack is untouched)"
     )
     x_commands.add_parser(sub)  # socialcare x webhook | subscribe | ... | gapfill
+    telegram_commands.add_parser(sub)  # socialcare telegram webhook set | info | delete
     for name, helptext in (
         ("inbox", "the conversations"),
         ("slack", "what the app posted to Slack"),

@@ -27,7 +27,7 @@ from socialcare.services import erasure
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import meta_delivery, vk_delivery, x_delivery
-from socialcare_tools.local import x_commands
+from socialcare_tools.local import telegram_commands, x_commands
 from socialcare_tools.local.cli_state import CommandError, local_state
 from socialcare_tools.local.demo_gap_fill import OutageStack, play_outage
 from socialcare_tools.local.desk_demo import agents_answer
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         "report": report,
         "forget": forget,
         "x": _x,
+        "telegram": telegram_commands.run,
     }
     result: int = handlers[args.command](args)
     return result

@@ -1,0 +1,113 @@
+"""``socialcare telegram webhook set|info|delete --brand B``: a brand's Telegram bots and the
+desk's webhook.
+
+Against the running local stack by default (``.socialcare/local.json``: its Telegram
+stand-in, its gateway's ``/webhooks/telegram``, its Telegram secret); against AWS with
+``--stack NAME`` (the stack's outputs ``TelegramWebhookUrl`` and ``TelegramBotSecretArn``;
+Telegram itself). The bot tokens and secret tokens are read from the secret, never typed as
+arguments and never printed.
+"""
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from socialcare.adapters.secrets import secret_reader
+from socialcare.adapters.stack_outputs import stack_outputs
+from socialcare.adapters.telegram_bot_api import BotApiError, BotApiTimeout, TelegramBotApi
+from socialcare.config import load_brands
+from socialcare.config.brands import Brand
+from socialcare.errors import ConfigurationError, StorageUnavailable
+from socialcare.platforms.telegram.secret import TelegramSecrets
+from socialcare.services import telegram_setup
+from socialcare_tools.local.cli_state import CommandError, local_state
+
+
+@dataclass(frozen=True)
+class Target:
+    api_url: str | None  # None: Telegram itself
+    webhook_url: str
+    secret_arn: str | None
+
+
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    telegram = sub.add_parser("telegram", help="the brand's Telegram bots and their webhook")
+    actions = telegram.add_subparsers(dest="telegram_command", required=True)
+    webhook = actions.add_parser(
+        "webhook", help="set the desk's webhook on the brand's bots, show it, or delete it"
+    )
+    webhook.add_argument("action", choices=["set", "info", "delete"])
+    webhook.add_argument("--brand", required=True, help="the brand id (its folder name)")
+    webhook.add_argument("--brands-dir", type=Path, default=Path("layers/config/brands"))
+    webhook.add_argument("--stack", help="AWS: the CloudFormation stack (default: local)")
+    webhook.add_argument("--secret-arn", help="the Telegram secret (default: the stack's)")
+    webhook.add_argument("--telegram-api-url", help="another Bot API base URL (a stand-in)")
+    webhook.add_argument("--webhook-url", help="the URL to set (default: the stack's)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        brand = _brand(args)
+        target = _target(args)
+        if not target.secret_arn:
+            raise ConfigurationError("no Telegram secret: give --secret-arn or --stack")
+        secrets = secret_reader(target.secret_arn, TelegramSecrets, max_age=0)()
+        api = TelegramBotApi(lambda: secrets, target.api_url)
+        failing = 0
+        for bot in brand.accounts.telegram:
+            keys = secrets.bots.get(bot.id)
+            if keys is None:
+                raise ConfigurationError(f"the Telegram secret has no token for bot {bot.id}")
+            if args.action == "delete":
+                telegram_setup.delete_webhook(api, bot)
+                print(f"@{bot.handle}: webhook deleted (Telegram keeps the updates until set)")
+                continue
+            if args.action == "set":
+                secret_token = keys.secret_token.get_secret_value()
+                state = telegram_setup.set_webhook(api, bot, target.webhook_url, secret_token)
+            else:
+                state = telegram_setup.check(api, bot, target.webhook_url)
+            failing += _show(state)
+        return 1 if failing else 0
+    except (ConfigurationError, StorageUnavailable, BotApiError, BotApiTimeout) as error:
+        raise CommandError(str(error)) from None
+
+
+def _show(state: telegram_setup.BotState) -> int:
+    info = state.info
+    print(f"@{state.bot.handle} ({state.bot.id})")
+    print(f"  webhook   {info.url or '(none)'}")
+    print(f"  pending   {info.pending_update_count} update(s) waiting at Telegram")
+    if info.last_error_at is not None:
+        print(f"  last error {info.last_error_at:%Y-%m-%d %H:%M} UTC: {info.last_error_message}")
+    print(f"  updates   {', '.join(info.allowed_updates) or 'Telegram default'}")
+    for problem in state.problems:
+        print(f"  PROBLEM   {problem}")
+    return 1 if state.problems else 0
+
+
+def _brand(args: argparse.Namespace) -> Brand:
+    brand = load_brands(args.brands_dir).brands.get(args.brand)
+    if brand is None:
+        raise ConfigurationError(f"no brand {args.brand!r} in {args.brands_dir}")
+    if not brand.accounts.telegram:
+        raise ConfigurationError(f"brand {args.brand!r} has no Telegram bot (accounts.telegram)")
+    return brand
+
+
+def _target(args: argparse.Namespace) -> Target:
+    if args.stack:
+        outputs = stack_outputs(args.stack)
+        return Target(
+            args.telegram_api_url,
+            args.webhook_url or outputs.get("TelegramWebhookUrl", ""),
+            args.secret_arn or outputs.get("TelegramBotSecretArn"),
+        )
+    if args.telegram_api_url and args.webhook_url:  # everything given: no stack needed
+        return Target(args.telegram_api_url, args.webhook_url, args.secret_arn)
+    state = local_state()  # also points boto3 at the local stack's AWS
+    return Target(
+        args.telegram_api_url or state["standins"]["telegram"],
+        args.webhook_url or state["webhooks"]["telegram"],
+        args.secret_arn or state["outputs"].get("TelegramBotSecretArn"),
+    )
