@@ -15,7 +15,7 @@ from socialcare_tools import local_secrets as local
 from socialcare_tools.apigw import x_delivery
 from socialcare_tools.local.stack import LocalStack
 from socialcare_tools.samples import tweet, x_tweets
-from tests.conftest import ROOT, load_event
+from tests.conftest import BRANDS_DIR, ROOT, load_event
 from tests.integration.conftest import StackCli, stack_cli
 
 pytestmark = pytest.mark.integration
@@ -249,6 +249,37 @@ def test_cli_send_an_instagram_mention_is_read_from_the_stand_in_and_stored(
     assert {r["channel_type"] for r in found} == {"public"}
     refused = cli("send", "vk", "hi", "--mention")
     assert refused.code != 0 and "Instagram" in refused.err
+
+
+def test_cli_send_on_telegram_opens_private_group_and_business_conversations(
+    cli: StackCli,
+) -> None:
+    sent = cli("send", "telegram", "Where is order 4411?", "--from", "ivan_p")
+    assert sent.code == 0 and "POST /webhooks/telegram -> 200" in sent.out
+    group = cli("send", "telegram", "@AcmeSupportBot is it open?", "--from", "olga", "--group")
+    assert group.code == 0
+    chatter = cli("send", "telegram", "who watched the match?", "--from", "olga", "--group")
+    assert chatter.code == 0  # acknowledged, not a customer message
+    business = cli("send", "telegram", "Do you ship to Minsk?", "--from", "katya", "--business")
+    assert business.code == 0 and business.out.count("-> 200") == 2  # the connection, the message
+    rows = [r for r in json.loads(cli("inbox", "--json").out) if r["platform"] == "telegram"]
+    found = {
+        (r["customer"].get("handle"), r["channel_type"], ":business:" in r["key"]) for r in rows
+    }
+    assert found == {
+        ("ivan_p", "private", False),
+        ("olga", "public", False),
+        ("katya", "private", True),
+    }
+
+
+def test_cli_telegram_webhook_set_and_info_against_the_local_stack(cli: StackCli) -> None:
+    """Telegram takes only HTTPS; the stand-in lets the local gateway's http URL through."""
+    brands = ("--brand", "acme", "--brands-dir", str(BRANDS_DIR))
+    set_ = cli("telegram", "webhook", "set", *brands)
+    assert set_.code == 0 and "/webhooks/telegram" in set_.out, set_.err
+    info = cli("telegram", "webhook", "info", *brands)
+    assert info.code == 0 and "PROBLEM" not in info.out
 
 
 def test_cli_send_a_sample_event_file(cli: StackCli) -> None:

@@ -71,8 +71,8 @@ def parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", help="post a delivery, signed as the platform would sign it")
     send.add_argument(
         "target",
-        help="x, vk, messenger, facebook, instagram, or a JSON file (an event from events/"
-        " or a raw payload)",
+        help="x, vk, messenger, facebook, instagram, telegram, or a JSON file (an event from"
+        " events/ or a raw payload)",
     )
     send.add_argument("text", nargs="?", help="the message text (with a network)")
     send.add_argument(
@@ -83,6 +83,18 @@ def parser() -> argparse.ArgumentParser:
         help="X: the tweet id this answers; VK, Facebook, Instagram: the top comment id",
     )
     send.add_argument("--dm", action="store_true", help="a private message instead of a public one")
+    send.add_argument(
+        "--group",
+        action="store_true",
+        help="Telegram: in a group where the bot is a member (kept only if it mentions"
+        " @AcmeSupportBot or a brand keyword, or answers the bot)",
+    )
+    send.add_argument(
+        "--business",
+        action="store_true",
+        help="Telegram: to the brand's own Telegram Business account (its connection is"
+        " made first, with the right to reply)",
+    )
     send.add_argument(
         "--mention",
         nargs="?",

@@ -71,17 +71,30 @@ def business_connection(
 
 
 def business_message(
-    text: str, *, message_id: int = 301, author: dict[str, Any] | None = None, **extra: Any
+    text: str,
+    *,
+    message_id: int = 301,
+    author: dict[str, Any] | None = None,
+    chat: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     """A customer's message to the brand's business account, as its connected bot gets it."""
     return message(
         text,
         message_id=message_id,
-        chat=IVAN_CHAT,
+        chat=chat or IVAN_CHAT,
         author=author or IVAN,
         business_connection_id=CONNECTION,
         **extra,
     )
+
+
+def group_message(text: str, **extra: Any) -> dict[str, Any]:
+    """A message in the fans' group: a mention entity where it names the bot, as Telegram
+    marks it."""
+    if f"@{BOT_USERNAME}" in text:
+        return mentioning_bot(text, **extra)
+    return message(text, chat=GROUP, **extra)
 
 
 def update(kind: str, body: dict[str, Any], update_id: int = 851203999) -> dict[str, Any]:

@@ -380,7 +380,15 @@ def _event_for(args: argparse.Namespace) -> dict[str, Any]:
 
 def send(args: argparse.Namespace) -> int:
     state = local_state()
-    event = _mention_for(args, state) if args.mention else _event_for(args)
+    if args.target == "telegram":
+        event = telegram_commands.customer_delivery(args, state, _deliver)
+    else:
+        event = _mention_for(args, state) if args.mention else _event_for(args)
+    return _deliver(state, event)
+
+
+def _deliver(state: dict[str, Any], event: dict[str, Any]) -> int:
+    """The delivery, as the platform posts it to the local gateway."""
     body = event.get("body", "")
     data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
     query = f"?{event['rawQueryString']}" if event.get("rawQueryString") else ""
@@ -432,10 +440,12 @@ def slack(args: argparse.Namespace) -> int:
 
 
 def outbox(args: argparse.Namespace) -> int:
-    calls = [  # replies only: not the webhook health check's or `socialcare x`'s calls
+    calls = [  # replies only: not the webhook health check's or the setup commands' calls
         c
-        for c in _calls(local_state(), ("x", "vk", "meta"))
-        if "/2/webhooks" not in c["method"] and "/2/activity/" not in c["method"]
+        for c in _calls(local_state(), ("x", "vk", "meta", "telegram"))
+        if "/2/webhooks" not in c["method"]
+        and "/2/activity/" not in c["method"]
+        and (c["service"] != "telegram" or c["method"] == "sendMessage")
     ]
     print(
         json.dumps(calls, indent=2, ensure_ascii=False)

@@ -4,8 +4,10 @@ Like Telegram, every answer is ``{"ok": true, "result": ...}`` or ``{"ok": false
 "error_code", "description", "parameters"?}`` with the HTTP status equal to the code; an
 unknown token is 401. It serves what the desk and the command line call: ``sendMessage``
 (the business connection checked against the ones given with ``connect``), the webhook
-methods and ``getBusinessConnection``. A customer who blocked the bot (``block``) gets
-Telegram's 403; ``limit_next`` scripts a 429 with ``retry_after``.
+methods and ``getBusinessConnection``. A customer who blocked the bot (``block``, or
+``POST /_block {"chat_id"}`` from another process) gets Telegram's 403; ``limit_next``
+scripts a 429 with ``retry_after``; ``POST /_connect`` (or ``connect``) makes a Telegram
+Business connection known, as Telegram holds it.
 
 The token is recorded only as the bot's id (the part before the colon), never whole.
 """
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from socialcare_tools.local.standins_base import Json, Reply, StandIn, json_body
 
@@ -69,6 +71,21 @@ class TelegramStandIn(StandIn):
             429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
         )
         self.failures.add("sendMessage", error, times)
+
+    def _serve(self, request: Request) -> Response:
+        if request.path == "/_connect" and request.method == "POST":
+            connection = json_body(request)
+            if not isinstance(connection.get("id"), str):
+                return Reply({"error": "need the connection's id"}, 400).to_response()
+            self.connect(connection)
+            return Reply({"ok": True}).to_response()
+        if request.path == "/_block" and request.method == "POST":
+            chat = json_body(request).get("chat_id")
+            if not isinstance(chat, int):
+                return Reply({"error": "need chat_id (an integer)"}, 400).to_response()
+            self.block(chat)
+            return Reply({"ok": True}).to_response()
+        return super()._serve(request)
 
     def parse(self, request: Request) -> tuple[str, Json]:
         bot_and_token, _, method = request.path.strip("/").partition("/")

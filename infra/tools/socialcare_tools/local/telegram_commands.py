@@ -1,5 +1,5 @@
 """``socialcare telegram webhook set|info|delete --brand B``: a brand's Telegram bots and the
-desk's webhook.
+desk's webhook; and ``socialcare send telegram``'s deliveries.
 
 Against the running local stack by default (``.socialcare/local.json``: its Telegram
 stand-in, its gateway's ``/webhooks/telegram``, its Telegram secret); against AWS with
@@ -9,8 +9,14 @@ arguments and never printed.
 """
 
 import argparse
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import requests  # type: ignore[import-untyped, unused-ignore]
 
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.stack_outputs import stack_outputs
@@ -20,6 +26,7 @@ from socialcare.config.brands import Brand
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.platforms.telegram.secret import TelegramSecrets
 from socialcare.services import telegram_setup
+from socialcare_tools import samples_telegram
 from socialcare_tools.local.cli_state import CommandError, local_state
 
 
@@ -111,3 +118,57 @@ def _target(args: argparse.Namespace) -> Target:
         args.webhook_url or state["webhooks"]["telegram"],
         args.secret_arn or state["outputs"].get("TelegramBotSecretArn"),
     )
+
+
+def customer_delivery(
+    args: argparse.Namespace,
+    state: dict[str, Any],
+    deliver: Callable[[dict[str, Any], dict[str, Any]], int],
+) -> dict[str, Any]:
+    """A customer's Telegram message: to the bot in private (default), in a group, or to the
+    brand's Telegram Business account (whose connection is made known first, to Telegram's
+    stand-in and to the desk, as Telegram does when the owner connects the bot)."""
+    if not args.text:
+        raise CommandError('what should the Telegram customer say? socialcare send telegram "text"')
+    sender = str(args.sender)
+    user_id = int(sender) if sender.isdigit() else 7_000_000_000 + sum(map(ord, sender))
+    username = sender if re.fullmatch(r"[A-Za-z0-9_]{3,32}", sender) else None
+    customer = {"id": user_id, "is_bot": False, "first_name": sender, "username": username}
+    customer = {k: v for k, v in customer.items() if v is not None}
+    stamp, now = time.time_ns() // 1000, int(time.time())
+    update_id = stamp % 2**31
+    if args.business:
+        connection = samples_telegram.business_connection()
+        post_to_standin(state, "telegram", "/_connect", connection)
+        deliver(
+            state,
+            samples_telegram.telegram_delivery(
+                samples_telegram.update("business_connection", connection, update_id - 1)
+            ),
+        )
+        chat = {"id": user_id, "type": "private", "first_name": sender}
+        body = samples_telegram.business_message(
+            args.text, message_id=stamp % 10**6, author=customer, chat=chat, date=now
+        )
+        return samples_telegram.telegram_delivery(
+            samples_telegram.update("business_message", body, update_id)
+        )
+    if args.group:
+        body = samples_telegram.group_message(
+            args.text, author=customer, message_id=stamp % 10**6, date=now
+        )
+    else:
+        chat = {"id": user_id, "type": "private", "first_name": sender}
+        body = samples_telegram.message(
+            args.text, message_id=stamp % 10**6, chat=chat, author=customer, date=now
+        )
+    return samples_telegram.telegram_delivery(samples_telegram.update("message", body, update_id))
+
+
+def post_to_standin(state: dict[str, Any], service: str, path: str, body: dict[str, Any]) -> None:
+    try:
+        requests.post(f"{state['standins'][service].rstrip('/')}{path}", json=body, timeout=10)
+    except requests.ConnectionError:
+        raise CommandError(
+            f"the {service} stand-in does not answer; is `socialcare local` running?"
+        ) from None
