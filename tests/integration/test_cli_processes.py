@@ -48,13 +48,13 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     outage = out.split("X outage of 30 minutes")[1]
     assert re.search(r"revalidated \['\d+'\]; valid again: yes", outage), outage[:800]
     assert re.search(r"2 missed mentions stored, .* stored once", outage), outage[:800]
-    assert re.search(r"messages stored\s+58\n", out)
-    assert re.search(r"duplicates absorbed\s+3\n", out)
-    assert re.search(r"rejected \(forged\)\s+3\n", out)
-    assert re.search(r"classified\s+58\n", out)
+    assert re.search(r"messages stored\s+62\n", out)
+    assert re.search(r"duplicates absorbed\s+4\n", out)
+    assert re.search(r"rejected \(forged\)\s+4\n", out)
+    assert re.search(r"classified\s+62\n", out)
     assert re.search(r"priorities\s+P1 \d+", out)
     assert re.search(r"marked spam\s+[1-9]", out)  # the giveaway bot in the burst
-    assert re.search(r"suggested answers \(answer base\)\s+[1-9]\d* of 58", out)
+    assert re.search(r"suggested answers \(answer base\)\s+[1-9]\d* of 62", out)
     readings = out.split("What the classifier read")[1].split("Summary")[0]
     # per message, as on a card: language, sentiment with its score, topic, priority
     assert re.search(r"^\s+ru\s+-\d\.\d\d\s+order_status\s+P\d", readings, re.MULTILINE)
@@ -100,11 +100,20 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     )
     assert re.search(r"messenger: .* nothing was sent \(0 Graph API calls\)", meta)
     assert "accepts replies for 24 hours" in meta
+    # On Telegram: the private chat and the group answered, the business chat answered as the
+    # brand's own account, and a follow-up refused because the customer blocked the bot.
+    telegram = out.split("On Telegram (the Telegram stand-in)")[1].split("The inbox now")[0]
+    assert re.search(
+        r"sendMessage to chat 7001234567 as plain text; the conversation is answered", telegram
+    )
+    assert re.search(r"group reply went to chat -100\d+ under message 4412", telegram)
+    assert "through business connection BcAcmeStoreConnection0001" in telegram
+    assert re.search(r"blocked the bot; .* unreachable: yes", telegram)
     assert re.search(r"Support channel \(stand-in\): [1-9]\d* conversation cards", out)
     assert re.search(r"Support channel \(stand-in\): [1-9]\d* card updates", out)
     # The busy day's report, written to files whose paths the demo prints.
     report = out.split("The day's report for Acme Store (Mon 24 Aug 2026): ")[1]
-    assert re.match(r"49 conversations, response rate \d+ %", report)
+    assert re.match(r"53 conversations, response rate \d+ %", report)
     paths = [Path(line.strip()) for line in report.splitlines()[1:] if line.startswith("  /")]
     assert {p.suffix for p in paths} == {".png", ".html", ".txt", ".csv", ".eml"}
     assert all(p.exists() and p.stat().st_size > 0 for p in paths)

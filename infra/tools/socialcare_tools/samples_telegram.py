@@ -26,6 +26,7 @@ GROUP = {"id": -1001500000001, "type": "supergroup", "title": "Acme fans", "user
 ACME_ACCOUNT = {"id": 6900000001, "is_bot": False, "first_name": "Acme", "username": "acme_store"}
 CONNECTION = "BcAcmeStoreConnection0001"
 IVAN = {"id": 7009876543, "is_bot": False, "first_name": "Ivan", "username": "ivanp"}
+IVAN_ASKS = "Заказ #4415 до сих пор не пришёл, это ужасно. Вы вообще доставляете в Минск?"
 IVAN_CHAT = {"id": IVAN["id"], "type": "private", "first_name": "Ivan", "username": "ivanp"}
 
 
@@ -153,7 +154,7 @@ def telegram_events() -> dict[str, dict[str, Any]]:
             update("business_connection", business_connection(), 851204005)
         ),
         "telegram_business_message": telegram_delivery(
-            update("business_message", business_message("Do you deliver to Minsk?"), 851204006)
+            update("business_message", business_message(IVAN_ASKS), 851204006)
         ),
         "telegram_business_deleted": telegram_delivery(
             update(

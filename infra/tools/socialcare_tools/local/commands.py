@@ -41,6 +41,7 @@ from socialcare_tools.local.scenario import (
 )
 from socialcare_tools.local.stack import LocalStack, Ports
 from socialcare_tools.local.standins import PortInUse, Recorder
+from socialcare_tools.local.telegram_demo import telegram_answers
 from socialcare_tools.local.views import conversations, render_calls, render_inbox
 from socialcare_tools.samples import tweet, vk, vk_message, x_dm, x_tweets
 from socialcare_tools.samples_meta import customer_delivery, mention_delivery
@@ -200,9 +201,17 @@ def demo(args: argparse.Namespace) -> int:
             stack.standins.recorder if stack.standins else Recorder(),
             sys.stdout,
         )
+        assert stack.standins is not None
+        telegram_acts = telegram_answers(
+            stack.gateway.url,
+            physical["ConversationsTable"],
+            stack.standins.telegram,
+            stack.standins.recorder,
+            sys.stdout,
+        )
         updates = [
             call
-            for call in (stack.standins.recorder.calls("slack") if stack.standins else [])
+            for call in stack.standins.recorder.calls("slack")
             if call["method"] == "chat.update"
         ]
         print(
@@ -224,7 +233,7 @@ def demo(args: argparse.Namespace) -> int:
         took = time.perf_counter() - started
         print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
         answered = len(replies) == 2 and all(r.ok for r in replies)
-        answered = answered and all(act.ok for act in meta_acts)
+        answered = answered and all(act.ok for act in [*meta_acts, *telegram_acts])
         if not answered:
             print("The agents' replies did not all go as they should: see the logs.")
         return 0 if summary.ok and answered and filled else 1

@@ -35,7 +35,7 @@ class MetaAct:
     ok: bool
 
 
-def _post(gateway: str, event: dict[str, Any]) -> int:
+def post_to_slack(gateway: str, event: dict[str, Any]) -> int:
     body = event["body"]
     data = base64.b64decode(body) if event.get("isBase64Encoded") else body
     response = requests.post(
@@ -59,7 +59,7 @@ def _open(
     return None
 
 
-def _wait(check: Any, timeout: float = 30.0) -> Any:
+def wait_for(check: Any, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while not (found := check()) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -82,24 +82,28 @@ def _private_reply(gateway: str, table: str, recorder: Recorder, out: TextIO) ->
         out.write("  instagram: no open comment conversation with a Slack thread\n")
         return MetaAct(what, ok=False)
     thread = row["slack_thread"]
-    pressed = _post(gateway, button_press("move_to_dm", str(row["id"]), str(thread["channel"])))
+    pressed = post_to_slack(
+        gateway, button_press("move_to_dm", str(row["id"]), str(thread["channel"]))
+    )
     reads = ConversationReads(table)
     # The desk acknowledges at once and acts a moment later (as Slack's 3 seconds demand);
     # an agent types slower than that.
-    _wait(lambda: (m := reads.conversation(str(row["id"]))) and m.replies_privately)
+    wait_for(lambda: (m := reads.conversation(str(row["id"]))) and m.replies_privately)
     before = len(recorder.calls("meta"))
     event = message_event(
         PRIVATE_REPLY, str(thread["ts"]), str(thread["channel"]), event_id="EvMeta01"
     )
-    written = _post(gateway, event)
-    sent = _wait(
+    written = post_to_slack(gateway, event)
+    sent = wait_for(
         lambda: [
             c
             for c in recorder.calls("meta")[before:]
             if "comment_id" in (c["params"].get("recipient") or {})
         ]
     )
-    meta = _wait(lambda: (m := reads.conversation(str(row["id"]))) and m.status == "answered" and m)
+    meta = wait_for(
+        lambda: (m := reads.conversation(str(row["id"]))) and m.status == "answered" and m
+    )
     comment = sent[0]["params"]["recipient"]["comment_id"] if sent else None
     out.write(
         f"  instagram: Move to DM pressed ({pressed}), the reply written in the thread ({written});"
@@ -120,10 +124,14 @@ def _mention_reply(gateway: str, table: str, recorder: Recorder, out: TextIO) ->
     event = message_event(
         MENTION_REPLY, str(thread["ts"]), str(thread["channel"]), event_id="EvMeta03"
     )
-    written = _post(gateway, event)
-    sent = _wait(lambda: [c for c in recorder.calls("meta")[before:] if c["method"] == "mentions"])
+    written = post_to_slack(gateway, event)
+    sent = wait_for(
+        lambda: [c for c in recorder.calls("meta")[before:] if c["method"] == "mentions"]
+    )
     reads = ConversationReads(table)
-    meta = _wait(lambda: (m := reads.conversation(str(row["id"]))) and m.status == "answered" and m)
+    meta = wait_for(
+        lambda: (m := reads.conversation(str(row["id"]))) and m.status == "answered" and m
+    )
     where = sent[0]["params"] if sent else {}
     out.write(
         f"  instagram: a reply to @{(row.get('customer') or {}).get('handle')}'s mention written"
@@ -145,8 +153,8 @@ def _late_reply(gateway: str, table: str, recorder: Recorder, out: TextIO) -> Me
     event = message_event(
         LATE_REPLY, str(thread["ts"]), str(thread["channel"]), event_id="EvMeta02"
     )
-    written = _post(gateway, event)
-    told = _wait(
+    written = post_to_slack(gateway, event)
+    told = wait_for(
         lambda: [
             c["params"]
             for c in recorder.calls("slack")[before_slack:]

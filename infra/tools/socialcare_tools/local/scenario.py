@@ -26,7 +26,12 @@ from socialcare_tools.samples import tweet, vk, vk_message, xaa_post
 from socialcare_tools.samples_meta import mentioned_comment, mentioned_media
 
 _deserializer = TypeDeserializer()
-PLATFORM_OF_PATH = {"/webhooks/x": "X ", "/webhooks/vk": "VK", "/webhooks/meta": "Meta"}
+PLATFORM_OF_PATH = {
+    "/webhooks/x": "X ",
+    "/webhooks/vk": "VK",
+    "/webhooks/meta": "Meta",
+    "/webhooks/telegram": "Telegram",
+}
 
 
 @dataclass
@@ -360,7 +365,7 @@ class Player:
                 else ",".join(map(str, result.statuses))
             )
             print(
-                f"{mark}+{time.perf_counter() - started:5.2f}s  {result.platform:<4}  {result.say}",
+                f"{mark}+{time.perf_counter() - started:5.2f}s  {result.platform:<8}  {result.say}",
                 file=out,
             )
             print(
