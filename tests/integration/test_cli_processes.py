@@ -117,6 +117,8 @@ def test_the_demo_plays_the_busy_hour_and_loses_nothing() -> None:
     paths = [Path(line.strip()) for line in report.splitlines()[1:] if line.startswith("  /")]
     assert {p.suffix for p in paths} == {".png", ".html", ".txt", ".csv", ".eml"}
     assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+    [text] = [p for p in paths if p.suffix == ".txt"]
+    assert re.search(r"Channels .*telegram 4", text.read_text("utf-8"))  # every platform counts
     assert "!!" not in out  # no step differed from what the scenario expects
 
 

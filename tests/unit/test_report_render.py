@@ -69,3 +69,11 @@ def test_the_email_says_how_many_encrypted_chats_were_unreadable_here() -> None:
     assert "Encrypted chats (unreadable here: X keeps the keys; agents read them in X): 1." in (
         render.html(figures, "Acme")
     )
+
+
+def test_the_text_gives_each_figure_a_line_of_its_own() -> None:
+    figures = compute([C1, C3, C5], [], DAY, CALENDAR)
+    lines = render.text(figures, "Acme").splitlines()
+    [channels] = [line for line in lines if line.startswith("Channels")]
+    assert "Response rate" not in channels  # it once ran on into the next line
+    assert any(line.startswith("Response rate") for line in lines)
