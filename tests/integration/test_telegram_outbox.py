@@ -287,3 +287,39 @@ def test_the_owners_own_message_and_our_bots_echo_are_not_customer_messages(
     assert deliver(telegram, "business_message", owner, 900_400) == 200
     assert deliver(telegram, "business_message", ours, 900_401) == 200
     assert of_kind(backbone.table, "MSG#") == []
+
+
+def membership(status: str) -> dict[str, Any]:
+    bot = {"id": int(local.TELEGRAM_BOT_ID), "is_bot": True, "first_name": "Acme"}
+    return {
+        "chat": tg.PRIVATE,
+        "from": tg.JANE,
+        "date": now(),
+        "old_chat_member": {"status": "member", "user": bot},
+        "new_chat_member": {"status": status, "user": bot},
+    }
+
+
+def test_blocking_the_bot_marks_the_conversation_unreachable_before_anyone_replies(
+    backbone: Backbone, telegram: TelegramWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    writes(backbone, telegram, queues, slack, tg.message("Hello?", date=now()))
+    assert deliver(telegram, "my_chat_member", membership("kicked"), 900_500) == 200
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["unreachable"] == "the customer has blocked the brand's bot"
+    reply(backbone, slack, queues, "Hi!")
+    assert sends(slack) == []  # refused at once: Telegram would only say 403
+    [refused] = slack_calls(slack, "chat.postEphemeral")
+    assert "blocked the brand's bot" in refused["text"]
+    assert deliver(telegram, "my_chat_member", membership("member"), 900_501) == 200
+    [meta] = of_kind(backbone.table, "META")
+    assert "unreachable" not in meta
+    reply(backbone, slack, queues, "Hi, how can we help?", "Ev0002")
+    assert len(sends(slack)) == 1
+
+
+def test_a_customer_blocking_a_bot_they_never_wrote_to_leaves_nothing_behind(
+    backbone: Backbone, telegram: TelegramWebhookDeps
+) -> None:
+    assert deliver(telegram, "my_chat_member", membership("kicked"), 900_600) == 200
+    assert of_kind(backbone.table, "META") == []

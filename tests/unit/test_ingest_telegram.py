@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from functions.ingest_telegram import app as ingest_telegram
 from socialcare.config import load_brands
 from socialcare.errors import StorageUnavailable
+from socialcare.models.message import conversation_id_for
 from socialcare.platforms.telegram.business import Connection
 from socialcare.platforms.telegram.secret import TelegramSecrets
 from socialcare.services.ingest import IngestDeps
@@ -181,6 +182,39 @@ def test_a_business_message_and_a_private_one_with_the_same_ids_stay_apart() -> 
     assert len({m.thread_key for m in store_of(wired).all_messages}) == 2
 
 
+class Reachability:
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, str | None]] = []
+
+    def mark(self, conversation_id: str, why: str | None, at: Any) -> bool:
+        self.marks.append((conversation_id, why))
+        return True
+
+
+@pytest.mark.parametrize(
+    ("status", "chat", "why"),
+    [
+        ("kicked", tg.PRIVATE, "the customer has blocked the brand's bot"),
+        ("member", tg.PRIVATE, None),
+        ("kicked", tg.GROUP, "not marked"),  # removed from a group: the admins' doing
+        ("left", tg.PRIVATE, "not marked"),
+    ],
+)
+def test_blocking_and_unblocking_the_bot_is_marked_on_the_private_chats_conversation(
+    status: str, chat: dict[str, Any], why: str | None
+) -> None:
+    reach = Reachability()
+    wired = deps(reachability=reach)
+    event = telegram_delivery(update("my_chat_member", tg.bot_membership(status, chat)))
+    assert call(event, wired)["statusCode"] == 200
+    if why == "not marked":
+        assert reach.marks == []
+    else:
+        key = f"telegram:{local.TELEGRAM_BOT_ID}:{chat['id']}"
+        assert reach.marks == [(conversation_id_for(key), why)]
+    assert store_of(wired).all_messages == []
+
+
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAMPLES = [
     "telegram_private_message",
@@ -190,6 +224,7 @@ SAMPLES = [
     "telegram_business_connection",
     "telegram_business_message",
     "telegram_business_deleted",
+    "telegram_blocked_bot",
 ]
 
 

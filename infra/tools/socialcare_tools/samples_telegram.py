@@ -98,6 +98,19 @@ def group_message(text: str, **extra: Any) -> dict[str, Any]:
     return message(text, chat=GROUP, **extra)
 
 
+def bot_membership(status: str, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bot's own membership changed: in a private chat, ``kicked`` is the customer
+    blocking the bot and ``member`` unblocking it."""
+    bot = {"id": BOT_ID, "is_bot": True, "first_name": "Acme Support", "username": BOT_USERNAME}
+    return {
+        "chat": chat or PRIVATE,
+        "from": JANE,
+        "date": SENT + 600,
+        "old_chat_member": {"status": "member", "user": bot},
+        "new_chat_member": {"status": status, "user": bot},
+    }
+
+
 def update(kind: str, body: dict[str, Any], update_id: int = 851203999) -> dict[str, Any]:
     return {"update_id": update_id, kind: body}
 
@@ -150,6 +163,9 @@ def telegram_events() -> dict[str, dict[str, Any]]:
         ),
         "telegram_missing_secret": telegram_delivery(update("message", private), secret_token=None),
         "telegram_malformed": telegram_delivery(b'{"update_id": 1, "message": '),
+        "telegram_blocked_bot": telegram_delivery(
+            update("my_chat_member", bot_membership("kicked"), 851204008)
+        ),
         "telegram_business_connection": telegram_delivery(
             update("business_connection", business_connection(), 851204005)
         ),

@@ -233,7 +233,8 @@ def demo(args: argparse.Namespace) -> int:
         took = time.perf_counter() - started
         print(f"\nFunction logs: {root / '.socialcare' / 'logs'}/   Whole run: {took:.1f} s")
         answered = len(replies) == 2 and all(r.ok for r in replies)
-        answered = answered and all(act.ok for act in [*meta_acts, *telegram_acts])
+        answered = answered and all(act.ok for act in meta_acts)
+        answered = answered and all(act.ok for act in telegram_acts)
         if not answered:
             print("The agents' replies did not all go as they should: see the logs.")
         return 0 if summary.ok and answered and filled else 1

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.intake_store import DynamoIntakeStore
+from socialcare.adapters.reachability import DynamoReachability
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.sqs import SqsClassifyQueue
 from socialcare.adapters.telegram_connections import DynamoTelegramConnections
@@ -28,6 +29,7 @@ def telegram_webhook_deps(settings: TelegramIngestSettings) -> TelegramWebhookDe
         secrets=secrets,
         max_body_bytes=settings.MAX_BODY_BYTES,
         connections=DynamoTelegramConnections(table),
+        reachability=DynamoReachability(table),
         look_up=_look_up(secrets, settings.TELEGRAM_API_URL or None),
         desk=classify.sibling(settings.DESK_QUEUE_URL, what="the Slack desk")
         if settings.DESK_QUEUE_URL

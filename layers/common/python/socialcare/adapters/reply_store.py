@@ -16,6 +16,7 @@ from socialcare.adapters.dynamo_codec import (
     to_item,
 )
 from socialcare.adapters.dynamo_table import ConversationTable, activity_keys
+from socialcare.adapters.reachability import DynamoReachability
 from socialcare.clock import Clock, utc_now
 from socialcare.errors import ReplyUnchanged, StorageUnavailable
 from socialcare.models.common import Platform
@@ -288,8 +289,7 @@ class DynamoReplyStore:
     def mark_unreachable(self, conversation_id: str, why: str, at: datetime) -> None:
         """The platform says the customer cannot be reached (blocked, deleted, bot removed);
         the customer's next message clears it (the intake's update)."""
-        key = {"pk": conversation_pk(conversation_id), "sk": "META"}
-        self._table.update_if(key, {"unreachable": why, "unreachable_since": iso(at)})
+        DynamoReachability(self._table).mark(conversation_id, why, at)
 
     def claim(self, reply: OutboundReply, at: datetime) -> bool:
         """``queued -> sending`` just before the platform call (False: it was not queued)."""

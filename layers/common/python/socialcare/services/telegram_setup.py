@@ -20,6 +20,7 @@ DESK_UPDATES = (
     "business_message",
     "edited_business_message",
     "deleted_business_messages",
+    "my_chat_member",  # a customer blocking or unblocking the bot
 )
 
 

@@ -8,6 +8,7 @@ answered 2xx, so 5xx only when what the update holds could not be stored
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from socialcare.clock import Clock, utc_now
@@ -15,7 +16,7 @@ from socialcare.config import BrandDirectory
 from socialcare.config.brands import TelegramBot
 from socialcare.errors import MalformedPayload
 from socialcare.models import Platform
-from socialcare.models.message import iso
+from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
 from socialcare.platforms.parsing import parse_json, validate
 from socialcare.platforms.telegram.business import (
@@ -38,6 +39,10 @@ class Connections(Protocol):
     def find(self, bot_id: str, connection_id: str) -> Connection | None: ...
 
 
+class Reachability(Protocol):
+    def mark(self, conversation_id: str, why: str | None, at: datetime) -> bool: ...
+
+
 # Telegram's getBusinessConnection: a connection made before the desk kept them (None: unknown).
 LookUpConnection = Callable[[str, str], BusinessConnection | None]
 
@@ -52,6 +57,7 @@ class TelegramWebhookDeps:
     connections: Connections | None = None  # unset: Telegram Business is not read
     look_up: LookUpConnection | None = None
     desk: ClassifyQueue | None = None  # the Slack desk's queue: edits and deletions shown
+    reachability: Reachability | None = None  # unset: a blocked bot is learnt when replying
 
 
 @dataclass
@@ -93,6 +99,10 @@ def receive(raw: bytes, secret_token: str | None, deps: TelegramWebhookDeps) -> 
         report = ingest(found.messages, deps.ingest)  # a failure: 503, Telegram sends it again
         received.stored, received.duplicates = len(report.stored), len(report.duplicates)
     _mark(found, brand.id, received, deps)
+    if found.reachability is not None and deps.reachability is not None:
+        key, why = found.reachability
+        if deps.reachability.mark(conversation_id_for(key), why, deps.clock()):
+            logger.info("customer reachability changed", extra={"reachable": why is None})
     return received
 
 

@@ -20,7 +20,13 @@ from socialcare.config.brands import TelegramBot
 from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
 from socialcare.platforms.dates import dated, from_epoch
 from socialcare.platforms.edits import Edit
-from socialcare.platforms.telegram.payloads import Entity, Message, Update, User
+from socialcare.platforms.telegram.payloads import (
+    ChatMemberUpdated,
+    Entity,
+    Message,
+    Update,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class Found:
     messages: list[InboundMessage] = field(default_factory=list)
     edited: list[Edit] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # references of deleted messages
+    # A private chat's customer blocked the bot (the reason) or unblocked it (None).
+    reachability: tuple[str, str | None] | None = None  # (conversation key, why unreachable)
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
@@ -55,6 +63,8 @@ def read_update(update: Update, kind: str, bot: Bot, received_at: datetime) -> F
         _message(update.message, bot, received_at, found)
     elif update.edited_message is not None:
         _edited(update.edited_message, bot, received_at, found)
+    elif update.my_chat_member is not None:
+        _membership(update.my_chat_member, bot, found)
     else:
         found.skipped.append(f"a {kind:.40} update: not a customer message")
     return found
@@ -151,6 +161,21 @@ def _names_bot(entity: Entity, text: str, bot: Bot) -> bool:
 def _keyword(text: str, keywords: tuple[str, ...]) -> bool:
     lowered = text.casefold()
     return any(re.search(rf"(?<!\w){re.escape(k.casefold())}(?!\w)", lowered) for k in keywords)
+
+
+BLOCKED = "the customer has blocked the brand's bot"
+
+
+def _membership(change: ChatMemberUpdated, bot: Bot, found: Found) -> None:
+    """In a private chat the bot's membership is the customer's choice: ``kicked`` when they
+    block the bot, ``member`` when they unblock it. In groups it is the admins': the sender
+    learns of that when Telegram refuses a reply."""
+    status = change.new_chat_member.status
+    if change.chat.type != "private" or status not in ("kicked", "member"):
+        found.skipped.append(f"the bot's membership in a {change.chat.type} is now {status:.20}")
+        return
+    key = f"{Platform.TELEGRAM}:{bot.id}:{change.chat.id}"
+    found.reachability = (key, BLOCKED if status == "kicked" else None)
 
 
 def _edited(message: Message, bot: Bot, received_at: datetime, found: Found) -> None:

@@ -113,6 +113,21 @@ class BusinessMessagesDeleted(_Read):
     message_ids: list[MessageId] = Field(max_length=1000)
 
 
+class ChatMember(_Read):
+    status: Annotated[str, Field(max_length=40)]  # creator, administrator, member, left, kicked...
+    user: User
+
+
+class ChatMemberUpdated(_Read):
+    """The bot's own membership changed: in a private chat, the customer blocked the bot
+    (``kicked``) or unblocked it (``member``)."""
+
+    chat: Chat
+    from_: User = Field(alias="from")
+    date: Seconds
+    new_chat_member: ChatMember
+
+
 class Update(_Read):
     """One update: its id, and the kind it carries (the others stay unset)."""
 
@@ -123,6 +138,7 @@ class Update(_Read):
     edited_business_message: Message | None = None
     business_connection: BusinessConnection | None = None
     deleted_business_messages: BusinessMessagesDeleted | None = None
+    my_chat_member: ChatMemberUpdated | None = None
 
     def kind(self, raw: dict[str, Any]) -> str:
         """The update's kind, as Telegram names it (the one key besides ``update_id``)."""
