@@ -61,7 +61,12 @@ def build_deps() -> SendDeps:
     if settings.TELEGRAM_SECRET_ARN:
         bots = secret_reader(settings.TELEGRAM_SECRET_ARN, TelegramSecrets, age)
         api = TelegramBotApi(bots, settings.TELEGRAM_API_URL or None)
-        senders[Platform.TELEGRAM] = TelegramSender(api, DynamoTelegramConnections(table))
+        owned = {
+            bot.id: bot.business_accounts
+            for brand in brands.brands.values()
+            for bot in brand.accounts.telegram
+        }
+        senders[Platform.TELEGRAM] = TelegramSender(api, DynamoTelegramConnections(table), owned)
     return SendDeps(
         store=DynamoReplyStore(table),
         senders=senders,

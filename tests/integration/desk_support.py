@@ -52,7 +52,7 @@ from socialcare.services.vk_webhook import VkWebhookDeps
 from socialcare.slack import lazy
 from socialcare.slack.secrets import SlackSecrets
 from socialcare_tools import local_secrets as local
-from socialcare_tools import slack_requests
+from socialcare_tools import samples_telegram, slack_requests
 from socialcare_tools.local.standins import StandIns
 from socialcare_tools.sample_events import all_events
 from socialcare_tools.slack_requests import AGENT, TEAM, signed
@@ -298,6 +298,7 @@ def send_deps(backbone: Backbone, slack: StandIns) -> SendDeps:
             Platform.TELEGRAM: TelegramSender(
                 TelegramBotApi(lambda: TELEGRAM, slack.telegram_url),
                 DynamoTelegramConnections(backbone.table),
+                {local.TELEGRAM_BOT_ID: (str(samples_telegram.ACME_ACCOUNT["id"]),)},
             ),
         },
         slack=SlackPoster(lambda: SECRETS, slack.slack_url),

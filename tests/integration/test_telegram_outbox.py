@@ -170,10 +170,12 @@ def test_a_customer_who_blocked_the_bot_is_marked_unreachable_until_they_write_a
     [refused] = slack_calls(slack, "chat.postEphemeral")
     assert "until they write again" in refused["text"]
     # The customer unblocks the bot and writes: reachable again.
-    later = tg.message("ok I unblocked you", message_id=4499, date=now())
+    slack.telegram.blocked.clear()
+    time.sleep(0.01)  # their message comes after the mark
+    later = tg.message("ok I unblocked you", message_id=4499, date=now() + 1)
     writes(backbone, telegram, queues, slack, later, update_id=900_002)
-    [meta] = of_kind(backbone.table, "META")
-    assert "unreachable" not in meta
+    reply(backbone, slack, queues, "Welcome back! Your parcel is on its way.", "Ev0003")
+    assert [c["status"] for c in sends(slack)] == [403, 200]
 
 
 def test_an_edit_and_a_business_deletion_are_shown_under_the_message_in_slack(
@@ -323,3 +325,30 @@ def test_a_customer_blocking_a_bot_they_never_wrote_to_leaves_nothing_behind(
 ) -> None:
     assert deliver(telegram, "my_chat_member", membership("kicked"), 900_600) == 200
     assert of_kind(backbone.table, "META") == []
+
+
+def test_a_strangers_business_connection_is_neither_read_nor_answered_through(
+    backbone: Backbone, telegram: TelegramWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    """The brand's own account connects first and a customer writes; then a stranger's account
+    connects the same bot: its chats are not taken in."""
+    connect(telegram, slack)
+    writes(
+        backbone,
+        telegram,
+        queues,
+        slack,
+        tg.business_message("Hello?", date=now()),
+        kind="business_message",
+    )
+    stranger = {"id": 6666666666, "is_bot": False, "first_name": "Eve", "username": "eve_shop"}
+    theirs = tg.business_connection(connection="BcStranger01") | {
+        "user": stranger,
+        "user_chat_id": stranger["id"],
+    }
+    assert deliver(telegram, "business_connection", theirs, 900_700) == 200
+    bait = tg.business_message("buy followers cheap", message_id=900, date=now()) | {
+        "business_connection_id": "BcStranger01"
+    }
+    assert deliver(telegram, "business_message", bait, 900_701) == 200
+    assert len(of_kind(backbone.table, "MSG#")) == 1  # only the brand's customer

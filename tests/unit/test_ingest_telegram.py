@@ -170,6 +170,18 @@ def test_a_business_message_is_taken_in_only_through_an_enabled_connection(
         assert kept.platform_message_id == f"{tg.IVAN['id']}:301:{tg.CONNECTION}"
 
 
+def test_a_stranger_connecting_the_brands_bot_to_their_account_feeds_nothing_in() -> None:
+    """Anyone with Telegram Premium can connect any bot to their own account: only the
+    accounts brand.yaml lists as the brand's (business_accounts) are taken in."""
+    wired = deps()
+    stranger = {"id": 6666666666, "is_bot": False, "first_name": "Eve", "username": "eve_shop"}
+    connection = tg.business_connection() | {"user": stranger, "user_chat_id": stranger["id"]}
+    event = telegram_delivery(update("business_connection", connection, 851205002))
+    assert call(event, wired)["statusCode"] == 200
+    assert call(load_event("telegram_business_message"), wired)["statusCode"] == 200
+    assert store_of(wired).all_messages == []
+
+
 def test_a_business_message_and_a_private_one_with_the_same_ids_stay_apart() -> None:
     """Message ids are per chat: the customer's chat with the bot and with the business
     account may both have a message 301."""

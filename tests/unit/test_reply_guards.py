@@ -131,6 +131,10 @@ def test_an_unreachable_customer_is_refused_at_once_with_the_platforms_reason() 
     assert refusal is not None and refusal.reason == "unreachable"
     assert "blocked the brand's bot" in refusal.text and "until they write again" in refusal.text
     assert check("Hello", ReplyRoute.PRIVATE, conversation("telegram"), chat, NOW) is None
+    # The customer wrote after the mark: they unblocked the bot, the way is open again.
+    since = {"unreachable_since": "2026-08-24T10:00:00.000Z"}  # before their 11:00 message
+    written = conversation("telegram", unreachable="blocked", **since)
+    assert check("Hello", ReplyRoute.PRIVATE, written, chat, NOW) is None
 
 
 @pytest.mark.parametrize(("hours", "refused"), [(23.9, False), (24.1, True)])

@@ -75,7 +75,10 @@ def outbound(target: str, kind: MessageKind = MessageKind.DIRECT, **extra: Any) 
 
 
 def sender(*connections: Connection) -> TelegramSender:
-    return TelegramSender(TelegramBotApi(lambda: SECRETS), Connections(*connections), lambda: NOW)
+    owned = {local.TELEGRAM_BOT_ID: ("@Acme_Store",)}  # brand.yaml may write @ and any case
+    return TelegramSender(
+        TelegramBotApi(lambda: SECRETS), Connections(*connections), owned, lambda: NOW
+    )
 
 
 def answered(message_id: int = 5001) -> dict[str, Any]:
@@ -126,6 +129,11 @@ def test_a_business_reply_goes_through_its_connection() -> None:
         (CONNECTION.model_copy(update={"can_reply": False}), "telegram-no-reply", "right to reply"),
         (CONNECTION.model_copy(update={"is_enabled": False}), "telegram-business-paused", "paused"),
         (None, "telegram-business-unknown", "not known"),
+        (
+            CONNECTION.model_copy(update={"account_user_id": "666", "account_username": "eve"}),
+            "telegram-business-not-listed",
+            "not one of the brand's",
+        ),
     ],
 )
 @responses.activate

@@ -188,9 +188,7 @@ class DynamoIntakeStore:
         return {
             "TableName": self._table.name,
             "Key": self._table.meta_key(conversation_id),
-            # The customer wrote: whatever made them unreachable (a blocked bot) is over.
-            "UpdateExpression": f"SET {', '.join(sets)} ADD #message_count :one"
-            " REMOVE unreachable, unreachable_since",
+            "UpdateExpression": f"SET {', '.join(sets)} ADD #message_count :one",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_item(values),
         }

@@ -13,7 +13,7 @@ retry from posting twice; a timeout or a 5xx may have posted (uncertain, never r
 blindly). A 429 postpones the reply by Telegram's ``retry_after``; "blocked by the user" and
 its kin mark the conversation unreachable."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from time import time
 from typing import Any, Protocol
 
@@ -61,10 +61,17 @@ class ConnectionReader(Protocol):
 
 class TelegramSender:
     def __init__(
-        self, api: TelegramBotApi, connections: ConnectionReader, clock: Callable[[], float] = time
+        self,
+        api: TelegramBotApi,
+        connections: ConnectionReader,
+        business_accounts: Mapping[str, tuple[str, ...]],
+        clock: Callable[[], float] = time,
     ) -> None:
+        """``business_accounts``: by bot id, the brand's own accounts (brand.yaml) that may
+        connect it through Telegram Business."""
         self._api = api
         self._connections = connections
+        self._business_accounts = business_accounts
         self._clock = clock
 
     def send(self, reply: OutboundReply) -> Delivered:
@@ -104,6 +111,12 @@ class TelegramSender:
             raise SendRefused(
                 "telegram-business-unknown",
                 "the Telegram Business connection this chat came through is not known any more",
+            )
+        if not connection.listed_in(self._business_accounts.get(bot_id, ())):
+            raise SendRefused(
+                "telegram-business-not-listed",
+                f"the Telegram account {connection.account} that connected the bot is not one of"
+                " the brand's (business_accounts in brand.yaml)",
             )
         refusal = connection.refusal()
         if refusal is not None:

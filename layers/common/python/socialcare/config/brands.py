@@ -56,6 +56,14 @@ class TelegramBot(Account):
         description="words that address the brand in a group without mentioning the bot"
         " (its names and their spellings): a group message with one of them is kept",
     )
+    business_accounts: tuple[
+        Annotated[str, Field(pattern=r"^(@?[A-Za-z0-9_]{5,32}|[0-9]{1,20})$")], ...
+    ] = Field(
+        default=(),
+        description="the brand's own Telegram accounts (user id, or @username) that may connect"
+        " this bot through Telegram Business; any other account's connection is recorded and"
+        " ignored (anyone with Telegram Premium can connect any bot to their account)",
+    )
 
 
 class Accounts(BaseModel):

@@ -109,7 +109,7 @@ class Conversation(BaseModel):
     # Retention and erasure.
     closed_at: AwareDatetime | None = None
     # The platform refused a reply because the customer cannot be reached there (blocked the
-    # bot, deleted their account); cleared by their next message.
+    # bot, deleted their account). Read through ``unreachable_now``: their next message ends it.
     unreachable: str | None = None
     unreachable_since: AwareDatetime | None = None
     expires_at: int | None = None  # epoch seconds: DynamoDB's TTL removes it then
@@ -135,6 +135,15 @@ class Conversation(BaseModel):
             and not is_instagram_mention_key(self.key)
             and self.platform is not Platform.TELEGRAM
         )
+
+    @property
+    def unreachable_now(self) -> str | None:
+        """Why the customer cannot be reached, unless they wrote since: a message from them
+        proves the way is open again (they unblocked the bot), without the intake having to
+        clear the mark on every message."""
+        if self.unreachable is None or self.unreachable_since is None:
+            return self.unreachable
+        return None if self.last_inbound_at > self.unreachable_since else self.unreachable
 
     @property
     def through_telegram_business(self) -> bool:

@@ -134,7 +134,7 @@ def _no_sender(draft: Draft) -> Refusal | None:
 
 
 def _unreachable(draft: Draft) -> Refusal | None:
-    why = draft.conversation.unreachable
+    why = draft.conversation.unreachable_now
     if why is None:
         return None
     name = draft.platform.label

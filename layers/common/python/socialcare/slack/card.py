@@ -132,8 +132,8 @@ def _state(meta: Conversation, events: list[ClockEvent]) -> list[dict[str, Any]]
         closes = meta.last_inbound_at + TELEGRAM_BUSINESS_WINDOW
     if closes is not None:  # Messenger, Instagram: Meta's window for a plain reply
         parts.append(f"24-hour reply window until {closes:%d %b %H:%M} UTC")
-    if meta.unreachable:  # our own words, from the platform's error
-        parts.append(f":no_entry: unreachable: {escape(meta.unreachable)}")
+    if meta.unreachable_now:  # our own words, from the platform's error
+        parts.append(f":no_entry: unreachable: {escape(meta.unreachable_now)}")
     if meta.resolved_by:
         parts.append(f"resolved by <@{meta.resolved_by}>")
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(parts)}]}]

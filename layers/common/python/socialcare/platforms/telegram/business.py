@@ -7,7 +7,9 @@ message ids are the business account's, unique per chat only, and must not meet 
 the same customer's chat with the bot itself.
 
 A connection the owner paused or removed (``is_enabled`` false) stops both ways: its
-messages are not taken in, and nothing is sent through it."""
+messages are not taken in, and nothing is sent through it. So does one from an account the
+brand has not listed as its own (brand.yaml ``business_accounts``): anyone with Telegram
+Premium can connect any bot to their account, and their chats are not the brand's."""
 
 from datetime import datetime
 
@@ -65,6 +67,12 @@ class Connection(BaseModel):
             connected_at=from_epoch(payload.date),
         )
 
+    def listed_in(self, accounts: tuple[str, ...]) -> bool:
+        """The brand named this account (by user id or @username) as its own."""
+        named = {a.lower().removeprefix("@") for a in accounts}
+        username = (self.account_username or "").lower()
+        return self.account_user_id in named or bool(username and username in named)
+
     @property
     def account(self) -> str:
         return f"@{self.account_username}" if self.account_username else self.account_name or ""
@@ -114,6 +122,11 @@ def read_business(
         return found
     if not connection.is_enabled:
         found.skipped.append("a business update of a paused or disconnected account")
+        return found
+    if not connection.listed_in(bot.business_accounts):
+        found.skipped.append(
+            "a business update of an account the brand has not listed (business_accounts)"
+        )
         return found
     if update.deleted_business_messages is not None:
         gone = update.deleted_business_messages

@@ -37,10 +37,13 @@ class Bot:
     username: str
     brand: Brand
     keywords: tuple[str, ...] = ()
+    business_accounts: tuple[str, ...] = ()  # user ids and @usernames (brand.yaml)
 
     @classmethod
     def of(cls, account: TelegramBot, brand: Brand) -> "Bot":
-        return cls(int(account.id), account.handle, brand, account.keywords)
+        return cls(
+            int(account.id), account.handle, brand, account.keywords, account.business_accounts
+        )
 
 
 @dataclass
