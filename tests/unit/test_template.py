@@ -606,6 +606,31 @@ def test_mentions_are_queued_by_the_meta_webhook_and_read_with_the_publishing_to
     assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def test_telegram_tokens_reach_only_its_webhook_and_the_outbox_which_sends_at_a_bounded_rate(
+    resources: dict[str, Any],
+) -> None:
+    """The bot tokens are in the Telegram secret: its webhook (getBusinessConnection) and the
+    outbox read it, nothing else. The outbox's senders are capped, so together they stay under
+    Telegram's ~30 messages a second per bot."""
+    readers = {
+        name
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and "TelegramBotSecret" in str(props(resource).get("Policies"))
+    }
+    assert readers == {"IngestTelegramFunction", "SendReplyFunction"}
+    webhook = props(resources["IngestTelegramFunction"])
+    statements = {s["Sid"]: s for s in webhook["Policies"][0]["Statement"]}
+    assert ref_target(statements["DeskQueueSend"]["Resource"]) == "DeskQueue"
+    assert statements["ConversationsTableReadWrite"]["Action"] == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    source = props(resources["SendReplyEventSource"])
+    assert 2 <= source["ScalingConfig"]["MaximumConcurrency"] <= 5
+
+
 def test_reports_may_query_both_day_indexes(resources: dict[str, Any]) -> None:
     # The e-mailed report and /care report read days, never a conversation's partition: a
     # grant that lost an index would fail in AWS only (moto checks no IAM).
