@@ -199,6 +199,17 @@ def connect(
     assert deliver(telegram, "business_connection", connection, 900_100 + now() % 1000) == 200
 
 
+def business_customer_writes(
+    backbone: Backbone,
+    telegram: TelegramWebhookDeps,
+    queues: tuple[str, str],
+    slack: StandIns,
+    text: str,
+) -> None:
+    asked = tg.business_message(text, date=now())
+    writes(backbone, telegram, queues, slack, asked, kind="business_message")
+
+
 def test_a_business_chat_is_answered_as_the_brands_account_through_its_connection(
     backbone: Backbone, telegram: TelegramWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:
@@ -241,14 +252,7 @@ def test_a_paused_connection_stops_intake_and_sending(
     backbone: Backbone, telegram: TelegramWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:
     connect(telegram, slack)
-    writes(
-        backbone,
-        telegram,
-        queues,
-        slack,
-        tg.business_message("First question", date=now()),
-        kind="business_message",
-    )
+    business_customer_writes(backbone, telegram, queues, slack, "First question")
     connect(telegram, slack, enabled=False)  # the owner pauses the bot
     later = tg.business_message("Second question", message_id=302, date=now())
     assert deliver(telegram, "business_message", later, 900_300) == 200  # acknowledged
@@ -333,14 +337,7 @@ def test_a_strangers_business_connection_is_neither_read_nor_answered_through(
     """The brand's own account connects first and a customer writes; then a stranger's account
     connects the same bot: its chats are not taken in."""
     connect(telegram, slack)
-    writes(
-        backbone,
-        telegram,
-        queues,
-        slack,
-        tg.business_message("Hello?", date=now()),
-        kind="business_message",
-    )
+    business_customer_writes(backbone, telegram, queues, slack, "Hello?")
     stranger = {"id": 6666666666, "is_bot": False, "first_name": "Eve", "username": "eve_shop"}
     theirs = tg.business_connection(connection="BcStranger01") | {
         "user": stranger,

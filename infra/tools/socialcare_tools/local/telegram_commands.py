@@ -12,14 +12,12 @@ import argparse
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests  # type: ignore[import-untyped, unused-ignore]
 
 from socialcare.adapters.secrets import secret_reader
-from socialcare.adapters.stack_outputs import stack_outputs
 from socialcare.adapters.telegram_bot_api import BotApiError, BotApiTimeout, TelegramBotApi
 from socialcare.config import load_brands
 from socialcare.config.brands import Brand
@@ -27,14 +25,7 @@ from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.platforms.telegram.secret import TelegramSecrets
 from socialcare.services import telegram_setup
 from socialcare_tools import samples_telegram
-from socialcare_tools.local.cli_state import CommandError, local_state
-
-
-@dataclass(frozen=True)
-class Target:
-    api_url: str | None  # None: Telegram itself
-    webhook_url: str
-    secret_arn: str | None
+from socialcare_tools.local.cli_state import CommandError, Target, platform_target
 
 
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -103,20 +94,13 @@ def _brand(args: argparse.Namespace) -> Brand:
 
 
 def _target(args: argparse.Namespace) -> Target:
-    if args.stack:
-        outputs = stack_outputs(args.stack)
-        return Target(
-            args.telegram_api_url,
-            args.webhook_url or outputs.get("TelegramWebhookUrl", ""),
-            args.secret_arn or outputs.get("TelegramBotSecretArn"),
-        )
-    if args.telegram_api_url and args.webhook_url:  # everything given: no stack needed
-        return Target(args.telegram_api_url, args.webhook_url, args.secret_arn)
-    state = local_state()  # also points boto3 at the local stack's AWS
-    return Target(
-        args.telegram_api_url or state["standins"]["telegram"],
-        args.webhook_url or state["webhooks"]["telegram"],
-        args.secret_arn or state["outputs"].get("TelegramBotSecretArn"),
+    return platform_target(
+        "telegram",
+        stack=args.stack,
+        api_url=args.telegram_api_url,
+        webhook_url=args.webhook_url,
+        secret_arn=args.secret_arn,
+        outputs=("TelegramWebhookUrl", "TelegramBotSecretArn"),
     )
 
 

@@ -10,25 +10,16 @@ typed at a hidden prompt, never an argument (so never in the shell history), nev
 import argparse
 import getpass
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from socialcare.adapters.secrets import secret_reader
-from socialcare.adapters.stack_outputs import stack_outputs
 from socialcare.adapters.x_admin import XAdmin
 from socialcare.config import load_brands
 from socialcare.config.brands import Brand
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.services import x_setup
-from socialcare_tools.local.cli_state import CommandError, local_state
-
-
-@dataclass(frozen=True)
-class Target:
-    api_url: str | None  # None: X itself
-    webhook_url: str
-    secret_arn: str | None
+from socialcare_tools.local.cli_state import CommandError, Target, local_state, platform_target
 
 
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -79,20 +70,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _target(args: argparse.Namespace) -> Target:
-    if args.stack:
-        outputs = stack_outputs(args.stack)
-        return Target(
-            args.x_api_url,
-            args.webhook_url or outputs.get("XWebhookUrl", ""),
-            args.secret_arn or outputs.get("XWebhookSecretArn"),
-        )
-    if args.x_api_url and args.webhook_url:  # everything given: no stack needed
-        return Target(args.x_api_url, args.webhook_url, args.secret_arn)
-    state = local_state()  # also points boto3 at the local stack's AWS
-    return Target(
-        args.x_api_url or state["standins"]["x"],
-        args.webhook_url or state["webhooks"]["x"],
-        args.secret_arn or state["outputs"].get("XWebhookSecretArn"),
+    return platform_target(
+        "x",
+        stack=args.stack,
+        api_url=args.x_api_url,
+        webhook_url=args.webhook_url,
+        secret_arn=args.secret_arn,
+        outputs=("XWebhookUrl", "XWebhookSecretArn"),
     )
 
 
