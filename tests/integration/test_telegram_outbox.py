@@ -178,7 +178,7 @@ def test_a_customer_who_blocked_the_bot_is_marked_unreachable_until_they_write_a
     assert [c["status"] for c in sends(slack)] == [403, 200]
 
 
-def test_an_edit_and_a_business_deletion_are_shown_under_the_message_in_slack(
+def test_a_customers_edit_is_shown_under_the_message_in_slack(
     backbone: Backbone, telegram: TelegramWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:
     writes(backbone, telegram, queues, slack, tg.message("order 4411", date=now()))
@@ -331,7 +331,7 @@ def test_a_customer_blocking_a_bot_they_never_wrote_to_leaves_nothing_behind(
     assert of_kind(backbone.table, "META") == []
 
 
-def test_a_strangers_business_connection_is_neither_read_nor_answered_through(
+def test_a_strangers_business_connection_to_the_brands_bot_is_not_read(
     backbone: Backbone, telegram: TelegramWebhookDeps, queues: tuple[str, str], slack: StandIns
 ) -> None:
     """The brand's own account connects first and a customer writes; then a stranger's account

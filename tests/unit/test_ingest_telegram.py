@@ -5,10 +5,12 @@ import json
 from typing import Any
 
 import pytest
+import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.ingest_telegram import app as ingest_telegram
+from socialcare.adapters.telegram_bot_api import TelegramBotApi, business_connection
 from socialcare.config import load_brands
 from socialcare.errors import StorageUnavailable
 from socialcare.models.message import conversation_id_for
@@ -227,6 +229,37 @@ def test_blocking_and_unblocking_the_bot_is_marked_on_the_private_chats_conversa
     assert store_of(wired).all_messages == []
 
 
+def test_a_whole_chat_cleared_at_once_is_acknowledged_and_the_first_deletions_marked() -> None:
+    wired = deps()
+    connected(wired)
+    call(load_event("telegram_business_message"), wired)
+    gone = {
+        "business_connection_id": tg.CONNECTION,
+        "chat": tg.IVAN_CHAT,
+        "message_ids": [301, *range(1000, 6000)],
+    }
+    event = telegram_delivery(update("deleted_business_messages", gone, 851205010))
+    assert call(event, wired)["statusCode"] == 200  # not 400, and not a timeout: Telegram moves on
+    [kept] = store_of(wired).all_messages
+    assert store_of(wired).deleted.get(kept.ref)  # the stored one came first: marked
+
+
+def test_a_connection_telegram_describes_oddly_passes_its_messages_over_without_a_5xx() -> None:
+    secrets = TelegramSecrets.model_validate(local.TELEGRAM_SECRET_VALUE)
+    api = TelegramBotApi(lambda: secrets)
+    url = f"https://api.telegram.org/bot{local.TELEGRAM_BOT_TOKEN}/getBusinessConnection"
+    for odd in (
+        None,
+        {"id": "x"},
+        tg.business_connection() | {"user": {"id": 1, "username": "ab"}},
+    ):
+        with responses.RequestsMock() as mocked:
+            mocked.post(url, json={"ok": True, "result": odd})
+            wired = deps(look_up=lambda bot, connection: business_connection(api, bot, connection))
+            assert call(load_event("telegram_business_message"), wired)["statusCode"] == 200
+            assert store_of(wired).all_messages == []
+
+
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAMPLES = [
     "telegram_private_message",
@@ -241,7 +274,8 @@ SAMPLES = [
 
 
 def answered_deliberately(event: dict[str, Any]) -> None:
-    wired = deps()
+    """Every optional part wired, so every path of the webhook is reached."""
+    wired = deps(reachability=Reachability(), look_up=lambda bot, connection: None)
     connected(wired)
     response = call(event, wired)
     assert response["statusCode"] in DELIBERATE, response

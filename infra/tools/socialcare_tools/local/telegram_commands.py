@@ -18,7 +18,7 @@ from typing import Any
 import requests  # type: ignore[import-untyped, unused-ignore]
 
 from socialcare.adapters.secrets import secret_reader
-from socialcare.adapters.telegram_bot_api import BotApiError, BotApiTimeout, TelegramBotApi
+from socialcare.adapters.telegram_bot_api import BotApiError, BotApiUnanswered, TelegramBotApi
 from socialcare.config import load_brands
 from socialcare.config.brands import Brand
 from socialcare.errors import ConfigurationError, StorageUnavailable
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                 state = telegram_setup.check(api, bot, target.webhook_url)
             failing += _show(state)
         return 1 if failing else 0
-    except (ConfigurationError, StorageUnavailable, BotApiError, BotApiTimeout) as error:
+    except (ConfigurationError, StorageUnavailable, BotApiError, BotApiUnanswered) as error:
         raise CommandError(str(error)) from None
 
 

@@ -7,17 +7,23 @@ reach a message: requests' own exceptions name it, and only their type is passed
 Telegram answers ``{"ok": false, "error_code", "description", "parameters"}`` on failure,
 with the HTTP status equal to ``error_code``; the caller decides what each means."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests  # type: ignore[import-untyped, unused-ignore]
+from pydantic import ValidationError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from socialcare.errors import ConfigurationError, StorageUnavailable
+from socialcare.observability import logger
 from socialcare.platforms.telegram.payloads import BusinessConnection
 from socialcare.platforms.telegram.secret import TelegramSecrets
 
 API_ORIGIN = "https://api.telegram.org"
+# urllib3 logs each request line at DEBUG, and the line holds the bot token: never below WARNING.
+logging.getLogger("urllib3").setLevel(logging.WARNING)
 TIMEOUT = (3.05, 10)  # connect, read: a send that outlives this may have gone (uncertain)
 
 
@@ -34,8 +40,9 @@ class BotApiError(Exception):
         return f"Telegram {self.code}: {self.description[:200]}"
 
 
-class BotApiTimeout(Exception):
-    """The call reached Telegram, or may have, and no answer came back in time."""
+class BotApiUnanswered(Exception):
+    """The call reached Telegram, or may have, and no answer came back (a read timeout, a
+    connection dropped after the request was written): a send may have gone."""
 
 
 class TelegramBotApi:
@@ -51,15 +58,17 @@ class TelegramBotApi:
         return keys.token.get_secret_value()
 
     def call(self, bot_id: str, method: str, params: dict[str, Any] | None = None) -> Any:
-        """``result`` of a successful call; BotApiError for Telegram's refusal, BotApiTimeout
+        """``result`` of a successful call; BotApiError for Telegram's refusal, BotApiUnanswered
         when no answer came, StorageUnavailable when Telegram could not be reached."""
         url = f"{self._origin}/bot{self._token(bot_id)}/{method}"
         try:
             response = self._session.post(url, json=params or {}, timeout=TIMEOUT)
-        except requests.ReadTimeout:
-            raise BotApiTimeout(f"Telegram did not answer {method} in time") from None
         except requests.RequestException as exc:  # str(exc) would carry the token
-            raise StorageUnavailable(f"Telegram unreachable: {type(exc).__name__}") from None
+            if _never_sent(exc):
+                raise StorageUnavailable(f"Telegram unreachable: {type(exc).__name__}") from None
+            raise BotApiUnanswered(
+                f"Telegram did not answer {method}: {type(exc).__name__}"
+            ) from None
         try:
             found = response.json()
         except ValueError:
@@ -69,6 +78,18 @@ class TelegramBotApi:
         if found["ok"] is True:
             return found.get("result")
         return _raise(found, response.status_code)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """Only a failure to connect proves Telegram never had the request. A read timeout, a
+    connection dropped mid-answer (``Connection aborted``) or a broken body came after it was
+    written: Telegram may have acted on it."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _raise(found: dict[str, Any], status: int) -> Any:
@@ -88,13 +109,20 @@ def _raise(found: dict[str, Any], status: int) -> Any:
 def business_connection(
     api: TelegramBotApi, bot_id: str, connection_id: str
 ) -> BusinessConnection | None:
-    """getBusinessConnection: None when Telegram knows no such connection for the bot."""
+    """getBusinessConnection: None when Telegram knows no such connection for the bot, or
+    describes it in a way we cannot read (logged: its messages are passed over, not 5xx'd for
+    a day of Telegram's retries)."""
     try:
         found = api.call(bot_id, "getBusinessConnection", {"business_connection_id": connection_id})
     except BotApiError as refused:
         if refused.code == 400:
             return None
         raise StorageUnavailable(str(refused)) from None
-    except BotApiTimeout as slow:
+    except BotApiUnanswered as slow:
         raise StorageUnavailable(str(slow)) from None
-    return BusinessConnection.model_validate(found)
+    try:
+        return BusinessConnection.model_validate(found)
+    except ValidationError as wrong:
+        fields = sorted({".".join(map(str, e["loc"])) for e in wrong.errors()})[:5]
+        logger.error("Telegram's business connection is unreadable", extra={"fields": fields})
+        return None

@@ -13,11 +13,12 @@ retry from posting twice; a timeout or a 5xx may have posted (uncertain, never r
 blindly). A 429 postpones the reply by Telegram's ``retry_after``; "blocked by the user" and
 its kin mark the conversation unreachable."""
 
+import re
 from collections.abc import Callable, Mapping
 from time import time
 from typing import Any, Protocol
 
-from socialcare.adapters.telegram_bot_api import BotApiError, BotApiTimeout, TelegramBotApi
+from socialcare.adapters.telegram_bot_api import BotApiError, BotApiUnanswered, TelegramBotApi
 from socialcare.errors import (
     ConfigurationError,
     CustomerUnreachable,
@@ -29,6 +30,7 @@ from socialcare.models.message import MessageKind
 from socialcare.models.reply import Delivered, OutboundReply
 from socialcare.platforms.telegram.business import Connection, business_target
 
+_CHAT_MESSAGE = re.compile(r"(-?[0-9]{1,16}):([0-9]{1,10})", re.ASCII)  # see normalise
 DEFAULT_POSTPONE_SECONDS = 5  # a 429 without retry_after (not seen, but not trusted either)
 UNREACHABLE = {
     "blocked by the user": ("telegram-blocked", "the customer has blocked the brand's bot"),
@@ -78,8 +80,8 @@ class TelegramSender:
         params, connection = self._request(reply)
         try:
             found = self._api.call(reply.account_id, "sendMessage", params)
-        except BotApiTimeout:
-            raise SendInterrupted("Telegram did not answer in time: the reply may exist") from None
+        except BotApiUnanswered:
+            raise SendInterrupted("Telegram did not answer: the reply may exist") from None
         except BotApiError as refused:
             raise self._translated(refused) from None
         if not isinstance(found, dict) or not isinstance(found.get("message_id"), int):
@@ -95,12 +97,20 @@ class TelegramSender:
             self._check_connection(reply.account_id, connection_id)
             params |= {"chat_id": chat, "business_connection_id": connection_id}
             return params, connection_id
-        chat_part, _, message = reply.target_message_id.partition(":")
-        params["chat_id"] = int(chat_part) if chat_part else int(reply.customer_id)
-        if reply.target_kind is not MessageKind.DIRECT and message.isdigit():
+        target = _CHAT_MESSAGE.fullmatch(reply.target_message_id)
+        if target is None and reply.target_message_id:
+            raise SendRefused("telegram-bad-target", "the customer's message has an unknown id")
+        if target is None:  # no stored message to answer: the private chat is the customer's
+            private = reply.target_kind is MessageKind.DIRECT
+            if not private or not re.fullmatch(r"[0-9]{1,16}", reply.customer_id, re.ASCII):
+                raise SendRefused("telegram-no-target", "the customer's message is gone")
+            params["chat_id"] = int(reply.customer_id)
+            return params, None
+        params["chat_id"] = int(target[1])
+        if reply.target_kind is not MessageKind.DIRECT:
             # In a group the answer hangs under the customer's message.
             params["reply_parameters"] = {
-                "message_id": int(message),
+                "message_id": int(target[2]),
                 "allow_sending_without_reply": True,
             }
         return params, None

@@ -60,9 +60,10 @@ class TelegramBot(Account):
         Annotated[str, Field(pattern=r"^(@?[A-Za-z0-9_]{5,32}|[0-9]{1,20})$")], ...
     ] = Field(
         default=(),
-        description="the brand's own Telegram accounts (user id, or @username) that may connect"
-        " this bot through Telegram Business; any other account's connection is recorded and"
-        " ignored (anyone with Telegram Premium can connect any bot to their account)",
+        description="the brand's own Telegram accounts that may connect this bot through"
+        " Telegram Business, by user id (safer: a username given up can be taken by someone"
+        " else) or @username; any other account's connection is recorded and ignored (anyone"
+        " with Telegram Premium can connect any bot to their account)",
     )
 
 

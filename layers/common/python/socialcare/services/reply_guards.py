@@ -251,6 +251,12 @@ def _window(draft: Draft) -> Refusal | None:
 def _telegram_business_window(draft: Draft) -> Refusal | None:
     if not draft.conversation.through_telegram_business:
         return None
+    if draft.target is None:  # nothing names the business connection to answer through
+        return Refusal(
+            "no_target",
+            "The customer's messages in this Telegram Business chat are gone (erased?), so the"
+            " desk cannot answer through the account. Answer in Telegram itself.",
+        )
     closes = draft.conversation.last_inbound_at + TELEGRAM_BUSINESS_WINDOW
     if draft.now <= closes:
         return None

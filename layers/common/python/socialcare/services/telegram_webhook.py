@@ -33,6 +33,8 @@ from socialcare.services.desk_news import News, tell_desk
 from socialcare.services.ingest import IngestDeps, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
 
+MAX_DELETIONS = 50  # marked per update (each a read and a write, and a note to the desk)
+
 
 class Connections(Protocol):
     def record(self, connection: Connection) -> None: ...
@@ -86,7 +88,7 @@ def receive(raw: bytes, secret_token: str | None, deps: TelegramWebhookDeps) -> 
         return received
     bot, kind = Bot.of(account, brand), update.kind(data)
     if update.business_connection is not None:
-        _record_connection(Connection.of(update.business_connection, bot), deps)
+        _record_connection(Connection.of(update.business_connection, bot), bot, deps)
         return received
     if kind in BUSINESS_KINDS and deps.connections is not None:
         found = read_business(update, bot, _connection(update, bot, deps), deps.clock())
@@ -100,25 +102,30 @@ def receive(raw: bytes, secret_token: str | None, deps: TelegramWebhookDeps) -> 
         received.stored, received.duplicates = len(report.stored), len(report.duplicates)
     _mark(found, brand.id, received, deps)
     if found.reachability is not None and deps.reachability is not None:
-        key, why = found.reachability
-        if deps.reachability.mark(conversation_id_for(key), why, deps.clock()):
+        key, why, at = found.reachability
+        if deps.reachability.mark(conversation_id_for(key), why, at):
             logger.info("customer reachability changed", extra={"reachable": why is None})
     return received
 
 
-def _record_connection(connection: Connection, deps: TelegramWebhookDeps) -> None:
+def _record_connection(connection: Connection, bot: Bot, deps: TelegramWebhookDeps) -> None:
     if deps.connections is None:
         logger.info("update not ingested", extra={"reason": "Telegram Business is not wired"})
         return
     deps.connections.record(connection)
-    logger.info(
-        "Telegram Business connection recorded",
-        extra={
-            "connection": connection.id,
-            "enabled": connection.is_enabled,
-            "can_reply": connection.can_reply,
-        },
-    )
+    listed = connection.listed_in(bot.business_accounts)
+    facts = {
+        "connection": connection.id,
+        "account": connection.account_user_id,  # the business account: the brand's, or not
+        "enabled": connection.is_enabled,
+        "can_reply": connection.can_reply,
+        "listed": listed,
+    }
+    if not listed:  # someone else's account, or the brand's not yet in brand.yaml
+        logger.warning("Telegram Business connection from an unlisted account", extra=facts)
+        metrics.add_metric(name="TelegramBusinessUnlisted", unit=MetricUnit.Count, value=1)
+        return
+    logger.info("Telegram Business connection recorded", extra=facts)
     metrics.add_metric(
         name="TelegramBusinessConnected" if connection.is_enabled else "TelegramBusinessPaused",
         unit=MetricUnit.Count,
@@ -155,7 +162,15 @@ def _mark(found: Found, brand_id: str, received: Received, deps: TelegramWebhook
                 f"{edit.ref}#edited#{iso(edit.at)}", edit.platform, brand_id, edit.at, "edited"
             )
             tell_desk(deps.desk, kept, news)
-    for ref in found.deleted:
+    if len(found.deleted) > MAX_DELETIONS:
+        # A whole chat cleared at once: marking each would outlast the webhook's time, and
+        # Telegram would send it all again. The texts stay; the first ones are marked.
+        logger.warning(
+            "deletions not all marked",
+            extra={"deleted": len(found.deleted), "marked": MAX_DELETIONS},
+        )
+        metrics.add_metric(name="TelegramDeletionsNotMarked", unit=MetricUnit.Count, value=1)
+    for ref in found.deleted[:MAX_DELETIONS]:
         marked = store.mark_deleted(ref, iso(now))
         if marked is not None:
             received.deleted += 1

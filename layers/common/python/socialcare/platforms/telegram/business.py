@@ -11,6 +11,7 @@ messages are not taken in, and nothing is sent through it. So does one from an a
 brand has not listed as its own (brand.yaml ``business_accounts``): anyone with Telegram
 Premium can connect any bot to their account, and their chats are not the brand's."""
 
+import re
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -96,13 +97,15 @@ def business_message_id(message: Message, connection_id: str) -> str:
     return f"{message.chat.id}:{message.message_id}:{connection_id}"
 
 
+_BUSINESS_ID = re.compile(r"(-?[0-9]{1,16}):([0-9]{1,10}):(.+)", re.ASCII)
+
+
 def business_target(platform_message_id: str) -> tuple[int, int, str] | None:
     """(chat, message, connection) of a business message's id; None for any other."""
-    chat, _, rest = platform_message_id.partition(":")
-    message, _, connection = rest.partition(":")
-    if not connection or not message.isdigit():
+    found = _BUSINESS_ID.fullmatch(platform_message_id)
+    if found is None:
         return None
-    return int(chat), int(message), connection
+    return int(found[1]), int(found[2]), found[3]
 
 
 def connection_of(update: Update) -> str | None:

@@ -51,8 +51,9 @@ class Found:
     messages: list[InboundMessage] = field(default_factory=list)
     edited: list[Edit] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # references of deleted messages
-    # A private chat's customer blocked the bot (the reason) or unblocked it (None).
-    reachability: tuple[str, str | None] | None = None  # (conversation key, why unreachable)
+    # A private chat's customer blocked the bot (the reason) or unblocked it (None), and when:
+    # (conversation key, why unreachable, Telegram's date of the change).
+    reachability: tuple[str, str | None, datetime] | None = None
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
@@ -67,7 +68,7 @@ def read_update(update: Update, kind: str, bot: Bot, received_at: datetime) -> F
     elif update.edited_message is not None:
         _edited(update.edited_message, bot, received_at, found)
     elif update.my_chat_member is not None:
-        _membership(update.my_chat_member, bot, found)
+        _membership(update.my_chat_member, bot, received_at, found)
     else:
         found.skipped.append(f"a {kind:.40} update: not a customer message")
     return found
@@ -169,7 +170,7 @@ def _keyword(text: str, keywords: tuple[str, ...]) -> bool:
 BLOCKED = "the customer has blocked the brand's bot"
 
 
-def _membership(change: ChatMemberUpdated, bot: Bot, found: Found) -> None:
+def _membership(change: ChatMemberUpdated, bot: Bot, received_at: datetime, found: Found) -> None:
     """In a private chat the bot's membership is the customer's choice: ``kicked`` when they
     block the bot, ``member`` when they unblock it. In groups it is the admins': the sender
     learns of that when Telegram refuses a reply."""
@@ -178,7 +179,8 @@ def _membership(change: ChatMemberUpdated, bot: Bot, found: Found) -> None:
         found.skipped.append(f"the bot's membership in a {change.chat.type} is now {status:.20}")
         return
     key = f"{Platform.TELEGRAM}:{bot.id}:{change.chat.id}"
-    found.reachability = (key, BLOCKED if status == "kicked" else None)
+    when = dated(Platform.TELEGRAM, from_epoch(change.date), str(change.date), received_at)
+    found.reachability = (key, BLOCKED if status == "kicked" else None, when.sent_at)
 
 
 def _edited(message: Message, bot: Bot, received_at: datetime, found: Found) -> None:

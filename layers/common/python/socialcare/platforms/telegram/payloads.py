@@ -110,7 +110,7 @@ class BusinessConnection(_Read):
 class BusinessMessagesDeleted(_Read):
     business_connection_id: ConnectionId
     chat: Chat
-    message_ids: list[MessageId] = Field(max_length=1000)
+    message_ids: list[MessageId] = Field(max_length=100_000)  # a whole chat cleared at once
 
 
 class ChatMember(_Read):
