@@ -23,6 +23,7 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped, unused-ignore]
 
+from socialcare.adapters.http_failures import never_sent
 from socialcare.adapters.meta_graph import (
     GRAPH_VERSION,
     RATE_LIMITS,
@@ -90,11 +91,11 @@ class MetaSender:
         path, body = _request(reply)
         try:
             response = self._session.post(graph_url(keys, path), json=body, headers=bearer(keys))
-        except requests.ReadTimeout:
-            # Sent, unanswered: the Graph API has no idempotency key, so never again blindly.
-            raise SendInterrupted("Meta did not answer in time: the reply may exist") from None
         except requests.RequestException as exc:
-            raise StorageUnavailable(f"Meta unreachable: {type(exc).__name__}") from None
+            if never_sent(exc):
+                raise StorageUnavailable(f"Meta unreachable: {type(exc).__name__}") from None
+            # Written, unanswered: the Graph API has no idempotency key, so never again blindly.
+            raise SendInterrupted("Meta did not answer: the reply may exist") from None
         found = graph_json(response)
         if response.status_code >= 400 or "error" in found:
             raise _translated(response, found) from None

@@ -14,8 +14,8 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped, unused-ignore]
 from pydantic import ValidationError
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from socialcare.adapters.http_failures import never_sent
 from socialcare.errors import ConfigurationError, StorageUnavailable
 from socialcare.observability import logger
 from socialcare.platforms.telegram.payloads import BusinessConnection
@@ -64,7 +64,7 @@ class TelegramBotApi:
         try:
             response = self._session.post(url, json=params or {}, timeout=TIMEOUT)
         except requests.RequestException as exc:  # str(exc) would carry the token
-            if _never_sent(exc):
+            if never_sent(exc):
                 raise StorageUnavailable(f"Telegram unreachable: {type(exc).__name__}") from None
             raise BotApiUnanswered(
                 f"Telegram did not answer {method}: {type(exc).__name__}"
@@ -78,18 +78,6 @@ class TelegramBotApi:
         if found["ok"] is True:
             return found.get("result")
         return _raise(found, response.status_code)
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """Only a failure to connect proves Telegram never had the request. A read timeout, a
-    connection dropped mid-answer (``Connection aborted``) or a broken body came after it was
-    written: Telegram may have acted on it."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
-        return False
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _raise(found: dict[str, Any], status: int) -> Any:

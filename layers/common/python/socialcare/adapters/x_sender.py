@@ -12,6 +12,7 @@ from time import time
 import requests  # type: ignore[import-untyped, unused-ignore]
 import tweepy
 
+from socialcare.adapters.http_failures import never_sent
 from socialcare.adapters.redirect import X_ORIGIN, redirect, with_timeouts
 from socialcare.errors import (
     ConfigurationError,
@@ -86,10 +87,11 @@ class XSender:
                 detail = "; ".join(str(m) for m in exc.api_messages) or "no detail given"
                 raise SendRefused(f"x-{status}", f"{REFUSALS[status]}: {detail}") from None
             raise StorageUnavailable(f"X answered {status}") from None
-        except requests.ReadTimeout:
-            raise SendInterrupted("X did not answer in time: the post may exist") from None
         except requests.RequestException as exc:
-            raise StorageUnavailable(f"X unreachable: {type(exc).__name__}") from None
+            if never_sent(exc):
+                raise StorageUnavailable(f"X unreachable: {type(exc).__name__}") from None
+            # Written, unanswered: X has no idempotency key, so never again blindly.
+            raise SendInterrupted("X did not answer: the post may exist") from None
         tweet_id = str((response.data or {}).get("id", ""))
         handle = self._handles.get(reply.account_id, "i/web")
         return Delivered(
