@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from socialcare.adapters.meta_sender import GRAPH_VERSION, MetaSender
 from socialcare.errors import (
@@ -225,3 +226,24 @@ def test_an_instagram_mention_is_answered_under_the_comment_or_the_caption_that_
         },
         {"media_id": "17900000000000777", "message": "On its way!"},
     ]
+
+
+REFUSED_TO_CONNECT = requests.ConnectionError(
+    MaxRetryError(None, "/x", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+)
+
+
+@pytest.mark.parametrize(
+    ("failure", "outcome"),
+    [
+        (REFUSED_TO_CONNECT, StorageUnavailable),
+        (requests.ConnectionError(ProtocolError("Connection aborted.")), SendInterrupted),
+    ],
+)
+@responses.activate
+def test_a_meta_reply_cut_off_mid_answer_is_uncertain_not_retried(
+    failure: Exception, outcome: type[Exception]
+) -> None:
+    responses.post(f"{FACEBOOK}/me/messages", body=failure)
+    with pytest.raises(outcome):
+        sender().send(outbound(Platform.MESSENGER, ReplyRoute.PRIVATE, MessageKind.DIRECT))
