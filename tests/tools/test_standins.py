@@ -309,7 +309,11 @@ def test_stop_frees_ports_and_threads() -> None:
     assert new_server_threads(before) == []
 
     again = StandIns(
-        slack_port=ports["slack"], x_port=ports["x"], vk_port=ports["vk"], meta_port=ports["meta"]
+        slack_port=ports["slack"],
+        x_port=ports["x"],
+        vk_port=ports["vk"],
+        meta_port=ports["meta"],
+        telegram_port=ports["telegram"],
     ).start()
     try:
         assert again.ports == ports
