@@ -349,3 +349,24 @@ def test_a_strangers_business_connection_to_the_brands_bot_is_not_read(
     }
     assert deliver(telegram, "business_message", bait, 900_701) == 200
     assert len(of_kind(backbone.table, "MSG#")) == 1  # only the brand's customer
+
+
+def test_the_owner_answering_in_telegram_itself_answers_the_conversation(
+    backbone: Backbone, telegram: TelegramWebhookDeps, queues: tuple[str, str], slack: StandIns
+) -> None:
+    """A professional desk counts every answer: one typed in the brand's own Telegram app
+    stops the clock as one sent from Slack would, and the thread shows it."""
+    connect(telegram, slack)
+    business_customer_writes(backbone, telegram, queues, slack, "Is the blue one in stock?")
+    typed = tg.business_message(
+        "Yes, two left!", message_id=310, author=tg.ACME_ACCOUNT, date=now() + 1
+    )
+    assert deliver(telegram, "business_message", typed, 900_800) == 200
+    assert deliver(telegram, "business_message", typed, 900_800) == 200  # Telegram again
+    [meta] = of_kind(backbone.table, "META")
+    assert meta["status"] == "answered" and meta["first_response_at"]
+    [answer] = [m for m in of_kind(backbone.table, "MSG#") if m["direction"] == "outbound"]
+    assert answer["text"] == "Yes, two left!" and answer["agent"] == "outside"
+    to_the_thread(backbone, queues[0], slack)
+    assert len(thread_says(slack, "Answered in Telegram's own tools")) == 1
+    assert sends(slack) == []  # nothing went out from the desk

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare.config import BrandDirectory, load_brands
-from socialcare.platforms.meta.normalise import OutsideReply
 from socialcare.platforms.meta.payloads import MetaSecrets
 from socialcare.platforms.meta.signature import sign
+from socialcare.platforms.outside import OutsideReply
 from socialcare.ports import StoredRef
 from socialcare_tools import local_secrets as local
 from socialcare_tools.samples_meta import (

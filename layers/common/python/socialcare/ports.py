@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from socialcare.models import ClassifyRequest, InboundMessage
 from socialcare.models.escalation import EscalationNotice
+from socialcare.platforms.outside import OutsideReply
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,10 @@ class Escalations(Protocol):
     """The managers' notices (SNS): clocks, desk escalations and alerts publish them."""
 
     def publish(self, notice: EscalationNotice) -> None: ...
+
+
+class OutsideReplies(Protocol):
+    def record(self, conversation_id: str, brand_id: str, echo: OutsideReply) -> StoredRef | None:
+        """A reply the brand gave outside socialcare, in its conversation, once (None: no
+        such conversation, or kept before); the conversation answered."""
+        ...

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from socialcare.adapters.dynamo_table import ConversationTable
 from socialcare.adapters.intake_store import DynamoIntakeStore
+from socialcare.adapters.outside_replies import DynamoOutsideReplies
 from socialcare.adapters.reachability import DynamoReachability
 from socialcare.adapters.secrets import secret_reader
 from socialcare.adapters.sqs import SqsClassifyQueue
@@ -30,6 +31,7 @@ def telegram_webhook_deps(settings: TelegramIngestSettings) -> TelegramWebhookDe
         max_body_bytes=settings.MAX_BODY_BYTES,
         connections=DynamoTelegramConnections(table),
         reachability=DynamoReachability(table),
+        outside=DynamoOutsideReplies(table),
         look_up=_look_up(secrets, settings.TELEGRAM_API_URL or None),
         desk=classify.sibling(settings.DESK_QUEUE_URL, what="the Slack desk")
         if settings.DESK_QUEUE_URL

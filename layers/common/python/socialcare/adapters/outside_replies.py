@@ -13,7 +13,7 @@ from socialcare.adapters.dynamo_codec import (
 from socialcare.adapters.dynamo_table import ConversationTable, activity_keys
 from socialcare.adapters.reply_store import DynamoReplyStore
 from socialcare.models.message import iso
-from socialcare.platforms.meta.normalise import OutsideReply
+from socialcare.platforms.outside import OutsideReply
 from socialcare.ports import StoredRef
 
 OUTSIDE = "outside"  # the outbound message's ``agent``: nobody in Slack

@@ -18,11 +18,12 @@ from socialcare.errors import StorageUnavailable
 from socialcare.models import MentionRequest, Platform
 from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
-from socialcare.platforms.meta.normalise import Echo, Found, OutsideReply, OwnComment, read_entry
+from socialcare.platforms.meta.normalise import Echo, Found, OwnComment, read_entry
 from socialcare.platforms.meta.payloads import Delivery, MetaSecrets
 from socialcare.platforms.meta.signature import answer_handshake, verify
+from socialcare.platforms.outside import OutsideReply
 from socialcare.platforms.parsing import parse_json, validate
-from socialcare.ports import ClassifyQueue, StoredRef
+from socialcare.ports import ClassifyQueue, OutsideReplies
 from socialcare.services.desk_news import News, tell_desk
 from socialcare.services.ingest import IngestDeps, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
@@ -32,13 +33,6 @@ OBJECTS = {"page": Platform.MESSENGER, "instagram": Platform.INSTAGRAM}
 
 class MentionQueue(Protocol):
     def send(self, request: MentionRequest, *, group: str, dedup_id: str) -> None: ...
-
-
-class OutsideReplies(Protocol):
-    def record(self, conversation_id: str, brand_id: str, echo: OutsideReply) -> StoredRef | None:
-        """A reply the brand gave outside socialcare, in its conversation, once (None: no
-        such conversation, or kept before); the conversation answered."""
-        ...
 
 
 @dataclass(frozen=True)

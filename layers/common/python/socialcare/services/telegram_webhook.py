@@ -18,6 +18,7 @@ from socialcare.errors import MalformedPayload
 from socialcare.models import Platform
 from socialcare.models.message import conversation_id_for, iso
 from socialcare.observability import MetricUnit, logger, metrics
+from socialcare.platforms.outside import OutsideReply
 from socialcare.platforms.parsing import parse_json, validate
 from socialcare.platforms.telegram.business import (
     BUSINESS_KINDS,
@@ -28,7 +29,7 @@ from socialcare.platforms.telegram.business import (
 from socialcare.platforms.telegram.normalise import Bot, Found, read_update
 from socialcare.platforms.telegram.payloads import BusinessConnection, Update
 from socialcare.platforms.telegram.secret import TelegramSecrets, bot_of
-from socialcare.ports import ClassifyQueue
+from socialcare.ports import ClassifyQueue, OutsideReplies
 from socialcare.services.desk_news import News, tell_desk
 from socialcare.services.ingest import IngestDeps, ingest
 from socialcare.settings import DEFAULT_MAX_BODY_BYTES
@@ -60,6 +61,7 @@ class TelegramWebhookDeps:
     look_up: LookUpConnection | None = None
     desk: ClassifyQueue | None = None  # the Slack desk's queue: edits and deletions shown
     reachability: Reachability | None = None  # unset: a blocked bot is learnt when replying
+    outside: OutsideReplies | None = None  # unset: replies typed in Telegram are only logged
 
 
 @dataclass
@@ -101,6 +103,8 @@ def receive(raw: bytes, secret_token: str | None, deps: TelegramWebhookDeps) -> 
         report = ingest(found.messages, deps.ingest)  # a failure: 503, Telegram sends it again
         received.stored, received.duplicates = len(report.stored), len(report.duplicates)
     _mark(found, brand.id, received, deps)
+    for key, typed in found.outside:
+        _answered_in_telegram(key, typed, brand.id, deps)
     if found.reachability is not None and deps.reachability is not None:
         key, why, at = found.reachability
         if deps.reachability.mark(conversation_id_for(key), why, at):
@@ -149,6 +153,22 @@ def _connection(update: Update, bot: Bot, deps: TelegramWebhookDeps) -> Connecti
     connection = Connection.of(payload, bot)
     deps.connections.record(connection)
     return connection
+
+
+def _answered_in_telegram(
+    key: str, typed: OutsideReply, brand_id: str, deps: TelegramWebhookDeps
+) -> None:
+    """The business account's owner answered in Telegram itself: kept in the customer's
+    conversation as an answer given outside socialcare, and shown in its thread."""
+    if deps.outside is None:
+        logger.info("update not ingested", extra={"reason": "a reply typed in Telegram"})
+        return
+    stored = deps.outside.record(conversation_id_for(key), brand_id, typed)
+    if stored is None:  # no conversation with this customer, or kept before
+        return
+    metrics.add_metric(name="AnsweredOutside", unit=MetricUnit.Count, value=1)
+    news = News(f"{typed.ref}#outside", typed.platform, brand_id, typed.at, "outside_reply")
+    tell_desk(deps.desk, stored, news)
 
 
 def _mark(found: Found, brand_id: str, received: Received, deps: TelegramWebhookDeps) -> None:

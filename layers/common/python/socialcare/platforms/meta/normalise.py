@@ -38,23 +38,8 @@ from socialcare.platforms.meta.payloads import (
     Message,
     MessagingEvent,
 )
+from socialcare.platforms.outside import OutsideReply
 from socialcare.platforms.parsing import describe
-
-
-@dataclass(frozen=True)
-class OutsideReply:
-    """A reply the brand gave outside socialcare, as it is kept: where, what, when."""
-
-    platform: Platform
-    account: str
-    mid: str
-    text: str
-    at: datetime
-    route: str  # "private" (a direct message) or "public" (a comment)
-
-    @property
-    def ref(self) -> str:
-        return f"{self.platform}#{self.account}#{self.mid}"
 
 
 @dataclass(frozen=True)

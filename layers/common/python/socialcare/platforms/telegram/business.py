@@ -20,6 +20,7 @@ from socialcare.models import ChannelType, InboundMessage, MessageKind, Platform
 from socialcare.models.message import telegram_business_key
 from socialcare.platforms.dates import dated, from_epoch
 from socialcare.platforms.edits import Edit
+from socialcare.platforms.outside import OutsideReply
 from socialcare.platforms.telegram.normalise import (
     Bot,
     Found,
@@ -140,6 +141,9 @@ def read_business(
         return found
     message = update.business_message or update.edited_business_message
     assert message is not None  # connection_of found one
+    if update.business_message is not None and _typed_by_the_owner(message, connection):
+        found.outside.append(_outside(message, bot, connection, received_at))
+        return found
     why = _not_the_customers(message, bot, connection)
     if why is not None:
         found.skipped.append(why)
@@ -151,6 +155,35 @@ def read_business(
     else:
         found.messages.append(_inbound(message, bot, connection, received_at))
     return found
+
+
+def _typed_by_the_owner(message: Message, connection: Connection) -> bool:
+    """The account's owner answered in Telegram itself (not through the bot: that one carries
+    ``sender_business_bot``)."""
+    author = message.from_
+    return (
+        message.chat.type == "private"
+        and message.sender_business_bot is None
+        and author is not None
+        and str(author.id) == connection.account_user_id
+        and message.message_id != 0
+    )
+
+
+def _outside(
+    message: Message, bot: Bot, connection: Connection, received_at: datetime
+) -> tuple[str, OutsideReply]:
+    when = dated(Platform.TELEGRAM, from_epoch(message.date), str(message.date), received_at)
+    key = telegram_business_key(str(bot.id), message.chat.id, connection.id)
+    reply = OutsideReply(
+        platform=Platform.TELEGRAM,
+        account=str(bot.id),
+        mid=business_message_id(message, connection.id),
+        text=text_of(message),
+        at=when.sent_at,
+        route="private",
+    )
+    return key, reply
 
 
 def _not_the_customers(message: Message, bot: Bot, connection: Connection) -> str | None:

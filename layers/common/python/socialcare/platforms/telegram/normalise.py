@@ -20,6 +20,7 @@ from socialcare.config.brands import TelegramBot
 from socialcare.models import ChannelType, Customer, InboundMessage, MessageKind, Platform
 from socialcare.platforms.dates import dated, from_epoch
 from socialcare.platforms.edits import Edit
+from socialcare.platforms.outside import OutsideReply
 from socialcare.platforms.telegram.payloads import (
     ChatMemberUpdated,
     Entity,
@@ -51,6 +52,8 @@ class Found:
     messages: list[InboundMessage] = field(default_factory=list)
     edited: list[Edit] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # references of deleted messages
+    # Replies the brand typed in Telegram itself, with their conversation's key.
+    outside: list[tuple[str, OutsideReply]] = field(default_factory=list)
     # A private chat's customer blocked the bot (the reason) or unblocked it (None), and when:
     # (conversation key, why unreachable, Telegram's date of the change).
     reachability: tuple[str, str | None, datetime] | None = None
