@@ -93,7 +93,6 @@ def check(
     """The first guard that refuses the draft, or None: it may go."""
     draft = Draft(text, route, conversation.platform, conversation, target, now, human_agent)
     for guard in (
-        _no_sender,
         _unreachable,
         _empty,
         _unchanged,
@@ -108,29 +107,6 @@ def check(
         if refusal is not None:
             return refusal
     return None
-
-
-# Where the outbox can post: a platform's intake may come before its sender.
-SENDS_ON = frozenset(
-    {
-        Platform.X,
-        Platform.VK,
-        Platform.MESSENGER,
-        Platform.FACEBOOK,
-        Platform.INSTAGRAM,
-        Platform.TELEGRAM,
-    }
-)
-
-
-def _no_sender(draft: Draft) -> Refusal | None:
-    if draft.platform in SENDS_ON:
-        return None
-    return Refusal(
-        "no_sender",
-        f"socialcare cannot send on {draft.platform.label} yet: answer the customer in"
-        f" {draft.platform.label} itself ({_link(draft.target) or 'their chat'}), then resolve.",
-    )
 
 
 def _unreachable(draft: Draft) -> Refusal | None:

@@ -60,6 +60,11 @@ class Found:
     skipped: list[str] = field(default_factory=list)  # reasons, for the log
 
 
+def thread_key(bot: Bot, chat_or_message: str) -> str:
+    """A private chat (``<chat>``) or a group message's own conversation (``<chat>:<msg>``)."""
+    return f"{Platform.TELEGRAM}:{bot.id}:{chat_or_message}"
+
+
 def message_id(message: Message) -> str:
     return f"{message.chat.id}:{message.message_id}"
 
@@ -121,7 +126,7 @@ def _message(message: Message, bot: Bot, received_at: datetime, found: Found) ->
             brand_id=bot.brand.id,
             channel_type=channel,
             kind=kind,
-            thread_key=f"{Platform.TELEGRAM}:{bot.id}:{key}",
+            thread_key=thread_key(bot, key),
             platform_message_id=message_id(message),
             in_reply_to=parent,
             customer=person_of(message.from_),
@@ -181,7 +186,7 @@ def _membership(change: ChatMemberUpdated, bot: Bot, received_at: datetime, foun
     if change.chat.type != "private" or status not in ("kicked", "member"):
         found.skipped.append(f"the bot's membership in a {change.chat.type} is now {status:.20}")
         return
-    key = f"{Platform.TELEGRAM}:{bot.id}:{change.chat.id}"
+    key = thread_key(bot, str(change.chat.id))
     when = dated(Platform.TELEGRAM, from_epoch(change.date), str(change.date), received_at)
     found.reachability = (key, BLOCKED if status == "kicked" else None, when.sent_at)
 
